@@ -1,0 +1,16 @@
+// Plain-text rendering of dataset summaries for the terminal.
+import type { DatasetSummary } from '../../shared/domain.js';
+
+export function formatDataset(d: DatasetSummary): string {
+  const shape = d.shape ? `${d.shape.height}×${d.shape.width}×${d.shape.channels}` : 'text';
+  const lines = [
+    `dataset ${d.id} "${d.name}" (${d.kind} ${shape}, ${d.classNames.length} classes, from ${d.format})`,
+    `classes: ${d.classNames.map((c, i) => `${i}=${c}`).join(', ')}`,
+  ];
+  const width = Math.max(5, ...d.splits.map((s) => s.split.length));
+  lines.push(`${'split'.padEnd(width)}  ${'count'.padStart(7)}  ${'noisy'.padStart(6)}  per class`);
+  for (const s of d.splits) {
+    lines.push(`${s.split.padEnd(width)}  ${String(s.count).padStart(7)}  ${String(s.noisy).padStart(6)}  ${s.perClass.join(' ')}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,155 @@
+// The `disobey` command line: import and list datasets, and serve web mode. It drives the
+// same services as the app; a failure prints one line and exits non-zero.
+import { parseArgs } from 'node:util';
+import { ImportOptions, type DatasetSummary } from '../../shared/domain.js';
+import { ensureSampleDataset } from '../data/sampleDataset.js';
+import { importIntoDatabase } from '../data/importIntoDatabase.js';
+import { defaultDatabasePath } from '../paths.js';
+import { createAppServices } from '../services/appServices.js';
+import { describeZodError } from '../services/appServices.js';
+import { createDatasetQueries } from '../store/datasetQueries.js';
+import { openDatabase } from '../store/openDatabase.js';
+import { startWebServer } from '../web/webServer.js';
+import { formatDataset } from './formatDataset.js';
+
+const USAGE = `usage: disobey <command> [options]
+
+  import PATH [--db FILE] [--format idx|folder|csv|jsonl] [--name NAME] [--subset N]
+              [--classes A,B,...] [--class-names A,B,...] [--noise RATE] [--noise-seed S]
+              [--test-fraction F] [--seed S] [--json]
+      import a dataset (IDX files, an image folder, CSV or JSONL text) in one transaction
+  datasets [--db FILE] [--json]
+      list datasets with class names and counts per split
+  serve [--db FILE] [--port N] [--no-sample]
+      web mode: the app and its API on 127.0.0.1 with a per-launch token
+
+  --db defaults to ${defaultDatabasePath()} (or $DISOBEY_DB)`;
+
+class UsageError extends Error {}
+
+const commonOptions = {
+  db: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+function numberOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got "${value}"`);
+  return n;
+}
+
+function listOption(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+async function importCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...commonOptions,
+      format: { type: 'string' },
+      name: { type: 'string' },
+      subset: { type: 'string' },
+      classes: { type: 'string' },
+      'class-names': { type: 'string' },
+      noise: { type: 'string' },
+      'noise-seed': { type: 'string' },
+      'test-fraction': { type: 'string' },
+      seed: { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('import takes exactly one PATH');
+  const noiseRate = numberOption(values.noise, 'noise');
+  const parsed = ImportOptions.safeParse({
+    path: positionals[0],
+    format: values.format,
+    name: values.name,
+    subset: numberOption(values.subset, 'subset'),
+    classes: listOption(values.classes),
+    classNames: listOption(values['class-names']),
+    noise: noiseRate === undefined ? undefined : { rate: noiseRate, seed: numberOption(values['noise-seed'], 'noise-seed') ?? 0 },
+    testFraction: numberOption(values['test-fraction'], 'test-fraction'),
+    seed: numberOption(values.seed, 'seed'),
+  });
+  if (!parsed.success) throw new UsageError(describeZodError(parsed.error));
+  const db = openDatabase(values.db ?? defaultDatabasePath());
+  try {
+    const showProgress = process.stderr.isTTY && !values.json;
+    const id = await importIntoDatabase(db, parsed.data, (stage, done, total) => {
+      if (showProgress) process.stderr.write(`\r${stage} ${done}/${total}   `);
+    });
+    if (showProgress) process.stderr.write('\n');
+    printDataset(createDatasetQueries(db).getDataset(id), values.json);
+  } finally {
+    db.close();
+  }
+}
+
+function printDataset(d: DatasetSummary, json: boolean): void {
+  console.log(json ? JSON.stringify(d) : formatDataset(d));
+}
+
+function datasetsCommand(argv: string[]): void {
+  const { values } = parseArgs({ args: argv, options: commonOptions });
+  const db = openDatabase(values.db ?? defaultDatabasePath());
+  try {
+    const list = createDatasetQueries(db).listDatasets();
+    if (values.json) console.log(JSON.stringify(list));
+    else console.log(list.length ? list.map(formatDataset).join('\n\n') : 'no datasets yet: disobey import PATH');
+  } finally {
+    db.close();
+  }
+}
+
+async function serveCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...commonOptions, port: { type: 'string' }, 'no-sample': { type: 'boolean', default: false } },
+  });
+  const port = numberOption(values.port, 'port');
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be 0–65535, got ${values.port}`);
+  const databasePath = values.db ?? defaultDatabasePath();
+  const db = openDatabase(databasePath);
+  if (!values['no-sample']) await ensureSampleDataset(db);
+  const services = createAppServices({ db, databasePath });
+  const server = await startWebServer({ services, port });
+  console.log(`Disobey web mode on ${databasePath}`);
+  console.log(`open ${server.url}`);
+  const stop = async () => {
+    services.dispose();
+    await server.close();
+    db.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'import':
+      return importCommand(rest);
+    case 'datasets':
+      return datasetsCommand(rest);
+    case 'serve':
+      return serveCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+runCli(process.argv.slice(2)).catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(`disobey: ${message.split('\n')[0]}${err instanceof UsageError ? ' (see disobey help)' : ''}`);
+  process.exit(err instanceof UsageError ? 2 : 1);
+});

@@ -1,0 +1,21 @@
+// The embedded sample: a Fashion-MNIST subset shipped in resources/, loaded into a fresh
+// database once, so a new install shows a real dataset with nothing else to fetch.
+import fs from 'node:fs';
+import type Database from 'better-sqlite3';
+import { ImportOptions } from '../../shared/domain.js';
+import { createMetaQueries } from '../store/metaQueries.js';
+import { sampleDatasetDir } from '../paths.js';
+import { importIntoDatabase } from './importIntoDatabase.js';
+
+export const SAMPLE_DATASET_NAME = 'Fashion-MNIST sample';
+const LOADED_KEY = 'sample_dataset_loaded';
+
+/** Loads the sample unless this database has had it once (a user may delete it for good). */
+export async function ensureSampleDataset(db: Database.Database, dir = sampleDatasetDir()): Promise<number | null> {
+  const meta = createMetaQueries(db);
+  if (meta.get(LOADED_KEY)) return null;
+  if (!fs.existsSync(dir)) throw new Error(`the embedded sample dataset is missing: ${dir}`);
+  const id = await importIntoDatabase(db, ImportOptions.parse({ path: dir, format: 'idx', name: SAMPLE_DATASET_NAME }));
+  meta.set(LOADED_KEY, new Date().toISOString());
+  return id;
+}

@@ -1,0 +1,95 @@
+// The services behind the contract: one object with a handler per call, plus `dispatch`,
+// which every transport (IPC, HTTP, tests) goes through so validation happens in one place.
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import { contract, isCallName, type CallName, type CallResult, type ParsedArgs } from '../../shared/contract.js';
+import { ValidationError } from '../../shared/errors.js';
+import { createProgressTracker } from '../../shared/progress.js';
+import { appVersion } from '../paths.js';
+import { createDatasetQueries } from '../store/datasetQueries.js';
+import { createEventBus } from './eventBus.js';
+import { exampleImagePng } from './exampleImages.js';
+import { runImportInWorker } from './importRunner.js';
+import { createTaskRegistry } from './taskRegistry.js';
+
+export type Transport = 'ipc' | 'http';
+
+export interface AppServicesOptions {
+  db: Database.Database;
+  databasePath: string;
+}
+
+type Handlers = { [K in CallName]: (args: ParsedArgs<K>, transport: Transport) => Promise<CallResult<K>> | CallResult<K> };
+
+export function createAppServices({ db, databasePath }: AppServicesOptions) {
+  const datasets = createDatasetQueries(db);
+  const events = createEventBus();
+  const tasks = createTaskRegistry();
+
+  const handlers: Handlers = {
+    appInfo: (_args, transport) => ({ version: appVersion(), databasePath, transport, backend: null }),
+    listDatasets: () => datasets.listDatasets(),
+    getDataset: ({ datasetId }) => datasets.getDataset(datasetId),
+    importDataset: async ({ taskId: requestedId, ...options }) => {
+      const task = tasks.start(requestedId);
+      const tracker = createProgressTracker();
+      try {
+        const datasetId = await runImportInWorker(
+          databasePath,
+          options,
+          (stage, done, total) => events.emit({ type: 'progress', taskId: task.taskId, kind: 'import', ...tracker.update(stage, done, total) }),
+          task.signal,
+        );
+        events.emit({ type: 'taskFinished', taskId: task.taskId, kind: 'import', ok: true });
+        events.emit({ type: 'datasetsChanged' });
+        return datasets.getDataset(datasetId);
+      } catch (err) {
+        events.emit({ type: 'taskFinished', taskId: task.taskId, kind: 'import', ok: false, error: (err as Error).message });
+        throw err;
+      } finally {
+        task.finish();
+      }
+    },
+    deleteDataset: ({ datasetId }) => {
+      const deleted = datasets.deleteDataset(datasetId);
+      if (deleted) events.emit({ type: 'datasetsChanged' });
+      return { deleted };
+    },
+    listExamples: (args) => {
+      datasets.getDataset(args.datasetId); // a clear NOT_FOUND beats an empty page
+      return datasets.listExamples(args);
+    },
+    getExample: ({ exampleId }) => datasets.getExample(exampleId),
+    cancelTask: ({ taskId }) => ({ cancelled: tasks.cancel(taskId) }),
+  };
+
+  /** Validates the name and arguments against the contract, runs the call, checks the result. */
+  async function dispatch(name: unknown, rawArgs: unknown, transport: Transport): Promise<unknown> {
+    if (!isCallName(name)) throw new ValidationError(`unknown call ${JSON.stringify(String(name).slice(0, 80))}`);
+    const spec = contract[name];
+    const parsed = spec.args.safeParse(rawArgs ?? {});
+    if (!parsed.success) throw new ValidationError(`invalid arguments for ${name}: ${describeZodError(parsed.error)}`);
+    const handler = handlers[name] as (args: unknown, t: Transport) => unknown;
+    const result = await handler(parsed.data, transport);
+    return spec.result.parse(result);
+  }
+
+  return {
+    dispatch,
+    events,
+    exampleImagePng: (exampleId: number) => exampleImagePng(datasets, exampleId),
+    dispose(): void {
+      tasks.cancelAll();
+    },
+  };
+}
+
+export type AppServices = ReturnType<typeof createAppServices>;
+
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(arguments)'}: ${i.message}`)
+    .join('; ');
+}
+

@@ -1,0 +1,256 @@
+// Reading and writing datasets and their examples. Statements are prepared once per
+// connection; a whole import is written in one transaction, so it lands whole or not at all.
+import type Database from 'better-sqlite3';
+import type { DatasetSummary, ExampleDetail, ExampleRow, ImageShape, SplitCounts } from '../../shared/domain.js';
+import { DomainError, NotFoundError } from '../../shared/errors.js';
+
+export interface NewDataset {
+  name: string;
+  kind: 'image' | 'text';
+  format: 'idx' | 'folder' | 'csv' | 'jsonl';
+  source: string;
+  classNames: string[];
+  classGroups: number[][];
+  shape: ImageShape | null;
+  options: unknown;
+}
+
+export interface NewExample {
+  split: string;
+  index: number;
+  label: number;
+  noisyLabel: number | null;
+  group: number | null;
+  sourceRef: string | null;
+  pixels: Uint8Array | null;
+  text: string | null;
+}
+
+export interface ExampleQuery {
+  datasetId: number;
+  split?: string | undefined;
+  label?: number | undefined;
+  noisyOnly?: boolean | undefined;
+  offset: number;
+  limit: number;
+}
+
+interface DatasetRow {
+  id: number;
+  name: string;
+  kind: 'image' | 'text';
+  format: 'idx' | 'folder' | 'csv' | 'jsonl';
+  source: string;
+  class_names: string;
+  class_groups: string;
+  height: number | null;
+  width: number | null;
+  channels: 1 | 3 | null;
+  created_at: string;
+}
+
+interface ExampleDbRow {
+  id: number;
+  dataset_id: number;
+  split: string;
+  idx: number;
+  label: number;
+  noisy_label: number | null;
+  grp: number | null;
+  snippet: string | null;
+}
+
+const SNIPPET_CHARS = 160;
+
+export function createDatasetQueries(db: Database.Database) {
+  const insertDataset = db.prepare(
+    `INSERT INTO datasets (name, kind, format, source, class_names, class_groups, height, width, channels, options)
+     VALUES (@name, @kind, @format, @source, @classNames, @classGroups, @height, @width, @channels, @options)`,
+  );
+  const insertExample = db.prepare(
+    `INSERT INTO examples (dataset_id, split, idx, label, noisy_label, grp, source_ref, pixels, text)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const nameTaken = db.prepare('SELECT 1 FROM datasets WHERE name = ?').pluck();
+  const allDatasets = db.prepare('SELECT * FROM datasets ORDER BY id');
+  const oneDataset = db.prepare('SELECT * FROM datasets WHERE id = ?');
+  const splitCounts = db.prepare(
+    `SELECT split, label, count(*) AS n, sum(noisy_label IS NOT NULL) AS noisy
+     FROM examples WHERE dataset_id = ? GROUP BY split, label`,
+  );
+  const deleteOne = db.prepare('DELETE FROM datasets WHERE id = ?');
+  const oneExample = db.prepare(
+    `SELECT e.id, e.dataset_id, e.split, e.idx, e.label, e.noisy_label, e.grp, e.source_ref, e.text,
+            d.kind, d.height, d.width, d.channels
+     FROM examples e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?`,
+  );
+  const examplePixels = db.prepare(
+    `SELECT e.pixels, d.height, d.width, d.channels
+     FROM examples e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?`,
+  );
+  // Filtered pages use one statement per filter combination, prepared on first use.
+  const pageStatements = new Map<string, { count: Database.Statement; page: Database.Statement }>();
+
+  function toSummary(row: DatasetRow): DatasetSummary {
+    const classNames = JSON.parse(row.class_names) as string[];
+    const bySplit = new Map<string, SplitCounts>();
+    for (const c of splitCounts.all(row.id) as { split: string; label: number; n: number; noisy: number }[]) {
+      let s = bySplit.get(c.split);
+      if (!s) {
+        s = { split: c.split, count: 0, perClass: classNames.map(() => 0), noisy: 0 };
+        bySplit.set(c.split, s);
+      }
+      s.count += c.n;
+      s.noisy += c.noisy;
+      if (c.label < s.perClass.length) s.perClass[c.label] = c.n;
+    }
+    const splits = [...bySplit.values()].sort((a, b) => splitOrder(a.split) - splitOrder(b.split) || a.split.localeCompare(b.split));
+    return {
+      id: row.id,
+      name: row.name,
+      kind: row.kind,
+      format: row.format,
+      source: row.source,
+      classNames,
+      classGroups: JSON.parse(row.class_groups) as number[][],
+      shape: row.height && row.width && row.channels ? { height: row.height, width: row.width, channels: row.channels } : null,
+      splits,
+      createdAt: row.created_at,
+    };
+  }
+
+  function pageStatement(q: ExampleQuery) {
+    const where = ['dataset_id = @datasetId'];
+    if (q.split !== undefined) where.push('split = @split');
+    if (q.label !== undefined) where.push('label = @label');
+    if (q.noisyOnly) where.push('noisy_label IS NOT NULL');
+    const key = where.join(' AND ');
+    let stmts = pageStatements.get(key);
+    if (!stmts) {
+      stmts = {
+        count: db.prepare(`SELECT count(*) FROM examples WHERE ${key}`).pluck(),
+        page: db.prepare(
+          `SELECT id, dataset_id, split, idx, label, noisy_label, grp, substr(text, 1, ${SNIPPET_CHARS}) AS snippet
+           FROM examples WHERE ${key} ORDER BY split, idx LIMIT @limit OFFSET @offset`,
+        ),
+      };
+      pageStatements.set(key, stmts);
+    }
+    return stmts;
+  }
+
+  return {
+    isNameTaken(name: string): boolean {
+      return nameTaken.get(name) !== undefined;
+    },
+
+    /** Writes a dataset and all its examples in one transaction; returns the new id. */
+    insertDataset(dataset: NewDataset, examples: Iterable<NewExample>, onRow?: (written: number) => void): number {
+      const write = db.transaction(() => {
+        if (nameTaken.get(dataset.name) !== undefined) {
+          throw new DomainError('CONFLICT', `a dataset named "${dataset.name}" already exists`, { field: 'name' });
+        }
+        const id = Number(
+          insertDataset.run({
+            name: dataset.name,
+            kind: dataset.kind,
+            format: dataset.format,
+            source: dataset.source,
+            classNames: JSON.stringify(dataset.classNames),
+            classGroups: JSON.stringify(dataset.classGroups),
+            height: dataset.shape?.height ?? null,
+            width: dataset.shape?.width ?? null,
+            channels: dataset.shape?.channels ?? null,
+            options: JSON.stringify(dataset.options ?? {}),
+          }).lastInsertRowid,
+        );
+        let written = 0;
+        for (const e of examples) {
+          insertExample.run(
+            id,
+            e.split,
+            e.index,
+            e.label,
+            e.noisyLabel,
+            e.group,
+            e.sourceRef,
+            e.pixels ? Buffer.from(e.pixels.buffer, e.pixels.byteOffset, e.pixels.byteLength) : null,
+            e.text,
+          );
+          written++;
+          if (onRow && written % 2000 === 0) onRow(written);
+        }
+        onRow?.(written);
+        return id;
+      });
+      return write();
+    },
+
+    listDatasets(): DatasetSummary[] {
+      return (allDatasets.all() as DatasetRow[]).map(toSummary);
+    },
+
+    getDataset(id: number): DatasetSummary {
+      const row = oneDataset.get(id) as DatasetRow | undefined;
+      if (!row) throw new NotFoundError(`no dataset with id ${id}`);
+      return toSummary(row);
+    },
+
+    deleteDataset(id: number): boolean {
+      return deleteOne.run(id).changes > 0;
+    },
+
+    listExamples(q: ExampleQuery): { total: number; items: ExampleRow[] } {
+      const stmts = pageStatement(q);
+      const params = { datasetId: q.datasetId, split: q.split, label: q.label, limit: q.limit, offset: q.offset };
+      const bound = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
+      const total = stmts.count.get(bound) as number;
+      const items = (stmts.page.all(bound) as ExampleDbRow[]).map(
+        (r): ExampleRow => ({
+          id: r.id,
+          split: r.split,
+          index: r.idx,
+          label: r.label,
+          noisyLabel: r.noisy_label,
+          group: r.grp,
+          snippet: r.snippet,
+        }),
+      );
+      return { total, items };
+    },
+
+    getExample(id: number): ExampleDetail {
+      const r = oneExample.get(id) as
+        | (ExampleDbRow & { source_ref: string | null; text: string | null; kind: string; height: number | null; width: number | null; channels: 1 | 3 | null })
+        | undefined;
+      if (!r) throw new NotFoundError(`no example with id ${id}`);
+      return {
+        id: r.id,
+        datasetId: r.dataset_id,
+        split: r.split,
+        index: r.idx,
+        label: r.label,
+        noisyLabel: r.noisy_label,
+        group: r.grp,
+        snippet: r.text ? r.text.slice(0, SNIPPET_CHARS) : null,
+        text: r.text,
+        shape: r.height && r.width && r.channels ? { height: r.height, width: r.width, channels: r.channels } : null,
+        sourceRef: r.source_ref,
+      };
+    },
+
+    getExamplePixels(id: number): { pixels: Buffer; shape: ImageShape } {
+      const r = examplePixels.get(id) as { pixels: Buffer | null; height: number; width: number; channels: 1 | 3 } | undefined;
+      if (!r) throw new NotFoundError(`no example with id ${id}`);
+      if (!r.pixels) throw new NotFoundError(`example ${id} has no image`);
+      return { pixels: r.pixels, shape: { height: r.height, width: r.width, channels: r.channels } };
+    },
+  };
+}
+
+export type DatasetQueries = ReturnType<typeof createDatasetQueries>;
+
+/** train first, then test, then everything else (OOD splits) by name */
+function splitOrder(split: string): number {
+  return split === 'train' ? 0 : split === 'test' ? 1 : 2;
+}

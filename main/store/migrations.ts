@@ -1,0 +1,30 @@
+// Numbered migrations, applied in order inside one transaction and tracked with
+// PRAGMA user_version. A database written by a newer app version is refused, not guessed at.
+import type Database from 'better-sqlite3';
+import { DomainError } from '../../shared/errors.js';
+import m001 from './migrations/001_initial.sql';
+
+export const migrations: readonly string[] = [m001];
+export const SCHEMA_VERSION = migrations.length;
+
+export class SchemaVersionError extends DomainError {
+  constructor(file: string, found: number) {
+    super(
+      'SCHEMA_ERROR',
+      `${file} was written by a newer version of Disobey (schema ${found}; this version knows up to ${SCHEMA_VERSION}). ` +
+        'Update Disobey to open it.',
+      { file },
+    );
+  }
+}
+
+export function migrate(db: Database.Database, file: string, list: readonly string[] = migrations): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > list.length) throw new SchemaVersionError(file, current);
+  if (current === list.length) return current;
+  db.transaction(() => {
+    for (let v = current; v < list.length; v++) db.exec(list[v]!);
+    db.pragma(`user_version = ${list.length}`);
+  })();
+  return list.length;
+}

@@ -1,0 +1,65 @@
+// Web mode's gatekeeping: the per-launch token (query, header or cookie, compared in
+// constant time), the Host check against DNS rebinding, and the headers every response carries.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { TOKEN_COOKIE, TOKEN_HEADER, TOKEN_QUERY } from '../../shared/contract.js';
+
+export function createLaunchToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "img-src 'self' data: blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "script-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'none'",
+].join('; ');
+
+export function setSecurityHeaders(res: ServerResponse): void {
+  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+}
+
+/** Only loopback names on our own port: a rebinding page under another name is refused. */
+export function isAllowedHost(hostHeader: string | undefined, port: number): boolean {
+  if (!hostHeader) return false;
+  return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(hostHeader.toLowerCase());
+}
+
+function sameToken(candidate: string | undefined | null, token: string): boolean {
+  if (!candidate) return false;
+  const a = Buffer.from(candidate);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function cookieValue(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+export type TokenSource = 'query' | 'header' | 'cookie' | null;
+
+export function presentedToken(req: IncomingMessage, url: URL, token: string): TokenSource {
+  const header = req.headers[TOKEN_HEADER];
+  if (sameToken(Array.isArray(header) ? header[0] : header, token)) return 'header';
+  if (sameToken(url.searchParams.get(TOKEN_QUERY), token)) return 'query';
+  if (sameToken(cookieValue(req, TOKEN_COOKIE), token)) return 'cookie';
+  return null;
+}
+
+/** After the printed URL is opened once, the browser keeps the token in a strict cookie. */
+export function tokenCookie(token: string): string {
+  return `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+}

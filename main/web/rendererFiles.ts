@@ -1,0 +1,47 @@
+// Maps a request path to a file of the built renderer, confined to its folder; shared by
+// web mode's HTTP server and the Electron app protocol.
+import fs from 'node:fs';
+import path from 'node:path';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+export interface RendererFile {
+  file: string;
+  contentType: string;
+  /** hashed build assets never change under the same name */
+  immutable: boolean;
+}
+
+/** null when the path leaves the folder or names no file. */
+export function resolveRendererFile(staticDir: string, pathname: string): RendererFile | null {
+  let relative: string;
+  try {
+    relative = pathname === '/' || pathname === '' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+  } catch {
+    return null;
+  }
+  const root = path.resolve(staticDir);
+  const file = path.resolve(root, relative);
+  if (!file.startsWith(root + path.sep)) return null;
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) return null;
+  return {
+    file,
+    contentType: CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+    immutable: relative.startsWith('assets/'),
+  };
+}
+
+/** Matches /media/example/<id>.png and returns the id. */
+export function exampleIdFromMediaPath(pathname: string): number | null {
+  const m = /^\/media\/example\/(\d{1,15})\.png$/.exec(pathname);
+  return m ? Number(m[1]) : null;
+}

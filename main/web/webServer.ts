@@ -1,0 +1,174 @@
+// Web mode: the built renderer and the same contract over HTTP, on 127.0.0.1 only, behind a
+// per-launch token. POST /api/call/<name> runs a call; GET /api/events streams events (SSE);
+// GET /media/example/<id>.png serves images; everything else is the renderer's static files.
+import fs from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { toWireError, type ErrorCode } from '../../shared/errors.js';
+import type { AppServices } from '../services/appServices.js';
+import { rendererDir } from '../paths.js';
+import { exampleIdFromMediaPath, resolveRendererFile } from './rendererFiles.js';
+import { createLaunchToken, isAllowedHost, presentedToken, setSecurityHeaders, tokenCookie } from './httpSecurity.js';
+
+export interface WebServerOptions {
+  services: AppServices;
+  port?: number;
+  token?: string;
+  staticDir?: string;
+}
+
+export interface WebServer {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1 << 20;
+const HOST = '127.0.0.1';
+
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  VALIDATION_ERROR: 400,
+  SPEC_ERROR: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  CANCELLED: 409,
+  IMPORT_ERROR: 422,
+  SCHEMA_ERROR: 500,
+  INTERNAL: 500,
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
+  const { services } = options;
+  const token = options.token ?? createLaunchToken();
+  const staticDir = path.resolve(options.staticDir ?? rendererDir());
+  const openStreams = new Set<ServerResponse>();
+  let port = 0;
+
+  const server = http.createServer((req, res) => {
+    setSecurityHeaders(res);
+    handle(req, res).catch((err: unknown) => {
+      const status = err instanceof HttpError ? err.status : 500;
+      if (!res.headersSent) sendJson(res, status, { ok: false, error: { code: status === 500 ? 'INTERNAL' : 'VALIDATION_ERROR', message: (err as Error).message } });
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!isAllowedHost(req.headers.host, port)) throw new HttpError(403, 'forbidden host');
+    const url = new URL(req.url ?? '/', `http://${HOST}:${port}`);
+    const tokenSource = presentedToken(req, url, token);
+    if (!tokenSource) throw new HttpError(401, 'missing or wrong token: open the URL that `disobey serve` printed');
+    if (tokenSource === 'query') res.setHeader('Set-Cookie', tokenCookie(token));
+
+    if (url.pathname.startsWith('/api/call/')) {
+      if (req.method !== 'POST') throw new HttpError(405, 'calls use POST');
+      const name = decodeURIComponent(url.pathname.slice('/api/call/'.length));
+      let args: unknown;
+      try {
+        args = JSON.parse((await readBody(req)) || '{}');
+      } catch {
+        throw new HttpError(400, 'the request body is not valid JSON');
+      }
+      try {
+        const result = await services.dispatch(name, args, 'http');
+        sendJson(res, 200, { ok: true, result });
+      } catch (err) {
+        const wire = toWireError(err);
+        sendJson(res, STATUS_BY_CODE[wire.code], { ok: false, error: wire });
+      }
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method not allowed');
+    if (url.pathname === '/api/events') return streamEvents(res);
+    const exampleId = exampleIdFromMediaPath(url.pathname);
+    if (exampleId !== null) {
+      try {
+        const png = await services.exampleImagePng(exampleId);
+        res.writeHead(200, { 'Content-Type': 'image/png', 'Cache-Control': 'private, max-age=3600', 'Content-Length': png.length });
+        res.end(png);
+      } catch (err) {
+        const wire = toWireError(err);
+        sendJson(res, STATUS_BY_CODE[wire.code], { ok: false, error: wire });
+      }
+      return;
+    }
+    return serveStatic(url.pathname, res);
+  }
+
+  function streamEvents(res: ServerResponse): void {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    openStreams.add(res);
+    const unsubscribe = services.events.subscribe((event) => res.write(`data: ${JSON.stringify(event)}\n\n`));
+    const keepAlive = setInterval(() => res.write(': ping\n\n'), 15_000);
+    res.on('close', () => {
+      clearInterval(keepAlive);
+      unsubscribe();
+      openStreams.delete(res);
+    });
+  }
+
+  function serveStatic(pathname: string, res: ServerResponse): void {
+    const found = resolveRendererFile(staticDir, pathname);
+    if (!found) {
+      if (pathname === '/') throw new HttpError(500, `the renderer is not built (${staticDir}); run npm run build`);
+      throw new HttpError(404, 'not found');
+    }
+    res.writeHead(200, {
+      'Content-Type': found.contentType,
+      'Cache-Control': found.immutable ? 'private, max-age=31536000, immutable' : 'no-cache',
+    });
+    fs.createReadStream(found.file).pipe(res);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, HOST, () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://${HOST}:${port}/?token=${token}`,
+    port,
+    token,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of openStreams) s.end();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new HttpError(413, 'request body too large'));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,35 @@
+// `npm start`: the desktop app on the user's default database; where Electron cannot run
+// (its binary was not downloadable, or there is no display) say why in one line and
+// serve web mode instead, printing the URL to open.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const extraArgs = process.argv.slice(2);
+
+function electronBinary() {
+  if (process.env.DISOBEY_ELECTRON) return { binary: process.env.DISOBEY_ELECTRON };
+  try {
+    const binary = createRequire(import.meta.url)('electron');
+    if (typeof binary === 'string' && fs.existsSync(binary)) return { binary };
+    return { reason: 'the Electron binary is not installed (it could not be downloaded)' };
+  } catch {
+    return { reason: 'the Electron binary is not installed (it could not be downloaded; try `npx install-electron`)' };
+  }
+}
+
+function hasDisplay() {
+  return process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+}
+
+const { binary, reason } = electronBinary();
+const why = reason ?? (hasDisplay() ? null : 'there is no display (DISPLAY is unset)');
+const child = why
+  ? (console.log(`Disobey: ${why}; serving web mode instead.`),
+    spawn(process.execPath, [path.join(root, 'out/main/cli.js'), 'serve', ...extraArgs], { stdio: 'inherit' }))
+  : spawn(binary, [root, ...extraArgs], { stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code) => process.exit(code ?? 0));

@@ -1,0 +1,102 @@
+// The one contract: every call the renderer can make, with zod schemas for its arguments
+// and result, and every event pushed to it. IPC, HTTP, the preload and the renderer client
+// are all derived from this table; adding a call means adding a row here and its service.
+import { z } from 'zod';
+import {
+  DatasetSummary,
+  ExampleDetail,
+  ExampleRow,
+  Id,
+  ImportOptions,
+  SplitName,
+} from './domain.js';
+
+const TaskId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'task ids use letters, digits, _ and -');
+
+function call<A extends z.ZodType, R extends z.ZodType>(args: A, result: R) {
+  return { args, result };
+}
+
+export const contract = {
+  appInfo: call(
+    z.object({}).strict(),
+    z.object({
+      version: z.string(),
+      databasePath: z.string(),
+      transport: z.enum(['ipc', 'http']),
+      /** the compute backend of the training worker, once one has started */
+      backend: z.string().nullable(),
+    }),
+  ),
+  listDatasets: call(z.object({}).strict(), z.array(DatasetSummary)),
+  getDataset: call(z.object({ datasetId: Id }).strict(), DatasetSummary),
+  importDataset: call(
+    ImportOptions.extend({ taskId: TaskId.optional() }).strict(),
+    DatasetSummary,
+  ),
+  deleteDataset: call(z.object({ datasetId: Id }).strict(), z.object({ deleted: z.boolean() })),
+  listExamples: call(
+    z
+      .object({
+        datasetId: Id,
+        split: SplitName.optional(),
+        label: z.number().int().nonnegative().optional(),
+        noisyOnly: z.boolean().optional(),
+        offset: z.number().int().nonnegative().default(0),
+        limit: z.number().int().positive().max(1000).default(200),
+      })
+      .strict(),
+    z.object({ total: z.number().int().nonnegative(), items: z.array(ExampleRow) }),
+  ),
+  getExample: call(z.object({ exampleId: Id }).strict(), ExampleDetail),
+  cancelTask: call(z.object({ taskId: TaskId }).strict(), z.object({ cancelled: z.boolean() })),
+} as const;
+
+export type Contract = typeof contract;
+export type CallName = keyof Contract;
+export type CallArgs<K extends CallName> = z.input<Contract[K]['args']>;
+export type ParsedArgs<K extends CallName> = z.output<Contract[K]['args']>;
+export type CallResult<K extends CallName> = z.output<Contract[K]['result']>;
+
+export const callNames = Object.keys(contract) as CallName[];
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name);
+}
+
+/** Events pushed from the app to every window (IPC) or browser (server-sent events). */
+export const AppEvent = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('progress'),
+    taskId: TaskId,
+    kind: z.enum(['import', 'train']),
+    stage: z.string(),
+    done: z.number(),
+    total: z.number(),
+    etaSeconds: z.number().nullable(),
+  }),
+  z.object({
+    type: z.literal('taskFinished'),
+    taskId: TaskId,
+    kind: z.enum(['import', 'train']),
+    ok: z.boolean(),
+    error: z.string().optional(),
+  }),
+  z.object({ type: z.literal('datasetsChanged') }),
+]);
+export type AppEvent = z.infer<typeof AppEvent>;
+
+/** The Electron app protocol (disobey://app/...) serves the renderer and example images; web mode serves the same paths over HTTP. */
+export const MEDIA_PROTOCOL = 'disobey';
+export function exampleImagePath(exampleId: number): string {
+  return `/media/example/${exampleId}.png`;
+}
+
+/** IPC channel names derived from the contract; the preload exposes nothing else. */
+export const ipcChannel = (name: CallName) => `disobey:call:${name}`;
+export const IPC_EVENT_CHANNEL = 'disobey:event';
+
+/** Header, query parameter and cookie that carry web mode's per-launch token. */
+export const TOKEN_HEADER = 'x-disobey-token';
+export const TOKEN_QUERY = 'token';
+export const TOKEN_COOKIE = 'disobey_token';

@@ -1,0 +1,96 @@
+// Domain shapes shared by every layer, defined as zod schemas so the types and the
+// run-time checks can never drift apart.
+import { z } from 'zod';
+
+export const Id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** Split names are free text (train, test, ood-*), but kept tame for URLs, filenames and SQL. */
+export const SplitName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'split names use letters, digits, _ . -');
+
+export const ImportFormat = z.enum(['idx', 'folder', 'csv', 'jsonl']);
+export type ImportFormat = z.infer<typeof ImportFormat>;
+
+export const DatasetKind = z.enum(['image', 'text']);
+export type DatasetKind = z.infer<typeof DatasetKind>;
+
+export const SplitCounts = z.object({
+  split: SplitName,
+  count: z.number().int().nonnegative(),
+  /** examples per class, indexed like classNames */
+  perClass: z.array(z.number().int().nonnegative()),
+  /** examples whose training label was flipped by label noise */
+  noisy: z.number().int().nonnegative(),
+});
+export type SplitCounts = z.infer<typeof SplitCounts>;
+
+export const ImageShape = z.object({
+  height: z.number().int().positive(),
+  width: z.number().int().positive(),
+  channels: z.union([z.literal(1), z.literal(3)]),
+});
+export type ImageShape = z.infer<typeof ImageShape>;
+
+export const DatasetSummary = z.object({
+  id: Id,
+  name: z.string(),
+  kind: DatasetKind,
+  format: ImportFormat,
+  source: z.string(),
+  classNames: z.array(z.string()),
+  /** confusable class groups (indices into classNames), e.g. Fashion-MNIST's tops and shoes */
+  classGroups: z.array(z.array(z.number().int().nonnegative())),
+  shape: ImageShape.nullable(),
+  splits: z.array(SplitCounts),
+  createdAt: z.string(),
+});
+export type DatasetSummary = z.infer<typeof DatasetSummary>;
+
+export const LabelNoise = z.object({
+  rate: z.number().min(0).max(0.95),
+  seed: z.number().int().nonnegative().default(0),
+});
+export type LabelNoise = z.infer<typeof LabelNoise>;
+
+export const ImportOptions = z.object({
+  path: z.string().min(1).max(4096),
+  format: ImportFormat.optional(),
+  name: z.string().trim().min(1).max(200).optional(),
+  /** keep at most this many examples per split (a seeded random subset) */
+  subset: z.number().int().positive().optional(),
+  /** keep only these classes (by name); labels are renumbered in the given order */
+  classes: z.array(z.string().min(1)).min(2).optional(),
+  /** symmetric label noise on the train split; the clean label is kept */
+  noise: LabelNoise.optional(),
+  /** for layouts without explicit splits (root/<class>/*, one CSV): share that goes to test */
+  testFraction: z.number().gt(0).lt(1).default(0.2),
+  /** class names for formats that carry none (IDX); overrides a classes.txt */
+  classNames: z.array(z.string().min(1)).optional(),
+  seed: z.number().int().nonnegative().default(0),
+});
+export type ImportOptions = z.infer<typeof ImportOptions>;
+export type ImportOptionsInput = z.input<typeof ImportOptions>;
+
+export const ExampleRow = z.object({
+  id: Id,
+  split: SplitName,
+  index: z.number().int().nonnegative(),
+  label: z.number().int().nonnegative(),
+  /** the label used for training when label noise flipped it, else null */
+  noisyLabel: z.number().int().nonnegative().nullable(),
+  group: z.number().int().nullable(),
+  /** a text snippet (text datasets) */
+  snippet: z.string().nullable(),
+});
+export type ExampleRow = z.infer<typeof ExampleRow>;
+
+export const ExampleDetail = ExampleRow.extend({
+  datasetId: Id,
+  text: z.string().nullable(),
+  shape: ImageShape.nullable(),
+  sourceRef: z.string().nullable(),
+});
+export type ExampleDetail = z.infer<typeof ExampleDetail>;
