@@ -6,6 +6,8 @@ export interface ParsedExample {
   split: string;
   /** index into classNames (the clean label) */
   label: number;
+  /** the training label when label noise flipped it (train split only); absent when clean */
+  noisyLabel?: number;
   /** raw pixels, height × width × channels, uint8 (image datasets) */
   pixels?: Uint8Array;
   /** UTF-8 text (text datasets) */

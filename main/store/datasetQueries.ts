@@ -68,7 +68,7 @@ export function createDatasetQueries(db: Database.Database) {
      VALUES (@name, @kind, @format, @source, @classNames, @classGroups, @height, @width, @channels, @options)`,
   );
   const insertExample = db.prepare(
-    `INSERT INTO examples (dataset_id, split, idx, label, noisy_label, grp, source_ref, pixels, text)
+    `INSERT INTO examples (dataset_id, split, idx, label, noisy_label, grp, source_ref, text, pixels)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const nameTaken = db.prepare('SELECT 1 FROM datasets WHERE name = ?').pluck();
@@ -174,8 +174,8 @@ export function createDatasetQueries(db: Database.Database) {
             e.noisyLabel,
             e.group,
             e.sourceRef,
-            e.pixels ? Buffer.from(e.pixels.buffer, e.pixels.byteOffset, e.pixels.byteLength) : null,
             e.text,
+            e.pixels ? Buffer.from(e.pixels.buffer, e.pixels.byteOffset, e.pixels.byteLength) : null,
           );
           written++;
           if (onRow && written % 2000 === 0) onRow(written);

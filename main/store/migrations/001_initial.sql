@@ -30,11 +30,12 @@ CREATE TABLE examples (
   noisy_label INTEGER,                         -- the training label where label noise flipped it, else NULL
   grp         INTEGER,                         -- optional group id from the source
   source_ref  TEXT,                            -- file path or file:row it came from
-  pixels      BLOB,                            -- image datasets: uint8, height x width x channels, row-major
   text        TEXT,                            -- text datasets: UTF-8
+  pixels      BLOB,                            -- image datasets: uint8, height x width x channels, row-major
   UNIQUE (dataset_id, split, idx)
 );
-CREATE INDEX examples_by_label ON examples (dataset_id, split, label, idx);
+-- label first: a class filter with or without a split reads its rows already in (split, idx) order
+CREATE INDEX examples_by_label ON examples (dataset_id, label, split, idx);
 CREATE INDEX examples_by_noisy ON examples (dataset_id, split, noisy_label) WHERE noisy_label IS NOT NULL;
 
 CREATE TABLE experiments (

@@ -1,0 +1,195 @@
+// Folders of PNG/JPEG images, root/<split>/<class>/* or root/<class>/* (then split here),
+// decoded with sharp into one shared height × width and 1 or 3 channels.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { ImageShape } from '../../shared/domain.js';
+import { ImportError } from '../../shared/errors.js';
+import { compareNatural, sortNatural } from './naturalOrder.js';
+import type { ParsedDataset, ParsedExample, ReportProgress } from './parsedDataset.js';
+import { isKnownSplitName, normalizeSplitName } from './splitNames.js';
+import { stratifiedSplit } from './stratifiedSplit.js';
+
+export interface ImageFolderOptions {
+  /** share of each class that goes to test when the folders carry no split */
+  testFraction: number;
+  seed: number;
+}
+
+interface ImageItem {
+  file: string;
+  split: string;
+  className: string;
+}
+
+interface DecodedImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+}
+
+// sharp decodes on its own thread pool; a few files in flight keep it busy without
+// holding thousands of undecoded files open at once.
+const DECODE_CONCURRENCY = 8;
+const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
+
+export async function importImageFolder(
+  root: string,
+  options: ImageFolderOptions,
+  report: ReportProgress = () => {},
+): Promise<ParsedDataset> {
+  const source = path.resolve(root);
+  const items = await listImages(source, options);
+  if (items.length === 0) throw new ImportError('no PNG or JPEG images found in the class folders', { file: source });
+  const classNames = sortNatural(new Set(items.map((item) => item.className)));
+  if (classNames.length < 2) {
+    throw new ImportError(`every image is in class "${classNames[0]}": a single class cannot be classified`, { file: source });
+  }
+
+  const decoded = await decodeAll(items.map((item) => item.file), report);
+  const first = decoded[0] as DecodedImage;
+  const firstFile = (items[0] as ImageItem).file;
+  decoded.forEach((image, i) => {
+    if (image.width !== first.width || image.height !== first.height) {
+      throw new ImportError(
+        `image is ${image.width}×${image.height} (width×height) but ${firstFile} set the size to ${first.width}×${first.height}; all images must share one size`,
+        { file: (items[i] as ImageItem).file },
+      );
+    }
+  });
+  // One colour image makes the dataset RGB: the grey ones are replicated into 3 channels.
+  const channels: 1 | 3 = decoded.some((image) => image.channels === 3) ? 3 : 1;
+  const shape: ImageShape = { height: first.height, width: first.width, channels };
+  const labelOf = new Map(classNames.map((name, i) => [name, i]));
+  const examples: ParsedExample[] = items.map((item, i) => {
+    const image = decoded[i] as DecodedImage;
+    return {
+      split: item.split,
+      label: labelOf.get(item.className) as number,
+      pixels: image.channels === channels ? image.data : greyToRgb(image.data),
+      sourceRef: path.relative(source, item.file).split(path.sep).join('/'),
+    };
+  });
+  return { kind: 'image', format: 'folder', source, classNames, shape, examples };
+}
+
+/** Every image in a deterministic order: split, then class, then path, each sorted naturally. */
+async function listImages(root: string, options: ImageFolderOptions): Promise<ImageItem[]> {
+  const top = await listDirectory(root);
+  if (top.dirs.length === 0) {
+    throw new ImportError('no class folders found (expected root/<class>/*.png or root/<split>/<class>/*.png)', { file: root });
+  }
+  if (await isSplitLayout(root, top.dirs)) {
+    const items: ImageItem[] = [];
+    for (const splitDir of top.dirs) {
+      const split = normalizeSplitName(splitDir, { file: path.join(root, splitDir) });
+      const inner = await listDirectory(path.join(root, splitDir));
+      if (inner.images.length > 0) {
+        throw new ImportError('images directly in a split folder; put them in one folder per class', { file: path.join(root, splitDir, inner.images[0] as string) });
+      }
+      for (const className of inner.dirs) {
+        for (const file of await collectImages(path.join(root, splitDir, className))) items.push({ file, split, className });
+      }
+    }
+    return items;
+  }
+  const unsplit: ImageItem[] = [];
+  for (const className of top.dirs) {
+    for (const file of await collectImages(path.join(root, className))) unsplit.push({ file, split: 'train', className });
+  }
+  const classIndex = new Map(sortNatural(new Set(unsplit.map((item) => item.className))).map((name, i) => [name, i]));
+  const splits = stratifiedSplit(unsplit.map((item) => classIndex.get(item.className) as number), options.testFraction, options.seed);
+  return unsplit.map((item, i) => ({ ...item, split: splits[i] as string }));
+}
+
+/** Split folders when all are known split names, or when they hold only folders (the classes). */
+async function isSplitLayout(root: string, dirs: string[]): Promise<boolean> {
+  if (dirs.every(isKnownSplitName)) return true;
+  for (const dir of dirs) {
+    const inner = await listDirectory(path.join(root, dir));
+    if (inner.images.length > 0 || inner.dirs.length === 0) return false;
+  }
+  return true;
+}
+
+async function listDirectory(dir: string): Promise<{ dirs: string[]; images: string[] }> {
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    throw new ImportError(`cannot read the folder: ${(err as Error).message}`, { file: dir }, { cause: err });
+  }
+  const dirs: string[] = [];
+  const images: string[] = [];
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    if (entry.isDirectory()) dirs.push(entry.name);
+    else if (entry.isFile() && IMAGE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) images.push(entry.name);
+  }
+  return { dirs: dirs.sort(compareNatural), images: images.sort(compareNatural) };
+}
+
+/** Images in a class folder and, for folders that group them further, its subfolders. */
+async function collectImages(dir: string): Promise<string[]> {
+  const { dirs, images } = await listDirectory(dir);
+  const files = images.map((name) => path.join(dir, name));
+  for (const sub of dirs) files.push(...(await collectImages(path.join(dir, sub))));
+  return files;
+}
+
+async function decodeAll(files: string[], report: ReportProgress): Promise<DecodedImage[]> {
+  const results = new Array<DecodedImage>(files.length);
+  const failures: { index: number; error: unknown }[] = [];
+  let next = 0;
+  let done = 0;
+  report('decode', 0, files.length);
+  const worker = async (): Promise<void> => {
+    while (failures.length === 0 && next < files.length) {
+      const index = next++;
+      try {
+        results[index] = await decodeImage(files[index] as string);
+      } catch (error) {
+        failures.push({ index, error });
+        return;
+      }
+      done++;
+      report('decode', done, files.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DECODE_CONCURRENCY, files.length) }, worker));
+  // The earliest failing file, whichever finished first, so the error does not depend on timing.
+  const failure = failures.sort((a, b) => a.index - b.index)[0];
+  if (failure) throw failure.error;
+  return results;
+}
+
+async function decodeImage(file: string): Promise<DecodedImage> {
+  const unreadable = (err: unknown): never => {
+    throw new ImportError(`cannot read the image: ${(err as Error).message}`, { file }, { cause: err });
+  };
+  const image = sharp(file);
+  const meta = await image.metadata().catch(unreadable);
+  // sharp hands out sRGB unless told otherwise; grey files (with or without alpha) stay 1 channel.
+  const grey = meta.channels === 1 || (meta.channels === 2 && meta.hasAlpha);
+  const pipeline = grey ? image.removeAlpha().toColourspace('b-w') : image.removeAlpha();
+  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true }).catch(unreadable);
+  if (info.channels !== 1 && info.channels !== 3) {
+    throw new ImportError(`unsupported image with ${info.channels} channels after removing alpha (expected grey or RGB)`, { file });
+  }
+  if (data.length !== info.width * info.height * info.channels) {
+    throw new ImportError(`unsupported pixel depth: ${data.length} bytes for ${info.width}×${info.height}×${info.channels}`, { file });
+  }
+  return { data, width: info.width, height: info.height, channels: info.channels };
+}
+
+function greyToRgb(grey: Uint8Array): Uint8Array {
+  const rgb = new Uint8Array(grey.length * 3);
+  for (let i = 0; i < grey.length; i++) {
+    const v = grey[i] as number;
+    rgb[3 * i] = v;
+    rgb[3 * i + 1] = v;
+    rgb[3 * i + 2] = v;
+  }
+  return rgb;
+}

@@ -1,0 +1,56 @@
+// Parses any supported dataset into memory: picks the importer (by the format asked for,
+// else by looking at the path), runs it, then applies the class/subset/noise options.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { ImportFormat, ImportOptions } from '../../shared/domain.js';
+import { ImportError } from '../../shared/errors.js';
+import { applyDatasetOptions } from './datasetOptions.js';
+import { importIdx, isIdxFileName } from './idx.js';
+import { importImageFolder } from './imageFolder.js';
+import type { ParsedDataset, ReportProgress } from './parsedDataset.js';
+import { importTextTable, textTableFormatOf } from './textTable.js';
+
+export async function parseDataset(options: ImportOptions, report: ReportProgress = () => {}): Promise<ParsedDataset> {
+  const source = path.resolve(options.path);
+  const format = options.format ?? (await detectFormat(source));
+  const split = { testFraction: options.testFraction, seed: options.seed };
+  let parsed: ParsedDataset;
+  switch (format) {
+    case 'idx':
+      parsed = await importIdx(source, { classNames: options.classNames }, report);
+      break;
+    case 'folder':
+      parsed = await importImageFolder(source, split, report);
+      break;
+    case 'csv':
+    case 'jsonl':
+      parsed = await importTextTable(source, { ...split, format }, report);
+      break;
+  }
+  return applyDatasetOptions({ ...parsed, source }, options);
+}
+
+/** Tells the format from the path: IDX names, .csv/.jsonl files, or folders of images. */
+export async function detectFormat(source: string): Promise<ImportFormat> {
+  const stat = await fs.stat(source).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw new ImportError(`no such file or directory: ${source}`);
+    throw new ImportError(`cannot read: ${err.message}`, { file: source }, { cause: err });
+  });
+  if (!stat.isDirectory()) {
+    const textFormat = textTableFormatOf(source);
+    if (textFormat) return textFormat;
+    if (isIdxFileName(path.basename(source))) return 'idx';
+    throw new ImportError('cannot tell the format: expected a .csv, .jsonl or .ndjson file, an IDX images file, or a folder', { file: source });
+  }
+  const entries = (await fs.readdir(source, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
+  if (entries.some((e) => e.isFile() && isIdxFileName(e.name))) return 'idx';
+  const textFormats = entries.filter((e) => e.isFile()).map((e) => textTableFormatOf(e.name));
+  // Mixed CSV and JSONL files: pick one, the importer then names the odd file out.
+  const textFormat = textFormats.find((f) => f !== null);
+  if (textFormat) return textFormat;
+  if (entries.some((e) => e.isDirectory())) return 'folder';
+  throw new ImportError(
+    'no dataset found: expected IDX files, <split>.csv or <split>.jsonl files, or folders of images per class',
+    { file: source },
+  );
+}

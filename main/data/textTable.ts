@@ -1,0 +1,370 @@
+// Text datasets as CSV (RFC 4180) or JSONL with `text` and `label` (and optional `split`,
+// `group`): one file, split here unless it has a split column, or a folder of <split>.csv files.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ImportError } from '../../shared/errors.js';
+import { sortNatural } from './naturalOrder.js';
+import type { ParsedDataset, ParsedExample, ReportProgress } from './parsedDataset.js';
+import { normalizeSplitName } from './splitNames.js';
+import { stratifiedSplit } from './stratifiedSplit.js';
+
+export type TextTableFormat = 'csv' | 'jsonl';
+
+export interface TextTableOptions {
+  /** the format of a single file whose extension does not say (.csv, .jsonl, .ndjson do) */
+  format?: TextTableFormat;
+  /** share of each class that goes to test when the rows carry no split */
+  testFraction: number;
+  seed: number;
+}
+
+/** One CSV record; `line` is the 1-based line where it starts (records may span lines). */
+export interface CsvRow {
+  line: number;
+  fields: string[];
+}
+
+/** A row before labels become class indices: those need every file read first. */
+interface RawRecord {
+  text: string;
+  label: string;
+  split: string | null;
+  group: string | null;
+  file: string;
+  line: number;
+}
+
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const CR = 0x0d;
+const LF = 0x0a;
+// Integer labels index classes "0".."K-1"; a huge one is an id, not a class index.
+const MAX_INTEGER_LABEL = 99_999;
+
+/** Formats by extension, for files given directly and for <split>.<ext> files in a folder. */
+export function textTableFormatOf(file: string): TextTableFormat | null {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  return null;
+}
+
+export async function importTextTable(
+  inputPath: string,
+  options: TextTableOptions,
+  report: ReportProgress = () => {},
+): Promise<ParsedDataset> {
+  const source = path.resolve(inputPath);
+  const stat = await fs.stat(source).catch(() => null);
+  if (!stat) throw new ImportError(`no such file or directory: ${source}`);
+  const files = stat.isDirectory() ? await findSplitFiles(source) : [singleFile(source, options.format)];
+  const format = files[0]?.format as TextTableFormat;
+
+  const records: RawRecord[] = [];
+  report('parse', 0, files.length);
+  for (const [done, entry] of files.entries()) {
+    const text = decodeUtf8(await readFile(entry.file), entry.file);
+    const fileRecords = entry.format === 'csv' ? csvRecords(text, entry.file) : jsonlRecords(text, entry.file);
+    if (fileRecords.length === 0) throw new ImportError('no rows: the file holds no examples', { file: entry.file });
+    if (entry.split !== null) for (const record of fileRecords) record.split = entry.split;
+    else requireSplitEverywhereOrNowhere(fileRecords);
+    records.push(...fileRecords);
+    report('parse', done + 1, files.length);
+  }
+
+  const classNames = classNamesOf(records);
+  const where = files.map((f) => f.file).join(', ');
+  const labelOf = labelIndexer(records, classNames);
+  const labels = records.map(labelOf);
+  if (new Set(labels).size < 2) {
+    throw new ImportError(`every row has label "${records[0]?.label}": a single class cannot be classified`, { file: where });
+  }
+  const splits = records[0]?.split !== null ? records.map((r) => r.split as string) : stratifiedSplit(labels, options.testFraction, options.seed);
+  const groups = groupIds(records);
+  const examples: ParsedExample[] = records.map((record, i) => ({
+    split: splits[i] as string,
+    label: labels[i] as number,
+    text: record.text,
+    group: groups[i] ?? null,
+    sourceRef: `${path.basename(record.file)}:${record.line}`,
+  }));
+  return { kind: 'text', format, source, classNames, shape: null, examples };
+}
+
+/** Parses CSV text (header included) into records; every record must match the header's width. */
+export function parseCsv(text: string, file: string): CsvRow[] {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const n = body.length;
+  const rows: CsvRow[] = [];
+  let i = 0;
+  let line = 1;
+  while (i < n) {
+    const startLine = line;
+    const recordStart = i;
+    const fields: string[] = [];
+    for (;;) {
+      if (body.charCodeAt(i) === QUOTE) {
+        const quoteLine = line;
+        let value = '';
+        let j = i + 1;
+        for (;;) {
+          const close = body.indexOf('"', j);
+          if (close < 0) throw new ImportError('unterminated quoted field: a " opened on this row is never closed', { file, row: quoteLine });
+          const chunk = body.slice(j, close);
+          value += chunk;
+          line += countLineFeeds(chunk);
+          if (body.charCodeAt(close + 1) === QUOTE) {
+            value += '"';
+            j = close + 2;
+            continue;
+          }
+          i = close + 1;
+          break;
+        }
+        if (i < n && !isFieldEnd(body, i)) {
+          throw new ImportError('unexpected text after a closing quote (a quote inside a quoted field is written "")', { file, row: line });
+        }
+        fields.push(value);
+      } else {
+        let j = i;
+        while (j < n && !isFieldEnd(body, j)) j++;
+        fields.push(body.slice(i, j));
+        i = j;
+      }
+      if (i < n && body.charCodeAt(i) === COMMA) {
+        i++;
+        continue;
+      }
+      break;
+    }
+    const blank = i === recordStart;
+    if (body.charCodeAt(i) === CR) i++;
+    if (body.charCodeAt(i) === LF) {
+      i++;
+      line++;
+    }
+    if (blank) continue;
+    const header = rows[0];
+    if (header && fields.length !== header.fields.length) {
+      throw new ImportError(`${fields.length} fields, but the header has ${header.fields.length}`, { file, row: startLine });
+    }
+    rows.push({ line: startLine, fields });
+  }
+  return rows;
+}
+
+/** Decodes strict UTF-8 (a BOM is dropped); a bad byte is reported with its line. */
+export function decodeUtf8(bytes: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (err) {
+    const line = firstInvalidLine(bytes);
+    throw new ImportError(`invalid UTF-8 on line ${line}; save the file as UTF-8`, { file, row: line }, { cause: err });
+  }
+}
+
+function firstInvalidLine(bytes: Uint8Array): number {
+  // A line feed byte never occurs inside a multi-byte UTF-8 sequence, so lines decode on their own.
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let start = 0;
+  for (let line = 1; ; line++) {
+    const end = bytes.indexOf(LF, start);
+    const stop = end < 0 ? bytes.length : end;
+    try {
+      decoder.decode(bytes.subarray(start, stop));
+    } catch {
+      return line;
+    }
+    if (end < 0) return line;
+    start = end + 1;
+  }
+}
+
+function isFieldEnd(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c === COMMA || c === LF || (c === CR && text.charCodeAt(i + 1) === LF);
+}
+
+function countLineFeeds(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) count++;
+  return count;
+}
+
+function csvRecords(text: string, file: string): RawRecord[] {
+  const rows = parseCsv(text, file);
+  const header = rows[0];
+  if (!header) throw new ImportError('the file is empty: expected a header row with text and label columns', { file });
+  const names = header.fields.map((name) => name.trim().toLowerCase());
+  const column = (name: string, required: boolean): number => {
+    const index = names.indexOf(name);
+    if (index < 0 && required) {
+      throw new ImportError(`missing column "${name}" (found columns: ${header.fields.join(', ')})`, { file, row: header.line });
+    }
+    if (index >= 0 && names.indexOf(name, index + 1) >= 0) {
+      throw new ImportError(`column "${name}" appears more than once`, { file, row: header.line });
+    }
+    return index;
+  };
+  const textColumn = column('text', true);
+  const labelColumn = column('label', true);
+  const splitColumn = column('split', false);
+  const groupColumn = column('group', false);
+  return rows.slice(1).map(({ line, fields }) => {
+    const label = (fields[labelColumn] as string).trim();
+    if (label === '') throw new ImportError('empty label', { file, row: line });
+    const split = splitColumn >= 0 ? (fields[splitColumn] as string) : null;
+    if (split !== null && split.trim() === '') throw new ImportError('empty split', { file, row: line });
+    const group = groupColumn >= 0 ? (fields[groupColumn] as string).trim() || null : null;
+    return {
+      text: fields[textColumn] as string,
+      label,
+      split: split === null ? null : normalizeSplitName(split, { file, row: line }),
+      group,
+      file,
+      line,
+    };
+  });
+}
+
+function jsonlRecords(text: string, file: string): RawRecord[] {
+  const records: RawRecord[] = [];
+  const lines = text.split('\n');
+  for (const [index, raw] of lines.entries()) {
+    const line = index + 1;
+    const source = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (source.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(source);
+    } catch (err) {
+      throw new ImportError(`bad JSON: ${(err as Error).message}`, { file, row: line }, { cause: err });
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new ImportError('expected a JSON object like {"text": "...", "label": "..."}', { file, row: line });
+    }
+    // Keys match case-insensitively, as CSV headers do.
+    const fields = new Map(Object.entries(value).map(([key, v]) => [key.toLowerCase(), v as unknown]));
+    const textValue = fields.get('text');
+    if (typeof textValue !== 'string') {
+      throw new ImportError(textValue === undefined ? 'missing "text"' : `"text" must be a string, found ${jsonType(textValue)}`, { file, row: line });
+    }
+    const splitValue = fields.get('split');
+    if (splitValue !== undefined && splitValue !== null && typeof splitValue !== 'string') {
+      throw new ImportError(`"split" must be a string, found ${jsonType(splitValue)}`, { file, row: line });
+    }
+    const groupValue = fields.get('group');
+    if (groupValue !== undefined && groupValue !== null && typeof groupValue !== 'string' && typeof groupValue !== 'number') {
+      throw new ImportError(`"group" must be a string or a number, found ${jsonType(groupValue)}`, { file, row: line });
+    }
+    records.push({
+      text: textValue,
+      label: jsonLabel(fields.get('label'), file, line),
+      split: typeof splitValue === 'string' ? normalizeSplitName(splitValue, { file, row: line }) : null,
+      group: groupValue === undefined || groupValue === null || groupValue === '' ? null : String(groupValue),
+      file,
+      line,
+    });
+  }
+  return records;
+}
+
+function jsonLabel(value: unknown, file: string, line: number): string {
+  if (value === undefined || value === null) throw new ImportError('missing "label"', { file, row: line });
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return String(value);
+  throw new ImportError(`"label" must be a class name or a non-negative integer, found ${JSON.stringify(value)}`, { file, row: line });
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function requireSplitEverywhereOrNowhere(records: RawRecord[]): void {
+  const withSplit = records.find((r) => r.split !== null);
+  const without = records.find((r) => r.split === null);
+  if (withSplit && without) {
+    throw new ImportError(`no split, though line ${withSplit.line} has one; give every row a split or none`, { file: without.file, row: without.line });
+  }
+}
+
+/** Integer labels name classes "0".."K-1"; otherwise the distinct labels sorted naturally. */
+function classNamesOf(records: RawRecord[]): string[] {
+  if (records.every((r) => /^\d+$/.test(r.label))) {
+    let max = 0;
+    for (const record of records) {
+      const value = Number(record.label);
+      if (value > MAX_INTEGER_LABEL) {
+        throw new ImportError(`integer label ${record.label} is too large to be a class index (at most ${MAX_INTEGER_LABEL})`, { file: record.file, row: record.line });
+      }
+      max = Math.max(max, value);
+    }
+    return Array.from({ length: max + 1 }, (_, i) => String(i));
+  }
+  return sortNatural(new Set(records.map((r) => r.label)));
+}
+
+function labelIndexer(records: RawRecord[], classNames: string[]): (record: RawRecord) => number {
+  if (records.every((r) => /^\d+$/.test(r.label))) return (record) => Number(record.label);
+  const index = new Map(classNames.map((name, i) => [name, i]));
+  return (record) => index.get(record.label) as number;
+}
+
+/** Integer groups as given; any other group names numbered in order of first appearance. */
+function groupIds(records: RawRecord[]): (number | null)[] {
+  const given = records.map((r) => r.group);
+  if (given.every((g) => g === null || /^-?\d+$/.test(g))) {
+    return given.map((g) => (g === null ? null : Number(g)));
+  }
+  const ids = new Map<string, number>();
+  return given.map((g) => {
+    if (g === null) return null;
+    let id = ids.get(g);
+    if (id === undefined) ids.set(g, (id = ids.size));
+    return id;
+  });
+}
+
+interface TableFile {
+  file: string;
+  format: TextTableFormat;
+  /** the split its name gives (folder form), else null */
+  split: string | null;
+}
+
+function singleFile(file: string, hint: TextTableFormat | undefined): TableFile {
+  const format = textTableFormatOf(file) ?? hint;
+  if (!format) throw new ImportError('cannot tell the format: expected a .csv, .jsonl or .ndjson file', { file });
+  return { file, format, split: null };
+}
+
+/** The folder form: train.csv, test.csv, ood-foo.jsonl…; the file name is the split. */
+async function findSplitFiles(dir: string): Promise<TableFile[]> {
+  const names = sortNatural((await fs.readdir(dir)).filter((name) => !name.startsWith('.') && textTableFormatOf(name) !== null));
+  if (names.length === 0) throw new ImportError('no <split>.csv or <split>.jsonl files found (e.g. train.csv and test.csv)', { file: dir });
+  const files: TableFile[] = [];
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const split = normalizeSplitName(path.basename(name, path.extname(name)), { file });
+    const format = textTableFormatOf(name) as TextTableFormat;
+    const other = seen.get(split);
+    if (other) throw new ImportError(`two files for split "${split}" (also ${other})`, { file });
+    seen.set(split, file);
+    if (files[0] && files[0].format !== format) {
+      throw new ImportError(`mixed formats: ${files[0].file} is ${files[0].format} but this file is ${format}`, { file });
+    }
+    files.push({ file, format, split });
+  }
+  return files;
+}
+
+async function readFile(file: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(file);
+  } catch (err) {
+    throw new ImportError(`cannot read the file: ${(err as Error).message}`, { file }, { cause: err });
+  }
+}

@@ -1,0 +1,37 @@
+// The one API client, its transport picked once at start: the preload's bridge in the desktop
+// app, HTTP + server-sent events in web mode. Import `api` from here and nothing else.
+import { createApi, type Api } from './api/client.js';
+import { createHttpTransport } from './api/httpTransport.js';
+import { createIpcTransport } from './api/ipcTransport.js';
+import { takeTokenFromUrl } from './webToken.js';
+
+export { ApiError, type Api, type TransportKind } from './api/client.js';
+
+const TOKEN_STORAGE_KEY = 'disobey.token';
+
+/** Reads ?token= from the page URL (then hides it), falling back to the one kept for this tab. */
+function readWebToken(): string | null {
+  const { token, cleanUrl } = takeTokenFromUrl(window.location.href);
+  if (token) {
+    try {
+      sessionStorage.setItem(TOKEN_STORAGE_KEY, token);
+    } catch {
+      // storage disabled: the token still works for this page load (and the server's cookie after)
+    }
+    history.replaceState(history.state, '', cleanUrl);
+    return token;
+  }
+  try {
+    return sessionStorage.getItem(TOKEN_STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function pickTransport() {
+  const bridge = window.disobey;
+  if (bridge && typeof bridge.call === 'function') return createIpcTransport(bridge);
+  return createHttpTransport(readWebToken());
+}
+
+export const api: Api = createApi(pickTransport());

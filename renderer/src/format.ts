@@ -1,0 +1,36 @@
+// Small display formatters: ETA, counts, percentages.
+
+/** "12 s", "3 min 05 s", "1 h 02 min"; an em dash when unknown. */
+export function formatEta(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '—';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) {
+    const m = Math.floor(s / 60);
+    return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  }
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${h} h ${String(m).padStart(2, '0')} min`;
+}
+
+/** Thousands separated with thin spaces: 70 000. */
+export function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const sign = n < 0 ? '-' : '';
+  const digits = String(Math.trunc(Math.abs(n)));
+  return sign + digits.replace(/\B(?=(\d{3})+(?!\d))/g, '\u2009');
+}
+
+/** done/total as a 0–100 percentage, clamped; 0 when total is unknown. */
+export function percent(done: number, total: number): number {
+  if (!(total > 0) || !Number.isFinite(done)) return 0;
+  return Math.min(100, Math.max(0, (done / total) * 100));
+}
+
+export function formatDate(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const pad = (x: number) => String(x).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}

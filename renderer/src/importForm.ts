@@ -1,0 +1,77 @@
+// The import dialog's text fields turned into the contract's import options, with a plain
+// message for the first field that does not make sense.
+import type { ImportFormat, ImportOptionsInput } from '../../shared/domain.js';
+
+export const IMPORT_FORMATS = ['auto', 'idx', 'folder', 'csv', 'jsonl'] as const;
+export type ImportFormatChoice = (typeof IMPORT_FORMATS)[number];
+
+export interface ImportFormFields {
+  path: string;
+  format: ImportFormatChoice;
+  name: string;
+  subset: string;
+  classes: string;
+  noiseRate: string;
+  noiseSeed: string;
+  testFraction: string;
+}
+
+export function emptyImportForm(): ImportFormFields {
+  return { path: '', format: 'auto', name: '', subset: '', classes: '', noiseRate: '', noiseSeed: '', testFraction: '' };
+}
+
+export type BuiltImport = { ok: true; options: ImportOptionsInput } | { ok: false; error: string };
+
+/** Comma-separated names, trimmed, empties dropped. */
+export function parseClassList(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function parseNumber(text: string): number | null {
+  const t = text.trim();
+  if (t === '') return null;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : NaN;
+}
+
+export function buildImportOptions(form: ImportFormFields): BuiltImport {
+  const path = form.path.trim();
+  if (!path) return { ok: false, error: 'Enter the path of a dataset file or folder.' };
+  const options: ImportOptionsInput = { path };
+  if (form.format !== 'auto') options.format = form.format as ImportFormat;
+  const name = form.name.trim();
+  if (name) options.name = name;
+
+  const subset = parseNumber(form.subset);
+  if (subset !== null) {
+    if (!Number.isInteger(subset) || subset <= 0) return { ok: false, error: 'Subset must be a whole number of examples per split, above 0.' };
+    options.subset = subset;
+  }
+
+  if (form.classes.trim()) {
+    const classes = parseClassList(form.classes);
+    if (classes.length < 2) return { ok: false, error: 'Class filter needs at least two class names, separated by commas.' };
+    if (new Set(classes).size !== classes.length) return { ok: false, error: 'Class filter names a class twice.' };
+    options.classes = classes;
+  }
+
+  const rate = parseNumber(form.noiseRate);
+  const noiseSeed = parseNumber(form.noiseSeed);
+  if (rate !== null) {
+    if (Number.isNaN(rate) || rate < 0 || rate > 0.95) return { ok: false, error: 'Label-noise rate must be between 0 and 0.95.' };
+    if (noiseSeed !== null && (!Number.isInteger(noiseSeed) || noiseSeed < 0)) return { ok: false, error: 'Noise seed must be a whole number, 0 or more.' };
+    if (rate > 0) options.noise = { rate, seed: noiseSeed ?? 0 };
+  } else if (noiseSeed !== null) {
+    return { ok: false, error: 'A noise seed needs a label-noise rate.' };
+  }
+
+  const testFraction = parseNumber(form.testFraction);
+  if (testFraction !== null) {
+    if (Number.isNaN(testFraction) || testFraction <= 0 || testFraction >= 1) return { ok: false, error: 'Test fraction must be between 0 and 1 (exclusive).' };
+    options.testFraction = testFraction;
+  }
+  return { ok: true, options };
+}

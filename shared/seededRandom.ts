@@ -1,0 +1,37 @@
+// A small seeded pseudo-random generator (mulberry32): splits, subsets and label noise
+// must come out the same for the same seed on every machine, which Math.random cannot give.
+
+export interface SeededRandom {
+  /** a float in [0, 1) */
+  next(): number;
+  /** an integer in [0, n) */
+  int(n: number): number;
+  /** Fisher–Yates shuffle in place; returns the same array */
+  shuffle<T>(array: T[]): T[];
+}
+
+export function createRandom(seed: number): SeededRandom {
+  // Fold the high bits in so seeds above 2^32 (still safe integers) give distinct streams.
+  let state = (seed >>> 0) ^ Math.floor(seed / 0x1_0000_0000);
+  const next = (): number => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
+  };
+  const int = (n: number): number => Math.floor(next() * n);
+  return {
+    next,
+    int,
+    shuffle<T>(array: T[]): T[] {
+      for (let i = array.length - 1; i > 0; i--) {
+        const j = int(i + 1);
+        const tmp = array[i] as T;
+        array[i] = array[j] as T;
+        array[j] = tmp;
+      }
+      return array;
+    },
+  };
+}

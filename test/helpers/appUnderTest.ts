@@ -1,0 +1,39 @@
+// A real app on a temporary SQLite file: services plus web mode's server, disposed together.
+import path from 'node:path';
+import { createAppServices, type AppServices } from '../../main/services/appServices.js';
+import { openDatabase } from '../../main/store/openDatabase.js';
+import { startWebServer, type WebServer } from '../../main/web/webServer.js';
+import { makeTempDir } from './tempDir.js';
+import type Database from 'better-sqlite3';
+
+export interface AppUnderTest {
+  dir: string;
+  databasePath: string;
+  db: Database.Database;
+  services: AppServices;
+  server: WebServer;
+  base: string;
+  dispose(): Promise<void>;
+}
+
+export async function startAppUnderTest(options: { staticDir?: string } = {}): Promise<AppUnderTest> {
+  const temp = makeTempDir();
+  const databasePath = path.join(temp.dir, 'app.db');
+  const db = openDatabase(databasePath);
+  const services = createAppServices({ db, databasePath });
+  const server = await startWebServer({ services, staticDir: options.staticDir });
+  return {
+    dir: temp.dir,
+    databasePath,
+    db,
+    services,
+    server,
+    base: `http://127.0.0.1:${server.port}`,
+    async dispose() {
+      services.dispose();
+      await server.close();
+      db.close();
+      temp.dispose();
+    },
+  };
+}

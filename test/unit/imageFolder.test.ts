@@ -1,0 +1,169 @@
+// The image-folder importer: both layouts, the stratified split, grey vs RGB, and an
+// ImportError naming the file for mixed sizes, broken images and degenerate folders.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { importImageFolder } from '../../main/data/imageFolder.js';
+import { ImportError } from '../../shared/errors.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'disobey-'));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const split = { testFraction: 0.2, seed: 7 };
+
+function pattern(width: number, height: number, channels: number, salt: number): Uint8Array {
+  return new Uint8Array(width * height * channels).map((_, i) => (i * 13 + salt * 31) % 256);
+}
+
+async function writeImage(rel: string, opts: { width?: number; height?: number; channels?: 1 | 3; salt?: number; jpeg?: boolean } = {}) {
+  const { width = 4, height = 3, channels = 1, salt = 0, jpeg = false } = opts;
+  const file = path.join(dir, rel);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const raw = sharp(pattern(width, height, channels, salt), { raw: { width, height, channels } });
+  // Without b-w sharp would write single-channel pixels as an RGB file.
+  const image = channels === 1 ? raw.toColourspace('b-w') : raw;
+  await (jpeg ? image.jpeg({ quality: 100 }) : image.png()).toFile(file);
+  return file;
+}
+
+async function importError(promise: Promise<unknown>): Promise<ImportError> {
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ImportError);
+  return err as ImportError;
+}
+
+describe('importImageFolder', () => {
+  it('reads root/<split>/<class>/* with exact grey pixels, natural class order and sorted examples', async () => {
+    for (const [s, cls, n] of [['train', '2', 2], ['train', '10', 3], ['test', '2', 1], ['test', '10', 1]] as const) {
+      for (let i = 0; i < n; i++) await writeImage(`${s}/${cls}/img${i}.png`, { salt: i });
+    }
+    fs.writeFileSync(path.join(dir, 'train', '2', 'notes.txt'), 'ignored');
+    fs.writeFileSync(path.join(dir, 'train', '2', '.hidden.png'), 'ignored');
+    const progress: [string, number, number][] = [];
+    const ds = await importImageFolder(dir, split, (...a) => progress.push(a));
+    expect(ds.kind).toBe('image');
+    expect(ds.format).toBe('folder');
+    expect(ds.classNames).toEqual(['2', '10']);
+    expect(ds.shape).toEqual({ height: 3, width: 4, channels: 1 });
+    expect(ds.examples.map((e) => e.sourceRef)).toEqual([
+      'test/2/img0.png',
+      'test/10/img0.png',
+      'train/2/img0.png',
+      'train/2/img1.png',
+      'train/10/img0.png',
+      'train/10/img1.png',
+      'train/10/img2.png',
+    ]);
+    expect(ds.examples.map((e) => [e.split, e.label])).toEqual([
+      ['test', 0],
+      ['test', 1],
+      ['train', 0],
+      ['train', 0],
+      ['train', 1],
+      ['train', 1],
+      ['train', 1],
+    ]);
+    expect([...(ds.examples[3]?.pixels as Uint8Array)]).toEqual([...pattern(4, 3, 1, 1)]);
+    expect(progress.at(-1)).toEqual(['decode', 7, 7]);
+  });
+
+  it('treats any top-level folders holding only folders as splits', async () => {
+    await writeImage('ood-rotated/cat/a.png');
+    await writeImage('holdout/dog/b.jpg', { jpeg: true });
+    await writeImage('holdout/cat/c.PNG');
+    const ds = await importImageFolder(dir, split);
+    expect(new Set(ds.examples.map((e) => e.split))).toEqual(new Set(['ood-rotated', 'holdout']));
+    expect(ds.classNames).toEqual(['cat', 'dog']);
+    // a grey JPEG stays grey
+    expect(ds.shape).toEqual({ height: 3, width: 4, channels: 1 });
+  });
+
+  it('splits root/<class>/* per class by testFraction, the same way for the same seed', async () => {
+    for (let i = 0; i < 10; i++) await writeImage(`cats/${i}.png`, { salt: i });
+    for (let i = 0; i < 5; i++) await writeImage(`dogs/${i}.jpeg`, { salt: i, jpeg: true });
+    const ds = await importImageFolder(dir, split);
+    const count = (label: number, s: string) => ds.examples.filter((e) => e.label === label && e.split === s).length;
+    expect(ds.classNames).toEqual(['cats', 'dogs']);
+    expect([count(0, 'train'), count(0, 'test'), count(1, 'train'), count(1, 'test')]).toEqual([8, 2, 4, 1]);
+    const again = await importImageFolder(dir, split);
+    expect(again.examples.map((e) => e.split)).toEqual(ds.examples.map((e) => e.split));
+  });
+
+  it('reads colour images as 3 channels and replicates grey ones when any is RGB', async () => {
+    await writeImage('a/grey.png', { channels: 1, salt: 1 });
+    await writeImage('b/colour.png', { channels: 3, salt: 2 });
+    const ds = await importImageFolder(dir, split);
+    expect(ds.shape).toEqual({ height: 3, width: 4, channels: 3 });
+    const grey = ds.examples.find((e) => e.sourceRef === 'a/grey.png')?.pixels as Uint8Array;
+    const colour = ds.examples.find((e) => e.sourceRef === 'b/colour.png')?.pixels as Uint8Array;
+    const source = pattern(4, 3, 1, 1);
+    expect(grey).toHaveLength(36);
+    expect([...grey.subarray(0, 6)]).toEqual([source[0], source[0], source[0], source[1], source[1], source[1]]);
+    expect([...colour]).toEqual([...pattern(4, 3, 3, 2)]);
+  });
+
+  it('drops an alpha channel (grey+alpha reads as grey)', async () => {
+    for (const cls of ['a', 'b']) {
+      const file = path.join(dir, cls, 'x.png');
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      await sharp(pattern(4, 3, 2, 3), { raw: { width: 4, height: 3, channels: 2 } }).toColourspace('b-w').png().toFile(file);
+    }
+    const ds = await importImageFolder(dir, split);
+    expect(ds.shape?.channels).toBe(1);
+    const greyOnly = pattern(4, 3, 2, 3).filter((_, i) => i % 2 === 0);
+    expect([...(ds.examples[0]?.pixels as Uint8Array)]).toEqual([...greyOnly]);
+  });
+
+  it('rejects mixed image sizes, naming the file, its size, and the size and file that set it', async () => {
+    await writeImage('a/first.png', { width: 4, height: 3 });
+    await writeImage('b/second.png', { width: 5, height: 3 });
+    const err = await importError(importImageFolder(dir, split));
+    expect(err.message).toContain('second.png');
+    expect(err.message).toContain('5×3');
+    expect(err.message).toContain('4×3');
+    expect(err.message).toContain('first.png');
+    expect(err.place.file).toBe(path.join(dir, 'b', 'second.png'));
+  });
+
+  it('rejects an unreadable image, naming the file', async () => {
+    await writeImage('a/ok.png');
+    await writeImage('b/ok.png');
+    fs.writeFileSync(path.join(dir, 'b', 'broken.png'), 'not a png at all');
+    const err = await importError(importImageFolder(dir, split));
+    expect(err.message).toContain('broken.png');
+    expect(err.message).toContain('cannot read the image');
+  });
+
+  it('rejects a folder with no images, naming it', async () => {
+    fs.mkdirSync(path.join(dir, 'a'));
+    fs.mkdirSync(path.join(dir, 'b'));
+    fs.writeFileSync(path.join(dir, 'a', 'readme.txt'), 'no images here');
+    const err = await importError(importImageFolder(dir, split));
+    expect(err.message).toContain(dir);
+    expect(err.message).toContain('no PNG or JPEG images');
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'disobey-'));
+    try {
+      expect((await importError(importImageFolder(empty, split))).message).toContain(empty);
+    } finally {
+      fs.rmSync(empty, { recursive: true });
+    }
+  });
+
+  it('rejects a single class, naming the folder', async () => {
+    await writeImage('train/only/a.png');
+    await writeImage('test/only/b.png');
+    const err = await importError(importImageFolder(dir, split));
+    expect(err.message).toContain(dir);
+    expect(err.message).toContain('a single class');
+  });
+});
