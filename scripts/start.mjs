@@ -10,15 +10,20 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const extraArgs = process.argv.slice(2);
 
+// Requiring 'electron' would try to download the binary on the spot; look for it instead.
 function electronBinary() {
   if (process.env.DISOBEY_ELECTRON) return { binary: process.env.DISOBEY_ELECTRON };
+  let pkgDir;
   try {
-    const binary = createRequire(import.meta.url)('electron');
-    if (typeof binary === 'string' && fs.existsSync(binary)) return { binary };
-    return { reason: 'the Electron binary is not installed (it could not be downloaded)' };
+    pkgDir = path.dirname(createRequire(import.meta.url).resolve('electron/package.json'));
   } catch {
-    return { reason: 'the Electron binary is not installed (it could not be downloaded; try `npx install-electron`)' };
+    return { reason: 'the electron package is not installed' };
   }
+  const pathFile = path.join(pkgDir, 'path.txt');
+  const distDir = process.env.ELECTRON_OVERRIDE_DIST_PATH ?? path.join(pkgDir, 'dist');
+  const binary = fs.existsSync(pathFile) ? path.join(distDir, fs.readFileSync(pathFile, 'utf8').trim()) : null;
+  if (binary && fs.existsSync(binary)) return { binary };
+  return { reason: 'the Electron binary is not installed (it cannot be downloaded here; `npx install-electron` fetches it where the network allows)' };
 }
 
 function hasDisplay() {

@@ -131,7 +131,7 @@ export function createDatasetQueries(db: Database.Database) {
         count: db.prepare(`SELECT count(*) FROM examples WHERE ${key}`).pluck(),
         page: db.prepare(
           `SELECT id, dataset_id, split, idx, label, noisy_label, grp, substr(text, 1, ${SNIPPET_CHARS}) AS snippet
-           FROM examples WHERE ${key} ORDER BY split, idx LIMIT @limit OFFSET @offset`,
+           FROM examples WHERE ${key} ORDER BY id LIMIT @limit OFFSET @offset`,
         ),
       };
       pageStatements.set(key, stmts);

@@ -34,8 +34,12 @@ CREATE TABLE examples (
   pixels      BLOB,                            -- image datasets: uint8, height x width x channels, row-major
   UNIQUE (dataset_id, split, idx)
 );
--- label first: a class filter with or without a split reads its rows already in (split, idx) order
-CREATE INDEX examples_by_label ON examples (dataset_id, label, split, idx);
+-- Pages list examples in id order (the import order: train, then test, then other splits, each by idx).
+-- Every index ends in the rowid, so each filter combination reads its rows already in that order.
+CREATE INDEX examples_by_dataset ON examples (dataset_id);
+CREATE INDEX examples_by_split ON examples (dataset_id, split);
+CREATE INDEX examples_by_label ON examples (dataset_id, label);
+CREATE INDEX examples_by_split_label ON examples (dataset_id, split, label);
 CREATE INDEX examples_by_noisy ON examples (dataset_id, split, noisy_label) WHERE noisy_label IS NOT NULL;
 
 CREATE TABLE experiments (

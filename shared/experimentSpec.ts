@@ -1,0 +1,318 @@
+// What an experiment trains: the teacher and student runs, their models, optimisers, schedules
+// and loss phases (SPEC.md V1–V3), as zod schemas so the UI, the CLI and the trainer check the
+// same rules and a bad spec is refused with a message that names the offending field.
+import { z } from 'zod';
+import { DomainError } from './errors.js';
+
+const PositiveInt = z.number().int().positive();
+const HiddenSizes = z.array(PositiveInt).max(8);
+/** token ids include the padding id 0 and the unknown id 1 (see main/train/textFeatures.ts) */
+const VocabSize = z.number().int().min(3).max(200_000);
+
+export const ModelArchs = ['softmax', 'mlp', 'cnn', 'resnet', 'bow-mlp', 'embedding-bag', 'transformer'] as const;
+export type ModelArch = (typeof ModelArchs)[number];
+/** the archs that read token ids rather than images */
+export const TextArchs: readonly ModelArch[] = ['bow-mlp', 'embedding-bag', 'transformer'];
+
+export const SoftmaxModel = z.object({ arch: z.literal('softmax') }).strict();
+export const MlpModel = z
+  .object({
+    arch: z.literal('mlp'),
+    hidden: HiddenSizes.default([256]),
+    dropout: z.number().min(0).lt(1).default(0),
+  })
+  .strict();
+export const CnnModel = z
+  .object({
+    arch: z.literal('cnn'),
+    /** one conv3x3-ReLU-maxpool2x2 block per entry */
+    filters: z.array(PositiveInt).min(1).max(6).default([16, 32]),
+    /** a hidden dense layer before the classifier; none when absent */
+    dense: PositiveInt.optional(),
+  })
+  .strict();
+export const ResnetModel = z
+  .object({
+    arch: z.literal('resnet'),
+    /** basic residual blocks per stage; each later stage halves the resolution and doubles the width */
+    blocks: z.array(PositiveInt).min(1).max(4).default([1, 1]),
+    width: PositiveInt.default(16),
+  })
+  .strict();
+export const BowMlpModel = z
+  .object({
+    arch: z.literal('bow-mlp'),
+    vocabSize: VocabSize.default(5000),
+    tfidf: z.boolean().default(true),
+    hidden: HiddenSizes.default([256]),
+  })
+  .strict();
+export const EmbeddingBagModel = z
+  .object({
+    arch: z.literal('embedding-bag'),
+    vocabSize: VocabSize.default(5000),
+    dim: PositiveInt.default(64),
+  })
+  .strict();
+export const TransformerModel = z
+  .object({
+    arch: z.literal('transformer'),
+    vocabSize: VocabSize.default(5000),
+    dim: PositiveInt.default(64),
+    heads: PositiveInt.default(2),
+    layers: z.union([z.literal(1), z.literal(2)]).default(1),
+    maxLen: PositiveInt.max(1024).default(128),
+  })
+  .strict()
+  .refine((m) => m.dim % m.heads === 0, { message: 'transformer dim must be a multiple of heads', path: ['dim'] });
+
+export const ModelSpec = z.discriminatedUnion(
+  'arch',
+  [SoftmaxModel, MlpModel, CnnModel, ResnetModel, BowMlpModel, EmbeddingBagModel, TransformerModel],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? `unknown model arch ${JSON.stringify((issue.input as { arch?: unknown } | undefined)?.arch)}; known archs: ${ModelArchs.join(', ')}`
+        : undefined,
+  },
+);
+export type ModelSpec = z.infer<typeof ModelSpec>;
+export type ModelSpecInput = z.input<typeof ModelSpec>;
+
+export const OptimizerSpec = z
+  .object({
+    kind: z.enum(['sgd', 'adam']),
+    lr: z.number().positive().max(10),
+    /** SGD only: heavy-ball momentum, 0 for plain SGD */
+    momentum: z.number().min(0).lt(1).optional(),
+    /** L2 coefficient added to the gradient of weight matrices (see main/train/optimizers.ts) */
+    weightDecay: z.number().min(0).max(1).default(0),
+  })
+  .strict()
+  .refine((o) => o.kind === 'sgd' || o.momentum === undefined, {
+    message: 'momentum is an SGD setting; Adam has its own moment estimates',
+    path: ['momentum'],
+  });
+export type OptimizerSpec = z.infer<typeof OptimizerSpec>;
+
+export const LrScheduleSpec = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('constant') }).strict(),
+  z.object({ kind: z.literal('cosine') }).strict(),
+  z
+    .object({
+      kind: z.literal('step'),
+      stepEvery: PositiveInt,
+      gamma: z.number().positive().max(1),
+    })
+    .strict(),
+]);
+export type LrScheduleSpec = z.infer<typeof LrScheduleSpec>;
+
+export const OneHotLoss = z.object({ kind: z.literal('onehot') }).strict();
+/** SPEC.md V2: (1 − α)·CE + α·[τ²]·KL(σ(z_T/τ) ‖ σ(z_S/τ)); defaults α = 1, τ = 1, with τ² */
+export const KdLoss = z
+  .object({
+    kind: z.literal('kd'),
+    alpha: z.number().min(0, 'alpha must be in [0, 1]').max(1, 'alpha must be in [0, 1]').default(1),
+    tau: z.number().gt(0, 'tau must be > 0').max(1000).default(1),
+    tauSquared: z.boolean().default(true),
+  })
+  .strict();
+export const LossSpec = z.discriminatedUnion('kind', [OneHotLoss, KdLoss]);
+export type LossSpec = z.infer<typeof LossSpec>;
+export type KdLossSpec = z.infer<typeof KdLoss>;
+
+/** SPEC.md V3: a phase's loss applies from its (0-based) epoch until the next phase starts. */
+export const LossPhase = z
+  .object({
+    from: z.number().int().min(0, 'a loss phase starts at an epoch ≥ 0'),
+    loss: LossSpec,
+  })
+  .strict();
+export type LossPhase = z.infer<typeof LossPhase>;
+
+const runFields = {
+  name: z.string().trim().min(1).max(100),
+  model: ModelSpec,
+  optimizer: OptimizerSpec,
+  lrSchedule: LrScheduleSpec.default({ kind: 'constant' }),
+  batchSize: z.number().int().min(1).max(65_536),
+  epochs: z.number().int().min(1, 'epochs must be ≥ 1').max(10_000),
+  seed: z.number().int().min(0).max(0xffff_ffff),
+  phases: z.array(LossPhase).min(1).default([{ from: 0, loss: { kind: 'onehot' } }]),
+};
+
+type PhaseCheckable = { epochs: number; phases: LossPhase[] };
+function checkPhases(run: PhaseCheckable, ctx: z.RefinementCtx): void {
+  const first = run.phases[0];
+  if (first && first.from !== 0) {
+    ctx.addIssue({ code: 'custom', message: 'the first loss phase must start at epoch 0', path: ['phases', 0, 'from'] });
+  }
+  run.phases.forEach((phase, i) => {
+    const previous = run.phases[i - 1];
+    if (previous && phase.from <= previous.from) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `loss phases must start at strictly increasing epochs (phase ${i} starts at ${phase.from}, after ${previous.from})`,
+        path: ['phases', i, 'from'],
+      });
+    }
+    if (phase.from >= run.epochs) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `loss phase ${i} starts at epoch ${phase.from}, but the run has only epochs 0–${run.epochs - 1}`,
+        path: ['phases', i, 'from'],
+      });
+    }
+  });
+}
+
+export const RunSpec = z.object(runFields).strict().superRefine(checkPhases);
+export type RunSpec = z.infer<typeof RunSpec>;
+export type RunSpecInput = z.input<typeof RunSpec>;
+
+export const StudentSpec = z
+  .object({
+    ...runFields,
+    /** the student uses the teacher's architecture (self-distillation) */
+    selfDistill: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine(checkPhases);
+export type StudentSpec = z.infer<typeof StudentSpec>;
+
+export const TeacherReuse = z.object({ reuseRunId: z.number().int().positive() }).strict();
+
+export const ExperimentSpec = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    datasetId: z.number().int().positive(),
+    /** a teacher to train, or a finished teacher run to distil from again */
+    teacher: z.union([RunSpec, TeacherReuse]),
+    students: z.array(StudentSpec).min(1).max(32),
+  })
+  .strict()
+  .superRefine((exp, ctx) => {
+    const teacher = exp.teacher;
+    if ('phases' in teacher) {
+      // A kd phase needs a teacher's logits; the teacher is the one run that has none.
+      teacher.phases.forEach((phase, i) => {
+        if (phase.loss.kind === 'kd') {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'the teacher trains on one-hot labels: a kd phase needs a teacher, and the teacher has none',
+            path: ['teacher', 'phases', i, 'loss'],
+          });
+        }
+      });
+    }
+    exp.students.forEach((student, i) => {
+      if (student.selfDistill && 'model' in teacher && JSON.stringify(student.model) !== JSON.stringify(teacher.model)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'a self-distilled student must use the teacher’s model',
+          path: ['students', i, 'model'],
+        });
+      }
+    });
+    const names = new Set<string>();
+    exp.students.forEach((student, i) => {
+      if (names.has(student.name)) {
+        ctx.addIssue({ code: 'custom', message: `two students are named "${student.name}"`, path: ['students', i, 'name'] });
+      }
+      names.add(student.name);
+    });
+  });
+export type ExperimentSpec = z.infer<typeof ExperimentSpec>;
+export type ExperimentSpecInput = z.input<typeof ExperimentSpec>;
+
+/** Parses with `schema` or throws a SPEC_ERROR naming the first offending field. */
+function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : undefined;
+  const message = issue ? `${what}: ${field ? `${field}: ` : ''}${issue.message}` : `${what} is invalid`;
+  throw new DomainError('SPEC_ERROR', message, field ? { field } : {}, { cause: result.error });
+}
+
+export function parseExperimentSpec(input: unknown): ExperimentSpec {
+  return parseOrThrow(ExperimentSpec, input, 'experiment spec');
+}
+export function parseRunSpec(input: unknown): RunSpec {
+  return parseOrThrow(RunSpec, input, 'run spec');
+}
+export function parseModelSpec(input: unknown): ModelSpec {
+  return parseOrThrow(ModelSpec, input, 'model spec');
+}
+
+/** SPEC.md V3: the loss in force at a (0-based) epoch is that of the last phase started by then. */
+export function lossAtEpoch(phases: readonly LossPhase[], epoch: number): LossSpec {
+  let current: LossSpec | undefined;
+  for (const phase of phases) {
+    if (phase.from <= epoch) current = phase.loss;
+  }
+  if (!current) throw new DomainError('SPEC_ERROR', `no loss phase covers epoch ${epoch}`, { field: 'phases' });
+  return current;
+}
+
+export interface PaperPresetBase {
+  model: ModelSpecInput;
+  optimizer: z.input<typeof OptimizerSpec>;
+  batchSize: number;
+  seed: number;
+  lrSchedule?: LrScheduleSpec;
+  /** a smaller model for the non-self-distilled students; the teacher's model when absent */
+  studentModel?: ModelSpecInput;
+}
+
+/**
+ * The paper-1 student line-up (SPEC.md V1–V3 and experiment 5): one-hot, KD at τ = 1 and
+ * τ = 4, late KD (one-hot then KD from the halfway epoch), early KD then one-hot, and
+ * self-distillation. Everything shares the base model, optimiser, batch size and seed, so
+ * students differ only in their loss. Without `studentModel` every student has the teacher's
+ * architecture, so 'KD τ=1' and 'self-distillation' are the same run; pass a smaller
+ * `studentModel` to tell distillation into a smaller model apart from self-distillation.
+ */
+export function paperPreset(epochs: number, base: PaperPresetBase): { teacher: RunSpec; students: StudentSpec[] } {
+  const half = Math.round(epochs / 2);
+  const common = {
+    model: base.model,
+    optimizer: base.optimizer,
+    lrSchedule: base.lrSchedule ?? { kind: 'constant' as const },
+    batchSize: base.batchSize,
+    epochs,
+    seed: base.seed,
+  };
+  const onehot = { kind: 'onehot' as const };
+  const kd = (tau: number) => ({ kind: 'kd' as const, alpha: 1, tau, tauSquared: true });
+  // A switch at epoch 0 or at the end would be no switch at all; keep it inside the budget.
+  const switchAt = Math.min(Math.max(half, 1), epochs - 1);
+  const switching = epochs >= 2;
+  const teacher = parseRunSpec({ ...common, name: 'teacher', phases: [{ from: 0, loss: onehot }] });
+  const studentModel = base.studentModel ?? base.model;
+  const students = [
+    { ...common, model: studentModel, name: 'one-hot', phases: [{ from: 0, loss: onehot }] },
+    { ...common, model: studentModel, name: 'KD τ=1', phases: [{ from: 0, loss: kd(1) }] },
+    { ...common, model: studentModel, name: 'KD τ=4', phases: [{ from: 0, loss: kd(4) }] },
+    {
+      ...common,
+      model: studentModel,
+      name: switching ? `late KD (one-hot → KD at ${switchAt})` : 'late KD (no room to switch: KD only)',
+      phases: switching ? [{ from: 0, loss: onehot }, { from: switchAt, loss: kd(1) }] : [{ from: 0, loss: kd(1) }],
+    },
+    {
+      ...common,
+      model: studentModel,
+      name: switching ? `early KD (KD → one-hot at ${switchAt})` : 'early KD (no room to switch: one-hot only)',
+      phases: switching ? [{ from: 0, loss: kd(1) }, { from: switchAt, loss: onehot }] : [{ from: 0, loss: onehot }],
+    },
+    { ...common, name: 'self-distillation', model: teacher.model, selfDistill: true, phases: [{ from: 0, loss: kd(1) }] },
+  ].map((s) => parseOrThrow(StudentSpec, s, `preset student "${s.name}"`));
+  return { teacher, students };
+}
+
+/** The preset table the UI offers; each entry builds a full teacher + students line-up. */
+export const PRESETS = {
+  paper: paperPreset,
+} as const;

@@ -1,0 +1,83 @@
+// The `disobey` command as a user runs it: a real process, a real database file.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sampleDatasetDir } from '../../main/paths.js';
+import { makeTempDir } from '../helpers/tempDir.js';
+
+const bin = path.resolve('bin/disobey.js');
+const temp = makeTempDir();
+afterAll(() => temp.dispose());
+
+function disobey(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, DISOBEY_DB: path.join(temp.dir, 'default.db') } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe.skipIf(!fs.existsSync('out/main/cli.js'))('the disobey CLI', () => {
+  const db = path.join(temp.dir, 'cli.db');
+
+  it('imports a dataset and prints its id, class names and counts as one JSON object', () => {
+    const r = disobey('import', sampleDatasetDir(), '--db', db, '--name', 'fm', '--subset', '100', '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const d = JSON.parse(r.stdout);
+    expect(d).toMatchObject({ id: 1, name: 'fm', kind: 'image' });
+    expect(d.classNames).toHaveLength(10);
+    expect(d.splits.map((s: { split: string; count: number }) => [s.split, s.count])).toEqual([['train', 100], ['test', 100]]);
+  });
+
+  it('prints a readable summary without --json', () => {
+    const csv = path.join(temp.dir, 'reviews.csv');
+    fs.writeFileSync(csv, 'text,label\n"good, really",pos\nbad,neg\n"multi\nline",pos\nmeh,neg\nfine,pos\nawful,neg\n');
+    const r = disobey('import', csv, '--db', db);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/dataset 2 "reviews" \(text/);
+    expect(r.stdout).toMatch(/classes: 0=neg, 1=pos/);
+  });
+
+  it('lists datasets with their counts', () => {
+    const r = disobey('datasets', '--db', db, '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).map((d: { name: string }) => d.name)).toEqual(['fm', 'reviews']);
+  });
+
+  it('fails with one line and a non-zero exit on bad input, writing nothing', () => {
+    const empty = path.join(temp.dir, 'empty.csv');
+    fs.writeFileSync(empty, '');
+    for (const args of [['import', empty, '--db', db], ['import', '/no/such/dir', '--db', db], ['import', sampleDatasetDir(), '--db', db, '--noise', 'lots'], ['frobnicate']]) {
+      const r = disobey(...args);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^disobey: /);
+    }
+    expect(disobey('import', empty, '--db', db).stderr).toContain('empty.csv');
+    expect(JSON.parse(disobey('datasets', '--db', db, '--json').stdout)).toHaveLength(2);
+  });
+
+  it('`npm start` without Electron says why in one line and serves web mode', async () => {
+    const child = spawn(process.execPath, ['scripts/start.mjs', '--db', path.join(temp.dir, 'start.db'), '--port', '0'], {
+      env: { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '', DISOBEY_ELECTRON: '' },
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!/open http:\/\/127\.0\.0\.1:\d+\/\?token=/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(out.split('\n')[0]).toMatch(/^Disobey: .*serving web mode instead\.$/);
+      const url = /open (http\S+)/.exec(out)![1]!;
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      const list = await fetch(url.replace(/\/\?token=(.*)$/, '/api/call/listDatasets'), {
+        method: 'POST',
+        headers: { 'x-disobey-token': new URL(url).searchParams.get('token')! },
+        body: '{}',
+      });
+      const body = (await list.json()) as { result: { name: string }[] };
+      expect(body.result.map((d) => d.name)).toEqual(['Fashion-MNIST sample']);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
