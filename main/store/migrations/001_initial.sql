@@ -63,8 +63,9 @@ CREATE TABLE runs (
   epochs_done    INTEGER NOT NULL DEFAULT 0,
   seconds        REAL    NOT NULL DEFAULT 0,
   error          TEXT,
+  owner_pid      INTEGER,                      -- process training it while status = 'running'; a dead owner means interrupted
   preprocessing  TEXT,                         -- JSON: normalisation / vocabulary built from the train split
-  checkpoint     BLOB,                         -- weights after epochs_done epochs
+  checkpoint     BLOB,                         -- weights and optimiser state after epochs_done epochs
   created_at     TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   finished_at    TEXT
 );
