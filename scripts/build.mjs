@@ -34,6 +34,7 @@ const nodeEntries = {
   'main/cli': 'main/cli/index.ts',
   'main/electron': 'main/electron/index.ts',
   'main/import-worker': 'main/services/importWorker.ts',
+  'main/train-worker': 'main/train/trainWorker.ts',
   'bench/index': 'bench/index.ts',
 };
 const existing = Object.fromEntries(Object.entries(nodeEntries).filter(([, src]) => fs.existsSync(path.join(root, src))));

@@ -10,7 +10,10 @@ import {
   ImportOptions,
   SplitName,
 } from './domain.js';
+import { ExperimentSpec } from './experimentSpec.js';
+import { EpochMetric, ExperimentSummary, RunSummary } from './runs.js';
 
+const TrainingBackendChoice = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
 const TaskId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'task ids use letters, digits, _ and -');
 
 function call<A extends z.ZodType, R extends z.ZodType>(args: A, result: R) {
@@ -50,6 +53,27 @@ export const contract = {
   ),
   getExample: call(z.object({ exampleId: Id }).strict(), ExampleDetail),
   cancelTask: call(z.object({ taskId: TaskId }).strict(), z.object({ cancelled: z.boolean() })),
+  listExperiments: call(z.object({}).strict(), z.array(ExperimentSummary)),
+  getExperiment: call(z.object({ experimentId: Id }).strict(), ExperimentSummary),
+  /** validates the experiment, records it and its runs, and queues them on the training worker */
+  startExperiment: call(
+    z.object({ spec: ExperimentSpec, backend: TrainingBackendChoice.optional() }).strict(),
+    ExperimentSummary,
+  ),
+  /** the papers' set on a dataset: teacher + one-hot, KD τ=1, KD τ=4, late KD, early KD, self-distillation */
+  startPaperPreset: call(
+    z
+      .object({
+        datasetId: Id,
+        epochs: z.number().int().min(1).max(1000).optional(),
+        backend: TrainingBackendChoice.optional(),
+      })
+      .strict(),
+    ExperimentSummary,
+  ),
+  runMetrics: call(z.object({ runId: Id }).strict(), z.array(EpochMetric)),
+  cancelTraining: call(z.object({ experimentId: Id.optional() }).strict(), z.object({ cancelled: z.boolean() })),
+  resumeRun: call(z.object({ runId: Id }).strict(), RunSummary),
 } as const;
 
 export type Contract = typeof contract;
@@ -83,6 +107,23 @@ export const AppEvent = z.discriminatedUnion('type', [
     error: z.string().optional(),
   }),
   z.object({ type: z.literal('datasetsChanged') }),
+  z.object({
+    type: z.literal('trainProgress'),
+    experimentId: Id,
+    runId: Id,
+    runName: z.string(),
+    epoch: z.number().int().nonnegative(),
+    epochs: z.number().int().positive(),
+    batch: z.number().int().nonnegative(),
+    batches: z.number().int().nonnegative(),
+    loss: z.number().nullable(),
+    examplesPerSecond: z.number().nullable(),
+    /** seconds left for the whole queue of this experiment */
+    etaSeconds: z.number().nullable(),
+  }),
+  /** a run changed status or finished an epoch: lists and curves should refresh */
+  z.object({ type: z.literal('runsChanged'), experimentId: Id, runId: Id.optional() }),
+  z.object({ type: z.literal('backendChanged'), backend: z.string() }),
 ]);
 export type AppEvent = z.infer<typeof AppEvent>;
 

@@ -11,6 +11,7 @@ import { createDatasetQueries } from '../store/datasetQueries.js';
 import { openDatabase } from '../store/openDatabase.js';
 import { startWebServer } from '../web/webServer.js';
 import { formatDataset } from './formatDataset.js';
+import { demo, listRuns, resumeRun, trainFromFile, trainPreset } from './trainCommands.js';
 
 const USAGE = `usage: disobey <command> [options]
 
@@ -22,6 +23,16 @@ const USAGE = `usage: disobey <command> [options]
       list datasets with class names and counts per split
   serve [--db FILE] [--port N] [--no-sample]
       web mode: the app and its API on 127.0.0.1 with a per-launch token
+  train EXPERIMENT.json [--db FILE] [--backend B] [--json]
+  train --dataset ID --preset paper [--epochs N] [--db FILE] [--backend B] [--json]
+      train a teacher and its students, recording every example's probabilities each epoch
+  resume RUN_ID [--db FILE] [--backend B] [--json]
+      continue an interrupted, cancelled or failed run from its last recorded epoch
+  runs [--db FILE] [--json]
+      list runs: id, role, spec, status, backend, epochs, train and test accuracy, seconds
+  demo [--epochs N] [--db FILE] [--backend B]
+      the paper preset on the embedded Fashion-MNIST sample
+  backends: tensorflow-gpu, tensorflow, wasm, cpu (default: the best available)
 
   --db defaults to ${defaultDatabasePath()} (or $DISOBEY_DB)`;
 
@@ -128,6 +139,37 @@ async function serveCommand(argv: string[]): Promise<void> {
   process.once('SIGTERM', () => void stop());
 }
 
+async function trainingCommand(command: 'train' | 'resume' | 'runs' | 'demo', argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...commonOptions, backend: { type: 'string' }, dataset: { type: 'string' }, preset: { type: 'string' }, epochs: { type: 'string' } },
+  });
+  const epochs = numberOption(values.epochs, 'epochs');
+  if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) throw new UsageError(`--epochs must be a whole number ≥ 1, got ${values.epochs}`);
+  const db = openDatabase(values.db ?? defaultDatabasePath());
+  const opts = { db, backend: values.backend, json: values.json };
+  try {
+    if (command === 'runs') return listRuns(opts);
+    if (command === 'demo') return await demo(opts, epochs);
+    if (command === 'resume') {
+      const runId = Number(positionals[0]);
+      if (positionals.length !== 1 || !Number.isInteger(runId) || runId < 1) throw new UsageError('resume takes one RUN_ID');
+      return await resumeRun(opts, runId);
+    }
+    if (values.preset !== undefined || values.dataset !== undefined) {
+      if (values.preset !== 'paper') throw new UsageError(`--preset must be "paper", got ${JSON.stringify(values.preset ?? null)}`);
+      const datasetId = Number(values.dataset);
+      if (!Number.isInteger(datasetId) || datasetId < 1) throw new UsageError('--preset paper needs --dataset ID');
+      return await trainPreset(opts, datasetId, epochs);
+    }
+    if (positionals.length !== 1) throw new UsageError('train takes EXPERIMENT.json, or --dataset ID --preset paper');
+    return await trainFromFile(opts, positionals[0]!);
+  } finally {
+    db.close();
+  }
+}
+
 export async function runCli(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -137,6 +179,11 @@ export async function runCli(argv: string[]): Promise<void> {
       return datasetsCommand(rest);
     case 'serve':
       return serveCommand(rest);
+    case 'train':
+    case 'resume':
+    case 'runs':
+    case 'demo':
+      return trainingCommand(command, rest);
     case undefined:
     case 'help':
     case '--help':

@@ -9,6 +9,7 @@ import { appVersion } from '../paths.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
 import { createEventBus } from './eventBus.js';
 import { exampleImagePng } from './exampleImages.js';
+import { createExperimentHandlers } from './experimentHandlers.js';
 import { runImportInWorker } from './importRunner.js';
 import { createTaskRegistry } from './taskRegistry.js';
 
@@ -25,9 +26,10 @@ export function createAppServices({ db, databasePath }: AppServicesOptions) {
   const datasets = createDatasetQueries(db);
   const events = createEventBus();
   const tasks = createTaskRegistry();
+  const experiments = createExperimentHandlers(db, databasePath, events);
 
   const handlers: Handlers = {
-    appInfo: (_args, transport) => ({ version: appVersion(), databasePath, transport, backend: null }),
+    appInfo: (_args, transport) => ({ version: appVersion(), databasePath, transport, backend: experiments.backend() }),
     listDatasets: () => datasets.listDatasets(),
     getDataset: ({ datasetId }) => datasets.getDataset(datasetId),
     importDataset: async ({ taskId: requestedId, ...options }) => {
@@ -61,6 +63,7 @@ export function createAppServices({ db, databasePath }: AppServicesOptions) {
     },
     getExample: ({ exampleId }) => datasets.getExample(exampleId),
     cancelTask: ({ taskId }) => ({ cancelled: tasks.cancel(taskId) }),
+    ...experiments.handlers,
   };
 
   /** Validates the name and arguments against the contract, runs the call, checks the result. */
@@ -80,6 +83,7 @@ export function createAppServices({ db, databasePath }: AppServicesOptions) {
     exampleImagePng: (exampleId: number) => exampleImagePng(datasets, exampleId),
     dispose(): void {
       tasks.cancelAll();
+      experiments.dispose();
     },
   };
 }

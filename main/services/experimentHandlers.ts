@@ -1,0 +1,72 @@
+// The contract's experiment and training calls: plan an experiment, hand it to the training
+// worker, relay the worker's progress as app events, cancel and resume.
+import type Database from 'better-sqlite3';
+import { DomainError, NotFoundError } from '../../shared/errors.js';
+import type { ExperimentSummary } from '../../shared/runs.js';
+import { createRunQueries } from '../store/runQueries.js';
+import type { BackendKind } from '../train/backend.js';
+import type { EventBus } from './eventBus.js';
+import { paperPresetSpec, planExperiment } from './experimentPlanner.js';
+import { createTrainerProcess } from './trainerProcess.js';
+
+const RESUMABLE = new Set(['interrupted', 'cancelled', 'failed']);
+
+export function createExperimentHandlers(db: Database.Database, databasePath: string, events: EventBus) {
+  const runs = createRunQueries(db);
+  let backend: string | null = null;
+  // Runs left 'running' by a process that is gone (the app was killed) are interrupted.
+  runs.reconcileInterrupted();
+
+  const trainer = createTrainerProcess({
+    onMessage(m) {
+      if (m.type === 'backend') {
+        if (backend !== m.name) events.emit({ type: 'backendChanged', backend: m.name });
+        backend = m.name;
+      } else if (m.type === 'progress') events.emit({ type: 'trainProgress', ...m.progress });
+      else if (m.type === 'runChanged') events.emit({ type: 'runsChanged', experimentId: m.experimentId, runId: m.runId });
+      else if (m.type === 'jobDone') events.emit({ type: 'runsChanged', experimentId: m.experimentId });
+    },
+    onExit() {
+      for (const runId of runs.reconcileInterrupted()) {
+        events.emit({ type: 'runsChanged', experimentId: runs.getRun(runId).experimentId, runId });
+      }
+    },
+  });
+
+  function experiment(experimentId: number): ExperimentSummary {
+    const found = runs.listExperiments().find((e) => e.id === experimentId);
+    if (!found) throw new NotFoundError(`no experiment with id ${experimentId}`);
+    return found;
+  }
+
+  function start(spec: unknown, backendChoice: BackendKind | undefined): ExperimentSummary {
+    const { experimentId } = planExperiment(db, spec);
+    trainer.train({ databasePath, experimentId, backend: backendChoice });
+    events.emit({ type: 'runsChanged', experimentId });
+    return experiment(experimentId);
+  }
+
+  return {
+    backend: () => backend,
+    handlers: {
+      listExperiments: () => runs.listExperiments(),
+      getExperiment: ({ experimentId }: { experimentId: number }) => experiment(experimentId),
+      startExperiment: ({ spec, backend: b }: { spec: unknown; backend?: BackendKind }) => start(spec, b),
+      startPaperPreset: ({ datasetId, epochs, backend: b }: { datasetId: number; epochs?: number; backend?: BackendKind }) =>
+        start(paperPresetSpec(db, datasetId, epochs), b),
+      runMetrics: ({ runId }: { runId: number }) => {
+        runs.getRun(runId);
+        return runs.epochMetrics(runId);
+      },
+      cancelTraining: ({ experimentId }: { experimentId?: number }) => ({ cancelled: trainer.cancel(experimentId) }),
+      resumeRun: ({ runId }: { runId: number }) => {
+        runs.reconcileInterrupted();
+        const run = runs.getRun(runId);
+        if (!RESUMABLE.has(run.status)) throw new DomainError('CONFLICT', `run ${runId} is ${run.status}; only interrupted, cancelled or failed runs resume`);
+        trainer.train({ databasePath, experimentId: run.experimentId, runIds: [runId] });
+        return runs.runSummary(runId);
+      },
+    },
+    dispose: () => trainer.dispose(),
+  };
+}

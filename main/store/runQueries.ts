@@ -1,0 +1,211 @@
+// Experiments, runs, per-epoch metrics and per-example predictions. One completed epoch is
+// one transaction (metrics, every example's probabilities, checkpoint, epochs_done), so a
+// killed trainer loses at most the epoch in flight and the file stays consistent.
+import type Database from 'better-sqlite3';
+import type { EpochMetric, ExperimentSummary, RunStatus, RunSummary } from '../../shared/runs.js';
+import { NotFoundError } from '../../shared/errors.js';
+import { softmaxWithStats } from '../../shared/predictionStats.js';
+
+export interface NewRun {
+  experimentId: number;
+  role: 'teacher' | 'student';
+  name: string;
+  teacherRunId: number | null;
+  spec: { epochs: number } & Record<string, unknown>;
+}
+
+export interface RunRecord {
+  id: number;
+  experimentId: number;
+  datasetId: number;
+  role: 'teacher' | 'student';
+  name: string;
+  teacherRunId: number | null;
+  spec: unknown;
+  status: RunStatus;
+  epochsDone: number;
+  seconds: number;
+  checkpoint: Buffer | null;
+  preprocessing: unknown;
+  ownerPid: number | null;
+}
+
+/** One epoch's outputs for every recorded example: logits row-major, n × numClasses. */
+export interface EpochPredictions {
+  exampleIds: ArrayLike<number>;
+  /** the training label of each example (noisy label where flipped) */
+  labels: ArrayLike<number>;
+  logits: Float32Array;
+  numClasses: number;
+}
+
+export interface EpochRecord {
+  runId: number;
+  epoch: number;
+  seconds: number;
+  metrics: { split: string; loss: number; accuracy: number }[];
+  predictions: EpochPredictions;
+  checkpoint: Buffer;
+}
+
+interface RunRow {
+  id: number;
+  experiment_id: number;
+  dataset_id: number;
+  role: 'teacher' | 'student';
+  name: string;
+  teacher_run_id: number | null;
+  spec: string;
+  status: RunStatus;
+  backend: string | null;
+  epochs_done: number;
+  seconds: number;
+  error: string | null;
+  owner_pid: number | null;
+  preprocessing: string | null;
+  checkpoint?: Buffer | null;
+  train_acc: number | null;
+  test_acc: number | null;
+}
+
+const RUN_COLUMNS = `r.id, r.experiment_id, e.dataset_id, r.role, r.name, r.teacher_run_id, r.spec, r.status, r.backend,
+  r.epochs_done, r.seconds, r.error, r.owner_pid, r.preprocessing,
+  (SELECT accuracy FROM epoch_metrics m WHERE m.run_id = r.id AND m.epoch = r.epochs_done AND m.split = 'train') AS train_acc,
+  (SELECT accuracy FROM epoch_metrics m WHERE m.run_id = r.id AND m.epoch = r.epochs_done AND m.split = 'test') AS test_acc`;
+
+export function createRunQueries(db: Database.Database) {
+  const insertExperiment = db.prepare('INSERT INTO experiments (dataset_id, name, spec) VALUES (?, ?, ?)');
+  const insertRun = db.prepare('INSERT INTO runs (experiment_id, role, name, teacher_run_id, spec) VALUES (?, ?, ?, ?, ?)');
+  const selectRun = db.prepare(`SELECT ${RUN_COLUMNS}, r.checkpoint FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`);
+  const selectRuns = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id ORDER BY r.id`);
+  const selectExperimentRuns = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.experiment_id = ? ORDER BY r.id`);
+  const selectExperiments = db.prepare('SELECT id, dataset_id, name, created_at FROM experiments ORDER BY id');
+  const selectExperiment = db.prepare('SELECT id, dataset_id, name, created_at, spec FROM experiments WHERE id = ?');
+  const claim = db.prepare("UPDATE runs SET status = 'running', owner_pid = ?, backend = ?, error = NULL WHERE id = ?");
+  const finish = db.prepare("UPDATE runs SET status = ?, error = ?, owner_pid = NULL, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?");
+  const setPreprocessing = db.prepare('UPDATE runs SET preprocessing = ? WHERE id = ?');
+  const running = db.prepare("SELECT id, owner_pid FROM runs WHERE status = 'running'");
+  const markInterrupted = db.prepare("UPDATE runs SET status = 'interrupted', owner_pid = NULL WHERE id = ? AND status = 'running'");
+  const insertMetric = db.prepare('INSERT OR REPLACE INTO epoch_metrics (run_id, epoch, split, loss, accuracy, seconds) VALUES (?, ?, ?, ?, ?, ?)');
+  const insertPrediction = db.prepare(
+    `INSERT OR REPLACE INTO predictions (run_id, epoch, example_id, probs, p_label, p_top, top_class, margin, entropy, loss)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const advance = db.prepare('UPDATE runs SET epochs_done = ?, seconds = seconds + ?, checkpoint = ? WHERE id = ?');
+  const metricsOf = db.prepare('SELECT epoch, split, loss, accuracy, seconds FROM epoch_metrics WHERE run_id = ? ORDER BY epoch, split');
+
+  function toSummary(r: RunRow): RunSummary {
+    const spec = JSON.parse(r.spec) as { epochs?: number };
+    return {
+      id: r.id,
+      experimentId: r.experiment_id,
+      role: r.role,
+      name: r.name,
+      teacherRunId: r.teacher_run_id,
+      spec,
+      status: r.status,
+      backend: r.backend,
+      epochs: spec.epochs ?? 0,
+      epochsDone: r.epochs_done,
+      trainAccuracy: r.train_acc,
+      testAccuracy: r.test_acc,
+      seconds: r.seconds,
+      error: r.error,
+    };
+  }
+
+  const recordEpochTx = db.transaction((rec: EpochRecord) => {
+    for (const m of rec.metrics) insertMetric.run(rec.runId, rec.epoch, m.split, m.loss, m.accuracy, m.split === 'train' ? rec.seconds : null);
+    const { exampleIds, labels, logits, numClasses } = rec.predictions;
+    const probs = new Float32Array(numClasses);
+    for (let i = 0; i < exampleIds.length; i++) {
+      const s = softmaxWithStats(logits, i * numClasses, numClasses, labels[i]!, probs);
+      insertPrediction.run(rec.runId, rec.epoch, exampleIds[i], Buffer.from(probs.buffer.slice(0)), s.pLabel, s.pTop, s.topClass, s.margin, s.entropy, s.loss);
+    }
+    advance.run(rec.epoch, rec.seconds, rec.checkpoint, rec.runId);
+  });
+
+  return {
+    createExperiment(datasetId: number, name: string, spec: unknown): number {
+      return Number(insertExperiment.run(datasetId, name, JSON.stringify(spec)).lastInsertRowid);
+    },
+    createRun(run: NewRun): number {
+      return Number(insertRun.run(run.experimentId, run.role, run.name, run.teacherRunId, JSON.stringify(run.spec)).lastInsertRowid);
+    },
+    getRun(id: number): RunRecord {
+      const r = selectRun.get(id) as RunRow | undefined;
+      if (!r) throw new NotFoundError(`no run with id ${id}`);
+      return {
+        id: r.id,
+        experimentId: r.experiment_id,
+        datasetId: r.dataset_id,
+        role: r.role,
+        name: r.name,
+        teacherRunId: r.teacher_run_id,
+        spec: JSON.parse(r.spec),
+        status: r.status,
+        epochsDone: r.epochs_done,
+        seconds: r.seconds,
+        checkpoint: r.checkpoint ?? null,
+        preprocessing: r.preprocessing ? JSON.parse(r.preprocessing) : null,
+        ownerPid: r.owner_pid,
+      };
+    },
+    runSummary(id: number): RunSummary {
+      const r = (selectRuns.all() as RunRow[]).find((x) => x.id === id);
+      if (!r) throw new NotFoundError(`no run with id ${id}`);
+      return toSummary(r);
+    },
+    listRuns(experimentId?: number): RunSummary[] {
+      const rows = (experimentId === undefined ? selectRuns.all() : selectExperimentRuns.all(experimentId)) as RunRow[];
+      return rows.map(toSummary);
+    },
+    listExperiments(): ExperimentSummary[] {
+      const runs = (selectRuns.all() as RunRow[]).map(toSummary);
+      return (selectExperiments.all() as { id: number; dataset_id: number; name: string; created_at: string }[]).map((e) => ({
+        id: e.id,
+        datasetId: e.dataset_id,
+        name: e.name,
+        createdAt: e.created_at,
+        runs: runs.filter((r) => r.experimentId === e.id),
+      }));
+    },
+    experimentSpec(id: number): unknown {
+      const e = selectExperiment.get(id) as { spec: string } | undefined;
+      if (!e) throw new NotFoundError(`no experiment with id ${id}`);
+      return JSON.parse(e.spec);
+    },
+    claimRun(runId: number, pid: number, backend: string): void {
+      claim.run(pid, backend, runId);
+    },
+    setPreprocessing(runId: number, preprocessing: unknown): void {
+      setPreprocessing.run(JSON.stringify(preprocessing), runId);
+    },
+    recordEpoch(rec: EpochRecord): void {
+      recordEpochTx(rec);
+    },
+    finishRun(runId: number, status: Exclude<RunStatus, 'pending' | 'running'>, error: string | null = null): void {
+      finish.run(status, error, runId);
+    },
+    epochMetrics(runId: number): EpochMetric[] {
+      return metricsOf.all(runId) as EpochMetric[];
+    },
+    /** Runs left 'running' by a process that no longer exists were interrupted (SIGKILL, crash, power loss). */
+    reconcileInterrupted(isAlive: (pid: number) => boolean = processIsAlive): number[] {
+      const stale = (running.all() as { id: number; owner_pid: number | null }[]).filter((r) => r.owner_pid === null || !isAlive(r.owner_pid));
+      for (const r of stale) markInterrupted.run(r.id);
+      return stale.map((r) => r.id);
+    },
+  };
+}
+
+export type RunQueries = ReturnType<typeof createRunQueries>;
+
+export function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

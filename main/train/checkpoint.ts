@@ -1,0 +1,54 @@
+// A run's checkpoint as one BLOB: a little JSON header (array lengths, optimiser kind and
+// step) followed by every Float32 array back to back. Enough to resume exactly.
+import type { OptimizerState } from './optimizers.js';
+
+export interface Checkpoint {
+  weights: Float32Array[];
+  optimizer: OptimizerState;
+}
+
+interface Header {
+  version: 1;
+  weights: number[];
+  optimizer: { kind: OptimizerState['kind']; step: number; slots: number[] };
+}
+
+export function encodeCheckpoint({ weights, optimizer }: Checkpoint): Buffer {
+  const header: Header = {
+    version: 1,
+    weights: weights.map((w) => w.length),
+    optimizer: { kind: optimizer.kind, step: optimizer.step, slots: optimizer.slots.map((s) => s.length) },
+  };
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  // Pad the header so the float data starts 4-byte aligned.
+  const headerBytes = 4 + json.length + ((4 - (json.length % 4)) % 4);
+  const floats = [...weights, ...optimizer.slots];
+  const total = headerBytes + floats.reduce((n, a) => n + a.byteLength, 0);
+  const out = Buffer.alloc(total);
+  out.writeUInt32LE(json.length, 0);
+  json.copy(out, 4);
+  let offset = headerBytes;
+  for (const a of floats) {
+    Buffer.from(a.buffer, a.byteOffset, a.byteLength).copy(out, offset);
+    offset += a.byteLength;
+  }
+  return out;
+}
+
+export function decodeCheckpoint(blob: Uint8Array): Checkpoint {
+  const buf = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  const jsonLength = buf.readUInt32LE(0);
+  const header = JSON.parse(buf.subarray(4, 4 + jsonLength).toString('utf8')) as Header;
+  if (header.version !== 1) throw new Error(`unknown checkpoint version ${String(header.version)}`);
+  let offset = 4 + jsonLength + ((4 - (jsonLength % 4)) % 4);
+  const take = (length: number) => {
+    const copy = new Float32Array(length);
+    new Uint8Array(copy.buffer).set(buf.subarray(offset, offset + length * 4));
+    offset += length * 4;
+    return copy;
+  };
+  const weights = header.weights.map(take);
+  const slots = header.optimizer.slots.map(take);
+  if (offset !== buf.length) throw new Error(`checkpoint size mismatch: ${buf.length} bytes, header describes ${offset}`);
+  return { weights, optimizer: { kind: header.optimizer.kind, step: header.optimizer.step, slots } };
+}

@@ -1,0 +1,53 @@
+// After each epoch: every split's logits from the model, the split's loss and accuracy against
+// the training labels, and all of it handed to the store as one transaction.
+import type { Tf } from './backend.js';
+import type { ClassifierModel } from './models.js';
+import { predictProbabilities } from './trainer.js';
+import type { SplitData } from './trainingData.js';
+
+export interface SplitOutputs {
+  exampleIds: Int32Array;
+  labels: Int32Array;
+  logits: Float32Array;
+  metrics: { split: string; loss: number; accuracy: number }[];
+}
+
+/** Mean cross-entropy and accuracy of row-major logits against labels. */
+export function lossAndAccuracy(logits: Float32Array, labels: ArrayLike<number>, numClasses: number): { loss: number; accuracy: number } {
+  let lossSum = 0;
+  let correct = 0;
+  const n = labels.length;
+  for (let i = 0; i < n; i++) {
+    const o = i * numClasses;
+    let max = -Infinity;
+    let top = 0;
+    for (let c = 0; c < numClasses; c++) {
+      const z = logits[o + c]!;
+      if (z > max) {
+        max = z;
+        top = c;
+      }
+    }
+    let sum = 0;
+    for (let c = 0; c < numClasses; c++) sum += Math.exp(logits[o + c]! - max);
+    lossSum += Math.log(sum) + max - logits[o + labels[i]!]!;
+    if (top === labels[i]) correct++;
+  }
+  return { loss: n ? lossSum / n : 0, accuracy: n ? correct / n : 0 };
+}
+
+export function predictAllSplits(tf: Tf, model: ClassifierModel, splits: readonly SplitData[]): SplitOutputs {
+  const total = splits.reduce((n, s) => n + s.n, 0);
+  const C = model.numClasses;
+  const out: SplitOutputs = { exampleIds: new Int32Array(total), labels: new Int32Array(total), logits: new Float32Array(total * C), metrics: [] };
+  let offset = 0;
+  for (const s of splits) {
+    const { logits } = predictProbabilities(tf, model, s.x, s.n, 512);
+    out.exampleIds.set(s.exampleIds, offset);
+    out.labels.set(s.y, offset);
+    out.logits.set(logits, offset * C);
+    out.metrics.push({ split: s.split, ...lossAndAccuracy(logits, s.y, C) });
+    offset += s.n;
+  }
+  return out;
+}

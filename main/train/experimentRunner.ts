@@ -1,0 +1,198 @@
+// Trains an experiment's queued runs, teacher first, recording every epoch. Used inside the
+// training worker process and by the CLI; the store is the only shared state, so a run killed
+// anywhere resumes from its last recorded epoch.
+import type Database from 'better-sqlite3';
+import { CancelledError, DomainError } from '../../shared/errors.js';
+import { parseRunSpec, type RunSpec } from '../../shared/experimentSpec.js';
+import { createRunQueries, type RunRecord } from '../store/runQueries.js';
+import type { Tf } from './backend.js';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
+import { predictAllSplits } from './epochRecording.js';
+import { buildModel } from './models.js';
+import { predictProbabilities, trainRun } from './trainer.js';
+import { loadTrainingData, type TrainingData } from './trainingData.js';
+
+export interface TrainProgress {
+  experimentId: number;
+  runId: number;
+  runName: string;
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number | null;
+  examplesPerSecond: number | null;
+  etaSeconds: number | null;
+}
+
+export interface RunnerCallbacks {
+  onProgress?(p: TrainProgress): void;
+  /** a run started, recorded an epoch, or ended */
+  onRunChanged?(experimentId: number, runId: number): void;
+  /** timing of each recorded epoch, for the benchmark's recording overhead */
+  onEpochTiming?(t: { runId: number; epoch: number; trainSeconds: number; predictSeconds: number; writeSeconds: number }): void;
+}
+
+export interface RunExperimentOptions extends RunnerCallbacks {
+  db: Database.Database;
+  tf: Tf;
+  backendName: string;
+  experimentId: number;
+  /** only these runs (resume); default: every run not yet done, cancelled ones excluded */
+  runIds?: number[];
+  signal?: AbortSignal;
+}
+
+const RUNNABLE = new Set(['pending', 'interrupted']);
+
+export async function runExperiment(options: RunExperimentOptions): Promise<void> {
+  const { db, experimentId } = options;
+  const runs = createRunQueries(db);
+  runs.reconcileInterrupted();
+  const queue = runs
+    .listRuns(experimentId)
+    .filter((r) => (options.runIds ? options.runIds.includes(r.id) : RUNNABLE.has(r.status)))
+    .sort((a, b) => (a.role === b.role ? a.id - b.id : a.role === 'teacher' ? -1 : 1));
+  const dataCache = new Map<string, TrainingData>();
+  const eta = createQueueEta(queue.map((r) => ({ id: r.id, remainingEpochs: r.epochs - r.epochsDone })));
+  for (const [i, summary] of queue.entries()) {
+    try {
+      if (options.signal?.aborted) throw new CancelledError('training was cancelled');
+      await trainOneRun(runs.getRun(summary.id), options, dataCache, eta);
+    } catch (err) {
+      // A cancelled experiment cancels the runs still waiting their turn, too.
+      if (err instanceof CancelledError) {
+        for (const waiting of queue.slice(i)) {
+          if (!RUNNABLE.has(runs.getRun(waiting.id).status)) continue;
+          runs.finishRun(waiting.id, 'cancelled', 'cancelled before it started');
+          options.onRunChanged?.(experimentId, waiting.id);
+        }
+      }
+      throw err;
+    }
+  }
+}
+
+async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCache: Map<string, TrainingData>, eta: QueueEta): Promise<void> {
+  const { db, tf, signal } = options;
+  const runs = createRunQueries(db);
+  const spec = runSpecOf(run);
+  const dataFor = (s: RunSpec) => {
+    const key = JSON.stringify(s.model);
+    let data = dataCache.get(key);
+    if (!data) dataCache.set(key, (data = loadTrainingData(db, run.datasetId, s.model)));
+    return data;
+  };
+  runs.claimRun(run.id, process.pid, options.backendName);
+  options.onRunChanged?.(run.experimentId, run.id);
+  try {
+    const data = dataFor(spec);
+    runs.setPreprocessing(run.id, data.preprocessing);
+    const needsTeacher = spec.phases.some((p) => p.loss.kind === 'kd');
+    const teacherLogits = needsTeacher ? teacherTrainLogits(run, options, dataFor) : undefined;
+    const resumeFrom = run.epochsDone > 0 && run.checkpoint ? decodeCheckpoint(run.checkpoint) : null;
+    let lastBatchAt = performance.now();
+    await trainRun({
+      tf,
+      spec,
+      data: { train: data.train },
+      numClasses: data.numClasses,
+      input: data.input,
+      teacherLogits,
+      startEpoch: resumeFrom ? run.epochsDone : 0,
+      initialWeights: resumeFrom?.weights,
+      initialOptimizerState: resumeFrom?.optimizer,
+      signal,
+      onBatch: (b) => {
+        eta.batchDone(run.id, 1 / b.batches);
+        const now = performance.now();
+        if (now - lastBatchAt < 200 && b.batch !== b.batches - 1) return;
+        lastBatchAt = now;
+        options.onProgress?.({
+          experimentId: run.experimentId,
+          runId: run.id,
+          runName: run.name,
+          epoch: b.epoch + 1,
+          epochs: spec.epochs,
+          batch: b.batch + 1,
+          batches: b.batches,
+          loss: b.loss,
+          examplesPerSecond: b.examplesPerSecond,
+          etaSeconds: eta.secondsLeft(),
+        });
+      },
+      onEpochEnd: (epoch, weights, info) => {
+        const t0 = performance.now();
+        const outputs = predictAllSplits(tf, info.model, data.splits);
+        const t1 = performance.now();
+        runs.recordEpoch({
+          runId: run.id,
+          epoch: epoch + 1,
+          seconds: info.summary.seconds,
+          metrics: outputs.metrics,
+          predictions: { exampleIds: outputs.exampleIds, labels: outputs.labels, logits: outputs.logits, numClasses: data.numClasses },
+          checkpoint: encodeCheckpoint({ weights, optimizer: info.optimizerState }),
+        });
+        const t2 = performance.now();
+        options.onEpochTiming?.({ runId: run.id, epoch: epoch + 1, trainSeconds: info.summary.seconds, predictSeconds: (t1 - t0) / 1000, writeSeconds: (t2 - t1) / 1000 });
+        options.onRunChanged?.(run.experimentId, run.id);
+      },
+    }).then((result) => result.model.dispose());
+    runs.finishRun(run.id, 'done');
+  } catch (err) {
+    if (err instanceof CancelledError) runs.finishRun(run.id, 'cancelled', err.message);
+    else runs.finishRun(run.id, 'failed', err instanceof Error ? err.message : String(err));
+    options.onRunChanged?.(run.experimentId, run.id);
+    if (err instanceof CancelledError) throw err;
+    return;
+  }
+  options.onRunChanged?.(run.experimentId, run.id);
+}
+
+/** The teacher's logits on the train split, from its final checkpoint and its own preprocessing. */
+function teacherTrainLogits(run: RunRecord, options: RunExperimentOptions, dataFor: (s: RunSpec) => TrainingData): Float32Array {
+  if (run.teacherRunId === null) throw new DomainError('SPEC_ERROR', `run ${run.id} distils but has no teacher run`);
+  const runs = createRunQueries(options.db);
+  const teacher = runs.getRun(run.teacherRunId);
+  if (teacher.status !== 'done' || !teacher.checkpoint) {
+    throw new DomainError('CONFLICT', `the teacher run ${teacher.id} ("${teacher.name}") has not finished training (status ${teacher.status})`);
+  }
+  if (teacher.datasetId !== run.datasetId) throw new DomainError('SPEC_ERROR', `the teacher run ${teacher.id} was trained on another dataset`);
+  const teacherSpec = runSpecOf(teacher);
+  const data = dataFor(teacherSpec);
+  const model = buildModel(options.tf, teacherSpec.model, data.input, data.numClasses, teacherSpec.seed);
+  try {
+    model.setWeights(decodeCheckpoint(teacher.checkpoint).weights);
+    return predictProbabilities(options.tf, model, data.train.x, data.train.n, 512).logits;
+  } finally {
+    model.dispose();
+  }
+}
+
+/** A stored student spec carries its selfDistill flag; training needs only the run spec. */
+function runSpecOf(run: RunRecord): RunSpec {
+  const { selfDistill: _selfDistill, ...spec } = run.spec as Record<string, unknown>;
+  return parseRunSpec(spec);
+}
+
+interface QueueEta {
+  batchDone(runId: number, epochFraction: number): void;
+  secondsLeft(): number | null;
+}
+
+/** Seconds left for the whole queue, from the epochs per second observed so far. */
+function createQueueEta(items: { id: number; remainingEpochs: number }[]): QueueEta {
+  const total = items.reduce((n, i) => n + Math.max(0, i.remainingEpochs), 0);
+  const started = performance.now();
+  let done = 0;
+  return {
+    batchDone(_runId, fraction) {
+      done += fraction;
+    },
+    secondsLeft() {
+      const elapsed = (performance.now() - started) / 1000;
+      if (done <= 0 || elapsed <= 0) return null;
+      return Math.max(0, ((total - done) * elapsed) / done);
+    },
+  };
+}

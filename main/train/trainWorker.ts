@@ -1,0 +1,64 @@
+// The training worker process: long-lived, one TensorFlow instance, jobs run one after another.
+// It writes to the database on its own connection and reports progress over the IPC channel.
+import type Database from 'better-sqlite3';
+import { CancelledError } from '../../shared/errors.js';
+import { openDatabase } from '../store/openDatabase.js';
+import { selectBackend, type SelectedBackend } from './backend.js';
+import { runExperiment } from './experimentRunner.js';
+import type { TrainWorkerMessage, TrainWorkerRequest } from './trainWorkerProtocol.js';
+
+type TrainJob = Extract<TrainWorkerRequest, { type: 'train' }>;
+
+const send = (m: TrainWorkerMessage) => process.send?.(m);
+const queue: TrainJob[] = [];
+let current: { job: TrainJob; controller: AbortController } | null = null;
+let backend: SelectedBackend | null = null;
+const connections = new Map<string, Database.Database>();
+
+function connection(file: string): Database.Database {
+  let db = connections.get(file);
+  if (!db) connections.set(file, (db = openDatabase(file)));
+  return db;
+}
+
+async function drain(): Promise<void> {
+  while (!current && queue.length) {
+    const job = queue.shift()!;
+    current = { job, controller: new AbortController() };
+    try {
+      backend ??= await selectBackend(job.backend);
+      send({ type: 'backend', name: backend.name });
+      await runExperiment({
+        db: connection(job.databasePath),
+        tf: backend.tf,
+        backendName: backend.name,
+        experimentId: job.experimentId,
+        runIds: job.runIds,
+        signal: current.controller.signal,
+        onProgress: (progress) => send({ type: 'progress', progress }),
+        onRunChanged: (experimentId, runId) => send({ type: 'runChanged', experimentId, runId }),
+      });
+      send({ type: 'jobDone', experimentId: job.experimentId, ok: !current.controller.signal.aborted, cancelled: current.controller.signal.aborted });
+    } catch (err) {
+      const cancelled = err instanceof CancelledError;
+      send({ type: 'jobDone', experimentId: job.experimentId, ok: false, cancelled, error: err instanceof Error ? err.message : String(err) });
+    } finally {
+      current = null;
+    }
+  }
+}
+
+process.on('message', (m: TrainWorkerRequest) => {
+  if (m.type === 'train') {
+    queue.push(m);
+    void drain();
+  } else if (m.type === 'cancel') {
+    for (let i = queue.length - 1; i >= 0; i--) if (m.experimentId === undefined || queue[i]!.experimentId === m.experimentId) queue.splice(i, 1);
+    if (current && (m.experimentId === undefined || current.job.experimentId === m.experimentId)) current.controller.abort();
+  }
+});
+
+process.on('disconnect', () => {
+  for (const db of connections.values()) db.close();
+  process.exit(0);
+});

@@ -1,0 +1,105 @@
+// A dataset as model inputs: every split's examples in id order with their training labels
+// (the noisy label where noise flipped it), and the preprocessing built from the train split
+// only (image normalisation, or the text vocabulary), stored with each run.
+import type Database from 'better-sqlite3';
+import type { ModelSpec } from '../../shared/experimentSpec.js';
+import { DomainError } from '../../shared/errors.js';
+import { computeNormalisation, normaliseImages, type ImageNormalisation } from './imageNormalisation.js';
+import type { ModelInput } from './models.js';
+import { buildVocabulary, encodeTokenIds, idfWeights, vocabularySize, type Vocabulary } from './textFeatures.js';
+
+/** Token sequence length for text models that do not set one (bag-of-words, embedding bag). */
+const DEFAULT_TEXT_LENGTH = 256;
+
+export interface SplitData {
+  split: string;
+  exampleIds: Int32Array;
+  /** training labels: coalesce(noisy_label, label) */
+  y: Int32Array;
+  x: Float32Array | Int32Array;
+  n: number;
+}
+
+export type Preprocessing = { kind: 'image'; normalisation: ImageNormalisation } | { kind: 'text'; maxLen: number; vocabulary: Vocabulary };
+
+export interface TrainingData {
+  datasetId: number;
+  numClasses: number;
+  input: ModelInput;
+  splits: SplitData[];
+  train: SplitData;
+  preprocessing: Preprocessing;
+}
+
+interface DatasetRow {
+  kind: 'image' | 'text';
+  class_names: string;
+  height: number | null;
+  width: number | null;
+  channels: number | null;
+}
+
+interface ExampleRow {
+  id: number;
+  split: string;
+  y: number;
+  pixels: Buffer | null;
+  text: string | null;
+}
+
+const TEXT_ARCHS = new Set(['bow-mlp', 'embedding-bag', 'transformer']);
+
+export function loadTrainingData(db: Database.Database, datasetId: number, model: ModelSpec): TrainingData {
+  const dataset = db.prepare('SELECT kind, class_names, height, width, channels FROM datasets WHERE id = ?').get(datasetId) as DatasetRow | undefined;
+  if (!dataset) throw new DomainError('SPEC_ERROR', `no dataset with id ${datasetId}`, { field: 'datasetId' });
+  const isTextModel = TEXT_ARCHS.has(model.arch);
+  if (isTextModel !== (dataset.kind === 'text')) {
+    throw new DomainError('SPEC_ERROR', `the ${model.arch} model needs ${isTextModel ? 'a text' : 'an image'} dataset; dataset ${datasetId} holds ${dataset.kind}s`, { field: 'model.arch' });
+  }
+  const numClasses = (JSON.parse(dataset.class_names) as string[]).length;
+  const rows = db
+    .prepare(`SELECT id, split, coalesce(noisy_label, label) AS y, ${dataset.kind === 'image' ? 'pixels, NULL AS text' : 'NULL AS pixels, text'} FROM examples WHERE dataset_id = ? ORDER BY id`)
+    .all(datasetId) as ExampleRow[];
+  const bySplit = new Map<string, ExampleRow[]>();
+  for (const r of rows) {
+    let list = bySplit.get(r.split);
+    if (!list) bySplit.set(r.split, (list = []));
+    list.push(r);
+  }
+  const trainRows = bySplit.get('train');
+  if (!trainRows?.length) throw new DomainError('SPEC_ERROR', `dataset ${datasetId} has no train split to train on`, { field: 'datasetId' });
+
+  let preprocessing: Preprocessing;
+  let input: ModelInput;
+  let encode: (list: ExampleRow[]) => Float32Array | Int32Array;
+  if (dataset.kind === 'image') {
+    const { height, width, channels } = dataset as { height: number; width: number; channels: number };
+    const rowBytes = height * width * channels;
+    const concat = (list: ExampleRow[]) => {
+      const out = new Uint8Array(list.length * rowBytes);
+      list.forEach((r, i) => out.set(r.pixels!, i * rowBytes));
+      return out;
+    };
+    const normalisation = computeNormalisation(concat(trainRows), channels);
+    preprocessing = { kind: 'image', normalisation };
+    input = { kind: 'image', height, width, channels };
+    encode = (list) => normaliseImages(concat(list), normalisation);
+  } else {
+    const vocabSize = 'vocabSize' in model ? model.vocabSize : 5000;
+    const maxLen = model.arch === 'transformer' ? model.maxLen : DEFAULT_TEXT_LENGTH;
+    const vocabulary = buildVocabulary(trainRows.map((r) => r.text ?? ''), vocabSize);
+    preprocessing = { kind: 'text', maxLen, vocabulary };
+    const useIdf = model.arch === 'bow-mlp' && model.tfidf;
+    input = { kind: 'text', vocabSize: vocabularySize(vocabulary), maxLen, ...(useIdf ? { idf: idfWeights(vocabulary) } : {}) };
+    encode = (list) => encodeTokenIds(list.map((r) => r.text ?? ''), vocabulary, maxLen);
+  }
+
+  const splits: SplitData[] = [...bySplit].map(([split, list]) => ({
+    split,
+    exampleIds: Int32Array.from(list, (r) => r.id),
+    y: Int32Array.from(list, (r) => r.y),
+    x: encode(list),
+    n: list.length,
+  }));
+  return { datasetId, numClasses, input, splits, train: splits.find((s) => s.split === 'train')!, preprocessing };
+}

@@ -1,0 +1,42 @@
+// Shapes of experiments, runs and their per-epoch metrics as the app shows them.
+import { z } from 'zod';
+import { Id } from './domain.js';
+
+export const RunStatus = z.enum(['pending', 'running', 'done', 'interrupted', 'failed', 'cancelled']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const EpochMetric = z.object({
+  epoch: z.number().int().positive(),
+  split: z.string(),
+  loss: z.number(),
+  accuracy: z.number(),
+  seconds: z.number().nullable(),
+});
+export type EpochMetric = z.infer<typeof EpochMetric>;
+
+export const RunSummary = z.object({
+  id: Id,
+  experimentId: Id,
+  role: z.enum(['teacher', 'student']),
+  name: z.string(),
+  teacherRunId: Id.nullable(),
+  spec: z.unknown(),
+  status: RunStatus,
+  backend: z.string().nullable(),
+  epochs: z.number().int().nonnegative(),
+  epochsDone: z.number().int().nonnegative(),
+  trainAccuracy: z.number().nullable(),
+  testAccuracy: z.number().nullable(),
+  seconds: z.number(),
+  error: z.string().nullable(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const ExperimentSummary = z.object({
+  id: Id,
+  datasetId: Id,
+  name: z.string(),
+  createdAt: z.string(),
+  runs: z.array(RunSummary),
+});
+export type ExperimentSummary = z.infer<typeof ExperimentSummary>;
