@@ -6,7 +6,7 @@ import { ensureSampleDataset } from '../data/sampleDataset.js';
 import { importIntoDatabase } from '../data/importIntoDatabase.js';
 import { defaultDatabasePath } from '../paths.js';
 import { createAppServices } from '../services/appServices.js';
-import { describeZodError } from '../services/appServices.js';
+import { describeZodError } from '../../shared/zodIssues.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
 import { openDatabase } from '../store/openDatabase.js';
 import { startWebServer } from '../web/webServer.js';

@@ -1,9 +1,9 @@
 // The services behind the contract: one object with a handler per call, plus `dispatch`,
 // which every transport (IPC, HTTP, tests) goes through so validation happens in one place.
 import type Database from 'better-sqlite3';
-import { z } from 'zod';
 import { contract, isCallName, type CallName, type CallResult, type ParsedArgs } from '../../shared/contract.js';
 import { ValidationError } from '../../shared/errors.js';
+import { describeZodError } from '../../shared/zodIssues.js';
 import { createProgressTracker } from '../../shared/progress.js';
 import { appVersion } from '../paths.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
@@ -89,11 +89,3 @@ export function createAppServices({ db, databasePath }: AppServicesOptions) {
 }
 
 export type AppServices = ReturnType<typeof createAppServices>;
-
-export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(arguments)'}: ${i.message}`)
-    .join('; ');
-}
-

@@ -47,9 +47,15 @@ export function wasmBinaryFolder(): string {
   return path.dirname(main) + path.sep;
 }
 
+let wasmPathsSet = false;
+
 async function startWasm(): Promise<Tf> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  wasm.setWasmPaths(wasmBinaryFolder());
+  // Before the first start only: the loader reads the path once.
+  if (!wasmPathsSet) {
+    wasm.setWasmPaths(wasmBinaryFolder());
+    wasmPathsSet = true;
+  }
   if (!(await tfjs.setBackend('wasm'))) throw new Error('the wasm backend did not start');
   await tfjs.ready();
   registerWasmGradientKernels(tfjs);
