@@ -1,9 +1,21 @@
 // `npm run bench`: the project's benchmark suite, printed as one table.
 import os from 'node:os';
 import { benchDatasets } from './datasetBench.js';
+import { benchTraining, runBenchChild } from './trainingBench.js';
 import { formatTable, type BenchRow } from './table.js';
 
+const childAt = process.argv.indexOf('--child');
+if (childAt >= 0) {
+  await runBenchChild(process.argv.slice(childAt + 1));
+  process.exit();
+}
+
+const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const sections: [string, () => Promise<BenchRow[]> | BenchRow[]][] = [
+  ['datasets', benchDatasets],
+  ['training', benchTraining],
+];
 const rows: BenchRow[] = [];
-rows.push(...(await benchDatasets()));
+for (const [name, run] of sections) if (!only.length || only.includes(name)) rows.push(...(await run()));
 console.log(`Disobey benchmarks — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}\n`);
 console.log(formatTable(rows));
