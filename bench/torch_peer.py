@@ -8,7 +8,8 @@ import time
 import torch
 from torch import nn
 
-threads = int(sys.argv[1]) if len(sys.argv) > 1 else torch.get_num_threads()
+# threads 0 (or none) keeps PyTorch's own default
+threads = int(sys.argv[1]) if len(sys.argv) > 1 and int(sys.argv[1]) > 0 else torch.get_num_threads()
 budget = float(sys.argv[2]) if len(sys.argv) > 2 else 3.0
 torch.set_num_threads(threads)
 torch.manual_seed(0)

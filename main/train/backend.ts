@@ -5,6 +5,7 @@ import * as tfjs from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { DomainError } from '../../shared/errors.js';
+import { registerCpuGradientKernels } from './cpuGradients.js';
 import { registerWasmGradientKernels } from './wasmGradients.js';
 
 /** The tfjs namespace; tfjs-node's is a superset with the same API. */
@@ -65,6 +66,7 @@ async function startWasm(): Promise<Tf> {
 async function startCpu(): Promise<Tf> {
   if (!(await tfjs.setBackend('cpu'))) throw new Error('the cpu backend did not start');
   await tfjs.ready();
+  registerCpuGradientKernels(tfjs);
   return tfjs;
 }
 

@@ -124,10 +124,10 @@ class Layers {
     };
   }
 
-  // tfjs runs fused ops unfused under a gradient tape when they carry an activation; fusing only
-  // the bias while training would keep the fused kernel, but its custom gradient then computes the
-  // input gradient of the first layer too, which measured slower on wasm.
-  applyDense(x: Tensor2D, layer: Dense, activation: 'relu' | 'linear', _pass: PassContext): Tensor2D {
+  // Under a gradient tape tfjs runs a fused op with an activation unfused. Fusing only the bias
+  // while training keeps the fused kernel, but its custom gradient then also computes the input
+  // gradient of the first layer, which measured slower on wasm; so the activation stays fused.
+  applyDense(x: Tensor2D, layer: Dense, activation: 'relu' | 'linear'): Tensor2D {
     return this.tf.fused.matMul({ a: x, b: layer.w as unknown as Tensor2D, bias: layer.b, activation }) as Tensor2D;
   }
 
@@ -139,7 +139,7 @@ class Layers {
     };
   }
 
-  applyConv(x: Tensor4D, layer: { w: Variable; b?: Variable }, stride: number, activation: 'relu' | 'linear', _pass: PassContext): Tensor4D {
+  applyConv(x: Tensor4D, layer: { w: Variable; b?: Variable }, stride: number, activation: 'relu' | 'linear'): Tensor4D {
     return this.tf.fused.conv2d({ x, filter: layer.w as unknown as Tensor4D, strides: stride, pad: 'same', bias: layer.b, activation });
   }
 
@@ -195,7 +195,7 @@ function buildImageForward(layers: Layers, spec: ModelSpec, input: { height: num
   switch (spec.arch) {
     case 'softmax': {
       const out = layers.dense('classifier', pixels, numClasses, 'glorot');
-      return (x, pass) => layers.applyDense(flatten(tf, x), out, 'linear', pass);
+      return (x) => layers.applyDense(flatten(tf, x), out, 'linear');
     }
     case 'mlp': {
       const sizes = [pixels, ...spec.hidden];
@@ -203,8 +203,8 @@ function buildImageForward(layers: Layers, spec: ModelSpec, input: { height: num
       const out = layers.dense('classifier', sizes[sizes.length - 1] as number, numClasses, 'glorot');
       return (x, pass) => {
         let h = flatten(tf, x);
-        for (const layer of hidden) h = layers.dropout(layers.applyDense(h, layer, 'relu', pass), spec.dropout, pass);
-        return layers.applyDense(h, out, 'linear', pass);
+        for (const layer of hidden) h = layers.dropout(layers.applyDense(h, layer, 'relu'), spec.dropout, pass);
+        return layers.applyDense(h, out, 'linear');
       };
     }
     case 'cnn': {
@@ -224,12 +224,12 @@ function buildImageForward(layers: Layers, spec: ModelSpec, input: { height: num
       const flat = height * width * channels;
       const hidden = spec.dense !== undefined ? layers.dense('dense', flat, spec.dense, 'he') : undefined;
       const out = layers.dense('classifier', spec.dense ?? flat, numClasses, 'glorot');
-      return (x, pass) => {
+      return (x) => {
         let h = x as Tensor4D;
-        for (const conv of convs) h = tf.maxPool(layers.applyConv(h, conv, 1, 'relu', pass), 2, 2, 'valid');
+        for (const conv of convs) h = tf.maxPool(layers.applyConv(h, conv, 1, 'relu'), 2, 2, 'valid');
         let f = flatten(tf, h);
-        if (hidden) f = layers.applyDense(f, hidden, 'relu', pass);
-        return layers.applyDense(f, out, 'linear', pass);
+        if (hidden) f = layers.applyDense(f, hidden, 'relu');
+        return layers.applyDense(f, out, 'linear');
       };
     }
     case 'resnet': {
@@ -260,16 +260,16 @@ function buildImageForward(layers: Layers, spec: ModelSpec, input: { height: num
       );
       const out = layers.dense('classifier', channels, numClasses, 'glorot');
       return (x, pass) => {
-        let h = tf.relu(layers.applyBatchNorm(layers.applyConv(x as Tensor4D, stem, 1, 'linear', pass), stemBn, pass));
+        let h = tf.relu(layers.applyBatchNorm(layers.applyConv(x as Tensor4D, stem, 1, 'linear'), stemBn, pass));
         for (const block of blocks) {
-          const main = tf.relu(layers.applyBatchNorm(layers.applyConv(h, block.conv1, block.stride, 'linear', pass), block.bn1, pass));
-          const residual = layers.applyBatchNorm(layers.applyConv(main, block.conv2, 1, 'linear', pass), block.bn2, pass);
+          const main = tf.relu(layers.applyBatchNorm(layers.applyConv(h, block.conv1, block.stride, 'linear'), block.bn1, pass));
+          const residual = layers.applyBatchNorm(layers.applyConv(main, block.conv2, 1, 'linear'), block.bn2, pass);
           const shortcut = block.projection
-            ? layers.applyBatchNorm(layers.applyConv(h, block.projection.conv, block.stride, 'linear', pass), block.projection.bn, pass)
+            ? layers.applyBatchNorm(layers.applyConv(h, block.projection.conv, block.stride, 'linear'), block.projection.bn, pass)
             : h;
           h = tf.relu(tf.add(residual, shortcut)) as Tensor4D;
         }
-        return layers.applyDense(tf.mean(h, [1, 2]) as Tensor2D, out, 'linear', pass);
+        return layers.applyDense(tf.mean(h, [1, 2]) as Tensor2D, out, 'linear');
       };
     }
     default:
@@ -314,7 +314,7 @@ function buildTextForward(layers: Layers, spec: ModelSpec, input: { vocabSize: n
       const sizes = [vocabSize, ...spec.hidden];
       const hidden = spec.hidden.map((size, i) => layers.dense(`hidden${i}`, sizes[i] as number, size, 'he'));
       const out = layers.dense('classifier', sizes[sizes.length - 1] as number, numClasses, 'glorot');
-      return (x, pass) => {
+      return (x) => {
         const ids = clampIds(tf, x, vocabSize);
         const [batch = 0, length = 0] = ids.shape;
         // Counts per (row, id) by one segment sum over row·V + id: textFeatures.bagOfWords in tensor form.
@@ -323,17 +323,17 @@ function buildTextForward(layers: Layers, spec: ModelSpec, input: { vocabSize: n
         const weighted = idf ? tf.mul(counts, idf) : counts;
         const norm = tf.sqrt(tf.sum(tf.square(weighted), 1, true));
         let h = tf.div(weighted, tf.maximum(norm, 1e-12)) as Tensor2D;
-        for (const layer of hidden) h = layers.applyDense(h, layer, 'relu', pass);
-        return layers.applyDense(h, out, 'linear', pass);
+        for (const layer of hidden) h = layers.applyDense(h, layer, 'relu');
+        return layers.applyDense(h, out, 'linear');
       };
     }
     case 'embedding-bag': {
       // fastText-style: the mean of the token embeddings, then a linear classifier.
       const embedding = bank.add('embedding', [vocabSize, spec.dim], 'embedding', { decay: true });
       const out = layers.dense('classifier', spec.dim, numClasses, 'glorot');
-      return (x, pass) => {
+      return (x) => {
         const ids = clampIds(tf, x, vocabSize);
-        return layers.applyDense(maskedMean(tf, tf.gather(embedding, ids) as Tensor3D, tokenMask(tf, ids)), out, 'linear', pass);
+        return layers.applyDense(maskedMean(tf, tf.gather(embedding, ids) as Tensor3D, tokenMask(tf, ids)), out, 'linear');
       };
     }
     case 'transformer': {
@@ -354,7 +354,7 @@ function buildTextForward(layers: Layers, spec: ModelSpec, input: { vocabSize: n
       }));
       const finalNorm = layers.layerNorm('finalNorm', dim);
       const out = layers.dense('classifier', dim, numClasses, 'glorot');
-      return (x, pass) => {
+      return (x) => {
         const ids = clampIds(tf, x, vocabSize);
         const [batch = 0, length = 0] = ids.shape;
         const mask = tokenMask(tf, ids);
@@ -366,17 +366,17 @@ function buildTextForward(layers: Layers, spec: ModelSpec, input: { vocabSize: n
         for (const block of encoder) {
           // Pre-norm encoder block: h + Attention(LN(h)), then h + FFN(LN(h)).
           const normed = tf.reshape(layers.applyLayerNorm(h, block.norm1), [rows, dim]) as Tensor2D;
-          const qkv = layers.applyDense(normed, block.qkv, 'linear', pass);
+          const qkv = layers.applyDense(normed, block.qkv, 'linear');
           const [q, k, v] = tf.split(qkv, 3, 1);
           const scores = tf.add(tf.div(tf.matMul(toHeads(q as Tensor), toHeads(k as Tensor), false, true), Math.sqrt(headDim)), keyBias);
           const context = tf.matMul(tf.softmax(scores), toHeads(v as Tensor));
           const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [rows, dim]) as Tensor2D;
-          h = tf.add(h, tf.reshape(layers.applyDense(merged, block.proj, 'linear', pass), [batch, length, dim]));
+          h = tf.add(h, tf.reshape(layers.applyDense(merged, block.proj, 'linear'), [batch, length, dim]));
           const normed2 = tf.reshape(layers.applyLayerNorm(h, block.norm2), [rows, dim]) as Tensor2D;
-          const ff = layers.applyDense(layers.applyDense(normed2, block.ff1, 'relu', pass), block.ff2, 'linear', pass);
+          const ff = layers.applyDense(layers.applyDense(normed2, block.ff1, 'relu'), block.ff2, 'linear');
           h = tf.add(h, tf.reshape(ff, [batch, length, dim]));
         }
-        return layers.applyDense(maskedMean(tf, layers.applyLayerNorm(h, finalNorm), mask), out, 'linear', pass);
+        return layers.applyDense(maskedMean(tf, layers.applyLayerNorm(h, finalNorm), mask), out, 'linear');
       };
     }
   }

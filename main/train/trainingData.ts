@@ -90,7 +90,11 @@ export function loadTrainingData(db: Database.Database, datasetId: number, model
     const vocabulary = buildVocabulary(trainRows.map((r) => r.text ?? ''), vocabSize);
     preprocessing = { kind: 'text', maxLen, vocabulary };
     const useIdf = model.arch === 'bow-mlp' && model.tfidf;
-    input = { kind: 'text', vocabSize: vocabularySize(vocabulary), maxLen, ...(useIdf ? { idf: idfWeights(vocabulary) } : {}) };
+    // The model's table has vocabSize rows even when the train split has fewer distinct tokens;
+    // the ids past the vocabulary never occur, so their IDF weight is irrelevant (0).
+    const idf = new Float32Array(vocabSize);
+    if (useIdf) idf.set(idfWeights(vocabulary));
+    input = { kind: 'text', vocabSize: vocabularySize(vocabulary), maxLen, ...(useIdf ? { idf } : {}) };
     encode = (list) => encodeTokenIds(list.map((r) => r.text ?? ''), vocabulary, maxLen);
   }
 

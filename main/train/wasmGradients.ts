@@ -3,6 +3,7 @@
 // transposed operands, reductions and saved tensors gradients need (BatchMatMul, Sum, Identity).
 import type * as tfjs from '@tensorflow/tfjs';
 import type { DataId, DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import { routeMaxPoolGradient, writeTransposedPatches, type ConvInfo, type MaxPoolGradAttrs } from './gradientLoops.js';
 
 type Tf = typeof tfjs;
 type TypedArray = Float32Array | Int32Array | Uint8Array;
@@ -60,8 +61,6 @@ class WasmKernelScope {
   }
 }
 
-type ConvInfo = ReturnType<Tf['backend_util']['computeConv2DInfo']>;
-
 function assertChannelsLast(kernelName: string, dataFormat: unknown): void {
   if (dataFormat === 'NCHW' || dataFormat === 'channelsFirst') {
     throw new Error(`${kernelName} on wasm supports NHWC only`);
@@ -72,7 +71,11 @@ function assertChannelsLast(kernelName: string, dataFormat: unknown): void {
  * dW[kh,kw,ci,co] = Σ_{b,oh,ow} x[b, oh·s + kh − top, ow·s + kw − left, ci] · dy[b,oh,ow,co].
  * Read with the batch as the channel axis this is itself a convolution: input xᵀ [Ci,H,W,B]
  * with filter dyᵀ [OH,OW,B,Co], dilated by the forward stride, gives [Ci,KH,KW,Co] in one
- * XNNPACK call — the im2col + matMul route was 5–10× slower on wasm (Concat is a JS loop).
+ * XNNPACK call; when the layer widens (Ci < Co, stride 1) the roles swap so that x, the smaller
+ * operand, is the filter XNNPACK repacks (dy correlated with x gives dW flipped in space).
+ * Building im2col patches from strided slices + Concat and one matMul was 5–10×
+ * slower (wasm's Concat copies element by element on the last axis); for 1–3 input channels the
+ * patches are instead written directly (fewChannelFilterGrad), which beats the convolution.
  */
 function makeConv2DBackpropFilter(tf: Tf): WasmKernel {
   return ({ inputs, backend, attrs }: KernelArgs) => {
@@ -93,23 +96,39 @@ function makeConv2DBackpropFilter(tf: Tf): WasmKernel {
       pad as never,
       dimRoundingMode,
     );
-    if (info.inChannels <= FEW_INPUT_CHANNELS) return fewChannelFilterGrad(new WasmKernelScope(tf, backend as WasmBackend), x, dy, info);
+    const patchFloats = info.filterHeight * info.filterWidth * info.inChannels * info.batchSize * info.outHeight * info.outWidth;
+    if (info.inChannels <= FEW_INPUT_CHANNELS && patchFloats <= MAX_PATCH_FLOATS) {
+      return fewChannelFilterGrad(new WasmKernelScope(tf, backend as WasmBackend), x, dy, info);
+    }
     const scope = new WasmKernelScope(tf, backend as WasmBackend);
     const [, inH = 0, inW = 0] = x.shape;
     const { top, left } = info.padInfo;
-    // Pad so every row/column the forward pass read exists (extra bottom/right for 'ceil' rounding).
+    // XNNPACK repacks the filter operand on every call, so the smaller of x and dy should be it.
+    const dyPadTop = info.filterHeight - 1 - top;
+    const dyPadLeft = info.filterWidth - 1 - left;
+    const dyPadBottom = inH - info.outHeight + top;
+    const dyPadRight = inW - info.outWidth + left;
+    const xAsFilter =
+      info.strideHeight === 1 && info.strideWidth === 1 && info.inChannels < info.outChannels && Math.min(dyPadTop, dyPadLeft, dyPadBottom, dyPadRight) >= 0;
+    if (xAsFilter) {
+      // dW flipped and transposed = correlation of dyᵀ [Co,OH,OW,B] (padded) with xᵀ [H,W,B,Ci].
+      const dyT = scope.run('Transpose', { x: dy }, { perm: [3, 1, 2, 0] });
+      const xT = scope.run('Transpose', { x }, { perm: [1, 2, 0, 3] });
+      const pad = [[0, 0], [dyPadTop, dyPadBottom], [dyPadLeft, dyPadRight], [0, 0]];
+      const flippedT = scope.run('Conv2D', { x: dyT, filter: xT }, { strides: [1, 1], pad, dilations: [1, 1], dataFormat: 'NHWC' });
+      const unflipped = scope.run('Reverse', { x: flippedT }, { dims: [1, 2] });
+      return scope.finish(scope.run('Transpose', { x: unflipped }, { perm: [1, 2, 3, 0] }));
+    }
+    // Pad so every row/column the forward pass read exists (extra bottom/right for 'ceil' rounding);
+    // the convolution pads for us, which saves a PadV2 pass over x.
     const bottom = Math.max(info.padInfo.bottom, (info.outHeight - 1) * info.strideHeight + info.filterHeight - inH - top, 0);
     const right = Math.max(info.padInfo.right, (info.outWidth - 1) * info.strideWidth + info.filterWidth - inW - left, 0);
-    const padded =
-      top || bottom || left || right
-        ? scope.run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 })
-        : x;
-    const xT = scope.run('Transpose', { x: padded }, { perm: [3, 1, 2, 0] });
+    const xT = scope.run('Transpose', { x }, { perm: [3, 1, 2, 0] });
     const dyT = scope.run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
     let grad = scope.run(
       'Conv2D',
       { x: xT, filter: dyT },
-      { strides: [1, 1], pad: 'valid', dilations: [info.strideHeight, info.strideWidth], dataFormat: 'NHWC' },
+      { strides: [1, 1], pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dilations: [info.strideHeight, info.strideWidth], dataFormat: 'NHWC' },
     );
     if (grad.shape[1] !== info.filterHeight || grad.shape[2] !== info.filterWidth) {
       // Rows the forward pass never reached (valid padding with a remainder) come out extra.
@@ -119,55 +138,34 @@ function makeConv2DBackpropFilter(tf: Tf): WasmKernel {
   };
 }
 
-/** Up to this many input channels (grey or RGB images) the first layer's patches are built in JS. */
+/** Up to this many input channels (grey or RGB images) the first layer's patches are built in JS… */
 const FEW_INPUT_CHANNELS = 3;
+/** …as long as they fit in 64 MB of wasm heap (large images take the convolution route). */
+const MAX_PATCH_FLOATS = 16_000_000;
 
 /**
  * The first conv layer reads 1–3 channels, where the convolution route above spends ~20 ms on
- * re-laying out a large dy to compute a tiny [KH·KW·Ci, Co] result. Here the patch matrix
+ * re-laying out a large dy to compute a tiny [KH·KW·Ci, Co] result (this takes ~11 ms for a
+ * 128×28×28×1 batch). Here the patch matrix
  * Pᵀ [KH·KW·Ci, N] (N = batch·OH·OW; zeros where the window hangs over the padding) is written
  * straight into wasm's heap, and dW = Pᵀ·dy is one matMul with dy in its natural [N, Co] layout.
  */
 function fewChannelFilterGrad(scope: WasmKernelScope, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
-  const { batchSize, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = info;
-  const { strideHeight: sh, strideWidth: sw } = info;
-  const { top, left } = info.padInfo;
+  const { batchSize, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw, inChannels: ci } = info;
   const n = batchSize * oh * ow;
-  const patchRows = kh * kw * ci;
-  const patches = scope.backend.makeOutput([1, patchRows, n], 'float32');
+  const patches = scope.backend.makeOutput([1, kh * kw * ci, n], 'float32');
   scope.adopt(patches);
   // Views after every allocation: growing the wasm heap detaches older views.
-  const out = scope.backend.typedArrayFromHeap(patches);
-  const xs = scope.backend.typedArrayFromHeap(x);
-  out.fill(0);
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      for (let c = 0; c < ci; c++) {
-        const rowBase = ((i * kw + j) * ci + c) * n;
-        // Output columns whose input column ow·sw + j − left falls inside the image.
-        const q0 = Math.max(0, Math.ceil((left - j) / sw));
-        const q1 = Math.min(ow, Math.floor((w - 1 + left - j) / sw) + 1);
-        for (let b = 0; b < batchSize; b++) {
-          for (let r = 0; r < oh; r++) {
-            const inRow = r * sh + i - top;
-            if (inRow < 0 || inRow >= h) continue;
-            const from = ((b * h + inRow) * w + (j - left)) * ci + c;
-            const to = rowBase + (b * oh + r) * ow;
-            for (let q = q0; q < q1; q++) out[to + q] = xs[from + q * sw * ci] as number;
-          }
-        }
-      }
-    }
-  }
+  writeTransposedPatches(scope.backend.typedArrayFromHeap(patches) as Float32Array, scope.backend.typedArrayFromHeap(x), info, 0, batchSize);
   const dyRows = scope.run('Reshape', { x: dy }, { shape: [1, n, info.outChannels] });
   const grad = scope.run('BatchMatMul', { a: patches, b: dyRows }, { transposeA: false, transposeB: false });
   return scope.finish(scope.run('Reshape', { x: grad }, { shape: [kh, kw, ci, info.outChannels] }));
 }
 
 /**
- * dx = dy padded by (K − 1 − pad) and correlated with the filter flipped in space and with
- * in/out channels swapped: one XNNPACK Conv2D instead of wasm's scalar loop (about 10× faster
- * on CNN-sized inputs). Stride > 1 or padding wider than the filter keeps the original kernel.
+ * dx = dy padded by (K − 1 − pad) (the convolution pads) and correlated with the filter flipped
+ * in space and with in/out channels swapped: one XNNPACK Conv2D instead of wasm's scalar loop
+ * (about 10× faster on CNN-sized inputs). Stride > 1 or padding wider than the filter keeps the original kernel.
  */
 function makeConv2DBackpropInput(tf: Tf, original: KernelFunc): WasmKernel {
   return (args: KernelArgs) => {
@@ -198,15 +196,10 @@ function makeConv2DBackpropInput(tf: Tf, original: KernelFunc): WasmKernel {
       return original(args as never) as TensorInfo;
     }
     const scope = new WasmKernelScope(tf, backend as WasmBackend);
-    const paddedDy =
-      padTop || padBottom || padLeft || padRight
-        ? scope.run('PadV2', { x: dy }, { paddings: [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]], constantValue: 0 })
-        : dy;
     const flipped = scope.run('Reverse', { x: filter }, { dims: [0, 1] });
     const swapped = scope.run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
-    return scope.finish(
-      scope.run('Conv2D', { x: paddedDy, filter: swapped }, { strides: [1, 1], pad: 'valid', dilations: [1, 1], dataFormat: 'NHWC' }),
-    );
+    const dyPadding = [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]];
+    return scope.finish(scope.run('Conv2D', { x: dy, filter: swapped }, { strides: [1, 1], pad: dyPadding, dilations: [1, 1], dataFormat: 'NHWC' }));
   };
 }
 
@@ -242,101 +235,19 @@ function makeUnsortedSegmentSum(): WasmKernel {
  * dx routes each dy to the first maximum of its window (the cpu backend's rule). wasm's own
  * MaxPoolGrad gives wrong values in tfjs-backend-wasm 4.22 whenever the input has more than one
  * channel and a size the stride does not divide (found by test/unit/train-wasm-kernels.test.ts),
- * so it is replaced. The work is one read per input element; a loop over wasm's heap does it
- * faster than composed kernels, whose broadcasting comparisons are slow on wasm (a 2×2 pool
- * over 128×28×28×16: about 20 ms against 160 ms for an Equal/Cumsum composition).
+ * so it is replaced. The work is one read per input element; a loop over wasm's heap
+ * (gradientLoops.ts) does it faster than composed kernels, whose broadcasting comparisons are
+ * slow on wasm (a 2×2 pool over 128×28×28×16: about 11 ms against 160 ms for Equal/Cumsum).
  */
 function makeMaxPoolGrad(tf: Tf): WasmKernel {
   return ({ inputs, backend, attrs }: KernelArgs) => {
     const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
-    const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as {
-      filterSize: [number, number] | number;
-      strides: [number, number] | number;
-      pad: 'same' | 'valid' | number;
-      dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    };
-    const info: ConvInfo = tf.backend_util.computePool2DInfo(
-      input.shape as [number, number, number, number],
-      filterSize,
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-    );
+    const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as MaxPoolGradAttrs;
+    const info: ConvInfo = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
     const wasm = backend as WasmBackend;
-    const { batchSize, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
     const out = wasm.makeOutput(input.shape, 'float32');
-    const dx = wasm.typedArrayFromHeap(out);
-    dx.fill(0);
-    const x = wasm.typedArrayFromHeap(input);
-    const g = wasm.typedArrayFromHeap(dy);
-    if (info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2 && info.padInfo.top === 0 && info.padInfo.left === 0) {
-      // The CNN's pool, unrolled: the same first-maximum rule, a third of the loop overhead.
-      const rowStep = w * c;
-      let gradAt = 0;
-      for (let b = 0; b < batchSize; b++) {
-        for (let r = 0; r < oh; r++) {
-          for (let q = 0; q < ow; q++) {
-            const topLeft = ((b * h + 2 * r) * w + 2 * q) * c;
-            for (let ch = 0; ch < c; ch++, gradAt++) {
-              const a0 = topLeft + ch;
-              const a1 = a0 + c;
-              const a2 = a0 + rowStep;
-              const a3 = a2 + c;
-              let best = Number.NEGATIVE_INFINITY;
-              let bestAt = -1;
-              const v0 = x[a0] as number;
-              if (v0 > best) {
-                best = v0;
-                bestAt = a0;
-              }
-              const v1 = x[a1] as number;
-              if (v1 > best) {
-                best = v1;
-                bestAt = a1;
-              }
-              const v2 = x[a2] as number;
-              if (v2 > best) {
-                best = v2;
-                bestAt = a2;
-              }
-              if ((x[a3] as number) > best) bestAt = a3;
-              if (bestAt >= 0) dx[bestAt] = (dx[bestAt] as number) + (g[gradAt] as number);
-            }
-          }
-        }
-      }
-      return out;
-    }
-    let gradAt = 0;
-    for (let b = 0; b < batchSize; b++) {
-      const imageBase = b * h * w * c;
-      for (let r = 0; r < oh; r++) {
-        const rowStart = r * info.strideHeight - info.padInfo.top;
-        const i0 = Math.max(0, rowStart);
-        const i1 = Math.min(h, rowStart + info.filterHeight);
-        for (let q = 0; q < ow; q++) {
-          const colStart = q * info.strideWidth - info.padInfo.left;
-          const j0 = Math.max(0, colStart);
-          const j1 = Math.min(w, colStart + info.filterWidth);
-          for (let ch = 0; ch < c; ch++, gradAt++) {
-            let best = Number.NEGATIVE_INFINITY;
-            let bestAt = -1;
-            for (let i = i0; i < i1; i++) {
-              let at = imageBase + (i * w + j0) * c + ch;
-              for (let j = j0; j < j1; j++, at += c) {
-                const v = x[at] as number;
-                if (v > best) {
-                  best = v;
-                  bestAt = at;
-                }
-              }
-            }
-            if (bestAt >= 0) dx[bestAt] = (dx[bestAt] as number) + (g[gradAt] as number);
-          }
-        }
-      }
-    }
+    // Views after the allocation: growing the wasm heap detaches older views.
+    routeMaxPoolGradient(wasm.typedArrayFromHeap(out) as Float32Array, wasm.typedArrayFromHeap(input), wasm.typedArrayFromHeap(dy), info);
     return out;
   };
 }

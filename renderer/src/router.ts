@@ -1,8 +1,18 @@
 // Hash history: the app is served from the Electron app protocol and from web mode's server,
 // and neither has to know the renderer's routes.
 import { createRouter, createWebHashHistory } from 'vue-router';
+import { isBareStartHash } from './runProgress.js';
+import { useExperimentsStore } from './stores/experiments.js';
 import DatasetView from './views/DatasetView.vue';
 import DatasetsView from './views/DatasetsView.vue';
+import ExperimentView from './views/ExperimentView.vue';
+import ExperimentsView from './views/ExperimentsView.vue';
+import NewExperimentView from './views/NewExperimentView.vue';
+
+/** Read before the router normalises the URL: a start with no route opens the newest experiment. */
+const startedWithoutRoute = isBareStartHash(window.location.hash);
+/** How long the first page waits for the experiment list before showing the datasets page. */
+const START_WAIT_MS = 2000;
 
 export const router = createRouter({
   history: createWebHashHistory(),
@@ -14,6 +24,26 @@ export const router = createRouter({
       component: DatasetView,
       props: (route) => ({ datasetId: Number(route.params.id) }),
     },
+    { path: '/experiments', name: 'experiments', component: ExperimentsView },
+    { path: '/experiments/new', name: 'new-experiment', component: NewExperimentView },
+    {
+      path: '/experiments/:id(\\d+)',
+      name: 'experiment',
+      component: ExperimentView,
+      props: (route) => ({ experimentId: Number(route.params.id) }),
+    },
     { path: '/:pathMatch(.*)*', redirect: '/' },
   ],
+});
+
+// After a demo (or any training) the app opens on the newest experiment; a URL naming a page wins.
+let firstNavigation = true;
+router.beforeEach(async (to) => {
+  if (!firstNavigation) return true;
+  firstNavigation = false;
+  if (!startedWithoutRoute || to.name !== 'datasets') return true;
+  const experiments = useExperimentsStore();
+  await Promise.race([experiments.load(), new Promise((resolve) => setTimeout(resolve, START_WAIT_MS))]);
+  const newest = experiments.newestId;
+  return newest !== null ? { name: 'experiment', params: { id: String(newest) }, replace: true } : true;
 });

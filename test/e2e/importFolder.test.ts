@@ -64,10 +64,14 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     expect(total).toBeGreaterThan(0);
     expect(total).toBeLessThanOrEqual(12);
     // every cell on screen shows a real image loaded through the token-protected media path
-    // (a string: this runs in the page, and the Node-side type-check knows no DOM)
-    await page.waitForFunction(
-      "[...document.querySelectorAll('[data-testid=example-cell] img')].every((i) => i.complete && i.naturalWidth === 16)",
-    );
+    // (the Node-side type-check has no DOM library: describe the image by what we use)
+    type Img = { decode(): Promise<void>; naturalWidth: number };
+    const widths = await page.locator('[data-testid=example-cell] img').evaluateAll(async (imgs) => {
+      await Promise.all(imgs.map((i) => (i as unknown as Img).decode()));
+      return imgs.map((i) => (i as unknown as Img).naturalWidth);
+    });
+    expect(widths.length).toBeGreaterThan(0);
+    expect(widths.every((w) => w === 16)).toBe(true);
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'dataset-grid.png') });
   });
 

@@ -93,6 +93,23 @@ describe.each(['cpu', 'wasm'] as const)('models on %s', (backend) => {
   });
 });
 
+describe('cpu and wasm', () => {
+  it.each(archs)('%s trains to the same weights on both backends (within float error)', async (_label, modelSpec, input) => {
+    const spec = parseRunSpec({ name: 'same', model: modelSpec, optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9 }, batchSize: 4, epochs: 2, seed: 8 });
+    const x = examples(input);
+    const trained = async (backend: 'cpu' | 'wasm') => {
+      const { tf } = await selectBackend(backend);
+      const result = await trainRun({ tf, spec, data: { train: { x, y: labels, n: N } }, numClasses: CLASSES, input });
+      result.model.dispose();
+      return result;
+    };
+    const cpu = await trained('cpu');
+    const wasm = await trained('wasm');
+    cpu.epochs.forEach((e, i) => expect(wasm.epochs[i]!.meanLoss).toBeCloseTo(e.meanLoss, 4));
+    cpu.weights.forEach((w, i) => w.forEach((v, j) => expect(Math.abs(wasm.weights[i]![j]! - v)).toBeLessThan(1e-3)));
+  });
+});
+
 describe('initial weights', () => {
   let tf: Tf;
   beforeAll(async () => {

@@ -53,6 +53,7 @@ interface ConvCase {
   stride: number;
   pad: 'same' | 'valid';
 }
+// Up to 3 input channels the filter gradient writes patches; from 4 it goes through a convolution.
 const convCases: ConvCase[] = [
   { x: [2, 8, 8, 3], k: [3, 3], co: 4, stride: 1, pad: 'same' },
   { x: [2, 8, 8, 3], k: [3, 3], co: 4, stride: 1, pad: 'valid' },
@@ -61,6 +62,10 @@ const convCases: ConvCase[] = [
   { x: [1, 6, 6, 4], k: [1, 1], co: 3, stride: 2, pad: 'same' },
   { x: [2, 10, 10, 1], k: [5, 5], co: 2, stride: 1, pad: 'same' },
   { x: [4, 7, 7, 8], k: [2, 3], co: 6, stride: 1, pad: 'valid' },
+  // Widening layers with stride 1: the filter gradient correlates dy with x (x as the filter).
+  { x: [2, 8, 8, 4], k: [3, 3], co: 8, stride: 1, pad: 'same' },
+  { x: [3, 9, 7, 5], k: [2, 3], co: 7, stride: 1, pad: 'valid' },
+  { x: [2, 6, 6, 4], k: [5, 5], co: 6, stride: 1, pad: 'same' },
 ];
 
 function convOutShape(c: ConvCase): [number, number, number, number] {

@@ -60,6 +60,7 @@ export const useDatasetsStore = defineStore('datasets', () => {
       void load();
       return;
     }
+    if (event.type !== 'progress' && event.type !== 'taskFinished') return;
     const task = importing.value;
     if (!task || event.taskId !== task.taskId || !task.running) return;
     if (event.type === 'progress') {
