@@ -4,7 +4,7 @@
 // (~0.4 s a layer) gives way to the tight loop the wasm backend uses.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { DataId, DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import { routeMaxPoolGradient, writeTransposedPatches, type ConvInfo, type MaxPoolGradAttrs } from './gradientLoops.js';
+import { routeMaxPoolGradient, writeTransposedPatches, type Conv2DBackpropFilterAttrs, type ConvInfo, type MaxPoolGradAttrs } from './gradientLoops.js';
 
 type Tf = typeof tfjs;
 
@@ -25,13 +25,7 @@ const replaced = new Map<string, KernelFunc>();
 export function makeCpuConv2DBackpropFilter(tf: Tf, maxPatchFloats = MAX_PATCH_FLOATS): KernelFunc {
   const kernel = ({ inputs, backend, attrs }: KernelArgs): TensorInfo => {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
-      strides: [number, number] | number;
-      pad: 'same' | 'valid' | number | number[][];
-      dataFormat: string;
-      dimRoundingMode?: 'floor' | 'round' | 'ceil';
-      filterShape: [number, number, number, number];
-    };
+    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
     if (dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter on cpu supports NHWC only');
     const info: ConvInfo = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad as never, dimRoundingMode);
     const cpu = backend as CpuBackend;

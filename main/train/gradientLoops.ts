@@ -44,6 +44,15 @@ export function writeTransposedPatches(
   }
 }
 
+/** The attributes tfjs passes to Conv2DBackpropFilter, as both backends' replacements read them. */
+export interface Conv2DBackpropFilterAttrs {
+  strides: [number, number] | number;
+  pad: 'same' | 'valid' | number | number[][];
+  dataFormat: string;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  filterShape: [number, number, number, number];
+}
+
 export interface MaxPoolGradAttrs {
   filterSize: [number, number] | number;
   strides: [number, number] | number;

@@ -3,7 +3,7 @@
 // transposed operands, reductions and saved tensors gradients need (BatchMatMul, Sum, Identity).
 import type * as tfjs from '@tensorflow/tfjs';
 import type { DataId, DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import { routeMaxPoolGradient, writeTransposedPatches, type ConvInfo, type MaxPoolGradAttrs } from './gradientLoops.js';
+import { routeMaxPoolGradient, writeTransposedPatches, type Conv2DBackpropFilterAttrs, type ConvInfo, type MaxPoolGradAttrs } from './gradientLoops.js';
 
 type Tf = typeof tfjs;
 type TypedArray = Float32Array | Int32Array | Uint8Array;
@@ -80,13 +80,7 @@ function assertChannelsLast(kernelName: string, dataFormat: unknown): void {
 function makeConv2DBackpropFilter(tf: Tf): WasmKernel {
   return ({ inputs, backend, attrs }: KernelArgs) => {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
-      strides: [number, number] | number;
-      pad: 'same' | 'valid' | number | number[][];
-      dataFormat: string;
-      dimRoundingMode?: 'floor' | 'round' | 'ceil';
-      filterShape: [number, number, number, number];
-    };
+    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
     assertChannelsLast('Conv2DBackpropFilter', dataFormat);
     const info: ConvInfo = tf.backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],

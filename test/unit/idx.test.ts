@@ -9,6 +9,7 @@ import { importIdx, parseIdx } from '../../main/data/idx.js';
 import { ImportError } from '../../shared/errors.js';
 import { FASHION_MNIST_CLASSES } from '../../shared/fashionMnist.js';
 import { encodeIdx } from './encodeIdx.js';
+import { importError } from '../helpers/importError.js';
 
 let dir: string;
 beforeEach(() => {
@@ -34,14 +35,6 @@ function writeSplit(prefix: string, n: number, h: number, w: number, classes: nu
   return { pixels, labels };
 }
 
-async function importError(promise: Promise<unknown>): Promise<ImportError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ImportError);
-  return err as ImportError;
-}
 
 describe('parseIdx', () => {
   it('reads dims and data from plain and gzipped bytes alike', () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importImageFolder } from '../../main/data/imageFolder.js';
-import { ImportError } from '../../shared/errors.js';
+import { importError } from '../helpers/importError.js';
 
 let dir: string;
 beforeEach(() => {
@@ -33,14 +33,6 @@ async function writeImage(rel: string, opts: { width?: number; height?: number; 
   return file;
 }
 
-async function importError(promise: Promise<unknown>): Promise<ImportError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ImportError);
-  return err as ImportError;
-}
 
 describe('importImageFolder', () => {
   it('reads root/<split>/<class>/* with exact grey pixels, natural class order and sorted examples', async () => {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importTextTable, parseCsv } from '../../main/data/textTable.js';
-import { ImportError } from '../../shared/errors.js';
+import { importError } from '../helpers/importError.js';
 
 let dir: string;
 beforeEach(() => {
@@ -23,14 +23,6 @@ function write(name: string, content: string | Uint8Array): string {
   return file;
 }
 
-async function importError(promise: Promise<unknown>): Promise<ImportError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ImportError);
-  return err as ImportError;
-}
 
 describe('parseCsv', () => {
   const fields = (text: string) => parseCsv(text, 'f.csv').map((r) => r.fields);
