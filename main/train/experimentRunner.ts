@@ -2,6 +2,7 @@
 // training worker process and by the CLI; the store is the only shared state, so a run killed
 // anywhere resumes from its last recorded epoch.
 import type Database from 'better-sqlite3';
+import type { AppEvent } from '../../shared/contract.js';
 import { CancelledError, DomainError } from '../../shared/errors.js';
 import { parseRunSpec, type RunSpec } from '../../shared/experimentSpec.js';
 import { createRunQueries, type RunRecord } from '../store/runQueries.js';
@@ -12,18 +13,8 @@ import { buildModel } from './models.js';
 import { predictProbabilities, trainRun } from './trainer.js';
 import { loadTrainingData, type TrainingData } from './trainingData.js';
 
-export interface TrainProgress {
-  experimentId: number;
-  runId: number;
-  runName: string;
-  epoch: number;
-  epochs: number;
-  batch: number;
-  batches: number;
-  loss: number | null;
-  examplesPerSecond: number | null;
-  etaSeconds: number | null;
-}
+/** What a progress report carries: the contract's trainProgress event, less its type tag. */
+export type TrainProgress = Omit<Extract<AppEvent, { type: 'trainProgress' }>, 'type'>;
 
 export interface RunnerCallbacks {
   onProgress?(p: TrainProgress): void;

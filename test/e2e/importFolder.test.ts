@@ -3,11 +3,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rendererDir } from '../../main/paths.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
-import { hasChromium, launchChromium, SCREENSHOT_DIR } from '../helpers/browser.js';
+import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 
 const PER_CLASS = { circle: 7, square: 5 };
 
@@ -28,17 +28,15 @@ async function writeShapesFolder(root: string): Promise<void> {
 
 describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')))('the app in Chromium over web mode', () => {
   let app: AppUnderTest;
-  let browser: Browser;
+  let browser: AppInBrowser;
   let page: Page;
-  const errors: string[] = [];
+  let errors: string[];
 
   beforeAll(async () => {
     app = await startAppUnderTest();
     await writeShapesFolder(path.join(app.dir, 'shapes'));
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('pageerror', (e) => errors.push(e.message));
-    fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    browser = await openBrowserPage();
+    ({ page, errors } = browser);
   });
 
   afterAll(async () => {

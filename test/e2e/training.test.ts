@@ -2,7 +2,7 @@
 // monitor with curves, and the new-experiment form refusing a bad temperature.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportOptions } from '../../shared/domain.js';
 import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
@@ -10,22 +10,20 @@ import { SAMPLE_DATASET_NAME } from '../../main/data/sampleDataset.js';
 import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
 import { trainWorkerPath } from '../../main/services/trainerProcess.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
-import { hasChromium, launchChromium, SCREENSHOT_DIR } from '../helpers/browser.js';
+import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 
 describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(trainWorkerPath()))('training in the app', () => {
   let app: AppUnderTest;
-  let browser: Browser;
+  let browser: AppInBrowser;
   let page: Page;
-  const errors: string[] = [];
+  let errors: string[];
 
   beforeAll(async () => {
     app = await startAppUnderTest();
     // the demo card trains on the sample; a 1,000-per-split subset keeps the test quick
     await importIntoDatabase(app.db, ImportOptions.parse({ path: sampleDatasetDir(), name: SAMPLE_DATASET_NAME, subset: 1000 }));
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('pageerror', (e) => errors.push(e.message));
-    fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    browser = await openBrowserPage({ width: 1400, height: 900 });
+    ({ page, errors } = browser);
   });
   afterAll(async () => {
     await browser?.close();

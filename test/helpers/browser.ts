@@ -2,7 +2,7 @@
 // visible notice where it is missing.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.DISOBEY_CHROMIUM ?? '/usr/bin/chromium';
 export const hasChromium = fs.existsSync(CHROMIUM_PATH);
@@ -15,4 +15,22 @@ if (!hasChromium) {
 export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ['--no-sandbox'] });
+}
+
+export interface AppInBrowser {
+  browser: Browser;
+  page: Page;
+  /** uncaught errors in the page; a test asserts it stays empty */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+/** A fresh Chromium page that records page errors; the screenshot folder exists afterwards. */
+export async function openBrowserPage(viewport = { width: 1280, height: 800 }): Promise<AppInBrowser> {
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  return { browser, page, errors, close: () => browser.close() };
 }
