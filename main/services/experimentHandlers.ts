@@ -1,7 +1,7 @@
 // The contract's experiment and training calls: plan an experiment, hand it to the training
 // worker, relay the worker's progress as app events, cancel and resume.
 import type Database from 'better-sqlite3';
-import { DomainError, NotFoundError } from '../../shared/errors.js';
+import { DomainError } from '../../shared/errors.js';
 import type { ExperimentSummary } from '../../shared/runs.js';
 import { createRunQueries } from '../store/runQueries.js';
 import type { BackendKind } from '../train/backend.js';
@@ -33,24 +33,18 @@ export function createExperimentHandlers(db: Database.Database, databasePath: st
     },
   });
 
-  function experiment(experimentId: number): ExperimentSummary {
-    const found = runs.listExperiments().find((e) => e.id === experimentId);
-    if (!found) throw new NotFoundError(`no experiment with id ${experimentId}`);
-    return found;
-  }
-
   function start(spec: unknown, backendChoice: BackendKind | undefined): ExperimentSummary {
     const { experimentId } = planExperiment(db, spec);
     trainer.train({ databasePath, experimentId, backend: backendChoice });
     events.emit({ type: 'runsChanged', experimentId });
-    return experiment(experimentId);
+    return runs.getExperiment(experimentId);
   }
 
   return {
     backend: () => backend,
     handlers: {
       listExperiments: () => runs.listExperiments(),
-      getExperiment: ({ experimentId }: { experimentId: number }) => experiment(experimentId),
+      getExperiment: ({ experimentId }: { experimentId: number }) => runs.getExperiment(experimentId),
       startExperiment: ({ spec, backend: b }: { spec: unknown; backend?: BackendKind }) => start(spec, b),
       startPaperPreset: ({ datasetId, epochs, backend: b }: { datasetId: number; epochs?: number; backend?: BackendKind }) =>
         start(paperPresetSpec(db, datasetId, epochs), b),

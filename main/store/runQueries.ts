@@ -68,6 +68,13 @@ interface RunRow {
   test_acc: number | null;
 }
 
+interface ExperimentRow {
+  id: number;
+  dataset_id: number;
+  name: string;
+  created_at: string;
+}
+
 const RUN_COLUMNS = `r.id, r.experiment_id, e.dataset_id, r.role, r.name, r.teacher_run_id, r.spec, r.status, r.backend,
   r.epochs_done, r.seconds, r.error, r.owner_pid, r.preprocessing,
   (SELECT accuracy FROM epoch_metrics m WHERE m.run_id = r.id AND m.epoch = r.epochs_done AND m.split = 'train') AS train_acc,
@@ -78,6 +85,7 @@ export function createRunQueries(db: Database.Database) {
   const insertRun = db.prepare('INSERT INTO runs (experiment_id, role, name, teacher_run_id, spec) VALUES (?, ?, ?, ?, ?)');
   const selectRun = db.prepare(`SELECT ${RUN_COLUMNS}, r.checkpoint FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`);
   const selectRuns = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id ORDER BY r.id`);
+  const selectRunSummary = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`);
   const selectExperimentRuns = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.experiment_id = ? ORDER BY r.id`);
   const selectExperiments = db.prepare('SELECT id, dataset_id, name, created_at FROM experiments ORDER BY id');
   const selectExperiment = db.prepare('SELECT id, dataset_id, name, created_at, spec FROM experiments WHERE id = ?');
@@ -93,6 +101,10 @@ export function createRunQueries(db: Database.Database) {
   );
   const advance = db.prepare('UPDATE runs SET epochs_done = ?, seconds = seconds + ?, checkpoint = ? WHERE id = ?');
   const metricsOf = db.prepare('SELECT epoch, split, loss, accuracy, seconds FROM epoch_metrics WHERE run_id = ? ORDER BY epoch, split');
+
+  function toExperiment(e: ExperimentRow, runs: RunSummary[]): ExperimentSummary {
+    return { id: e.id, datasetId: e.dataset_id, name: e.name, createdAt: e.created_at, runs };
+  }
 
   function toSummary(r: RunRow): RunSummary {
     const spec = JSON.parse(r.spec) as { epochs?: number };
@@ -152,7 +164,7 @@ export function createRunQueries(db: Database.Database) {
       };
     },
     runSummary(id: number): RunSummary {
-      const r = (selectRuns.all() as RunRow[]).find((x) => x.id === id);
+      const r = selectRunSummary.get(id) as RunRow | undefined;
       if (!r) throw new NotFoundError(`no run with id ${id}`);
       return toSummary(r);
     },
@@ -161,14 +173,14 @@ export function createRunQueries(db: Database.Database) {
       return rows.map(toSummary);
     },
     listExperiments(): ExperimentSummary[] {
-      const runs = (selectRuns.all() as RunRow[]).map(toSummary);
-      return (selectExperiments.all() as { id: number; dataset_id: number; name: string; created_at: string }[]).map((e) => ({
-        id: e.id,
-        datasetId: e.dataset_id,
-        name: e.name,
-        createdAt: e.created_at,
-        runs: runs.filter((r) => r.experimentId === e.id),
-      }));
+      const byExperiment = new Map<number, RunSummary[]>();
+      for (const r of (selectRuns.all() as RunRow[]).map(toSummary)) byExperiment.set(r.experimentId, [...(byExperiment.get(r.experimentId) ?? []), r]);
+      return (selectExperiments.all() as ExperimentRow[]).map((e) => toExperiment(e, byExperiment.get(e.id) ?? []));
+    },
+    getExperiment(id: number): ExperimentSummary {
+      const e = selectExperiment.get(id) as ExperimentRow | undefined;
+      if (!e) throw new NotFoundError(`no experiment with id ${id}`);
+      return toExperiment(e, (selectExperimentRuns.all(id) as RunRow[]).map(toSummary));
     },
     experimentSpec(id: number): unknown {
       const e = selectExperiment.get(id) as { spec: string } | undefined;
