@@ -1,23 +1,11 @@
 // What the run monitor and the demo card show about training in flight: a run's fraction done
 // (finished epochs plus the share of the current one from the latest trainProgress event),
 // its own ETA, an experiment's overall fraction and ETA, status tallies and best accuracy.
+import type { AppEvent } from '../../shared/contract.js';
 import type { RunStatus, RunSummary, ExperimentSummary } from '../../shared/runs.js';
 
-/** The latest trainProgress event of a run, stamped with when it arrived (ms). */
-export interface LiveProgress {
-  experimentId: number;
-  runId: number;
-  runName: string;
-  epoch: number;
-  epochs: number;
-  batch: number;
-  batches: number;
-  loss: number | null;
-  examplesPerSecond: number | null;
-  /** seconds left for the experiment's whole queue */
-  etaSeconds: number | null;
-  receivedAt: number;
-}
+/** The latest trainProgress event of a run (without its `type` tag), stamped with when it arrived (ms). */
+export type LiveProgress = Omit<Extract<AppEvent, { type: 'trainProgress' }>, 'type'> & { receivedAt: number };
 
 type RunLike = Pick<RunSummary, 'status' | 'epochs' | 'epochsDone'>;
 
