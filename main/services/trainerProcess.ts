@@ -1,7 +1,11 @@
-// The app's handle on the training worker process: started on first use, given jobs, cancelled,
-// and watched. If it dies (killed, crashed), its runs are marked interrupted and can resume.
+// The app's handle on its training worker processes: started on first use, given jobs, cancelled,
+// and watched. Workers share an experiment's queue by claiming runs in the database; wasm and
+// the plain JS backend use one thread per process, so there one worker per core trains
+// independent runs side by side. If a worker dies, its runs are marked interrupted and can resume.
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import type { BackendKind } from '../train/backend.js';
 import type { TrainWorkerMessage, TrainWorkerRequest } from '../train/trainWorkerProtocol.js';
@@ -9,7 +13,7 @@ import { appRoot } from '../paths.js';
 
 export interface TrainerEvents {
   onMessage(m: TrainWorkerMessage): void;
-  /** the process ended while it may have been training */
+  /** a worker ended while it may have been training */
   onExit(code: number | null, signal: NodeJS.Signals | null): void;
 }
 
@@ -17,45 +21,66 @@ export function trainWorkerPath(): string {
   return path.join(appRoot(), 'out', 'main', 'train-worker.js');
 }
 
+function nativeTensorflowInstalled(): boolean {
+  const require = createRequire(import.meta.url);
+  return ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].some((pkg) => {
+    try {
+      require.resolve(`${pkg}/package.json`);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Native TensorFlow uses every core (or the GPU) from one process; wasm and cpu use one thread each. */
+export function trainWorkerCount(backend: BackendKind | undefined): number {
+  if (process.env.DISOBEY_TRAIN_WORKERS) return Math.max(1, Number(process.env.DISOBEY_TRAIN_WORKERS) || 1);
+  const native = backend ? backend.startsWith('tensorflow') : nativeTensorflowInstalled();
+  return native ? 1 : Math.max(1, Math.min(os.availableParallelism(), 4));
+}
+
 export function createTrainerProcess(events: TrainerEvents) {
-  let child: ChildProcess | null = null;
+  let workers: ChildProcess[] = [];
   let backendKind: BackendKind | undefined;
 
-  function ensure(backend?: BackendKind): ChildProcess {
-    // One TensorFlow per process: a different backend needs a fresh worker.
-    if (child && backend && backend !== backendKind) {
-      child.kill();
-      child = null;
-    }
-    if (child) return child;
+  function start(): ChildProcess {
     const entry = trainWorkerPath();
     if (!fs.existsSync(entry)) throw new Error(`the training worker is not built (${entry}); run npm run build`);
     const proc = fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
-    backendKind = backend;
     proc.on('message', (m: TrainWorkerMessage) => events.onMessage(m));
     proc.on('exit', (code, signal) => {
-      if (child === proc) child = null;
+      workers = workers.filter((w) => w !== proc);
       events.onExit(code, signal);
     });
-    child = proc;
     return proc;
+  }
+
+  function pool(backend?: BackendKind): ChildProcess[] {
+    // One TensorFlow per process: a different backend needs fresh workers.
+    if (backend && backend !== backendKind) {
+      for (const w of workers) w.kill();
+      workers = [];
+      backendKind = backend;
+    }
+    while (workers.length < trainWorkerCount(backendKind)) workers.push(start());
+    return workers;
   }
 
   return {
     train(job: Omit<Extract<TrainWorkerRequest, { type: 'train' }>, 'type'>): void {
-      ensure(job.backend).send({ type: 'train', ...job } satisfies TrainWorkerRequest);
+      // A whole experiment is shared by every worker; resuming named runs is one worker's job, since a
+      // resumed run may be failed or cancelled, states another worker would otherwise claim again.
+      const targets = job.runIds ? pool(job.backend).slice(0, 1) : pool(job.backend);
+      for (const w of targets) w.send({ type: 'train', ...job, backend: backendKind } satisfies TrainWorkerRequest);
     },
     cancel(experimentId?: number): boolean {
-      if (!child) return false;
-      child.send({ type: 'cancel', experimentId } satisfies TrainWorkerRequest);
-      return true;
-    },
-    pid(): number | null {
-      return child?.pid ?? null;
+      for (const w of workers) w.send({ type: 'cancel', experimentId } satisfies TrainWorkerRequest);
+      return workers.length > 0;
     },
     dispose(): void {
-      child?.kill();
-      child = null;
+      for (const w of workers) w.kill();
+      workers = [];
     },
   };
 }

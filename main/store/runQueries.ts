@@ -90,6 +90,7 @@ export function createRunQueries(db: Database.Database) {
   const selectExperiments = db.prepare('SELECT id, dataset_id, name, created_at FROM experiments ORDER BY id');
   const selectExperiment = db.prepare('SELECT id, dataset_id, name, created_at, spec FROM experiments WHERE id = ?');
   const claim = db.prepare("UPDATE runs SET status = 'running', owner_pid = ?, backend = ?, error = NULL WHERE id = ?");
+  const runState = db.prepare('SELECT id, role, status, teacher_run_id, spec FROM runs WHERE id = ?');
   const finish = db.prepare("UPDATE runs SET status = ?, error = ?, owner_pid = NULL, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?");
   const setPreprocessing = db.prepare('UPDATE runs SET preprocessing = ? WHERE id = ?');
   const running = db.prepare("SELECT id, owner_pid FROM runs WHERE status = 'running'");
@@ -187,8 +188,31 @@ export function createRunQueries(db: Database.Database) {
       if (!e) throw new NotFoundError(`no experiment with id ${id}`);
       return JSON.parse(e.spec);
     },
-    claimRun(runId: number, pid: number, backend: string): void {
-      claim.run(pid, backend, runId);
+    /**
+     * Claims the first of `candidates` (in order) that can train now, for this process: one whose
+     * status is `claimable` and that does not distil from a teacher still training or waiting.
+     * Several worker processes call this on one database; the immediate transaction makes each
+     * claim atomic. 'wait' means candidates remain but each waits for a teacher.
+     */
+    claimNextRun(candidates: readonly number[], claimable: ReadonlySet<RunStatus>, pid: number, backend: string): number | 'wait' | 'none' {
+      return db
+        .transaction(() => {
+          let waiting = false;
+          for (const id of candidates) {
+            const run = runState.get(id) as { status: RunStatus; teacher_run_id: number | null; spec: string } | undefined;
+            if (!run || !claimable.has(run.status)) continue;
+            const distils = (JSON.parse(run.spec) as { phases?: { loss: { kind: string } }[] }).phases?.some((p) => p.loss.kind === 'kd') ?? false;
+            const teacher = distils && run.teacher_run_id !== null ? (runState.get(run.teacher_run_id) as { id: number; status: RunStatus }) : null;
+            if (teacher && (teacher.status === 'running' || (claimable.has(teacher.status) && candidates.includes(teacher.id)))) {
+              waiting = true;
+              continue;
+            }
+            claim.run(pid, backend, id);
+            return id;
+          }
+          return waiting ? 'wait' : 'none';
+        })
+        .immediate();
     },
     setPreprocessing(runId: number, preprocessing: unknown): void {
       setPreprocessing.run(JSON.stringify(preprocessing), runId);

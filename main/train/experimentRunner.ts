@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3';
 import type { AppEvent } from '../../shared/contract.js';
 import { CancelledError, DomainError } from '../../shared/errors.js';
 import { parseRunSpec, type RunSpec } from '../../shared/experimentSpec.js';
+import type { RunStatus } from '../../shared/runs.js';
 import { createRunQueries, type RunRecord } from '../store/runQueries.js';
 import type { Tf } from './backend.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
@@ -34,7 +35,7 @@ export interface RunExperimentOptions extends RunnerCallbacks {
   signal?: AbortSignal;
 }
 
-const RUNNABLE = new Set(['pending', 'interrupted']);
+const RUNNABLE: ReadonlySet<RunStatus> = new Set<RunStatus>(['pending', 'interrupted']);
 
 export async function runExperiment(options: RunExperimentOptions): Promise<void> {
   const { db, experimentId } = options;
@@ -46,17 +47,31 @@ export async function runExperiment(options: RunExperimentOptions): Promise<void
     .sort((a, b) => (a.role === b.role ? a.id - b.id : a.role === 'teacher' ? -1 : 1));
   const dataCache = new Map<string, TrainingData>();
   const eta = createQueueEta(queue.map((r) => ({ id: r.id, remainingEpochs: r.epochs - r.epochsDone })));
-  for (const [i, summary] of queue.entries()) {
+  const candidates = queue.map((r) => r.id);
+  const attempted = new Set<number>();
+  // Runs are claimed one at a time, so several worker processes can share an experiment's queue.
+  const claimable = options.runIds ? new Set<RunStatus>([...RUNNABLE, 'cancelled', 'failed']) : RUNNABLE;
+  for (;;) {
     try {
       if (options.signal?.aborted) throw new CancelledError('training was cancelled');
-      await trainOneRun(runs.getRun(summary.id), options, dataCache, eta);
+      // A run is tried once per call: a failed run must not be claimed again when resuming.
+      const next = runs.claimNextRun(candidates.filter((id) => !attempted.has(id)), claimable, process.pid, options.backendName);
+      if (next === 'none') return;
+      if (next === 'wait') {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        // A teacher whose worker died would otherwise keep its students waiting forever.
+        runs.reconcileInterrupted();
+        continue;
+      }
+      attempted.add(next);
+      await trainOneRun(runs.getRun(next), options, dataCache, eta);
     } catch (err) {
       // A cancelled experiment cancels the runs still waiting their turn, too.
       if (err instanceof CancelledError) {
-        for (const waiting of queue.slice(i)) {
-          if (!RUNNABLE.has(runs.getRun(waiting.id).status)) continue;
-          runs.finishRun(waiting.id, 'cancelled', 'cancelled before it started');
-          options.onRunChanged?.(experimentId, waiting.id);
+        for (const id of candidates) {
+          if (!RUNNABLE.has(runs.getRun(id).status)) continue;
+          runs.finishRun(id, 'cancelled', 'cancelled before it started');
+          options.onRunChanged?.(experimentId, id);
         }
       }
       throw err;
@@ -74,7 +89,6 @@ async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCa
     if (!data) dataCache.set(key, (data = loadTrainingData(db, run.datasetId, s.model)));
     return data;
   };
-  runs.claimRun(run.id, process.pid, options.backendName);
   options.onRunChanged?.(run.experimentId, run.id);
   try {
     const data = dataFor(spec);
