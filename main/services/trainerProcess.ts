@@ -43,15 +43,19 @@ export function trainWorkerCount(backend: BackendKind | undefined): number {
 export function createTrainerProcess(events: TrainerEvents) {
   let workers: ChildProcess[] = [];
   let backendKind: BackendKind | undefined;
+  // After dispose the app's database is closing: a worker's late exit must not reach it.
+  let disposed = false;
 
   function start(): ChildProcess {
     const entry = trainWorkerPath();
     if (!fs.existsSync(entry)) throw new Error(`the training worker is not built (${entry}); run npm run build`);
     const proc = fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
-    proc.on('message', (m: TrainWorkerMessage) => events.onMessage(m));
+    proc.on('message', (m: TrainWorkerMessage) => {
+      if (!disposed) events.onMessage(m);
+    });
     proc.on('exit', (code, signal) => {
       workers = workers.filter((w) => w !== proc);
-      events.onExit(code, signal);
+      if (!disposed) events.onExit(code, signal);
     });
     return proc;
   }
@@ -79,6 +83,7 @@ export function createTrainerProcess(events: TrainerEvents) {
       return workers.length > 0;
     },
     dispose(): void {
+      disposed = true;
       for (const w of workers) w.kill();
       workers = [];
     },
