@@ -35,6 +35,7 @@ const nodeEntries = {
   'main/electron': 'main/electron/index.ts',
   'main/import-worker': 'main/services/importWorker.ts',
   'main/train-worker': 'main/train/trainWorker.ts',
+  'main/bootstrap-worker': 'main/analytics/bootstrapWorker.ts',
   'bench/index': 'bench/index.ts',
 };
 const existing = Object.fromEntries(Object.entries(nodeEntries).filter(([, src]) => fs.existsSync(path.join(root, src))));

@@ -10,6 +10,18 @@ import {
   ImportOptions,
   SplitName,
 } from './domain.js';
+import {
+  BinaryPayload,
+  DeviationReport,
+  EigenLabArgs,
+  EigenLabResult,
+  ExamplePage,
+  GradientView,
+  GradientViewArgs,
+  QueryExamplesArgs,
+  ReportArgs,
+  ScatterArgs,
+} from './analytics.js';
 import { ExperimentSpec } from './experimentSpec.js';
 import { EpochMetric, ExperimentSummary, RunSummary } from './runs.js';
 
@@ -74,6 +86,16 @@ export const contract = {
   runMetrics: call(z.object({ runId: Id }).strict(), z.array(EpochMetric)),
   cancelTraining: call(z.object({ experimentId: Id.optional() }).strict(), z.object({ cancelled: z.boolean() })),
   resumeRun: call(z.object({ runId: Id }).strict(), RunSummary),
+  /** SPEC M1–M7 of every student against its teacher, per split (docs/metrics.md) */
+  deviationReport: call(ReportArgs, DeviationReport),
+  /** the explorer's filtered, sorted page of analysed examples with the total count */
+  queryExamples: call(QueryExamplesArgs, ExamplePage),
+  /** P1's points as a binary frame (shared/binaryFrame.ts; meta: ScatterMeta) */
+  deviationScatter: call(ScatterArgs, BinaryPayload),
+  /** experiment 7: logit gradients by teacher-confidence quartile and confusable group */
+  gradientView: call(GradientViewArgs, GradientView),
+  /** V4/M8/P3: the linear distillation lab */
+  eigenLab: call(EigenLabArgs, EigenLabResult),
 } as const;
 
 export type Contract = typeof contract;

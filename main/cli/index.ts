@@ -11,6 +11,7 @@ import { createDatasetQueries } from '../store/datasetQueries.js';
 import { openDatabase } from '../store/openDatabase.js';
 import { startWebServer } from '../web/webServer.js';
 import { formatDataset } from './formatDataset.js';
+import { reportCommand } from './reportCommand.js';
 import { demo, listRuns, resumeRun, trainFromFile, trainPreset } from './trainCommands.js';
 
 const USAGE = `usage: disobey <command> [options]
@@ -32,6 +33,10 @@ const USAGE = `usage: disobey <command> [options]
       list runs: id, role, spec, status, backend, epochs, train and test accuracy, seconds
   demo [--epochs N] [--db FILE] [--backend B]
       the paper preset on the embedded Fashion-MNIST sample
+  report [--db FILE] [--experiment ID] [--epoch E] [--split S] [--class teacher-top|label]
+         [--bootstrap N] [--seed S] [--examples FILE.csv] [--json]
+      every student against its teacher per split: accuracy, fidelity, KL, β with its bootstrap
+      interval, binned Δ, underfitting, hard-point fit (default: the newest experiment)
   backends: tensorflow-gpu, tensorflow, wasm, cpu (default: the best available)
 
   --db defaults to ${defaultDatabasePath()} (or $DISOBEY_DB)`;
@@ -170,6 +175,39 @@ async function trainingCommand(command: 'train' | 'resume' | 'runs' | 'demo', ar
   }
 }
 
+async function reportCli(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...commonOptions,
+      experiment: { type: 'string' },
+      epoch: { type: 'string' },
+      split: { type: 'string' },
+      class: { type: 'string' },
+      bootstrap: { type: 'string' },
+      seed: { type: 'string' },
+      examples: { type: 'string' },
+    },
+  });
+  if (positionals.length) throw new UsageError(`report takes no positional arguments, got "${positionals[0]}"`);
+  const db = openDatabase(values.db ?? defaultDatabasePath());
+  try {
+    await reportCommand(db, {
+      experiment: numberOption(values.experiment, 'experiment'),
+      epoch: numberOption(values.epoch, 'epoch'),
+      split: values.split,
+      classChoice: values.class,
+      bootstrap: numberOption(values.bootstrap, 'bootstrap'),
+      seed: numberOption(values.seed, 'seed'),
+      json: values.json,
+      examplesCsv: values.examples,
+    });
+  } finally {
+    db.close();
+  }
+}
+
 export async function runCli(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -184,6 +222,8 @@ export async function runCli(argv: string[]): Promise<void> {
     case 'runs':
     case 'demo':
       return trainingCommand(command, rest);
+    case 'report':
+      return reportCli(rest);
     case undefined:
     case 'help':
     case '--help':

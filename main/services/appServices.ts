@@ -7,6 +7,7 @@ import { describeZodError } from '../../shared/zodIssues.js';
 import { createProgressTracker } from '../../shared/progress.js';
 import { appVersion } from '../paths.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
+import { createAnalyticsService } from '../analytics/analyticsService.js';
 import { createEventBus } from './eventBus.js';
 import { exampleImagePng } from './exampleImages.js';
 import { createExperimentHandlers } from './experimentHandlers.js';
@@ -27,6 +28,7 @@ export function createAppServices({ db, databasePath }: AppServicesOptions) {
   const events = createEventBus();
   const tasks = createTaskRegistry();
   const experiments = createExperimentHandlers(db, databasePath, events);
+  const analytics = createAnalyticsService(db);
 
   const handlers: Handlers = {
     appInfo: (_args, transport) => ({ version: appVersion(), databasePath, transport, backend: experiments.backend() }),
@@ -54,6 +56,7 @@ export function createAppServices({ db, databasePath }: AppServicesOptions) {
     },
     deleteDataset: ({ datasetId }) => {
       const deleted = datasets.deleteDataset(datasetId);
+      analytics.clear();
       if (deleted) events.emit({ type: 'datasetsChanged' });
       return { deleted };
     },
@@ -64,6 +67,7 @@ export function createAppServices({ db, databasePath }: AppServicesOptions) {
     getExample: ({ exampleId }) => datasets.getExample(exampleId),
     cancelTask: ({ taskId }) => ({ cancelled: tasks.cancel(taskId) }),
     ...experiments.handlers,
+    ...analytics.handlers,
   };
 
   /** Validates the name and arguments against the contract, runs the call, checks the result. */

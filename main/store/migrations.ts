@@ -3,8 +3,9 @@
 import type Database from 'better-sqlite3';
 import { DomainError } from '../../shared/errors.js';
 import m001 from './migrations/001_initial.sql';
+import m002 from './migrations/002_prediction_matrices.sql';
 
-export const migrations: readonly string[] = [m001];
+export const migrations: readonly string[] = [m001, m002];
 export const SCHEMA_VERSION = migrations.length;
 
 export class SchemaVersionError extends DomainError {

@@ -100,6 +100,7 @@ export function createRunQueries(db: Database.Database) {
     `INSERT OR REPLACE INTO predictions (run_id, epoch, example_id, probs, p_label, p_top, top_class, margin, entropy, loss)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const insertMatrix = db.prepare('INSERT OR REPLACE INTO prediction_matrices (run_id, epoch, num_classes, example_ids, probs) VALUES (?, ?, ?, ?, ?)');
   const advance = db.prepare('UPDATE runs SET epochs_done = ?, seconds = seconds + ?, checkpoint = ? WHERE id = ?');
   const metricsOf = db.prepare('SELECT epoch, split, loss, accuracy, seconds FROM epoch_metrics WHERE run_id = ? ORDER BY epoch, split');
 
@@ -130,11 +131,19 @@ export function createRunQueries(db: Database.Database) {
   const recordEpochTx = db.transaction((rec: EpochRecord) => {
     for (const m of rec.metrics) insertMetric.run(rec.runId, rec.epoch, m.split, m.loss, m.accuracy, m.split === 'train' ? rec.seconds : null);
     const { exampleIds, labels, logits, numClasses } = rec.predictions;
-    const probs = new Float32Array(numClasses);
-    for (let i = 0; i < exampleIds.length; i++) {
-      const s = softmaxWithStats(logits, i * numClasses, numClasses, labels[i]!, probs);
-      insertPrediction.run(rec.runId, rec.epoch, exampleIds[i], Buffer.from(probs.buffer.slice(0)), s.pLabel, s.pTop, s.topClass, s.margin, s.entropy, s.loss);
+    const n = exampleIds.length;
+    // The matrix holds rows in ascending example id, whatever order the splits were predicted in.
+    const order = ascendingOrder(exampleIds);
+    const matrix = new Float32Array(n * numClasses);
+    const ids = new Int32Array(n);
+    for (let r = 0; r < n; r++) {
+      const i = order[r]!;
+      const row = matrix.subarray(r * numClasses, (r + 1) * numClasses);
+      const s = softmaxWithStats(logits, i * numClasses, numClasses, labels[i]!, row);
+      ids[r] = exampleIds[i]!;
+      insertPrediction.run(rec.runId, rec.epoch, exampleIds[i], Buffer.from(row.buffer, row.byteOffset, row.byteLength), s.pLabel, s.pTop, s.topClass, s.margin, s.entropy, s.loss);
     }
+    insertMatrix.run(rec.runId, rec.epoch, numClasses, Buffer.from(ids.buffer), Buffer.from(matrix.buffer));
     advance.run(rec.epoch, rec.seconds, rec.checkpoint, rec.runId);
   });
 
@@ -236,6 +245,14 @@ export function createRunQueries(db: Database.Database) {
 }
 
 export type RunQueries = ReturnType<typeof createRunQueries>;
+
+/** Positions of `ids` in ascending id order (the identity when they already ascend, as imports write them). */
+function ascendingOrder(ids: ArrayLike<number>): Int32Array {
+  const order = Int32Array.from({ length: ids.length }, (_, i) => i);
+  let sorted = true;
+  for (let i = 1; i < ids.length && sorted; i++) sorted = ids[i]! > ids[i - 1]!;
+  return sorted ? order : order.sort((x, y) => ids[x]! - ids[y]!);
+}
 
 export function processIsAlive(pid: number): boolean {
   try {

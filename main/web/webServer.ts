@@ -82,7 +82,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       }
       try {
         const result = await services.dispatch(name, args, 'http');
-        sendJson(res, 200, { ok: true, result });
+        if (result instanceof Uint8Array) {
+          res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store', 'Content-Length': result.byteLength });
+          res.end(result);
+        } else sendJson(res, 200, { ok: true, result });
       } catch (err) {
         const wire = toWireError(err);
         sendJson(res, STATUS_BY_CODE[wire.code], { ok: false, error: wire });

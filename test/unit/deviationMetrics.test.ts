@@ -18,7 +18,7 @@ import {
   perExampleDeviation,
   underfitsLowConfidence,
 } from '../../shared/deviationMetrics.js';
-import { createRandom } from '../../shared/seededRandom.js';
+import { createBootstrapStream, createRandom } from '../../shared/seededRandom.js';
 
 const { log } = Math;
 const C = 3;
@@ -146,7 +146,7 @@ describe('M2 exaggeration slope', () => {
     const x = Array.from({ length: 200 }, () => random.next() * 4 - 2);
     const y = x.map((v) => 1.3 * v + 0.5 + (random.next() - 0.5));
     const fit = exaggerationSlope(x, y, { bootstrap: 300, seed: 42 });
-    const draws = createRandom(42);
+    const draws = createBootstrapStream(42);
     const betas: number[] = [];
     for (let r = 0; r < 300; r++) {
       const idx = Array.from({ length: 200 }, () => draws.int(200));

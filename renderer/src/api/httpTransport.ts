@@ -26,6 +26,8 @@ export function createHttpTransport(token: string | null): Transport {
     } catch (err) {
       throw new ApiError('NETWORK', `cannot reach the Disobey server (${(err as Error).message}); is \`disobey serve\` still running?`, name);
     }
+    // Binary results (the scatter's typed arrays) come as octet-stream: the contract's BinaryPayload.
+    if (response.ok && response.headers.get('Content-Type') === 'application/octet-stream') return new Uint8Array(await response.arrayBuffer());
     const text = await response.text();
     let body: unknown;
     try {

@@ -1,0 +1,317 @@
+// One analysed pair — a student at an epoch against its teacher — as per-example columns over the
+// whole dataset in id order: the SPEC M1 confidences a and b, deviation, KL, margins, entropies,
+// label probabilities (and their mean and variability across epochs, SPEC "per-example"), the
+// experiment 7 logit gradients, and every run's top class. Filters, the report, the scatter and
+// the gradient view all read these columns; formulas are those of shared/deviationMetrics.ts.
+import type { AnalysisScope, ExampleMeasure } from '../../shared/analytics.js';
+import { logitConfidence, klPerExample } from '../../shared/deviationMetrics.js';
+import { ValidationError } from '../../shared/errors.js';
+import type { RunSummary } from '../../shared/runs.js';
+import type { DatasetColumns } from './datasetColumns.js';
+import type { PredictionMatrices } from './predictionMatrices.js';
+
+export interface RunAt {
+  runId: number;
+  name: string;
+  role: 'teacher' | 'student';
+  epoch: number;
+}
+
+export interface AnalysisFrame {
+  dataset: DatasetColumns;
+  numClasses: number;
+  student: RunAt;
+  teacher: RunAt;
+  /** the teacher first, then the experiment's runs in id order, each at the epoch it is read at */
+  runs: RunAt[];
+  /** k of φ per example */
+  confidenceClass: Int32Array;
+  teacherProbs: Float32Array;
+  studentProbs: Float32Array;
+  /** a measure for every row (computed on first use, then kept) */
+  measure(name: ExampleMeasure): Float64Array;
+  /** one row's measure: from the column when it exists, else computed for that row alone */
+  measureAt(name: ExampleMeasure, row: number): number;
+  /** a run's top class per example (ties → lowest class) */
+  topClass(runId: number): Int32Array;
+  /** a run's probabilities at the epoch it is read at, rows in the dataset's id order */
+  runProbs(runId: number): Float32Array;
+  /** mean and population std of a run's p(training label) over its epochs 1..(read epoch), one row */
+  labelProbStats(runId: number, row: number): [number, number];
+}
+
+export interface FrameSources {
+  dataset: DatasetColumns;
+  matrices: PredictionMatrices;
+  experimentRuns: RunSummary[];
+  runSummary(runId: number): RunSummary;
+}
+
+/** Resolves the analysed pair of a scope: which student, which teacher, which epochs. */
+export function resolvePair(scope: Pick<AnalysisScope, 'studentRunId' | 'epoch' | 'experimentId'>, sources: Pick<FrameSources, 'experimentRuns' | 'runSummary'>) {
+  const recorded = sources.experimentRuns.filter((r) => r.role === 'student' && r.epochsDone > 0 && r.teacherRunId !== null);
+  let student: RunSummary | undefined;
+  if (scope.studentRunId !== undefined) {
+    student = sources.experimentRuns.find((r) => r.id === scope.studentRunId);
+    if (!student) throw new ValidationError(`run ${scope.studentRunId} is not part of experiment ${scope.experimentId}`, { field: 'studentRunId' });
+    if (student.role !== 'student' || student.teacherRunId === null) throw new ValidationError(`run ${student.id} (${student.name}) is not a student with a teacher`, { field: 'studentRunId' });
+    if (student.epochsDone === 0) throw new ValidationError(`student ${student.id} (${student.name}) has no recorded epoch yet`, { field: 'studentRunId' });
+  } else {
+    student = recorded[0];
+    if (!student) throw new ValidationError(`experiment ${scope.experimentId} has no student with a recorded epoch yet`, { field: 'experimentId' });
+  }
+  const teacher = sources.runSummary(student.teacherRunId!);
+  if (teacher.epochsDone === 0) throw new ValidationError(`teacher ${teacher.id} (${teacher.name}) has no recorded epoch`, { field: 'studentRunId' });
+  if (scope.epoch !== undefined && scope.epoch > student.epochsDone) {
+    throw new ValidationError(`student ${student.id} (${student.name}) has ${student.epochsDone} recorded epochs; epoch ${scope.epoch} is not one of them`, { field: 'epoch' });
+  }
+  const studentEpoch = scope.epoch ?? student.epochsDone;
+  return { student, teacher, studentEpoch, teacherEpoch: teacher.epochsDone };
+}
+
+/** A matrix's rows laid over the dataset's id order; examples it lacks get NaN rows. */
+function aligned(dataset: DatasetColumns, exampleIds: Int32Array, probs: Float32Array, numClasses: number): Float32Array {
+  const n = dataset.ids.length;
+  if (exampleIds.length === n && exampleIds.every((id, i) => id === dataset.ids[i])) return probs;
+  const out = new Float32Array(n * numClasses).fill(NaN);
+  exampleIds.forEach((id, r) => {
+    const row = dataset.rowOf(id);
+    if (row !== undefined) out.set(probs.subarray(r * numClasses, (r + 1) * numClasses), row * numClasses);
+  });
+  return out;
+}
+
+function argmaxRow(probs: Float32Array, offset: number, numClasses: number): number {
+  let top = 0;
+  for (let c = 1; c < numClasses; c++) if (probs[offset + c]! > probs[offset + top]!) top = c;
+  return top;
+}
+
+export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources): AnalysisFrame {
+  const { dataset, matrices } = sources;
+  const pair = resolvePair(scope, sources);
+  const n = dataset.ids.length;
+  const teacherAt: RunAt = { runId: pair.teacher.id, name: pair.teacher.name, role: 'teacher', epoch: pair.teacherEpoch };
+  const studentAt: RunAt = { runId: pair.student.id, name: pair.student.name, role: 'student', epoch: pair.studentEpoch };
+  // Other students are read at the same epoch where they have it, else at their last; teachers at their last.
+  const runs: RunAt[] = [teacherAt];
+  for (const r of sources.experimentRuns) {
+    if (r.id === teacherAt.runId || r.epochsDone === 0) continue;
+    const epoch = r.id === studentAt.runId ? studentAt.epoch : r.role === 'teacher' ? r.epochsDone : Math.min(pair.studentEpoch, r.epochsDone);
+    runs.push({ runId: r.id, name: r.name, role: r.role, epoch });
+  }
+
+  const probsCache = new Map<string, Float32Array>();
+  let numClasses = 0;
+  const probsOf = (runId: number, epoch: number): Float32Array => {
+    const key = `${runId}:${epoch}`;
+    let probs = probsCache.get(key);
+    if (!probs) {
+      const m = matrices.get(runId, epoch);
+      if (numClasses === 0) numClasses = m.numClasses;
+      if (m.numClasses !== numClasses) throw new ValidationError(`run ${runId} records ${m.numClasses} classes, its teacher ${numClasses}`);
+      probs = aligned(dataset, m.exampleIds, m.probs, m.numClasses);
+      probsCache.set(key, probs);
+    }
+    return probs;
+  };
+  const teacherProbs = probsOf(teacherAt.runId, teacherAt.epoch);
+  const studentProbs = probsOf(studentAt.runId, studentAt.epoch);
+  const C = numClasses;
+  if (dataset.classNames.length !== C) throw new ValidationError(`runs record ${C} classes but dataset ${dataset.datasetId} has ${dataset.classNames.length}`);
+
+  const runAt = (runId: number): RunAt => {
+    const at = runs.find((r) => r.runId === runId);
+    if (!at) throw new ValidationError(`run ${runId} is not analysed with this experiment (runs: ${runs.map((r) => r.runId).join(', ')})`, { field: 'runId' });
+    return at;
+  };
+  const runProbs = (runId: number): Float32Array => {
+    const at = runAt(runId);
+    return probsOf(at.runId, at.epoch);
+  };
+  const tops = new Map<number, Int32Array>();
+  const topClass = (runId: number): Int32Array => {
+    let top = tops.get(runId);
+    if (!top) {
+      const probs = runProbs(runId);
+      top = new Int32Array(n);
+      for (let i = 0; i < n; i++) top[i] = argmaxRow(probs, i * C, C);
+      tops.set(runId, top);
+    }
+    return top;
+  };
+
+  const confidenceClass = scope.classChoice === 'label' ? dataset.trainLabel : topClass(teacherAt.runId);
+  const columns = new Map<ExampleMeasure, Float64Array>();
+  const rowOf = (probs: Float32Array, i: number) => probs.subarray(i * C, (i + 1) * C);
+
+  // Each measure is a function of one row; a column is that function over every row, built on
+  // first use (filters, sorts), while a page of 100 examples reads single rows without it.
+  const confidence = (probs: Float32Array, i: number) => logitConfidence(rowOf(probs, i), C, confidenceClass[i]!)[0]!;
+  /** Mean and population std of p(training label) over epochs 1..epoch of a run, for one row. */
+  const trajectoryRow = (run: RunAt, i: number): [number, number] => {
+    const cached = trajectories.get(run.runId);
+    if (cached) return [cached[0][i]!, cached[1][i]!];
+    let sum = 0;
+    let sumSq = 0;
+    for (let e = 1; e <= run.epoch; e++) {
+      const p = probsOf(run.runId, e)[i * C + dataset.trainLabel[i]!]!;
+      sum += p;
+      sumSq += p * p;
+    }
+    const mean = sum / run.epoch;
+    return [mean, Math.sqrt(Math.max(0, sumSq / run.epoch - mean * mean))];
+  };
+  const rowMeasures: Record<ExampleMeasure, (i: number) => number> = {
+    teacherProb: (i) => teacherProbs[i * C + confidenceClass[i]!]!,
+    studentProb: (i) => studentProbs[i * C + confidenceClass[i]!]!,
+    teacherPhi: (i) => confidence(teacherProbs, i),
+    studentPhi: (i) => confidence(studentProbs, i),
+    deviation: (i) => confidence(studentProbs, i) - confidence(teacherProbs, i),
+    kl: (i) => klPerExample(rowOf(teacherProbs, i), rowOf(studentProbs, i), C)[0]!,
+    teacherMargin: (i) => marginAndEntropy(teacherProbs, i * C, C)[0],
+    studentMargin: (i) => marginAndEntropy(studentProbs, i * C, C)[0],
+    teacherEntropy: (i) => marginAndEntropy(teacherProbs, i * C, C)[1],
+    studentEntropy: (i) => marginAndEntropy(studentProbs, i * C, C)[1],
+    teacherLabelProb: (i) => teacherProbs[i * C + dataset.trainLabel[i]!]!,
+    studentLabelProb: (i) => studentProbs[i * C + dataset.trainLabel[i]!]!,
+    teacherLabelProbMean: (i) => trajectoryRow(teacherAt, i)[0],
+    teacherLabelProbStd: (i) => trajectoryRow(teacherAt, i)[1],
+    studentLabelProbMean: (i) => trajectoryRow(studentAt, i)[0],
+    studentLabelProbStd: (i) => trajectoryRow(studentAt, i)[1],
+    gradNormOnehot: (i) => gradients().row(i)[0],
+    gradNormKd: (i) => gradients().row(i)[1],
+    gradCosOnehot: (i) => gradients().row(i)[2],
+    gradCosKd: (i) => gradients().row(i)[3],
+  };
+
+  /** Whole columns computed in one pass where that is much faster than row by row. */
+  const columnBuilders: Partial<Record<ExampleMeasure, () => Float64Array>> = {
+    teacherPhi: () => logitConfidence(teacherProbs, C, confidenceClass),
+    studentPhi: () => logitConfidence(studentProbs, C, confidenceClass),
+    deviation: () => {
+      const a = measure('teacherPhi');
+      return measure('studentPhi').map((b, i) => b - a[i]!);
+    },
+    kl: () => klPerExample(teacherProbs, studentProbs, C),
+    teacherLabelProbMean: () => trajectory(teacherAt)[0],
+    teacherLabelProbStd: () => trajectory(teacherAt)[1],
+    studentLabelProbMean: () => trajectory(studentAt)[0],
+    studentLabelProbStd: () => trajectory(studentAt)[1],
+  };
+
+  function measure(name: ExampleMeasure): Float64Array {
+    let column = columns.get(name);
+    if (!column) {
+      const build = columnBuilders[name];
+      if (build) column = build();
+      else {
+        const f = rowMeasures[name];
+        column = new Float64Array(n);
+        for (let i = 0; i < n; i++) column[i] = f(i);
+      }
+      columns.set(name, column);
+    }
+    return column;
+  }
+
+  /**
+   * Experiment 7: g_onehot = p^S − e_y and g_kd = p^S − p^T (y the training label), their norms,
+   * and each one's cosine to the mean gradient of the example's class within its split.
+   */
+  let gradientCache: { row(i: number): [number, number, number, number] } | undefined;
+  function gradients() {
+    if (gradientCache) return gradientCache;
+    const y = dataset.trainLabel;
+    const sums = new Float64Array(dataset.splitNames.length * C * 2 * C);
+    const at = (i: number) => (dataset.split[i]! * C + y[i]!) * 2 * C;
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(studentProbs[i * C]!) || !Number.isFinite(teacherProbs[i * C]!)) continue;
+      const o = at(i);
+      for (let c = 0; c < C; c++) {
+        const s = studentProbs[i * C + c]!;
+        sums[o + c]! += s - (c === y[i] ? 1 : 0);
+        sums[o + C + c]! += s - teacherProbs[i * C + c]!;
+      }
+    }
+    gradientCache = {
+      row(i) {
+        const o = at(i);
+        let n1 = 0;
+        let n2 = 0;
+        let d1 = 0;
+        let d2 = 0;
+        let m1 = 0;
+        let m2 = 0;
+        for (let c = 0; c < C; c++) {
+          const s = studentProbs[i * C + c]!;
+          const g1 = s - (c === y[i] ? 1 : 0);
+          const g2 = s - teacherProbs[i * C + c]!;
+          n1 += g1 * g1;
+          n2 += g2 * g2;
+          // The class mean is kept as a sum: a cosine does not depend on its length.
+          d1 += g1 * sums[o + c]!;
+          d2 += g2 * sums[o + C + c]!;
+          m1 += sums[o + c]! * sums[o + c]!;
+          m2 += sums[o + C + c]! * sums[o + C + c]!;
+        }
+        const cos = (d: number, g: number, m: number) => (g > 0 && m > 0 ? d / Math.sqrt(g * m) : NaN);
+        return [Math.sqrt(n1), Math.sqrt(n2), cos(d1, n1, m1), cos(d2, n2, m2)];
+      },
+    };
+    return gradientCache;
+  }
+
+  /** Mean and population standard deviation of p(training label) over epochs 1..epoch of a run. */
+  const trajectories = new Map<number, [Float64Array, Float64Array]>();
+  function trajectory(run: RunAt): [Float64Array, Float64Array] {
+    const cached = trajectories.get(run.runId);
+    if (cached) return cached;
+    const sum = new Float64Array(n);
+    const sumSq = new Float64Array(n);
+    for (let e = 1; e <= run.epoch; e++) {
+      const probs = probsOf(run.runId, e);
+      for (let i = 0; i < n; i++) {
+        const p = probs[i * C + dataset.trainLabel[i]!]!;
+        sum[i]! += p;
+        sumSq[i]! += p * p;
+      }
+    }
+    const mean = sum.map((v) => v / run.epoch);
+    const std = sumSq.map((v, i) => Math.sqrt(Math.max(0, v / run.epoch - mean[i]! * mean[i]!)));
+    trajectories.set(run.runId, [mean, std]);
+    return [mean, std];
+  }
+
+  return {
+    dataset,
+    numClasses: C,
+    student: studentAt,
+    teacher: teacherAt,
+    runs,
+    confidenceClass,
+    teacherProbs,
+    studentProbs,
+    measure,
+    measureAt: (name, row) => columns.get(name)?.[row] ?? rowMeasures[name](row),
+    topClass,
+    runProbs,
+    labelProbStats: (runId, row) => trajectoryRow(runAt(runId), row),
+  };
+}
+
+/** Margin (top minus second probability) and natural-log entropy of one row. */
+function marginAndEntropy(probs: Float32Array, offset: number, C: number): [number, number] {
+  let first = -Infinity;
+  let second = -Infinity;
+  let h = 0;
+  for (let c = 0; c < C; c++) {
+    const p = probs[offset + c]!;
+    if (p > first) {
+      second = first;
+      first = p;
+    } else if (p > second) second = p;
+    if (p > 0) h -= p * Math.log(p);
+  }
+  return [first - second, h];
+}

@@ -1,0 +1,235 @@
+// The analytics calls of the contract: the deviation report, filtered example pages, the binary
+// scatter, the gradient view and the eigen lab. Analysis frames are cached per analysed pair and
+// keyed by every run's recorded epochs, so a frame is rebuilt only when training moved on.
+import type Database from 'better-sqlite3';
+import type { z } from 'zod';
+import type {
+  AnalysedExample,
+  AnalysisScope,
+  ExampleFilter,
+  DeviationReport,
+  EigenLabArgs,
+  EigenLabResult,
+  ExamplePage,
+  GradientView,
+  GradientViewArgs,
+  QueryExamplesArgs,
+  ReportArgs,
+  ScatterArgs,
+  ScatterMeta,
+} from '../../shared/analytics.js';
+import { EXAMPLE_MEASURES } from '../../shared/analytics.js';
+import { encodeBinaryFrame } from '../../shared/binaryFrame.js';
+import { exaggerationSlope } from '../../shared/deviationMetrics.js';
+import { runEigenLab } from '../../shared/eigenLab.js';
+import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import { createRunQueries } from '../store/runQueries.js';
+import { buildAnalysisFrame, resolvePair, type AnalysisFrame } from './analysisFrame.js';
+import { createDatasetColumnsCache } from './datasetColumns.js';
+import { createBootstrapPool } from './bootstrapPool.js';
+import { orNull, splitDeviation, teacherTrainAccuracy } from './deviationReport.js';
+import { filterRows, sortRows } from './exampleQuery.js';
+import { gradientView } from './gradientView.js';
+import { createPredictionMatrices } from './predictionMatrices.js';
+
+const FRAME_CACHE_SIZE = 6;
+
+export function createAnalyticsService(db: Database.Database) {
+  const runs = createRunQueries(db);
+  const matrices = createPredictionMatrices(db);
+  const datasets = createDatasetColumnsCache(db);
+  const setDataset = db.prepare('SELECT dataset_id FROM curated_sets WHERE id = ?').pluck();
+  const setMembers = db.prepare('SELECT example_id FROM curated_set_members WHERE set_id = ?').pluck();
+  const frames = new Map<string, AnalysisFrame>();
+
+  function sourcesFor(experimentId: number) {
+    const experiment = runs.getExperiment(experimentId);
+    return {
+      experiment,
+      dataset: datasets.get(experiment.datasetId),
+      matrices,
+      experimentRuns: experiment.runs,
+      runSummary: (runId: number) => runs.runSummary(runId),
+    };
+  }
+
+  function frameFor(scope: AnalysisScope): AnalysisFrame {
+    const sources = sourcesFor(scope.experimentId);
+    const pair = resolvePair(scope, sources);
+    const stamp = sources.experimentRuns.map((r) => `${r.id}.${r.epochsDone}`).join(',');
+    const key = `${scope.experimentId}|${pair.student.id}@${pair.studentEpoch}|${pair.teacher.id}@${pair.teacherEpoch}|${scope.classChoice}|${stamp}`;
+    let frame = frames.get(key);
+    if (frame) {
+      frames.delete(key);
+    } else {
+      frame = buildAnalysisFrame({ ...scope, studentRunId: pair.student.id, epoch: pair.studentEpoch }, sources);
+      if (frames.size >= FRAME_CACHE_SIZE) frames.delete(frames.keys().next().value!);
+    }
+    frames.set(key, frame);
+    return frame;
+  }
+
+  function curatedSetMembers(frame: AnalysisFrame) {
+    return (setId: number): Set<number> => {
+      const datasetId = setDataset.get(setId) as number | undefined;
+      if (datasetId === undefined) throw new NotFoundError(`no curated set with id ${setId}`);
+      if (datasetId !== frame.dataset.datasetId) throw new ValidationError(`curated set ${setId} belongs to dataset ${datasetId}, not ${frame.dataset.datasetId}`, { field: 'curatedSet' });
+      return new Set(setMembers.all(setId) as number[]);
+    };
+  }
+
+  async function report(args: z.output<typeof ReportArgs>): Promise<DeviationReport> {
+    const sources = sourcesFor(args.experimentId);
+    const students = sources.experimentRuns.filter((r) => r.role === 'student' && r.teacherRunId !== null && r.epochsDone > 0);
+    if (args.split !== undefined && !sources.dataset.splitNames.includes(args.split)) {
+      throw new ValidationError(`split "${args.split}" does not exist (splits: ${sources.dataset.splitNames.join(', ')})`, { field: 'split' });
+    }
+    const splits = args.split !== undefined ? [args.split] : sources.dataset.splitNames;
+    const pool = createBootstrapPool();
+    const intervals: Promise<void>[] = [];
+    try {
+      const report: DeviationReport = {
+        experimentId: args.experimentId,
+        datasetId: sources.experiment.datasetId,
+        classChoice: args.classChoice,
+        bootstrap: args.bootstrap,
+        students: students.map((student) => {
+          const frame = frameFor({ experimentId: args.experimentId, studentRunId: student.id, epoch: args.epoch, classChoice: args.classChoice });
+          const splitParts = splits.map((split) => {
+            const part = splitDeviation(frame, split, args);
+            // Workers fit this split's interval while the loop goes on to the next split and student.
+            intervals.push(pool.interval(part.a, part.b, args.bootstrap, args.seed).then((ci) => void (part.deviation.betaCi95 = [orNull(ci[0]), orNull(ci[1])])));
+            return part;
+          });
+          return {
+            studentRunId: frame.student.runId,
+            studentName: frame.student.name,
+            studentEpoch: frame.student.epoch,
+            teacherRunId: frame.teacher.runId,
+            teacherName: frame.teacher.name,
+            teacherEpoch: frame.teacher.epoch,
+            // SPEC M4: a teacher that fits its training labels is a known confounder; flag it.
+            teacherInterpolates: teacherTrainAccuracy(frame) >= 0.99,
+            splits: splitParts.map((p) => p.deviation),
+          };
+        }),
+      };
+      await Promise.all(intervals);
+      return report;
+    } finally {
+      // Settle every interval (one may have failed) before the workers go.
+      await Promise.allSettled(intervals);
+      await pool.close();
+    }
+  }
+
+  function analysedExample(frame: AnalysisFrame, row: number): AnalysedExample {
+    const { dataset } = frame;
+    return {
+      id: dataset.ids[row]!,
+      split: dataset.splitNames[dataset.split[row]!]!,
+      index: dataset.index[row]!,
+      label: dataset.label[row]!,
+      trainLabel: dataset.trainLabel[row]!,
+      confidenceClass: frame.confidenceClass[row]!,
+      snippet: dataset.snippet(row),
+      measures: Object.fromEntries(EXAMPLE_MEASURES.map((m) => [m, orNull(frame.measureAt(m, row))])) as AnalysedExample['measures'],
+      runs: frame.runs.map((run) => {
+        const top = frame.topClass(run.runId)[row]!;
+        const [mean, std] = frame.labelProbStats(run.runId, row);
+        const labelProb = frame.runProbs(run.runId)[row * frame.numClasses + dataset.trainLabel[row]!]!;
+        return { runId: run.runId, topClass: top, correct: top === dataset.trainLabel[row], labelProb: orNull(labelProb), labelProbMean: orNull(mean), labelProbStd: orNull(std) };
+      }),
+    };
+  }
+
+  function queryExamples(args: z.output<typeof QueryExamplesArgs>): ExamplePage {
+    const frame = frameFor(args);
+    const rows = sortRows(frame, filterRows(frame, args.filter, { curatedSetMembers: curatedSetMembers(frame) }), args.sort.column, args.sort.descending);
+    return {
+      total: rows.length,
+      studentRunId: frame.student.runId,
+      teacherRunId: frame.teacher.runId,
+      runs: frame.runs,
+      items: Array.from(rows.subarray(args.offset, args.offset + args.limit), (row) => analysedExample(frame, row)),
+    };
+  }
+
+  /** Every example passing a filter, in id order, with all measures (columns are built once). */
+  function* allExamples(scope: AnalysisScope, filter: ExampleFilter): Generator<AnalysedExample> {
+    const frame = frameFor(scope);
+    for (const m of EXAMPLE_MEASURES) frame.measure(m);
+    for (const run of frame.runs) frame.topClass(run.runId);
+    for (const row of filterRows(frame, filter, { curatedSetMembers: curatedSetMembers(frame) })) yield analysedExample(frame, row);
+  }
+
+  function scatter(args: z.output<typeof ScatterArgs>): Uint8Array<ArrayBuffer> {
+    const frame = frameFor(args);
+    const rows = filterRows(frame, { ...(args.filter ?? {}), ...(args.split !== undefined ? { split: args.split } : {}) }, { curatedSetMembers: curatedSetMembers(frame) });
+    const a = frame.measure('teacherPhi');
+    const b = frame.measure('studentPhi');
+    const teacherTop = frame.topClass(frame.teacher.runId);
+    const studentTop = frame.topClass(frame.student.runId);
+    const n = rows.length;
+    const columns = { id: new Int32Array(n), a: new Float32Array(n), b: new Float32Array(n), label: new Uint16Array(n), teacherTop: new Uint16Array(n), studentTop: new Uint16Array(n) };
+    const fitA = new Float64Array(n);
+    const fitB = new Float64Array(n);
+    for (let r = 0; r < n; r++) {
+      const i = rows[r]!;
+      columns.id[r] = frame.dataset.ids[i]!;
+      columns.a[r] = fitA[r] = a[i]!;
+      columns.b[r] = fitB[r] = b[i]!;
+      columns.label[r] = frame.dataset.trainLabel[i]!;
+      columns.teacherTop[r] = teacherTop[i]!;
+      columns.studentTop[r] = studentTop[i]!;
+    }
+    const fit = exaggerationSlope(fitA, fitB, { bootstrap: 0 });
+    const meta: ScatterMeta = {
+      studentRunId: frame.student.runId,
+      teacherRunId: frame.teacher.runId,
+      studentEpoch: frame.student.epoch,
+      teacherEpoch: frame.teacher.epoch,
+      n: rows.length,
+      beta: orNull(fit.beta),
+      intercept: orNull(fit.intercept),
+      classNames: frame.dataset.classNames,
+      classGroups: frame.dataset.classGroups,
+    };
+    return encodeBinaryFrame(meta, columns);
+  }
+
+  return {
+    allExamples,
+    handlers: {
+      deviationReport: report,
+      queryExamples,
+      deviationScatter: scatter,
+      gradientView: (args: z.output<typeof GradientViewArgs>): GradientView => {
+        const frame = frameFor(args);
+        return gradientView(frame, args.split, args.groups ?? frame.dataset.classGroups);
+      },
+      eigenLab: (args: z.output<typeof EigenLabArgs>): EigenLabResult => {
+        const result = runEigenLab({ ...args, teacherSteps: args.teacherSteps });
+        const rows = (c: Float64Array[]) => c.map((row) => Array.from(row, orNull));
+        return {
+          eigenvalues: Array.from(result.eigenvalues),
+          stepSize: result.stepSize,
+          teacherSteps: Number.isFinite(result.teacherSteps) ? result.teacherSteps : null,
+          steps: result.steps,
+          teacher: rows(result.teacher.c),
+          student: rows(result.student.c),
+          closedFormTeacher: rows(result.closedForm.teacher.c),
+          closedFormStudent: rows(result.closedForm.student.c),
+        };
+      },
+    },
+    /** Forget cached frames and matrices (after a dataset or experiment is deleted). */
+    clear(): void {
+      frames.clear();
+      matrices.clear();
+      datasets.clear();
+    },
+  };
+}
+
+export type AnalyticsService = ReturnType<typeof createAnalyticsService>;

@@ -1,0 +1,127 @@
+// The explorer's structured filters (shared/analytics.ts ExampleFilter) over an analysis frame:
+// each clause narrows a row mask with a typed-array scan; curated-set membership is read with a
+// parameterized query. Sorting is stable (ties by example id), so pages never overlap.
+import type { ExampleFilter, SortColumn } from '../../shared/analytics.js';
+import { ValidationError } from '../../shared/errors.js';
+import type { AnalysisFrame } from './analysisFrame.js';
+
+export interface FilterContext {
+  /** example ids of a curated set (validated to belong to the frame's dataset) */
+  curatedSetMembers(setId: number): Set<number>;
+}
+
+function checkClasses(frame: AnalysisFrame, classes: readonly number[], field: string): void {
+  const bad = classes.find((c) => c >= frame.numClasses);
+  if (bad !== undefined) throw new ValidationError(`class ${bad} does not exist: the dataset has classes 0..${frame.numClasses - 1}`, { field });
+}
+
+/** Rows (indices into the frame, ascending) that pass every clause of the filter. */
+export function filterRows(frame: AnalysisFrame, filter: ExampleFilter, context: FilterContext): Int32Array {
+  const { dataset } = frame;
+  const n = dataset.ids.length;
+  const keep = new Uint8Array(n).fill(1);
+  const narrow = (test: (i: number) => boolean) => {
+    for (let i = 0; i < n; i++) if (keep[i] && !test(i)) keep[i] = 0;
+  };
+
+  if (filter.split !== undefined) {
+    const si = dataset.splitNames.indexOf(filter.split);
+    if (si < 0) throw new ValidationError(`split "${filter.split}" does not exist (splits: ${dataset.splitNames.join(', ')})`, { field: 'split' });
+    narrow((i) => dataset.split[i] === si);
+  }
+  if (filter.exampleIds) {
+    const wanted = new Uint8Array(n);
+    for (const id of filter.exampleIds) {
+      const row = dataset.rowOf(id);
+      if (row !== undefined) wanted[row] = 1;
+    }
+    narrow((i) => wanted[i] === 1);
+  }
+  if (filter.labels) {
+    checkClasses(frame, filter.labels, 'labels');
+    const set = new Set(filter.labels);
+    narrow((i) => set.has(dataset.trainLabel[i]!));
+  }
+  if (filter.noisy !== undefined) narrow((i) => (dataset.trainLabel[i] !== dataset.label[i]) === filter.noisy);
+  if (filter.predicted) {
+    checkClasses(frame, filter.predicted.classes, 'predicted.classes');
+    const top = frame.topClass(filter.predicted.runId);
+    const set = new Set(filter.predicted.classes);
+    narrow((i) => set.has(top[i]!));
+  }
+  for (const range of filter.ranges ?? []) {
+    const values = frame.measure(range.measure);
+    const min = range.min ?? -Infinity;
+    const max = range.max ?? Infinity;
+    // NaN (an undefined measure) never passes a range.
+    narrow((i) => values[i]! >= min && values[i]! <= max);
+  }
+  if (filter.underfit) {
+    const a = frame.measure('teacherPhi');
+    const deviation = frame.measure('deviation');
+    const low = lowConfidenceRows(frame, a, filter.underfit.quantile);
+    const delta = filter.underfit.delta;
+    narrow((i) => low[i] === 1 && deviation[i]! < -delta);
+  }
+  for (const clause of filter.correctness ?? []) {
+    const top = frame.topClass(clause.runId);
+    narrow((i) => (top[i] === dataset.trainLabel[i]) === clause.correct);
+  }
+  if (filter.disagree) {
+    const topA = frame.topClass(filter.disagree.runA);
+    const topB = frame.topClass(filter.disagree.runB);
+    narrow((i) => topA[i] !== topB[i]);
+  }
+  if (filter.textContains !== undefined) {
+    const texts = dataset.lowerTexts();
+    if (!texts) throw new ValidationError('textContains applies to text datasets; this dataset holds images', { field: 'textContains' });
+    const needle = filter.textContains.toLowerCase();
+    narrow((i) => texts[i]!.includes(needle));
+  }
+  if (filter.curatedSet) {
+    const members = context.curatedSetMembers(filter.curatedSet.setId);
+    const member = filter.curatedSet.member;
+    narrow((i) => members.has(dataset.ids[i]!) === member);
+  }
+  let count = 0;
+  for (let i = 0; i < n; i++) count += keep[i]!;
+  const rows = new Int32Array(count);
+  for (let i = 0, r = 0; i < n; i++) if (keep[i]) rows[r++] = i;
+  return rows;
+}
+
+/**
+ * The teacher's lowest-confidence share of each split: per split, the rows whose a is among the
+ * first floor(n·quantile) in (a, example id) order — the set hardPointFitRate uses.
+ */
+function lowConfidenceRows(frame: AnalysisFrame, a: Float64Array, quantile: number): Uint8Array {
+  const { dataset } = frame;
+  const low = new Uint8Array(a.length);
+  dataset.splitNames.forEach((_, si) => {
+    const rows: number[] = [];
+    for (let i = 0; i < a.length; i++) if (dataset.split[i] === si && Number.isFinite(a[i]!)) rows.push(i);
+    rows.sort((x, y) => a[x]! - a[y]! || x - y);
+    const take = Math.floor(rows.length * quantile);
+    for (let r = 0; r < take; r++) low[rows[r]!] = 1;
+  });
+  return low;
+}
+
+/**
+ * Sorts rows by a column, ties by example id (rows are in id order); NaN sorts last either way.
+ * Keys are packed into one Float64Array and sorted as an index permutation.
+ */
+export function sortRows(frame: AnalysisFrame, rows: Int32Array, column: SortColumn, descending: boolean): Int32Array {
+  if (column === 'id') return descending ? rows.slice().reverse() : rows;
+  const values = column === 'label' ? frame.dataset.trainLabel : frame.measure(column);
+  const sign = descending ? -1 : 1;
+  const keys = new Float64Array(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const v = values[rows[r]!]!;
+    keys[r] = Number.isNaN(v) ? Infinity : sign * v;
+  }
+  const nan = (r: number) => Number.isNaN(values[rows[r]!]!);
+  const order = Int32Array.from({ length: rows.length }, (_, r) => r);
+  order.sort((x, y) => keys[x]! - keys[y]! || Number(nan(x)) - Number(nan(y)) || x - y);
+  return order.map((r) => rows[r]!);
+}

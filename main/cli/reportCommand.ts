@@ -1,0 +1,105 @@
+// `disobey report`: SPEC M1–M7 of every student of an experiment against its teacher, as a table
+// or JSON, and optionally every example's numbers as CSV (docs/metrics.md says how each is computed).
+import fs from 'node:fs';
+import type Database from 'better-sqlite3';
+import { ReportArgs, EXAMPLE_MEASURES, type DeviationReport } from '../../shared/analytics.js';
+import { ValidationError } from '../../shared/errors.js';
+import { describeZodError } from '../../shared/zodIssues.js';
+import { createAnalyticsService } from '../analytics/analyticsService.js';
+import { createRunQueries } from '../store/runQueries.js';
+
+export interface ReportCommandOptions {
+  experiment?: number;
+  epoch?: number;
+  split?: string;
+  classChoice?: string;
+  bootstrap?: number;
+  seed?: number;
+  json: boolean;
+  /** write every example's measures (one row per example and student) to this CSV file */
+  examplesCsv?: string;
+}
+
+export async function reportCommand(db: Database.Database, options: ReportCommandOptions): Promise<void> {
+  const experiments = createRunQueries(db).listExperiments();
+  const experimentId = options.experiment ?? experiments.at(-1)?.id;
+  if (experimentId === undefined) throw new ValidationError('the database holds no experiment yet: disobey train … or disobey demo');
+  const parsed = ReportArgs.safeParse({
+    experimentId,
+    epoch: options.epoch,
+    split: options.split,
+    classChoice: options.classChoice,
+    bootstrap: options.bootstrap,
+    seed: options.seed,
+  });
+  if (!parsed.success) throw new ValidationError(describeZodError(parsed.error));
+  const analytics = createAnalyticsService(db);
+  const report = await analytics.handlers.deviationReport(parsed.data);
+  if (options.examplesCsv) writeExamplesCsv(analytics, report, parsed.data.classChoice, options.examplesCsv, parsed.data.split);
+  console.log(options.json ? JSON.stringify(report) : formatReport(report));
+}
+
+function writeExamplesCsv(
+  analytics: ReturnType<typeof createAnalyticsService>,
+  report: DeviationReport,
+  classChoice: 'teacher-top' | 'label',
+  file: string,
+  split: string | undefined,
+): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new ValidationError(`${file} already exists; Disobey never overwrites: choose another path`);
+    throw err;
+  }
+  try {
+    const header = ['student_run_id', 'example_id', 'split', 'idx', 'label', 'train_label', 'k', ...EXAMPLE_MEASURES, 'teacher_correct', 'student_correct'];
+    fs.writeSync(fd, header.join(',') + '\n');
+    for (const student of report.students) {
+      const scope = { experimentId: report.experimentId, studentRunId: student.studentRunId, epoch: student.studentEpoch, classChoice };
+      let lines: string[] = [];
+      for (const e of analytics.allExamples(scope, split ? { split } : {})) {
+        const teacher = e.runs.find((r) => r.runId === student.teacherRunId);
+        const self = e.runs.find((r) => r.runId === student.studentRunId);
+        lines.push([student.studentRunId, e.id, e.split, e.index, e.label, e.trainLabel, e.confidenceClass, ...EXAMPLE_MEASURES.map((m) => e.measures[m] ?? ''), teacher?.correct ? 1 : 0, self?.correct ? 1 : 0].join(','));
+        if (lines.length === 5000) {
+          fs.writeSync(fd, lines.join('\n') + '\n');
+          lines = [];
+        }
+      }
+      if (lines.length) fs.writeSync(fd, lines.join('\n') + '\n');
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const fixed = (x: number | null, digits = 3) => (x === null ? '—' : x.toFixed(digits));
+const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
+
+export function formatReport(report: DeviationReport): string {
+  const blocks = report.students.map((s) => {
+    const title = `${s.studentName} (run ${s.studentRunId}, epoch ${s.studentEpoch}) vs ${s.teacherName} (run ${s.teacherRunId}, epoch ${s.teacherEpoch})${s.teacherInterpolates ? ' — teacher interpolates its training labels' : ''}`;
+    const header = ['split', 'n', 'teacher acc', 'student acc', 'fidelity', 'KL', 'β', 'β 95% CI', 'Δ lowest', 'Δ top', 'underfits', 'hard fit'];
+    const rows = s.splits.map((d) => [
+      d.split,
+      String(d.n),
+      pct(d.teacherAccuracy),
+      pct(d.studentAccuracy),
+      pct(d.fidelity),
+      fixed(d.meanKl, 4),
+      fixed(d.beta),
+      `[${fixed(d.betaCi95[0])}, ${fixed(d.betaCi95[1])}]`,
+      fixed(d.bins[0]?.delta ?? null),
+      fixed(d.bins.at(-1)?.delta ?? null),
+      d.underfits ? 'yes' : 'no',
+      pct(d.hardPointFitRate),
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+    return [title, line(header), ...rows.map(line)].join('\n');
+  });
+  const head = `experiment ${report.experimentId} · φ at the ${report.classChoice === 'label' ? 'label' : "teacher's top class"} · ${report.bootstrap} bootstrap resamples`;
+  return [head, ...blocks].join('\n\n') || head;
+}

@@ -1,0 +1,266 @@
+// The analytics part of the contract (SPEC.md M1–M8, experiment 7): the deviation report, the
+// structured example filters, the scatter, the gradient view and the eigen lab. Filters are data,
+// never SQL: the main process turns them into typed-array scans and parameterized queries.
+import { z } from 'zod';
+import { Id, SplitName } from './domain.js';
+
+export const ClassChoice = z.enum(['teacher-top', 'label']);
+export type ClassChoice = z.infer<typeof ClassChoice>;
+
+/** A number that may be undefined mathematically (an empty bin, a constant a): NaN travels as null. */
+const Num = z.number().nullable();
+const ClassIndex = z.number().int().nonnegative().max(100_000);
+
+/**
+ * Which pair is analysed: a student (default the experiment's first student with a recorded
+ * epoch) at `epoch` (default its last recorded one) against its teacher at the teacher's last
+ * recorded epoch — the predictions the student was distilled from.
+ */
+export const AnalysisScope = z.object({
+  experimentId: Id,
+  studentRunId: Id.optional(),
+  epoch: z.number().int().positive().max(1_000_000).optional(),
+  classChoice: ClassChoice.default('teacher-top'),
+});
+export type AnalysisScope = z.output<typeof AnalysisScope>;
+
+export const DeltaBin = z.object({ centre: Num, delta: Num, count: z.number().int().nonnegative(), lo: Num, hi: Num });
+
+export const SplitDeviation = z.object({
+  split: SplitName,
+  n: z.number().int().nonnegative(),
+  beta: Num,
+  intercept: Num,
+  betaCi95: z.tuple([Num, Num]),
+  bins: z.array(DeltaBin),
+  /** SPEC M3: Δ of the lowest bin < 0 and below Δ of the top bin */
+  underfits: z.boolean(),
+  hardPointFitRate: Num,
+  teacherAccuracy: Num,
+  studentAccuracy: Num,
+  /** accuracy on the clean labels, where label noise changed some training labels */
+  teacherCleanAccuracy: Num,
+  studentCleanAccuracy: Num,
+  meanKl: Num,
+  fidelity: Num,
+});
+export type SplitDeviation = z.infer<typeof SplitDeviation>;
+
+export const StudentDeviation = z.object({
+  studentRunId: Id,
+  studentName: z.string(),
+  studentEpoch: z.number().int().positive(),
+  teacherRunId: Id,
+  teacherName: z.string(),
+  teacherEpoch: z.number().int().positive(),
+  /** the teacher's train accuracy ≥ 0.99: SPEC M4's known confounder */
+  teacherInterpolates: z.boolean(),
+  splits: z.array(SplitDeviation),
+});
+export type StudentDeviation = z.infer<typeof StudentDeviation>;
+
+export const ReportArgs = z
+  .object({
+    experimentId: Id,
+    epoch: z.number().int().positive().max(1_000_000).optional(),
+    split: SplitName.optional(),
+    classChoice: ClassChoice.default('teacher-top'),
+    bootstrap: z.number().int().min(0).max(10_000).default(1000),
+    bins: z.number().int().min(2).max(100).default(10),
+    /** the teacher's lowest-confidence share for the hard-point fit rate */
+    hardFraction: z.number().gt(0).max(1).default(0.25),
+    seed: z.number().int().nonnegative().default(0),
+  })
+  .strict();
+
+export const DeviationReport = z.object({
+  experimentId: Id,
+  datasetId: Id,
+  classChoice: ClassChoice,
+  bootstrap: z.number().int(),
+  students: z.array(StudentDeviation),
+});
+export type DeviationReport = z.infer<typeof DeviationReport>;
+
+/** Per-example numbers of the analysed pair; every one can be filtered by range and sorted on. */
+export const ExampleMeasure = z.enum([
+  'teacherProb', // p^T_k, k per classChoice
+  'studentProb', // p^S_k
+  'teacherPhi', // a = φ(p^T_k)
+  'studentPhi', // b = φ(p^S_k)
+  'deviation', // b − a
+  'kl', // KL(p^T ‖ p^S)
+  'teacherMargin',
+  'studentMargin',
+  'teacherEntropy',
+  'studentEntropy',
+  'teacherLabelProb',
+  'studentLabelProb',
+  'teacherLabelProbMean', // across epochs 1..teacher epoch
+  'teacherLabelProbStd',
+  'studentLabelProbMean', // across epochs 1..student epoch
+  'studentLabelProbStd',
+  'gradNormOnehot', // ‖p^S − e_y‖
+  'gradNormKd', // ‖p^S − p^T‖
+  'gradCosOnehot', // cosine to the class-mean one-hot gradient (same split and label)
+  'gradCosKd',
+]);
+export type ExampleMeasure = z.infer<typeof ExampleMeasure>;
+export const EXAMPLE_MEASURES = ExampleMeasure.options;
+
+export const SortColumn = z.union([ExampleMeasure, z.enum(['id', 'label'])]);
+export type SortColumn = z.infer<typeof SortColumn>;
+
+const Range = z
+  .object({ measure: ExampleMeasure, min: z.number().optional(), max: z.number().optional() })
+  .strict()
+  .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, 'min must not exceed max');
+
+export const ExampleFilter = z
+  .object({
+    split: SplitName.optional(),
+    /** label (the given training label) in these classes */
+    labels: z.array(ClassIndex).min(1).max(1000).optional(),
+    /** a run's top class in these classes */
+    predicted: z.object({ runId: Id, classes: z.array(ClassIndex).min(1).max(1000) }).strict().optional(),
+    ranges: z.array(Range).max(32).optional(),
+    /** the student below the teacher by more than δ (b − a < −δ) on the teacher's lowest-confidence share of its split */
+    underfit: z.object({ delta: z.number().nonnegative().max(100), quantile: z.number().gt(0).max(1).default(0.25) }).strict().optional(),
+    /** each listed run right (top class = given label) or wrong, e.g. teacher right and student wrong */
+    correctness: z.array(z.object({ runId: Id, correct: z.boolean() }).strict()).min(1).max(32).optional(),
+    /** two runs whose top classes differ */
+    disagree: z.object({ runA: Id, runB: Id }).strict().optional(),
+    /** case-insensitive substring of the example's text (text datasets) */
+    textContains: z.string().min(1).max(500).optional(),
+    curatedSet: z.object({ setId: Id, member: z.boolean().default(true) }).strict().optional(),
+    /** only examples whose training label was flipped by label noise (true) or not (false) */
+    noisy: z.boolean().optional(),
+    /** only these examples (a brushed selection) */
+    exampleIds: z.array(Id).min(1).max(1_000_000).optional(),
+  })
+  .strict();
+export type ExampleFilter = z.output<typeof ExampleFilter>;
+
+export const QueryExamplesArgs = AnalysisScope.extend({
+  filter: ExampleFilter.default({}),
+  sort: z.object({ column: SortColumn, descending: z.boolean().default(false) }).strict().default({ column: 'id', descending: false }),
+  offset: z.number().int().nonnegative().max(100_000_000).default(0),
+  limit: z.number().int().positive().max(1000).default(100),
+}).strict();
+
+export const RunAtEpoch = z.object({
+  runId: Id,
+  name: z.string(),
+  role: z.enum(['teacher', 'student']),
+  epoch: z.number().int().positive(),
+});
+
+export const RunOutcome = z.object({
+  runId: Id,
+  topClass: z.number().int().nonnegative(),
+  correct: z.boolean(),
+  labelProb: Num,
+  labelProbMean: Num,
+  labelProbStd: Num,
+});
+
+export const AnalysedExample = z.object({
+  id: Id,
+  split: SplitName,
+  index: z.number().int().nonnegative(),
+  label: z.number().int().nonnegative(),
+  /** the label training saw (differs from `label` where label noise flipped it) */
+  trainLabel: z.number().int().nonnegative(),
+  /** k of φ: the teacher's top class or the training label */
+  confidenceClass: z.number().int().nonnegative(),
+  snippet: z.string().nullable(),
+  measures: z.record(ExampleMeasure, Num),
+  runs: z.array(RunOutcome),
+});
+export type AnalysedExample = z.infer<typeof AnalysedExample>;
+
+export const ExamplePage = z.object({
+  total: z.number().int().nonnegative(),
+  studentRunId: Id,
+  teacherRunId: Id,
+  runs: z.array(RunAtEpoch),
+  items: z.array(AnalysedExample),
+});
+export type ExamplePage = z.infer<typeof ExamplePage>;
+
+export const ScatterArgs = AnalysisScope.extend({ split: SplitName.optional(), filter: ExampleFilter.optional() }).strict();
+
+/** Meta of the scatter frame; its columns: id (i32), a and b (f32), label, teacherTop, studentTop (u16). */
+export interface ScatterMeta {
+  studentRunId: number;
+  teacherRunId: number;
+  studentEpoch: number;
+  teacherEpoch: number;
+  n: number;
+  beta: number | null;
+  intercept: number | null;
+  classNames: string[];
+  classGroups: number[][];
+}
+
+/** A bytes payload (shared/binaryFrame.ts): IPC clones it, HTTP sends application/octet-stream. */
+export const BinaryPayload = z.instanceof(Uint8Array);
+
+export const GradientViewArgs = AnalysisScope.extend({
+  split: SplitName.default('train'),
+  /** confusable class groups; default the dataset's own (Fashion-MNIST: tops and shoes) */
+  groups: z.array(z.array(ClassIndex).min(1).max(1000)).max(100).optional(),
+}).strict();
+
+export const GradientAggregate = z.object({
+  name: z.string(),
+  n: z.number().int().nonnegative(),
+  normOnehot: Num,
+  normKd: Num,
+  cosOnehot: Num,
+  cosKd: Num,
+});
+export type GradientAggregate = z.infer<typeof GradientAggregate>;
+
+export const GradientView = z.object({
+  studentRunId: Id,
+  teacherRunId: Id,
+  split: SplitName,
+  /** by the teacher's confidence a, lowest quartile first */
+  quartiles: z.array(GradientAggregate),
+  /** each confusable group, then the classes in none */
+  groups: z.array(GradientAggregate),
+  all: GradientAggregate,
+});
+export type GradientView = z.infer<typeof GradientView>;
+
+export const EigenLabArgs = z
+  .object({
+    n: z.number().int().min(2).max(400).default(50),
+    p: z.number().int().min(1).max(4000).default(200),
+    scales: z.object({ kind: z.literal('geomspace'), from: z.number().positive().max(1e6), to: z.number().positive().max(1e6) }).strict().default({ kind: 'geomspace', from: 3, to: 0.05 }),
+    noise: z.number().nonnegative().max(1e3).default(0),
+    stepSize: z.union([z.number().positive().max(1e6), z.literal('auto')]).default('auto'),
+    /** the teacher's stopping step T̃; null = trained to convergence */
+    teacherSteps: z.number().int().nonnegative().max(1_000_000).nullable().default(300),
+    studentSteps: z.number().int().min(1).max(1_000_000).default(3000),
+    record: z.number().int().min(1).max(1_000_000).default(10),
+    seed: z.number().int().nonnegative().default(0),
+  })
+  .strict()
+  // GD costs about 2·n·p flops per step and per model: keep one call under about a second.
+  .refine((a) => a.n * a.p * (Math.max(a.teacherSteps ?? 0, a.studentSteps) + a.studentSteps) <= 6e8, 'n·p·steps too large for one call (limit 6e8)');
+
+export const EigenLabResult = z.object({
+  eigenvalues: z.array(z.number()),
+  stepSize: z.number(),
+  /** null: the converged teacher */
+  teacherSteps: z.number().nullable(),
+  steps: z.array(z.number()),
+  /** c[r][k] = c_{k+1}(steps[r]); null where ⟨u_k, y⟩ is too small to divide by */
+  teacher: z.array(z.array(Num)),
+  student: z.array(z.array(Num)),
+  closedFormTeacher: z.array(z.array(Num)),
+  closedFormStudent: z.array(z.array(Num)),
+});
+export type EigenLabResult = z.infer<typeof EigenLabResult>;
