@@ -1,5 +1,6 @@
 // `npm run bench`: the project's benchmark suite, printed as one table.
 import os from 'node:os';
+import { benchAnalytics } from './analyticsBench.js';
 import { benchDatasets } from './datasetBench.js';
 import { benchTraining, runBenchChild } from './trainingBench.js';
 import { formatTable, type BenchRow } from './table.js';
@@ -14,6 +15,7 @@ const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const sections: [string, () => Promise<BenchRow[]> | BenchRow[]][] = [
   ['datasets', benchDatasets],
   ['training', benchTraining],
+  ['analytics', benchAnalytics],
 ];
 const rows: BenchRow[] = [];
 for (const [name, run] of sections) if (!only.length || only.includes(name)) rows.push(...(await run()));

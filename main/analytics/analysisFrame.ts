@@ -43,6 +43,8 @@ export interface AnalysisFrame {
 export interface FrameSources {
   dataset: DatasetColumns;
   matrices: PredictionMatrices;
+  /** one example's recorded probabilities for every run and epoch (the per-example rows' index) */
+  exampleHistory?(exampleId: number): { runId: number; epoch: number; probs: Float32Array }[];
   experimentRuns: RunSummary[];
   runSummary(runId: number): RunSummary;
 }
@@ -148,14 +150,26 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
   // Each measure is a function of one row; a column is that function over every row, built on
   // first use (filters, sorts), while a page of 100 examples reads single rows without it.
   const confidence = (probs: Float32Array, i: number) => logitConfidence(rowOf(probs, i), C, confidenceClass[i]!)[0]!;
+  // The page asks for one example's history once per run and measure: keep the last one.
+  let lastHistory: { id: number; rows: ReturnType<NonNullable<FrameSources['exampleHistory']>> } | undefined;
+  const exampleHistory = (id: number) => {
+    if (!sources.exampleHistory) return undefined;
+    if (lastHistory?.id !== id) lastHistory = { id, rows: sources.exampleHistory(id) };
+    return lastHistory.rows;
+  };
+
   /** Mean and population std of p(training label) over epochs 1..epoch of a run, for one row. */
   const trajectoryRow = (run: RunAt, i: number): [number, number] => {
     const cached = trajectories.get(run.runId);
     if (cached) return [cached[0][i]!, cached[1][i]!];
+    // A page of examples reads each one's history through the per-example index: loading every
+    // epoch's whole matrix for 100 rows would cost epochs × runs matrix reads.
+    const y = dataset.trainLabel[i]!;
+    const history = exampleHistory(dataset.ids[i]!)?.filter((h) => h.runId === run.runId && h.epoch <= run.epoch);
+    const labelProbs = history && history.length === run.epoch ? history.map((h) => h.probs[y]!) : Array.from({ length: run.epoch }, (_, e) => probsOf(run.runId, e + 1)[i * C + y]!);
     let sum = 0;
     let sumSq = 0;
-    for (let e = 1; e <= run.epoch; e++) {
-      const p = probsOf(run.runId, e)[i * C + dataset.trainLabel[i]!]!;
+    for (const p of labelProbs) {
       sum += p;
       sumSq += p * p;
     }

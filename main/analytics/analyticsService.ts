@@ -40,6 +40,7 @@ export function createAnalyticsService(db: Database.Database) {
   const datasets = createDatasetColumnsCache(db);
   const setDataset = db.prepare('SELECT dataset_id FROM curated_sets WHERE id = ?').pluck();
   const setMembers = db.prepare('SELECT example_id FROM curated_set_members WHERE set_id = ?').pluck();
+  const history = db.prepare('SELECT run_id, epoch, probs FROM predictions WHERE example_id = ? ORDER BY run_id, epoch').raw();
   const frames = new Map<string, AnalysisFrame>();
 
   function sourcesFor(experimentId: number) {
@@ -50,6 +51,8 @@ export function createAnalyticsService(db: Database.Database) {
       matrices,
       experimentRuns: experiment.runs,
       runSummary: (runId: number) => runs.runSummary(runId),
+      exampleHistory: (exampleId: number) =>
+        (history.all(exampleId) as [number, number, Buffer][]).map(([runId, epoch, blob]) => ({ runId, epoch, probs: new Float32Array(Uint8Array.from(blob).buffer) })),
     };
   }
 

@@ -1,0 +1,354 @@
+// The analytics calls on real SQLite files: every number of the report, the filters, the scatter
+// and the gradient view recomputed here independently — from the per-example `predictions` rows
+// (not the packed matrices the service reads) with plain formulas — plus the copy identities.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3';
+import { createDeviationFixture, type DeviationFixture } from '../../bench/deviationFixture.js';
+import type { AnalysedExample, DeviationReport, ExamplePage, GradientView, ScatterMeta } from '../../shared/analytics.js';
+import { decodeBinaryFrame } from '../../shared/binaryFrame.js';
+import { TOKEN_HEADER } from '../../shared/contract.js';
+import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
+
+interface Row {
+  id: number;
+  split: string;
+  label: number;
+  trainLabel: number;
+}
+
+const FLOOR = 1e-12;
+const C = 4;
+
+/** Probabilities of a run at an epoch from the per-example rows, by example id. */
+function rowsOf(db: Database.Database, runId: number, epoch: number): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const r of db.prepare('SELECT example_id, probs FROM predictions WHERE run_id = ? AND epoch = ?').all(runId, epoch) as { example_id: number; probs: Buffer }[]) {
+    out.set(r.example_id, Array.from(new Float32Array(new Uint8Array(r.probs).buffer)));
+  }
+  return out;
+}
+
+const argmax = (p: number[]) => p.reduce((best, v, c) => (v > p[best]! ? c : best), 0);
+const phi = (p: number[], k: number) => Math.log(Math.max(p[k]!, FLOOR)) - Math.log(Math.max(p.reduce((s, v, c) => (c === k ? s : s + v), 0), FLOOR));
+const kl = (p: number[], q: number[]) => p.reduce((s, v, c) => (v > 0 ? s + v * Math.log(v / Math.max(q[c]!, FLOOR)) : s), 0);
+function ols(x: number[], y: number[]): number {
+  const mx = x.reduce((s, v) => s + v, 0) / x.length;
+  const my = y.reduce((s, v) => s + v, 0) / y.length;
+  let sxy = 0;
+  let sxx = 0;
+  x.forEach((v, i) => {
+    sxy += (v - mx) * (y[i]! - my);
+    sxx += (v - mx) ** 2;
+  });
+  return sxy / sxx;
+}
+
+let app: AppUnderTest;
+let fixture: DeviationFixture;
+let examples: Row[];
+const call = <T>(name: string, args: unknown) => app.services.dispatch(name, args, 'http') as Promise<T>;
+
+beforeAll(async () => {
+  app = await startAppUnderTest();
+  fixture = createDeviationFixture(app.db, { examples: 400, testShare: 0.25, classes: C, students: 3, epochs: 3, seed: 7, kind: 'text' });
+  // An OOD split and label noise on a few training examples, as imports make them.
+  app.db.prepare("UPDATE examples SET split = 'ood-shift' WHERE dataset_id = ? AND split = 'test' AND idx >= 80").run(fixture.datasetId);
+  app.db.prepare("UPDATE examples SET noisy_label = (label + 1) % 4 WHERE dataset_id = ? AND split = 'train' AND idx % 17 = 0").run(fixture.datasetId);
+  examples = (app.db.prepare('SELECT id, split, label, coalesce(noisy_label, label) AS trainLabel FROM examples WHERE dataset_id = ? ORDER BY id').all(fixture.datasetId) as Row[]);
+});
+afterAll(async () => app.dispose());
+
+describe('the deviation report', () => {
+  let report: DeviationReport;
+  beforeAll(async () => {
+    report = await call<DeviationReport>('deviationReport', { experimentId: fixture.experimentId, bootstrap: 200 });
+  });
+
+  it('covers every student on every split, OOD included, with the teacher at its last epoch', () => {
+    expect(report.students.map((s) => s.studentRunId)).toEqual(fixture.studentRunIds);
+    for (const s of report.students) {
+      expect(s.teacherRunId).toBe(fixture.teacherRunId);
+      expect([s.studentEpoch, s.teacherEpoch]).toEqual([3, 3]);
+      expect(s.splits.map((d) => d.split)).toEqual(['train', 'test', 'ood-shift']);
+    }
+  });
+
+  it('matches a plain recomputation from the per-example rows', () => {
+    const teacher = rowsOf(app.db, fixture.teacherRunId, 3);
+    for (const s of report.students) {
+      const student = rowsOf(app.db, s.studentRunId, 3);
+      for (const d of s.splits) {
+        const rows = examples.filter((e) => e.split === d.split);
+        const a = rows.map((e) => phi(teacher.get(e.id)!, argmax(teacher.get(e.id)!)));
+        const b = rows.map((e) => phi(student.get(e.id)!, argmax(teacher.get(e.id)!)));
+        expect(d.n).toBe(rows.length);
+        expect(d.beta!).toBeCloseTo(ols(a, b), 9);
+        const acc = (probs: Map<number, number[]>, label: (e: Row) => number) => rows.filter((e) => argmax(probs.get(e.id)!) === label(e)).length / rows.length;
+        expect(d.teacherAccuracy!).toBeCloseTo(acc(teacher, (e) => e.trainLabel), 12);
+        expect(d.studentAccuracy!).toBeCloseTo(acc(student, (e) => e.trainLabel), 12);
+        if (d.split === 'train') expect(d.studentCleanAccuracy!).toBeCloseTo(acc(student, (e) => e.label), 12);
+        else expect(d.studentCleanAccuracy).toBeNull();
+        expect(d.fidelity!).toBeCloseTo(rows.filter((e) => argmax(student.get(e.id)!) === argmax(teacher.get(e.id)!)).length / rows.length, 12);
+        expect(d.meanKl!).toBeCloseTo(rows.reduce((sum, e) => sum + kl(teacher.get(e.id)!, student.get(e.id)!), 0) / rows.length, 9);
+        // Ten quantile bins of a (ties by example id), Δ = mean(b − a) in each.
+        const order = a.map((v, i) => i).sort((x, y) => a[x]! - a[y]! || x - y);
+        d.bins.forEach((bin, j) => {
+          const members = order.slice(Math.floor((j * rows.length) / 10), Math.floor(((j + 1) * rows.length) / 10));
+          expect(bin.count).toBe(members.length);
+          expect(bin.delta!).toBeCloseTo(members.reduce((sum, i) => sum + b[i]! - a[i]!, 0) / members.length, 9);
+        });
+        expect(d.underfits).toBe(d.bins[0]!.delta! < 0 && d.bins[0]!.delta! < d.bins[9]!.delta!);
+        const hard = order.slice(0, Math.floor(rows.length * 0.25));
+        expect(d.hardPointFitRate!).toBeCloseTo(hard.filter((i) => argmax(student.get(rows[i]!.id)!) === rows[i]!.trainLabel).length / hard.length, 12);
+        expect(d.betaCi95[0]!).toBeLessThan(d.beta!);
+        expect(d.betaCi95[1]!).toBeGreaterThan(d.beta!);
+      }
+    }
+  });
+
+  it('reads φ at the label when asked, and a chosen earlier epoch of the students', async () => {
+    const byLabel = await call<DeviationReport>('deviationReport', { experimentId: fixture.experimentId, classChoice: 'label', epoch: 1, split: 'test', bootstrap: 0 });
+    const teacher = rowsOf(app.db, fixture.teacherRunId, 3);
+    const student = rowsOf(app.db, fixture.studentRunIds[0]!, 1);
+    const rows = examples.filter((e) => e.split === 'test');
+    const d = byLabel.students[0]!.splits[0]!;
+    expect(byLabel.students[0]!.studentEpoch).toBe(1);
+    expect(d.beta!).toBeCloseTo(ols(rows.map((e) => phi(teacher.get(e.id)!, e.trainLabel)), rows.map((e) => phi(student.get(e.id)!, e.trainLabel))), 9);
+    expect(d.betaCi95).toEqual([null, null]);
+  });
+
+  it('gives β = 1, KL = 0 and fidelity 1 for a student that copies its teacher', async () => {
+    const copy = app.db.prepare("INSERT INTO runs (experiment_id, role, name, teacher_run_id, spec, status, epochs_done) VALUES (?, 'student', 'copy', ?, '{\"epochs\":3}', 'done', 3) RETURNING id").pluck().get(fixture.experimentId, fixture.teacherRunId) as number;
+    app.db.prepare('INSERT INTO prediction_matrices (run_id, epoch, num_classes, example_ids, probs) SELECT ?, epoch, num_classes, example_ids, probs FROM prediction_matrices WHERE run_id = ?').run(copy, fixture.teacherRunId);
+    try {
+      const r = await call<DeviationReport>('deviationReport', { experimentId: fixture.experimentId, bootstrap: 100 });
+      const s = r.students.find((x) => x.studentRunId === copy)!;
+      for (const d of s.splits) {
+        expect(d.beta).toBeCloseTo(1, 12);
+        expect(d.intercept).toBeCloseTo(0, 12);
+        expect(d.betaCi95[0]).toBeCloseTo(1, 12);
+        expect(d.betaCi95[1]).toBeCloseTo(1, 12);
+        expect(d.meanKl).toBe(0);
+        expect(d.fidelity).toBe(1);
+        expect(d.bins.every((bin) => bin.delta === 0)).toBe(true);
+      }
+    } finally {
+      app.db.prepare('DELETE FROM runs WHERE id = ?').run(copy);
+    }
+  });
+
+  it('refuses an epoch a student does not have, an unknown split and an unknown experiment', async () => {
+    await expect(call('deviationReport', { experimentId: fixture.experimentId, epoch: 4 })).rejects.toThrow(/has 3 recorded epochs; epoch 4/);
+    await expect(call('deviationReport', { experimentId: fixture.experimentId, split: 'nope' })).rejects.toThrow(/split "nope" does not exist \(splits: train, test, ood-shift\)/);
+    await expect(call('deviationReport', { experimentId: 999 })).rejects.toThrow(/no experiment with id 999/);
+    await expect(call('deviationReport', { experimentId: fixture.experimentId, bins: 1 })).rejects.toThrow(/bins/);
+  });
+});
+
+describe('example filters', () => {
+  const query = (args: object) => call<ExamplePage>('queryExamples', { experimentId: fixture.experimentId, limit: 1000, ...args });
+  let teacher: Map<number, number[]>;
+  let students: Map<number, number[]>[];
+  beforeAll(() => {
+    teacher = rowsOf(app.db, fixture.teacherRunId, 3);
+    students = fixture.studentRunIds.map((id) => rowsOf(app.db, id, 3));
+  });
+  const ids = (page: ExamplePage) => page.items.map((e) => e.id);
+
+  it('pages every example with the total, the measures and each run outcome', async () => {
+    const page = await query({ limit: 50, offset: 25 });
+    expect(page.total).toBe(400);
+    expect(ids(page)).toEqual(examples.slice(25, 75).map((e) => e.id));
+    expect(page.runs.map((r) => r.runId)).toEqual([fixture.teacherRunId, ...fixture.studentRunIds]);
+    const e = page.items[0]!;
+    const t = teacher.get(e.id)!;
+    const s = students[0]!.get(e.id)!;
+    const k = argmax(t);
+    expect(e.confidenceClass).toBe(k);
+    expect(e.measures.teacherPhi!).toBeCloseTo(phi(t, k), 9);
+    expect(e.measures.deviation!).toBeCloseTo(phi(s, k) - phi(t, k), 9);
+    expect(e.measures.kl!).toBeCloseTo(kl(t, s), 9);
+    const sorted = [...s].sort((x, y) => y - x);
+    expect(e.measures.studentMargin!).toBeCloseTo(sorted[0]! - sorted[1]!, 7);
+    expect(e.measures.studentEntropy!).toBeCloseTo(-s.reduce((h, p) => h + p * Math.log(p), 0), 6);
+    // Label probability across epochs 1..3: mean and population standard deviation.
+    const trajectory = [1, 2, 3].map((ep) => rowsOf(app.db, fixture.studentRunIds[0]!, ep).get(e.id)![e.trainLabel]!);
+    const mean = trajectory.reduce((x, y) => x + y, 0) / 3;
+    expect(e.measures.studentLabelProbMean!).toBeCloseTo(mean, 7);
+    expect(e.measures.studentLabelProbStd!).toBeCloseTo(Math.sqrt(trajectory.reduce((v, p) => v + (p - mean) ** 2, 0) / 3), 6);
+    expect(e.runs.map((r) => r.correct)).toEqual([t, ...students.map((m) => m.get(e.id)!)].map((p) => argmax(p) === e.trainLabel));
+    // The first page's single-row measures equal the columns a sort builds.
+    const sortedPage = await query({ sort: { column: 'studentLabelProbStd' }, filter: { exampleIds: [e.id] } });
+    expect(sortedPage.items[0]!.measures).toEqual(e.measures);
+  });
+
+  it('narrows by split, labels, confidence range, correctness pattern, disagreement and predicted class', async () => {
+    const s1 = students[0]!;
+    const s2 = students[1]!;
+    const page = await query({
+      filter: {
+        split: 'train',
+        labels: [0, 1, 2],
+        ranges: [{ measure: 'teacherProb', min: 0.3 }],
+        correctness: [{ runId: fixture.teacherRunId, correct: true }],
+        predicted: { runId: fixture.studentRunIds[0], classes: [0, 1] },
+      },
+    });
+    const expected = examples.filter((e) => {
+      const t = teacher.get(e.id)!;
+      return e.split === 'train' && [0, 1, 2].includes(e.trainLabel) && t[argmax(t)]! >= 0.3 && argmax(t) === e.trainLabel && [0, 1].includes(argmax(s1.get(e.id)!));
+    });
+    expect(expected.length).toBeGreaterThan(5);
+    expect(ids(page)).toEqual(expected.map((e) => e.id));
+    expect(page.total).toBe(expected.length);
+
+    const disagree = await query({ filter: { disagree: { runA: fixture.studentRunIds[0], runB: fixture.studentRunIds[1] } } });
+    expect(ids(disagree)).toEqual(examples.filter((e) => argmax(s1.get(e.id)!) !== argmax(s2.get(e.id)!)).map((e) => e.id));
+    const wrong = await query({ filter: { correctness: [{ runId: fixture.teacherRunId, correct: true }, { runId: fixture.studentRunIds[0], correct: false }] } });
+    expect(ids(wrong)).toEqual(examples.filter((e) => argmax(teacher.get(e.id)!) === e.trainLabel && argmax(s1.get(e.id)!) !== e.trainLabel).map((e) => e.id));
+    expect((await query({ filter: { noisy: true } })).total).toBe(examples.filter((e) => e.label !== e.trainLabel).length);
+  });
+
+  it('finds the underfit points: student below teacher by more than δ on the teacher least confident quarter of each split', async () => {
+    const page = await query({ filter: { underfit: { delta: 0.2 } } });
+    const s1 = students[0]!;
+    const expected = new Set<number>();
+    for (const split of ['train', 'test', 'ood-shift']) {
+      const rows = examples.filter((e) => e.split === split);
+      const a = rows.map((e) => phi(teacher.get(e.id)!, argmax(teacher.get(e.id)!)));
+      const order = a.map((_, i) => i).sort((x, y) => a[x]! - a[y]! || x - y);
+      for (const i of order.slice(0, Math.floor(rows.length * 0.25))) {
+        const e = rows[i]!;
+        const k = argmax(teacher.get(e.id)!);
+        if (phi(s1.get(e.id)!, k) - a[i]! < -0.2) expected.add(e.id);
+      }
+    }
+    expect(expected.size).toBeGreaterThan(3);
+    expect(ids(page)).toEqual([...expected].sort((x, y) => x - y));
+  });
+
+  it('sorts by any measure with ties by id, and pages without overlap', async () => {
+    const all = await query({ sort: { column: 'deviation', descending: true } });
+    const values = all.items.map((e) => e.measures.deviation!);
+    for (let i = 1; i < values.length; i++) expect(values[i]!).toBeLessThanOrEqual(values[i - 1]!);
+    const first = await query({ sort: { column: 'label' }, limit: 150 });
+    const second = await query({ sort: { column: 'label' }, limit: 150, offset: 150 });
+    const both = [...first.items, ...second.items];
+    expect(new Set(both.map((e) => e.id)).size).toBe(300);
+    for (let i = 1; i < both.length; i++) {
+      const [p, q] = [both[i - 1]!, both[i]!];
+      expect(p.trainLabel < q.trainLabel || (p.trainLabel === q.trainLabel && p.id < q.id)).toBe(true);
+    }
+  });
+
+  it('matches text, curated-set membership and a brushed id list', async () => {
+    const text = await query({ filter: { textContains: 'OF CLASS C2' } });
+    expect(text.total).toBe(examples.filter((e) => e.label === 2).length);
+    expect(text.items[0]!.snippet).toMatch(/class c2/);
+    const setId = Number(app.db.prepare("INSERT INTO curated_sets (dataset_id, name) VALUES (?, 'picked')").run(fixture.datasetId).lastInsertRowid);
+    const picked = examples.slice(10, 15).map((e) => e.id);
+    for (const id of picked) app.db.prepare('INSERT INTO curated_set_members (set_id, example_id) VALUES (?, ?)').run(setId, id);
+    expect(ids(await query({ filter: { curatedSet: { setId } } }))).toEqual(picked);
+    expect((await query({ filter: { curatedSet: { setId, member: false } } })).total).toBe(395);
+    expect(ids(await query({ filter: { exampleIds: [picked[3]!, picked[1]!, 999_999] } }))).toEqual([picked[1], picked[3]]);
+  });
+
+  it('refuses unknown runs, classes and splits, text search on images, and raw SQL, with messages naming them', async () => {
+    await expect(query({ filter: { correctness: [{ runId: 9999, correct: true }] } })).rejects.toThrow(/run 9999 is not analysed with this experiment/);
+    await expect(query({ filter: { labels: [7] } })).rejects.toThrow(/class 7 does not exist: the dataset has classes 0..3/);
+    await expect(query({ filter: { split: 'validation' } })).rejects.toThrow(/split "validation" does not exist/);
+    await expect(query({ filter: { where: '1=1; DROP TABLE examples' } })).rejects.toThrow(/invalid arguments for queryExamples/);
+    await expect(query({ filter: { ranges: [{ measure: 'p_label) OR (1', min: 0 }] } })).rejects.toThrow(/invalid arguments/);
+    await expect(query({ studentRunId: fixture.teacherRunId })).rejects.toThrow(/is not a student with a teacher/);
+    await expect(query({ filter: { curatedSet: { setId: 4242 } } })).rejects.toThrow(/no curated set with id 4242/);
+    expect(app.db.prepare('SELECT count(*) FROM examples').pluck().get()).toBe(400);
+  });
+});
+
+describe('the scatter', () => {
+  it('sends a, b, labels and top classes as a binary frame, over HTTP as octet-stream', async () => {
+    const response = await fetch(`${app.base}/api/call/deviationScatter`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', [TOKEN_HEADER]: app.server.token },
+      body: JSON.stringify({ experimentId: fixture.experimentId, studentRunId: fixture.studentRunIds[1], split: 'test' }),
+    });
+    expect(response.headers.get('content-type')).toBe('application/octet-stream');
+    const frame = decodeBinaryFrame<ScatterMeta>(new Uint8Array(await response.arrayBuffer()));
+    const rows = examples.filter((e) => e.split === 'test');
+    expect(frame.meta.n).toBe(rows.length);
+    expect(Array.from(frame.columns.id!)).toEqual(rows.map((e) => e.id));
+    const teacher = rowsOf(app.db, fixture.teacherRunId, 3);
+    const student = rowsOf(app.db, fixture.studentRunIds[1]!, 3);
+    rows.forEach((e, i) => {
+      const k = argmax(teacher.get(e.id)!);
+      expect(frame.columns.a![i]).toBeCloseTo(phi(teacher.get(e.id)!, k), 4);
+      expect(frame.columns.b![i]).toBeCloseTo(phi(student.get(e.id)!, k), 4);
+      expect(frame.columns.studentTop![i]).toBe(argmax(student.get(e.id)!));
+    });
+    const report = await call<DeviationReport>('deviationReport', { experimentId: fixture.experimentId, split: 'test', bootstrap: 0 });
+    expect(frame.meta.beta!).toBeCloseTo(report.students[1]!.splits[0]!.beta!, 9);
+    // A filter narrows the points exactly as it narrows the pages.
+    const filtered = decodeBinaryFrame<ScatterMeta>(await call<Uint8Array>('deviationScatter', { experimentId: fixture.experimentId, filter: { labels: [1] } }));
+    const page = await call<ExamplePage>('queryExamples', { experimentId: fixture.experimentId, filter: { labels: [1] }, limit: 1000 });
+    expect(Array.from(filtered.columns.id!)).toEqual(page.items.map((e: AnalysedExample) => e.id));
+  });
+});
+
+describe('the gradient view', () => {
+  it('averages the one-hot and KD logit gradients by teacher-confidence quartile and class group', async () => {
+    const view = await call<GradientView>('gradientView', { experimentId: fixture.experimentId, split: 'train', groups: [[0, 1], [2]] });
+    const teacher = rowsOf(app.db, fixture.teacherRunId, 3);
+    const student = rowsOf(app.db, fixture.studentRunIds[0]!, 3);
+    const rows = examples.filter((e) => e.split === 'train');
+    const g1 = (e: Row) => student.get(e.id)!.map((p, c) => p - (c === e.trainLabel ? 1 : 0));
+    const g2 = (e: Row) => student.get(e.id)!.map((p, c) => p - teacher.get(e.id)![c]!);
+    const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+    const classMean = (g: (e: Row) => number[], label: number) => {
+      const members = rows.filter((e) => e.trainLabel === label).map(g);
+      return members[0]!.map((_, c) => members.reduce((s, v) => s + v[c]!, 0) / members.length);
+    };
+    const cosine = (v: number[], m: number[]) => v.reduce((s, x, c) => s + x * m[c]!, 0) / (norm(v) * norm(m));
+    const expectAggregate = (name: string, members: Row[]) => {
+      const agg = [...view.quartiles, ...view.groups, view.all].find((x) => x.name === name)!;
+      expect(agg.n).toBe(members.length);
+      expect(agg.normOnehot!).toBeCloseTo(members.reduce((s, e) => s + norm(g1(e)), 0) / members.length, 6);
+      expect(agg.normKd!).toBeCloseTo(members.reduce((s, e) => s + norm(g2(e)), 0) / members.length, 6);
+      expect(agg.cosOnehot!).toBeCloseTo(members.reduce((s, e) => s + cosine(g1(e), classMean(g1, e.trainLabel)), 0) / members.length, 6);
+      expect(agg.cosKd!).toBeCloseTo(members.reduce((s, e) => s + cosine(g2(e), classMean(g2, e.trainLabel)), 0) / members.length, 6);
+    };
+    const a = rows.map((e) => phi(teacher.get(e.id)!, argmax(teacher.get(e.id)!)));
+    const order = a.map((_, i) => i).sort((x, y) => a[x]! - a[y]! || x - y);
+    expectAggregate('Q1 (least confident)', order.slice(0, Math.floor(rows.length / 4)).map((i) => rows[i]!));
+    expectAggregate('c0 / c1', rows.filter((e) => e.trainLabel <= 1));
+    expectAggregate('classes in no group', rows.filter((e) => e.trainLabel === 3));
+    expectAggregate('all', rows);
+    await expect(call('gradientView', { experimentId: fixture.experimentId, groups: [[9]] })).rejects.toThrow(/group class 9 does not exist/);
+  });
+});
+
+describe('the eigen lab call', () => {
+  it('reproduces SPEC experiment 6 and refuses work too large for one call', async () => {
+    const lab = await call<{ steps: number[]; teacher: (number | null)[][]; student: (number | null)[][] }>('eigenLab', { n: 50, p: 200, teacherSteps: 300, studentSteps: 3000, record: 5 });
+    const atTop = (c: (number | null)[][]) => c.find((row) => row[0]! >= 0.9)!;
+    expect(atTop(lab.student)[44]!).toBeLessThan(atTop(lab.teacher)[44]!);
+    const converged = await call<{ teacher: (number | null)[][]; student: (number | null)[][] }>('eigenLab', { n: 20, p: 40, teacherSteps: null, studentSteps: 200 });
+    expect(converged.teacher.at(-1)![0]).toBeGreaterThan(0);
+    await expect(call('eigenLab', { n: 400, p: 4000, studentSteps: 1_000_000 })).rejects.toThrow(/too large for one call/);
+  });
+});
+
+describe('the packed matrices', () => {
+  it('are rebuilt from the per-example rows for a database that lacks them, with the same numbers', async () => {
+    const before = await call<ExamplePage>('queryExamples', { experimentId: fixture.experimentId, studentRunId: fixture.studentRunIds[2], epoch: 2, limit: 20 });
+    app.db.prepare('DELETE FROM prediction_matrices WHERE run_id = ? AND epoch = 2').run(fixture.studentRunIds[2]);
+    const fresh = await startAppUnderTestOn(app.db);
+    const after = await fresh.dispatch('queryExamples', { experimentId: fixture.experimentId, studentRunId: fixture.studentRunIds[2], epoch: 2, limit: 20 }, 'http');
+    expect(after).toEqual(before);
+    expect(app.db.prepare('SELECT count(*) FROM prediction_matrices WHERE run_id = ? AND epoch = 2').pluck().get(fixture.studentRunIds[2])).toBe(1);
+  });
+});
+
+async function startAppUnderTestOn(db: Database.Database) {
+  const { createAppServices } = await import('../../main/services/appServices.js');
+  return createAppServices({ db, databasePath: app.databasePath });
+}

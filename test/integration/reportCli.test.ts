@@ -1,0 +1,59 @@
+// `disobey report` as a user runs it: a real process on a database with a recorded experiment.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDeviationFixture } from '../../bench/deviationFixture.js';
+import type { DeviationReport } from '../../shared/analytics.js';
+import { openDatabase } from '../../main/store/openDatabase.js';
+import { makeTempDir } from '../helpers/tempDir.js';
+
+const bin = path.resolve('bin/disobey.js');
+const temp = makeTempDir();
+const db = path.join(temp.dir, 'report.db');
+afterAll(() => temp.dispose());
+
+function disobey(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe.skipIf(!fs.existsSync('out/main/cli.js'))('disobey report', () => {
+  beforeAll(() => {
+    const handle = openDatabase(db);
+    createDeviationFixture(handle, { examples: 300, classes: 5, students: 2, epochs: 2, seed: 3 });
+    handle.close();
+  });
+
+  it('prints every student per split as JSON, the same numbers the table shows', () => {
+    const r = disobey('report', '--db', db, '--json', '--bootstrap', '100');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as DeviationReport;
+    expect(report.students).toHaveLength(2);
+    expect(report.students[0]!.splits.map((s) => [s.split, s.n])).toEqual([['train', 257], ['test', 43]]);
+    const table = disobey('report', '--db', db, '--bootstrap', '100');
+    expect(table.code).toBe(0);
+    const beta = report.students[1]!.splits[1]!.beta!.toFixed(3);
+    expect(table.stdout).toContain('student 2 (run 3, epoch 2) vs teacher (run 1, epoch 2)');
+    expect(table.stdout).toMatch(new RegExp(`test\\s+43\\s.*\\s${beta.replace('.', '\\.')}\\s`));
+  });
+
+  it('writes every example of every student to CSV, and never overwrites it', () => {
+    const csv = path.join(temp.dir, 'examples.csv');
+    expect(disobey('report', '--db', db, '--split', 'test', '--bootstrap', '0', '--examples', csv).code).toBe(0);
+    const lines = fs.readFileSync(csv, 'utf8').trim().split('\n');
+    expect(lines[0]).toMatch(/^student_run_id,example_id,split,idx,label,train_label,k,teacherProb,.*,teacher_correct,student_correct$/);
+    expect(lines).toHaveLength(1 + 2 * 43);
+    const again = disobey('report', '--db', db, '--examples', csv);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/examples\.csv already exists; Disobey never overwrites/);
+  });
+
+  it('names what is wrong with bad options', () => {
+    expect(disobey('report', '--db', db, '--class', 'maybe').stderr).toMatch(/classChoice: Invalid option/);
+    expect(disobey('report', '--db', db, '--epoch', '5').stderr).toMatch(/has 2 recorded epochs; epoch 5 is not one of them/);
+    expect(disobey('report', '--db', db, '--experiment', '9').stderr).toMatch(/no experiment with id 9/);
+    expect(disobey('report', '--db', path.join(temp.dir, 'empty.db')).stderr).toMatch(/holds no experiment yet/);
+  });
+});
