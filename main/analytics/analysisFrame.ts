@@ -4,7 +4,7 @@
 // experiment 7 logit gradients, and every run's top class. Filters, the report, the scatter and
 // the gradient view all read these columns; formulas are those of shared/deviationMetrics.ts.
 import type { AnalysisScope, ExampleMeasure } from '../../shared/analytics.js';
-import { logitConfidence, klPerExample } from '../../shared/deviationMetrics.js';
+import { argmaxRows, logitConfidence, klPerExample } from '../../shared/deviationMetrics.js';
 import { ValidationError } from '../../shared/errors.js';
 import type { RunSummary } from '../../shared/runs.js';
 import type { DatasetColumns } from './datasetColumns.js';
@@ -83,12 +83,6 @@ function aligned(dataset: DatasetColumns, exampleIds: Int32Array, probs: Float32
   return out;
 }
 
-function argmaxRow(probs: Float32Array, offset: number, numClasses: number): number {
-  let top = 0;
-  for (let c = 1; c < numClasses; c++) if (probs[offset + c]! > probs[offset + top]!) top = c;
-  return top;
-}
-
 export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources): AnalysisFrame {
   const { dataset, matrices } = sources;
   const pair = resolvePair(scope, sources);
@@ -135,9 +129,7 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
   const topClass = (runId: number): Int32Array => {
     let top = tops.get(runId);
     if (!top) {
-      const probs = runProbs(runId);
-      top = new Int32Array(n);
-      for (let i = 0; i < n; i++) top[i] = argmaxRow(probs, i * C, C);
+      top = argmaxRows(runProbs(runId), C);
       tops.set(runId, top);
     }
     return top;

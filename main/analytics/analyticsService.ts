@@ -25,7 +25,7 @@ import { runEigenLab } from '../../shared/eigenLab.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { createRunQueries } from '../store/runQueries.js';
 import { buildAnalysisFrame, resolvePair, type AnalysisFrame } from './analysisFrame.js';
-import { createDatasetColumnsCache } from './datasetColumns.js';
+import { createDatasetColumnsCache, splitIndexOf } from './datasetColumns.js';
 import { createBootstrapPool } from './bootstrapPool.js';
 import { orNull, splitDeviation, teacherTrainAccuracy } from './deviationReport.js';
 import { filterRows, sortRows } from './exampleQuery.js';
@@ -84,9 +84,7 @@ export function createAnalyticsService(db: Database.Database) {
   async function report(args: z.output<typeof ReportArgs>): Promise<DeviationReport> {
     const sources = sourcesFor(args.experimentId);
     const students = sources.experimentRuns.filter((r) => r.role === 'student' && r.teacherRunId !== null && r.epochsDone > 0);
-    if (args.split !== undefined && !sources.dataset.splitNames.includes(args.split)) {
-      throw new ValidationError(`split "${args.split}" does not exist (splits: ${sources.dataset.splitNames.join(', ')})`, { field: 'split' });
-    }
+    if (args.split !== undefined) splitIndexOf(sources.dataset, args.split);
     const splits = args.split !== undefined ? [args.split] : sources.dataset.splitNames;
     const pool = createBootstrapPool();
     const intervals: Promise<void>[] = [];

@@ -1,7 +1,7 @@
 // A dataset's examples as columns in id order — the row order of every prediction matrix —
 // cached per dataset, since examples never change after their import.
 import type Database from 'better-sqlite3';
-import { NotFoundError } from '../../shared/errors.js';
+import { NotFoundError, ValidationError } from '../../shared/errors.js';
 
 export interface DatasetColumns {
   datasetId: number;
@@ -24,6 +24,13 @@ export interface DatasetColumns {
 }
 
 const SNIPPET_CHARS = 160;
+
+/** The index of a split in `splitNames`, or a ValidationError listing the splits there are. */
+export function splitIndexOf(dataset: Pick<DatasetColumns, 'splitNames'>, split: string): number {
+  const si = dataset.splitNames.indexOf(split);
+  if (si < 0) throw new ValidationError(`split "${split}" does not exist (splits: ${dataset.splitNames.join(', ')})`, { field: 'split' });
+  return si;
+}
 
 /** Binary search: ids ascend. */
 function rowOfId(ids: Int32Array, id: number): number | undefined {

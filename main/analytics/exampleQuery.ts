@@ -4,6 +4,7 @@
 import type { ExampleFilter, SortColumn } from '../../shared/analytics.js';
 import { ValidationError } from '../../shared/errors.js';
 import type { AnalysisFrame } from './analysisFrame.js';
+import { splitIndexOf } from './datasetColumns.js';
 
 export interface FilterContext {
   /** example ids of a curated set (validated to belong to the frame's dataset) */
@@ -25,8 +26,7 @@ export function filterRows(frame: AnalysisFrame, filter: ExampleFilter, context:
   };
 
   if (filter.split !== undefined) {
-    const si = dataset.splitNames.indexOf(filter.split);
-    if (si < 0) throw new ValidationError(`split "${filter.split}" does not exist (splits: ${dataset.splitNames.join(', ')})`, { field: 'split' });
+    const si = splitIndexOf(dataset, filter.split);
     narrow((i) => dataset.split[i] === si);
   }
   if (filter.exampleIds) {

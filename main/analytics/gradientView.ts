@@ -4,6 +4,7 @@
 import type { GradientAggregate, GradientView } from '../../shared/analytics.js';
 import { ValidationError } from '../../shared/errors.js';
 import type { AnalysisFrame } from './analysisFrame.js';
+import { splitIndexOf } from './datasetColumns.js';
 import { rowsOfSplit } from './deviationReport.js';
 
 function aggregate(frame: AnalysisFrame, name: string, rows: readonly number[]): GradientAggregate {
@@ -29,7 +30,7 @@ function aggregate(frame: AnalysisFrame, name: string, rows: readonly number[]):
 }
 
 export function gradientView(frame: AnalysisFrame, split: string, groups: number[][]): GradientView {
-  if (!frame.dataset.splitNames.includes(split)) throw new ValidationError(`split "${split}" does not exist (splits: ${frame.dataset.splitNames.join(', ')})`, { field: 'split' });
+  splitIndexOf(frame.dataset, split);
   for (const g of groups) {
     const bad = g.find((c) => c >= frame.numClasses);
     if (bad !== undefined) throw new ValidationError(`group class ${bad} does not exist: the dataset has classes 0..${frame.numClasses - 1}`, { field: 'groups' });
