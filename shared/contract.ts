@@ -50,6 +50,11 @@ export const contract = {
     DatasetSummary,
   ),
   deleteDataset: call(z.object({ datasetId: Id }).strict(), z.object({ deleted: z.boolean() })),
+  /** confusable class groups of a dataset (disjoint lists of class indices; [] for none) */
+  setClassGroups: call(
+    z.object({ datasetId: Id, groups: z.array(z.array(z.number().int().nonnegative()).min(1).max(1000)).max(100) }).strict(),
+    DatasetSummary,
+  ),
   listExamples: call(
     z
       .object({

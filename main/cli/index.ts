@@ -11,6 +11,7 @@ import { createDatasetQueries } from '../store/datasetQueries.js';
 import { openDatabase } from '../store/openDatabase.js';
 import { startWebServer } from '../web/webServer.js';
 import { formatDataset } from './formatDataset.js';
+import { formatClassGroups, parseClassGroups } from './groupsCommand.js';
 import { reportCommand } from './reportCommand.js';
 import { demo, listRuns, resumeRun, trainFromFile, trainPreset } from './trainCommands.js';
 
@@ -22,6 +23,8 @@ const USAGE = `usage: disobey <command> [options]
       import a dataset (IDX files, an image folder, CSV or JSONL text) in one transaction
   datasets [--db FILE] [--json]
       list datasets with class names and counts per split
+  groups DATASET_ID [--set "A,B;C,D" | --clear] [--db FILE] [--json]
+      show or set a dataset's confusable class groups (class names or indices; ";" between groups)
   serve [--db FILE] [--port N] [--no-sample]
       web mode: the app and its API on 127.0.0.1 with a per-launch token
   train EXPERIMENT.json [--db FILE] [--backend B] [--json]
@@ -115,6 +118,28 @@ function datasetsCommand(argv: string[]): void {
     const list = createDatasetQueries(db).listDatasets();
     if (values.json) console.log(JSON.stringify(list));
     else console.log(list.length ? list.map(formatDataset).join('\n\n') : 'no datasets yet: disobey import PATH');
+  } finally {
+    db.close();
+  }
+}
+
+function groupsCommand(argv: string[]): void {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...commonOptions, set: { type: 'string' }, clear: { type: 'boolean', default: false } },
+  });
+  const datasetId = Number(positionals[0]);
+  if (positionals.length !== 1 || !Number.isInteger(datasetId) || datasetId < 1) throw new UsageError('groups takes one DATASET_ID');
+  if (values.set !== undefined && values.clear) throw new UsageError('--set and --clear exclude each other');
+  const db = openDatabase(values.db ?? defaultDatabasePath());
+  try {
+    const datasets = createDatasetQueries(db);
+    let dataset = datasets.getDataset(datasetId);
+    if (values.set !== undefined || values.clear) {
+      dataset = datasets.setClassGroups(datasetId, values.clear ? [] : parseClassGroups(values.set!, dataset.classNames));
+    }
+    console.log(values.json ? JSON.stringify(dataset.classGroups) : formatClassGroups(dataset));
   } finally {
     db.close();
   }
@@ -217,6 +242,8 @@ export async function runCli(argv: string[]): Promise<void> {
       return datasetsCommand(rest);
     case 'serve':
       return serveCommand(rest);
+    case 'groups':
+      return groupsCommand(rest);
     case 'train':
     case 'resume':
     case 'runs':

@@ -60,6 +60,12 @@ export function createAppServices({ db, databasePath }: AppServicesOptions) {
       if (deleted) events.emit({ type: 'datasetsChanged' });
       return { deleted };
     },
+    setClassGroups: ({ datasetId, groups }) => {
+      const dataset = datasets.setClassGroups(datasetId, groups);
+      analytics.clear(); // frames hold the dataset's groups
+      events.emit({ type: 'datasetsChanged' });
+      return dataset;
+    },
     listExamples: (args) => {
       datasets.getDataset(args.datasetId); // a clear NOT_FOUND beats an empty page
       return datasets.listExamples(args);

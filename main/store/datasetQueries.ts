@@ -2,7 +2,7 @@
 // connection; a whole import is written in one transaction, so it lands whole or not at all.
 import type Database from 'better-sqlite3';
 import type { DatasetSummary, ExampleDetail, ExampleRow, ImageShape, SplitCounts } from '../../shared/domain.js';
-import { DomainError, NotFoundError } from '../../shared/errors.js';
+import { DomainError, NotFoundError, ValidationError } from '../../shared/errors.js';
 
 export interface NewDataset {
   name: string;
@@ -79,6 +79,7 @@ export function createDatasetQueries(db: Database.Database) {
      FROM examples WHERE dataset_id = ? GROUP BY split, label`,
   );
   const deleteOne = db.prepare('DELETE FROM datasets WHERE id = ?');
+  const updateGroups = db.prepare('UPDATE datasets SET class_groups = ? WHERE id = ?');
   const oneExample = db.prepare(
     `SELECT e.id, e.dataset_id, e.split, e.idx, e.label, e.noisy_label, e.grp, e.source_ref, e.text,
             d.kind, d.height, d.width, d.channels
@@ -117,6 +118,12 @@ export function createDatasetQueries(db: Database.Database) {
       splits,
       createdAt: row.created_at,
     };
+  }
+
+  function getDataset(id: number): DatasetSummary {
+    const row = oneDataset.get(id) as DatasetRow | undefined;
+    if (!row) throw new NotFoundError(`no dataset with id ${id}`);
+    return toSummary(row);
   }
 
   function pageStatement(q: ExampleQuery) {
@@ -190,14 +197,31 @@ export function createDatasetQueries(db: Database.Database) {
       return (allDatasets.all() as DatasetRow[]).map(toSummary);
     },
 
-    getDataset(id: number): DatasetSummary {
-      const row = oneDataset.get(id) as DatasetRow | undefined;
-      if (!row) throw new NotFoundError(`no dataset with id ${id}`);
-      return toSummary(row);
-    },
+    getDataset,
 
     deleteDataset(id: number): boolean {
       return deleteOne.run(id).changes > 0;
+    },
+
+    /**
+     * Replaces a dataset's confusable class groups (used by the gradient view and the explorer's
+     * colouring). Groups must name existing classes and not share one: a class in two groups
+     * would be counted twice in group aggregates.
+     */
+    setClassGroups(id: number, groups: number[][]): DatasetSummary {
+      const dataset = getDataset(id);
+      const seen = new Set<number>();
+      for (const group of groups) {
+        for (const c of group) {
+          if (c >= dataset.classNames.length) {
+            throw new ValidationError(`group class ${c} does not exist: dataset "${dataset.name}" has classes 0..${dataset.classNames.length - 1}`, { field: 'groups' });
+          }
+          if (seen.has(c)) throw new ValidationError(`class ${c} (${dataset.classNames[c]}) is in more than one group`, { field: 'groups' });
+          seen.add(c);
+        }
+      }
+      updateGroups.run(JSON.stringify(groups), id);
+      return getDataset(id);
     },
 
     listExamples(q: ExampleQuery): { total: number; items: ExampleRow[] } {

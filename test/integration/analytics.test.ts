@@ -324,6 +324,19 @@ describe('the gradient view', () => {
     expectAggregate('all', rows);
     await expect(call('gradientView', { experimentId: fixture.experimentId, groups: [[9]] })).rejects.toThrow(/group class 9 does not exist/);
   });
+
+  it('uses the groups stored with the dataset once they are set, and refuses groups naming unknown or repeated classes', async () => {
+    await call('setClassGroups', { datasetId: fixture.datasetId, groups: [[0, 1], [2]] });
+    const stored = await call<GradientView>('gradientView', { experimentId: fixture.experimentId, split: 'train' });
+    const passed = await call<GradientView>('gradientView', { experimentId: fixture.experimentId, split: 'train', groups: [[0, 1], [2]] });
+    expect(stored.groups).toEqual(passed.groups);
+    await expect(call('setClassGroups', { datasetId: fixture.datasetId, groups: [[0, 4]] })).rejects.toThrow(/group class 4 does not exist/);
+    await expect(call('setClassGroups', { datasetId: fixture.datasetId, groups: [[0, 1], [1]] })).rejects.toThrow(/class 1 .* more than one group/);
+    await expect(call('setClassGroups', { datasetId: fixture.datasetId, groups: [[]] })).rejects.toThrow(/invalid arguments for setClassGroups/);
+    expect((await call<{ classGroups: number[][] }>('getDataset', { datasetId: fixture.datasetId })).classGroups).toEqual([[0, 1], [2]]);
+    await call('setClassGroups', { datasetId: fixture.datasetId, groups: [] });
+    expect((await call<GradientView>('gradientView', { experimentId: fixture.experimentId, split: 'train' })).groups).toEqual([]);
+  });
 });
 
 describe('the eigen lab call', () => {

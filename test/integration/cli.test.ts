@@ -43,6 +43,21 @@ describe.skipIf(!fs.existsSync('out/main/cli.js'))('the disobey CLI', () => {
     expect(JSON.parse(r.stdout).map((d: { name: string }) => d.name)).toEqual(['fm', 'reviews']);
   });
 
+  it('shows, sets and clears a dataset\'s class groups by class name or index', () => {
+    expect(disobey('groups', '1', '--db', db).stdout).toMatch(/class groups:\n {2}1: 0=T-shirt\/top, 2=Pullover, 4=Coat, 6=Shirt\n {2}2: 5=Sandal, 7=Sneaker, 9=Ankle boot/);
+    const set = disobey('groups', '1', '--db', db, '--set', 'Shirt, T-shirt/top; 7,9', '--json');
+    expect(set.stderr).toBe('');
+    expect(JSON.parse(set.stdout)).toEqual([[6, 0], [7, 9]]);
+    expect(JSON.parse(disobey('datasets', '--db', db, '--json').stdout)[0].classGroups).toEqual([[6, 0], [7, 9]]);
+    const unknown = disobey('groups', '1', '--db', db, '--set', 'Shirt,Hat');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^disobey: unknown class "Hat" in group 1/);
+    const twice = disobey('groups', '1', '--db', db, '--set', 'Shirt,Coat;Coat,Bag');
+    expect(twice.stderr).toMatch(/class 4 \(Coat\) is in more than one group/);
+    expect(JSON.parse(disobey('groups', '1', '--db', db, '--json').stdout)).toEqual([[6, 0], [7, 9]]);
+    expect(disobey('groups', '1', '--db', db, '--clear').stdout).toMatch(/has no class groups/);
+  });
+
   it('fails with one line and a non-zero exit on bad input, writing nothing', () => {
     const empty = path.join(temp.dir, 'empty.csv');
     fs.writeFileSync(empty, '');
