@@ -188,6 +188,28 @@ export const ExamplePage = z.object({
 });
 export type ExamplePage = z.infer<typeof ExamplePage>;
 
+export const ExampleTrajectoryArgs = z.object({ experimentId: Id, exampleId: Id }).strict();
+
+/** One example through training: every run's full probability vector at each recorded epoch. */
+export const ExampleTrajectory = z.object({
+  exampleId: Id,
+  label: z.number().int().nonnegative(),
+  trainLabel: z.number().int().nonnegative(),
+  classNames: z.array(z.string()),
+  runs: z.array(
+    z.object({
+      runId: Id,
+      name: z.string(),
+      role: z.enum(['teacher', 'student']),
+      teacherRunId: Id.nullable(),
+      epochs: z.array(z.number().int().positive()),
+      /** probs[e][c]: class c after epochs[e] */
+      probs: z.array(z.array(z.number())),
+    }),
+  ),
+});
+export type ExampleTrajectory = z.infer<typeof ExampleTrajectory>;
+
 export const ScatterArgs = AnalysisScope.extend({ split: SplitName.optional(), filter: ExampleFilter.optional() }).strict();
 
 /** Meta of the scatter frame; its columns: id (i32), a and b (f32), label, teacherTop, studentTop (u16). */

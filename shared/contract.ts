@@ -16,12 +16,29 @@ import {
   EigenLabArgs,
   EigenLabResult,
   ExamplePage,
+  ExampleTrajectory,
+  ExampleTrajectoryArgs,
   GradientView,
   GradientViewArgs,
   QueryExamplesArgs,
   ReportArgs,
   ScatterArgs,
 } from './analytics.js';
+import {
+  AddToCuratedSetArgs,
+  CreateCuratedSetArgs,
+  CuratedSetMemberPage,
+  CuratedSetOfExample,
+  CuratedSetSummary,
+  ExportCuratedSetArgs,
+  ExportResult,
+  ListCuratedSetMembersArgs,
+  ListCuratedSetsArgs,
+  RemoveFromCuratedSetArgs,
+  SetCuratedNoteArgs,
+  SetIdArgs,
+  UpdateCuratedSetArgs,
+} from './curatedSets.js';
 import { ExperimentSpec } from './experimentSpec.js';
 import { EpochMetric, ExperimentSummary, RunSummary } from './runs.js';
 
@@ -95,12 +112,28 @@ export const contract = {
   deviationReport: call(ReportArgs, DeviationReport),
   /** the explorer's filtered, sorted page of analysed examples with the total count */
   queryExamples: call(QueryExamplesArgs, ExamplePage),
+  /** one example: every run's probabilities at every recorded epoch */
+  exampleTrajectory: call(ExampleTrajectoryArgs, ExampleTrajectory),
   /** P1's points as a binary frame (shared/binaryFrame.ts; meta: ScatterMeta) */
   deviationScatter: call(ScatterArgs, BinaryPayload),
   /** experiment 7: logit gradients by teacher-confidence quartile and confusable group */
   gradientView: call(GradientViewArgs, GradientView),
   /** V4/M8/P3: the linear distillation lab */
   eigenLab: call(EigenLabArgs, EigenLabResult),
+  /** curated example sets (shared/curatedSets.ts): named lists of one dataset's examples with notes */
+  listCuratedSets: call(ListCuratedSetsArgs, z.array(CuratedSetSummary)),
+  /** members from exampleIds and/or every example passing fromFilter, in one transaction */
+  createCuratedSet: call(CreateCuratedSetArgs, CuratedSetSummary),
+  updateCuratedSet: call(UpdateCuratedSetArgs, CuratedSetSummary),
+  deleteCuratedSet: call(SetIdArgs, z.object({ deleted: z.boolean() })),
+  addToCuratedSet: call(AddToCuratedSetArgs, CuratedSetSummary),
+  removeFromCuratedSet: call(RemoveFromCuratedSetArgs, CuratedSetSummary),
+  /** updated: false when the note already read so; NOT_FOUND when the example is not a member */
+  setCuratedNote: call(SetCuratedNoteArgs, z.object({ updated: z.boolean() })),
+  listCuratedSetMembers: call(ListCuratedSetMembersArgs, CuratedSetMemberPage),
+  curatedSetsOfExample: call(z.object({ exampleId: Id }).strict(), z.array(CuratedSetOfExample)),
+  /** CSV, JSONL or ZIP (manifest.csv + PNGs) with each run's probabilities; docs/database.md */
+  exportCuratedSet: call(ExportCuratedSetArgs, ExportResult),
 } as const;
 
 export type Contract = typeof contract;
@@ -120,7 +153,7 @@ export const AppEvent = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('progress'),
     taskId: TaskId,
-    kind: z.enum(['import', 'train']),
+    kind: z.enum(['import', 'train', 'export']),
     stage: z.string(),
     done: z.number(),
     total: z.number(),
@@ -129,7 +162,7 @@ export const AppEvent = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('taskFinished'),
     taskId: TaskId,
-    kind: z.enum(['import', 'train']),
+    kind: z.enum(['import', 'train', 'export']),
     ok: z.boolean(),
     error: z.string().optional(),
   }),
@@ -151,6 +184,8 @@ export const AppEvent = z.discriminatedUnion('type', [
   /** a run changed status or finished an epoch: lists and curves should refresh */
   z.object({ type: z.literal('runsChanged'), experimentId: Id, runId: Id.optional() }),
   z.object({ type: z.literal('backendChanged'), backend: z.string() }),
+  /** a curated set of this dataset was created, changed or deleted */
+  z.object({ type: z.literal('curatedSetsChanged'), datasetId: Id }),
 ]);
 export type AppEvent = z.infer<typeof AppEvent>;
 

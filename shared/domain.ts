@@ -11,7 +11,12 @@ export const SplitName = z
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'split names use letters, digits, _ . -');
 
-export const ImportFormat = z.enum(['idx', 'folder', 'csv', 'jsonl']);
+/** The importer a dataset was read with, as stored (datasets.format). */
+export const DatasetFormat = z.enum(['idx', 'folder', 'csv', 'jsonl']);
+export type DatasetFormat = z.infer<typeof DatasetFormat>;
+
+/** What an import may ask for: the stored formats, or a curated-set export ZIP (stored as folder or csv). */
+export const ImportFormat = z.enum([...DatasetFormat.options, 'zip']);
 export type ImportFormat = z.infer<typeof ImportFormat>;
 
 export const DatasetKind = z.enum(['image', 'text']);
@@ -38,7 +43,7 @@ export const DatasetSummary = z.object({
   id: Id,
   name: z.string(),
   kind: DatasetKind,
-  format: ImportFormat,
+  format: DatasetFormat,
   source: z.string(),
   classNames: z.array(z.string()),
   /** confusable class groups (indices into classNames), e.g. Fashion-MNIST's tops and shoes */

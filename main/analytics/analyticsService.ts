@@ -11,6 +11,8 @@ import type {
   EigenLabArgs,
   EigenLabResult,
   ExamplePage,
+  ExampleTrajectory,
+  ExampleTrajectoryArgs,
   GradientView,
   GradientViewArgs,
   QueryExamplesArgs,
@@ -199,11 +201,40 @@ export function createAnalyticsService(db: Database.Database) {
     return encodeBinaryFrame(meta, columns);
   }
 
+  /** Every run of the experiment on one example, epoch by epoch (the detail panel's bars and curves). */
+  function exampleTrajectory({ experimentId, exampleId }: z.output<typeof ExampleTrajectoryArgs>): ExampleTrajectory {
+    const sources = sourcesFor(experimentId);
+    const dataset = sources.dataset;
+    const row = dataset.rowOf(exampleId);
+    if (row === undefined) throw new NotFoundError(`example ${exampleId} is not in dataset ${dataset.datasetId} of experiment ${experimentId}`);
+    const byRun = new Map<number, { epochs: number[]; probs: number[][] }>();
+    for (const h of sources.exampleHistory(exampleId)) {
+      let entry = byRun.get(h.runId);
+      if (!entry) byRun.set(h.runId, (entry = { epochs: [], probs: [] }));
+      entry.epochs.push(h.epoch);
+      entry.probs.push(Array.from(h.probs));
+    }
+    return {
+      exampleId,
+      label: dataset.label[row]!,
+      trainLabel: dataset.trainLabel[row]!,
+      classNames: dataset.classNames,
+      runs: sources.experimentRuns.map((r) => ({
+        runId: r.id,
+        name: r.name,
+        role: r.role,
+        teacherRunId: r.teacherRunId,
+        ...(byRun.get(r.id) ?? { epochs: [], probs: [] }),
+      })),
+    };
+  }
+
   return {
     allExamples,
     handlers: {
       deviationReport: report,
       queryExamples,
+      exampleTrajectory,
       deviationScatter: scatter,
       gradientView: (args: z.output<typeof GradientViewArgs>): GradientView => {
         const frame = frameFor(args);

@@ -13,6 +13,7 @@ import { startWebServer } from '../web/webServer.js';
 import { formatDataset } from './formatDataset.js';
 import { formatClassGroups, parseClassGroups } from './groupsCommand.js';
 import { reportCommand } from './reportCommand.js';
+import { exportCommand, setsCommand } from './exportCommands.js';
 import { demo, listRuns, resumeRun, trainFromFile, trainPreset } from './trainCommands.js';
 
 const USAGE = `usage: disobey <command> [options]
@@ -40,6 +41,13 @@ const USAGE = `usage: disobey <command> [options]
          [--bootstrap N] [--seed S] [--examples FILE.csv] [--json]
       every student against its teacher per split: accuracy, fidelity, KL, β with its bootstrap
       interval, binned Δ, underfitting, hard-point fit (default: the newest experiment)
+  sets [--db FILE] [--dataset ID] [--json]
+      list curated example sets: id, name, dataset, size
+  export --set NAME|ID --out PATH [--format csv|jsonl|zip] [--experiment ID] [--epoch E]
+         [--force] [--db FILE] [--json]
+      a curated set with every run's probabilities (default: the newest experiment, each run's
+      last epoch); ZIP adds a PNG per image; the format follows PATH's extension; never
+      overwrites without --force
   backends: tensorflow-gpu, tensorflow, wasm, cpu (default: the best available)
 
   --db defaults to ${defaultDatabasePath()} (or $DISOBEY_DB)`;
@@ -233,6 +241,50 @@ async function reportCli(argv: string[]): Promise<void> {
   }
 }
 
+function setsCli(argv: string[]): void {
+  const { values } = parseArgs({ args: argv, options: { ...commonOptions, dataset: { type: 'string' } } });
+  const dataset = numberOption(values.dataset, 'dataset');
+  if (dataset !== undefined && (!Number.isInteger(dataset) || dataset < 1)) throw new UsageError(`--dataset must be a dataset id, got ${values.dataset}`);
+  const db = openDatabase(values.db ?? defaultDatabasePath());
+  try {
+    setsCommand(db, { json: values.json, dataset });
+  } finally {
+    db.close();
+  }
+}
+
+async function exportCli(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...commonOptions,
+      set: { type: 'string' },
+      out: { type: 'string' },
+      format: { type: 'string' },
+      experiment: { type: 'string' },
+      epoch: { type: 'string' },
+      force: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length) throw new UsageError(`export takes no positional arguments, got "${positionals[0]}"`);
+  if (values.set === undefined || values.out === undefined) throw new UsageError('export needs --set NAME|ID and --out PATH');
+  const db = openDatabase(values.db ?? defaultDatabasePath());
+  try {
+    await exportCommand(db, {
+      set: values.set,
+      out: values.out,
+      format: values.format,
+      experiment: numberOption(values.experiment, 'experiment'),
+      epoch: numberOption(values.epoch, 'epoch'),
+      force: values.force,
+      json: values.json,
+    });
+  } finally {
+    db.close();
+  }
+}
+
 export async function runCli(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -251,6 +303,10 @@ export async function runCli(argv: string[]): Promise<void> {
       return trainingCommand(command, rest);
     case 'report':
       return reportCli(rest);
+    case 'sets':
+      return setsCli(rest);
+    case 'export':
+      return exportCli(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -22,7 +22,7 @@ interface ImageItem {
   className: string;
 }
 
-interface DecodedImage {
+export interface DecodedImage {
   data: Uint8Array;
   width: number;
   height: number;
@@ -47,31 +47,34 @@ export async function importImageFolder(
     throw new ImportError(`every image is in class "${classNames[0]}": a single class cannot be classified`, { file: source });
   }
 
-  const decoded = await decodeAll(items.map((item) => item.file), report);
+  const decoded = await decodeAll(items.map((item) => item.file), (file) => decodeImage(file, file), report);
+  const { shape, pixels } = sharedShape(decoded, items.map((item) => item.file));
+  const labelOf = new Map(classNames.map((name, i) => [name, i]));
+  const examples: ParsedExample[] = items.map((item, i) => ({
+    split: item.split,
+    label: labelOf.get(item.className) as number,
+    pixels: pixels[i] as Uint8Array,
+    sourceRef: path.relative(source, item.file).split(path.sep).join('/'),
+  }));
+  return { kind: 'image', format: 'folder', source, classNames, shape, examples };
+}
+
+/** Checks that every image has the first one's size; one colour image makes all RGB (grey ones replicated). */
+export function sharedShape(decoded: DecodedImage[], files: string[]): { shape: ImageShape; pixels: Uint8Array[] } {
   const first = decoded[0] as DecodedImage;
-  const firstFile = (items[0] as ImageItem).file;
   decoded.forEach((image, i) => {
     if (image.width !== first.width || image.height !== first.height) {
       throw new ImportError(
-        `image is ${image.width}×${image.height} (width×height) but ${firstFile} set the size to ${first.width}×${first.height}; all images must share one size`,
-        { file: (items[i] as ImageItem).file },
+        `image is ${image.width}×${image.height} (width×height) but ${files[0]} set the size to ${first.width}×${first.height}; all images must share one size`,
+        { file: files[i] },
       );
     }
   });
-  // One colour image makes the dataset RGB: the grey ones are replicated into 3 channels.
   const channels: 1 | 3 = decoded.some((image) => image.channels === 3) ? 3 : 1;
-  const shape: ImageShape = { height: first.height, width: first.width, channels };
-  const labelOf = new Map(classNames.map((name, i) => [name, i]));
-  const examples: ParsedExample[] = items.map((item, i) => {
-    const image = decoded[i] as DecodedImage;
-    return {
-      split: item.split,
-      label: labelOf.get(item.className) as number,
-      pixels: image.channels === channels ? image.data : greyToRgb(image.data),
-      sourceRef: path.relative(source, item.file).split(path.sep).join('/'),
-    };
-  });
-  return { kind: 'image', format: 'folder', source, classNames, shape, examples };
+  return {
+    shape: { height: first.height, width: first.width, channels },
+    pixels: decoded.map((image) => (image.channels === channels ? image.data : greyToRgb(image.data))),
+  };
 }
 
 /** Every image in a deterministic order: split, then class, then path, each sorted naturally. */
@@ -138,7 +141,8 @@ async function collectImages(dir: string): Promise<string[]> {
   return files;
 }
 
-async function decodeAll(files: string[], report: ReportProgress): Promise<DecodedImage[]> {
+/** Decodes a few at a time; the earliest failing item's error wins, whichever failed first. */
+export async function decodeAll<T>(files: T[], decode: (item: T) => Promise<DecodedImage>, report: ReportProgress): Promise<DecodedImage[]> {
   const results = new Array<DecodedImage>(files.length);
   const failures: { index: number; error: unknown }[] = [];
   let next = 0;
@@ -148,7 +152,7 @@ async function decodeAll(files: string[], report: ReportProgress): Promise<Decod
     while (failures.length === 0 && next < files.length) {
       const index = next++;
       try {
-        results[index] = await decodeImage(files[index] as string);
+        results[index] = await decode(files[index] as T);
       } catch (error) {
         failures.push({ index, error });
         return;
@@ -164,11 +168,12 @@ async function decodeAll(files: string[], report: ReportProgress): Promise<Decod
   return results;
 }
 
-async function decodeImage(file: string): Promise<DecodedImage> {
+/** Decodes a PNG or JPEG (a file, or its bytes) to grey or RGB pixels; `file` names it in errors. */
+export async function decodeImage(input: string | Buffer, file: string): Promise<DecodedImage> {
   const unreadable = (err: unknown): never => {
     throw new ImportError(`cannot read the image: ${(err as Error).message}`, { file }, { cause: err });
   };
-  const image = sharp(file);
+  const image = sharp(input);
   const meta = await image.metadata().catch(unreadable);
   // sharp hands out sRGB unless told otherwise; grey files (with or without alpha) stay 1 channel.
   const grey = meta.channels === 1 || (meta.channels === 2 && meta.hasAlpha);

@@ -9,6 +9,7 @@ import { importIdx, isIdxFileName } from './idx.js';
 import { importImageFolder } from './imageFolder.js';
 import type { ParsedDataset, ReportProgress } from './parsedDataset.js';
 import { importTextTable, textTableFormatOf } from './textTable.js';
+import { importZipDataset } from './zipDataset.js';
 
 export async function parseDataset(options: ImportOptions, report: ReportProgress = () => {}): Promise<ParsedDataset> {
   const source = path.resolve(options.path);
@@ -26,11 +27,14 @@ export async function parseDataset(options: ImportOptions, report: ReportProgres
     case 'jsonl':
       parsed = await importTextTable(source, { ...split, format }, report);
       break;
+    case 'zip':
+      parsed = await importZipDataset(source, split, report);
+      break;
   }
   return applyDatasetOptions({ ...parsed, source }, options);
 }
 
-/** Tells the format from the path: IDX names, .csv/.jsonl files, or folders of images. */
+/** Tells the format from the path: IDX names, .csv/.jsonl/.zip files, or folders of images. */
 export async function detectFormat(source: string): Promise<ImportFormat> {
   const stat = await fs.stat(source).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw new ImportError(`no such file or directory: ${source}`);
@@ -39,8 +43,9 @@ export async function detectFormat(source: string): Promise<ImportFormat> {
   if (!stat.isDirectory()) {
     const textFormat = textTableFormatOf(source);
     if (textFormat) return textFormat;
+    if (path.extname(source).toLowerCase() === '.zip') return 'zip';
     if (isIdxFileName(path.basename(source))) return 'idx';
-    throw new ImportError('cannot tell the format: expected a .csv, .jsonl or .ndjson file, an IDX images file, or a folder', { file: source });
+    throw new ImportError('cannot tell the format: expected a .csv, .jsonl, .ndjson or .zip file, an IDX images file, or a folder', { file: source });
   }
   const entries = (await fs.readdir(source, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
   if (entries.some((e) => e.isFile() && isIdxFileName(e.name))) return 'idx';

@@ -15,7 +15,7 @@ export async function importIntoDatabase(
 ): Promise<number> {
   const parsed = await parseDataset(options, report);
   const queries = createDatasetQueries(db);
-  const name = options.name ?? uniqueName(path.basename(options.path).replace(/\.(csv|jsonl|ndjson)$/i, ''), queries.isNameTaken);
+  const name = options.name ?? uniqueName(path.basename(options.path).replace(/\.(csv|jsonl|ndjson|zip)$/i, ''), queries.isNameTaken);
   const total = parsed.examples.length;
   report('write', 0, total);
   return queries.insertDataset(

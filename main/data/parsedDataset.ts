@@ -1,6 +1,6 @@
 // What every importer produces before anything touches the database: the whole dataset
 // parsed and checked in memory, so a bad file fails before a single row is written.
-import type { DatasetKind, ImageShape, ImportFormat } from '../../shared/domain.js';
+import type { DatasetFormat, DatasetKind, ImageShape } from '../../shared/domain.js';
 
 export interface ParsedExample {
   split: string;
@@ -20,7 +20,7 @@ export interface ParsedExample {
 
 export interface ParsedDataset {
   kind: DatasetKind;
-  format: ImportFormat;
+  format: DatasetFormat;
   source: string;
   classNames: string[];
   shape: ImageShape | null;

@@ -1,8 +1,10 @@
 // Text datasets as CSV (RFC 4180) or JSONL with `text` and `label` (and optional `split`,
 // `group`): one file, split here unless it has a split column, or a folder of <split>.csv files.
+// A `label_name` column (a curated-set export's) names the class and is read instead of `label`.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ImportError } from '../../shared/errors.js';
+import { orderClassNames } from './classOrder.js';
 import { sortNatural } from './naturalOrder.js';
 import type { ParsedDataset, ParsedExample, ReportProgress } from './parsedDataset.js';
 import { normalizeSplitName } from './splitNames.js';
@@ -25,9 +27,11 @@ export interface CsvRow {
 }
 
 /** A row before labels become class indices: those need every file read first. */
-interface RawRecord {
+export interface RawRecord {
   text: string;
   label: string;
+  /** with a `label_name` column: the row's `label` (the class index it had), which can restore the class order */
+  labelIndex?: string | null;
   split: string | null;
   group: string | null;
   file: string;
@@ -72,12 +76,19 @@ export async function importTextTable(
     report('parse', done + 1, files.length);
   }
 
+  return textDataset(records, { source, format, where: files.map((f) => f.file).join(', '), ...options });
+}
+
+/** Turns parsed rows (every file read) into a dataset: class names, labels, splits, groups. */
+export function textDataset(
+  records: RawRecord[],
+  options: { source: string; format: TextTableFormat; where: string; testFraction: number; seed: number },
+): ParsedDataset {
   const classNames = classNamesOf(records);
-  const where = files.map((f) => f.file).join(', ');
   const labelOf = labelIndexer(records, classNames);
   const labels = records.map(labelOf);
   if (new Set(labels).size < 2) {
-    throw new ImportError(`every row has label "${records[0]?.label}": a single class cannot be classified`, { file: where });
+    throw new ImportError(`every row has label "${records[0]?.label}": a single class cannot be classified`, { file: options.where });
   }
   const splits = records[0]?.split !== null ? records.map((r) => r.split as string) : stratifiedSplit(labels, options.testFraction, options.seed);
   const groups = groupIds(records);
@@ -88,7 +99,7 @@ export async function importTextTable(
     group: groups[i] ?? null,
     sourceRef: `${path.basename(record.file)}:${record.line}`,
   }));
-  return { kind: 'text', format, source, classNames, shape: null, examples };
+  return { kind: 'text', format: options.format, source: options.source, classNames, shape: null, examples };
 }
 
 /** Parses CSV text (header included) into records; every record must match the header's width. */
@@ -191,7 +202,7 @@ function countLineFeeds(text: string): number {
   return count;
 }
 
-function csvRecords(text: string, file: string): RawRecord[] {
+export function csvRecords(text: string, file: string): RawRecord[] {
   const rows = parseCsv(text, file);
   const header = rows[0];
   if (!header) throw new ImportError('the file is empty: expected a header row with text and label columns', { file });
@@ -207,18 +218,20 @@ function csvRecords(text: string, file: string): RawRecord[] {
     return index;
   };
   const textColumn = column('text', true);
-  const labelColumn = column('label', true);
+  const labelNameColumn = column('label_name', false);
+  const labelColumn = column('label', labelNameColumn < 0);
   const splitColumn = column('split', false);
   const groupColumn = column('group', false);
   return rows.slice(1).map(({ line, fields }) => {
-    const label = (fields[labelColumn] as string).trim();
-    if (label === '') throw new ImportError('empty label', { file, row: line });
+    const label = (fields[labelNameColumn >= 0 ? labelNameColumn : labelColumn] as string).trim();
+    if (label === '') throw new ImportError(labelNameColumn >= 0 ? 'empty label_name' : 'empty label', { file, row: line });
     const split = splitColumn >= 0 ? (fields[splitColumn] as string) : null;
     if (split !== null && split.trim() === '') throw new ImportError('empty split', { file, row: line });
     const group = groupColumn >= 0 ? (fields[groupColumn] as string).trim() || null : null;
     return {
       text: fields[textColumn] as string,
       label,
+      ...(labelNameColumn >= 0 ? { labelIndex: labelColumn >= 0 ? (fields[labelColumn] as string).trim() : null } : {}),
       split: split === null ? null : normalizeSplitName(split, { file, row: line }),
       group,
       file,
@@ -257,9 +270,12 @@ function jsonlRecords(text: string, file: string): RawRecord[] {
     if (groupValue !== undefined && groupValue !== null && typeof groupValue !== 'string' && typeof groupValue !== 'number') {
       throw new ImportError(`"group" must be a string or a number, found ${jsonType(groupValue)}`, { file, row: line });
     }
+    const labelName = fields.get('label_name');
     records.push({
       text: textValue,
-      label: jsonLabel(fields.get('label'), file, line),
+      ...(labelName === undefined
+        ? { label: jsonLabel(fields.get('label'), file, line) }
+        : { label: jsonLabel(labelName, file, line, 'label_name'), labelIndex: jsonIndex(fields.get('label')) }),
       split: typeof splitValue === 'string' ? normalizeSplitName(splitValue, { file, row: line }) : null,
       group: groupValue === undefined || groupValue === null || groupValue === '' ? null : String(groupValue),
       file,
@@ -269,11 +285,15 @@ function jsonlRecords(text: string, file: string): RawRecord[] {
   return records;
 }
 
-function jsonLabel(value: unknown, file: string, line: number): string {
-  if (value === undefined || value === null) throw new ImportError('missing "label"', { file, row: line });
+function jsonLabel(value: unknown, file: string, line: number, key = 'label'): string {
+  if (value === undefined || value === null) throw new ImportError(`missing "${key}"`, { file, row: line });
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return String(value);
-  throw new ImportError(`"label" must be a class name or a non-negative integer, found ${JSON.stringify(value)}`, { file, row: line });
+  throw new ImportError(`"${key}" must be a class name or a non-negative integer, found ${JSON.stringify(value)}`, { file, row: line });
+}
+
+function jsonIndex(value: unknown): string | null {
+  return typeof value === 'number' || typeof value === 'string' ? String(value).trim() : null;
 }
 
 function jsonType(value: unknown): string {
@@ -290,8 +310,9 @@ function requireSplitEverywhereOrNowhere(records: RawRecord[]): void {
   }
 }
 
-/** Integer labels name classes "0".."K-1"; otherwise the distinct labels sorted naturally. */
+/** Labels by name (label_name) in their original order; integer labels name classes "0".."K-1"; otherwise the distinct labels sorted naturally. */
 function classNamesOf(records: RawRecord[]): string[] {
+  if (byName(records)) return orderClassNames(records.map((r) => ({ name: r.label, index: r.labelIndex ?? null })));
   if (records.every((r) => /^\d+$/.test(r.label))) {
     let max = 0;
     for (const record of records) {
@@ -306,8 +327,12 @@ function classNamesOf(records: RawRecord[]): string[] {
   return sortNatural(new Set(records.map((r) => r.label)));
 }
 
+function byName(records: RawRecord[]): boolean {
+  return records.every((r) => r.labelIndex !== undefined);
+}
+
 function labelIndexer(records: RawRecord[], classNames: string[]): (record: RawRecord) => number {
-  if (records.every((r) => /^\d+$/.test(r.label))) return (record) => Number(record.label);
+  if (!byName(records) && records.every((r) => /^\d+$/.test(r.label))) return (record) => Number(record.label);
   const index = new Map(classNames.map((name, i) => [name, i]));
   return (record) => index.get(record.label) as number;
 }

@@ -8,6 +8,7 @@ import { createProgressTracker } from '../../shared/progress.js';
 import { appVersion } from '../paths.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
 import { createAnalyticsService } from '../analytics/analyticsService.js';
+import { createCuratedSetHandlers } from './curatedSets.js';
 import { createEventBus } from './eventBus.js';
 import { exampleImagePng } from './exampleImages.js';
 import { createExperimentHandlers } from './experimentHandlers.js';
@@ -29,6 +30,7 @@ export function createAppServices({ db, databasePath }: AppServicesOptions) {
   const tasks = createTaskRegistry();
   const experiments = createExperimentHandlers(db, databasePath, events);
   const analytics = createAnalyticsService(db);
+  const curatedSets = createCuratedSetHandlers(db, { events, tasks, allExamples: analytics.allExamples });
 
   const handlers: Handlers = {
     appInfo: (_args, transport) => ({ version: appVersion(), databasePath, transport, backend: experiments.backend() }),
@@ -58,6 +60,7 @@ export function createAppServices({ db, databasePath }: AppServicesOptions) {
       const deleted = datasets.deleteDataset(datasetId);
       analytics.clear();
       if (deleted) events.emit({ type: 'datasetsChanged' });
+      if (deleted) events.emit({ type: 'curatedSetsChanged', datasetId }); // its sets went with it
       return { deleted };
     },
     setClassGroups: ({ datasetId, groups }) => {
@@ -74,6 +77,7 @@ export function createAppServices({ db, databasePath }: AppServicesOptions) {
     cancelTask: ({ taskId }) => ({ cancelled: tasks.cancel(taskId) }),
     ...experiments.handlers,
     ...analytics.handlers,
+    ...curatedSets.handlers,
   };
 
   /** Validates the name and arguments against the contract, runs the call, checks the result. */

@@ -4,8 +4,9 @@ import type Database from 'better-sqlite3';
 import { DomainError } from '../../shared/errors.js';
 import m001 from './migrations/001_initial.sql';
 import m002 from './migrations/002_prediction_matrices.sql';
+import m003 from './migrations/003_curated_set_member_index.sql';
 
-export const migrations: readonly string[] = [m001, m002];
+export const migrations: readonly string[] = [m001, m002, m003];
 export const SCHEMA_VERSION = migrations.length;
 
 export class SchemaVersionError extends DomainError {

@@ -4,10 +4,15 @@ import { createRouter, createWebHashHistory } from 'vue-router';
 import { isBareStartHash } from './runProgress.js';
 import { useExperimentsStore } from './stores/experiments.js';
 import DatasetView from './views/DatasetView.vue';
+import EigenLabView from './views/EigenLabView.vue';
+import GradientView from './views/GradientView.vue';
 import DatasetsView from './views/DatasetsView.vue';
+import CompareView from './views/CompareView.vue';
 import ExperimentView from './views/ExperimentView.vue';
+import ExplorerView from './views/ExplorerView.vue';
 import ExperimentsView from './views/ExperimentsView.vue';
 import NewExperimentView from './views/NewExperimentView.vue';
+import SetsView from './views/SetsView.vue';
 
 /** Read before the router normalises the URL: a start with no route opens the newest experiment. */
 const startedWithoutRoute = isBareStartHash(window.location.hash);
@@ -32,6 +37,27 @@ export const router = createRouter({
       component: ExperimentView,
       props: (route) => ({ experimentId: Number(route.params.id) }),
     },
+    {
+      path: '/experiments/:id(\\d+)/explore',
+      name: 'explore',
+      component: ExplorerView,
+      props: (route) => ({ experimentId: Number(route.params.id) }),
+    },
+    {
+      path: '/experiments/:id(\\d+)/compare',
+      name: 'compare',
+      component: CompareView,
+      props: (route) => ({ experimentId: Number(route.params.id) }),
+    },
+    {
+      path: '/experiments/:id(\\d+)/gradients',
+      name: 'gradients',
+      component: GradientView,
+      props: (route) => ({ experimentId: Number(route.params.id) }),
+    },
+    { path: '/eigen-lab', name: 'eigen-lab', component: EigenLabView },
+    { path: '/sets', name: 'sets', component: SetsView, props: { setId: null } },
+    { path: '/sets/:id(\\d+)', name: 'set', component: SetsView, props: (route) => ({ setId: Number(route.params.id) }) },
     { path: '/:pathMatch(.*)*', redirect: '/' },
   ],
 });

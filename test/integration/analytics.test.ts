@@ -339,6 +339,20 @@ describe('the gradient view', () => {
   });
 });
 
+describe('the example trajectory', () => {
+  it('gives every run of the experiment the stored probabilities of one example at each epoch', async () => {
+    const e = examples.find((x) => x.split === 'train' && x.label !== x.trainLabel)!;
+    const t = await call<{ label: number; trainLabel: number; runs: { runId: number; epochs: number[]; probs: number[][] }[] }>('exampleTrajectory', { experimentId: fixture.experimentId, exampleId: e.id });
+    expect([t.label, t.trainLabel]).toEqual([e.label, e.trainLabel]);
+    expect(t.runs.map((r) => r.runId)).toEqual([fixture.teacherRunId, ...fixture.studentRunIds]);
+    for (const r of t.runs) {
+      expect(r.epochs).toEqual([1, 2, 3]);
+      r.epochs.forEach((epoch, i) => r.probs[i]!.forEach((p, c) => expect(p).toBeCloseTo(rowsOf(app.db, r.runId, epoch).get(e.id)![c]!, 6)));
+    }
+    await expect(call('exampleTrajectory', { experimentId: fixture.experimentId, exampleId: 987654 })).rejects.toThrow(/example 987654 is not in dataset/);
+  });
+});
+
 describe('the eigen lab call', () => {
   it('reproduces SPEC experiment 6 and refuses work too large for one call', async () => {
     const lab = await call<{ steps: number[]; teacher: (number | null)[][]; student: (number | null)[][] }>('eigenLab', { n: 50, p: 200, teacherSteps: 300, studentSteps: 3000, record: 5 });

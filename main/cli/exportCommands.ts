@@ -1,0 +1,119 @@
+// `disobey sets` and `disobey export`: list curated sets, and export one (by name or id) as CSV,
+// JSONL or ZIP through the same service the app calls, with progress on stderr and Ctrl-C cancelling.
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { contract } from '../../shared/contract.js';
+import type { CuratedSetSummary, ExportFormat, ExportResult } from '../../shared/curatedSets.js';
+import { DomainError, NotFoundError, ValidationError } from '../../shared/errors.js';
+import { describeZodError } from '../../shared/zodIssues.js';
+import { createAnalyticsService } from '../analytics/analyticsService.js';
+import { createCuratedSetHandlers } from '../services/curatedSets.js';
+import { createEventBus } from '../services/eventBus.js';
+import { createTaskRegistry } from '../services/taskRegistry.js';
+import { createDatasetQueries } from '../store/datasetQueries.js';
+
+export interface ExportCommandOptions {
+  set: string;
+  out: string;
+  format?: string | undefined;
+  experiment?: number | undefined;
+  epoch?: number | undefined;
+  force: boolean;
+  json: boolean;
+}
+
+/** The format an output path's extension names, else null. */
+export function exportFormatOf(file: string): ExportFormat | null {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (ext === '.zip') return 'zip';
+  return null;
+}
+
+function curatedSets(db: Database.Database) {
+  const events = createEventBus();
+  const tasks = createTaskRegistry();
+  return { events, tasks, ...createCuratedSetHandlers(db, { events, tasks, allExamples: createAnalyticsService(db).allExamples }) };
+}
+
+/** A set by its exact name, else by id when the argument is a whole number. */
+function findSet(sets: ReturnType<typeof curatedSets>['queries'], nameOrId: string): CuratedSetSummary {
+  const named = sets.findSetByName(nameOrId);
+  if (named) return named;
+  if (/^\d+$/.test(nameOrId) && Number(nameOrId) > 0) {
+    const byId = sets.listSets().find((s) => s.id === Number(nameOrId));
+    if (byId) return byId;
+  }
+  const all = sets.listSets();
+  const known = all.length ? `; the sets are: ${all.slice(0, 10).map((s) => `${s.id} "${s.name}"`).join(', ')}${all.length > 10 ? ', …' : ''}` : '; the database holds none yet';
+  throw new NotFoundError(`no curated set named or numbered "${nameOrId}"${known}`);
+}
+
+export function setsCommand(db: Database.Database, options: { json: boolean; dataset?: number | undefined }): void {
+  const { handlers } = curatedSets(db);
+  const list = handlers.listCuratedSets({ datasetId: options.dataset });
+  if (options.json) {
+    console.log(JSON.stringify(list));
+    return;
+  }
+  if (list.length === 0) {
+    console.log('no curated sets yet: create them in the app (explorer selection, "Add to set")');
+    return;
+  }
+  const datasets = new Map(createDatasetQueries(db).listDatasets().map((d) => [d.id, d.name]));
+  for (const s of list) {
+    console.log(`set ${s.id} "${s.name}" · dataset ${s.datasetId} "${datasets.get(s.datasetId) ?? '?'}" · ${s.size} example${s.size === 1 ? '' : 's'} · created ${s.createdAt}`);
+    if (s.description) console.log(`  ${s.description.split('\n')[0]}`);
+  }
+}
+
+export async function exportCommand(db: Database.Database, options: ExportCommandOptions): Promise<void> {
+  const service = curatedSets(db);
+  const set = findSet(service.queries, options.set);
+  const target = path.resolve(options.out);
+  const format = options.format ?? exportFormatOf(target);
+  if (format === null) throw new ValidationError(`cannot tell the format from ${path.basename(target)}: name it .csv, .jsonl or .zip, or pass --format`);
+  const taskId = `cli-export-${process.pid}`;
+  const parsed = contract.exportCuratedSet.args.safeParse({
+    setId: set.id,
+    format,
+    path: target,
+    experimentId: options.experiment,
+    epoch: options.epoch,
+    overwrite: options.force,
+    taskId,
+  });
+  if (!parsed.success) throw new ValidationError(describeZodError(parsed.error));
+
+  const showProgress = process.stderr.isTTY && !options.json;
+  const unsubscribe = service.events.subscribe((e) => {
+    if (showProgress && e.type === 'progress') {
+      const eta = e.etaSeconds === null ? '' : ` · ${Math.ceil(e.etaSeconds)} s left`;
+      process.stderr.write(`\r${e.stage} ${e.done}/${e.total}${eta}   `);
+    }
+  });
+  const cancel = () => service.tasks.cancel(taskId);
+  process.once('SIGINT', cancel);
+  let result: ExportResult;
+  try {
+    result = await service.handlers.exportCuratedSet(parsed.data);
+  } catch (err) {
+    if (err instanceof DomainError && err.code === 'CONFLICT' && err.place.field === 'path') {
+      throw new DomainError('CONFLICT', `${target} exists; --force overwrites it`, err.place);
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', cancel);
+    unsubscribe();
+    if (showProgress) process.stderr.write('\n');
+  }
+  if (options.json) console.log(JSON.stringify(result));
+  else console.log(`wrote ${result.rows} example${result.rows === 1 ? '' : 's'} of set ${set.id} "${set.name}" to ${result.path} (${result.format}, ${formatBytes(result.bytes)})`);
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}

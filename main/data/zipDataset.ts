@@ -1,0 +1,102 @@
+// A curated-set export ZIP back into a dataset: manifest.csv's split and label_name per row, and
+// either its file column (a PNG or JPEG in the archive) or its text column. Class names keep the
+// exported order (the manifest's label column) where it is consistent, else sort naturally.
+import path from 'node:path';
+import { ImportError } from '../../shared/errors.js';
+import { orderClassNames } from './classOrder.js';
+import { decodeAll, decodeImage, sharedShape } from './imageFolder.js';
+import type { ParsedDataset, ParsedExample, ReportProgress } from './parsedDataset.js';
+import { normalizeSplitName } from './splitNames.js';
+import { csvRecords, decodeUtf8, parseCsv, textDataset } from './textTable.js';
+import { openZip, type ZipArchive, type ZipEntry } from './zipReader.js';
+
+export interface ZipDatasetOptions {
+  testFraction: number;
+  seed: number;
+}
+
+const MANIFEST = 'manifest.csv';
+
+export async function importZipDataset(zipPath: string, options: ZipDatasetOptions, report: ReportProgress = () => {}): Promise<ParsedDataset> {
+  const source = path.resolve(zipPath);
+  const archive = await openZip(source);
+  try {
+    const { entry, prefix } = findManifest(archive, source);
+    // Errors in the manifest name it as a path inside the archive.
+    const manifestFile = `${source}/${entry.name}`;
+    const text = decodeUtf8(await archive.read(entry), manifestFile);
+    const rows = parseCsv(text, manifestFile);
+    const header = rows[0];
+    if (!header) throw new ImportError('manifest.csv is empty: expected a header with split, label_name and file or text', { file: manifestFile });
+    const names = header.fields.map((name) => name.trim().toLowerCase());
+    const missing = (['split', 'label_name'] as const).filter((name) => !names.includes(name));
+    if (!names.includes('file') && !names.includes('text')) missing.push('file or text' as never);
+    if (missing.length) {
+      throw new ImportError(`manifest.csv lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (found: ${header.fields.join(', ')})`, { file: manifestFile, row: header.line });
+    }
+    if (!names.includes('file')) {
+      const records = csvRecords(text, manifestFile);
+      if (records.length === 0) throw new ImportError('manifest.csv lists no examples', { file: manifestFile });
+      return { ...textDataset(records, { source, format: 'csv', where: manifestFile, ...options }), source };
+    }
+    return await imageDataset(archive, source, prefix, manifestFile, rows, names, report);
+  } finally {
+    await archive.close();
+  }
+}
+
+/** manifest.csv at the root, or in the one folder the archive was packed with. */
+function findManifest(archive: ZipArchive, source: string): { entry: ZipEntry; prefix: string } {
+  const root = archive.entries.get(MANIFEST);
+  if (root) return { entry: root, prefix: '' };
+  const nested = [...archive.entries.values()].filter((e) => e.name.endsWith(`/${MANIFEST}`));
+  if (nested.length === 1) return { entry: nested[0]!, prefix: nested[0]!.name.slice(0, -MANIFEST.length) };
+  throw new ImportError(
+    nested.length > 1
+      ? `${nested.length} files named manifest.csv (${nested.map((e) => e.name).join(', ')}); expected one`
+      : 'no manifest.csv in the archive: expected a ZIP exported from a Disobey curated set (manifest.csv and images/…)',
+    { file: source },
+  );
+}
+
+async function imageDataset(
+  archive: ZipArchive,
+  source: string,
+  prefix: string,
+  manifestFile: string,
+  rows: ReturnType<typeof parseCsv>,
+  names: string[],
+  report: ReportProgress,
+): Promise<ParsedDataset> {
+  const column = (name: string) => names.indexOf(name);
+  const [splitAt, nameAt, fileAt, labelAt] = [column('split'), column('label_name'), column('file'), column('label')];
+  const items = rows.slice(1).map(({ line, fields }) => {
+    const place = { file: manifestFile, row: line };
+    const labelName = (fields[nameAt] as string).trim();
+    if (labelName === '') throw new ImportError('empty label_name', place);
+    const file = (fields[fileAt] as string).trim();
+    if (file === '') throw new ImportError('empty file', place);
+    const entry = archive.entries.get(prefix + file);
+    if (!entry) throw new ImportError(`${file} is not in the archive`, place);
+    return {
+      split: normalizeSplitName(fields[splitAt] as string, place),
+      labelName,
+      labelIndex: labelAt >= 0 ? (fields[labelAt] as string).trim() : null,
+      entry,
+    };
+  });
+  if (items.length === 0) throw new ImportError('manifest.csv lists no examples', { file: manifestFile });
+  const classNames = orderClassNames(items.map((item) => ({ name: item.labelName, index: item.labelIndex })));
+  if (classNames.length < 2) throw new ImportError(`every example is in class "${classNames[0]}": a single class cannot be classified`, { file: manifestFile });
+
+  const decoded = await decodeAll(items, async (item) => decodeImage(await archive.read(item.entry), `${source}/${item.entry.name}`), report);
+  const { shape, pixels } = sharedShape(decoded, items.map((item) => `${source}/${item.entry.name}`));
+  const labelOf = new Map(classNames.map((name, i) => [name, i]));
+  const examples: ParsedExample[] = items.map((item, i) => ({
+    split: item.split,
+    label: labelOf.get(item.labelName) as number,
+    pixels: pixels[i] as Uint8Array,
+    sourceRef: item.entry.name,
+  }));
+  return { kind: 'image', format: 'folder', source, classNames, shape, examples };
+}

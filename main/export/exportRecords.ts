@@ -1,0 +1,81 @@
+// One exported example and its two spellings: a CSV record (also a ZIP's manifest.csv) with a
+// `p:<run>@<epoch>:<class>` column per run and class, and a JSONL object with a `runs` array.
+import { csvRecord, float32Text } from './csvText.js';
+import type { ExportRun } from './exportRuns.js';
+
+export interface ExportRecord {
+  id: number;
+  split: string;
+  index: number;
+  label: number;
+  labelName: string;
+  /** the label training saw: the noisy label where label noise flipped it, else the label */
+  trainLabel: number;
+  note: string;
+  text: string | null;
+  /** the image's path inside a ZIP */
+  file: string | null;
+  /** per run (ExportLayout.runs order), null where that run recorded nothing for the example */
+  probs: (Float32Array | null)[];
+}
+
+export interface ExportLayout {
+  classNames: string[];
+  /** a `text` column (text datasets) */
+  text: boolean;
+  /** a `file` column (image datasets in a ZIP) */
+  file: boolean;
+  runs: ExportRun[];
+}
+
+export function probabilityColumns(layout: ExportLayout): string[] {
+  return layout.runs.flatMap((run) => layout.classNames.map((name) => `p:${run.columnName}@${run.epoch}:${name}`));
+}
+
+export function csvHeader(layout: ExportLayout): string {
+  return csvRecord([
+    'id', 'split', 'index', 'label', 'label_name', 'train_label', 'note',
+    ...(layout.text ? ['text'] : []),
+    ...(layout.file ? ['file'] : []),
+    ...probabilityColumns(layout),
+  ]);
+}
+
+export function csvRow(layout: ExportLayout, r: ExportRecord): string {
+  const fields: (string | number | null)[] = [r.id, r.split, r.index, r.label, r.labelName, r.trainLabel, r.note];
+  if (layout.text) fields.push(r.text ?? '');
+  if (layout.file) fields.push(r.file ?? '');
+  const classes = layout.classNames.length;
+  for (const probs of r.probs) {
+    for (let c = 0; c < classes; c++) fields.push(probs && c < probs.length ? float32Text(probs[c]!) : '');
+  }
+  return csvRecord(fields);
+}
+
+export function jsonlLine(layout: ExportLayout, r: ExportRecord): string {
+  const head = JSON.stringify({
+    id: r.id,
+    split: r.split,
+    index: r.index,
+    label: r.label,
+    label_name: r.labelName,
+    train_label: r.trainLabel,
+    note: r.note,
+    ...(layout.text ? { text: r.text ?? '' } : {}),
+    ...(layout.file ? { file: r.file } : {}),
+  });
+  // Probabilities as their shortest float32 text; JSON.stringify would spell each float32 as a 17-digit double.
+  const runs = layout.runs.map((run, i) => {
+    const probs = r.probs[i];
+    const values = probs ? `[${Array.from(probs, (p) => float32Text(p) || 'null').join(',')}]` : 'null';
+    return `{"runId":${run.runId},"name":${JSON.stringify(run.name)},"role":"${run.role}","epoch":${run.epoch},"probs":${values}}`;
+  });
+  return `${head.slice(0, -1)},"runs":[${runs.join(',')}]}\n`;
+}
+
+/** `images/<split>/<label name, tamed>/<id>.png`: names keep letters, digits, space . _ -; others become _. */
+export function imageEntryName(split: string, labelName: string, id: number): string {
+  let folder = labelName.normalize('NFC').replace(/[^\p{L}\p{N} ._-]/gu, '_').trim().slice(0, 100);
+  if (folder === '' || /^\.+$/.test(folder)) folder = '_';
+  return `images/${split}/${folder}/${id}.png`;
+}

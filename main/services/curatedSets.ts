@@ -1,0 +1,129 @@
+// The contract's curated-set calls: create (from ids and/or an explorer filter), rename, delete,
+// add and remove members, notes, member pages, and the export as a cancellable task with progress.
+// Every change emits curatedSetsChanged; the analytics read membership live, so no cache to clear.
+import type Database from 'better-sqlite3';
+import type { z } from 'zod';
+import type { AnalysedExample, AnalysisScope, ExampleFilter } from '../../shared/analytics.js';
+import type {
+  AddToCuratedSetArgs,
+  CreateCuratedSetArgs,
+  CuratedSetSummary,
+  ExportCuratedSetArgs,
+  ExportResult,
+  ListCuratedSetMembersArgs,
+  ListCuratedSetsArgs,
+  RemoveFromCuratedSetArgs,
+  SetCuratedNoteArgs,
+  SetIdArgs,
+  UpdateCuratedSetArgs,
+} from '../../shared/curatedSets.js';
+import { MAX_SET_MEMBERS } from '../../shared/curatedSets.js';
+import { ValidationError } from '../../shared/errors.js';
+import { createProgressTracker } from '../../shared/progress.js';
+import { createPredictionMatrices } from '../analytics/predictionMatrices.js';
+import { exportCuratedSet } from '../export/exportCuratedSet.js';
+import { createCuratedSetQueries } from '../store/curatedSetQueries.js';
+import { createDatasetQueries } from '../store/datasetQueries.js';
+import { createRunQueries } from '../store/runQueries.js';
+import type { EventBus } from './eventBus.js';
+import type { TaskRegistry } from './taskRegistry.js';
+
+export interface CuratedSetDeps {
+  events: EventBus;
+  tasks: TaskRegistry;
+  /** the analytics' walk over every example a filter passes (analyticsService.allExamples) */
+  allExamples: (scope: AnalysisScope, filter: ExampleFilter) => Iterable<AnalysedExample>;
+}
+
+/** Matrices an export reads stay cached this long at most; the analytics keep their own cache. */
+const EXPORT_MATRIX_CACHE_BYTES = 256 * 1024 * 1024;
+
+export function createCuratedSetHandlers(db: Database.Database, { events, tasks, allExamples }: CuratedSetDeps) {
+  const sets = createCuratedSetQueries(db);
+  const runs = createRunQueries(db);
+  const datasets = createDatasetQueries(db);
+  const matrices = createPredictionMatrices(db, EXPORT_MATRIX_CACHE_BYTES);
+
+  function changed(set: CuratedSetSummary): CuratedSetSummary {
+    events.emit({ type: 'curatedSetsChanged', datasetId: set.datasetId });
+    return set;
+  }
+
+  /** Every example of the dataset that the explorer's filter passes, in id order. */
+  function idsFromFilter(datasetId: number, source: NonNullable<z.output<typeof CreateCuratedSetArgs>['fromFilter']>): number[] {
+    const experiment = runs.getExperiment(source.experimentId);
+    if (experiment.datasetId !== datasetId) {
+      throw new ValidationError(`experiment ${source.experimentId} is on dataset ${experiment.datasetId}, not on dataset ${datasetId} of the set`, { field: 'fromFilter' });
+    }
+    const { filter, ...scope } = source;
+    const ids: number[] = [];
+    for (const example of allExamples(scope, filter)) {
+      ids.push(example.id);
+      if (ids.length > MAX_SET_MEMBERS) throw new ValidationError(`the filter passes more than ${MAX_SET_MEMBERS} examples, the most a set holds`, { field: 'fromFilter' });
+    }
+    return ids;
+  }
+
+  async function runExport({ taskId: requestedId, ...args }: z.output<typeof ExportCuratedSetArgs>): Promise<ExportResult> {
+    const task = tasks.start(requestedId);
+    const tracker = createProgressTracker();
+    let last = { stage: '', percent: -1 };
+    try {
+      const result = await exportCuratedSet({ sets, datasets, runs, matrices }, args, {
+        signal: task.signal,
+        onProgress: (stage, done, total) => {
+          // about one event per percent of each stage
+          const percent = total > 0 ? Math.floor((100 * done) / total) : 100;
+          if (stage === last.stage && percent === last.percent) return;
+          last = { stage, percent };
+          events.emit({ type: 'progress', taskId: task.taskId, kind: 'export', ...tracker.update(stage, done, total) });
+        },
+      });
+      events.emit({ type: 'taskFinished', taskId: task.taskId, kind: 'export', ok: true });
+      return result;
+    } catch (err) {
+      events.emit({ type: 'taskFinished', taskId: task.taskId, kind: 'export', ok: false, error: (err as Error).message });
+      throw err;
+    } finally {
+      task.finish();
+      // A whole matrix per run was read for this export; the next one reads them afresh.
+      matrices.clear();
+    }
+  }
+
+  return {
+    /** the queries, for the CLI's listing and name look-up */
+    queries: sets,
+    handlers: {
+      listCuratedSets: ({ datasetId }: z.output<typeof ListCuratedSetsArgs>) => {
+        if (datasetId !== undefined) datasets.getDataset(datasetId); // a clear NOT_FOUND beats an empty list
+        return sets.listSets(datasetId);
+      },
+      createCuratedSet: (args: z.output<typeof CreateCuratedSetArgs>) => {
+        const ids = [...(args.fromFilter ? idsFromFilter(args.datasetId, args.fromFilter) : []), ...(args.exampleIds ?? [])];
+        if (ids.length > MAX_SET_MEMBERS) throw new ValidationError(`${ids.length} examples; a set holds at most ${MAX_SET_MEMBERS}`, { field: 'exampleIds' });
+        return changed(sets.createSet({ datasetId: args.datasetId, name: args.name, description: args.description ?? '' }, ids, args.note));
+      },
+      updateCuratedSet: ({ setId, name, description }: z.output<typeof UpdateCuratedSetArgs>) => changed(sets.updateSet(setId, { name, description })),
+      /** deleted: false when there was no such set (as deleteDataset) */
+      deleteCuratedSet: ({ setId }: z.output<typeof SetIdArgs>) => {
+        const set = sets.listSets().find((s) => s.id === setId);
+        const deleted = set !== undefined && sets.deleteSet(setId);
+        if (deleted) changed(set);
+        return { deleted };
+      },
+      addToCuratedSet: ({ setId, exampleIds, note }: z.output<typeof AddToCuratedSetArgs>) => changed(sets.addMembers(setId, exampleIds, note)),
+      removeFromCuratedSet: ({ setId, exampleIds }: z.output<typeof RemoveFromCuratedSetArgs>) => changed(sets.removeMembers(setId, exampleIds)),
+      setCuratedNote: ({ setId, exampleId, note }: z.output<typeof SetCuratedNoteArgs>) => {
+        const updated = sets.setNote(setId, exampleId, note);
+        if (updated) changed(sets.getSet(setId));
+        return { updated };
+      },
+      listCuratedSetMembers: ({ setId, offset, limit }: z.output<typeof ListCuratedSetMembersArgs>) => sets.membersPage(setId, offset, limit),
+      curatedSetsOfExample: ({ exampleId }: { exampleId: number }) => sets.setsOfExample(exampleId),
+      exportCuratedSet: runExport,
+    },
+  };
+}
+
+export type CuratedSetHandlers = ReturnType<typeof createCuratedSetHandlers>;

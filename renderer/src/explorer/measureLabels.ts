@@ -1,0 +1,26 @@
+// Short names of the per-example measures for menus and column headers (docs/metrics.md has
+// their definitions).
+import type { ExampleMeasure } from '../../../shared/analytics.js';
+
+export const MEASURE_LABELS: Record<ExampleMeasure, string> = {
+  teacherProb: 'teacher p_k',
+  studentProb: 'student p_k',
+  teacherPhi: 'teacher φ',
+  studentPhi: 'student φ',
+  deviation: 'deviation Δ (student − teacher φ)',
+  kl: 'KL(teacher ‖ student)',
+  teacherMargin: 'teacher margin',
+  studentMargin: 'student margin',
+  teacherEntropy: 'teacher entropy',
+  studentEntropy: 'student entropy',
+  teacherLabelProb: 'teacher p(label)',
+  studentLabelProb: 'student p(label)',
+  teacherLabelProbMean: 'teacher p(label) mean over epochs',
+  teacherLabelProbStd: 'teacher p(label) std over epochs',
+  studentLabelProbMean: 'student p(label) mean over epochs',
+  studentLabelProbStd: 'student p(label) std over epochs',
+  gradNormOnehot: '‖g one-hot‖',
+  gradNormKd: '‖g KD‖',
+  gradCosOnehot: 'cos(g one-hot, class mean)',
+  gradCosKd: 'cos(g KD, class mean)',
+};

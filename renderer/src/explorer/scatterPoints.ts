@@ -1,0 +1,185 @@
+// The P1 scatter from the binary frame: the points' columns kept as typed arrays, brush hits
+// computed here (ECharts' large mode does not report which points a brush covers), and the
+// ECharts option with one series per colour group so the legend explains the colours.
+import type { ScatterMeta } from '../../../shared/analytics.js';
+import type { BinaryFrame } from '../../../shared/binaryFrame.js';
+import type { Brush, ColourBy } from './explorerState.js';
+
+export interface ScatterPoints {
+  meta: ScatterMeta;
+  id: Int32Array;
+  a: Float32Array;
+  b: Float32Array;
+  label: Uint16Array;
+  teacherTop: Uint16Array;
+  studentTop: Uint16Array;
+}
+
+export function scatterPoints(frame: BinaryFrame<ScatterMeta>): ScatterPoints {
+  const c = frame.columns as Record<string, unknown>;
+  return {
+    meta: frame.meta,
+    id: c.id as Int32Array,
+    a: c.a as Float32Array,
+    b: c.b as Float32Array,
+    label: c.label as Uint16Array,
+    teacherTop: c.teacherTop as Uint16Array,
+    studentTop: c.studentTop as Uint16Array,
+  };
+}
+
+/** Ray casting; points on an edge may fall either way, as with any lasso. */
+function insidePolygon(x: number, y: number, poly: readonly (readonly [number, number])[]): boolean {
+  let inside = false;
+  for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
+    const [xi, yi] = poly[i]!;
+    const [xj, yj] = poly[j]!;
+    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
+/** Ids of the points inside a brush (rectangle edges inclusive), in the frame's id order. */
+export function brushHits(points: Pick<ScatterPoints, 'id' | 'a' | 'b'>, brush: Brush): number[] {
+  const hits: number[] = [];
+  const n = points.id.length;
+  if (brush.kind === 'rect') {
+    const [x0, x1] = brush.x;
+    const [y0, y1] = brush.y;
+    for (let i = 0; i < n; i++) {
+      const x = points.a[i]!;
+      const y = points.b[i]!;
+      if (x >= x0 && x <= x1 && y >= y0 && y <= y1) hits.push(points.id[i]!);
+    }
+    return hits;
+  }
+  let xMin = Infinity, xMax = -Infinity, yMin = Infinity, yMax = -Infinity;
+  for (const [x, y] of brush.points) {
+    xMin = Math.min(xMin, x);
+    xMax = Math.max(xMax, x);
+    yMin = Math.min(yMin, y);
+    yMax = Math.max(yMax, y);
+  }
+  for (let i = 0; i < n; i++) {
+    const x = points.a[i]!;
+    const y = points.b[i]!;
+    if (x < xMin || x > xMax || y < yMin || y > yMax) continue;
+    if (insidePolygon(x, y, brush.points)) hits.push(points.id[i]!);
+  }
+  return hits;
+}
+
+/** ECharts' brushEnd area (coordRange in data units) as the route's brush. */
+export function brushFromArea(area: { brushType: string; coordRange: number[][] | number[] }): Brush | null {
+  const range = area.coordRange as number[][];
+  if (area.brushType === 'rect' && range.length === 2) {
+    return { kind: 'rect', x: [range[0]![0]!, range[0]![1]!], y: [range[1]![0]!, range[1]![1]!] };
+  }
+  if (area.brushType === 'polygon' && range.length >= 3) return { kind: 'lasso', points: range.map((p) => [p[0]!, p[1]!] as [number, number]) };
+  return null;
+}
+
+export const CLASS_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#79706e', '#1f77b4', '#aec7e8', '#ff7f0e', '#ffbb78', '#2ca02c', '#98df8a', '#d62728', '#ff9896', '#9467bd', '#c5b0d5'];
+const CORRECTNESS = [
+  { name: 'both right', colour: '#8fb3d9' },
+  { name: 'teacher right, student wrong', colour: '#d9480f' },
+  { name: 'teacher wrong, student right', colour: '#2b8a3e' },
+  { name: 'both wrong', colour: '#7048e8' },
+];
+
+export interface ColourGroup {
+  name: string;
+  colour: string;
+}
+
+/** Which colour group each point falls in, and the groups' names and colours. */
+export function colourGroups(points: ScatterPoints, by: ColourBy): { groups: ColourGroup[]; of: Uint16Array } {
+  const n = points.id.length;
+  const of = new Uint16Array(n);
+  const { classNames, classGroups } = points.meta;
+  if (by === 'correctness') {
+    for (let i = 0; i < n; i++) {
+      const t = points.teacherTop[i] === points.label[i];
+      const s = points.studentTop[i] === points.label[i];
+      of[i] = t ? (s ? 0 : 1) : s ? 2 : 3;
+    }
+    return { groups: CORRECTNESS, of };
+  }
+  if (by === 'group' && classGroups.length > 0) {
+    const groupOf = new Map<number, number>();
+    classGroups.forEach((g, gi) => g.forEach((c) => groupOf.set(c, gi)));
+    for (let i = 0; i < n; i++) of[i] = groupOf.get(points.label[i]!) ?? classGroups.length;
+    const groups = classGroups.map((g, gi) => ({ name: g.map((c) => classNames[c] ?? String(c)).join(' / '), colour: CLASS_COLOURS[gi % CLASS_COLOURS.length]! }));
+    groups.push({ name: 'no group', colour: '#adb5bd' });
+    return { groups, of };
+  }
+  for (let i = 0; i < n; i++) of[i] = points.label[i]!;
+  return { groups: classNames.map((name, c) => ({ name, colour: CLASS_COLOURS[c % CLASS_COLOURS.length]! })), of };
+}
+
+/** The extent of both axes with a little margin: φ is a log-odds and may run past ±10. */
+export function axisExtent(points: Pick<ScatterPoints, 'a' | 'b'>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const col of [points.a, points.b]) {
+    for (let i = 0; i < col.length; i++) {
+      const v = col[i]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  if (!Number.isFinite(lo)) return [0, 1];
+  const pad = Math.max((hi - lo) * 0.03, 0.05);
+  return [Math.floor((lo - pad) * 10) / 10, Math.ceil((hi + pad) * 10) / 10];
+}
+
+export function scatterOption(points: ScatterPoints, by: ColourBy, phiLabel: string) {
+  const { groups, of } = colourGroups(points, by);
+  const counts = new Array<number>(groups.length).fill(0);
+  for (let i = 0; i < of.length; i++) counts[of[i]!]!++;
+  const data = groups.map((_, g) => new Float32Array(counts[g]! * 2));
+  const filled = new Array<number>(groups.length).fill(0);
+  for (let i = 0; i < of.length; i++) {
+    const g = of[i]!;
+    const k = filled[g]!++;
+    data[g]![2 * k] = points.a[i]!;
+    data[g]![2 * k + 1] = points.b[i]!;
+  }
+  const [lo, hi] = axisExtent(points);
+  const { beta, intercept } = points.meta;
+  const fitted = beta !== null && intercept !== null ? [[lo, intercept + beta * lo], [hi, intercept + beta * hi]] : null;
+  return {
+    animation: false,
+    grid: { left: 52, right: 16, top: 34, bottom: 44 },
+    legend: { top: 4, type: 'scroll', data: groups.map((g) => g.name), textStyle: { fontSize: 11 } },
+    tooltip: { trigger: 'item', formatter: (p: { seriesName: string; value: number[] }) => `${p.seriesName}<br/>teacher ${phiLabel} ${p.value[0]?.toFixed(3)}<br/>student ${phiLabel} ${p.value[1]?.toFixed(3)}` },
+    xAxis: { type: 'value', name: `teacher ${phiLabel}`, nameLocation: 'middle', nameGap: 26, min: lo, max: hi },
+    yAxis: { type: 'value', name: `student ${phiLabel}`, nameLocation: 'middle', nameGap: 36, min: lo, max: hi },
+    brush: { xAxisIndex: 0, yAxisIndex: 0, brushMode: 'single', transformable: false, throttleType: 'debounce', throttleDelay: 100, seriesIndex: 'none', brushStyle: { borderWidth: 1, color: 'rgba(37,99,201,0.08)', borderColor: '#2563c9' } },
+    toolbox: { show: false },
+    series: [
+      ...groups.map((g, gi) => ({
+        type: 'scatter',
+        name: g.name,
+        data: data[gi],
+        dimensions: ['x', 'y'],
+        large: true,
+        largeThreshold: 2000,
+        symbolSize: 3,
+        itemStyle: { color: g.colour, opacity: 0.55 },
+      })),
+      {
+        type: 'line',
+        name: 'diagonal',
+        data: [[lo, lo], [hi, hi]],
+        symbol: 'none',
+        silent: true,
+        lineStyle: { color: '#868e96', type: 'dashed', width: 1 },
+        tooltip: { show: false },
+      },
+      ...(fitted
+        ? [{ type: 'line', name: `fit β=${beta!.toFixed(3)}`, data: fitted, symbol: 'none', silent: true, lineStyle: { color: '#111', width: 1.5 }, tooltip: { show: false } }]
+        : []),
+    ],
+  };
+}

@@ -1,0 +1,122 @@
+// Curated example sets: named lists of one dataset's examples with a note per member, and their
+// export (CSV, JSONL, or a ZIP with a manifest and PNGs). Schemas of the contract's set calls.
+import { z } from 'zod';
+import { AnalysisScope, ExampleFilter } from './analytics.js';
+import { Id, SplitName } from './domain.js';
+
+export const MAX_SET_MEMBERS = 1_000_000;
+
+export const CuratedSetName = z.string().trim().min(1, 'a set name needs at least one character').max(200);
+export const CuratedSetDescription = z.string().max(10_000);
+export const CuratedNote = z.string().max(10_000);
+const ExampleIds = z.array(Id).max(MAX_SET_MEMBERS);
+const TaskId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'task ids use letters, digits, _ and -');
+
+/** A POSIX absolute path, a Windows drive path or a UNC path (shared/ cannot ask node:path). */
+export const AbsolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(p), 'must be an absolute path')
+  .refine((p) => !p.includes('\0'), 'must not contain NUL');
+
+export const CuratedSetSummary = z.object({
+  id: Id,
+  datasetId: Id,
+  name: z.string(),
+  description: z.string(),
+  /** members */
+  size: z.number().int().nonnegative(),
+  createdAt: z.string(),
+});
+export type CuratedSetSummary = z.infer<typeof CuratedSetSummary>;
+
+/** queryExamples' arguments without sort and paging: every example the filter passes. */
+export const CuratedSetSource = AnalysisScope.extend({ filter: ExampleFilter.default({}) }).strict();
+export type CuratedSetSource = z.output<typeof CuratedSetSource>;
+
+export const ListCuratedSetsArgs = z.object({ datasetId: Id.optional() }).strict();
+
+export const CreateCuratedSetArgs = z
+  .object({
+    datasetId: Id,
+    name: CuratedSetName,
+    description: CuratedSetDescription.optional(),
+    /** members by id; with fromFilter too, the set holds both */
+    exampleIds: ExampleIds.optional(),
+    /** the note of every member added now */
+    note: CuratedNote.optional(),
+    fromFilter: CuratedSetSource.optional(),
+  })
+  .strict();
+
+export const UpdateCuratedSetArgs = z
+  .object({ setId: Id, name: CuratedSetName.optional(), description: CuratedSetDescription.optional() })
+  .strict();
+
+export const SetIdArgs = z.object({ setId: Id }).strict();
+
+export const AddToCuratedSetArgs = z
+  .object({
+    setId: Id,
+    exampleIds: ExampleIds.min(1),
+    /** given: every listed member gets this note (existing members too); absent: existing notes stay */
+    note: CuratedNote.optional(),
+  })
+  .strict();
+
+export const RemoveFromCuratedSetArgs = z.object({ setId: Id, exampleIds: ExampleIds.min(1) }).strict();
+
+export const SetCuratedNoteArgs = z.object({ setId: Id, exampleId: Id, note: CuratedNote }).strict();
+
+export const ListCuratedSetMembersArgs = z
+  .object({
+    setId: Id,
+    offset: z.number().int().nonnegative().max(100_000_000).default(0),
+    limit: z.number().int().positive().max(1000).default(200),
+  })
+  .strict();
+
+export const CuratedSetMember = z.object({
+  exampleId: Id,
+  split: SplitName,
+  index: z.number().int().nonnegative(),
+  /** the clean label */
+  label: z.number().int().nonnegative(),
+  note: z.string(),
+  addedAt: z.string(),
+  /** the start of the text (text datasets) */
+  snippet: z.string().nullable(),
+});
+export type CuratedSetMember = z.infer<typeof CuratedSetMember>;
+
+export const CuratedSetMemberPage = z.object({ total: z.number().int().nonnegative(), items: z.array(CuratedSetMember) });
+
+export const CuratedSetOfExample = z.object({ setId: Id, name: z.string(), note: z.string() });
+
+export const ExportFormat = z.enum(['csv', 'jsonl', 'zip']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+export const ExportCuratedSetArgs = z
+  .object({
+    setId: Id,
+    format: ExportFormat,
+    /** the file to write; its folder must exist */
+    path: AbsolutePath,
+    /** probabilities of this experiment's runs (default: the newest with recorded epochs on the set's dataset) */
+    experimentId: Id.optional(),
+    /** each run at this epoch, or its last when it has fewer (default: each run's last) */
+    epoch: z.number().int().positive().max(1_000_000).optional(),
+    overwrite: z.boolean().default(false),
+    taskId: TaskId.optional(),
+  })
+  .strict();
+export type ExportCuratedSetArgs = z.output<typeof ExportCuratedSetArgs>;
+
+export const ExportResult = z.object({
+  path: z.string(),
+  format: ExportFormat,
+  rows: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+});
+export type ExportResult = z.infer<typeof ExportResult>;
