@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { benchAnalytics } from './analyticsBench.js';
 import { benchDatasets } from './datasetBench.js';
+import { benchExplorer } from './explorerBench.js';
 import { benchTraining, runBenchChild } from './trainingBench.js';
 import { formatTable, type BenchRow } from './table.js';
 
@@ -16,6 +17,7 @@ const sections: [string, () => Promise<BenchRow[]> | BenchRow[]][] = [
   ['datasets', benchDatasets],
   ['training', benchTraining],
   ['analytics', benchAnalytics],
+  ['explorer', benchExplorer],
 ];
 const rows: BenchRow[] = [];
 for (const [name, run] of sections) if (!only.length || only.includes(name)) rows.push(...(await run()));

@@ -18,10 +18,10 @@ import { demo, listRuns, resumeRun, trainFromFile, trainPreset } from './trainCo
 
 const USAGE = `usage: disobey <command> [options]
 
-  import PATH [--db FILE] [--format idx|folder|csv|jsonl] [--name NAME] [--subset N]
+  import PATH [--db FILE] [--format idx|folder|csv|jsonl|zip] [--name NAME] [--subset N]
               [--classes A,B,...] [--class-names A,B,...] [--noise RATE] [--noise-seed S]
               [--test-fraction F] [--seed S] [--json]
-      import a dataset (IDX files, an image folder, CSV or JSONL text) in one transaction
+      import a dataset (IDX files, an image folder, CSV or JSONL text, a curated set's ZIP) in one transaction
   datasets [--db FILE] [--json]
       list datasets with class names and counts per split
   groups DATASET_ID [--set "A,B;C,D" | --clear] [--db FILE] [--json]

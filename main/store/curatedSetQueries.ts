@@ -75,10 +75,11 @@ export function createCuratedSetQueries(db: Database.Database) {
     `SELECT s.id AS setId, s.name, m.note FROM curated_set_members m JOIN curated_sets s ON s.id = m.set_id
      WHERE m.example_id = ? ORDER BY s.id`,
   );
+  // The batch drives the join (examples by rowid, then the member row by primary key).
   const exportRows = db.prepare(
     `SELECT e.id, e.split, e.idx, e.label, e.noisy_label, e.text, m.note
-     FROM json_each(?) j JOIN curated_set_members m ON m.set_id = ? AND m.example_id = j.value
-     JOIN examples e ON e.id = m.example_id ORDER BY e.id`,
+     FROM examples e JOIN curated_set_members m ON m.set_id = ? AND m.example_id = e.id
+     WHERE e.id IN (SELECT value FROM json_each(?)) ORDER BY e.id`,
   );
   const pixelRows = db.prepare('SELECT id, split, label, pixels FROM examples WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id');
   const newestExperiment = db.prepare(
@@ -211,7 +212,7 @@ export function createCuratedSetQueries(db: Database.Database) {
 
     /** These members (ascending ids) with their notes; members removed meanwhile are missing. */
     exportRows(setId: number, ids: readonly number[]): CuratedExampleRow[] {
-      return exportRows.all(JSON.stringify(ids), setId) as CuratedExampleRow[];
+      return exportRows.all(setId, JSON.stringify(ids)) as CuratedExampleRow[];
     },
 
     /** These examples' pixels with their split and label, ascending ids; deleted examples are missing. */

@@ -411,6 +411,27 @@ describe('exports imported back as datasets', () => {
     imported.forEach((r, i) => expect(Buffer.compare(r.pixels!, original[i]!.pixels!)).toBe(0));
   });
 
+  it('RGB images imported from a folder of PNGs survive export and re-import byte for byte', async () => {
+    const root = path.join(app.dir, 'rgb');
+    for (const [split, cls, i] of [['train', 'cat', 0], ['train', 'cat', 1], ['train', 'dog', 0], ['test', 'cat', 0], ['test', 'dog', 0], ['test', 'dog', 1]] as const) {
+      const px = new Uint8Array(5 * 4 * 3).map((_, j) => (j * 37 + i * 101 + cls.length * 7 + split.length * 13) % 256);
+      fs.mkdirSync(path.join(root, split, cls), { recursive: true });
+      await sharp(px, { raw: { width: 5, height: 4, channels: 3 } }).png().toFile(path.join(root, split, cls, `${i}.png`));
+    }
+    const source = await importFile(root, 'rgb folder');
+    const set = await call('createCuratedSet', { datasetId: source.id, name: 'all rgb', exampleIds: idsOf(app.db, source.id) });
+    const file = path.join(out, 'rgb.zip');
+    await call('exportCuratedSet', { setId: set.id, format: 'zip', path: file });
+    const back = await importFile(file, 'rgb again');
+    expect(back).toMatchObject({ classNames: ['cat', 'dog'], shape: { height: 4, width: 5, channels: 3 } });
+    expect(back.splits.map((s) => [s.split, s.count, s.perClass])).toEqual(source.splits.map((s) => [s.split, s.count, s.perClass]));
+    const original = exampleRows(source.id);
+    exampleRows(back.id).forEach((r, i) => {
+      expect([r.split, r.label]).toEqual([original[i]!.split, original[i]!.label]);
+      expect(Buffer.compare(r.pixels!, original[i]!.pixels!)).toBe(0);
+    });
+  });
+
   it('a text CSV, JSONL and ZIP come back through the text importers with the same texts and labels', async () => {
     const set = await setNamed('texts');
     const original = setRows(set.id);

@@ -195,7 +195,10 @@ describe('comparison points', () => {
     const text = describeComparison(tiny, compareAt(tiny, { index: 1 }, 'same-step'), 2);
     expect(text).toContain('At step 10');
     expect(text).toContain('c₁ is 0.400 against the teacher’s 0.500 (×0.80)');
-    expect(text).toContain('c₂ is 0.050 against 0.100 (×0.50)');
+    expect(text).toContain('c₂ is 0.050 against 0.100 (×0.50): it keeps up on the top eigendirections and lags on the small ones.');
+    const even = { ...tiny, student: tiny.teacher };
+    expect(describeComparison(even, compareAt(even, { index: 1 }, 'same-step'), 2)).toContain('no clear lag on this direction here');
+    expect(describeComparison(even, compareAt(even, { index: 1 }, 'matched'), 2)).toContain('not clearly below the teacher');
   });
 });
 
@@ -212,12 +215,16 @@ describe('chart options', () => {
     expect(series[0]!.name).toBe('c₂ teacher');
     expect(option.xAxis).toMatchObject({ type: 'value', min: 0, max: 30 });
     expect(option.yAxis).toMatchObject({ type: 'value', min: 0 });
+    const yMax = (option.yAxis as { max: (e: { max: number }) => number }).max;
+    expect(yMax({ max: 1 + 1e-12 })).toBe(1); // round-off above 1 does not add a tick
+    expect(yMax({ max: 1.13 })).toBeCloseTo(1.2);
   });
 
   it('adds the closed forms when asked, and leaves zeros out of a log axis', () => {
     const series = trajectoryOption(tiny, [1, 2], { closedForm: true, logC: true }).series as Line[];
     expect(series).toHaveLength(8);
-    expect(series[2]!.id).toBe('mode-1-teacher, closed form');
+    expect(series[2]!.id).toBe('mode-1-teacher, formula');
+    expect(series[3]!.name).toBe('c₁ student, formula');
     expect(series[2]!.lineStyle.type).toBe('dotted');
     expect(series[0]!.data[0]).toEqual([0, null]);
   });

@@ -105,7 +105,7 @@ describe('ZIP archives', () => {
     await writeZip(file, async (zip) => zip.addStored('data.bin', Buffer.from('0123456789')));
     const raw = fs.readFileSync(file);
     const at = raw.indexOf('0123456789');
-    raw[at + 3] ^= 0xff;
+    raw[at + 3] = raw[at + 3]! ^ 0xff;
     fs.writeFileSync(file, raw);
     const archive = await openZip(file);
     await expect(archive.read(archive.entries.get('data.bin')!)).rejects.toThrow(/c\.zip: data\.bin is damaged: its CRC-32 does not match/);

@@ -271,6 +271,9 @@ export function probeMode(modes: readonly number[], n: number): number {
   return below.length > 0 ? below[below.length - 1]! : Math.max(1, Math.min(45, n));
 }
 
+/** A gap under 1% is read as none: interpolation and round-off make equal curves differ slightly. */
+const CLEAR_GAP = 0.01;
+
 /** What the modes chart shows, in one or two sentences with the numbers read off it. */
 export function describeComparison(result: Pick<EigenLabResult, 'teacherSteps' | 'eigenvalues'>, cmp: EigenComparison, j: number): string {
   const cj = `c${subscript(j)}`;
@@ -293,13 +296,17 @@ export function describeComparison(result: Pick<EigenLabResult, 'teacherSteps' |
   if (cmp.kind === 'matched') {
     const verdict = converged
       ? ''
-      : sj < tj
+      : sj < tj * (1 - CLEAR_GAP)
         ? ' At equal top-direction progress the student has made less progress on the small direction: it exaggerates the bias toward the top eigendirections (SPEC P3).'
-        : ' Here the student is not below the teacher on this direction: try a smaller mode, an earlier T̃ or a later point.';
+        : ' Here the student is not clearly below the teacher on this direction: try a smaller mode (larger k), an earlier T̃ or a later point.';
     return `At equal top-direction progress ${c1} = ${fmt(t1)} (teacher at step ${fmtStep(cmp.teacherStep)}, student at step ${fmtStep(cmp.studentStep)}), the student’s ${cj} is ${fmt(sj)} against the teacher’s ${fmt(tj)}${ratio}.${verdict} ${why}`;
   }
   const topRatio = t1 !== null && t1 !== 0 && s1 !== null ? ` (×${(s1 / t1).toFixed(2)})` : '';
-  return `At step ${fmtStep(cmp.teacherStep)} the student’s ${c1} is ${fmt(s1)} against the teacher’s ${fmt(t1)}${topRatio}, and its ${cj} is ${fmt(sj)} against ${fmt(tj)}${ratio}: it keeps up on the top eigendirections and lags on the small ones. ${why}`;
+  const lags = t1 !== null && s1 !== null && t1 > 0 && tj > 0 && sj / tj < (s1 / t1) * (1 - CLEAR_GAP);
+  const verdict = lags
+    ? 'it keeps up on the top eigendirections and lags on the small ones.'
+    : 'no clear lag on this direction here: try a smaller mode (larger k) or an earlier T̃.';
+  return `At step ${fmtStep(cmp.teacherStep)} the student’s ${c1} is ${fmt(s1)} against the teacher’s ${fmt(t1)}${topRatio}, and its ${cj} is ${fmt(sj)} against ${fmt(tj)}${ratio}: ${verdict} ${why}`;
 }
 
 // ---------------------------------------------------------------- charts
@@ -389,7 +396,7 @@ export function logFloor(min: number): number {
 function cAxis(log: boolean, name: string) {
   return log
     ? { type: 'log' as const, name, nameTextStyle: { align: 'left' as const }, min: (e: { min: number }) => logFloor(e.min), max: 1 }
-    : { type: 'value' as const, name, nameTextStyle: { align: 'left' as const }, min: 0, max: (e: { max: number }) => Math.max(1, Math.ceil(e.max * 10) / 10) };
+    : { type: 'value' as const, name, nameTextStyle: { align: 'left' as const }, min: 0, max: (e: { max: number }) => Math.max(1, Math.ceil(e.max * 10 - 1e-6) / 10) };
 }
 
 /**
@@ -413,7 +420,7 @@ export function trajectoryOption(
       ['student', result.student, STUDENT_STYLE, 2],
     ];
     if (opts.closedForm) {
-      sources.push(['teacher, closed form', result.closedFormTeacher, 'dotted', 1.2], ['student, closed form', result.closedFormStudent, 'dotted', 1.2]);
+      sources.push(['teacher, formula', result.closedFormTeacher, 'dotted', 1.2], ['student, formula', result.closedFormStudent, 'dotted', 1.2]);
     }
     for (const [who, rows, type, width] of sources) {
       const name = `c${subscript(mode)} ${who}`;
