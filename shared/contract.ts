@@ -40,6 +40,7 @@ import {
   UpdateCuratedSetArgs,
 } from './curatedSets.js';
 import { ExperimentSpec } from './experimentSpec.js';
+import { checkMechanismArgs, MechanismDatasetFields } from './mechanisms.js';
 import { EpochMetric, ExperimentSummary, RunSummary } from './runs.js';
 
 const TrainingBackendChoice = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
@@ -64,6 +65,11 @@ export const contract = {
   getDataset: call(z.object({ datasetId: Id }).strict(), DatasetSummary),
   importDataset: call(
     ImportOptions.extend({ taskId: TaskId.optional() }).strict(),
+    DatasetSummary,
+  ),
+  /** a mechanism ("dominoes") dataset from imported image datasets (shared/mechanisms.ts); progress kind 'import' */
+  buildMechanismDataset: call(
+    MechanismDatasetFields.extend({ taskId: TaskId.optional() }).strict().superRefine(checkMechanismArgs),
     DatasetSummary,
   ),
   deleteDataset: call(z.object({ datasetId: Id }).strict(), z.object({ deleted: z.boolean() })),

@@ -120,3 +120,24 @@ export const ExportResult = z.object({
   bytes: z.number().int().nonnegative(),
 });
 export type ExportResult = z.infer<typeof ExportResult>;
+
+/**
+ * Web mode's download of an export (GET /api/download/set?…): the same export written to a
+ * temporary file on the server, then sent to the browser. Query values are strings.
+ */
+export const DownloadExportQuery = z
+  .object({
+    setId: z.coerce.number().pipe(Id),
+    format: ExportFormat,
+    experimentId: z.coerce.number().pipe(Id).optional(),
+    epoch: z.coerce.number().int().positive().max(1_000_000).optional(),
+    taskId: TaskId.optional(),
+  })
+  .strict();
+export const DOWNLOAD_EXPORT_PATH = '/api/download/set';
+
+/** A set's name as a file name: letters, digits, ".", "_", "-" and spaces; never hidden, never empty. */
+export function exportFileName(setName: string, format: ExportFormat): string {
+  const cleaned = setName.replace(/[^A-Za-z0-9._ -]+/g, '_').replace(/^[.\s]+/, '').trim().slice(0, 120);
+  return `${cleaned || 'curated-set'}.${format}`;
+}

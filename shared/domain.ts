@@ -92,10 +92,22 @@ export const ExampleRow = z.object({
 });
 export type ExampleRow = z.infer<typeof ExampleRow>;
 
+/** The class one mechanism of a mechanism dataset's example shows (table example_mechanisms). */
+export const ExampleMechanism = z.object({
+  mechanism: z.string(),
+  /** null where the split removes (zeroes) the mechanism */
+  class: z.number().int().nonnegative().nullable(),
+  /** the source example drawn for an image mechanism; null for the patch or when removed */
+  sourceExampleId: Id.nullable(),
+});
+export type ExampleMechanism = z.infer<typeof ExampleMechanism>;
+
 export const ExampleDetail = ExampleRow.extend({
   datasetId: Id,
   text: z.string().nullable(),
   shape: ImageShape.nullable(),
   sourceRef: z.string().nullable(),
+  /** mechanism datasets only: what each mechanism shows */
+  mechanisms: z.array(ExampleMechanism).optional(),
 });
 export type ExampleDetail = z.infer<typeof ExampleDetail>;

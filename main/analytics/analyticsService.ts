@@ -166,6 +166,13 @@ export function createAnalyticsService(db: Database.Database) {
     for (const row of filterRows(frame, filter, { curatedSetMembers: curatedSetMembers(frame) })) yield analysedExample(frame, row);
   }
 
+  /** Ids of every example passing a filter, in id order: what a curated set saved from the explorer holds. */
+  function filteredIds(scope: AnalysisScope, filter: ExampleFilter): Int32Array {
+    const frame = frameFor(scope);
+    const rows = filterRows(frame, filter, { curatedSetMembers: curatedSetMembers(frame) });
+    return Int32Array.from(rows, (row) => frame.dataset.ids[row]!);
+  }
+
   function scatter(args: z.output<typeof ScatterArgs>): Uint8Array<ArrayBuffer> {
     const frame = frameFor(args);
     const rows = filterRows(frame, { ...(args.filter ?? {}), ...(args.split !== undefined ? { split: args.split } : {}) }, { curatedSetMembers: curatedSetMembers(frame) });
@@ -231,6 +238,7 @@ export function createAnalyticsService(db: Database.Database) {
 
   return {
     allExamples,
+    filteredIds,
     handlers: {
       deviationReport: report,
       queryExamples,

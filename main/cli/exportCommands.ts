@@ -34,7 +34,7 @@ export function exportFormatOf(file: string): ExportFormat | null {
 function curatedSets(db: Database.Database) {
   const events = createEventBus();
   const tasks = createTaskRegistry();
-  return { events, tasks, ...createCuratedSetHandlers(db, { events, tasks, allExamples: createAnalyticsService(db).allExamples }) };
+  return { events, tasks, ...createCuratedSetHandlers(db, { events, tasks, filteredIds: createAnalyticsService(db).filteredIds }) };
 }
 
 /** A set by its exact name, else by id when the argument is a whole number. */
@@ -42,7 +42,7 @@ function findSet(sets: ReturnType<typeof curatedSets>['queries'], nameOrId: stri
   const named = sets.findSetByName(nameOrId);
   if (named) return named;
   if (/^\d+$/.test(nameOrId) && Number(nameOrId) > 0) {
-    const byId = sets.listSets().find((s) => s.id === Number(nameOrId));
+    const byId = sets.findSet(Number(nameOrId));
     if (byId) return byId;
   }
   const all = sets.listSets();

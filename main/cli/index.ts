@@ -14,6 +14,7 @@ import { formatDataset } from './formatDataset.js';
 import { formatClassGroups, parseClassGroups } from './groupsCommand.js';
 import { reportCommand } from './reportCommand.js';
 import { exportCommand, setsCommand } from './exportCommands.js';
+import { mechanismsCommand } from './mechanismsCommand.js';
 import { demo, listRuns, resumeRun, trainFromFile, trainPreset } from './trainCommands.js';
 
 const USAGE = `usage: disobey <command> [options]
@@ -24,6 +25,11 @@ const USAGE = `usage: disobey <command> [options]
       import a dataset (IDX files, an image folder, CSV or JSONL text, a curated set's ZIP) in one transaction
   datasets [--db FILE] [--json]
       list datasets with class names and counts per split
+  mechanisms --name NAME --source ID [--source ID2 | --patch] [--size N] [--test-size N]
+             [--seed S] [--db FILE] [--json]
+      a mechanism ("dominoes") dataset, SPEC experiment 8's layout: the first source is the hard
+      mechanism and the label; the second source (stacked below) or the patch is the easy one;
+      splits train, train-student, test, test-student, cf-<easy>-only, cf-no-<easy>, cf-no-<hard>
   groups DATASET_ID [--set "A,B;C,D" | --clear] [--db FILE] [--json]
       show or set a dataset's confusable class groups (class names or indices; ";" between groups)
   serve [--db FILE] [--port N] [--no-sample]
@@ -253,6 +259,42 @@ function setsCli(argv: string[]): void {
   }
 }
 
+async function mechanismsCli(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...commonOptions,
+      name: { type: 'string' },
+      source: { type: 'string', multiple: true },
+      patch: { type: 'boolean', default: false },
+      size: { type: 'string' },
+      'test-size': { type: 'string' },
+      seed: { type: 'string' },
+    },
+  });
+  if (positionals.length) throw new UsageError(`mechanisms takes no positional arguments, got "${positionals[0]}"`);
+  const sources = (values.source ?? []).map((v) => numberOption(v, 'source')!);
+  const db = openDatabase(values.db ?? defaultDatabasePath());
+  try {
+    await mechanismsCommand(
+      db,
+      {
+        name: values.name,
+        sources,
+        patch: values.patch,
+        size: numberOption(values.size, 'size'),
+        testSize: numberOption(values['test-size'], 'test-size'),
+        seed: numberOption(values.seed, 'seed'),
+        json: values.json,
+      },
+      (message) => new UsageError(message),
+    );
+  } finally {
+    db.close();
+  }
+}
+
 async function exportCli(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -307,6 +349,8 @@ export async function runCli(argv: string[]): Promise<void> {
       return setsCli(rest);
     case 'export':
       return exportCli(rest);
+    case 'mechanisms':
+      return mechanismsCli(rest);
     case undefined:
     case 'help':
     case '--help':

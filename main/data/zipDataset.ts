@@ -4,8 +4,9 @@
 import path from 'node:path';
 import { ImportError } from '../../shared/errors.js';
 import { orderClassNames } from './classOrder.js';
-import { decodeAll, decodeImage, sharedShape } from './imageFolder.js';
+import { decodeAll, decodeImage, sharedShape, type DecodedImage } from './imageFolder.js';
 import type { ParsedDataset, ParsedExample, ReportProgress } from './parsedDataset.js';
+import { decodeSimplePng } from './png.js';
 import { normalizeSplitName } from './splitNames.js';
 import { csvRecords, decodeUtf8, parseCsv, textDataset } from './textTable.js';
 import { openZip, type ZipArchive, type ZipEntry } from './zipReader.js';
@@ -89,7 +90,7 @@ async function imageDataset(
   const classNames = orderClassNames(items.map((item) => ({ name: item.labelName, index: item.labelIndex })));
   if (classNames.length < 2) throw new ImportError(`every example is in class "${classNames[0]}": a single class cannot be classified`, { file: manifestFile });
 
-  const decoded = await decodeAll(items, async (item) => decodeImage(await archive.read(item.entry), `${source}/${item.entry.name}`), report);
+  const decoded = await decodeAll(items, async (item) => decodeEntry(await archive.read(item.entry), `${source}/${item.entry.name}`), report);
   const { shape, pixels } = sharedShape(decoded, items.map((item) => `${source}/${item.entry.name}`));
   const labelOf = new Map(classNames.map((name, i) => [name, i]));
   const examples: ParsedExample[] = items.map((item, i) => ({
@@ -99,4 +100,15 @@ async function imageDataset(
     sourceRef: item.entry.name,
   }));
   return { kind: 'image', format: 'folder', source, classNames, shape, examples };
+}
+
+/** The PNGs an export writes decode in plain zlib; any other image goes through sharp. */
+async function decodeEntry(bytes: Buffer, file: string): Promise<DecodedImage> {
+  let simple;
+  try {
+    simple = decodeSimplePng(bytes);
+  } catch (err) {
+    throw new ImportError(`cannot read the image: ${(err as Error).message}`, { file }, { cause: err });
+  }
+  return simple ?? decodeImage(bytes, file);
 }

@@ -29,7 +29,7 @@ export interface ExportControl {
 type ExportArgs = Omit<ExportCuratedSetArgs, 'taskId'>;
 
 const ROW_BATCH = 1000;
-const IMAGE_BATCH = 64;
+const IMAGE_BATCH = 500;
 
 export async function exportCuratedSet(sources: ExportSources, args: ExportArgs, control: ExportControl): Promise<ExportResult> {
   const set = sources.sets.getSet(args.setId);
@@ -134,15 +134,9 @@ async function writeImages(
       const found = new Set(rows.map((r) => r.id));
       throw new DomainError('CONFLICT', `example ${batch.find((id) => !found.has(id))} was deleted during the export`);
     }
-    // sharp encodes on its own threads: the batch's PNGs in parallel, written in id order.
-    const pngs = await Promise.all(
-      rows.map((r) => {
-        if (!r.pixels) throw new DomainError('INTERNAL', `example ${r.id} has no pixels`);
-        return encodeExamplePng(r.pixels, shape);
-      }),
-    );
-    for (const [i, r] of rows.entries()) {
-      await add(imageEntryName(r.split, dataset.classNames[r.label] ?? String(r.label), r.id), pngs[i]!);
+    for (const r of rows) {
+      if (!r.pixels) throw new DomainError('INTERNAL', `example ${r.id} has no pixels`);
+      await add(imageEntryName(r.split, dataset.classNames[r.label] ?? String(r.label), r.id), encodeExamplePng(r.pixels, shape));
     }
     control.onProgress('images', Math.min(start + IMAGE_BATCH, ids.length), ids.length);
   }

@@ -7,6 +7,7 @@ import { describeZodError } from '../../shared/zodIssues.js';
 import { createProgressTracker } from '../../shared/progress.js';
 import { appVersion } from '../paths.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
+import { buildMechanismDataset } from '../data/mechanismDataset.js';
 import { createAnalyticsService } from '../analytics/analyticsService.js';
 import { createCuratedSetHandlers } from './curatedSets.js';
 import { createEventBus } from './eventBus.js';
@@ -30,7 +31,7 @@ export function createAppServices({ db, databasePath }: AppServicesOptions) {
   const tasks = createTaskRegistry();
   const experiments = createExperimentHandlers(db, databasePath, events);
   const analytics = createAnalyticsService(db);
-  const curatedSets = createCuratedSetHandlers(db, { events, tasks, allExamples: analytics.allExamples });
+  const curatedSets = createCuratedSetHandlers(db, { events, tasks, filteredIds: analytics.filteredIds });
 
   const handlers: Handlers = {
     appInfo: (_args, transport) => ({ version: appVersion(), databasePath, transport, backend: experiments.backend() }),
@@ -46,6 +47,24 @@ export function createAppServices({ db, databasePath }: AppServicesOptions) {
           (stage, done, total) => events.emit({ type: 'progress', taskId: task.taskId, kind: 'import', ...tracker.update(stage, done, total) }),
           task.signal,
         );
+        events.emit({ type: 'taskFinished', taskId: task.taskId, kind: 'import', ok: true });
+        events.emit({ type: 'datasetsChanged' });
+        return datasets.getDataset(datasetId);
+      } catch (err) {
+        events.emit({ type: 'taskFinished', taskId: task.taskId, kind: 'import', ok: false, error: (err as Error).message });
+        throw err;
+      } finally {
+        task.finish();
+      }
+    },
+    buildMechanismDataset: async ({ taskId: requestedId, ...args }) => {
+      const task = tasks.start(requestedId);
+      const tracker = createProgressTracker();
+      try {
+        const datasetId = await buildMechanismDataset(db, args, {
+          report: (stage, done, total) => events.emit({ type: 'progress', taskId: task.taskId, kind: 'import', ...tracker.update(stage, done, total) }),
+          signal: task.signal,
+        });
         events.emit({ type: 'taskFinished', taskId: task.taskId, kind: 'import', ok: true });
         events.emit({ type: 'datasetsChanged' });
         return datasets.getDataset(datasetId);
@@ -95,6 +114,8 @@ export function createAppServices({ db, databasePath }: AppServicesOptions) {
     dispatch,
     events,
     exampleImagePng: (exampleId: number) => exampleImagePng(datasets, exampleId),
+    /** web mode's download of a set's export (GET /api/download/set) */
+    exportToTemporaryFile: curatedSets.exportToTemporaryFile,
     dispose(): void {
       tasks.cancelAll();
       experiments.dispose();

@@ -1,9 +1,12 @@
 // The contract's curated-set calls: create (from ids and/or an explorer filter), rename, delete,
 // add and remove members, notes, member pages, and the export as a cancellable task with progress.
 // Every change emits curatedSetsChanged; the analytics read membership live, so no cache to clear.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { z } from 'zod';
-import type { AnalysedExample, AnalysisScope, ExampleFilter } from '../../shared/analytics.js';
+import type { AnalysisScope, ExampleFilter } from '../../shared/analytics.js';
 import type {
   AddToCuratedSetArgs,
   CreateCuratedSetArgs,
@@ -17,8 +20,9 @@ import type {
   SetIdArgs,
   UpdateCuratedSetArgs,
 } from '../../shared/curatedSets.js';
-import { MAX_SET_MEMBERS } from '../../shared/curatedSets.js';
+import { DownloadExportQuery, exportFileName, MAX_SET_MEMBERS } from '../../shared/curatedSets.js';
 import { ValidationError } from '../../shared/errors.js';
+import { describeZodError } from '../../shared/zodIssues.js';
 import { createProgressTracker } from '../../shared/progress.js';
 import { createPredictionMatrices } from '../analytics/predictionMatrices.js';
 import { exportCuratedSet } from '../export/exportCuratedSet.js';
@@ -31,14 +35,14 @@ import type { TaskRegistry } from './taskRegistry.js';
 export interface CuratedSetDeps {
   events: EventBus;
   tasks: TaskRegistry;
-  /** the analytics' walk over every example a filter passes (analyticsService.allExamples) */
-  allExamples: (scope: AnalysisScope, filter: ExampleFilter) => Iterable<AnalysedExample>;
+  /** ids of every example a filter passes, in id order (analyticsService.filteredIds) */
+  filteredIds: (scope: AnalysisScope, filter: ExampleFilter) => ArrayLike<number>;
 }
 
 /** Matrices an export reads stay cached this long at most; the analytics keep their own cache. */
 const EXPORT_MATRIX_CACHE_BYTES = 256 * 1024 * 1024;
 
-export function createCuratedSetHandlers(db: Database.Database, { events, tasks, allExamples }: CuratedSetDeps) {
+export function createCuratedSetHandlers(db: Database.Database, { events, tasks, filteredIds }: CuratedSetDeps) {
   const sets = createCuratedSetQueries(db);
   const runs = createRunQueries(db);
   const datasets = createDatasetQueries(db);
@@ -56,12 +60,9 @@ export function createCuratedSetHandlers(db: Database.Database, { events, tasks,
       throw new ValidationError(`experiment ${source.experimentId} is on dataset ${experiment.datasetId}, not on dataset ${datasetId} of the set`, { field: 'fromFilter' });
     }
     const { filter, ...scope } = source;
-    const ids: number[] = [];
-    for (const example of allExamples(scope, filter)) {
-      ids.push(example.id);
-      if (ids.length > MAX_SET_MEMBERS) throw new ValidationError(`the filter passes more than ${MAX_SET_MEMBERS} examples, the most a set holds`, { field: 'fromFilter' });
-    }
-    return ids;
+    const ids = filteredIds(scope, filter);
+    if (ids.length > MAX_SET_MEMBERS) throw new ValidationError(`the filter passes ${ids.length} examples, more than the ${MAX_SET_MEMBERS} a set holds`, { field: 'fromFilter' });
+    return Array.from(ids);
   }
 
   async function runExport({ taskId: requestedId, ...args }: z.output<typeof ExportCuratedSetArgs>): Promise<ExportResult> {
@@ -91,7 +92,28 @@ export function createCuratedSetHandlers(db: Database.Database, { events, tasks,
     }
   }
 
+  /**
+   * Web mode's download: the export written to a fresh temporary folder (named after the set),
+   * handed to the server to stream, then removed with its folder.
+   */
+  async function exportToTemporaryFile(query: unknown): Promise<{ file: string; fileName: string; bytes: number; remove(): void }> {
+    const parsed = DownloadExportQuery.safeParse(query);
+    if (!parsed.success) throw new ValidationError(`invalid download: ${describeZodError(parsed.error)}`);
+    const set = sets.getSet(parsed.data.setId);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'disobey-download-'));
+    const remove = () => fs.rmSync(dir, { recursive: true, force: true });
+    const fileName = exportFileName(set.name, parsed.data.format);
+    try {
+      const result = await runExport({ ...parsed.data, path: path.join(dir, fileName), overwrite: false });
+      return { file: result.path, fileName, bytes: result.bytes, remove };
+    } catch (err) {
+      remove();
+      throw err;
+    }
+  }
+
   return {
+    exportToTemporaryFile,
     /** the queries, for the CLI's listing and name look-up */
     queries: sets,
     handlers: {
@@ -107,8 +129,8 @@ export function createCuratedSetHandlers(db: Database.Database, { events, tasks,
       updateCuratedSet: ({ setId, name, description }: z.output<typeof UpdateCuratedSetArgs>) => changed(sets.updateSet(setId, { name, description })),
       /** deleted: false when there was no such set (as deleteDataset) */
       deleteCuratedSet: ({ setId }: z.output<typeof SetIdArgs>) => {
-        const set = sets.listSets().find((s) => s.id === setId);
-        const deleted = set !== undefined && sets.deleteSet(setId);
+        const set = sets.findSet(setId);
+        const deleted = set !== null && sets.deleteSet(setId);
         if (deleted) changed(set);
         return { deleted };
       },

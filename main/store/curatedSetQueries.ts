@@ -121,6 +121,12 @@ export function createCuratedSetQueries(db: Database.Database) {
   return {
     getSet,
 
+    /** The set with this id, else null. */
+    findSet(setId: number): CuratedSetSummary | null {
+      const row = oneSet.get(setId) as SetRow | undefined;
+      return row ? toSummary(row) : null;
+    },
+
     /** The set with this exact name, else null. */
     findSetByName(name: string): CuratedSetSummary | null {
       const row = setNamed.get(name) as SetRow | undefined;

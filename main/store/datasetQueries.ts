@@ -1,7 +1,7 @@
 // Reading and writing datasets and their examples. Statements are prepared once per
 // connection; a whole import is written in one transaction, so it lands whole or not at all.
 import type Database from 'better-sqlite3';
-import type { DatasetSummary, ExampleDetail, ExampleRow, ImageShape, SplitCounts } from '../../shared/domain.js';
+import type { DatasetSummary, ExampleDetail, ExampleMechanism, ExampleRow, ImageShape, SplitCounts } from '../../shared/domain.js';
 import { DomainError, NotFoundError, ValidationError } from '../../shared/errors.js';
 
 export interface NewDataset {
@@ -84,6 +84,10 @@ export function createDatasetQueries(db: Database.Database) {
     `SELECT e.id, e.dataset_id, e.split, e.idx, e.label, e.noisy_label, e.grp, e.source_ref, e.text,
             d.kind, d.height, d.width, d.channels
      FROM examples e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?`,
+  );
+  const exampleMechanisms = db.prepare(
+    `SELECT mechanism, class, source_example_id AS sourceExampleId FROM example_mechanisms WHERE example_id = ?
+     ORDER BY CASE mechanism WHEN 'top' THEN 0 WHEN 'bottom' THEN 1 WHEN 'image' THEN 2 WHEN 'patch' THEN 3 ELSE 4 END, mechanism`,
   );
   const examplePixels = db.prepare(
     `SELECT e.pixels, d.height, d.width, d.channels
@@ -248,6 +252,7 @@ export function createDatasetQueries(db: Database.Database) {
         | (ExampleDbRow & { source_ref: string | null; text: string | null; kind: string; height: number | null; width: number | null; channels: 1 | 3 | null })
         | undefined;
       if (!r) throw new NotFoundError(`no example with id ${id}`);
+      const mechanisms = exampleMechanisms.all(id) as ExampleMechanism[];
       return {
         id: r.id,
         datasetId: r.dataset_id,
@@ -260,6 +265,7 @@ export function createDatasetQueries(db: Database.Database) {
         text: r.text,
         shape: r.height && r.width && r.channels ? { height: r.height, width: r.width, channels: r.channels } : null,
         sourceRef: r.source_ref,
+        ...(mechanisms.length ? { mechanisms } : {}),
       };
     },
 

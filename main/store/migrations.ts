@@ -5,8 +5,9 @@ import { DomainError } from '../../shared/errors.js';
 import m001 from './migrations/001_initial.sql';
 import m002 from './migrations/002_prediction_matrices.sql';
 import m003 from './migrations/003_curated_set_member_index.sql';
+import m004 from './migrations/004_example_mechanisms.sql';
 
-export const migrations: readonly string[] = [m001, m002, m003];
+export const migrations: readonly string[] = [m001, m002, m003, m004];
 export const SCHEMA_VERSION = migrations.length;
 
 export class SchemaVersionError extends DomainError {

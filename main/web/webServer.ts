@@ -1,10 +1,13 @@
 // Web mode: the built renderer and the same contract over HTTP, on 127.0.0.1 only, behind a
 // per-launch token. POST /api/call/<name> runs a call; GET /api/events streams events (SSE);
-// GET /media/example/<id>.png serves images; everything else is the renderer's static files.
+// GET /media/example/<id>.png serves images; GET /api/download/set?setId=…&format=… sends a
+// curated set's export as a download; everything else is the renderer's static files.
 import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { TOKEN_QUERY } from '../../shared/contract.js';
+import { DOWNLOAD_EXPORT_PATH } from '../../shared/curatedSets.js';
 import { toWireError, type ErrorCode } from '../../shared/errors.js';
 import type { AppServices } from '../services/appServices.js';
 import { rendererDir } from '../paths.js';
@@ -26,6 +29,7 @@ export interface WebServer {
 }
 
 const MAX_BODY_BYTES = 1 << 20;
+const CONTENT_TYPES: Record<string, string> = { '.csv': 'text/csv; charset=utf-8', '.jsonl': 'application/x-ndjson', '.zip': 'application/zip' };
 const HOST = '127.0.0.1';
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -94,6 +98,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method not allowed');
     if (url.pathname === '/api/events') return streamEvents(res);
+    if (url.pathname === DOWNLOAD_EXPORT_PATH) return sendExport(url, res);
     const exampleId = exampleIdFromMediaPath(url.pathname);
     if (exampleId !== null) {
       try {
@@ -107,6 +112,29 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return;
     }
     return serveStatic(url.pathname, res);
+  }
+
+  async function sendExport(url: URL, res: ServerResponse): Promise<void> {
+    let exported: Awaited<ReturnType<AppServices['exportToTemporaryFile']>>;
+    try {
+      exported = await services.exportToTemporaryFile(Object.fromEntries([...url.searchParams].filter(([key]) => key !== TOKEN_QUERY)));
+    } catch (err) {
+      const wire = toWireError(err);
+      sendJson(res, STATUS_BY_CODE[wire.code], { ok: false, error: wire });
+      return;
+    }
+    res.writeHead(200, {
+      'Content-Type': CONTENT_TYPES[path.extname(exported.fileName)] ?? 'application/octet-stream',
+      'Content-Length': exported.bytes,
+      'Content-Disposition': `attachment; filename="${exported.fileName.replace(/"/g, '')}"; filename*=UTF-8''${encodeURIComponent(exported.fileName)}`,
+      'Cache-Control': 'no-store',
+    });
+    const stream = fs.createReadStream(exported.file);
+    res.on('close', () => {
+      stream.destroy();
+      exported.remove();
+    });
+    stream.pipe(res);
   }
 
   function streamEvents(res: ServerResponse): void {

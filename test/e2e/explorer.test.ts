@@ -2,6 +2,7 @@
 // a database from a real small training run (the paper preset on a sample subset). Expected
 // numbers are recomputed here from the per-example `predictions` rows, never read from the app.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -260,6 +261,17 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     expect(fs.statSync(target).mtimeMs).toBe(before);
     await page.getByTestId('export-overwrite').click();
     await page.getByTestId('export-done').waitFor();
+
+    // web mode also sends the export to the browser as a download
+    await page.getByTestId('export-format').selectOption('csv');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-download').click()]);
+    expect(download.suggestedFilename()).toBe('teacher right_ KD wrong.csv');
+    const saved = path.join(app.dir, 'downloaded.csv');
+    await download.saveAs(saved);
+    const csv = parseCsv(fs.readFileSync(saved, 'utf8'), 'downloaded.csv');
+    expect(csv.length - 1).toBe(set.n);
+    expect(csv[0]!.fields.slice(0, 3)).toEqual(['id', 'split', 'index']);
+    await expect.poll(() => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('disobey-download-'))).toEqual([]);
   });
 
   it('shows the gradient view and the eigen lab', async () => {

@@ -133,7 +133,20 @@ describe('CSV text', () => {
       expect(Math.fround(Number(text)), text).toBe(v);
       expect(text.replace(/e.*$/, '').replace(/[-.]/g, '').replace(/^0+/, '').length).toBeLessThanOrEqual(9);
     }
+    // The same text as the slow, obviously right search: toPrecision(1…9) until it reads back.
+    const reference = (v: number) => {
+      for (let d = 1; d < 9; d++) if (Math.fround(Number(v.toPrecision(d))) === v) return String(Number(v.toPrecision(d)));
+      return String(Number(v.toPrecision(9)));
+    };
+    let seed = 1;
+    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 20_000; i++) {
+      const v = Math.fround(i % 3 === 0 ? Math.exp(-next() * 80) : i % 3 === 1 ? next() : -next() * 10 ** (next() * 40 - 20));
+      expect(float32Text(v), String(v)).toBe(reference(v));
+    }
     expect(float32Text(Math.fround(0.1))).toBe('0.1');
+    expect(float32Text(Math.fround(1e-7))).toBe('1e-7');
+    expect(float32Text(Math.fround(1.5e-20))).toBe('1.5e-20');
     expect(float32Text(0.5)).toBe('0.5');
     expect(float32Text(NaN)).toBe('');
   });

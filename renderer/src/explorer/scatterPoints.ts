@@ -164,7 +164,7 @@ export function scatterOption(points: ScatterPoints, by: ColourBy, phiLabel: str
         data: data[gi],
         dimensions: ['x', 'y'],
         large: true,
-        largeThreshold: 2000,
+        largeThreshold: 200, // a few hundred points per colour already draw faster as one path than as shapes
         symbolSize: 3,
         itemStyle: { color: g.colour, opacity: 0.55 },
       })),

@@ -1,0 +1,62 @@
+// `disobey mechanisms`: builds SPEC experiment 8's mechanism dataset from one or two imported
+// image datasets (the hard source first; the second source or the patch is the easy mechanism).
+import type Database from 'better-sqlite3';
+import { BuildMechanismDatasetArgs, mechanismNames, paperMechanismSplits } from '../../shared/mechanisms.js';
+import { describeZodError } from '../../shared/zodIssues.js';
+import { buildMechanismDataset } from '../data/mechanismDataset.js';
+import { createDatasetQueries } from '../store/datasetQueries.js';
+import { formatDataset } from './formatDataset.js';
+
+export interface MechanismsCommandOptions {
+  name: string | undefined;
+  sources: number[];
+  patch: boolean;
+  size: number | undefined;
+  testSize: number | undefined;
+  seed: number | undefined;
+  json: boolean;
+}
+
+/** Checks the options (a bad one throws `usage(message)`), builds the dataset in one transaction and prints it. */
+export async function mechanismsCommand(db: Database.Database, options: MechanismsCommandOptions, usage: (message: string) => Error): Promise<void> {
+  if (options.name === undefined) throw usage('mechanisms needs --name NAME');
+  if (options.sources.length < 1 || options.sources.length > 2) throw usage('mechanisms takes one or two --source ID');
+  if (options.sources.length === 2 && options.patch) throw usage('--patch and a second --source exclude each other');
+  if (options.sources.length === 1 && !options.patch) throw usage('one --source needs --patch (or give a second --source)');
+  const names = mechanismNames(options.sources.length, options.patch);
+  const hard = names[0]!;
+  const easy = names[1]!;
+  const parsed = BuildMechanismDatasetArgs.safeParse({
+    name: options.name,
+    sources: options.sources,
+    patch: options.patch,
+    labelMechanism: hard,
+    splits: paperMechanismSplits({ hard, easy, trainSize: options.size, testSize: options.testSize }),
+    seed: options.seed,
+  });
+  if (!parsed.success) throw usage(describeZodError(parsed.error));
+  const showProgress = process.stderr.isTTY && !options.json;
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort();
+  process.once('SIGINT', onInterrupt);
+  try {
+    const id = await buildMechanismDataset(db, parsed.data, {
+      signal: controller.signal,
+      report: (stage, done, total) => {
+        if (showProgress) process.stderr.write(`\r${stage} ${done}/${total}   `);
+      },
+    });
+    if (showProgress) process.stderr.write('\n');
+    const dataset = createDatasetQueries(db).getDataset(id);
+    if (options.json) console.log(JSON.stringify(dataset));
+    else {
+      console.log(formatDataset(dataset));
+      console.log(`mechanisms: ${hard} (the label, hard) and ${easy} (easy); splits:`);
+      for (const s of parsed.data.splits) {
+        console.log(`  ${s.name}: ${Object.entries(s.settings).map(([m, v]) => `${m} ${v}`).join(', ')}`);
+      }
+    }
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+  }
+}
