@@ -4,6 +4,7 @@ import { benchAnalytics } from './analyticsBench.js';
 import { benchDatasets } from './datasetBench.js';
 import { benchExplorer } from './explorerBench.js';
 import { benchTraining, runBenchChild } from './trainingBench.js';
+import { benchLosses } from './lossCostBench.js';
 import { formatTable, type BenchRow } from './table.js';
 
 const childAt = process.argv.indexOf('--child');
@@ -18,6 +19,7 @@ const sections: [string, () => Promise<BenchRow[]> | BenchRow[]][] = [
   ['training', benchTraining],
   ['analytics', benchAnalytics],
   ['explorer', benchExplorer],
+  ['losses', benchLosses],
 ];
 const rows: BenchRow[] = [];
 for (const [name, run] of sections) if (!only.length || only.includes(name)) rows.push(...(await run()));

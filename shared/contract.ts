@@ -111,6 +111,17 @@ export const contract = {
       .strict(),
     ExperimentSummary,
   ),
+  /** SPEC experiment 8 on a mechanism dataset: two experiments (teacher on train, on train-student), KD/Jacobian/contrastive students on both */
+  startMechanismPreset: call(
+    z
+      .object({
+        datasetId: Id,
+        epochs: z.number().int().min(1).max(1000).optional(),
+        backend: TrainingBackendChoice.optional(),
+      })
+      .strict(),
+    z.array(ExperimentSummary),
+  ),
   runMetrics: call(z.object({ runId: Id }).strict(), z.array(EpochMetric)),
   cancelTraining: call(z.object({ experimentId: Id.optional() }).strict(), z.object({ cancelled: z.boolean() })),
   resumeRun: call(z.object({ runId: Id }).strict(), RunSummary),

@@ -1,7 +1,8 @@
 // What an experiment trains: the teacher and student runs, their models, optimisers, schedules
-// and loss phases (SPEC.md V1–V3), as zod schemas so the UI, the CLI and the trainer check the
+// and loss phases (SPEC.md V1–V3, V5, V6), as zod schemas so the UI, the CLI and the trainer check the
 // same rules and a bad spec is refused with a message that names the offending field.
 import { z } from 'zod';
+import { SplitName } from './domain.js';
 import { DomainError } from './errors.js';
 
 const PositiveInt = z.number().int().positive();
@@ -118,9 +119,75 @@ export const KdLoss = z
     tauSquared: z.boolean().default(true),
   })
   .strict();
-export const LossSpec = z.discriminatedUnion('kind', [OneHotLoss, KdLoss]);
+/** KL_τ settings shared by the losses that add a term to plain KD (SPEC.md V5, V6). */
+const klFields = {
+  tau: z.number().gt(0, 'tau must be > 0').max(1000).default(1),
+  tauSquared: z.boolean().default(true),
+};
+/**
+ * SPEC.md V5: (1 − β)·[τ²]·KL_τ(T ‖ S) + β·mean_i ‖Ĵ^T_i − Ĵ^S_i‖₂, the Jacobians taken as
+ * directional derivatives by central finite differences (docs/losses.md, main/train/jacobianMatching.ts).
+ */
+export const JacobianLoss = z
+  .object({
+    kind: z.literal('jacobian'),
+    ...klFields,
+    beta: z.number().min(0.01, 'beta must be in [0.01, 0.8]').max(0.8, 'beta must be in [0.01, 0.8]').default(0.15),
+    /** only the teacher's top classes enter the Jacobian when there are more classes than this */
+    topClasses: z.number().int().min(1, 'topClasses must be ≥ 1').max(1000).default(20),
+    /** random unit input directions u per batch; J·u is matched for each */
+    directions: z.number().int().min(1, 'directions must be in 1–16').max(16, 'directions must be in 1–16').default(2),
+    /** finite-difference step h along u, in normalised input units: (z(x + hu) − z(x − hu)) / 2h */
+    fdStep: z.number().gt(0, 'fdStep must be in (0, 1]').max(1, 'fdStep must be in (0, 1]').default(0.05),
+  })
+  .strict();
+/** SPEC.md V6: (1 − β)·[τ²]·KL_τ(T ‖ S) + β·L_crd over trainable projection heads. */
+export const ContrastiveLoss = z
+  .object({
+    kind: z.literal('contrastive'),
+    ...klFields,
+    beta: z.number().gt(0, 'beta must be in (0, 1]').max(1, 'beta must be in (0, 1]').default(0.03),
+    /** the temperature τ_c of s_ij = exp(e^S_i·e^T_j / τ_c) */
+    tauC: z.number().gt(0, 'tauC must be > 0').max(10, 'tauC must be ≤ 10').default(0.1),
+    eps: z.number().gt(0, 'eps must be > 0').max(1000, 'eps must be ≤ 1000').default(0.97),
+    /** width of both projection heads */
+    dim: z.number().int().min(1, 'dim must be in 1–4096').max(4096, 'dim must be in 1–4096').default(128),
+    /** 'label': in-batch pairs with the same label are positives; 'instance': only i = j (Tian et al.) */
+    positives: z.enum(['label', 'instance']).default('label'),
+  })
+  .strict();
+export const LossSpec = z.discriminatedUnion('kind', [OneHotLoss, KdLoss, JacobianLoss, ContrastiveLoss]);
 export type LossSpec = z.infer<typeof LossSpec>;
 export type KdLossSpec = z.infer<typeof KdLoss>;
+export type JacobianLossSpec = z.infer<typeof JacobianLoss>;
+export type ContrastiveLossSpec = z.infer<typeof ContrastiveLoss>;
+
+/** Loss kinds that read a teacher (its logits, Jacobian or features); the teacher itself has none. */
+export const TeacherLossKinds: readonly LossSpec['kind'][] = ['kd', 'jacobian', 'contrastive'];
+export function lossNeedsTeacher(loss: LossSpec): boolean {
+  return TeacherLossKinds.includes(loss.kind);
+}
+
+/**
+ * Whether a model has a learned representation before its classifier (the penultimate features
+ * a contrastive loss projects): softmax regression and MLPs without hidden layers have none.
+ */
+export function hasPenultimateLayer(model: ModelSpec): boolean {
+  if (model.arch === 'softmax') return false;
+  if (model.arch === 'mlp' || model.arch === 'bow-mlp') return model.hidden.length > 0;
+  return true;
+}
+
+/** Why `loss` cannot train `model` (as student or as its teacher), or undefined when it can. */
+export function lossModelConflict(loss: LossSpec, model: ModelSpec, role: 'student' | 'teacher'): string | undefined {
+  if (loss.kind === 'jacobian' && TextArchs.includes(model.arch)) {
+    return `a jacobian loss differentiates the logits by the input pixels; the ${role}'s ${model.arch} model reads token ids, which have no derivative`;
+  }
+  if (loss.kind === 'contrastive' && !hasPenultimateLayer(model)) {
+    return `a contrastive loss projects the penultimate features, and the ${role}'s ${model.arch} model has no hidden layer (use mlp with hidden sizes, cnn, resnet, …)`;
+  }
+  return undefined;
+}
 
 /** SPEC.md V3: a phase's loss applies from its (0-based) epoch until the next phase starts. */
 export const LossPhase = z
@@ -140,6 +207,12 @@ const runFields = {
   epochs: z.number().int().min(1, 'epochs must be ≥ 1').max(10_000),
   seed: z.number().int().min(0).max(0xffff_ffff),
   phases: z.array(LossPhase).min(1).default([{ from: 0, loss: { kind: 'onehot' } }]),
+  /**
+   * The split this run fits (default "train"): mechanism datasets train a teacher and its
+   * students on different splits. Normalisation or vocabulary come from this split; a student's
+   * teacher is read on the student's split.
+   */
+  trainSplit: SplitName.optional(),
 };
 
 type PhaseCheckable = { epochs: number; phases: LossPhase[] };
@@ -178,7 +251,21 @@ export const StudentSpec = z
     selfDistill: z.boolean().optional(),
   })
   .strict()
-  .superRefine(checkPhases);
+  .superRefine(checkPhases)
+  .superRefine((student, ctx) => {
+    student.phases.forEach((phase, i) => {
+      const conflict = lossModelConflict(phase.loss, student.model, 'student');
+      if (conflict) ctx.addIssue({ code: 'custom', message: conflict, path: ['phases', i, 'loss'] });
+    });
+    // One pair of projection heads serves every contrastive phase of a run, so they share a width.
+    const dims = student.phases.flatMap((p, i) => (p.loss.kind === 'contrastive' ? [{ dim: p.loss.dim, i }] : []));
+    const first = dims[0];
+    for (const { dim, i } of dims) {
+      if (first && dim !== first.dim) {
+        ctx.addIssue({ code: 'custom', message: `contrastive phases share one pair of projection heads: dim ${dim} differs from phase ${first.i}'s ${first.dim}`, path: ['phases', i, 'loss', 'dim'] });
+      }
+    }
+  });
 export type StudentSpec = z.infer<typeof StudentSpec>;
 
 export const TeacherReuse = z.object({ reuseRunId: z.number().int().positive() }).strict();
@@ -195,15 +282,22 @@ export const ExperimentSpec = z
   .superRefine((exp, ctx) => {
     const teacher = exp.teacher;
     if ('phases' in teacher) {
-      // A kd phase needs a teacher's logits; the teacher is the one run that has none.
+      // kd, jacobian and contrastive phases need a teacher; the teacher is the one run that has none.
       teacher.phases.forEach((phase, i) => {
-        if (phase.loss.kind === 'kd') {
+        if (lossNeedsTeacher(phase.loss)) {
           ctx.addIssue({
             code: 'custom',
-            message: 'the teacher trains on one-hot labels: a kd phase needs a teacher, and the teacher has none',
+            message: `the teacher trains on one-hot labels: a ${phase.loss.kind} phase needs a teacher, and the teacher has none`,
             path: ['teacher', 'phases', i, 'loss'],
           });
         }
+      });
+      // The teacher's side of a jacobian or contrastive loss has the same needs as the student's.
+      exp.students.forEach((student, i) => {
+        student.phases.forEach((phase, j) => {
+          const conflict = lossModelConflict(phase.loss, teacher.model, 'teacher');
+          if (conflict) ctx.addIssue({ code: 'custom', message: conflict, path: ['students', i, 'phases', j, 'loss'] });
+        });
       });
     }
     exp.students.forEach((student, i) => {
@@ -310,6 +404,36 @@ export function paperPreset(epochs: number, base: PaperPresetBase): { teacher: R
     { ...common, name: 'self-distillation', model: teacher.model, selfDistill: true, phases: [{ from: 0, loss: kd(1) }] },
   ].map((s) => parseOrThrow(StudentSpec, s, `preset student "${s.name}"`));
   return { teacher, students };
+}
+
+export const MECHANISM_STUDENT_LOSSES = ['kd', 'jacobian', 'contrastive'] as const;
+
+/**
+ * SPEC experiment 8 on a mechanism dataset (`disobey mechanisms`): one experiment per teacher
+ * training split (its mechanism set), each with a student per distillation loss — plain KD,
+ * Jacobian matching, contrastive — and per student training split. With the default layout the
+ * teacher on `train` sees only the hard mechanism predict the label; students on
+ * `train-student` also see the easy one. Reports on the cf-… splits then show which mechanisms
+ * each student shares with its teacher (P5).
+ */
+export function mechanismPreset(epochs: number, base: PaperPresetBase & { teacherSplits: string[]; studentSplits: string[] }): { name: string; teacher: RunSpec; students: StudentSpec[] }[] {
+  const common = { optimizer: base.optimizer, lrSchedule: base.lrSchedule ?? { kind: 'constant' as const }, batchSize: base.batchSize, epochs, seed: base.seed };
+  const losses: Record<(typeof MECHANISM_STUDENT_LOSSES)[number], [string, LossSpec]> = {
+    kd: ['KD', { kind: 'kd', alpha: 1, tau: 4, tauSquared: true }],
+    jacobian: ['Jacobian', { kind: 'jacobian', tau: 4, tauSquared: true, beta: 0.15, topClasses: 20, directions: 2, fdStep: 0.05 }],
+    contrastive: ['contrastive', { kind: 'contrastive', tau: 4, tauSquared: true, beta: 0.03, tauC: 0.1, eps: 0.97, dim: 128, positives: 'label' }],
+  };
+  return base.teacherSplits.map((teacherSplit) => ({
+    name: `teacher on ${teacherSplit}`,
+    teacher: parseRunSpec({ ...common, model: base.model, name: `teacher on ${teacherSplit}`, trainSplit: teacherSplit, phases: [{ from: 0, loss: { kind: 'onehot' } }] }),
+    students: base.studentSplits.flatMap((studentSplit) =>
+      MECHANISM_STUDENT_LOSSES.map((key) => {
+        const [label, loss] = losses[key];
+        const spec = { ...common, model: base.studentModel ?? base.model, name: `${label} on ${studentSplit}`, trainSplit: studentSplit, phases: [{ from: 0, loss }] };
+        return parseOrThrow(StudentSpec, spec, `preset student "${spec.name}"`);
+      }),
+    ),
+  }));
 }
 
 /** The preset table the UI offers; each entry builds a full teacher + students line-up. */

@@ -35,7 +35,7 @@ const USAGE = `usage: disobey <command> [options]
   serve [--db FILE] [--port N] [--no-sample]
       web mode: the app and its API on 127.0.0.1 with a per-launch token
   train EXPERIMENT.json [--db FILE] [--backend B] [--json]
-  train --dataset ID --preset paper [--epochs N] [--db FILE] [--backend B] [--json]
+  train --dataset ID --preset paper|mechanisms [--epochs N] [--db FILE] [--backend B] [--json]
       train a teacher and its students, recording every example's probabilities each epoch
   resume RUN_ID [--db FILE] [--backend B] [--json]
       continue an interrupted, cancelled or failed run from its last recorded epoch
@@ -202,10 +202,10 @@ async function trainingCommand(command: 'train' | 'resume' | 'runs' | 'demo', ar
       return await resumeRun(opts, runId);
     }
     if (values.preset !== undefined || values.dataset !== undefined) {
-      if (values.preset !== 'paper') throw new UsageError(`--preset must be "paper", got ${JSON.stringify(values.preset ?? null)}`);
+      if (values.preset !== 'paper' && values.preset !== 'mechanisms') throw new UsageError(`--preset must be "paper" or "mechanisms", got ${JSON.stringify(values.preset ?? null)}`);
       const datasetId = Number(values.dataset);
-      if (!Number.isInteger(datasetId) || datasetId < 1) throw new UsageError('--preset paper needs --dataset ID');
-      return await trainPreset(opts, datasetId, epochs);
+      if (!Number.isInteger(datasetId) || datasetId < 1) throw new UsageError(`--preset ${values.preset} needs --dataset ID`);
+      return await trainPreset(opts, datasetId, epochs, values.preset);
     }
     if (positionals.length !== 1) throw new UsageError('train takes EXPERIMENT.json, or --dataset ID --preset paper');
     return await trainFromFile(opts, positionals[0]!);

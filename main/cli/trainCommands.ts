@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { DomainError } from '../../shared/errors.js';
 import { ensureSampleDataset } from '../data/sampleDataset.js';
-import { paperPresetSpec, planExperiment } from '../services/experimentPlanner.js';
+import { mechanismPresetSpecs, paperPresetSpec, planExperiment } from '../services/experimentPlanner.js';
 import { createRunQueries } from '../store/runQueries.js';
 import { BackendKinds, selectBackend, type BackendKind } from '../train/backend.js';
 import { runExperiment, type TrainProgress } from '../train/experimentRunner.js';
@@ -66,9 +66,10 @@ export async function trainFromFile(opts: TrainCommandOptions, file: string): Pr
   await trainExperiment(opts, experimentId);
 }
 
-export async function trainPreset(opts: TrainCommandOptions, datasetId: number, epochs?: number): Promise<void> {
-  const { experimentId } = planExperiment(opts.db, paperPresetSpec(opts.db, datasetId, epochs));
-  await trainExperiment(opts, experimentId);
+export async function trainPreset(opts: TrainCommandOptions, datasetId: number, epochs?: number, preset: 'paper' | 'mechanisms' = 'paper'): Promise<void> {
+  const specs = preset === 'paper' ? [paperPresetSpec(opts.db, datasetId, epochs)] : mechanismPresetSpecs(opts.db, datasetId, epochs);
+  const planned = specs.map((spec) => planExperiment(opts.db, spec).experimentId);
+  for (const experimentId of planned) await trainExperiment(opts, experimentId);
 }
 
 export async function resumeRun(opts: TrainCommandOptions, runId: number): Promise<void> {

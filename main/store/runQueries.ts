@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3';
 import type { EpochMetric, ExperimentSummary, RunStatus, RunSummary } from '../../shared/runs.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { softmaxWithStats } from '../../shared/predictionStats.js';
+import { lossNeedsTeacher, type LossSpec } from '../../shared/experimentSpec.js';
 
 export interface NewRun {
   experimentId: number;
@@ -210,7 +211,7 @@ export function createRunQueries(db: Database.Database) {
           for (const id of candidates) {
             const run = runState.get(id) as { status: RunStatus; teacher_run_id: number | null; spec: string } | undefined;
             if (!run || !claimable.has(run.status)) continue;
-            const distils = (JSON.parse(run.spec) as { phases?: { loss: { kind: string } }[] }).phases?.some((p) => p.loss.kind === 'kd') ?? false;
+            const distils = (JSON.parse(run.spec) as { phases?: { loss: LossSpec }[] }).phases?.some((p) => lossNeedsTeacher(p.loss)) ?? false;
             const teacher = distils && run.teacher_run_id !== null ? (runState.get(run.teacher_run_id) as { id: number; status: RunStatus }) : null;
             if (teacher && (teacher.status === 'running' || (claimable.has(teacher.status) && candidates.includes(teacher.id)))) {
               waiting = true;

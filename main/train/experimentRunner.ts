@@ -4,14 +4,14 @@
 import type Database from 'better-sqlite3';
 import type { AppEvent } from '../../shared/contract.js';
 import { CancelledError, DomainError } from '../../shared/errors.js';
-import { parseRunSpec, type RunSpec } from '../../shared/experimentSpec.js';
+import { lossModelConflict, lossNeedsTeacher, parseRunSpec, type RunSpec } from '../../shared/experimentSpec.js';
 import type { RunStatus } from '../../shared/runs.js';
 import { createRunQueries, type RunRecord } from '../store/runQueries.js';
 import type { Tf } from './backend.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { predictAllSplits } from './epochRecording.js';
-import { buildModel } from './models.js';
-import { predictProbabilities, trainRun } from './trainer.js';
+import { buildModel, type ClassifierModel } from './models.js';
+import { predictFeatures, predictProbabilities, trainRun } from './trainer.js';
 import { loadTrainingData, type TrainingData } from './trainingData.js';
 
 /** What a progress report carries: the contract's trainProgress event, less its type tag. */
@@ -84,17 +84,19 @@ async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCa
   const runs = createRunQueries(db);
   const spec = runSpecOf(run);
   const dataFor = (s: RunSpec) => {
-    const key = JSON.stringify(s.model);
+    const key = JSON.stringify([s.model, s.trainSplit ?? 'train']);
     let data = dataCache.get(key);
-    if (!data) dataCache.set(key, (data = loadTrainingData(db, run.datasetId, s.model)));
+    if (!data) dataCache.set(key, (data = loadTrainingData(db, run.datasetId, s.model, s.trainSplit)));
     return data;
   };
   options.onRunChanged?.(run.experimentId, run.id);
+  let teacher: TeacherOutputs | undefined;
   try {
     const data = dataFor(spec);
     runs.setPreprocessing(run.id, data.preprocessing);
-    const needsTeacher = spec.phases.some((p) => p.loss.kind === 'kd');
-    const teacherLogits = needsTeacher ? teacherTrainLogits(run, options, dataFor) : undefined;
+    const needsTeacher = spec.phases.some((p) => lossNeedsTeacher(p.loss));
+    teacher = needsTeacher ? loadTeacher(run, spec, options, dataFor) : undefined;
+    const teacherLogits = teacher?.logits;
     const resumeFrom = run.epochsDone > 0 && run.checkpoint ? decodeCheckpoint(run.checkpoint) : null;
     let lastBatchAt = performance.now();
     await trainRun({
@@ -104,9 +106,12 @@ async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCa
       numClasses: data.numClasses,
       input: data.input,
       teacherLogits,
+      teacherModel: teacher?.model,
+      teacherFeatures: teacher?.features,
       startEpoch: resumeFrom ? run.epochsDone : 0,
       initialWeights: resumeFrom?.weights,
       initialOptimizerState: resumeFrom?.optimizer,
+      initialHeads: resumeFrom?.heads,
       signal,
       onBatch: (b) => {
         eta.batchDone(run.id, 1 / b.batches);
@@ -136,7 +141,7 @@ async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCa
           seconds: info.summary.seconds,
           metrics: outputs.metrics,
           predictions: { exampleIds: outputs.exampleIds, labels: outputs.labels, logits: outputs.logits, numClasses: data.numClasses },
-          checkpoint: encodeCheckpoint({ weights, optimizer: info.optimizerState }),
+          checkpoint: encodeCheckpoint({ weights, optimizer: info.optimizerState, heads: info.heads }),
         });
         const t2 = performance.now();
         options.onEpochTiming?.({ runId: run.id, epoch: epoch + 1, trainSeconds: info.summary.seconds, predictSeconds: (t1 - t0) / 1000, writeSeconds: (t2 - t1) / 1000 });
@@ -150,12 +155,26 @@ async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCa
     options.onRunChanged?.(run.experimentId, run.id);
     if (err instanceof CancelledError) throw err;
     return;
+  } finally {
+    teacher?.model?.dispose();
   }
   options.onRunChanged?.(run.experimentId, run.id);
 }
 
-/** The teacher's logits on the train split, from its final checkpoint and its own preprocessing. */
-function teacherTrainLogits(run: RunRecord, options: RunExperimentOptions, dataFor: (s: RunSpec) => TrainingData): Float32Array {
+interface TeacherOutputs {
+  logits: Float32Array;
+  /** kept for a jacobian loss (disposed after the student's run) */
+  model?: ClassifierModel;
+  /** penultimate features for a contrastive loss */
+  features?: { dim: number; rows: Float32Array };
+}
+
+/**
+ * What the student's losses read from its teacher, from the teacher's final checkpoint and its own
+ * preprocessing: train-split logits always, penultimate features for a contrastive phase, and the
+ * model itself for a jacobian phase (its directional derivatives depend on each batch's directions).
+ */
+function loadTeacher(run: RunRecord, studentSpec: RunSpec, options: RunExperimentOptions, dataFor: (s: RunSpec) => TrainingData): TeacherOutputs {
   if (run.teacherRunId === null) throw new DomainError('SPEC_ERROR', `run ${run.id} distils but has no teacher run`);
   const runs = createRunQueries(options.db);
   const teacher = runs.getRun(run.teacherRunId);
@@ -166,11 +185,28 @@ function teacherTrainLogits(run: RunRecord, options: RunExperimentOptions, dataF
   const teacherSpec = runSpecOf(teacher);
   const data = dataFor(teacherSpec);
   const model = buildModel(options.tf, teacherSpec.model, data.input, data.numClasses, teacherSpec.seed);
+  let handedOver = false;
   try {
+    // A reused teacher was never checked against these losses by the experiment spec.
+    for (const phase of studentSpec.phases) {
+      const conflict = lossModelConflict(phase.loss, teacherSpec.model, 'teacher');
+      if (conflict) throw new DomainError('SPEC_ERROR', `teacher run ${teacher.id}: ${conflict}`, { field: 'teacher' });
+    }
     model.setWeights(decodeCheckpoint(teacher.checkpoint).weights);
-    return predictProbabilities(options.tf, model, data.train.x, data.train.n, 512).logits;
+    // The teacher is read on the examples the student fits, through the teacher's own preprocessing.
+    const studentSplit = studentSpec.trainSplit ?? 'train';
+    const target = data.splits.find((s) => s.split === studentSplit);
+    if (!target) throw new DomainError('SPEC_ERROR', `the dataset has no ${studentSplit} split for run ${run.id} to train on`, { field: 'trainSplit' });
+    const logits = predictProbabilities(options.tf, model, target.x, target.n, 512).logits;
+    let features: TeacherOutputs['features'];
+    if (studentSpec.phases.some((p) => p.loss.kind === 'contrastive')) {
+      const out = predictFeatures(options.tf, model, target.x, target.n, 512);
+      features = { dim: out.dim, rows: out.features };
+    }
+    handedOver = studentSpec.phases.some((p) => p.loss.kind === 'jacobian');
+    return { logits, features, model: handedOver ? model : undefined };
   } finally {
-    model.dispose();
+    if (!handedOver) model.dispose();
   }
 }
 

@@ -41,6 +41,10 @@ export interface ClassifierModel {
   forward(x: Tensor, options?: ForwardOptions): Tensor2D;
   /** inference-mode logits */
   predictLogits(x: Tensor): Tensor2D;
+  /** logits and the penultimate features the classifier reads, [batch, featureDim] (SPEC.md V6) */
+  forwardWithFeatures(x: Tensor, options?: ForwardOptions): { logits: Tensor2D; features: Tensor2D };
+  /** width of the classifier's input */
+  readonly featureDim: number;
   /** copies of every variable's values, in `parameters` order */
   getWeights(): Float32Array[];
   setWeights(weights: readonly Float32Array[]): void;
@@ -103,6 +107,8 @@ interface PassContext {
   training: boolean;
   dropoutSeed: number;
   dropoutLayer: number;
+  /** what the classifier layer read, set by Layers.classify */
+  features?: Tensor2D;
 }
 
 type Forward = (x: Tensor, pass: PassContext) => Tensor2D;
@@ -117,7 +123,11 @@ class Layers {
     readonly bank: ParameterBank,
   ) {}
 
+  /** the classifier's input width, recorded when the layer named 'classifier' is made */
+  featureDim = 0;
+
   dense(name: string, inputs: number, outputs: number, init: 'he' | 'glorot'): Dense {
+    if (name === 'classifier') this.featureDim = inputs;
     return {
       w: this.bank.add(`${name}.weight`, [inputs, outputs], init, { fanIn: inputs, fanOut: outputs, decay: true }),
       b: this.bank.add(`${name}.bias`, [outputs], 'zeros'),
@@ -129,6 +139,12 @@ class Layers {
   // gradient of the first layer, which measured slower on wasm; so the activation stays fused.
   applyDense(x: Tensor2D, layer: Dense, activation: 'relu' | 'linear'): Tensor2D {
     return this.tf.fused.matMul({ a: x, b: layer.w as unknown as Tensor2D, bias: layer.b, activation }) as Tensor2D;
+  }
+
+  /** The final linear layer; remembers its input as the pass's penultimate features. */
+  classify(features: Tensor2D, layer: Dense, pass: PassContext): Tensor2D {
+    pass.features = features;
+    return this.applyDense(features, layer, 'linear');
   }
 
   conv(name: string, size: number, inputs: number, outputs: number, bias: boolean): { w: Variable; b?: Variable } {
@@ -195,7 +211,7 @@ function buildImageForward(layers: Layers, spec: ModelSpec, input: { height: num
   switch (spec.arch) {
     case 'softmax': {
       const out = layers.dense('classifier', pixels, numClasses, 'glorot');
-      return (x) => layers.applyDense(flatten(tf, x), out, 'linear');
+      return (x, pass) => layers.classify(flatten(tf, x), out, pass);
     }
     case 'mlp': {
       const sizes = [pixels, ...spec.hidden];
@@ -204,7 +220,7 @@ function buildImageForward(layers: Layers, spec: ModelSpec, input: { height: num
       return (x, pass) => {
         let h = flatten(tf, x);
         for (const layer of hidden) h = layers.dropout(layers.applyDense(h, layer, 'relu'), spec.dropout, pass);
-        return layers.applyDense(h, out, 'linear');
+        return layers.classify(h, out, pass);
       };
     }
     case 'cnn': {
@@ -224,12 +240,12 @@ function buildImageForward(layers: Layers, spec: ModelSpec, input: { height: num
       const flat = height * width * channels;
       const hidden = spec.dense !== undefined ? layers.dense('dense', flat, spec.dense, 'he') : undefined;
       const out = layers.dense('classifier', spec.dense ?? flat, numClasses, 'glorot');
-      return (x) => {
+      return (x, pass) => {
         let h = x as Tensor4D;
         for (const conv of convs) h = tf.maxPool(layers.applyConv(h, conv, 1, 'relu'), 2, 2, 'valid');
         let f = flatten(tf, h);
         if (hidden) f = layers.applyDense(f, hidden, 'relu');
-        return layers.applyDense(f, out, 'linear');
+        return layers.classify(f, out, pass);
       };
     }
     case 'resnet': {
@@ -269,7 +285,7 @@ function buildImageForward(layers: Layers, spec: ModelSpec, input: { height: num
             : h;
           h = tf.relu(tf.add(residual, shortcut)) as Tensor4D;
         }
-        return layers.applyDense(tf.mean(h, [1, 2]) as Tensor2D, out, 'linear');
+        return layers.classify(tf.mean(h, [1, 2]) as Tensor2D, out, pass);
       };
     }
     default:
@@ -314,7 +330,7 @@ function buildTextForward(layers: Layers, spec: ModelSpec, input: { vocabSize: n
       const sizes = [vocabSize, ...spec.hidden];
       const hidden = spec.hidden.map((size, i) => layers.dense(`hidden${i}`, sizes[i] as number, size, 'he'));
       const out = layers.dense('classifier', sizes[sizes.length - 1] as number, numClasses, 'glorot');
-      return (x) => {
+      return (x, pass) => {
         const ids = clampIds(tf, x, vocabSize);
         const [batch = 0, length = 0] = ids.shape;
         // Counts per (row, id) by one segment sum over row·V + id: textFeatures.bagOfWords in tensor form.
@@ -324,16 +340,16 @@ function buildTextForward(layers: Layers, spec: ModelSpec, input: { vocabSize: n
         const norm = tf.sqrt(tf.sum(tf.square(weighted), 1, true));
         let h = tf.div(weighted, tf.maximum(norm, 1e-12)) as Tensor2D;
         for (const layer of hidden) h = layers.applyDense(h, layer, 'relu');
-        return layers.applyDense(h, out, 'linear');
+        return layers.classify(h, out, pass);
       };
     }
     case 'embedding-bag': {
       // fastText-style: the mean of the token embeddings, then a linear classifier.
       const embedding = bank.add('embedding', [vocabSize, spec.dim], 'embedding', { decay: true });
       const out = layers.dense('classifier', spec.dim, numClasses, 'glorot');
-      return (x) => {
+      return (x, pass) => {
         const ids = clampIds(tf, x, vocabSize);
-        return layers.applyDense(maskedMean(tf, tf.gather(embedding, ids) as Tensor3D, tokenMask(tf, ids)), out, 'linear');
+        return layers.classify(maskedMean(tf, tf.gather(embedding, ids) as Tensor3D, tokenMask(tf, ids)), out, pass);
       };
     }
     case 'transformer': {
@@ -354,7 +370,7 @@ function buildTextForward(layers: Layers, spec: ModelSpec, input: { vocabSize: n
       }));
       const finalNorm = layers.layerNorm('finalNorm', dim);
       const out = layers.dense('classifier', dim, numClasses, 'glorot');
-      return (x) => {
+      return (x, pass) => {
         const ids = clampIds(tf, x, vocabSize);
         const [batch = 0, length = 0] = ids.shape;
         const mask = tokenMask(tf, ids);
@@ -376,7 +392,7 @@ function buildTextForward(layers: Layers, spec: ModelSpec, input: { vocabSize: n
           const ff = layers.applyDense(layers.applyDense(normed2, block.ff1, 'relu'), block.ff2, 'linear');
           h = tf.add(h, tf.reshape(ff, [batch, length, dim]));
         }
-        return layers.applyDense(maskedMean(tf, layers.applyLayerNorm(h, finalNorm), mask), out, 'linear');
+        return layers.classify(maskedMean(tf, layers.applyLayerNorm(h, finalNorm), mask), out, pass);
       };
     }
   }
@@ -400,8 +416,15 @@ export function buildModel(tf: Tf, spec: ModelSpec, input: ModelInput, numClasse
   const parameters = bank.parameters;
   const trainable = parameters.filter((p) => p.trainable).map((p) => p.variable);
 
-  const forward = (x: Tensor, options: ForwardOptions = {}): Tensor2D =>
-    tf.tidy(() => forwardFn(x, { training: options.training ?? false, dropoutSeed: options.dropoutSeed ?? 0, dropoutLayer: 0 }));
+  const passFor = (options: ForwardOptions): PassContext => ({ training: options.training ?? false, dropoutSeed: options.dropoutSeed ?? 0, dropoutLayer: 0 });
+  const forward = (x: Tensor, options: ForwardOptions = {}): Tensor2D => tf.tidy(() => forwardFn(x, passFor(options)));
+  const forwardWithFeatures = (x: Tensor, options: ForwardOptions = {}) =>
+    tf.tidy(() => {
+      const pass = passFor(options);
+      const logits = forwardFn(x, pass);
+      if (!pass.features) throw new Error(`the ${spec.arch} model has no classifier layer`);
+      return { logits, features: pass.features };
+    });
 
   return {
     spec,
@@ -411,6 +434,8 @@ export function buildModel(tf: Tf, spec: ModelSpec, input: ModelInput, numClasse
     trainableVariables: () => trainable.slice(),
     forward,
     predictLogits: (x) => forward(x, { training: false }),
+    forwardWithFeatures,
+    featureDim: layers.featureDim,
     getWeights: () => parameters.map((p) => Float32Array.from(p.variable.dataSync() as Float32Array)),
     setWeights(weights) {
       if (weights.length !== parameters.length) {

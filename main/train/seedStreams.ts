@@ -5,7 +5,7 @@
 import { createRandom, type SeededRandom } from '../../shared/seededRandom.js';
 
 /** Purposes keep streams apart: the shuffle of epoch 3 never equals the dropout of epoch 3. */
-export const SeedPurpose = { init: 1, shuffle: 2, dropout: 3 } as const;
+export const SeedPurpose = { init: 1, shuffle: 2, dropout: 3, jacobianDirections: 4, projectionHeads: 5 } as const;
 
 /** Mixes integers into one 32-bit seed (murmur3's finaliser applied after each part). */
 export function deriveSeed(...parts: number[]): number {

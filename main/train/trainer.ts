@@ -1,14 +1,16 @@
 // The training loop of one run: per epoch a seeded shuffle that depends only on (seed, epoch), the
-// loss of the epoch's phase (SPEC.md V1–V3), one optimiser step per batch, and the weights handed
-// out after every epoch. No database and no worker here: those call this.
-import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs';
+// loss of the epoch's phase (SPEC.md V1–V3, V5, V6), one optimiser step per batch, and the weights
+// handed out after every epoch. No database and no worker here: those call this.
+import type { Scalar, Tensor, Tensor1D, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
 import { CancelledError, DomainError } from '../../shared/errors.js';
-import { lossAtEpoch, type LossSpec, type RunSpec } from '../../shared/experimentSpec.js';
+import { lossAtEpoch, lossModelConflict, lossNeedsTeacher, type ContrastiveLossSpec, type LossSpec, type RunSpec } from '../../shared/experimentSpec.js';
 import type { Tf } from './backend.js';
+import { contrastiveDistillationLoss, createProjectionHeads, type ProjectionHeads } from './contrastiveDistillation.js';
+import { directionalDerivatives, jacobianMatchingLoss, randomUnitDirections } from './jacobianMatching.js';
 import { distillationLoss, oneHotCrossEntropy } from './losses.js';
 import { learningRateAt } from './lrSchedule.js';
 import { buildModel, type ClassifierModel, type ModelInput } from './models.js';
-import { createOptimizer, type OptimizerState } from './optimizers.js';
+import { createOptimizer, type OptimizedVariable, type OptimizerState } from './optimizers.js';
 import { deriveSeed, epochPermutation, SeedPurpose } from './seedStreams.js';
 
 /** Examples row-major: image pixels n × H·W·C (normalised float32) or token ids n × maxLen (int32). */
@@ -45,6 +47,8 @@ export interface EpochEndInfo {
   summary: EpochSummary;
   /** with the weights, what resuming after this epoch needs */
   optimizerState: OptimizerState;
+  /** a contrastive loss's projection heads (student's, teacher's); empty when the run has none */
+  heads: Float32Array[];
   /** the model as trained so far, for recording predictions; valid only during the callback */
   model: ClassifierModel;
 }
@@ -55,8 +59,14 @@ export interface TrainRunOptions {
   data: { train: TrainingSplit };
   numClasses: number;
   input: ModelInput;
-  /** required when any phase uses a kd loss */
+  /** required when any phase uses a kd, jacobian or contrastive loss */
   teacherLogits?: TeacherLogitsSource;
+  /** the trained teacher, for a jacobian loss (its directional derivatives are taken per batch) */
+  teacherModel?: ClassifierModel;
+  /** the teacher's penultimate features on the train split (inference mode), for a contrastive loss */
+  teacherFeatures?: { dim: number; rows: TeacherLogitsSource };
+  /** projection heads saved with the checkpoint `initialWeights` came from */
+  initialHeads?: readonly Float32Array[];
   /** first epoch to train (0-based); with initialWeights and initialOptimizerState, a resume */
   startEpoch?: number;
   initialWeights?: readonly Float32Array[];
@@ -72,6 +82,7 @@ export interface TrainRunResult {
   epochs: EpochSummary[];
   weights: Float32Array[];
   optimizerState: OptimizerState;
+  heads: Float32Array[];
 }
 
 function featuresPerExample(split: TrainingSplit): number {
@@ -95,12 +106,60 @@ function gatherRows<T extends Float32Array | Int32Array>(source: T, rowLength: n
   return out;
 }
 
-async function teacherRows(source: TeacherLogitsSource, numClasses: number, indices: Int32Array): Promise<Float32Array> {
-  const rows = typeof source === 'function' ? await source('train', indices) : gatherRows(source, numClasses, indices);
-  if (rows.length !== indices.length * numClasses) {
-    throw new DomainError('VALIDATION_ERROR', `teacher logits: expected ${indices.length * numClasses} numbers for ${indices.length} examples, got ${rows.length}`);
+async function teacherRows(source: TeacherLogitsSource, rowLength: number, indices: Int32Array, what = 'teacher logits'): Promise<Float32Array> {
+  const rows = typeof source === 'function' ? await source('train', indices) : gatherRows(source, rowLength, indices);
+  if (rows.length !== indices.length * rowLength) {
+    throw new DomainError('VALIDATION_ERROR', `${what}: expected ${indices.length * rowLength} numbers for ${indices.length} examples, got ${rows.length}`);
   }
   return rows;
+}
+
+/** Refuses, before any training, a phase whose loss lacks what it reads (SPEC.md V2, V5, V6). */
+function checkLossInputs(options: TrainRunOptions, startEpoch: number): void {
+  const { spec, input } = options;
+  for (let epoch = startEpoch; epoch < spec.epochs; epoch++) {
+    const loss = lossAtEpoch(spec.phases, epoch);
+    if (!lossNeedsTeacher(loss)) continue;
+    if (!options.teacherLogits) {
+      throw new DomainError('SPEC_ERROR', `epoch ${epoch} distils (${loss.kind} loss) but no teacher logits were given`, { field: 'phases' });
+    }
+    const conflict = lossModelConflict(loss, spec.model, 'student');
+    if (conflict) throw new DomainError('SPEC_ERROR', conflict, { field: 'phases' });
+    if (loss.kind === 'jacobian') {
+      const teacher = options.teacherModel;
+      if (!teacher) throw new DomainError('SPEC_ERROR', `epoch ${epoch} matches Jacobians but no teacher model was given`, { field: 'phases' });
+      const teacherConflict = lossModelConflict(loss, teacher.spec, 'teacher');
+      if (teacherConflict) throw new DomainError('SPEC_ERROR', teacherConflict, { field: 'phases' });
+      if (JSON.stringify(inputShape(teacher.input)) !== JSON.stringify(inputShape(input))) {
+        throw new DomainError('SPEC_ERROR', `the teacher reads ${inputShape(teacher.input).join('×')} inputs, the student ${inputShape(input).join('×')}: their Jacobians cannot be compared`, { field: 'phases' });
+      }
+    }
+    if (loss.kind === 'contrastive') {
+      if (!options.teacherFeatures) throw new DomainError('SPEC_ERROR', `epoch ${epoch} is contrastive but no teacher features were given`, { field: 'phases' });
+    }
+  }
+}
+
+/** The run's projection heads when any phase is contrastive (all phases share them), else none. */
+function headsFor(options: TrainRunOptions, model: ClassifierModel): ProjectionHeads | undefined {
+  const phase = options.spec.phases.find((p) => p.loss.kind === 'contrastive');
+  if (!phase || !options.teacherFeatures) return undefined;
+  const { dim } = phase.loss as ContrastiveLossSpec;
+  const heads = createProjectionHeads(options.tf, model.featureDim, options.teacherFeatures.dim, dim, options.spec.seed);
+  if (options.initialHeads) {
+    const saved = options.initialHeads;
+    const fits = saved.length === 2 && saved[0]?.length === heads.student.size && saved[1]?.length === heads.teacher.size;
+    if (!fits) {
+      heads.student.dispose();
+      heads.teacher.dispose();
+      throw new DomainError('SPEC_ERROR', `the checkpoint's projection heads (${saved.map((h) => h.length).join(', ') || 'none'}) do not fit this run's (${heads.student.size}, ${heads.teacher.size})`);
+    }
+    options.tf.tidy(() => {
+      heads.student.assign(options.tf.tensor(saved[0] as Float32Array, heads.student.shape));
+      heads.teacher.assign(options.tf.tensor(saved[1] as Float32Array, heads.teacher.shape));
+    });
+  }
+  return heads;
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -127,16 +186,24 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   if (!Number.isInteger(startEpoch) || startEpoch < 0 || startEpoch > spec.epochs) {
     throw new DomainError('VALIDATION_ERROR', `startEpoch ${startEpoch} is outside 0–${spec.epochs}`);
   }
-  for (let epoch = startEpoch; epoch < spec.epochs; epoch++) {
-    if (lossAtEpoch(spec.phases, epoch).kind === 'kd' && !options.teacherLogits) {
-      throw new DomainError('SPEC_ERROR', `epoch ${epoch} distils (kd loss) but no teacher logits were given`, { field: 'phases' });
-    }
-  }
+  checkLossInputs(options, startEpoch);
 
   const model = buildModel(tf, spec.model, input, numClasses, spec.seed);
-  const trainable = model.parameters.filter((p) => p.trainable);
+  let heads: ProjectionHeads | undefined;
+  try {
+    heads = headsFor(options, model);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  // The heads train with the model, after its variables, so the optimiser's slots cover them too.
+  const trainable: OptimizedVariable[] = [
+    ...model.parameters.filter((p) => p.trainable),
+    ...(heads ? [heads.student, heads.teacher].map((variable) => ({ variable, decay: true })) : []),
+  ];
   const variables = trainable.map((p) => p.variable);
   const optimizer = createOptimizer(tf, spec.optimizer, trainable);
+  const headWeights = () => (heads ? [heads.student, heads.teacher].map((h) => Float32Array.from(h.dataSync() as Float32Array)) : []);
   try {
     if (options.initialWeights) model.setWeights(options.initialWeights);
     if (options.initialOptimizerState) optimizer.setState(options.initialOptimizerState);
@@ -157,16 +224,47 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
         const size = indices.length;
         const xValues = gatherRows(train.x, rowLength, indices);
         const yValues = gatherRows(train.y, 1, indices);
-        const teacherValues = loss.kind === 'kd' ? await teacherRows(options.teacherLogits as TeacherLogitsSource, numClasses, indices) : undefined;
+        const teacherValues = lossNeedsTeacher(loss) ? await teacherRows(options.teacherLogits as TeacherLogitsSource, numClasses, indices) : undefined;
+        const teacherFeatures = options.teacherFeatures;
+        const featureValues =
+          loss.kind === 'contrastive' && teacherFeatures ? await teacherRows(teacherFeatures.rows, teacherFeatures.dim, indices, 'teacher features') : undefined;
+        const directionValues =
+          loss.kind === 'jacobian' ? randomUnitDirections(loss.directions, rowLength, deriveSeed(spec.seed, SeedPurpose.jacobianDirections, epoch, batch)) : undefined;
         const dropoutSeed = deriveSeed(spec.seed, SeedPurpose.dropout, epoch, batch);
 
         const batchLoss = tf.tidy(() => {
           const x = tf.tensor(xValues, [size, ...shape], textInput ? 'int32' : 'float32');
           const y = tf.tensor1d(yValues, 'int32') as Tensor1D;
           const teacher = teacherValues ? (tf.tensor2d(teacherValues, [size, numClasses]) as Tensor2D) : undefined;
-          const { value, grads } = tf.variableGrads(() => {
-            const logits = model.forward(x, { training: true, dropoutSeed });
-            return loss.kind === 'kd' ? distillationLoss(tf, logits, teacher as Tensor2D, y, loss) : oneHotCrossEntropy(tf, logits, y);
+          const directions = directionValues && loss.kind === 'jacobian' ? (tf.tensor2d(directionValues, [loss.directions, rowLength]) as Tensor2D) : undefined;
+          // The teacher's directional derivatives are constants of this step: taken outside the tape.
+          const teacherJ =
+            directions && loss.kind === 'jacobian' && options.teacherModel
+              ? directionalDerivatives(tf, (xs) => (options.teacherModel as ClassifierModel).predictLogits(xs), x, directions, loss.fdStep)
+              : undefined;
+          const { value, grads } = tf.variableGrads((): Scalar => {
+            switch (loss.kind) {
+              case 'onehot':
+                return oneHotCrossEntropy(tf, model.forward(x, { training: true, dropoutSeed }), y);
+              case 'kd':
+                return distillationLoss(tf, model.forward(x, { training: true, dropoutSeed }), teacher as Tensor2D, y, loss);
+              case 'jacobian': {
+                const logits = model.forward(x, { training: true, dropoutSeed });
+                // Inference mode: no dropout, batch norm on running statistics, none of them updated.
+                const studentJ = directionalDerivatives(tf, (xs) => model.forward(xs, { training: false }), x, directions as Tensor2D, loss.fdStep);
+                return jacobianMatchingLoss(tf, logits, teacher as Tensor2D, studentJ, teacherJ as Tensor3D, loss);
+              }
+              case 'contrastive': {
+                const { logits, features } = model.forwardWithFeatures(x, { training: true, dropoutSeed });
+                const teacherF = tf.tensor2d(featureValues as Float32Array, [size, (teacherFeatures as { dim: number }).dim]);
+                return contrastiveDistillationLoss(
+                  tf,
+                  { studentLogits: logits, teacherLogits: teacher as Tensor2D, studentFeatures: features, teacherFeatures: teacherF, labels: y },
+                  heads as ProjectionHeads,
+                  loss,
+                );
+              }
+            }
           }, variables);
           optimizer.apply(variables.map((v) => grads[v.name] as Tensor | undefined), learningRate);
           return value.dataSync()[0] as number;
@@ -190,14 +288,16 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
         examplesPerSecond: train.n / Math.max(seconds, 1e-9),
       };
       summaries.push(summary);
-      if (options.onEpochEnd) await options.onEpochEnd(epoch, model.getWeights(), { summary, optimizerState: optimizer.getState(), model });
+      if (options.onEpochEnd) await options.onEpochEnd(epoch, model.getWeights(), { summary, optimizerState: optimizer.getState(), heads: headWeights(), model });
     }
-    return { model, epochs: summaries, weights: model.getWeights(), optimizerState: optimizer.getState() };
+    return { model, epochs: summaries, weights: model.getWeights(), optimizerState: optimizer.getState(), heads: headWeights() };
   } catch (err) {
     model.dispose();
     throw err;
   } finally {
     optimizer.dispose();
+    heads?.student.dispose();
+    heads?.teacher.dispose();
   }
 }
 
@@ -221,4 +321,26 @@ export function predictProbabilities(tf: Tf, model: ClassifierModel, x: Float32A
     logits.set(rows, start * classes);
   }
   return { logits };
+}
+
+/**
+ * Inference-mode penultimate features for n examples, n × featureDim row-major (the teacher's
+ * side of a contrastive loss: fixed, so computed once per run).
+ */
+export function predictFeatures(tf: Tf, model: ClassifierModel, x: Float32Array | Int32Array, n: number, batchSize = 256): { dim: number; features: Float32Array } {
+  const dim = model.featureDim;
+  const shape = inputShape(model.input);
+  const rowLength = shape.reduce((a, b) => a * b, 1);
+  if (x.length !== n * rowLength) throw new DomainError('VALIDATION_ERROR', `${x.length} input values are not ${n} examples of ${rowLength}`);
+  const features = new Float32Array(n * dim);
+  const dtype = model.input.kind === 'text' ? 'int32' : 'float32';
+  for (let start = 0; start < n; start += batchSize) {
+    const end = Math.min(start + batchSize, n);
+    const rows = tf.tidy(() => {
+      const batch = tf.tensor(x.subarray(start * rowLength, end * rowLength), [end - start, ...shape], dtype);
+      return model.forwardWithFeatures(batch, { training: false }).features.dataSync() as Float32Array;
+    });
+    features.set(rows, start * dim);
+  }
+  return { dim, features };
 }

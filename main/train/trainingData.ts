@@ -49,7 +49,7 @@ interface ExampleRow {
 
 const TEXT_ARCHS = new Set(['bow-mlp', 'embedding-bag', 'transformer']);
 
-export function loadTrainingData(db: Database.Database, datasetId: number, model: ModelSpec): TrainingData {
+export function loadTrainingData(db: Database.Database, datasetId: number, model: ModelSpec, trainSplit = 'train'): TrainingData {
   const dataset = db.prepare('SELECT kind, class_names, height, width, channels FROM datasets WHERE id = ?').get(datasetId) as DatasetRow | undefined;
   if (!dataset) throw new DomainError('SPEC_ERROR', `no dataset with id ${datasetId}`, { field: 'datasetId' });
   const isTextModel = TEXT_ARCHS.has(model.arch);
@@ -66,8 +66,10 @@ export function loadTrainingData(db: Database.Database, datasetId: number, model
     if (!list) bySplit.set(r.split, (list = []));
     list.push(r);
   }
-  const trainRows = bySplit.get('train');
-  if (!trainRows?.length) throw new DomainError('SPEC_ERROR', `dataset ${datasetId} has no train split to train on`, { field: 'datasetId' });
+  const trainRows = bySplit.get(trainSplit);
+  if (!trainRows?.length) {
+    throw new DomainError('SPEC_ERROR', `dataset ${datasetId} has no ${trainSplit} split to train on (splits: ${[...bySplit.keys()].join(', ')})`, { field: trainSplit === 'train' ? 'datasetId' : 'trainSplit' });
+  }
 
   let preprocessing: Preprocessing;
   let input: ModelInput;
@@ -105,5 +107,5 @@ export function loadTrainingData(db: Database.Database, datasetId: number, model
     x: encode(list),
     n: list.length,
   }));
-  return { datasetId, numClasses, input, splits, train: splits.find((s) => s.split === 'train')!, preprocessing };
+  return { datasetId, numClasses, input, splits, train: splits.find((s) => s.split === trainSplit)!, preprocessing };
 }

@@ -6,6 +6,7 @@ import { useExperimentsStore } from './stores/experiments.js';
 import DatasetView from './views/DatasetView.vue';
 import EigenLabView from './views/EigenLabView.vue';
 import GradientView from './views/GradientView.vue';
+import MechanismsView from './views/MechanismsView.vue';
 import DatasetsView from './views/DatasetsView.vue';
 import CompareView from './views/CompareView.vue';
 import ExperimentView from './views/ExperimentView.vue';
@@ -54,6 +55,12 @@ export const router = createRouter({
       name: 'gradients',
       component: GradientView,
       props: (route) => ({ experimentId: Number(route.params.id) }),
+    },
+    {
+      path: '/datasets/:id(\\d+)/mechanisms',
+      name: 'mechanisms',
+      component: MechanismsView,
+      props: (route) => ({ datasetId: Number(route.params.id) }),
     },
     { path: '/eigen-lab', name: 'eigen-lab', component: EigenLabView },
     { path: '/sets', name: 'sets', component: SetsView, props: { setId: null } },

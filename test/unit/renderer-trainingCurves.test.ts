@@ -89,6 +89,8 @@ describe('curve helpers', () => {
   it('describes losses', () => {
     expect(describeLoss({ kind: 'onehot' })).toBe('one-hot');
     expect(describeLoss({ kind: 'kd', alpha: 0.5, tau: 4, tauSquared: false })).toBe('KD τ=4 α=0.5 (no τ²)');
+    expect(describeLoss({ kind: 'jacobian', beta: 0.15, tau: 2, tauSquared: true, topClasses: 20, directions: 2, fdStep: 0.05 })).toBe('Jacobian matching β=0.15 τ=2');
+    expect(describeLoss({ kind: 'contrastive', beta: 0.03, tau: 1, tauSquared: true, tauC: 0.1, eps: 0.97, dim: 128, positives: 'label' })).toBe('contrastive (label positives) β=0.03 τ=1');
   });
 
   it('ignores splits other than the one asked for', () => {

@@ -44,8 +44,10 @@ export function lossSwitches(spec: unknown): LossSwitch[] {
 
 export function describeLoss(loss: LossSpec): string {
   if (loss.kind === 'onehot') return 'one-hot';
-  const alpha = loss.alpha === 1 ? '' : ` α=${loss.alpha}`;
-  return `KD τ=${loss.tau}${alpha}${loss.tauSquared ? '' : ' (no τ²)'}`;
+  const noTauSquared = loss.tauSquared ? '' : ' (no τ²)';
+  if (loss.kind === 'jacobian') return `Jacobian matching β=${loss.beta} τ=${loss.tau}${noTauSquared}`;
+  if (loss.kind === 'contrastive') return `contrastive (${loss.positives} positives) β=${loss.beta} τ=${loss.tau}${noTauSquared}`;
+  return `KD τ=${loss.tau}${loss.alpha === 1 ? '' : ` α=${loss.alpha}`}${noTauSquared}`;
 }
 
 /** [epoch, value] points of one run, metric and split, in epoch order. */
