@@ -23,7 +23,7 @@ export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 export const OPTIMIZERS = ['sgd', 'adam'] as const;
 export const LR_SCHEDULES = ['constant', 'cosine', 'step'] as const;
-export const LOSS_KINDS = ['onehot', 'kd'] as const;
+export const LOSS_KINDS = ['onehot', 'kd', 'jacobian', 'contrastive'] as const;
 
 export interface ModelForm {
   arch: ModelArch;
@@ -38,6 +38,10 @@ export interface LossForm {
   alpha: string;
   tau: string;
   tauSquared: boolean;
+  /** jacobian and contrastive: the weight of their term against KD (SPEC V5, V6) */
+  beta: string;
+  /** contrastive: same-label pairs or the same example as positives */
+  positives: 'label' | 'instance';
 }
 
 export interface StudentForm {
@@ -101,11 +105,14 @@ export function defaultModelForm(kind: DatasetKind | null | undefined): ModelFor
   return kind === 'text' ? { arch: 'bow-mlp', hidden: '128', filters: '16, 32' } : { arch: 'mlp', hidden: '256', filters: '16, 32' };
 }
 
+/** SPEC's default β of each loss that adds a term to KD */
+export const DEFAULT_BETA = { jacobian: '0.15', contrastive: '0.03' } as const;
+
 export function kdLossForm(tau = '1'): LossForm {
-  return { kind: 'kd', alpha: '1', tau, tauSquared: true };
+  return { kind: 'kd', alpha: '1', tau, tauSquared: true, beta: DEFAULT_BETA.jacobian, positives: 'label' };
 }
 export function oneHotLossForm(): LossForm {
-  return { kind: 'onehot', alpha: '1', tau: '1', tauSquared: true };
+  return { ...kdLossForm(), kind: 'onehot' };
 }
 
 export function defaultExperimentForm(datasetId: number | null = null, kind: DatasetKind | null = null): ExperimentForm {
@@ -197,6 +204,11 @@ function modelFromForm(m: ModelForm, path: Path, issues: IssueList): ModelSpecIn
 
 function lossFromForm(l: LossForm, path: Path, issues: IssueList): LossSpec {
   if (l.kind === 'onehot') return { kind: 'onehot' };
+  const tau = () => issues.number(l.tau, [...path, 'tau'], 'τ');
+  const beta = () => issues.number(l.beta, [...path, 'beta'], 'β');
+  // the remaining settings keep the schema's defaults (docs/losses.md)
+  if (l.kind === 'jacobian') return { kind: 'jacobian', tau: tau(), tauSquared: l.tauSquared, beta: beta(), topClasses: 20, directions: 2, fdStep: 0.05 };
+  if (l.kind === 'contrastive') return { kind: 'contrastive', tau: tau(), tauSquared: l.tauSquared, beta: beta(), tauC: 0.1, eps: 0.97, dim: 128, positives: l.positives };
   return {
     kind: 'kd',
     alpha: issues.number(l.alpha, [...path, 'alpha'], 'α'),
@@ -360,9 +372,11 @@ function modelFormFromSpec(model: ModelSpec, fallback: ModelForm): ModelForm {
 }
 
 function lossFormFromSpec(loss: LossSpec): LossForm {
-  return loss.kind === 'kd'
-    ? { kind: 'kd', alpha: String(loss.alpha), tau: String(loss.tau), tauSquared: loss.tauSquared }
-    : oneHotLossForm();
+  const base = kdLossForm();
+  if (loss.kind === 'kd') return { ...base, alpha: String(loss.alpha), tau: String(loss.tau), tauSquared: loss.tauSquared };
+  if (loss.kind === 'jacobian') return { ...base, kind: 'jacobian', tau: String(loss.tau), tauSquared: loss.tauSquared, beta: String(loss.beta) };
+  if (loss.kind === 'contrastive') return { ...base, kind: 'contrastive', tau: String(loss.tau), tauSquared: loss.tauSquared, beta: String(loss.beta), positives: loss.positives };
+  return oneHotLossForm();
 }
 
 /** A form student from a student spec (phases beyond the second are not representable and dropped). */
@@ -445,6 +459,7 @@ export function formFieldKeys(form: ExperimentForm): string[] {
   const lossKeys = (prefix: string, l: LossForm) => {
     keys.push(`${prefix}.loss`);
     if (l.kind === 'kd') keys.push(`${prefix}.loss.alpha`, `${prefix}.loss.tau`);
+    if (l.kind === 'jacobian' || l.kind === 'contrastive') keys.push(`${prefix}.loss.tau`, `${prefix}.loss.beta`);
   };
   form.students.forEach((s, i) => {
     const p = `students.${i}`;

@@ -73,6 +73,18 @@ describe.skipIf(!fs.existsSync(trainWorkerPath()))('the mechanisms preset', () =
       await page.getByTestId('mechanism-metric').selectOption('kl');
       await page.waitForTimeout(300);
       await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'mechanisms-p5.png'), fullPage: true });
+
+      // building one from the Datasets page: the sample plus a class-positioned patch
+      await page.getByTestId('nav-datasets').click();
+      await page.getByTestId('mechanism-open').click();
+      await page.getByTestId('mechanism-name').fill('patched');
+      await page.getByTestId('mechanism-train-size').fill('60');
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'mechanism-dialog.png') });
+      await page.getByTestId('mechanism-build').click();
+      await page.waitForURL(/#\/datasets\/\d+/);
+      const built = app.db.prepare("SELECT split, count(*) AS n FROM examples e JOIN datasets d ON d.id = e.dataset_id WHERE d.name = 'patched' GROUP BY split ORDER BY split").all();
+      expect(built).toContainEqual({ split: 'train-student', n: 60 });
+      expect(built).toContainEqual({ split: 'cf-patch-only', n: 1000 });
       expect(browser.errors).toEqual([]);
     } finally {
       await browser.close();

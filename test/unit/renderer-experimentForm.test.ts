@@ -27,13 +27,32 @@ function validForm(): ExperimentForm {
 const paths = (form: ExperimentForm, kind: 'image' | 'text' | null = 'image') => buildExperimentSpec(form, kind).issues.map((i) => i.path);
 
 describe('buildExperimentSpec', () => {
+  it('builds Jacobian and contrastive phases with their β, and refuses a β out of range by field', () => {
+    const form = validForm();
+    const student = form.students[0]!;
+    student.loss = { ...kdLossForm('2'), kind: 'jacobian', beta: '0.3' };
+    student.switchOn = true;
+    student.switchEpoch = '2';
+    student.secondLoss = { ...kdLossForm(), kind: 'contrastive', beta: '0.05', positives: 'instance' };
+    const built = buildExperimentSpec(form, 'image');
+    expect(built.issues).toEqual([]);
+    const phases = (built.spec as { students: { phases: unknown[] }[] }).students[0]!.phases;
+    expect(phases).toEqual([
+      { from: 0, loss: { kind: 'jacobian', tau: 2, tauSquared: true, beta: 0.3, topClasses: 20, directions: 2, fdStep: 0.05 } },
+      { from: 2, loss: { kind: 'contrastive', tau: 1, tauSquared: true, beta: 0.05, tauC: 0.1, eps: 0.97, dim: 128, positives: 'instance' } },
+    ]);
+    expect(ExperimentSpec.safeParse(built.spec).success).toBe(true);
+    student.loss.beta = '0.9';
+    expect(paths(form)).toContain('students.0.phases.0.loss.beta');
+  });
+
   it('turns a valid form into a spec the shared schema accepts', () => {
     const form = validForm();
     form.teacher.model.hidden = '256, 128';
     form.teacher.weightDecay = '0.0005';
     const student = form.students[0]!;
     student.model.hidden = '32';
-    student.loss = { kind: 'kd', alpha: '0.5', tau: '4', tauSquared: false };
+    student.loss = { ...kdLossForm(), alpha: '0.5', tau: '4', tauSquared: false };
     student.switchOn = true;
     student.switchEpoch = '2';
     const built = buildExperimentSpec(form, 'image');
