@@ -9,6 +9,7 @@ import {
   Id,
   ImportOptions,
   SplitName,
+  TaskId,
 } from './domain.js';
 import {
   BinaryPayload,
@@ -44,7 +45,6 @@ import { checkMechanismArgs, MechanismDatasetFields } from './mechanisms.js';
 import { EpochMetric, ExperimentSummary, RunSummary } from './runs.js';
 
 const TrainingBackendChoice = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
-const TaskId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'task ids use letters, digits, _ and -');
 
 function call<A extends z.ZodType, R extends z.ZodType>(args: A, result: R) {
   return { args, result };

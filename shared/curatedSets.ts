@@ -2,7 +2,7 @@
 // export (CSV, JSONL, or a ZIP with a manifest and PNGs). Schemas of the contract's set calls.
 import { z } from 'zod';
 import { AnalysisScope, ExampleFilter } from './analytics.js';
-import { Id, SplitName } from './domain.js';
+import { Id, SplitName, TaskId } from './domain.js';
 
 export const MAX_SET_MEMBERS = 1_000_000;
 
@@ -10,7 +10,6 @@ export const CuratedSetName = z.string().trim().min(1, 'a set name needs at leas
 export const CuratedSetDescription = z.string().max(10_000);
 export const CuratedNote = z.string().max(10_000);
 const ExampleIds = z.array(Id).max(MAX_SET_MEMBERS);
-const TaskId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'task ids use letters, digits, _ and -');
 
 /** A POSIX absolute path, a Windows drive path or a UNC path (shared/ cannot ask node:path). */
 export const AbsolutePath = z

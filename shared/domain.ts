@@ -111,3 +111,6 @@ export const ExampleDetail = ExampleRow.extend({
   mechanisms: z.array(ExampleMechanism).optional(),
 });
 export type ExampleDetail = z.infer<typeof ExampleDetail>;
+
+/** Task ids the client picks, so progress events can be matched to the call that started them. */
+export const TaskId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'task ids use letters, digits, _ and -');

@@ -33,48 +33,37 @@ export function createAppServices({ db, databasePath }: AppServicesOptions) {
   const analytics = createAnalyticsService(db);
   const curatedSets = createCuratedSetHandlers(db, { events, tasks, filteredIds: analytics.filteredIds });
 
+  /**
+   * A task that writes a new dataset (an import, a mechanism build): progress and the finish as
+   * events under the client's task id, cancellable, the dataset lists told when it lands.
+   */
+  async function datasetTask(
+    requestedId: string | undefined,
+    work: (report: (stage: string, done: number, total: number) => void, signal: AbortSignal) => Promise<number>,
+  ) {
+    const task = tasks.start(requestedId);
+    const tracker = createProgressTracker();
+    try {
+      const datasetId = await work((stage, done, total) => events.emit({ type: 'progress', taskId: task.taskId, kind: 'import', ...tracker.update(stage, done, total) }), task.signal);
+      events.emit({ type: 'taskFinished', taskId: task.taskId, kind: 'import', ok: true });
+      events.emit({ type: 'datasetsChanged' });
+      return datasets.getDataset(datasetId);
+    } catch (err) {
+      events.emit({ type: 'taskFinished', taskId: task.taskId, kind: 'import', ok: false, error: (err as Error).message });
+      throw err;
+    } finally {
+      task.finish();
+    }
+  }
+
   const handlers: Handlers = {
     appInfo: (_args, transport) => ({ version: appVersion(), databasePath, transport, backend: experiments.backend() }),
     listDatasets: () => datasets.listDatasets(),
     getDataset: ({ datasetId }) => datasets.getDataset(datasetId),
-    importDataset: async ({ taskId: requestedId, ...options }) => {
-      const task = tasks.start(requestedId);
-      const tracker = createProgressTracker();
-      try {
-        const datasetId = await runImportInWorker(
-          databasePath,
-          options,
-          (stage, done, total) => events.emit({ type: 'progress', taskId: task.taskId, kind: 'import', ...tracker.update(stage, done, total) }),
-          task.signal,
-        );
-        events.emit({ type: 'taskFinished', taskId: task.taskId, kind: 'import', ok: true });
-        events.emit({ type: 'datasetsChanged' });
-        return datasets.getDataset(datasetId);
-      } catch (err) {
-        events.emit({ type: 'taskFinished', taskId: task.taskId, kind: 'import', ok: false, error: (err as Error).message });
-        throw err;
-      } finally {
-        task.finish();
-      }
-    },
-    buildMechanismDataset: async ({ taskId: requestedId, ...args }) => {
-      const task = tasks.start(requestedId);
-      const tracker = createProgressTracker();
-      try {
-        const datasetId = await buildMechanismDataset(db, args, {
-          report: (stage, done, total) => events.emit({ type: 'progress', taskId: task.taskId, kind: 'import', ...tracker.update(stage, done, total) }),
-          signal: task.signal,
-        });
-        events.emit({ type: 'taskFinished', taskId: task.taskId, kind: 'import', ok: true });
-        events.emit({ type: 'datasetsChanged' });
-        return datasets.getDataset(datasetId);
-      } catch (err) {
-        events.emit({ type: 'taskFinished', taskId: task.taskId, kind: 'import', ok: false, error: (err as Error).message });
-        throw err;
-      } finally {
-        task.finish();
-      }
-    },
+    importDataset: ({ taskId, ...options }) =>
+      datasetTask(taskId, (report, signal) => runImportInWorker(databasePath, options, report, signal)),
+    buildMechanismDataset: ({ taskId, ...args }) =>
+      datasetTask(taskId, (report, signal) => buildMechanismDataset(db, args, { report, signal })),
     deleteDataset: ({ datasetId }) => {
       const deleted = datasets.deleteDataset(datasetId);
       analytics.clear();

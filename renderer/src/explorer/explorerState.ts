@@ -203,6 +203,12 @@ export function filterOf(state: ExplorerState, studentRunId: number | null, brus
   return ExampleFilter.parse(filter);
 }
 
+/** Every filter clause and the brush back to none (the pair, colouring and sort stay). */
+export function clearedFilters(): Partial<ExplorerState> {
+  const { labels, predicted, ranges, underfit, correctness, disagree, text, set, noisy, brush } = emptyExplorerState();
+  return { labels, predicted, ranges, underfit, correctness, disagree, text, set, noisy, brush };
+}
+
 /** Whether any filter clause (brush aside) is set: the sidebar's "clear all". */
 export function hasFilters(state: ExplorerState): boolean {
   const f = filterOf(state, state.student ?? 1);
