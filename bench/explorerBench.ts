@@ -31,7 +31,7 @@ export async function benchExplorer(): Promise<BenchRow[]> {
     const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
     page.on('pageerror', (e) => console.error(`explorer bench: page error: ${e.message}`));
     await page.goto(server.url);
-    await page.waitForLoadState('networkidle');
+    await page.waitForURL(/#\/experiments\/\d+/); // a bare start opens the newest experiment first
     const base = `#/experiments/${fixture.experimentId}/explore`;
 
     // Drawing: opening the explorer (the page mounts, loads the experiment and draws the first

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { benchAnalytics } from './analyticsBench.js';
 import { benchDatasets } from './datasetBench.js';
 import { benchExplorer } from './explorerBench.js';
+import { benchLoad } from './loadBench.js';
 import { benchTraining, runBenchChild } from './trainingBench.js';
 import { benchLosses } from './lossCostBench.js';
 import { formatTable, type BenchRow } from './table.js';
@@ -20,6 +21,7 @@ const sections: [string, () => Promise<BenchRow[]> | BenchRow[]][] = [
   ['analytics', benchAnalytics],
   ['explorer', benchExplorer],
   ['losses', benchLosses],
+  ['load', benchLoad],
 ];
 const rows: BenchRow[] = [];
 for (const [name, run] of sections) if (!only.length || only.includes(name)) rows.push(...(await run()));

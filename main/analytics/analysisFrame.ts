@@ -83,6 +83,10 @@ function aligned(dataset: DatasetColumns, exampleIds: Int32Array, probs: Float32
   return out;
 }
 
+// Top classes per probability matrix, shared by every frame that reads it: a frame is rebuilt
+// whenever any run of its experiment records an epoch, and the other runs' matrices are the same.
+const topClassOf = new WeakMap<Float32Array, Int32Array>();
+
 export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources): AnalysisFrame {
   const { dataset, matrices } = sources;
   const pair = resolvePair(scope, sources);
@@ -125,13 +129,10 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
     const at = runAt(runId);
     return probsOf(at.runId, at.epoch);
   };
-  const tops = new Map<number, Int32Array>();
   const topClass = (runId: number): Int32Array => {
-    let top = tops.get(runId);
-    if (!top) {
-      top = argmaxRows(runProbs(runId), C);
-      tops.set(runId, top);
-    }
+    const probs = runProbs(runId);
+    let top = topClassOf.get(probs);
+    if (!top) topClassOf.set(probs, (top = argmaxRows(probs, C)));
     return top;
   };
 

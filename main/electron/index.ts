@@ -1,6 +1,6 @@
 // The Electron shell, and nothing else: one sandboxed window, the app protocol that serves
 // the renderer and example images, and IPC handlers derived from the contract.
-import { app, BrowserWindow, ipcMain, net, protocol, session, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, ipcMain, net, protocol, session, utilityProcess, type IpcMainInvokeEvent } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { callNames, ipcChannel, IPC_EVENT_CHANNEL, MEDIA_PROTOCOL } from '../../shared/contract.js';
@@ -8,6 +8,8 @@ import { toWireError } from '../../shared/errors.js';
 import { ensureSampleDataset } from '../data/sampleDataset.js';
 import { appRoot, defaultDatabasePath, rendererDir } from '../paths.js';
 import { createAppServices } from '../services/appServices.js';
+import type { LaunchTrainWorker } from '../services/trainerProcess.js';
+import { answerIpcCall } from './ipcReply.js';
 import { openDatabase } from '../store/openDatabase.js';
 import { CONTENT_SECURITY_POLICY } from '../web/httpSecurity.js';
 import { exampleIdFromMediaPath, resolveRendererFile } from '../web/rendererFiles.js';
@@ -20,12 +22,24 @@ protocol.registerSchemesAsPrivileged([
   { scheme: MEDIA_PROTOCOL, privileges: { standard: true, secure: true, supportFetchAPI: true } },
 ]);
 
+// Training workers run as Electron utility processes: the release build's RunAsNode fuse is off
+// (electron-builder.yml), so child_process.fork could not start this binary as Node.
+const launchTrainWorker: LaunchTrainWorker = (entry) => {
+  const child = utilityProcess.fork(entry, [], { serviceName: 'Disobey training', stdio: 'inherit' });
+  return {
+    send: (m) => child.postMessage(m),
+    kill: () => void child.kill(),
+    onMessage: (listener) => void child.on('message', listener),
+    onExit: (listener) => void child.on('exit', (code) => listener(code, null)),
+  };
+};
+
 async function main(): Promise<void> {
   await app.whenReady();
   const databasePath = defaultDatabasePath();
   const db = openDatabase(databasePath);
   await ensureSampleDataset(db);
-  const services = createAppServices({ db, databasePath });
+  const services = createAppServices({ db, databasePath, launchTrainWorker });
 
   protocol.handle(MEDIA_PROTOCOL, async (request) => {
     const url = new URL(request.url);
@@ -51,11 +65,7 @@ async function main(): Promise<void> {
   for (const name of callNames) {
     ipcMain.handle(ipcChannel(name), async (event, args: unknown) => {
       if (!fromApp(event)) throw new Error('refused: call from an unknown frame');
-      try {
-        return { ok: true, result: await services.dispatch(name, args, 'ipc') };
-      } catch (err) {
-        return { ok: false, error: toWireError(err) };
-      }
+      return answerIpcCall(services, name, args);
     });
   }
 
@@ -71,6 +81,8 @@ async function main(): Promise<void> {
       sandbox: true,
       nodeIntegration: false,
       webSecurity: true,
+      // a middle click would otherwise try to open a link in a new window (denied below anyway)
+      disableBlinkFeatures: 'Auxclick',
       spellcheck: false,
     },
   });

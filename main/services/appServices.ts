@@ -15,21 +15,24 @@ import { exampleImagePng } from './exampleImages.js';
 import { createExperimentHandlers } from './experimentHandlers.js';
 import { runImportInWorker } from './importRunner.js';
 import { createTaskRegistry } from './taskRegistry.js';
+import type { LaunchTrainWorker } from './trainerProcess.js';
 
 export type Transport = 'ipc' | 'http';
 
 export interface AppServicesOptions {
   db: Database.Database;
   databasePath: string;
+  /** how training workers start; Node's fork unless the desktop shell passes its own */
+  launchTrainWorker?: LaunchTrainWorker;
 }
 
 type Handlers = { [K in CallName]: (args: ParsedArgs<K>, transport: Transport) => Promise<CallResult<K>> | CallResult<K> };
 
-export function createAppServices({ db, databasePath }: AppServicesOptions) {
+export function createAppServices({ db, databasePath, launchTrainWorker }: AppServicesOptions) {
   const datasets = createDatasetQueries(db);
   const events = createEventBus();
   const tasks = createTaskRegistry();
-  const experiments = createExperimentHandlers(db, databasePath, events);
+  const experiments = createExperimentHandlers(db, databasePath, events, launchTrainWorker);
   const analytics = createAnalyticsService(db);
   const curatedSets = createCuratedSetHandlers(db, { events, tasks, filteredIds: analytics.filteredIds });
 

@@ -118,7 +118,7 @@ export function createCuratedSetHandlers(db: Database.Database, { events, tasks,
     queries: sets,
     handlers: {
       listCuratedSets: ({ datasetId }: z.output<typeof ListCuratedSetsArgs>) => {
-        if (datasetId !== undefined) datasets.getDataset(datasetId); // a clear NOT_FOUND beats an empty list
+        if (datasetId !== undefined) datasets.requireDataset(datasetId); // a clear NOT_FOUND beats an empty list
         return sets.listSets(datasetId);
       },
       createCuratedSet: (args: z.output<typeof CreateCuratedSetArgs>) => {

@@ -7,11 +7,11 @@ import { createRunQueries } from '../store/runQueries.js';
 import type { BackendKind } from '../train/backend.js';
 import type { EventBus } from './eventBus.js';
 import { mechanismPresetSpecs, paperPresetSpec, planExperiment } from './experimentPlanner.js';
-import { createTrainerProcess } from './trainerProcess.js';
+import { createTrainerProcess, type LaunchTrainWorker } from './trainerProcess.js';
 
 const RESUMABLE = new Set(['interrupted', 'cancelled', 'failed']);
 
-export function createExperimentHandlers(db: Database.Database, databasePath: string, events: EventBus) {
+export function createExperimentHandlers(db: Database.Database, databasePath: string, events: EventBus, launchTrainWorker?: LaunchTrainWorker) {
   const runs = createRunQueries(db);
   let backend: string | null = null;
   // Runs left 'running' by a process that is gone (the app was killed) are interrupted.
@@ -31,7 +31,7 @@ export function createExperimentHandlers(db: Database.Database, databasePath: st
         events.emit({ type: 'runsChanged', experimentId: runs.getRun(runId).experimentId, runId });
       }
     },
-  });
+  }, launchTrainWorker);
 
   function start(spec: unknown, backendChoice: BackendKind | undefined): ExperimentSummary {
     const { experimentId } = planExperiment(db, spec);

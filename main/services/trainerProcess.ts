@@ -11,6 +11,31 @@ import type { BackendKind } from '../train/backend.js';
 import type { TrainWorkerMessage, TrainWorkerRequest } from '../train/trainWorkerProtocol.js';
 import { appRoot } from '../paths.js';
 
+/** A running training worker as the trainer sees it, whatever started it. */
+export interface TrainWorkerHandle {
+  send(m: TrainWorkerRequest): void;
+  kill(): void;
+  onMessage(listener: (m: TrainWorkerMessage) => void): void;
+  onExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void;
+}
+
+/**
+ * Starts the worker at `entry`. In plain Node that is `fork`; the packaged desktop app passes
+ * Electron's utilityProcess instead, since its RunAsNode fuse is off and fork would relaunch
+ * the app rather than Node.
+ */
+export type LaunchTrainWorker = (entry: string) => TrainWorkerHandle;
+
+export const forkTrainWorker: LaunchTrainWorker = (entry) => {
+  const proc: ChildProcess = fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  return {
+    send: (m) => void proc.send(m),
+    kill: () => void proc.kill(),
+    onMessage: (listener) => void proc.on('message', listener),
+    onExit: (listener) => void proc.on('exit', listener),
+  };
+};
+
 export interface TrainerEvents {
   onMessage(m: TrainWorkerMessage): void;
   /** a worker ended while it may have been training */
@@ -40,27 +65,27 @@ export function trainWorkerCount(backend: BackendKind | undefined): number {
   return native ? 1 : Math.max(1, Math.min(os.availableParallelism(), 4));
 }
 
-export function createTrainerProcess(events: TrainerEvents) {
-  let workers: ChildProcess[] = [];
+export function createTrainerProcess(events: TrainerEvents, launch: LaunchTrainWorker = forkTrainWorker) {
+  let workers: TrainWorkerHandle[] = [];
   let backendKind: BackendKind | undefined;
   // After dispose the app's database is closing: a worker's late exit must not reach it.
   let disposed = false;
 
-  function start(): ChildProcess {
+  function start(): TrainWorkerHandle {
     const entry = trainWorkerPath();
     if (!fs.existsSync(entry)) throw new Error(`the training worker is not built (${entry}); run npm run build`);
-    const proc = fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
-    proc.on('message', (m: TrainWorkerMessage) => {
+    const proc = launch(entry);
+    proc.onMessage((m) => {
       if (!disposed) events.onMessage(m);
     });
-    proc.on('exit', (code, signal) => {
+    proc.onExit((code, signal) => {
       workers = workers.filter((w) => w !== proc);
       if (!disposed) events.onExit(code, signal);
     });
     return proc;
   }
 
-  function pool(backend?: BackendKind): ChildProcess[] {
+  function pool(backend?: BackendKind): TrainWorkerHandle[] {
     // One TensorFlow per process: a different backend needs fresh workers.
     if (backend && backend !== backendKind) {
       for (const w of workers) w.kill();

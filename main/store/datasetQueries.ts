@@ -74,6 +74,7 @@ export function createDatasetQueries(db: Database.Database) {
   const nameTaken = db.prepare('SELECT 1 FROM datasets WHERE name = ?').pluck();
   const allDatasets = db.prepare('SELECT * FROM datasets ORDER BY id');
   const oneDataset = db.prepare('SELECT * FROM datasets WHERE id = ?');
+  const datasetExists = db.prepare('SELECT 1 FROM datasets WHERE id = ?').pluck();
   const splitCounts = db.prepare(
     `SELECT split, label, count(*) AS n, sum(noisy_label IS NOT NULL) AS noisy
      FROM examples WHERE dataset_id = ? GROUP BY split, label`,
@@ -202,6 +203,10 @@ export function createDatasetQueries(db: Database.Database) {
     },
 
     getDataset,
+    /** NOT_FOUND unless the dataset exists: the check without getDataset's per-split counts (a scan of its examples). */
+    requireDataset(id: number): void {
+      if (!datasetExists.get(id)) throw new NotFoundError(`no dataset with id ${id}`);
+    },
 
     deleteDataset(id: number): boolean {
       return deleteOne.run(id).changes > 0;

@@ -1,5 +1,6 @@
 // The training worker process: long-lived, one TensorFlow instance, jobs run one after another.
-// It writes to the database on its own connection and reports progress over the IPC channel.
+// It writes to the database on its own connection and reports progress over the IPC channel:
+// Node's (started by fork) or, in the desktop app, Electron's utility-process parent port.
 import type Database from 'better-sqlite3';
 import { CancelledError } from '../../shared/errors.js';
 import { openDatabase } from '../store/openDatabase.js';
@@ -9,7 +10,14 @@ import type { TrainWorkerMessage, TrainWorkerRequest } from './trainWorkerProtoc
 
 type TrainJob = Extract<TrainWorkerRequest, { type: 'train' }>;
 
-const send = (m: TrainWorkerMessage) => process.send?.(m);
+/** Electron's utilityProcess side of the channel (absent in plain Node). */
+interface ParentPort {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (e: { data: unknown }) => void): void;
+}
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+
+const send = (m: TrainWorkerMessage) => (parentPort ? parentPort.postMessage(m) : process.send?.(m));
 const queue: TrainJob[] = [];
 let current: { job: TrainJob; controller: AbortController } | null = null;
 let backend: SelectedBackend | null = null;
@@ -48,7 +56,7 @@ async function drain(): Promise<void> {
   }
 }
 
-process.on('message', (m: TrainWorkerRequest) => {
+function receive(m: TrainWorkerRequest): void {
   if (m.type === 'train') {
     queue.push(m);
     void drain();
@@ -56,8 +64,12 @@ process.on('message', (m: TrainWorkerRequest) => {
     for (let i = queue.length - 1; i >= 0; i--) if (m.experimentId === undefined || queue[i]!.experimentId === m.experimentId) queue.splice(i, 1);
     if (current && (m.experimentId === undefined || current.job.experimentId === m.experimentId)) current.controller.abort();
   }
-});
+}
 
+if (parentPort) parentPort.on('message', (e) => receive(e.data as TrainWorkerRequest));
+else process.on('message', (m: TrainWorkerRequest) => receive(m));
+
+// A utility process ends with the app (Electron kills it); a forked one when its channel closes.
 process.on('disconnect', () => {
   for (const db of connections.values()) db.close();
   process.exit(0);

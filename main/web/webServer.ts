@@ -29,6 +29,8 @@ export interface WebServer {
 }
 
 const MAX_BODY_BYTES = 1 << 20;
+/** past this much, a client still sending after its 413 is cut off */
+const MAX_DRAINED_BYTES = 16 * MAX_BODY_BYTES;
 const CONTENT_TYPES: Record<string, string> = { '.csv': 'text/csv; charset=utf-8', '.jsonl': 'application/x-ndjson', '.zip': 'application/zip' };
 const HOST = '127.0.0.1';
 
@@ -77,10 +79,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
     if (url.pathname.startsWith('/api/call/')) {
       if (req.method !== 'POST') throw new HttpError(405, 'calls use POST');
-      const name = decodeURIComponent(url.pathname.slice('/api/call/'.length));
+      const name = decodeCallName(url.pathname.slice('/api/call/'.length));
+      const body = await readBody(req); // outside the JSON try: a 413 stays a 413
       let args: unknown;
       try {
-        args = JSON.parse((await readBody(req)) || '{}');
+        args = JSON.parse(body || '{}');
       } catch {
         throw new HttpError(400, 'the request body is not valid JSON');
       }
@@ -188,6 +191,15 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/** The call name from the URL; a malformed %-escape is the client's error, not ours. */
+function decodeCallName(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new HttpError(400, 'the call name in the URL is not valid percent-encoding');
+  }
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -195,8 +207,11 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
+        // Answer 413 and drop the rest as it arrives: destroying the socket with the body still
+        // unread resets the connection before the client can read the answer.
+        chunks.length = 0;
         reject(new HttpError(413, 'request body too large'));
-        req.destroy();
+        if (size > MAX_DRAINED_BYTES) req.destroy();
       } else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));

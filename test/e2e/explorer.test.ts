@@ -77,6 +77,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     browser = await openBrowserPage({ width: 1500, height: 1000 });
     page = browser.page;
     await page.goto(app.server.url); // takes the token
+    await page.waitForURL(/#\/experiments\/\d+/); // a bare start opens the newest experiment: let it, before going elsewhere
   }, 240_000);
   afterAll(async () => {
     await browser?.close();

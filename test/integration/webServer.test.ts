@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +54,32 @@ describe('web mode', () => {
   it('binds to 127.0.0.1 only and prints a URL carrying the token', () => {
     expect(app.server.url).toBe(`http://127.0.0.1:${app.server.port}/?token=${app.server.token}`);
     expect(app.server.token.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it("is not reachable on the machine's other addresses", async (ctx) => {
+    const addresses = Object.values(os.networkInterfaces())
+      .flat()
+      .filter((a) => a !== undefined && a.family === 'IPv4' && !a.internal)
+      .map((a) => a!.address);
+    if (addresses.length === 0) {
+      console.warn('NOTICE: non-loopback test skipped: this machine has no non-loopback IPv4 address');
+      ctx.skip();
+    }
+    for (const address of addresses) {
+      const code = await new Promise<string>((resolve) => {
+        const socket = net.connect({ host: address, port: app.server.port });
+        socket.setTimeout(5_000, () => {
+          socket.destroy();
+          resolve('TIMEOUT');
+        });
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve('CONNECTED');
+        });
+        socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+      });
+      expect(code, address).toBe('ECONNREFUSED');
+    }
   });
 
   it('refuses requests without the token, or with a wrong one', async () => {

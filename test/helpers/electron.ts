@@ -1,0 +1,47 @@
+// The real Electron binary for the desktop end-to-end test: DISOBEY_ELECTRON_BIN, else the one
+// the electron package installed (it cannot be downloaded everywhere). Without a display, a
+// private Xvfb server is started for the test (CI installs xvfb).
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+
+function installedElectronBinary(): string {
+  const pkgDir = path.join(root, 'node_modules', 'electron');
+  const pathFile = path.join(pkgDir, 'path.txt');
+  const platformPath =
+    process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : process.platform === 'win32' ? 'electron.exe' : 'electron';
+  const relative = fs.existsSync(pathFile) ? fs.readFileSync(pathFile, 'utf8').trim() : platformPath;
+  return path.join(pkgDir, 'dist', relative);
+}
+
+export const ELECTRON_BIN = process.env.DISOBEY_ELECTRON_BIN ?? installedElectronBinary();
+export const hasElectron = fs.existsSync(ELECTRON_BIN);
+
+export interface Display {
+  /** the DISPLAY value to hand to Electron; undefined where no X display is needed */
+  display: string | undefined;
+  dispose(): void;
+}
+
+/** The current display, or a fresh Xvfb server on a free display number (Linux without DISPLAY). */
+export async function ensureDisplay(): Promise<Display> {
+  if (process.platform !== 'linux' || process.env.DISPLAY) return { display: process.env.DISPLAY, dispose: () => {} };
+  // -displayfd: Xvfb picks a free display number and writes it on fd 3 once it accepts clients
+  const xvfb: ChildProcess = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1400x900x24', '-nolisten', 'tcp'], {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+  });
+  const number = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    let stderr = '';
+    xvfb.stdio[2]!.on('data', (c: Buffer) => (stderr += c.toString()));
+    xvfb.stdio[3]!.on('data', (c: Buffer) => {
+      text += c.toString();
+      if (text.includes('\n')) resolve(text.trim());
+    });
+    xvfb.on('error', (err) => reject(new Error(`cannot start Xvfb (apt-get install xvfb): ${err.message}`)));
+    xvfb.on('exit', (code) => reject(new Error(`Xvfb exited with ${code}: ${stderr.trim()}`)));
+  });
+  return { display: `:${number}`, dispose: () => void xvfb.kill() };
+}
