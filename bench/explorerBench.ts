@@ -32,6 +32,8 @@ export async function benchExplorer(): Promise<BenchRow[]> {
     page.on('pageerror', (e) => console.error(`explorer bench: page error: ${e.message}`));
     await page.goto(server.url);
     await page.waitForURL(/#\/experiments\/\d+/); // a bare start opens the newest experiment first
+    await page.getByTestId('run-card').first().waitFor();
+    await page.waitForLoadState('networkidle'); // its curves drawn: the clock measures the explorer alone
     const base = `#/experiments/${fixture.experimentId}/explore`;
 
     // Drawing: opening the explorer (the page mounts, loads the experiment and draws the first

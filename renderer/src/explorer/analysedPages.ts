@@ -17,6 +17,8 @@ export function useAnalysedPages() {
   const runs = shallowRef<ExamplePage['runs']>([]);
   const error = shallowRef<string | null>(null);
   const pages = shallowReactive(new Map<number, readonly AnalysedExample[]>());
+  /** the loaded examples by id, for what a grid cell shows beyond its ExampleRow */
+  const byId = shallowReactive(new Map<number, AnalysedExample>());
   const pending = new Set<number>();
   let query: Query | null = null;
   let generation = 0;
@@ -26,6 +28,7 @@ export function useAnalysedPages() {
     query = next;
     generation++;
     pages.clear();
+    byId.clear();
     pending.clear();
     total.value = null;
     error.value = null;
@@ -55,6 +58,7 @@ export function useAnalysedPages() {
       const result = await api.queryExamples({ ...query, offset: page * ANALYSED_PAGE_SIZE, limit: ANALYSED_PAGE_SIZE });
       if (mine !== generation) return;
       pages.set(page, Object.freeze(result.items));
+      for (const e of result.items) byId.set(e.id, e);
       total.value = result.total;
       runs.value = result.runs;
       error.value = null;
@@ -72,13 +76,5 @@ export function useAnalysedPages() {
     return pages.get(Math.floor(index / ANALYSED_PAGE_SIZE))?.[index % ANALYSED_PAGE_SIZE];
   }
 
-  function indexOf(exampleId: number): number {
-    for (const [page, rows] of pages) {
-      const i = rows.findIndex((r) => r.id === exampleId);
-      if (i >= 0) return page * ANALYSED_PAGE_SIZE + i;
-    }
-    return -1;
-  }
-
-  return { total, runs, error, setQuery, ensureRange, itemAt, indexOf, reload: () => query && setQuery(query) };
+  return { total, runs, error, setQuery, ensureRange, itemAt, itemById: (id: number) => byId.get(id) };
 }
