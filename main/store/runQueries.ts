@@ -228,7 +228,10 @@ export function createRunQueries(db: Database.Database) {
       setPreprocessing.run(JSON.stringify(preprocessing), runId);
     },
     recordEpoch(rec: EpochRecord): void {
-      recordEpochTx(rec);
+      // IMMEDIATE: the write lock is taken at BEGIN, where busy_timeout waits for the other
+      // worker's epoch. Deferred, a student's epoch failed with "database is locked" after a few
+      // tens of ms while the teacher's worker wrote and the explorer read (bench/loadBench.ts).
+      recordEpochTx.immediate(rec);
     },
     finishRun(runId: number, status: Exclude<RunStatus, 'pending' | 'running'>, error: string | null = null): void {
       finish.run(status, error, runId);
