@@ -6,6 +6,7 @@ import { benchExplorer } from './explorerBench.js';
 import { benchLoad } from './loadBench.js';
 import { benchTraining, runBenchChild } from './trainingBench.js';
 import { benchLosses } from './lossCostBench.js';
+import { benchIngest } from './ingestBench.js';
 import { formatTable, type BenchRow } from './table.js';
 
 const childAt = process.argv.indexOf('--child');
@@ -22,6 +23,7 @@ const sections: [string, () => Promise<BenchRow[]> | BenchRow[]][] = [
   ['explorer', benchExplorer],
   ['losses', benchLosses],
   ['load', benchLoad],
+  ['ingest', benchIngest],
 ];
 const rows: BenchRow[] = [];
 for (const [name, run] of sections) if (!only.length || only.includes(name)) rows.push(...(await run()));

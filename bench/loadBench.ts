@@ -247,40 +247,51 @@ async function runClients(plan: LoadPlan): Promise<ClientResult> {
   function send(request: Request): Promise<void> {
     const body = request.body === undefined ? undefined : JSON.stringify(request.body);
     const t = performance.now();
+    let retried = false;
     return new Promise((resolve) => {
-      const done = (error?: string) => {
-        samples.push({ op: request.op, ms: performance.now() - t, ...(error ? { error } : {}) });
-        resolve();
+      const attempt = () => {
+        const done = (error?: string) => {
+          samples.push({ op: request.op, ms: performance.now() - t, ...(error ? { error } : {}) });
+          resolve();
+        };
+        const req = http.request(
+          {
+            agent,
+            host: url.hostname,
+            port: url.port,
+            path: request.path,
+            method: body === undefined ? 'GET' : 'POST',
+            headers: { [TOKEN_HEADER]: plan.token, ...(body === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }) },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              if (res.statusCode === 200) return done();
+              const text = Buffer.concat(chunks).toString('utf8');
+              let message = text.slice(0, 300);
+              try {
+                const parsed = JSON.parse(text) as { error?: { code?: string; message?: string } };
+                message = `${parsed.error?.code ?? ''} ${parsed.error?.message ?? message}`;
+              } catch {
+                // not JSON: the raw text is the message
+              }
+              done(`HTTP ${res.statusCode}: ${message}`);
+            });
+            res.on('error', (err) => done(err.message));
+          },
+        );
+        req.on('error', (err: NodeJS.ErrnoException) => {
+          // A keep-alive socket the server closed as it was reused: browsers resend such a request
+          // once, and so does this client (Node's documented pattern), timing both attempts.
+          if (req.reusedSocket && err.code === 'ECONNRESET' && !retried) {
+            retried = true;
+            attempt();
+          } else done(err.message);
+        });
+        req.end(body);
       };
-      const req = http.request(
-        {
-          agent,
-          host: url.hostname,
-          port: url.port,
-          path: request.path,
-          method: body === undefined ? 'GET' : 'POST',
-          headers: { [TOKEN_HEADER]: plan.token, ...(body === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }) },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            if (res.statusCode === 200) return done();
-            const text = Buffer.concat(chunks).toString('utf8');
-            let message = text.slice(0, 300);
-            try {
-              const parsed = JSON.parse(text) as { error?: { code?: string; message?: string } };
-              message = `${parsed.error?.code ?? ''} ${parsed.error?.message ?? message}`;
-            } catch {
-              // not JSON: the raw text is the message
-            }
-            done(`HTTP ${res.statusCode}: ${message}`);
-          });
-          res.on('error', (err) => done(err.message));
-        },
-      );
-      req.on('error', (err) => done(err.message));
-      req.end(body);
+      attempt();
     });
   }
 

@@ -104,12 +104,38 @@ export const ExampleMeasure = z.enum([
   'gradNormKd', // ‖p^S − p^T‖
   'gradCosOnehot', // cosine to the class-mean one-hot gradient (same split and label)
   'gradCosKd',
+  'tv', // ½ Σ_c |p^T_c − p^S_c|
+  'top1Disagree', // 1 when the teacher's and the student's top classes differ, else 0
+  'studentTopRankInTeacher', // 1-based rank of the student's top class in the teacher's probabilities
+  'klMean', // KL(p^T ‖ p^S_e) over the student's epochs e = 1..epoch read, the teacher at its last epoch
+  'klStd',
+  'deviationMean', // b_e − a over the same epochs, at the frame's φ class k
+  'deviationStd',
+  'flips', // top-class changes of the student between consecutive epochs 1..epoch read
 ]);
 export type ExampleMeasure = z.infer<typeof ExampleMeasure>;
 export const EXAMPLE_MEASURES = ExampleMeasure.options;
 
 export const SortColumn = z.union([ExampleMeasure, z.enum(['id', 'label'])]);
 export type SortColumn = z.infer<typeof SortColumn>;
+
+/**
+ * Dataset-cartography regions of the analysed student's epochs 1..E against the teacher at its
+ * last epoch (docs/metrics.md): KL_e = KL(p^T ‖ p^S_e); "close" means KL_e ≤ klThreshold.
+ * never-matches: no epoch close. forgets: close at some epoch before E, not at E. tracks: close at
+ * E with mean KL ≤ klThreshold and KL std ≤ klStdThreshold. overtakes: the student right at E
+ * (top class = training label) where the teacher is wrong.
+ */
+export const CartographyRegion = z.enum(['never-matches', 'forgets', 'overtakes', 'tracks']);
+export type CartographyRegion = z.infer<typeof CartographyRegion>;
+export const REGION_DEFAULTS = { klThreshold: 0.1, klStdThreshold: 0.05 } as const;
+export const RegionClause = z
+  .object({
+    kind: CartographyRegion,
+    klThreshold: z.number().nonnegative().max(1000).default(REGION_DEFAULTS.klThreshold),
+    klStdThreshold: z.number().nonnegative().max(1000).default(REGION_DEFAULTS.klStdThreshold),
+  })
+  .strict();
 
 const Range = z
   .object({ measure: ExampleMeasure, min: z.number().optional(), max: z.number().optional() })
@@ -137,6 +163,10 @@ export const ExampleFilter = z
     noisy: z.boolean().optional(),
     /** only these examples (a brushed selection) */
     exampleIds: z.array(Id).min(1).max(1_000_000).optional(),
+    /** a cartography region of the analysed student (RegionClause) */
+    region: RegionClause.optional(),
+    /** one cell of the three-way confusion: training label, the teacher's and the analysed student's top class (both recorded) */
+    confusion: z.object({ label: ClassIndex, teacherTop: ClassIndex, studentTop: ClassIndex }).strict().optional(),
   })
   .strict();
 export type ExampleFilter = z.output<typeof ExampleFilter>;
@@ -209,6 +239,72 @@ export const ExampleTrajectory = z.object({
   ),
 });
 export type ExampleTrajectory = z.infer<typeof ExampleTrajectory>;
+
+export const FlipEventsArgs = z
+  .object({
+    experimentId: Id,
+    /** default every run of the experiment with a recorded epoch, in id order */
+    runIds: z.array(Id).min(1).max(100).optional(),
+    split: SplitName.optional(),
+    /** epochs after a loss switch compared with the last epoch before it */
+    window: z.number().int().positive().max(1000).default(1),
+  })
+  .strict();
+
+const Count = z.number().int().nonnegative();
+/** Examples whose top class changed between two epochs, and whose correctness (top = training label) flipped. */
+export const FlipCounts = z.object({ changed: Count, rightToWrong: Count, wrongToRight: Count });
+
+export const FlipEvents = z.object({
+  experimentId: Id,
+  split: SplitName.nullable(),
+  runs: z.array(
+    z.object({
+      runId: Id,
+      name: z.string(),
+      role: z.enum(['teacher', 'student']),
+      /** examples compared (recorded at every epoch, in the split) */
+      n: Count,
+      /** epochs 2..epochsDone: each against the epoch before */
+      epochs: z.array(FlipCounts.extend({ epoch: z.number().int().positive() })),
+      /** each loss phase after the first: epoch `before` (the last under the old loss) against `after` */
+      switches: z.array(
+        z.object({
+          /** epochs done when the new loss takes over (the phase's 0-based `from`) */
+          epoch: z.number().int().positive(),
+          loss: z.string(),
+          before: z.number().int().positive(),
+          after: z.number().int().positive(),
+          /** null until the run has recorded epoch `after` */
+          counts: FlipCounts.nullable(),
+        }),
+      ),
+    }),
+  ),
+});
+export type FlipEvents = z.infer<typeof FlipEvents>;
+
+export const ThreeWayConfusionArgs = z
+  .object({
+    experimentId: Id,
+    studentRunId: Id.optional(),
+    epoch: z.number().int().positive().max(1_000_000).optional(),
+    split: SplitName.optional(),
+  })
+  .strict();
+
+/** counts[(label · C + teacherTop) · C + studentTop] over the examples both runs recorded. */
+export const ThreeWayConfusion = z.object({
+  studentRunId: Id,
+  teacherRunId: Id,
+  studentEpoch: z.number().int().positive(),
+  teacherEpoch: z.number().int().positive(),
+  split: SplitName.nullable(),
+  numClasses: z.number().int().positive(),
+  n: Count,
+  counts: z.array(Count),
+});
+export type ThreeWayConfusion = z.infer<typeof ThreeWayConfusion>;
 
 export const ScatterArgs = AnalysisScope.extend({ split: SplitName.optional(), filter: ExampleFilter.optional() }).strict();
 

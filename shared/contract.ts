@@ -19,11 +19,15 @@ import {
   ExamplePage,
   ExampleTrajectory,
   ExampleTrajectoryArgs,
+  FlipEvents,
+  FlipEventsArgs,
   GradientView,
   GradientViewArgs,
   QueryExamplesArgs,
   ReportArgs,
   ScatterArgs,
+  ThreeWayConfusion,
+  ThreeWayConfusionArgs,
 } from './analytics.js';
 import {
   AddToCuratedSetArgs,
@@ -135,6 +139,10 @@ export const contract = {
   deviationScatter: call(ScatterArgs, BinaryPayload),
   /** experiment 7: logit gradients by teacher-confidence quartile and confusable group */
   gradientView: call(GradientViewArgs, GradientView),
+  /** per run and epoch: top-class changes and correctness flips, and around each loss switch */
+  flipEvents: call(FlipEventsArgs, FlipEvents),
+  /** counts[label][teacher top][student top], flat (the explorer's `confusion` clause opens a cell) */
+  threeWayConfusion: call(ThreeWayConfusionArgs, ThreeWayConfusion),
   /** V4/M8/P3: the linear distillation lab */
   eigenLab: call(EigenLabArgs, EigenLabResult),
   /** curated example sets (shared/curatedSets.ts): named lists of one dataset's examples with notes */

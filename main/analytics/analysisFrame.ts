@@ -38,6 +38,68 @@ export interface AnalysisFrame {
   runProbs(runId: number): Float32Array;
   /** mean and population std of a run's p(training label) over its epochs 1..(read epoch), one row */
   labelProbStats(runId: number, row: number): [number, number];
+  /** the analysed student's epochs 1..E against the teacher's last epoch, every row (built on first use) */
+  studentDynamics(): StudentDynamics;
+}
+
+/**
+ * Dataset-cartography columns of the analysed student over its epochs e = 1..E (E the epoch read)
+ * against the teacher at its last epoch: KL_e = KL(p^T ‖ p^S_e), d_e = φ(p^S_e,k) − a at the
+ * frame's class k; means and population stds (ddof 0), top-class changes between consecutive
+ * epochs, and the smallest KL_e before E. NaN where any of those epochs lacks the example.
+ */
+export interface StudentDynamics {
+  klMean: Float64Array;
+  klStd: Float64Array;
+  deviationMean: Float64Array;
+  deviationStd: Float64Array;
+  flips: Float64Array;
+  /** min KL_e over e = 1..E−1; +∞ when E = 1 */
+  klMinBeforeLast: Float64Array;
+}
+
+const DYNAMICS_FIELDS = ['klMean', 'klStd', 'deviationMean', 'deviationStd', 'flips', 'klMinBeforeLast'] as const;
+
+/**
+ * Accumulates one example's epochs in order (Welford's mean and sum of squares, so long runs keep
+ * their precision); the column and the single-row paths both use it and agree to the last bit.
+ */
+function createDynamicsAccumulator(n: number) {
+  const klMean = new Float64Array(n);
+  const klM2 = new Float64Array(n);
+  const devMean = new Float64Array(n);
+  const devM2 = new Float64Array(n);
+  const flips = new Float64Array(n);
+  const klMin = new Float64Array(n).fill(Infinity);
+  const lastTop = new Int32Array(n);
+  const missing = new Uint8Array(n);
+  return {
+    /** epoch e (1-based) of row i, of `epochs` in all */
+    add(i: number, e: number, epochs: number, kl: number, deviation: number, top: number, recorded: boolean): void {
+      if (!recorded) missing[i] = 1;
+      let delta = kl - klMean[i]!;
+      klMean[i]! += delta / e;
+      klM2[i]! += delta * (kl - klMean[i]!);
+      delta = deviation - devMean[i]!;
+      devMean[i]! += delta / e;
+      devM2[i]! += delta * (deviation - devMean[i]!);
+      if (e < epochs) klMin[i] = Math.min(klMin[i]!, kl);
+      if (e > 1 && top !== lastTop[i]) flips[i]! += 1;
+      lastTop[i] = top;
+    },
+    finish(epochs: number): StudentDynamics {
+      const out: StudentDynamics = {
+        klMean,
+        klStd: klM2.map((v) => Math.sqrt(Math.max(0, v / epochs))),
+        deviationMean: devMean,
+        deviationStd: devM2.map((v) => Math.sqrt(Math.max(0, v / epochs))),
+        flips,
+        klMinBeforeLast: klMin,
+      };
+      for (let i = 0; i < n; i++) if (missing[i]) for (const f of DYNAMICS_FIELDS) out[f][i] = NaN;
+      return out;
+    },
+  };
 }
 
 export interface FrameSources {
@@ -47,6 +109,8 @@ export interface FrameSources {
   exampleHistory?(exampleId: number): { runId: number; epoch: number; probs: Float32Array }[];
   experimentRuns: RunSummary[];
   runSummary(runId: number): RunSummary;
+  /** probability bytes of the student's epochs up to which one row's dynamics build whole columns (default TRAJECTORY_COLUMN_BYTES) */
+  dynamicsColumnBytes?: number;
 }
 
 /** Resolves the analysed pair of a scope: which student, which teacher, which epochs. */
@@ -86,6 +150,8 @@ function aligned(dataset: DatasetColumns, exampleIds: Int32Array, probs: Float32
 // Top classes per probability matrix, shared by every frame that reads it: a frame is rebuilt
 // whenever any run of its experiment records an epoch, and the other runs' matrices are the same.
 const topClassOf = new WeakMap<Float32Array, Int32Array>();
+/** Probability bytes a run's epochs may total for its label-probability statistics to be built as whole columns. */
+const TRAJECTORY_COLUMN_BYTES = 64 * 1024 * 1024;
 
 export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources): AnalysisFrame {
   const { dataset, matrices } = sources;
@@ -103,7 +169,8 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
 
   const probsCache = new Map<string, Float32Array>();
   let numClasses = 0;
-  const probsOf = (runId: number, epoch: number): Float32Array => {
+  /** `keep` false: read without holding the matrix in the frame (the shared LRU cache still may). */
+  const probsOf = (runId: number, epoch: number, keep = true): Float32Array => {
     const key = `${runId}:${epoch}`;
     let probs = probsCache.get(key);
     if (!probs) {
@@ -111,7 +178,7 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
       if (numClasses === 0) numClasses = m.numClasses;
       if (m.numClasses !== numClasses) throw new ValidationError(`run ${runId} records ${m.numClasses} classes, its teacher ${numClasses}`);
       probs = aligned(dataset, m.exampleIds, m.probs, m.numClasses);
-      probsCache.set(key, probs);
+      if (keep) probsCache.set(key, probs);
     }
     return probs;
   };
@@ -155,8 +222,14 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
   const trajectoryRow = (run: RunAt, i: number): [number, number] => {
     const cached = trajectories.get(run.runId);
     if (cached) return [cached[0][i]!, cached[1][i]!];
-    // A page of examples reads each one's history through the per-example index: loading every
-    // epoch's whole matrix for 100 rows would cost epochs × runs matrix reads.
+    // Where a run's matrices are small the whole column is cheaper than a page's hundred history
+    // queries (random reads across the predictions table), and it stays with the frame.
+    if (run.epoch * n * C * 4 <= TRAJECTORY_COLUMN_BYTES) {
+      const [mean, std] = trajectory(run);
+      return [mean[i]!, std[i]!];
+    }
+    // Otherwise a page of examples reads each one's history through the per-example index:
+    // loading every epoch's whole matrix for 100 rows would cost epochs × runs matrix reads.
     const y = dataset.trainLabel[i]!;
     const history = exampleHistory(dataset.ids[i]!)?.filter((h) => h.runId === run.runId && h.epoch <= run.epoch);
     const labelProbs = history && history.length === run.epoch ? history.map((h) => h.probs[y]!) : Array.from({ length: run.epoch }, (_, e) => probsOf(run.runId, e + 1)[i * C + y]!);
@@ -190,6 +263,29 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
     gradNormKd: (i) => gradients().row(i)[1],
     gradCosOnehot: (i) => gradients().row(i)[2],
     gradCosKd: (i) => gradients().row(i)[3],
+    tv: (i) => {
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += Math.abs(teacherProbs[i * C + c]! - studentProbs[i * C + c]!);
+      return sum / 2;
+    },
+    top1Disagree: (i) => (recordedByBoth(i) ? Number(topClass(teacherAt.runId)[i] !== topClass(studentAt.runId)[i]) : NaN),
+    studentTopRankInTeacher: (i) => {
+      if (!recordedByBoth(i)) return NaN;
+      // Ties rank as argmax breaks them: an equal probability at a lower class index ranks higher.
+      const s = topClass(studentAt.runId)[i]!;
+      const ps = teacherProbs[i * C + s]!;
+      let rank = 1;
+      for (let c = 0; c < C; c++) {
+        const p = teacherProbs[i * C + c]!;
+        if (p > ps || (p === ps && c < s)) rank++;
+      }
+      return rank;
+    },
+    klMean: (i) => dynamicsRow(i).klMean,
+    klStd: (i) => dynamicsRow(i).klStd,
+    deviationMean: (i) => dynamicsRow(i).deviationMean,
+    deviationStd: (i) => dynamicsRow(i).deviationStd,
+    flips: (i) => dynamicsRow(i).flips,
   };
 
   /** Whole columns computed in one pass where that is much faster than row by row. */
@@ -205,7 +301,58 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
     teacherLabelProbStd: () => trajectory(teacherAt)[1],
     studentLabelProbMean: () => trajectory(studentAt)[0],
     studentLabelProbStd: () => trajectory(studentAt)[1],
+    klMean: () => studentDynamics().klMean,
+    klStd: () => studentDynamics().klStd,
+    deviationMean: () => studentDynamics().deviationMean,
+    deviationStd: () => studentDynamics().deviationStd,
+    flips: () => studentDynamics().flips,
   };
+
+  function recordedByBoth(i: number): boolean {
+    return Number.isFinite(teacherProbs[i * C]!) && Number.isFinite(studentProbs[i * C]!);
+  }
+
+  /**
+   * The student's epochs 1..E as columns, one matrix at a time (not kept in the frame: a run of a
+   * hundred epochs would otherwise pin them all).
+   */
+  let dynamicsCache: StudentDynamics | undefined;
+  function studentDynamics(): StudentDynamics {
+    if (dynamicsCache) return dynamicsCache;
+    const epochs = studentAt.epoch;
+    const a = measure('teacherPhi');
+    const acc = createDynamicsAccumulator(n);
+    for (let e = 1; e <= epochs; e++) {
+      const probs = e === epochs ? studentProbs : probsOf(studentAt.runId, e, false);
+      const kl = klPerExample(teacherProbs, probs, C);
+      const b = logitConfidence(probs, C, confidenceClass);
+      const top = argmaxRows(probs, C);
+      for (let i = 0; i < n; i++) acc.add(i, e, epochs, kl[i]!, b[i]! - a[i]!, top[i]!, Number.isFinite(probs[i * C]!) && Number.isFinite(teacherProbs[i * C]!));
+    }
+    return (dynamicsCache = acc.finish(epochs));
+  }
+
+  /** One row's dynamics: from the columns where they are cheap or built, else from the example's history. */
+  function dynamicsRow(i: number): Record<(typeof DYNAMICS_FIELDS)[number], number> {
+    const epochs = studentAt.epoch;
+    let columnsOf = dynamicsCache;
+    if (!columnsOf && epochs * n * C * 4 <= (sources.dynamicsColumnBytes ?? TRAJECTORY_COLUMN_BYTES)) columnsOf = studentDynamics();
+    if (!columnsOf) {
+      const history = exampleHistory(dataset.ids[i]!)?.filter((h) => h.runId === studentAt.runId && h.epoch <= epochs);
+      const rowAt = (e: number) => (history && history.length === epochs ? history[e - 1]!.probs : rowOf(probsOf(studentAt.runId, e, false), i));
+      const teacherRow = rowOf(teacherProbs, i);
+      const a = confidence(teacherProbs, i);
+      const acc = createDynamicsAccumulator(1);
+      for (let e = 1; e <= epochs; e++) {
+        const row = rowAt(e);
+        acc.add(0, e, epochs, klPerExample(teacherRow, row, C)[0]!, logitConfidence(row, C, confidenceClass[i]!)[0]! - a, argmaxRows(row, C)[0]!, Number.isFinite(row[0]!) && Number.isFinite(teacherRow[0]!));
+      }
+      const one = acc.finish(epochs);
+      return Object.fromEntries(DYNAMICS_FIELDS.map((f) => [f, one[f][0]!])) as Record<(typeof DYNAMICS_FIELDS)[number], number>;
+    }
+    const c = columnsOf;
+    return Object.fromEntries(DYNAMICS_FIELDS.map((f) => [f, c[f][i]!])) as Record<(typeof DYNAMICS_FIELDS)[number], number>;
+  }
 
   function measure(name: ExampleMeasure): Float64Array {
     let column = columns.get(name);
@@ -304,6 +451,7 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
     topClass,
     runProbs,
     labelProbStats: (runId, row) => trajectoryRow(runAt(runId), row),
+    studentDynamics,
   };
 }
 

@@ -13,12 +13,16 @@ import type {
   ExamplePage,
   ExampleTrajectory,
   ExampleTrajectoryArgs,
+  FlipEvents,
+  FlipEventsArgs,
   GradientView,
   GradientViewArgs,
   QueryExamplesArgs,
   ReportArgs,
   ScatterArgs,
   ScatterMeta,
+  ThreeWayConfusion,
+  ThreeWayConfusionArgs,
 } from '../../shared/analytics.js';
 import { EXAMPLE_MEASURES } from '../../shared/analytics.js';
 import { encodeBinaryFrame } from '../../shared/binaryFrame.js';
@@ -31,10 +35,13 @@ import { createDatasetColumnsCache, splitIndexOf } from './datasetColumns.js';
 import { createBootstrapPool } from './bootstrapPool.js';
 import { orNull, splitDeviation, teacherTrainAccuracy } from './deviationReport.js';
 import { filterRows, sortRows } from './exampleQuery.js';
+import { flipEvents } from './flipEvents.js';
 import { gradientView } from './gradientView.js';
 import { createPredictionMatrices } from './predictionMatrices.js';
 
-const FRAME_CACHE_SIZE = 6;
+// Enough for several users each on their own student and epoch (a 70,000-example frame with
+// every column built holds about 15 MB besides the shared probability matrices).
+const FRAME_CACHE_SIZE = 12;
 
 export function createAnalyticsService(db: Database.Database) {
   const runs = createRunQueries(db);
@@ -70,6 +77,9 @@ export function createAnalyticsService(db: Database.Database) {
       frames.delete(key);
     } else {
       frame = buildAnalysisFrame({ ...scope, studentRunId: pair.student.id, epoch: pair.studentEpoch }, sources);
+      // While an experiment trains every epoch changes its stamp: frames under an older stamp
+      // can never be asked for again, and must not push other experiments' frames out.
+      for (const old of [...frames.keys()]) if (old.startsWith(`${scope.experimentId}|`) && !old.endsWith(`|${stamp}`)) frames.delete(old);
       if (frames.size >= FRAME_CACHE_SIZE) frames.delete(frames.keys().next().value!);
     }
     frames.set(key, frame);
@@ -210,6 +220,33 @@ export function createAnalyticsService(db: Database.Database) {
     return encodeBinaryFrame(meta, columns);
   }
 
+  /** counts[(label · C + teacherTop) · C + studentTop] of the analysed pair over the examples both recorded. */
+  function threeWayConfusion(args: z.output<typeof ThreeWayConfusionArgs>): ThreeWayConfusion {
+    const frame = frameFor({ ...args, classChoice: 'teacher-top' });
+    const { dataset, numClasses: C } = frame;
+    const si = args.split !== undefined ? splitIndexOf(dataset, args.split) : -1;
+    const teacherTop = frame.topClass(frame.teacher.runId);
+    const studentTop = frame.topClass(frame.student.runId);
+    const counts = new Array<number>(C * C * C).fill(0);
+    let n = 0;
+    for (let i = 0; i < dataset.ids.length; i++) {
+      if (si >= 0 && dataset.split[i] !== si) continue;
+      if (!Number.isFinite(frame.teacherProbs[i * C]!) || !Number.isFinite(frame.studentProbs[i * C]!)) continue;
+      counts[(dataset.trainLabel[i]! * C + teacherTop[i]!) * C + studentTop[i]!]! += 1;
+      n++;
+    }
+    return {
+      studentRunId: frame.student.runId,
+      teacherRunId: frame.teacher.runId,
+      studentEpoch: frame.student.epoch,
+      teacherEpoch: frame.teacher.epoch,
+      split: args.split ?? null,
+      numClasses: C,
+      n,
+      counts,
+    };
+  }
+
   /** Every run of the experiment on one example, epoch by epoch (the detail panel's bars and curves). */
   function exampleTrajectory({ experimentId, exampleId }: z.output<typeof ExampleTrajectoryArgs>): ExampleTrajectory {
     const sources = sourcesFor(experimentId);
@@ -246,6 +283,8 @@ export function createAnalyticsService(db: Database.Database) {
       queryExamples,
       exampleTrajectory,
       deviationScatter: scatter,
+      flipEvents: (args: z.output<typeof FlipEventsArgs>): FlipEvents => flipEvents(args, sourcesFor(args.experimentId)),
+      threeWayConfusion,
       gradientView: (args: z.output<typeof GradientViewArgs>): GradientView => {
         const frame = frameFor(args);
         return gradientView(frame, args.split, args.groups ?? frame.dataset.classGroups);

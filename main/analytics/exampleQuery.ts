@@ -78,6 +78,16 @@ export function filterRows(frame: AnalysisFrame, filter: ExampleFilter, context:
     const needle = filter.textContains.toLowerCase();
     narrow((i) => texts[i]!.includes(needle));
   }
+  if (filter.region) regionClause(frame, filter.region, narrow);
+  if (filter.confusion) {
+    const { label, teacherTop, studentTop } = filter.confusion;
+    checkClasses(frame, [label, teacherTop, studentTop], 'confusion');
+    const tTop = frame.topClass(frame.teacher.runId);
+    const sTop = frame.topClass(frame.student.runId);
+    const C = frame.numClasses;
+    // The cells of threeWayConfusion count only examples both runs recorded.
+    narrow((i) => dataset.trainLabel[i] === label && tTop[i] === teacherTop && sTop[i] === studentTop && Number.isFinite(frame.teacherProbs[i * C]!) && Number.isFinite(frame.studentProbs[i * C]!));
+  }
   if (filter.curatedSet) {
     const members = context.curatedSetMembers(filter.curatedSet.setId);
     const member = filter.curatedSet.member;
@@ -88,6 +98,27 @@ export function filterRows(frame: AnalysisFrame, filter: ExampleFilter, context:
   const rows = new Int32Array(count);
   for (let i = 0, r = 0; i < n; i++) if (keep[i]) rows[r++] = i;
   return rows;
+}
+
+/**
+ * Cartography regions (docs/metrics.md): KL_e = KL(p^T ‖ p^S_e) over the analysed student's epochs
+ * 1..E; close = KL_e ≤ klThreshold. NaN (an example some epoch lacks) is in no region.
+ */
+function regionClause(frame: AnalysisFrame, region: NonNullable<ExampleFilter['region']>, narrow: (test: (i: number) => boolean) => void): void {
+  const { klThreshold, klStdThreshold } = region;
+  if (region.kind === 'overtakes') {
+    const y = frame.dataset.trainLabel;
+    const tTop = frame.topClass(frame.teacher.runId);
+    const sTop = frame.topClass(frame.student.runId);
+    const C = frame.numClasses;
+    narrow((i) => sTop[i] === y[i] && tTop[i] !== y[i] && Number.isFinite(frame.teacherProbs[i * C]!) && Number.isFinite(frame.studentProbs[i * C]!));
+    return;
+  }
+  const d = frame.studentDynamics();
+  const last = frame.measure('kl');
+  if (region.kind === 'never-matches') narrow((i) => d.klMinBeforeLast[i]! > klThreshold && last[i]! > klThreshold);
+  else if (region.kind === 'forgets') narrow((i) => d.klMinBeforeLast[i]! <= klThreshold && last[i]! > klThreshold);
+  else narrow((i) => last[i]! <= klThreshold && d.klMean[i]! <= klThreshold && d.klStd[i]! <= klStdThreshold);
 }
 
 /**

@@ -15,6 +15,7 @@ import { formatClassGroups, parseClassGroups } from './groupsCommand.js';
 import { reportCommand } from './reportCommand.js';
 import { exportCommand, setsCommand } from './exportCommands.js';
 import { mechanismsCommand } from './mechanismsCommand.js';
+import { ingestCommand } from './ingestCommand.js';
 import { demo, listRuns, resumeRun, trainFromFile, trainPreset } from './trainCommands.js';
 
 const USAGE = `usage: disobey <command> [options]
@@ -54,6 +55,9 @@ const USAGE = `usage: disobey <command> [options]
       a curated set with every run's probabilities (default: the newest experiment, each run's
       last epoch); ZIP adds a PNG per image; the format follows PATH's extension; never
       overwrites without --force
+  ingest PATH --dataset ID [--experiment-name NAME] [--db FILE] [--json]
+      runs trained elsewhere (run.json + per-epoch JSONL, NPY + CSV index, or NPZ; docs/ingest.md)
+      as a new experiment on dataset ID; everything is checked before anything is written
   backends: tensorflow-gpu, tensorflow, wasm, cpu (default: the best available)
 
   --db defaults to ${defaultDatabasePath()} (or $DISOBEY_DB)`;
@@ -327,6 +331,23 @@ async function exportCli(argv: string[]): Promise<void> {
   }
 }
 
+async function ingestCli(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...commonOptions, dataset: { type: 'string' }, 'experiment-name': { type: 'string' } },
+  });
+  if (positionals.length !== 1) throw new UsageError('ingest takes exactly one PATH');
+  const datasetId = Number(values.dataset);
+  if (!Number.isInteger(datasetId) || datasetId < 1) throw new UsageError('ingest needs --dataset ID');
+  const db = openDatabase(values.db ?? defaultDatabasePath());
+  try {
+    await ingestCommand(db, { path: positionals[0]!, datasetId, experimentName: values['experiment-name'], json: values.json });
+  } finally {
+    db.close();
+  }
+}
+
 export async function runCli(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -351,6 +372,8 @@ export async function runCli(argv: string[]): Promise<void> {
       return exportCli(rest);
     case 'mechanisms':
       return mechanismsCli(rest);
+    case 'ingest':
+      return ingestCli(rest);
     case undefined:
     case 'help':
     case '--help':

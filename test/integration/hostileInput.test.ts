@@ -24,7 +24,7 @@ const MISSING_IDS = [999_999, 2 ** 31, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER];
 /** calls that only read: they also get valid-shaped arguments naming ids that do not exist */
 const READ_CALLS_WITH_IDS = [
   'getDataset', 'listExamples', 'getExample', 'getExperiment', 'runMetrics', 'deviationReport', 'queryExamples',
-  'exampleTrajectory', 'deviationScatter', 'gradientView', 'listCuratedSetMembers',
+  'exampleTrajectory', 'deviationScatter', 'gradientView', 'listCuratedSetMembers', 'flipEvents', 'threeWayConfusion',
 ] as const satisfies readonly CallName[];
 
 type Bases = { [K in CallName]: CallArgs<K>[] };
@@ -79,6 +79,8 @@ function validBases(dir: string): Bases {
     exampleTrajectory: [{ experimentId: 1, exampleId }],
     deviationScatter: [{ experimentId: 1, split: 'test', filter: { labels: [0], noisy: false } }],
     gradientView: [{ experimentId: 1, split: 'train', groups: [[0, 1]] }],
+    flipEvents: [{ experimentId: 1, runIds: [1, 2], split: 'train', window: 1 }],
+    threeWayConfusion: [{ experimentId: 1, studentRunId: 2, epoch: 1, split: 'test' }],
     eigenLab: [{ n: 10, p: 20, scales: { kind: 'geomspace', from: 3, to: 0.05 }, noise: 0, stepSize: 'auto', teacherSteps: 10, studentSteps: 10, record: 5, seed: 1 }],
     listCuratedSets: [{ datasetId }],
     createCuratedSet: [{ datasetId, name: 'hostile', description: 'd', exampleIds: [exampleId], note: 'n', fromFilter: { experimentId: 1, filter: { labels: [1] } } }],

@@ -23,4 +23,12 @@ export const MEASURE_LABELS: Record<ExampleMeasure, string> = {
   gradNormKd: '‖g KD‖',
   gradCosOnehot: 'cos(g one-hot, class mean)',
   gradCosKd: 'cos(g KD, class mean)',
+  tv: 'total variation ½Σ|p^T − p^S|',
+  top1Disagree: 'top classes differ (1/0)',
+  studentTopRankInTeacher: 'student top class: rank in teacher',
+  klMean: 'KL(teacher ‖ student) mean over epochs',
+  klStd: 'KL(teacher ‖ student) std over epochs',
+  deviationMean: 'deviation Δ mean over epochs',
+  deviationStd: 'deviation Δ std over epochs',
+  flips: 'student top-class changes over epochs',
 };

@@ -1,0 +1,494 @@
+// Brings runs trained elsewhere (a PyTorch cluster, …) into the database: per run a run.json
+// manifest and one predictions file per epoch (JSONL, NPY + CSV index, NPZ), matched by example
+// key to an imported dataset (docs/ingest.md). Everything is read and checked before anything is
+// written; then each epoch goes through runQueries.recordEpoch like a trained one, so analytics,
+// report and explorer read ingested runs unchanged.
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import { ImportError } from '../../shared/errors.js';
+import { describeZodError } from '../../shared/zodIssues.js';
+import { createDatasetQueries } from '../store/datasetQueries.js';
+import { createRunQueries } from '../store/runQueries.js';
+import { readNpy, readNpz, type NpyArray } from './npyReader.js';
+
+export const RunManifest = z
+  .object({
+    name: z.string().min(1).max(200),
+    role: z.enum(['teacher', 'student']),
+    /** the teacher run's name in the same ingest; default: the only teacher, if there is one */
+    teacher: z.string().min(1).optional(),
+    epochs: z.number().int().min(1).max(100_000),
+    /** free JSON, stored as the run's spec under `external` */
+    settings: z.unknown().optional(),
+    /** how the files name examples: the app's example id, examples.source_ref, or the index within a split */
+    key: z.enum(['id', 'source_ref', 'index']).default('id'),
+    /** key `index`: the split of plain integer keys in files without a split in their name */
+    split: z.string().min(1).optional(),
+    /** NPY files (which cannot say): whether rows are probabilities or logits */
+    values: z.enum(['probs', 'logits']).default('probs'),
+  })
+  .strict();
+export type RunManifest = z.infer<typeof RunManifest>;
+
+/** probabilities whose row sum is further than this from 1 are refused; the rest are renormalised */
+export const PROB_SUM_TOLERANCE = 1e-3;
+
+/** the floor a zero probability is raised to before its log */
+const MIN_PROBABILITY = 1e-30;
+
+/** page cache while writing, in KiB (the connection's own setting is restored after) */
+const INGEST_CACHE_KIB = 1 << 20;
+
+export interface IngestOptions {
+  path: string;
+  datasetId: number;
+  experimentName?: string;
+}
+
+export interface IngestResult {
+  experimentId: number;
+  runs: { id: number; name: string; role: 'teacher' | 'student'; epochs: number }[];
+}
+
+export type IngestProgress = (stage: 'validate' | 'write', done: number, total: number) => void;
+
+interface PredictionFile {
+  file: string;
+  format: 'jsonl' | 'npy' | 'npz';
+  /** the split named in the file name (`epoch-3.test.npy`), if any */
+  split: string | undefined;
+}
+
+interface PlannedRun {
+  dir: string;
+  manifest: RunManifest;
+  /** files per epoch, index 0 = epoch 1 */
+  epochs: PredictionFile[][];
+}
+
+const PREDICTION_FILE = /^epoch-(\d+)(?:\.([^.]+))?\.(jsonl|npy|npz)$/;
+
+/** The runs under `root`: a run.json file, a folder holding one, or a folder of such folders. */
+export function planRuns(root: string): PlannedRun[] {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(root);
+  } catch (err) {
+    throw new ImportError(`cannot read: ${(err as Error).message}`, { file: root }, { cause: err });
+  }
+  let dirs: string[];
+  if (stat.isFile()) dirs = [path.dirname(root)];
+  else if (fs.existsSync(path.join(root, 'run.json'))) dirs = [root];
+  else {
+    dirs = fs
+      .readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && fs.existsSync(path.join(root, d.name, 'run.json')))
+      .map((d) => path.join(root, d.name))
+      .sort();
+    if (!dirs.length) throw new ImportError('no run.json here or in any folder directly below', { file: root });
+  }
+  const runs = dirs.map(planRun);
+  const names = new Set<string>();
+  for (const r of runs) {
+    if (names.has(r.manifest.name)) throw new ImportError(`two runs are named "${r.manifest.name}"`, { file: path.join(r.dir, 'run.json'), field: 'name' });
+    names.add(r.manifest.name);
+  }
+  const teachers = runs.filter((r) => r.manifest.role === 'teacher').map((r) => r.manifest.name);
+  for (const r of runs) {
+    const t = r.manifest.teacher;
+    const file = path.join(r.dir, 'run.json');
+    if (t === undefined) continue;
+    if (r.manifest.role === 'teacher') throw new ImportError('a teacher has no teacher', { file, field: 'teacher' });
+    if (!teachers.includes(t)) throw new ImportError(`teacher "${t}" is no teacher run of this ingest (teachers: ${teachers.join(', ') || 'none'})`, { file, field: 'teacher' });
+  }
+  return runs;
+}
+
+function planRun(dir: string): PlannedRun {
+  const file = path.join(dir, 'run.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ImportError(`not a readable JSON manifest: ${(err as Error).message}`, { file }, { cause: err });
+  }
+  const parsed = RunManifest.safeParse(raw);
+  if (!parsed.success) throw new ImportError(describeZodError(parsed.error), { file });
+  const manifest = parsed.data;
+  const epochs: PredictionFile[][] = Array.from({ length: manifest.epochs }, () => []);
+  for (const name of fs.readdirSync(dir).sort()) {
+    const m = PREDICTION_FILE.exec(name);
+    if (!m) continue;
+    const epoch = Number(m[1]);
+    if (epoch < 1 || epoch > manifest.epochs) throw new ImportError(`epoch ${epoch} is outside the manifest's 1…${manifest.epochs}`, { file: path.join(dir, name) });
+    epochs[epoch - 1]!.push({ file: path.join(dir, name), format: m[3] as PredictionFile['format'], split: m[2] });
+  }
+  const missing = epochs.flatMap((files, e) => (files.length ? [] : [e + 1]));
+  if (missing.length) throw new ImportError(`no predictions file for epoch ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''} (expected epoch-<E>[.<split>].jsonl|npy|npz)`, { file: dir });
+  return { dir, manifest, epochs };
+}
+
+/** The dataset's examples in ascending id, and the lookups a key type needs. */
+class DatasetIndex {
+  readonly ids: Int32Array;
+  readonly labels: Int32Array;
+  readonly splitOf: Uint16Array;
+  readonly splitNames: string[];
+  readonly numClasses: number;
+  private readonly idBase: number;
+  private readonly byIdOffset: Int32Array | null;
+  private readonly byId: Map<number, number> | null;
+  private bySplitIndex: Map<string, Int32Array> | null = null;
+  private bySourceRef: Map<string, number> | null = null;
+
+  constructor(
+    private readonly db: Database.Database,
+    readonly datasetId: number,
+  ) {
+    this.numClasses = createDatasetQueries(db).getDataset(datasetId).classNames.length;
+    const rows = db
+      .prepare('SELECT id, split, idx, coalesce(noisy_label, label) AS label FROM examples WHERE dataset_id = ? ORDER BY id')
+      .raw()
+      .iterate(datasetId) as IterableIterator<[number, string, number, number]>;
+    const ids: number[] = [];
+    const labels: number[] = [];
+    const splits: number[] = [];
+    const splitCode = new Map<string, number>();
+    for (const [id, split, , label] of rows) {
+      ids.push(id);
+      labels.push(label);
+      let code = splitCode.get(split);
+      if (code === undefined) splitCode.set(split, (code = splitCode.size));
+      splits.push(code);
+    }
+    if (!ids.length) throw new ImportError(`dataset ${datasetId} has no examples`);
+    this.ids = Int32Array.from(ids);
+    this.labels = Int32Array.from(labels);
+    this.splitOf = Uint16Array.from(splits);
+    this.splitNames = [...splitCode.keys()];
+    this.idBase = this.ids[0]!;
+    const span = this.ids[this.ids.length - 1]! - this.idBase + 1;
+    if (span <= 4 * this.ids.length) {
+      this.byIdOffset = new Int32Array(span).fill(-1);
+      this.ids.forEach((id, p) => (this.byIdOffset![id - this.idBase] = p));
+      this.byId = null;
+    } else {
+      this.byIdOffset = null;
+      this.byId = new Map(ids.map((id, p) => [id, p]));
+    }
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  positionOfId(id: number): number {
+    if (this.byIdOffset) {
+      const o = id - this.idBase;
+      return o >= 0 && o < this.byIdOffset.length ? this.byIdOffset[o]! : -1;
+    }
+    return this.byId!.get(id) ?? -1;
+  }
+
+  positionOfIndex(split: string, index: number): number {
+    if (!this.bySplitIndex) {
+      this.bySplitIndex = new Map();
+      const rows = this.db.prepare('SELECT id, split, idx FROM examples WHERE dataset_id = ?').raw().iterate(this.datasetId) as IterableIterator<[number, string, number]>;
+      const pairs = new Map<string, [number, number][]>();
+      for (const [id, s, idx] of rows) {
+        const list = pairs.get(s) ?? [];
+        list.push([idx, this.positionOfId(id)]);
+        pairs.set(s, list);
+      }
+      for (const [s, list] of pairs) {
+        const table = new Int32Array(list.reduce((m, [i]) => Math.max(m, i), -1) + 1).fill(-1);
+        for (const [i, p] of list) table[i] = p;
+        this.bySplitIndex.set(s, table);
+      }
+    }
+    const table = this.bySplitIndex.get(split);
+    return table && index >= 0 && index < table.length ? table[index]! : -1;
+  }
+
+  positionOfSourceRef(ref: string): number {
+    if (!this.bySourceRef) {
+      this.bySourceRef = new Map();
+      const rows = this.db.prepare('SELECT id, source_ref FROM examples WHERE dataset_id = ?').raw().iterate(this.datasetId) as IterableIterator<[number, string]>;
+      // A source_ref shared by two examples cannot name either: -2 marks it ambiguous.
+      for (const [id, ref] of rows) this.bySourceRef.set(ref, this.bySourceRef.has(ref) ? -2 : this.positionOfId(id));
+    }
+    return this.bySourceRef.get(ref) ?? -1;
+  }
+
+  describe(position: number): string {
+    return `example ${this.ids[position]} (${this.splitNames[this.splitOf[position]!]})`;
+  }
+}
+
+/** One run-epoch read from its files: logits (log-probabilities for probability files) in dataset order. */
+interface LoadedEpoch {
+  logits: Float32Array;
+  metrics: { split: string; loss: number; accuracy: number }[];
+}
+
+class EpochLoader {
+  private readonly c: number;
+  private readonly logits: Float32Array;
+  private readonly seen: Uint8Array;
+
+  constructor(
+    private readonly index: DatasetIndex,
+    private readonly manifest: RunManifest,
+  ) {
+    this.c = index.numClasses;
+    this.logits = new Float32Array(index.size * this.c);
+    this.seen = new Uint8Array(index.size);
+  }
+
+  async load(files: PredictionFile[], withMetrics: boolean): Promise<LoadedEpoch> {
+    this.seen.fill(0);
+    for (const f of files) {
+      if (f.format === 'jsonl') await this.readJsonl(f);
+      else if (f.format === 'npy') await this.readNpy(f);
+      else await this.readNpz(f);
+    }
+    const missing = this.seen.indexOf(0);
+    if (missing >= 0) {
+      let count = 0;
+      for (const s of this.seen) if (!s) count++;
+      throw new ImportError(`${count} of the dataset's ${this.index.size} examples have no prediction this epoch, first ${this.index.describe(missing)}; every example needs one`, { file: files.map((f) => f.file).join(', ') });
+    }
+    return { logits: this.logits, metrics: withMetrics ? this.metrics() : [] };
+  }
+
+  private resolve(key: unknown, split: string | undefined, file: string, row: number): number {
+    const bad = (why: string) => new ImportError(`${why}: ${JSON.stringify(key)}`, { file, row });
+    let position: number;
+    switch (this.manifest.key) {
+      case 'id': {
+        const id = typeof key === 'string' && /^\d+$/.test(key.trim()) ? Number(key) : key;
+        if (typeof id !== 'number' || !Number.isInteger(id)) throw bad('an example key of type id must be an integer');
+        position = this.index.positionOfId(id);
+        if (position < 0) throw bad(`no example of dataset ${this.index.datasetId} has id`);
+        break;
+      }
+      case 'source_ref':
+        if (typeof key !== 'string') throw bad('an example key of type source_ref must be a string');
+        position = this.index.positionOfSourceRef(key);
+        if (position === -2) throw bad('two examples of the dataset share source_ref');
+        if (position < 0) throw bad(`no example of dataset ${this.index.datasetId} has source_ref`);
+        break;
+      default: {
+        let s = split ?? this.manifest.split;
+        let i: unknown = key;
+        if (typeof key === 'string') {
+          const colon = key.lastIndexOf(':');
+          if (colon >= 0) {
+            s = key.slice(0, colon);
+            i = Number(key.slice(colon + 1));
+          } else i = /^\d+$/.test(key.trim()) ? Number(key) : key;
+        }
+        if (typeof i !== 'number' || !Number.isInteger(i)) throw bad('an example key of type index must be an integer index or "split:index"');
+        if (s === undefined) throw bad('an integer index needs a split: "split:index", a split in the file name, or "split" in run.json');
+        position = this.index.positionOfIndex(s, i);
+        if (position < 0) throw bad(`split "${s}" of dataset ${this.index.datasetId} has no example with index`);
+      }
+    }
+    if (this.seen[position]) throw bad(`${this.index.describe(position)} appears twice this epoch`);
+    this.seen[position] = 1;
+    return position;
+  }
+
+  /** Checks one row and stores it as logits (log p for probabilities: softmax(log p) = p / Σp). */
+  private store(position: number, values: ArrayLike<number>, offset: number, length: number, kind: 'probs' | 'logits', file: string, row: number): void {
+    if (length !== this.c) throw new ImportError(`${length} values where the dataset has ${this.c} classes`, { file, row });
+    const out = position * this.c;
+    let sum = 0;
+    for (let k = 0; k < this.c; k++) {
+      const v = values[offset + k]!;
+      if (!Number.isFinite(v)) throw new ImportError(`${kind === 'probs' ? 'probability' : 'logit'} of class ${k} is ${v}`, { file, row });
+      if (kind === 'probs') {
+        if (v < 0 || v > 1 + PROB_SUM_TOLERANCE) throw new ImportError(`probability of class ${k} is ${v}, outside [0, 1]`, { file, row });
+        sum += v;
+        // A zero becomes 1e-30 (log −69): stored p stays 0 within float32's use here, and p(label),
+        // loss and KL stay finite, as they are for trained runs, whose softmax never reaches 0.
+        this.logits[out + k] = Math.log(Math.max(v, MIN_PROBABILITY));
+      } else this.logits[out + k] = v;
+    }
+    if (kind === 'probs' && Math.abs(sum - 1) > PROB_SUM_TOLERANCE) throw new ImportError(`probabilities sum to ${sum}, not 1 (tolerance ${PROB_SUM_TOLERANCE}); logits go under "logits"`, { file, row });
+  }
+
+  private async readJsonl(f: PredictionFile): Promise<void> {
+    const lines = readline.createInterface({ input: fs.createReadStream(f.file, 'utf8'), crlfDelay: Infinity });
+    let row = 0;
+    for await (const line of lines) {
+      row++;
+      if (!line.trim()) continue;
+      let obj: { example?: unknown; probs?: unknown; logits?: unknown };
+      try {
+        obj = JSON.parse(line) as typeof obj;
+      } catch (err) {
+        throw new ImportError(`not JSON: ${(err as Error).message}`, { file: f.file, row }, { cause: err });
+      }
+      if (obj === null || typeof obj !== 'object' || obj.example === undefined) throw new ImportError('each line needs "example" and "probs" or "logits"', { file: f.file, row });
+      const kind = obj.probs !== undefined ? 'probs' : 'logits';
+      const values = obj[kind];
+      if (!Array.isArray(values) || values.some((v) => typeof v !== 'number')) throw new ImportError(`"${kind}" must be an array of numbers (a line needs "probs" or "logits")`, { file: f.file, row });
+      this.store(this.resolve(obj.example, f.split, f.file, row), values as number[], 0, values.length, kind, f.file, row);
+    }
+  }
+
+  private async readNpy(f: PredictionFile): Promise<void> {
+    const array = await readNpy(f.file);
+    const indexFile = f.file.replace(/\.npy$/, '.index.csv');
+    let text: string;
+    try {
+      text = fs.readFileSync(indexFile, 'utf8');
+    } catch (err) {
+      throw new ImportError(`an NPY file needs its index file beside it: ${(err as Error).message}`, { file: indexFile }, { cause: err });
+    }
+    const lines = text.split(/\r?\n/);
+    if (lines.at(-1) === '') lines.pop();
+    // Row 1 is the header; row r + 2 of the CSV names row r of the array.
+    const keys = lines.slice(1).map(unquoteCsv);
+    this.storeArray(array, keys, f, indexFile, 2, this.manifest.values);
+  }
+
+  private async readNpz(f: PredictionFile): Promise<void> {
+    const arrays = await readNpz(f.file);
+    const kind = arrays.has('probs') ? 'probs' : 'logits';
+    const values = arrays.get(kind);
+    const index = arrays.get('index');
+    if (!values || !index) throw new ImportError(`an NPZ file needs arrays "probs" (or "logits") and "index"; it holds ${[...arrays.keys()].join(', ') || 'none'}`, { file: f.file });
+    if (index.shape.length !== 1) throw new ImportError(`"index" must be one-dimensional, its shape is (${index.shape.join(', ')})`, { file: `${f.file}:index.npy` });
+    const keys = index.kind === 'string' ? index.data : Array.from(index.data);
+    this.storeArray(values, keys, { ...f, file: `${f.file}:${kind}.npy` }, `${f.file}:index.npy`, 0, kind);
+  }
+
+  /** Rows of a [n, C] array against n keys; `firstRow` numbers the key file's rows in errors. */
+  private storeArray(array: NpyArray, keys: (string | number)[], f: PredictionFile, keyFile: string, firstRow: number, kind: 'probs' | 'logits'): void {
+    if (array.kind !== 'float') throw new ImportError(`${kind} must be a float array`, { file: f.file });
+    if (array.shape.length !== 2) throw new ImportError(`${kind} must have shape [n, classes], not (${array.shape.join(', ')})`, { file: f.file });
+    const [n, c] = array.shape as [number, number];
+    if (c !== this.c) throw new ImportError(`${c} classes per row where the dataset has ${this.c}`, { file: f.file });
+    if (keys.length !== n) throw new ImportError(`${keys.length} example keys for ${n} rows of ${path.basename(f.file)}`, { file: keyFile });
+    for (let r = 0; r < n; r++) {
+      const position = this.resolve(keys[r], f.split, keyFile, r + firstRow);
+      // Array rows are numbered from 0, as NumPy does.
+      this.store(position, array.data, r * c, c, kind, f.file, r);
+    }
+  }
+
+  /** Loss (−ln p of the training label) and accuracy per split, as the trainer records them. */
+  private metrics(): LoadedEpoch['metrics'] {
+    const { labels, splitOf, splitNames, size } = this.index;
+    const loss = new Float64Array(splitNames.length);
+    const correct = new Float64Array(splitNames.length);
+    const count = new Float64Array(splitNames.length);
+    for (let p = 0; p < size; p++) {
+      const o = p * this.c;
+      let max = -Infinity;
+      let top = 0;
+      for (let k = 0; k < this.c; k++) {
+        if (this.logits[o + k]! > max) {
+          max = this.logits[o + k]!;
+          top = k;
+        }
+      }
+      let sum = 0;
+      for (let k = 0; k < this.c; k++) sum += Math.exp(this.logits[o + k]! - max);
+      const s = splitOf[p]!;
+      loss[s]! += Math.log(sum) + max - this.logits[o + labels[p]!]!;
+      correct[s]! += top === labels[p] ? 1 : 0;
+      count[s]!++;
+    }
+    return splitNames.map((split, s) => ({ split, loss: loss[s]! / count[s]!, accuracy: correct[s]! / count[s]! }));
+  }
+}
+
+function unquoteCsv(field: string): string {
+  const t = field.trim();
+  return t.startsWith('"') && t.endsWith('"') && t.length >= 2 ? t.slice(1, -1).replace(/""/g, '"') : t;
+}
+
+/** Reads and checks every run and epoch, then writes the experiment, its runs and every epoch. */
+export async function ingestRuns(db: Database.Database, options: IngestOptions, report: IngestProgress = () => {}): Promise<IngestResult> {
+  const planned = planRuns(options.path);
+  const index = new DatasetIndex(db, options.datasetId);
+  const total = planned.reduce((a, r) => a + r.manifest.epochs, 0);
+
+  let done = 0;
+  for (const r of planned) {
+    const loader = new EpochLoader(index, r.manifest);
+    for (const files of r.epochs) {
+      await loader.load(files, false);
+      report('validate', ++done, total);
+    }
+  }
+
+  const runs = createRunQueries(db);
+  const teachers = planned.filter((r) => r.manifest.role === 'teacher');
+  const name = options.experimentName ?? `ingested from ${path.basename(path.resolve(options.path))}`;
+  const created = db.transaction(() => {
+    const experimentId = runs.createExperiment(options.datasetId, name, {
+      external: true,
+      source: path.resolve(options.path),
+      runs: planned.map((r) => ({ name: r.manifest.name, role: r.manifest.role, teacher: r.manifest.teacher ?? null, epochs: r.manifest.epochs })),
+    });
+    const ids = new Map<string, number>();
+    // Teachers first, so a student names its teacher's run id.
+    for (const r of [...teachers, ...planned.filter((p) => p.manifest.role === 'student')]) {
+      const m = r.manifest;
+      const teacherName = m.role === 'student' ? (m.teacher ?? (teachers.length === 1 ? teachers[0]!.manifest.name : undefined)) : undefined;
+      const id = runs.createRun({
+        experimentId,
+        role: m.role,
+        name: m.name,
+        teacherRunId: teacherName === undefined ? null : ids.get(teacherName)!,
+        spec: { epochs: m.epochs, external: { settings: m.settings ?? null, key: m.key, source: path.resolve(r.dir) } },
+      });
+      runs.claimNextRun([id], new Set(['pending']), process.pid, 'external');
+      ids.set(m.name, id);
+    }
+    return { experimentId, ids };
+  })();
+
+  // The predictions index (example_id, run_id, epoch) takes one insert per row at scattered
+  // places; SQLite's default 2 MB page cache makes each a disk read at a million examples.
+  const cacheSize = db.pragma('cache_size', { simple: true }) as number;
+  db.pragma(`cache_size = ${-INGEST_CACHE_KIB}`);
+  done = 0;
+  const result: IngestResult = { experimentId: created.experimentId, runs: [] };
+  try {
+    for (const r of planned) {
+      const runId = created.ids.get(r.manifest.name)!;
+      const loader = new EpochLoader(index, r.manifest);
+      for (let e = 0; e < r.epochs.length; e++) {
+        const loaded = await loader.load(r.epochs[e]!, true);
+        runs.recordEpoch({
+          runId,
+          epoch: e + 1,
+          seconds: 0,
+          metrics: loaded.metrics,
+          predictions: { exampleIds: index.ids, labels: index.labels, logits: loaded.logits, numClasses: index.numClasses },
+          checkpoint: Buffer.alloc(0),
+        });
+        report('write', ++done, total);
+      }
+      runs.finishRun(runId, 'done');
+      result.runs.push({ id: runId, name: r.manifest.name, role: r.manifest.role, epochs: r.manifest.epochs });
+    }
+  } catch (err) {
+    // Files changed between the check and the write, or the disk filled: the runs not yet
+    // written whole are marked failed, with the reason.
+    const message = err instanceof Error ? err.message : String(err);
+    for (const id of created.ids.values()) if (!result.runs.some((w) => w.id === id)) runs.finishRun(id, 'failed', message);
+    throw err;
+  } finally {
+    db.pragma(`cache_size = ${cacheSize}`);
+  }
+  return result;
+}

@@ -1,0 +1,268 @@
+// `disobey ingest`: runs trained elsewhere come in as JSONL, NPY + CSV index or NPZ, land exactly
+// as written, feed the deviation report, and bad inputs are refused by file and row with nothing
+// written. The Python writer (scripts/disobey_writer.py) is exercised where python3 and numpy are.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3';
+import { createPlainDataset, encodeNpy, randomProbabilities, type PlainDataset } from '../../bench/ingestFixture.js';
+import { createZipWriter } from '../../main/export/zipWriter.js';
+import { ingestRuns } from '../../main/data/runIngest.js';
+import { openDatabase } from '../../main/store/openDatabase.js';
+import { createAppServices } from '../../main/services/appServices.js';
+import type { DeviationReport } from '../../shared/analytics.js';
+import { makeTempDir } from '../helpers/tempDir.js';
+
+const N = 40;
+const C = 4;
+const temp = makeTempDir();
+const databasePath = path.join(temp.dir, 'ingest.db');
+let db: Database.Database;
+let data: PlainDataset;
+
+beforeAll(() => {
+  db = openDatabase(databasePath);
+  data = createPlainDataset(db, N, C);
+});
+afterAll(() => {
+  db.close();
+  temp.dispose();
+});
+
+let folderCount = 0;
+function writeRun(manifest: object, files: Record<string, string | Buffer>, parent?: string): string {
+  const dir = path.join(parent ?? path.join(temp.dir, `ingest-${++folderCount}`), parent ? `run-${++folderCount}` : '');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify(manifest));
+  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
+  return parent ?? dir;
+}
+
+function jsonl(keys: (number | string)[], values: Float32Array, field: 'probs' | 'logits'): string {
+  return keys.map((k, i) => JSON.stringify({ example: k, [field]: Array.from(values.subarray(i * C, (i + 1) * C)) })).join('\n') + '\n';
+}
+
+function stored(runId: number, epoch: number): Float32Array {
+  const rows = db.prepare('SELECT probs FROM predictions WHERE run_id = ? AND epoch = ? ORDER BY example_id').pluck().all(runId, epoch) as Buffer[];
+  const out = new Float32Array(rows.length * C);
+  rows.forEach((b, i) => out.set(new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)), i * C));
+  return out;
+}
+
+function expectClose(actual: Float32Array, expected: Float32Array, tolerance = 1e-6): void {
+  expect(actual.length).toBe(expected.length);
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+  expect(worst).toBeLessThanOrEqual(tolerance);
+}
+
+function softmaxRows(logits: Float32Array): Float32Array {
+  const out = new Float32Array(logits.length);
+  for (let i = 0; i < logits.length / C; i++) {
+    const row = logits.subarray(i * C, (i + 1) * C);
+    const max = Math.max(...row);
+    const sum = row.reduce((a, z) => a + Math.exp(z - max), 0);
+    for (let c = 0; c < C; c++) out[i * C + c] = Math.exp(row[c]! - max) / sum;
+  }
+  return out;
+}
+
+function counts(): number[] {
+  return ['experiments', 'runs', 'predictions', 'prediction_matrices', 'epoch_metrics'].map((t) => db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number);
+}
+
+async function npz(arrays: Record<string, Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let position = 0;
+  const zip = createZipWriter({
+    get position() {
+      return position;
+    },
+    async write(chunk) {
+      chunks.push(Buffer.from(chunk));
+      position += chunk.length;
+    },
+  });
+  for (const [name, bytes] of Object.entries(arrays)) await zip.addStored(`${name}.npy`, bytes);
+  await zip.finish();
+  return Buffer.concat(chunks);
+}
+
+function int64Npy(values: number[]): Buffer {
+  const f = encodeNpy(new Float32Array(0), [values.length]);
+  const header = f.toString('latin1', 0, f.length).replace("'<f4'", "'<i8'");
+  const data = Buffer.alloc(8 * values.length);
+  values.forEach((v, i) => data.writeBigInt64LE(BigInt(v), 8 * i));
+  return Buffer.concat([Buffer.from(header, 'latin1'), data]);
+}
+
+describe('ingest', () => {
+  it('JSONL runs land as written: probabilities within 1e-6, logits as their softmax, runs done and linked, the report reads them', async () => {
+    const teacherProbs = [randomProbabilities(N, C, 1), randomProbabilities(N, C, 2)];
+    teacherProbs[0]!.set([1, 0, 0, 0], 0); // a certain row: its zeros stay (near) zero, its loss finite
+    const studentLogits = [0, 1].map((e) => randomProbabilities(N, C, 10 + e).map((p) => 3 * Math.log(p)));
+    const root = path.join(temp.dir, 'jsonl');
+    writeRun({ name: 'teacher', role: 'teacher', epochs: 2, settings: { lr: 0.1 } }, { 'epoch-1.jsonl': jsonl(data.ids, teacherProbs[0]!, 'probs'), 'epoch-2.jsonl': jsonl(data.ids, teacherProbs[1]!, 'probs') }, root);
+    const refs = data.splits.map((s, i) => `${s}.jsonl:${data.indices[i]! + 1}`);
+    writeRun({ name: 'student', role: 'student', teacher: 'teacher', epochs: 2, key: 'source_ref' }, { 'epoch-1.jsonl': jsonl(refs, studentLogits[0]!, 'logits'), 'epoch-2.jsonl': jsonl(refs.toReversed(), reverseRows(studentLogits[1]!), 'logits') }, root);
+
+    const result = await ingestRuns(db, { path: root, datasetId: data.datasetId, experimentName: 'from torch' });
+    const [teacher, student] = result.runs;
+    expect(result.runs.map((r) => [r.name, r.role, r.epochs])).toEqual([['teacher', 'teacher', 2], ['student', 'student', 2]]);
+    expectClose(stored(teacher!.id, 1), teacherProbs[0]!);
+    const certain = db.prepare('SELECT p_label, loss FROM predictions WHERE run_id = ? AND epoch = 1 AND example_id = ?').get(teacher!.id, data.ids[0]) as { p_label: number; loss: number };
+    expect(certain.p_label).toBe(1);
+    expect(certain.loss).toBeCloseTo(0, 12);
+    expectClose(stored(teacher!.id, 2), teacherProbs[1]!);
+    expectClose(stored(student!.id, 2), softmaxRows(studentLogits[1]!));
+    const runs = db.prepare('SELECT name, status, backend, epochs_done, teacher_run_id, spec FROM runs WHERE experiment_id = ? ORDER BY id').all(result.experimentId) as { status: string; backend: string; epochs_done: number; teacher_run_id: number | null; spec: string }[];
+    expect(runs.map((r) => [r.status, r.backend, r.epochs_done, r.teacher_run_id])).toEqual([['done', 'external', 2, null], ['done', 'external', 2, teacher!.id]]);
+    expect(JSON.parse(runs[0]!.spec)).toMatchObject({ epochs: 2, external: { settings: { lr: 0.1 }, key: 'id' } });
+    const accuracy = db.prepare("SELECT accuracy FROM epoch_metrics WHERE run_id = ? AND epoch = 2 AND split = 'test'").pluck().get(teacher!.id) as number;
+    const test = data.ids.map((_, i) => i).filter((i) => data.splits[i] === 'test');
+    const right = test.filter((i) => argmax(teacherProbs[1]!.subarray(i * C, (i + 1) * C)) === data.labels[i]).length;
+    expect(accuracy).toBeCloseTo(right / test.length, 12);
+
+    const services = createAppServices({ db, databasePath });
+    try {
+      const report = (await services.dispatch('deviationReport', { experimentId: result.experimentId, bootstrap: 20 }, 'http')) as DeviationReport;
+      expect(report.students).toHaveLength(1);
+      expect(report.students[0]!.splits.map((s) => [s.split, s.n])).toEqual([['train', 30], ['test', 10]]);
+    } finally {
+      services.dispose();
+    }
+  });
+
+  it('NPY with a CSV index per split (key index) and NPZ (key id) land as written', async () => {
+    const probs = randomProbabilities(N, C, 7);
+    const train = data.ids.map((_, i) => i).filter((i) => data.splits[i] === 'train');
+    const test = data.ids.map((_, i) => i).filter((i) => data.splits[i] === 'test');
+    const rows = (positions: number[]) => {
+      const out = new Float32Array(positions.length * C);
+      positions.forEach((p, r) => out.set(probs.subarray(p * C, (p + 1) * C), r * C));
+      return out;
+    };
+    const npyRoot = writeRun(
+      { name: 'npy teacher', role: 'teacher', epochs: 1, key: 'index' },
+      {
+        'epoch-1.train.npy': encodeNpy(rows(train), [train.length, C]),
+        'epoch-1.train.index.csv': 'example\n' + train.map((p) => `${data.indices[p]}\n`).join(''),
+        'epoch-1.test.npy': encodeNpy(rows(test.toReversed()), [test.length, C]),
+        'epoch-1.test.index.csv': 'example\n' + test.toReversed().map((p) => `"test:${data.indices[p]}"\n`).join(''),
+      },
+    );
+    const npyRun = (await ingestRuns(db, { path: npyRoot, datasetId: data.datasetId })).runs[0]!;
+    expectClose(stored(npyRun.id, 1), probs);
+
+    const npzRoot = writeRun({ name: 'npz teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.npz': await npz({ index: int64Npy(data.ids), probs: encodeNpy(probs, [N, C]) }) });
+    const npzRun = (await ingestRuns(db, { path: path.join(npzRoot, 'run.json'), datasetId: data.datasetId })).runs[0]!;
+    expectClose(stored(npzRun.id, 1), probs);
+  });
+
+  describe('refuses bad inputs by file and row, writing nothing', () => {
+    const good = () => jsonl(data.ids, randomProbabilities(N, C, 3), 'probs');
+    const cases: [string, () => Promise<string> | string, RegExp][] = [
+      ['an unknown example id', () => writeRun({ name: 't', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': good().replace(`"example":${data.ids[5]},`, '"example":999999,') }), /epoch-1\.jsonl, row 6: no example of dataset \d+ has id: 999999/],
+      ['a duplicate key', () => writeRun({ name: 't', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': good().replace(`"example":${data.ids[5]},`, `"example":${data.ids[4]},`) }), /row 6: example \d+ \(train\) appears twice this epoch/],
+      ['a wrong class count', () => writeRun({ name: 't', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': good().replace(/\]\}\n$/, ',0]}\n') }), /row 40: 5 values where the dataset has 4 classes/],
+      ['probabilities that do not sum to 1', () => writeRun({ name: 't', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': good().replace(/"probs":\[[^,]*,/, '"probs":[0.9,') }), /row 1: probabilities sum to [\d.]+, not 1/],
+      ['NaN in an NPY file', () => {
+        const probs = randomProbabilities(N, C, 3);
+        probs[2 * C + 1] = NaN;
+        return writeRun({ name: 't', role: 'teacher', epochs: 1 }, { 'epoch-1.npy': encodeNpy(probs, [N, C]), 'epoch-1.index.csv': 'example\n' + data.ids.join('\n') + '\n' });
+      }, /epoch-1\.npy, row 2: probability of class 1 is NaN/],
+      ['an NPY file without its index', () => writeRun({ name: 't', role: 'teacher', epochs: 1 }, { 'epoch-1.npy': encodeNpy(randomProbabilities(N, C, 3), [N, C]) }), /epoch-1\.index\.csv: an NPY file needs its index file/],
+      ['a missing epoch', () => writeRun({ name: 't', role: 'teacher', epochs: 3 }, { 'epoch-1.jsonl': good(), 'epoch-3.jsonl': good() }), /no predictions file for epoch 2/],
+      ['examples not covered', () => writeRun({ name: 't', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': good().split('\n').slice(2).join('\n') }), /2 of the dataset's 40 examples have no prediction this epoch, first example \d+ \(train\)/],
+      ['an unknown teacher', () => {
+        const root = path.join(temp.dir, `teacherless-${++folderCount}`);
+        writeRun({ name: 't', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': good() }, root);
+        return writeRun({ name: 's', role: 'student', teacher: 'professor', epochs: 1 }, { 'epoch-1.jsonl': good() }, root);
+      }, /run\.json: teacher "professor" is no teacher run of this ingest \(teachers: t\)/],
+      ['a bad manifest', () => writeRun({ name: 't', role: 'mentor', epochs: 1 }, {}), /run\.json: role/],
+    ];
+    it.each(cases)('%s', async (_, make, message) => {
+      const root = await make();
+      const before = counts();
+      await expect(ingestRuns(db, { path: root, datasetId: data.datasetId })).rejects.toThrow(message);
+      expect(counts()).toEqual(before);
+    });
+  });
+
+  it.skipIf(!fs.existsSync('out/main/cli.js'))('disobey ingest --json prints the experiment and its runs; a bad dataset id is refused', () => {
+    const root = writeRun({ name: 'cli teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': jsonl(data.ids, randomProbabilities(N, C, 5), 'probs') });
+    const cli = (...args: string[]) => spawnSync(process.execPath, [path.resolve('bin/disobey.js'), 'ingest', ...args], { encoding: 'utf8' });
+    // The test's own connection stays open: WAL lets the CLI write beside it.
+    const r = cli(root, '--db', databasePath, '--dataset', String(data.datasetId), '--experiment-name', 'cli ingest', '--json');
+    expect(r.stderr).toBe('');
+    const result = JSON.parse(r.stdout) as { experimentId: number; runs: { name: string; epochs: number }[] };
+    expect(result.runs.map((x) => [x.name, x.epochs])).toEqual([['cli teacher', 1]]);
+    expect(db.prepare('SELECT name FROM experiments WHERE id = ?').pluck().get(result.experimentId)).toBe('cli ingest');
+    const bad = cli(root, '--db', databasePath, '--dataset', '999');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/disobey: .*999/);
+    expect(cli(root, '--db', databasePath).stderr).toMatch(/ingest needs --dataset ID/);
+  });
+
+  const python = '/usr/bin/python3';
+  const hasNumpy = fs.existsSync(python) && spawnSync(python, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
+  if (!hasNumpy) console.warn('ingest.test: /usr/bin/python3 with numpy not found; the Python writer test is skipped');
+  it.skipIf(!hasNumpy)('ingests what scripts/disobey_writer.py writes (NPY + CSV teacher, JSONL student)', async () => {
+    const root = path.join(temp.dir, 'python');
+    const keys = JSON.stringify(data.splits.map((s, i) => [s, data.indices[i]]));
+    const script = `
+import json, sys
+import numpy as np
+sys.path.insert(0, ${JSON.stringify(path.resolve('scripts'))})
+from disobey_writer import RunWriter
+keys = json.loads(${JSON.stringify(keys)})
+rng = np.random.default_rng(0)
+root = ${JSON.stringify(root)}
+t = RunWriter(root + "/teacher", name="teacher", role="teacher", epochs=2, key="index", settings={"lr": 0.1})
+s = RunWriter(root + "/student", name="student", role="student", teacher="teacher", epochs=2, key="index", values="logits", fmt="jsonl")
+out = {}
+for epoch in (1, 2):
+    for split in ("train", "test"):
+        idx = [i for sp, i in keys if sp == split][::-1]
+        z = rng.normal(size=(len(idx), ${C})).astype(np.float32)
+        p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        t.write_epoch(epoch, p, keys=np.array(idx), split=split)
+        s.write_epoch(epoch, z, keys=["%s:%d" % (split, i) for i in idx], split=split)
+        out["%d.%s" % (epoch, split)] = {"idx": idx, "p": p.astype(np.float32).tolist(), "z": z.tolist()}
+print(json.dumps(out))
+`;
+    const r = spawnSync(python, ['-c', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const written = JSON.parse(r.stdout) as Record<string, { idx: number[]; p: number[][]; z: number[][] }>;
+    const result = await ingestRuns(db, { path: root, datasetId: data.datasetId });
+    const [teacher, student] = result.runs;
+    const position = (split: string, index: number) => data.ids.findIndex((_, i) => data.splits[i] === split && data.indices[i] === index);
+    for (const epoch of [1, 2]) {
+      const p = new Float32Array(N * C);
+      const z = new Float32Array(N * C);
+      for (const split of ['train', 'test']) {
+        const w = written[`${epoch}.${split}`]!;
+        w.idx.forEach((index, r) => {
+          p.set(w.p[r]!, position(split, index) * C);
+          z.set(w.z[r]!, position(split, index) * C);
+        });
+      }
+      expectClose(stored(teacher!.id, epoch), p);
+      expectClose(stored(student!.id, epoch), softmaxRows(z));
+    }
+  });
+});
+
+function reverseRows(values: Float32Array): Float32Array {
+  const out = new Float32Array(values.length);
+  const n = values.length / C;
+  for (let i = 0; i < n; i++) out.set(values.subarray(i * C, (i + 1) * C), (n - 1 - i) * C);
+  return out;
+}
+
+function argmax(row: ArrayLike<number>): number {
+  let best = 0;
+  for (let c = 1; c < row.length; c++) if (row[c]! > row[best]!) best = c;
+  return best;
+}
