@@ -335,11 +335,14 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
   /** One row's dynamics: from the columns where they are cheap or built, else from the example's history. */
   function dynamicsRow(i: number): Record<(typeof DYNAMICS_FIELDS)[number], number> {
     const epochs = studentAt.epoch;
-    let columnsOf = dynamicsCache;
-    if (!columnsOf && epochs * n * C * 4 <= (sources.dynamicsColumnBytes ?? TRAJECTORY_COLUMN_BYTES)) columnsOf = studentDynamics();
+    const columnsOf = dynamicsCache;
     if (!columnsOf) {
-      const history = exampleHistory(dataset.ids[i]!)?.filter((h) => h.runId === studentAt.runId && h.epoch <= epochs);
-      const rowAt = (e: number) => (history && history.length === epochs ? history[e - 1]!.probs : rowOf(probsOf(studentAt.runId, e, false), i));
+      // A page's rows come one by one: from the epoch matrices where they are small enough to keep
+      // (building whole columns for a page of 100 would cost the first page of every filter the
+      // full pass), else from each example's history.
+      const small = epochs * n * C * 4 <= (sources.dynamicsColumnBytes ?? TRAJECTORY_COLUMN_BYTES);
+      const history = small ? undefined : exampleHistory(dataset.ids[i]!)?.filter((h) => h.runId === studentAt.runId && h.epoch <= epochs);
+      const rowAt = (e: number) => (history && history.length === epochs ? history[e - 1]!.probs : rowOf(probsOf(studentAt.runId, e, small), i));
       const teacherRow = rowOf(teacherProbs, i);
       const a = confidence(teacherProbs, i);
       const acc = createDynamicsAccumulator(1);
