@@ -4,6 +4,7 @@ import { createRouter, createWebHashHistory } from 'vue-router';
 import { isBareStartHash } from './runProgress.js';
 import { useExperimentsStore } from './stores/experiments.js';
 import DatasetView from './views/DatasetView.vue';
+import DynamicsView from './views/DynamicsView.vue';
 import EigenLabView from './views/EigenLabView.vue';
 import GradientView from './views/GradientView.vue';
 import MechanismsView from './views/MechanismsView.vue';
@@ -54,6 +55,12 @@ export const router = createRouter({
       path: '/experiments/:id(\\d+)/gradients',
       name: 'gradients',
       component: GradientView,
+      props: (route) => ({ experimentId: Number(route.params.id) }),
+    },
+    {
+      path: '/experiments/:id(\\d+)/dynamics',
+      name: 'dynamics',
+      component: DynamicsView,
       props: (route) => ({ experimentId: Number(route.params.id) }),
     },
     {

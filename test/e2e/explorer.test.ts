@@ -275,6 +275,20 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     await expect.poll(() => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('disobey-download-'))).toEqual([]);
   });
 
+  it('shows the dynamics page, and a cartography region opens its examples in the explorer', async () => {
+    await page.goto(`${app.server.url.replace(/\/\?.*$/, '/')}#/experiments/${experiment.id}/dynamics`);
+    const region = page.getByTestId('region-never-matches');
+    await expect.poll(async () => (await region.getAttribute('data-count')) ?? '').not.toBe('');
+    const count = Number(await region.getAttribute('data-count'));
+    await page.getByTestId('flip-timeline').locator('canvas').first().waitFor();
+    await page.getByTestId('confusion-chart').locator('canvas').first().waitFor();
+    await shot('dynamics');
+    await region.click();
+    await page.getByTestId('scatter-summary').waitFor();
+    expect(routeQuery().get('region')).toBe('never-matches');
+    await expect.poll(gridTotal).toBe(count);
+  });
+
   it('shows the gradient view and the eigen lab', async () => {
     await page.goto(`${app.server.url.replace(/\/\?.*$/, '/')}#/experiments/${experiment.id}/gradients`);
     await page.getByTestId('gradient-table').waitFor({ timeout: 30_000 });

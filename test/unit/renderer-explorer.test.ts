@@ -25,6 +25,8 @@ describe('the explorer route state', () => {
       text: 'not bad, really',
       set: { setId: 9, member: false },
       noisy: true,
+      region: 'forgets',
+      confusion: { label: 2, teacherTop: 2, studentTop: 5 },
       brush: { kind: 'lasso', points: [[0, 0], [1.5, 0.25], [1, -2]] },
       sort: { column: 'deviation', descending: true },
       example: 1234,
@@ -58,6 +60,7 @@ describe('the explorer route state', () => {
     const state = { ...emptyExplorerState(), split: 'train', predicted: [3], noisy: false };
     expect(filterOf(state, 8)).toEqual({ split: 'train', predicted: { runId: 8, classes: [3] }, noisy: false });
     expect(filterOf(state, 8, [5, 6]).exampleIds).toEqual([5, 6]);
+    expect(filterOf({ ...state, region: 'tracks', confusion: { label: 1, teacherTop: 1, studentTop: 0 } }, 8)).toMatchObject({ region: { kind: 'tracks', klThreshold: 0.1 }, confusion: { label: 1, teacherTop: 1, studentTop: 0 } });
     expect(filterOf(state, 8, []).exampleIds).toEqual([0x7fffffff]);
   });
 });

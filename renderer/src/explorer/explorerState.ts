@@ -3,7 +3,7 @@
 // brushed region (a rectangle or a lasso in data units, re-applied to the points on load); the
 // sort; and the open example. Decoding is forgiving — a malformed value is dropped, never an
 // error — and encoding leaves defaults out so URLs stay short.
-import { ExampleFilter, ExampleMeasure, SortColumn, type ClassChoice } from '../../../shared/analytics.js';
+import { CartographyRegion, ExampleFilter, ExampleMeasure, SortColumn, type ClassChoice } from '../../../shared/analytics.js';
 import { SplitName } from '../../../shared/domain.js';
 import type { QueryLike } from '../routeQuery.js';
 
@@ -33,6 +33,10 @@ export interface ExplorerState {
   text: string | null;
   set: { setId: number; member: boolean } | null;
   noisy: boolean | null;
+  /** a cartography region of the analysed student (default thresholds, docs/metrics.md) */
+  region: CartographyRegion | null;
+  /** one cell of the three-way confusion: training label, teacher's and student's top class */
+  confusion: { label: number; teacherTop: number; studentTop: number } | null;
   brush: Brush | null;
   sort: { column: SortColumn; descending: boolean };
   example: number | null;
@@ -56,6 +60,8 @@ export function emptyExplorerState(): ExplorerState {
     text: null,
     set: null,
     noisy: null,
+    region: null,
+    confusion: null,
     brush: null,
     sort: { ...DEFAULT_SORT },
     example: null,
@@ -149,6 +155,10 @@ export function decodeExplorerState(query: QueryLike): ExplorerState {
   if (set && Number(set[1]) > 0) state.set = { setId: Number(set[1]), member: set[2] !== '!' };
   const noisy = first(query.noisy);
   if (noisy === '1' || noisy === '0') state.noisy = noisy === '1';
+  const region = CartographyRegion.safeParse(first(query.region));
+  if (region.success) state.region = region.data;
+  const cell = /^(\d{1,6})-(\d{1,6})-(\d{1,6})$/.exec(first(query.confusion) ?? '');
+  if (cell) state.confusion = { label: Number(cell[1]), teacherTop: Number(cell[2]), studentTop: Number(cell[3]) };
   state.brush = decodeBrush(first(query.brush));
   const sort = first(query.sort);
   if (sort !== null) {
@@ -176,6 +186,8 @@ export function encodeExplorerState(state: ExplorerState): Record<string, string
   if (state.text !== null) q.text = state.text;
   if (state.set) q.set = `${state.set.setId}${state.set.member ? '' : '!'}`;
   if (state.noisy !== null) q.noisy = state.noisy ? '1' : '0';
+  if (state.region) q.region = state.region;
+  if (state.confusion) q.confusion = `${state.confusion.label}-${state.confusion.teacherTop}-${state.confusion.studentTop}`;
   if (state.brush) q.brush = encodeBrush(state.brush);
   if (state.sort.column !== DEFAULT_SORT.column || state.sort.descending) q.sort = `${state.sort.descending ? '-' : ''}${state.sort.column}`;
   if (state.example !== null) q.example = String(state.example);
@@ -199,14 +211,16 @@ export function filterOf(state: ExplorerState, studentRunId: number | null, brus
   if (state.text !== null) filter.textContains = state.text;
   if (state.set) filter.curatedSet = state.set;
   if (state.noisy !== null) filter.noisy = state.noisy;
+  if (state.region) filter.region = { kind: state.region };
+  if (state.confusion) filter.confusion = state.confusion;
   if (brushedIds) filter.exampleIds = brushedIds.length ? [...brushedIds] : [0x7fffffff]; // an empty brush selects nothing
   return ExampleFilter.parse(filter);
 }
 
 /** Every filter clause and the brush back to none (the pair, colouring and sort stay). */
 export function clearedFilters(): Partial<ExplorerState> {
-  const { labels, predicted, ranges, underfit, correctness, disagree, text, set, noisy, brush } = emptyExplorerState();
-  return { labels, predicted, ranges, underfit, correctness, disagree, text, set, noisy, brush };
+  const { labels, predicted, ranges, underfit, correctness, disagree, text, set, noisy, region, confusion, brush } = emptyExplorerState();
+  return { labels, predicted, ranges, underfit, correctness, disagree, text, set, noisy, region, confusion, brush };
 }
 
 /** Whether any filter clause (brush aside) is set: the sidebar's "clear all". */
