@@ -340,6 +340,22 @@ export function parseModelSpec(input: unknown): ModelSpec {
   return parseOrThrow(ModelSpec, input, 'model spec');
 }
 
+export interface LossSwitch {
+  /** epochs done when the new loss takes over (the phase's 0-based `from`) */
+  epoch: number;
+  /** the loss in force from there on */
+  loss: LossSpec;
+}
+
+/** The loss switches of a stored run spec (phases after the first); none for a single phase or an unreadable spec. */
+export function lossSwitches(spec: unknown): LossSwitch[] {
+  const phases = (spec as { phases?: unknown } | null | undefined)?.phases;
+  if (!Array.isArray(phases)) return [];
+  const parsed = phases.map((p) => LossPhase.safeParse(p));
+  if (!parsed.every((p) => p.success)) return [];
+  return parsed.slice(1).map((p) => ({ epoch: p.data!.from, loss: p.data!.loss }));
+}
+
 /** SPEC.md V3: the loss in force at a (0-based) epoch is that of the last phase started by then. */
 export function lossAtEpoch(phases: readonly LossPhase[], epoch: number): LossSpec {
   let current: LossSpec | undefined;

@@ -6,22 +6,13 @@ import type { z } from 'zod';
 import type { FlipEvents, FlipEventsArgs } from '../../shared/analytics.js';
 import { argmaxRows } from '../../shared/deviationMetrics.js';
 import { ValidationError } from '../../shared/errors.js';
-import { LossPhase } from '../../shared/experimentSpec.js';
+import { lossSwitches } from '../../shared/experimentSpec.js';
 import type { RunSummary } from '../../shared/runs.js';
 import type { DatasetColumns } from './datasetColumns.js';
 import { splitIndexOf } from './datasetColumns.js';
 import type { PredictionMatrices } from './predictionMatrices.js';
 
 type Counts = { changed: number; rightToWrong: number; wrongToRight: number };
-
-/** Loss phases after the first of a stored run spec: [epochs done when it takes over, loss kind]; none when unreadable. */
-export function lossSwitchEpochs(spec: unknown): { epoch: number; loss: string }[] {
-  const phases = (spec as { phases?: unknown } | null | undefined)?.phases;
-  if (!Array.isArray(phases)) return [];
-  const parsed = phases.map((p) => LossPhase.safeParse(p));
-  if (!parsed.every((p) => p.success)) return [];
-  return parsed.slice(1).map((p) => ({ epoch: p.data!.from, loss: p.data!.loss.kind }));
-}
 
 export function flipEvents(
   args: z.output<typeof FlipEventsArgs>,
@@ -83,7 +74,7 @@ export function flipEvents(
         role: run.role,
         n: compared.reduce((s, v) => s + v, 0),
         epochs: Array.from({ length: Math.max(0, epochs - 1) }, (_, j) => ({ epoch: j + 2, ...count(j + 1, j + 2) })),
-        switches: lossSwitchEpochs(run.spec).map(({ epoch, loss }) => {
+        switches: lossSwitches(run.spec).map(({ epoch, loss: { kind: loss } }) => {
           const after = epoch + args.window;
           return { epoch, loss, before: epoch, after, counts: after <= epochs ? count(epoch, after) : null };
         }),

@@ -15,10 +15,7 @@ import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
 import { trainWorkerPath } from '../../main/services/trainerProcess.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
-
-const FLOOR = 1e-12;
-const argmax = (p: number[]) => p.reduce((best, v, c) => (v > p[best]! ? c : best), 0);
-const phi = (p: number[], k: number) => Math.log(Math.max(p[k]!, FLOOR)) - Math.log(Math.max(p.reduce((s, v, c) => (c === k ? s : s + v), 0), FLOOR));
+import { argmax, phi, rowsOf } from '../helpers/storedPredictions.js';
 
 interface Example {
   id: number;
@@ -36,13 +33,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
   let studentIds: number[];
   const EPOCHS = 2;
 
-  function probsOf(runId: number, epoch: number): Map<number, number[]> {
-    const out = new Map<number, number[]>();
-    for (const r of app.db.prepare('SELECT example_id, probs FROM predictions WHERE run_id = ? AND epoch = ?').all(runId, epoch) as { example_id: number; probs: Buffer }[]) {
-      out.set(r.example_id, Array.from(new Float32Array(new Uint8Array(r.probs).buffer)));
-    }
-    return out;
-  }
+  const probsOf = (runId: number, epoch: number) => rowsOf(app.db, runId, epoch);
 
   /** (teacher φ, student φ) at the teacher's top class, as P1 plots them, for one split. */
   function phiPoints(studentId: number, split: string) {

@@ -8,6 +8,7 @@ import type { AnalysedExample, DeviationReport, ExamplePage, GradientView, Scatt
 import { decodeBinaryFrame } from '../../shared/binaryFrame.js';
 import { TOKEN_HEADER } from '../../shared/contract.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
+import { rowsOf, argmax, phi, kl } from '../helpers/storedPredictions.js';
 
 interface Row {
   id: number;
@@ -16,21 +17,9 @@ interface Row {
   trainLabel: number;
 }
 
-const FLOOR = 1e-12;
 const C = 4;
 
-/** Probabilities of a run at an epoch from the per-example rows, by example id. */
-function rowsOf(db: Database.Database, runId: number, epoch: number): Map<number, number[]> {
-  const out = new Map<number, number[]>();
-  for (const r of db.prepare('SELECT example_id, probs FROM predictions WHERE run_id = ? AND epoch = ?').all(runId, epoch) as { example_id: number; probs: Buffer }[]) {
-    out.set(r.example_id, Array.from(new Float32Array(new Uint8Array(r.probs).buffer)));
-  }
-  return out;
-}
 
-const argmax = (p: number[]) => p.reduce((best, v, c) => (v > p[best]! ? c : best), 0);
-const phi = (p: number[], k: number) => Math.log(Math.max(p[k]!, FLOOR)) - Math.log(Math.max(p.reduce((s, v, c) => (c === k ? s : s + v), 0), FLOOR));
-const kl = (p: number[], q: number[]) => p.reduce((s, v, c) => (v > 0 ? s + v * Math.log(v / Math.max(q[c]!, FLOOR)) : s), 0);
 function ols(x: number[], y: number[]): number {
   const mx = x.reduce((s, v) => s + v, 0) / x.length;
   const my = y.reduce((s, v) => s + v, 0) / y.length;

@@ -2,7 +2,6 @@
 // cartography regions, flip events and the three-way confusion, each recomputed here
 // independently from the per-example `predictions` rows with plain formulas.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type Database from 'better-sqlite3';
 import { createDeviationFixture, type DeviationFixture } from '../../bench/deviationFixture.js';
 import { buildAnalysisFrame } from '../../main/analytics/analysisFrame.js';
 import { createDatasetColumnsCache } from '../../main/analytics/datasetColumns.js';
@@ -10,6 +9,7 @@ import { createPredictionMatrices } from '../../main/analytics/predictionMatrice
 import { createRunQueries } from '../../main/store/runQueries.js';
 import type { ExamplePage, FlipEvents, ThreeWayConfusion } from '../../shared/analytics.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
+import { rowsOf, argmax, phi, kl } from '../helpers/storedPredictions.js';
 
 interface Row {
   id: number;
@@ -17,21 +17,10 @@ interface Row {
   trainLabel: number;
 }
 
-const FLOOR = 1e-12;
 const C = 4;
 const EPOCHS = 4;
 
-function rowsOf(db: Database.Database, runId: number, epoch: number): Map<number, number[]> {
-  const out = new Map<number, number[]>();
-  for (const r of db.prepare('SELECT example_id, probs FROM predictions WHERE run_id = ? AND epoch = ?').all(runId, epoch) as { example_id: number; probs: Buffer }[]) {
-    out.set(r.example_id, Array.from(new Float32Array(new Uint8Array(r.probs).buffer)));
-  }
-  return out;
-}
 
-const argmax = (p: number[]) => p.reduce((best, v, c) => (v > p[best]! ? c : best), 0);
-const phi = (p: number[], k: number) => Math.log(Math.max(p[k]!, FLOOR)) - Math.log(Math.max(p.reduce((s, v, c) => (c === k ? s : s + v), 0), FLOOR));
-const kl = (p: number[], q: number[]) => p.reduce((s, v, c) => (v > 0 ? s + v * Math.log(v / Math.max(q[c]!, FLOOR)) : s), 0);
 const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
 const std = (xs: number[]) => Math.sqrt(mean(xs.map((v) => (v - mean(xs)) ** 2)));
 

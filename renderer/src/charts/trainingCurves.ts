@@ -8,7 +8,9 @@
 import type { LineSeriesOption } from 'echarts/charts';
 import type { GridComponentOption, LegendComponentOption, MarkLineComponentOption, TooltipComponentOption } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
-import { LossPhase, type LossSpec } from '../../../shared/experimentSpec.js';
+import { lossSwitches, type LossSpec } from '../../../shared/experimentSpec.js';
+
+export { lossSwitches, type LossSwitch } from '../../../shared/experimentSpec.js';
 import type { EpochMetric, RunSummary } from '../../../shared/runs.js';
 
 export type CurveMetric = 'loss' | 'accuracy';
@@ -25,22 +27,6 @@ export type CurveChartOption = ComposeOption<
 const LEGEND_WIDTH = 170;
 
 type CurveRun = Pick<RunSummary, 'id' | 'name' | 'role' | 'epochs' | 'spec'>;
-
-export interface LossSwitch {
-  /** epochs done when the new loss takes over (the x of the mark) */
-  epoch: number;
-  /** the loss in force from there on */
-  loss: LossSpec;
-}
-
-/** The loss switches of a run's stored spec (phases after the first); none for a single phase or an unreadable spec. */
-export function lossSwitches(spec: unknown): LossSwitch[] {
-  const phases = (spec as { phases?: unknown } | null | undefined)?.phases;
-  if (!Array.isArray(phases)) return [];
-  const parsed = phases.map((p) => LossPhase.safeParse(p));
-  if (!parsed.every((p) => p.success)) return [];
-  return parsed.slice(1).map((p) => ({ epoch: p.data!.from, loss: p.data!.loss }));
-}
 
 export function describeLoss(loss: LossSpec): string {
   if (loss.kind === 'onehot') return 'one-hot';
