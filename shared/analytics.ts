@@ -306,6 +306,66 @@ export const ThreeWayConfusion = z.object({
 });
 export type ThreeWayConfusion = z.infer<typeof ThreeWayConfusion>;
 
+/** The cartography map's axes: mean × std over the student's epochs of KL_e, or of d_e = b_e − a. */
+export const CartographyAxes = z.enum(['kl', 'deviation']);
+export type CartographyAxes = z.infer<typeof CartographyAxes>;
+
+export const CartographyMapArgs = AnalysisScope.extend({
+  split: SplitName.optional(),
+  axes: CartographyAxes.default('kl'),
+}).strict();
+
+/** Bit of each region in the map's `regions` column: 1 << CARTOGRAPHY_REGIONS.indexOf(region). */
+export const CARTOGRAPHY_REGIONS = CartographyRegion.options;
+
+/**
+ * Meta of the cartography map frame (docs/metrics.md). Columns, one row per example of the split
+ * with finite measures, in id order: id (i32); x, y (f32): klMean, klStd (axes 'kl') or
+ * deviationMean, deviationStd (axes 'deviation'); regions (u8): a bit per CARTOGRAPHY_REGIONS entry
+ * the example is in, at the default thresholds.
+ */
+export interface CartographyMapMeta {
+  studentRunId: number;
+  teacherRunId: number;
+  studentEpoch: number;
+  teacherEpoch: number;
+  split: string | null;
+  axes: CartographyAxes;
+  /** the measures plotted as x and y (ExampleMeasure names: the explorer's range filters) */
+  xMeasure: ExampleMeasure;
+  yMeasure: ExampleMeasure;
+  n: number;
+  /** examples of the split left out: some epoch (or the teacher) lacks them */
+  missing: number;
+  klThreshold: number;
+  klStdThreshold: number;
+  /** examples in each region (overtakes may overlap the others) and in none */
+  counts: Record<CartographyRegion | 'other', number>;
+}
+
+export const ClassDeviationHeatmapArgs = AnalysisScope.extend({ split: SplitName.optional() }).strict();
+
+/**
+ * Per training label and student epoch e = 1..E (E the epoch read), over the examples of the split
+ * both the teacher (last epoch) and the student at e recorded: the mean KL_e = KL(p^T ‖ p^S_e) and
+ * the mean d_e = φ(p^S_e,k) − a at the frame's class k. Rows are labels, columns epochs.
+ */
+export const ClassDeviationHeatmap = z.object({
+  studentRunId: Id,
+  teacherRunId: Id,
+  studentEpoch: z.number().int().positive(),
+  teacherEpoch: z.number().int().positive(),
+  split: SplitName.nullable(),
+  classChoice: ClassChoice,
+  epochs: z.array(z.number().int().positive()),
+  /** counts[label][e − 1]: the examples averaged */
+  counts: z.array(z.array(Count)),
+  /** null where no example was counted */
+  kl: z.array(z.array(Num)),
+  deviation: z.array(z.array(Num)),
+});
+export type ClassDeviationHeatmap = z.infer<typeof ClassDeviationHeatmap>;
+
 export const ScatterArgs = AnalysisScope.extend({ split: SplitName.optional(), filter: ExampleFilter.optional() }).strict();
 
 /** Meta of the scatter frame; its columns: id (i32), a and b (f32), label, teacherTop, studentTop (u16). */

@@ -13,6 +13,9 @@ import {
 } from './domain.js';
 import {
   BinaryPayload,
+  CartographyMapArgs,
+  ClassDeviationHeatmap,
+  ClassDeviationHeatmapArgs,
   DeviationReport,
   EigenLabArgs,
   EigenLabResult,
@@ -44,6 +47,7 @@ import {
   SetIdArgs,
   UpdateCuratedSetArgs,
 } from './curatedSets.js';
+import { TrainingManifestArgs, TrainingManifestResult } from './trainingManifest.js';
 import { ExperimentSpec } from './experimentSpec.js';
 import { checkMechanismArgs, MechanismDatasetFields } from './mechanisms.js';
 import { EpochMetric, ExperimentSummary, RunSummary } from './runs.js';
@@ -143,6 +147,10 @@ export const contract = {
   flipEvents: call(FlipEventsArgs, FlipEvents),
   /** counts[label][teacher top][student top], flat (the explorer's `confusion` clause opens a cell) */
   threeWayConfusion: call(ThreeWayConfusionArgs, ThreeWayConfusion),
+  /** the analysed student's cartography map as a binary frame (shared/binaryFrame.ts; meta: CartographyMapMeta) */
+  cartographyMap: call(CartographyMapArgs, BinaryPayload),
+  /** per training label × student epoch: mean KL(teacher ‖ student) and mean b − a */
+  classDeviationHeatmap: call(ClassDeviationHeatmapArgs, ClassDeviationHeatmap),
   /** V4/M8/P3: the linear distillation lab */
   eigenLab: call(EigenLabArgs, EigenLabResult),
   /** curated example sets (shared/curatedSets.ts): named lists of one dataset's examples with notes */
@@ -159,6 +167,8 @@ export const contract = {
   curatedSetsOfExample: call(z.object({ exampleId: Id }).strict(), z.array(CuratedSetOfExample)),
   /** CSV, JSONL or ZIP (manifest.csv + PNGs) with each run's probabilities; docs/database.md */
   exportCuratedSet: call(ExportCuratedSetArgs, ExportResult),
+  /** per-example weights or a curriculum for the next run, from explorer filters (shared/trainingManifest.ts) */
+  exportTrainingManifest: call(TrainingManifestArgs, TrainingManifestResult),
 } as const;
 
 export type Contract = typeof contract;

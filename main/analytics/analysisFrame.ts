@@ -40,6 +40,20 @@ export interface AnalysisFrame {
   labelProbStats(runId: number, row: number): [number, number];
   /** the analysed student's epochs 1..E against the teacher's last epoch, every row (built on first use) */
   studentDynamics(): StudentDynamics;
+  /** per epoch, split and training label: sums of KL_e and d_e (built in the same pass as studentDynamics) */
+  classEpochSums(): ClassEpochSums;
+}
+
+/**
+ * Sums over the examples of one split and training label that the teacher and the student at
+ * epoch e both recorded, at [((e − 1)·S + split)·C + label] (S splits, C classes): KL_e, d_e as in
+ * StudentDynamics, and how many examples were summed.
+ */
+export interface ClassEpochSums {
+  epochs: number;
+  kl: Float64Array;
+  deviation: Float64Array;
+  count: Uint32Array;
 }
 
 /**
@@ -317,18 +331,32 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
    * hundred epochs would otherwise pin them all).
    */
   let dynamicsCache: StudentDynamics | undefined;
+  let classEpochCache: ClassEpochSums | undefined;
   function studentDynamics(): StudentDynamics {
     if (dynamicsCache) return dynamicsCache;
     const epochs = studentAt.epoch;
     const a = measure('teacherPhi');
     const acc = createDynamicsAccumulator(n);
+    // The class × epoch heatmap's sums ride along: reading the epoch matrices is the pass's cost.
+    const cells = dataset.splitNames.length * C;
+    const sums: ClassEpochSums = { epochs, kl: new Float64Array(epochs * cells), deviation: new Float64Array(epochs * cells), count: new Uint32Array(epochs * cells) };
     for (let e = 1; e <= epochs; e++) {
       const probs = e === epochs ? studentProbs : probsOf(studentAt.runId, e, false);
       const kl = klPerExample(teacherProbs, probs, C);
       const b = logitConfidence(probs, C, confidenceClass);
       const top = argmaxRows(probs, C);
-      for (let i = 0; i < n; i++) acc.add(i, e, epochs, kl[i]!, b[i]! - a[i]!, top[i]!, Number.isFinite(probs[i * C]!) && Number.isFinite(teacherProbs[i * C]!));
+      const base = (e - 1) * cells;
+      for (let i = 0; i < n; i++) {
+        const recorded = Number.isFinite(probs[i * C]!) && Number.isFinite(teacherProbs[i * C]!);
+        acc.add(i, e, epochs, kl[i]!, b[i]! - a[i]!, top[i]!, recorded);
+        if (!recorded) continue;
+        const o = base + dataset.split[i]! * C + dataset.trainLabel[i]!;
+        sums.kl[o]! += kl[i]!;
+        sums.deviation[o]! += b[i]! - a[i]!;
+        sums.count[o]! += 1;
+      }
     }
+    classEpochCache = sums;
     return (dynamicsCache = acc.finish(epochs));
   }
 
@@ -455,6 +483,10 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
     runProbs,
     labelProbStats: (runId, row) => trajectoryRow(runAt(runId), row),
     studentDynamics,
+    classEpochSums: () => {
+      studentDynamics();
+      return classEpochCache!;
+    },
   };
 }
 

@@ -1,11 +1,15 @@
 // The analytics calls of the contract: the deviation report, filtered example pages, the binary
-// scatter, the gradient view and the eigen lab. Analysis frames are cached per analysed pair and
-// keyed by every run's recorded epochs, so a frame is rebuilt only when training moved on.
+// scatter, the dynamics (flips, confusion, cartography map, class heatmap), the gradient view and
+// the eigen lab. Analysis frames are cached per analysed pair and keyed by every run's recorded
+// epochs, so a frame is rebuilt only when training moved on.
 import type Database from 'better-sqlite3';
 import type { z } from 'zod';
 import type {
   AnalysedExample,
   AnalysisScope,
+  CartographyMapArgs,
+  ClassDeviationHeatmap,
+  ClassDeviationHeatmapArgs,
   ExampleFilter,
   DeviationReport,
   EigenLabArgs,
@@ -29,10 +33,13 @@ import { encodeBinaryFrame } from '../../shared/binaryFrame.js';
 import { exaggerationSlope } from '../../shared/deviationMetrics.js';
 import { runEigenLab } from '../../shared/eigenLab.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import type { RunSummary } from '../../shared/runs.js';
+import { createMatrixStore } from '../store/matrixChunks.js';
 import { createRunQueries } from '../store/runQueries.js';
 import { buildAnalysisFrame, resolvePair, type AnalysisFrame } from './analysisFrame.js';
 import { createDatasetColumnsCache, splitIndexOf } from './datasetColumns.js';
 import { createBootstrapPool } from './bootstrapPool.js';
+import { cartographyMap, classDeviationHeatmap } from './cartography.js';
 import { orNull, splitDeviation, teacherTrainAccuracy } from './deviationReport.js';
 import { filterRows, sortRows } from './exampleQuery.js';
 import { flipEvents } from './flipEvents.js';
@@ -43,14 +50,45 @@ import { createPredictionMatrices } from './predictionMatrices.js';
 // every column built holds about 15 MB besides the shared probability matrices).
 const FRAME_CACHE_SIZE = 12;
 
+interface ExampleHistoryRow {
+  runId: number;
+  epoch: number;
+  probs: Float32Array;
+}
+
 export function createAnalyticsService(db: Database.Database) {
   const runs = createRunQueries(db);
   const matrices = createPredictionMatrices(db);
+  const matrixStore = createMatrixStore(db);
   const datasets = createDatasetColumnsCache(db);
   const setDataset = db.prepare('SELECT dataset_id FROM curated_sets WHERE id = ?').pluck();
   const setMembers = db.prepare('SELECT example_id FROM curated_set_members WHERE set_id = ?').pluck();
   const history = db.prepare('SELECT run_id, epoch, probs FROM predictions WHERE example_id = ? ORDER BY run_id, epoch').raw();
   const frames = new Map<string, AnalysisFrame>();
+
+  /**
+   * One example's probabilities at every recorded epoch: trained runs' from their `predictions`
+   * rows, runs recorded as matrices only (ingested) from the chunk holding the example.
+   */
+  function exampleHistory(exampleId: number, experimentRuns: readonly RunSummary[]): ExampleHistoryRow[] {
+    // An aligned copy by slicing the blob's memory: Uint8Array.from(blob) walks it byte by
+    // byte, which was most of a page's time once a run had recorded a hundred epochs.
+    const rows = (history.all(exampleId) as [number, number, Buffer][]).map(([runId, epoch, blob]) => ({ runId, epoch, probs: new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength)) }));
+    const rowsPerRun = new Map<number, number>();
+    for (const r of rows) rowsPerRun.set(r.runId, (rowsPerRun.get(r.runId) ?? 0) + 1);
+    let added = false;
+    for (const run of experimentRuns) {
+      if ((rowsPerRun.get(run.id) ?? 0) >= run.epochsDone) continue;
+      const have = new Set(rows.filter((r) => r.runId === run.id).map((r) => r.epoch));
+      for (let epoch = 1; epoch <= run.epochsDone; epoch++) {
+        if (have.has(epoch)) continue;
+        const probs = matrixStore.readRow(run.id, epoch, exampleId);
+        if (probs) rows.push({ runId: run.id, epoch, probs });
+        added = true;
+      }
+    }
+    return added ? rows.sort((a, b) => a.runId - b.runId || a.epoch - b.epoch) : rows;
+  }
 
   function sourcesFor(experimentId: number) {
     const experiment = runs.getExperiment(experimentId);
@@ -60,10 +98,7 @@ export function createAnalyticsService(db: Database.Database) {
       matrices,
       experimentRuns: experiment.runs,
       runSummary: (runId: number) => runs.runSummary(runId),
-      exampleHistory: (exampleId: number) =>
-        // An aligned copy by slicing the blob's memory: Uint8Array.from(blob) walks it byte by
-        // byte, which was most of a page's time once a run had recorded a hundred epochs.
-        (history.all(exampleId) as [number, number, Buffer][]).map(([runId, epoch, blob]) => ({ runId, epoch, probs: new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength)) })),
+      exampleHistory: (exampleId: number) => exampleHistory(exampleId, experiment.runs),
     };
   }
 
@@ -285,6 +320,11 @@ export function createAnalyticsService(db: Database.Database) {
       deviationScatter: scatter,
       flipEvents: (args: z.output<typeof FlipEventsArgs>): FlipEvents => flipEvents(args, sourcesFor(args.experimentId)),
       threeWayConfusion,
+      cartographyMap: (args: z.output<typeof CartographyMapArgs>): Uint8Array<ArrayBuffer> => {
+        const frame = frameFor(args);
+        return cartographyMap(frame, args, { curatedSetMembers: curatedSetMembers(frame) });
+      },
+      classDeviationHeatmap: (args: z.output<typeof ClassDeviationHeatmapArgs>): ClassDeviationHeatmap => classDeviationHeatmap(frameFor(args), args),
       gradientView: (args: z.output<typeof GradientViewArgs>): GradientView => {
         const frame = frameFor(args);
         return gradientView(frame, args.split, args.groups ?? frame.dataset.classGroups);
@@ -308,6 +348,7 @@ export function createAnalyticsService(db: Database.Database) {
     clear(): void {
       frames.clear();
       matrices.clear();
+      matrixStore.clearCache();
       datasets.clear();
     },
   };

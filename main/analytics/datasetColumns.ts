@@ -54,6 +54,7 @@ export function createDatasetColumnsCache(db: Database.Database) {
      FROM examples INDEXED BY examples_columns WHERE dataset_id = ?`,
   ).raw();
   const texts = db.prepare('SELECT text FROM examples WHERE dataset_id = ? ORDER BY id').pluck();
+  const textOf = db.prepare('SELECT text FROM examples WHERE id = ?').pluck();
   const cache = new Map<string, DatasetColumns>();
 
   function load(datasetId: number): DatasetColumns {
@@ -105,7 +106,9 @@ export function createDatasetColumnsCache(db: Database.Database) {
       trainLabel,
       rowOf: (id) => rowOfId(ids, id),
       lowerTexts: () => (lower === undefined ? (lower = d.kind === 'text' ? rawTexts().map((t) => (t ?? '').toLowerCase()) : null) : lower),
-      snippet: (row) => (d.kind === 'text' ? (rawTexts()[row] ?? '').slice(0, SNIPPET_CHARS) : null),
+      // A page's snippets are point reads until a text filter has loaded every text: loading a
+      // million texts for a page of 100 was ~0.5 s.
+      snippet: (row) => (d.kind === 'text' ? (((raw ? raw[row] : (textOf.get(ids[row]) as string | null)) ?? '').slice(0, SNIPPET_CHARS)) : null),
     };
     for (const old of cache.keys()) if (old.startsWith(`${datasetId}:`)) cache.delete(old);
     cache.set(key, columns);

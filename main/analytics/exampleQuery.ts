@@ -5,6 +5,7 @@ import type { ExampleFilter, SortColumn } from '../../shared/analytics.js';
 import { ValidationError } from '../../shared/errors.js';
 import type { AnalysisFrame } from './analysisFrame.js';
 import { splitIndexOf } from './datasetColumns.js';
+import { radixOrder } from './radixOrder.js';
 
 export interface FilterContext {
   /** example ids of a curated set (validated to belong to the frame's dataset) */
@@ -132,13 +133,19 @@ function lowConfidenceRows(frame: AnalysisFrame, a: Float64Array, quantile: numb
 function computeLowConfidenceRows(frame: AnalysisFrame, a: Float64Array, quantile: number): Uint8Array {
   const { dataset } = frame;
   const low = new Uint8Array(a.length);
-  dataset.splitNames.forEach((_, si) => {
-    const rows: number[] = [];
-    for (let i = 0; i < a.length; i++) if (dataset.split[i] === si && Number.isFinite(a[i]!)) rows.push(i);
-    rows.sort((x, y) => a[x]! - a[y]! || x - y);
-    const take = Math.floor(rows.length * quantile);
-    for (let r = 0; r < take; r++) low[rows[r]!] = 1;
-  });
+  // One radix order of the whole column (non-finite last), then the lowest of each split's finite rows.
+  const keys = Float64Array.from(a, (v) => (Number.isFinite(v) ? v : NaN));
+  const order = radixOrder(keys);
+  const finite = new Float64Array(dataset.splitNames.length);
+  for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]!)) finite[dataset.split[i]!]!++;
+  const take = Array.from(finite, (count) => Math.floor(count * quantile));
+  for (const i of order) {
+    const si = dataset.split[i]!;
+    if (take[si]! > 0) {
+      low[i] = 1;
+      take[si]!--;
+    }
+  }
   return low;
 }
 
@@ -176,11 +183,7 @@ function sortAllRows(frame: AnalysisFrame, column: Exclude<SortColumn, 'id'>, de
   const sign = descending ? -1 : 1;
   const n = frame.dataset.ids.length;
   const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    keys[i] = Number.isNaN(v) ? Infinity : sign * v;
-  }
-  const nan = (i: number) => Number.isNaN(values[i]!);
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  return order.sort((x, y) => keys[x]! - keys[y]! || Number(nan(x)) - Number(nan(y)) || x - y);
+  // NaN stays NaN (last either way); the sign turns a descending sort into an ascending one.
+  for (let i = 0; i < n; i++) keys[i] = sign * values[i]!;
+  return radixOrder(keys);
 }

@@ -1,8 +1,9 @@
-// Whole run-epoch probability matrices, read from prediction_matrices (one BLOB) and kept in a
-// byte-bounded LRU cache. A database written before that table existed gets each matrix rebuilt
+// Whole run-epoch probability matrices, read from prediction_matrices (its chunks joined) and
+// kept in a byte-bounded LRU cache. A database written before that table existed gets each matrix rebuilt
 // once from the per-example rows and stored, when the connection may write.
 import type Database from 'better-sqlite3';
 import { NotFoundError } from '../../shared/errors.js';
+import { createMatrixStore, typedView } from '../store/matrixChunks.js';
 
 export interface ProbabilityMatrix {
   /** ascending example ids */
@@ -14,16 +15,9 @@ export interface ProbabilityMatrix {
 
 const DEFAULT_CACHE_BYTES = 768 * 1024 * 1024;
 
-function floatView(blob: Buffer, Ctor: typeof Float32Array | typeof Int32Array): Float32Array | Int32Array {
-  // A Buffer may sit at any offset of a shared pool; typed views need an aligned copy then.
-  if (blob.byteOffset % 4 === 0) return new Ctor(blob.buffer as ArrayBuffer, blob.byteOffset, blob.byteLength / 4);
-  return new Ctor(Uint8Array.from(blob).buffer);
-}
-
 export function createPredictionMatrices(db: Database.Database, cacheBytes = DEFAULT_CACHE_BYTES) {
-  const selectMatrix = db.prepare('SELECT num_classes, example_ids, probs FROM prediction_matrices WHERE run_id = ? AND epoch = ?');
+  const store = createMatrixStore(db);
   const selectRows = db.prepare('SELECT example_id, probs FROM predictions WHERE run_id = ? AND epoch = ? ORDER BY example_id').raw();
-  const insertMatrix = db.prepare('INSERT OR IGNORE INTO prediction_matrices (run_id, epoch, num_classes, example_ids, probs) VALUES (?, ?, ?, ?, ?)');
   const runStamp = db.prepare('SELECT created_at FROM runs WHERE id = ?').pluck();
   const cache = new Map<string, ProbabilityMatrix>();
   let cachedBytes = 0;
@@ -36,20 +30,10 @@ export function createPredictionMatrices(db: Database.Database, cacheBytes = DEF
     const probs = new Float32Array(rows.length * numClasses);
     rows.forEach(([id, blob], i) => {
       exampleIds[i] = id;
-      probs.set(floatView(blob, Float32Array) as Float32Array, i * numClasses);
+      probs.set(typedView(blob, Float32Array), i * numClasses);
     });
-    if (!db.readonly) insertMatrix.run(runId, epoch, numClasses, Buffer.from(exampleIds.buffer), Buffer.from(probs.buffer));
+    if (!db.readonly) db.transaction(() => store.writeMatrix(runId, epoch, numClasses, exampleIds, probs))();
     return { exampleIds, probs, numClasses };
-  }
-
-  function read(runId: number, epoch: number): ProbabilityMatrix | null {
-    const row = selectMatrix.get(runId, epoch) as { num_classes: number; example_ids: Buffer; probs: Buffer } | undefined;
-    if (!row) return fromRows(runId, epoch);
-    return {
-      exampleIds: floatView(row.example_ids, Int32Array) as Int32Array,
-      probs: floatView(row.probs, Float32Array) as Float32Array,
-      numClasses: row.num_classes,
-    };
   }
 
   return {
@@ -63,7 +47,7 @@ export function createPredictionMatrices(db: Database.Database, cacheBytes = DEF
         cache.set(key, hit);
         return hit;
       }
-      const matrix = read(runId, epoch);
+      const matrix = store.readMatrix(runId, epoch) ?? fromRows(runId, epoch);
       if (!matrix) throw new NotFoundError(`run ${runId} has no predictions recorded for epoch ${epoch}`);
       cache.set(key, matrix);
       cachedBytes += matrix.probs.byteLength + matrix.exampleIds.byteLength;

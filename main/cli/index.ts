@@ -16,6 +16,7 @@ import { reportCommand } from './reportCommand.js';
 import { exportCommand, setsCommand } from './exportCommands.js';
 import { mechanismsCommand } from './mechanismsCommand.js';
 import { ingestCommand } from './ingestCommand.js';
+import { manifestCommand } from './manifestCommand.js';
 import { demo, listRuns, resumeRun, trainFromFile, trainPreset } from './trainCommands.js';
 
 const USAGE = `usage: disobey <command> [options]
@@ -56,8 +57,14 @@ const USAGE = `usage: disobey <command> [options]
       last epoch); ZIP adds a PNG per image; the format follows PATH's extension; never
       overwrites without --force
   ingest PATH --dataset ID [--experiment-name NAME] [--db FILE] [--json]
-      runs trained elsewhere (run.json + per-epoch JSONL, NPY + CSV index, or NPZ; docs/ingest.md)
-      as a new experiment on dataset ID; everything is checked before anything is written
+      runs trained elsewhere (run.json + per-epoch JSONL, NPY + CSV index, NPZ or Parquet;
+      docs/ingest.md) as a new experiment on dataset ID; all or nothing
+  manifest --experiment ID (--rule JSON ... | --rules FILE.json) [--out PATH] [--student RUN]
+           [--epoch E] [--split S] [--default-weight W] [--kind weights|curriculum]
+           [--format csv|jsonl] [--force] [--db FILE] [--json]
+      per-example weights or a curriculum for the next run: each rule {"filter": …, "weight": W,
+      "reason": "…"} is an explorer filter, the first rule passing an example decides its row
+      (docs/manifests.md); without --out the manifest goes to stdout
   backends: tensorflow-gpu, tensorflow, wasm, cpu (default: the best available)
 
   --db defaults to ${defaultDatabasePath()} (or $DISOBEY_DB)`;
@@ -348,6 +355,53 @@ async function ingestCli(argv: string[]): Promise<void> {
   }
 }
 
+async function manifestCli(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...commonOptions,
+      experiment: { type: 'string' },
+      student: { type: 'string' },
+      epoch: { type: 'string' },
+      split: { type: 'string' },
+      rule: { type: 'string', multiple: true },
+      rules: { type: 'string' },
+      'default-weight': { type: 'string' },
+      kind: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length) throw new UsageError(`manifest takes no positional arguments, got "${positionals[0]}"`);
+  const experiment = numberOption(values.experiment, 'experiment');
+  if (experiment === undefined) throw new UsageError('manifest needs --experiment ID');
+  const db = openDatabase(values.db ?? defaultDatabasePath());
+  try {
+    await manifestCommand(
+      db,
+      {
+        experiment,
+        student: numberOption(values.student, 'student'),
+        epoch: numberOption(values.epoch, 'epoch'),
+        split: values.split,
+        rules: values.rule ?? [],
+        rulesFile: values.rules,
+        defaultWeight: numberOption(values['default-weight'], 'default-weight'),
+        kind: values.kind,
+        format: values.format,
+        out: values.out,
+        force: values.force,
+        json: values.json,
+      },
+      (message) => new UsageError(message),
+    );
+  } finally {
+    db.close();
+  }
+}
+
 export async function runCli(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -374,6 +428,8 @@ export async function runCli(argv: string[]): Promise<void> {
       return mechanismsCli(rest);
     case 'ingest':
       return ingestCli(rest);
+    case 'manifest':
+      return manifestCli(rest);
     case undefined:
     case 'help':
     case '--help':

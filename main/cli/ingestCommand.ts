@@ -1,5 +1,5 @@
 // `disobey ingest`: runs trained elsewhere (docs/ingest.md) into an experiment on an imported
-// dataset, checked whole before anything is written.
+// dataset, all or nothing: a failure leaves the database as it was.
 import type Database from 'better-sqlite3';
 import { ingestRuns } from '../data/runIngest.js';
 
@@ -12,8 +12,10 @@ export interface IngestCommandOptions {
 
 export async function ingestCommand(db: Database.Database, options: IngestCommandOptions): Promise<void> {
   const showProgress = process.stderr.isTTY && !options.json;
-  const result = await ingestRuns(db, { path: options.path, datasetId: options.datasetId, experimentName: options.experimentName }, (stage, done, total) => {
-    if (showProgress) process.stderr.write(`\r${stage} ${done}/${total} run-epochs   `);
+  const started = performance.now();
+  const result = await ingestRuns(db, { path: options.path, datasetId: options.datasetId, experimentName: options.experimentName }, (_, done, total) => {
+    const eta = ((performance.now() - started) / 1000 / done) * (total - done);
+    if (showProgress) process.stderr.write(`\ringest ${done}/${total} run-epochs, about ${Math.ceil(eta)} s left   `);
   });
   if (showProgress) process.stderr.write('\n');
   if (options.json) {

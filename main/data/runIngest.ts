@@ -1,8 +1,8 @@
 // Brings runs trained elsewhere (a PyTorch cluster, …) into the database: per run a run.json
-// manifest and one predictions file per epoch (JSONL, NPY + CSV index, NPZ), matched by example
-// key to an imported dataset (docs/ingest.md). Everything is read and checked before anything is
-// written; then each epoch goes through runQueries.recordEpoch like a trained one, so analytics,
-// report and explorer read ingested runs unchanged.
+// manifest and one predictions file per epoch (JSONL, NPY + CSV index, NPZ, Parquet), matched by example
+// key to an imported dataset (docs/ingest.md). Each run-epoch is read, checked and written as its
+// probability matrix (runQueries.recordEpochMatrix), which analytics, report and explorer read as
+// they read trained runs; any failure removes the whole ingest again.
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -13,6 +13,7 @@ import { describeZodError } from '../../shared/zodIssues.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
 import { createRunQueries } from '../store/runQueries.js';
 import { readNpy, readNpz, type NpyArray } from './npyReader.js';
+import { readParquetPredictions } from './parquetReader.js';
 
 export const RunManifest = z
   .object({
@@ -39,9 +40,6 @@ export const PROB_SUM_TOLERANCE = 1e-3;
 /** the floor a zero probability is raised to before its log */
 const MIN_PROBABILITY = 1e-30;
 
-/** page cache while writing, in KiB (the connection's own setting is restored after) */
-const INGEST_CACHE_KIB = 1 << 20;
-
 export interface IngestOptions {
   path: string;
   datasetId: number;
@@ -53,11 +51,11 @@ export interface IngestResult {
   runs: { id: number; name: string; role: 'teacher' | 'student'; epochs: number }[];
 }
 
-export type IngestProgress = (stage: 'validate' | 'write', done: number, total: number) => void;
+export type IngestProgress = (stage: 'ingest', done: number, total: number) => void;
 
 interface PredictionFile {
   file: string;
-  format: 'jsonl' | 'npy' | 'npz';
+  format: 'jsonl' | 'npy' | 'npz' | 'parquet';
   /** the split named in the file name (`epoch-3.test.npy`), if any */
   split: string | undefined;
 }
@@ -69,7 +67,7 @@ interface PlannedRun {
   epochs: PredictionFile[][];
 }
 
-const PREDICTION_FILE = /^epoch-(\d+)(?:\.([^.]+))?\.(jsonl|npy|npz)$/;
+const PREDICTION_FILE = /^epoch-(\d+)(?:\.([^.]+))?\.(jsonl|npy|npz|parquet)$/;
 
 /** The runs under `root`: a run.json file, a folder holding one, or a folder of such folders. */
 export function planRuns(root: string): PlannedRun[] {
@@ -127,7 +125,7 @@ function planRun(dir: string): PlannedRun {
     epochs[epoch - 1]!.push({ file: path.join(dir, name), format: m[3] as PredictionFile['format'], split: m[2] });
   }
   const missing = epochs.flatMap((files, e) => (files.length ? [] : [e + 1]));
-  if (missing.length) throw new ImportError(`no predictions file for epoch ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''} (expected epoch-<E>[.<split>].jsonl|npy|npz)`, { file: dir });
+  if (missing.length) throw new ImportError(`no predictions file for epoch ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''} (expected epoch-<E>[.<split>].jsonl|npy|npz|parquet)`, { file: dir });
   return { dir, manifest, epochs };
 }
 
@@ -228,32 +226,42 @@ class DatasetIndex {
   }
 }
 
-/** One run-epoch read from its files: logits (log-probabilities for probability files) in dataset order. */
+/** One run-epoch read from its files: probabilities in dataset order (ascending example id). */
 interface LoadedEpoch {
-  logits: Float32Array;
+  probs: Float32Array;
   metrics: { split: string; loss: number; accuracy: number }[];
+}
+
+/** The keys of one file resolved to dataset positions, kept to skip resolving identical key files. */
+interface ResolvedKeys {
+  source: Buffer;
+  split: string | undefined;
+  positions: Int32Array;
 }
 
 class EpochLoader {
   private readonly c: number;
-  private readonly logits: Float32Array;
+  private readonly probs: Float32Array;
   private readonly seen: Uint8Array;
+  /** Key files are usually the same every epoch: resolving a million keys once saves ~0.5 s per epoch. */
+  private lastKeys: ResolvedKeys | null = null;
 
   constructor(
     private readonly index: DatasetIndex,
     private readonly manifest: RunManifest,
   ) {
     this.c = index.numClasses;
-    this.logits = new Float32Array(index.size * this.c);
+    this.probs = new Float32Array(index.size * this.c);
     this.seen = new Uint8Array(index.size);
   }
 
-  async load(files: PredictionFile[], withMetrics: boolean): Promise<LoadedEpoch> {
+  async load(files: PredictionFile[]): Promise<LoadedEpoch> {
     this.seen.fill(0);
     for (const f of files) {
       if (f.format === 'jsonl') await this.readJsonl(f);
       else if (f.format === 'npy') await this.readNpy(f);
-      else await this.readNpz(f);
+      else if (f.format === 'npz') await this.readNpz(f);
+      else await this.readParquet(f);
     }
     const missing = this.seen.indexOf(0);
     if (missing >= 0) {
@@ -261,7 +269,7 @@ class EpochLoader {
       for (const s of this.seen) if (!s) count++;
       throw new ImportError(`${count} of the dataset's ${this.index.size} examples have no prediction this epoch, first ${this.index.describe(missing)}; every example needs one`, { file: files.map((f) => f.file).join(', ') });
     }
-    return { logits: this.logits, metrics: withMetrics ? this.metrics() : [] };
+    return { probs: this.probs, metrics: this.metrics() };
   }
 
   private resolve(key: unknown, split: string | undefined, file: string, row: number): number {
@@ -302,23 +310,30 @@ class EpochLoader {
     return position;
   }
 
-  /** Checks one row and stores it as logits (log p for probabilities: softmax(log p) = p / Σp). */
+  /** Checks one row and stores it as probabilities: p / Σp, or the softmax of logits. */
   private store(position: number, values: ArrayLike<number>, offset: number, length: number, kind: 'probs' | 'logits', file: string, row: number): void {
     if (length !== this.c) throw new ImportError(`${length} values where the dataset has ${this.c} classes`, { file, row });
     const out = position * this.c;
     let sum = 0;
+    let max = -Infinity;
     for (let k = 0; k < this.c; k++) {
       const v = values[offset + k]!;
       if (!Number.isFinite(v)) throw new ImportError(`${kind === 'probs' ? 'probability' : 'logit'} of class ${k} is ${v}`, { file, row });
       if (kind === 'probs') {
         if (v < 0 || v > 1 + PROB_SUM_TOLERANCE) throw new ImportError(`probability of class ${k} is ${v}, outside [0, 1]`, { file, row });
         sum += v;
-        // A zero becomes 1e-30 (log −69): stored p stays 0 within float32's use here, and p(label),
-        // loss and KL stay finite, as they are for trained runs, whose softmax never reaches 0.
-        this.logits[out + k] = Math.log(Math.max(v, MIN_PROBABILITY));
-      } else this.logits[out + k] = v;
+      } else if (v > max) max = v;
     }
-    if (kind === 'probs' && Math.abs(sum - 1) > PROB_SUM_TOLERANCE) throw new ImportError(`probabilities sum to ${sum}, not 1 (tolerance ${PROB_SUM_TOLERANCE}); logits go under "logits"`, { file, row });
+    if (kind === 'probs') {
+      if (Math.abs(sum - 1) > PROB_SUM_TOLERANCE) throw new ImportError(`probabilities sum to ${sum}, not 1 (tolerance ${PROB_SUM_TOLERANCE}); logits go under "logits"`, { file, row });
+      // A zero becomes 1e-30: p(label), loss and KL stay finite, as for trained runs.
+      let floored = 0;
+      for (let k = 0; k < this.c; k++) floored += Math.max(values[offset + k]!, MIN_PROBABILITY);
+      for (let k = 0; k < this.c; k++) this.probs[out + k] = Math.max(values[offset + k]!, MIN_PROBABILITY) / floored;
+      return;
+    }
+    for (let k = 0; k < this.c; k++) sum += Math.exp(values[offset + k]! - max);
+    for (let k = 0; k < this.c; k++) this.probs[out + k] = Math.max(Math.exp(values[offset + k]! - max) / sum, MIN_PROBABILITY);
   }
 
   private async readJsonl(f: PredictionFile): Promise<void> {
@@ -344,17 +359,19 @@ class EpochLoader {
   private async readNpy(f: PredictionFile): Promise<void> {
     const array = await readNpy(f.file);
     const indexFile = f.file.replace(/\.npy$/, '.index.csv');
-    let text: string;
+    let source: Buffer;
     try {
-      text = fs.readFileSync(indexFile, 'utf8');
+      source = fs.readFileSync(indexFile);
     } catch (err) {
       throw new ImportError(`an NPY file needs its index file beside it: ${(err as Error).message}`, { file: indexFile }, { cause: err });
     }
-    const lines = text.split(/\r?\n/);
-    if (lines.at(-1) === '') lines.pop();
     // Row 1 is the header; row r + 2 of the CSV names row r of the array.
-    const keys = lines.slice(1).map(unquoteCsv);
-    this.storeArray(array, keys, f, indexFile, 2, this.manifest.values);
+    const keys = () => {
+      const lines = source.toString('utf8').split(/\r?\n/);
+      if (lines.at(-1) === '') lines.pop();
+      return lines.slice(1).map(unquoteCsv);
+    };
+    this.storeArray(array, source, keys, f, indexFile, 2, this.manifest.values);
   }
 
   private async readNpz(f: PredictionFile): Promise<void> {
@@ -364,22 +381,50 @@ class EpochLoader {
     const index = arrays.get('index');
     if (!values || !index) throw new ImportError(`an NPZ file needs arrays "probs" (or "logits") and "index"; it holds ${[...arrays.keys()].join(', ') || 'none'}`, { file: f.file });
     if (index.shape.length !== 1) throw new ImportError(`"index" must be one-dimensional, its shape is (${index.shape.join(', ')})`, { file: `${f.file}:index.npy` });
-    const keys = index.kind === 'string' ? index.data : Array.from(index.data);
-    this.storeArray(values, keys, { ...f, file: `${f.file}:${kind}.npy` }, `${f.file}:index.npy`, 0, kind);
+    const source = index.kind === 'string' ? Buffer.from(JSON.stringify(index.data)) : Buffer.from(index.data.buffer, index.data.byteOffset, index.data.byteLength);
+    const keys = () => (index.kind === 'string' ? index.data : Array.from(index.data));
+    this.storeArray(values, source, keys, { ...f, file: `${f.file}:${kind}.npy` }, `${f.file}:index.npy`, 0, kind);
   }
 
-  /** Rows of a [n, C] array against n keys; `firstRow` numbers the key file's rows in errors. */
-  private storeArray(array: NpyArray, keys: (string | number)[], f: PredictionFile, keyFile: string, firstRow: number, kind: 'probs' | 'logits'): void {
+  private async readParquet(f: PredictionFile): Promise<void> {
+    const { keys, values, kind } = await readParquetPredictions(f.file);
+    const source = Buffer.from(JSON.stringify(keys));
+    this.storeArray(values, source, () => keys, f, f.file, 0, kind);
+  }
+
+  /**
+   * Rows of a [n, C] array against the n keys of a key file (`source` its bytes, `keys` parses
+   * them); `firstRow` numbers the key file's rows in errors.
+   */
+  private storeArray(array: NpyArray, source: Buffer, keys: () => (string | number)[], f: PredictionFile, keyFile: string, firstRow: number, kind: 'probs' | 'logits'): void {
     if (array.kind !== 'float') throw new ImportError(`${kind} must be a float array`, { file: f.file });
     if (array.shape.length !== 2) throw new ImportError(`${kind} must have shape [n, classes], not (${array.shape.join(', ')})`, { file: f.file });
     const [n, c] = array.shape as [number, number];
     if (c !== this.c) throw new ImportError(`${c} classes per row where the dataset has ${this.c}`, { file: f.file });
-    if (keys.length !== n) throw new ImportError(`${keys.length} example keys for ${n} rows of ${path.basename(f.file)}`, { file: keyFile });
+    const positions = this.positionsOf(source, keys, f.split, keyFile, firstRow);
+    if (positions.length !== n) throw new ImportError(`${positions.length} example keys for ${n} rows of ${path.basename(f.file)}`, { file: keyFile });
     for (let r = 0; r < n; r++) {
-      const position = this.resolve(keys[r], f.split, keyFile, r + firstRow);
       // Array rows are numbered from 0, as NumPy does.
-      this.store(position, array.data, r * c, c, kind, f.file, r);
+      this.store(positions[r]!, array.data, r * c, c, kind, f.file, r);
     }
+  }
+
+  /** Every key of a file resolved and marked seen; an identical key file (the usual case) reuses the last resolution. */
+  private positionsOf(source: Buffer, keys: () => (string | number)[], split: string | undefined, keyFile: string, firstRow: number): Int32Array {
+    const last = this.lastKeys;
+    if (last && last.split === split && last.source.equals(source)) {
+      for (const p of last.positions) {
+        // The file itself held no example twice; another file of this epoch may have.
+        if (this.seen[p]) throw new ImportError(`${this.index.describe(p)} appears twice this epoch: ${JSON.stringify(keys()[last.positions.indexOf(p)])}`, { file: keyFile });
+        this.seen[p] = 1;
+      }
+      return last.positions;
+    }
+    const list = keys();
+    const positions = new Int32Array(list.length);
+    for (let r = 0; r < list.length; r++) positions[r] = this.resolve(list[r], split, keyFile, r + firstRow);
+    this.lastKeys = { source: Buffer.from(source), split, positions };
+    return positions;
   }
 
   /** Loss (−ln p of the training label) and accuracy per split, as the trainer records them. */
@@ -390,18 +435,10 @@ class EpochLoader {
     const count = new Float64Array(splitNames.length);
     for (let p = 0; p < size; p++) {
       const o = p * this.c;
-      let max = -Infinity;
       let top = 0;
-      for (let k = 0; k < this.c; k++) {
-        if (this.logits[o + k]! > max) {
-          max = this.logits[o + k]!;
-          top = k;
-        }
-      }
-      let sum = 0;
-      for (let k = 0; k < this.c; k++) sum += Math.exp(this.logits[o + k]! - max);
+      for (let k = 1; k < this.c; k++) if (this.probs[o + k]! > this.probs[o + top]!) top = k;
       const s = splitOf[p]!;
-      loss[s]! += Math.log(sum) + max - this.logits[o + labels[p]!]!;
+      loss[s]! -= Math.log(this.probs[o + labels[p]!]!);
       correct[s]! += top === labels[p] ? 1 : 0;
       count[s]!++;
     }
@@ -414,21 +451,15 @@ function unquoteCsv(field: string): string {
   return t.startsWith('"') && t.endsWith('"') && t.length >= 2 ? t.slice(1, -1).replace(/""/g, '"') : t;
 }
 
-/** Reads and checks every run and epoch, then writes the experiment, its runs and every epoch. */
+/**
+ * Creates the experiment and its runs, then reads, checks and writes one run-epoch at a time. Any
+ * failure — a bad file, a key that names no example, a full disk — deletes the experiment again,
+ * so the database is left as it was; a killed process leaves its runs `interrupted`.
+ */
 export async function ingestRuns(db: Database.Database, options: IngestOptions, report: IngestProgress = () => {}): Promise<IngestResult> {
   const planned = planRuns(options.path);
   const index = new DatasetIndex(db, options.datasetId);
   const total = planned.reduce((a, r) => a + r.manifest.epochs, 0);
-
-  let done = 0;
-  for (const r of planned) {
-    const loader = new EpochLoader(index, r.manifest);
-    for (const files of r.epochs) {
-      await loader.load(files, false);
-      report('validate', ++done, total);
-    }
-  }
-
   const runs = createRunQueries(db);
   const teachers = planned.filter((r) => r.manifest.role === 'teacher');
   const name = options.experimentName ?? `ingested from ${path.basename(path.resolve(options.path))}`;
@@ -456,39 +487,31 @@ export async function ingestRuns(db: Database.Database, options: IngestOptions, 
     return { experimentId, ids };
   })();
 
-  // The predictions index (example_id, run_id, epoch) takes one insert per row at scattered
-  // places; SQLite's default 2 MB page cache makes each a disk read at a million examples.
-  const cacheSize = db.pragma('cache_size', { simple: true }) as number;
-  db.pragma(`cache_size = ${-INGEST_CACHE_KIB}`);
-  done = 0;
+  let done = 0;
   const result: IngestResult = { experimentId: created.experimentId, runs: [] };
   try {
     for (const r of planned) {
       const runId = created.ids.get(r.manifest.name)!;
       const loader = new EpochLoader(index, r.manifest);
       for (let e = 0; e < r.epochs.length; e++) {
-        const loaded = await loader.load(r.epochs[e]!, true);
-        runs.recordEpoch({
-          runId,
-          epoch: e + 1,
-          seconds: 0,
-          metrics: loaded.metrics,
-          predictions: { exampleIds: index.ids, labels: index.labels, logits: loaded.logits, numClasses: index.numClasses },
-          checkpoint: Buffer.alloc(0),
-        });
-        report('write', ++done, total);
+        const loaded = await loader.load(r.epochs[e]!);
+        runs.recordEpochMatrix({ runId, epoch: e + 1, seconds: 0, metrics: loaded.metrics, exampleIds: index.ids, probs: loaded.probs, numClasses: index.numClasses });
+        report('ingest', ++done, total);
       }
-      runs.finishRun(runId, 'done');
       result.runs.push({ id: runId, name: r.manifest.name, role: r.manifest.role, epochs: r.manifest.epochs });
     }
+    db.transaction(() => {
+      for (const id of created.ids.values()) runs.finishRun(id, 'done');
+    })();
   } catch (err) {
-    // Files changed between the check and the write, or the disk filled: the runs not yet
-    // written whole are marked failed, with the reason.
-    const message = err instanceof Error ? err.message : String(err);
-    for (const id of created.ids.values()) if (!result.runs.some((w) => w.id === id)) runs.finishRun(id, 'failed', message);
+    try {
+      runs.deleteExperiment(created.experimentId);
+    } catch (cleanup) {
+      // The delete failed too (the disk is full, say): the runs say why they are incomplete.
+      const message = `ingest failed (${err instanceof Error ? err.message : String(err)}); removing it failed too: ${(cleanup as Error).message}`;
+      for (const id of created.ids.values()) runs.finishRun(id, 'failed', message);
+    }
     throw err;
-  } finally {
-    db.pragma(`cache_size = ${cacheSize}`);
   }
   return result;
 }

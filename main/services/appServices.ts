@@ -9,6 +9,7 @@ import { appVersion } from '../paths.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
 import { buildMechanismDataset } from '../data/mechanismDataset.js';
 import { createAnalyticsService } from '../analytics/analyticsService.js';
+import { writeTrainingManifest } from '../export/trainingManifest.js';
 import { createCuratedSetHandlers } from './curatedSets.js';
 import { createEventBus } from './eventBus.js';
 import { exampleImagePng } from './exampleImages.js';
@@ -89,6 +90,7 @@ export function createAppServices({ db, databasePath, launchTrainWorker }: AppSe
     ...experiments.handlers,
     ...analytics.handlers,
     ...curatedSets.handlers,
+    exportTrainingManifest: (args) => writeTrainingManifest({ db, filteredIds: analytics.filteredIds }, args),
   };
 
   /** Validates the name and arguments against the contract, runs the call, checks the result. */

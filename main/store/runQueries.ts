@@ -6,6 +6,7 @@ import type { EpochMetric, ExperimentSummary, RunStatus, RunSummary } from '../.
 import { NotFoundError } from '../../shared/errors.js';
 import { softmaxWithStats } from '../../shared/predictionStats.js';
 import { lossNeedsTeacher, type LossSpec } from '../../shared/experimentSpec.js';
+import { createMatrixStore } from './matrixChunks.js';
 
 export interface NewRun {
   experimentId: number;
@@ -49,6 +50,19 @@ export interface EpochRecord {
   checkpoint: Buffer;
 }
 
+/** An epoch recorded as its probability matrix only (runs ingested from elsewhere, docs/ingest.md). */
+export interface EpochMatrixRecord {
+  runId: number;
+  epoch: number;
+  seconds: number;
+  metrics: { split: string; loss: number; accuracy: number }[];
+  /** ascending */
+  exampleIds: Int32Array;
+  /** row i = exampleIds[i], numClasses wide, each row summing to 1 */
+  probs: Float32Array;
+  numClasses: number;
+}
+
 interface RunRow {
   id: number;
   experiment_id: number;
@@ -83,6 +97,7 @@ const RUN_COLUMNS = `r.id, r.experiment_id, e.dataset_id, r.role, r.name, r.teac
 
 export function createRunQueries(db: Database.Database) {
   const insertExperiment = db.prepare('INSERT INTO experiments (dataset_id, name, spec) VALUES (?, ?, ?)');
+  const removeExperiment = db.prepare('DELETE FROM experiments WHERE id = ?');
   const insertRun = db.prepare('INSERT INTO runs (experiment_id, role, name, teacher_run_id, spec) VALUES (?, ?, ?, ?, ?)');
   const selectRun = db.prepare(`SELECT ${RUN_COLUMNS}, r.checkpoint FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`);
   const selectRuns = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id ORDER BY r.id`);
@@ -101,7 +116,7 @@ export function createRunQueries(db: Database.Database) {
     `INSERT OR REPLACE INTO predictions (run_id, epoch, example_id, probs, p_label, p_top, top_class, margin, entropy, loss)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const insertMatrix = db.prepare('INSERT OR REPLACE INTO prediction_matrices (run_id, epoch, num_classes, example_ids, probs) VALUES (?, ?, ?, ?, ?)');
+  const matrices = createMatrixStore(db);
   const advance = db.prepare('UPDATE runs SET epochs_done = ?, seconds = seconds + ?, checkpoint = ? WHERE id = ?');
   const metricsOf = db.prepare('SELECT epoch, split, loss, accuracy, seconds FROM epoch_metrics WHERE run_id = ? ORDER BY epoch, split');
 
@@ -144,13 +159,22 @@ export function createRunQueries(db: Database.Database) {
       ids[r] = exampleIds[i]!;
       insertPrediction.run(rec.runId, rec.epoch, exampleIds[i], Buffer.from(row.buffer, row.byteOffset, row.byteLength), s.pLabel, s.pTop, s.topClass, s.margin, s.entropy, s.loss);
     }
-    insertMatrix.run(rec.runId, rec.epoch, numClasses, Buffer.from(ids.buffer), Buffer.from(matrix.buffer));
+    matrices.writeMatrix(rec.runId, rec.epoch, numClasses, ids, matrix);
     advance.run(rec.epoch, rec.seconds, rec.checkpoint, rec.runId);
+  });
+  const recordMatrixTx = db.transaction((rec: EpochMatrixRecord) => {
+    for (const m of rec.metrics) insertMetric.run(rec.runId, rec.epoch, m.split, m.loss, m.accuracy, m.split === 'train' ? rec.seconds : null);
+    matrices.writeMatrix(rec.runId, rec.epoch, rec.numClasses, rec.exampleIds, rec.probs);
+    advance.run(rec.epoch, rec.seconds, null, rec.runId);
   });
 
   return {
     createExperiment(datasetId: number, name: string, spec: unknown): number {
       return Number(insertExperiment.run(datasetId, name, JSON.stringify(spec)).lastInsertRowid);
+    },
+    /** Deletes an experiment with its runs and everything they recorded (foreign keys cascade). */
+    deleteExperiment(id: number): void {
+      removeExperiment.run(id);
     },
     createRun(run: NewRun): number {
       return Number(insertRun.run(run.experimentId, run.role, run.name, run.teacherRunId, JSON.stringify(run.spec)).lastInsertRowid);
@@ -232,6 +256,13 @@ export function createRunQueries(db: Database.Database) {
       // worker's epoch. Deferred, a student's epoch failed with "database is locked" after a few
       // tens of ms while the teacher's worker wrote and the explorer read (bench/loadBench.ts).
       recordEpochTx.immediate(rec);
+    },
+    /**
+     * An epoch without per-example `predictions` rows: the matrix is the record (a row per
+     * example-epoch was ~85% of a million-example ingest's time). No checkpoint.
+     */
+    recordEpochMatrix(rec: EpochMatrixRecord): void {
+      recordMatrixTx.immediate(rec);
     },
     finishRun(runId: number, status: Exclude<RunStatus, 'pending' | 'running'>, error: string | null = null): void {
       finish.run(status, error, runId);

@@ -15,7 +15,7 @@ import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
 import { trainWorkerPath } from '../../main/services/trainerProcess.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
-import { argmax, phi, rowsOf } from '../helpers/storedPredictions.js';
+import { argmax, kl, phi, rowsOf } from '../helpers/storedPredictions.js';
 
 interface Example {
   id: number;
@@ -267,13 +267,60 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
   });
 
   it('shows the dynamics page, and a cartography region opens its examples in the explorer', async () => {
-    await page.goto(`${app.server.url.replace(/\/\?.*$/, '/')}#/experiments/${experiment.id}/dynamics`);
+    const dynamics = () => page.goto(`${app.server.url.replace(/\/\?.*$/, '/')}#/experiments/${experiment.id}/dynamics`);
+    await dynamics();
     const region = page.getByTestId('region-never-matches');
     await expect.poll(async () => (await region.getAttribute('data-count')) ?? '').not.toBe('');
     const count = Number(await region.getAttribute('data-count'));
+    const train = examples.filter((e) => e.split === 'train');
+    // the map: one point per training example, the heatmap: ten classes by the epochs trained
+    await expect.poll(async () => (await page.getByTestId('map-summary').getAttribute('data-n')) ?? '').toBe(String(train.length));
+    await page.getByTestId('cartography-map').locator('canvas').first().waitFor();
+    const heatmap = page.getByTestId('class-heatmap');
+    await expect.poll(async () => [await heatmap.getAttribute('data-classes'), await heatmap.getAttribute('data-epochs')]).toEqual(['10', String(EPOCHS)]);
+    await heatmap.locator('canvas').first().waitFor();
     await page.getByTestId('flip-timeline').locator('canvas').first().waitFor();
     await page.getByTestId('confusion-chart').locator('canvas').first().waitFor();
+    await page.waitForTimeout(300);
     await shot('dynamics');
+
+    // A heatmap cell opens its label at its epoch: the grid lists that label's training examples.
+    const box = (await heatmap.boundingBox())!;
+    const [label, epochIndex] = [3, 0];
+    // the chart's grid: 110 px left, 78 right, 10 top, 44 bottom; classes top to bottom
+    const cellX = box.x + 110 + ((epochIndex + 0.5) * (box.width - 188)) / EPOCHS;
+    const cellY = box.y + 10 + ((label + 0.5) * (box.height - 54)) / 10;
+    await page.mouse.click(cellX, cellY);
+    await page.getByTestId('scatter-summary').waitFor();
+    expect(Object.fromEntries(routeQuery())).toMatchObject({ labels: String(label), epoch: String(epochIndex + 1), student: String(studentIds[0]), split: 'train' });
+    await expect.poll(gridTotal).toBe(train.filter((e) => e.label === label).length);
+
+    // A rectangle brushed on the map opens the examples whose KL mean and std fall inside it.
+    await dynamics();
+    await expect.poll(async () => (await page.getByTestId('map-summary').getAttribute('data-n')) ?? '').toBe(String(train.length));
+    await page.getByTestId('map-brush').click();
+    const map = (await page.getByTestId('cartography-map').boundingBox())!;
+    await page.mouse.move(map.x + map.width * 0.1, map.y + map.height * 0.85);
+    await page.mouse.down();
+    await page.mouse.move(map.x + map.width * 0.9, map.y + map.height * 0.15, { steps: 4 });
+    await page.mouse.up();
+    await page.getByTestId('scatter-summary').waitFor();
+    const ranges = routeQuery().getAll('range').map((r) => r.split(':'));
+    expect(ranges.map((r) => r[0])).toEqual(['klMean', 'klStd']);
+    const [[, x0, x1], [, y0, y1]] = ranges.map((r) => r.map(Number)) as [number[], number[]];
+    const teacher = probsOf(teacherId, EPOCHS);
+    const kls = train.map((e) => Array.from({ length: EPOCHS }, (_, j) => kl(teacher.get(e.id)!, probsOf(studentIds[0]!, j + 1).get(e.id)!)));
+    const stats = kls.map((v) => {
+      const m = v.reduce((s, x) => s + x, 0) / v.length;
+      return [m, Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / v.length)] as const;
+    });
+    const within = (m: number) => stats.filter(([mean, std]) => mean >= x0! + m && mean <= x1! - m && std >= y0! + m && std <= y1! - m).length;
+    expect(within(1e-6)).toBeGreaterThan(5);
+    await expect.poll(gridTotal).toBeGreaterThanOrEqual(within(1e-6));
+    expect(await gridTotal()).toBeLessThanOrEqual(within(-1e-6));
+
+    await dynamics();
+    await expect.poll(async () => (await region.getAttribute('data-count')) ?? '').toBe(String(count));
     await region.click();
     await page.getByTestId('scatter-summary').waitFor();
     expect(routeQuery().get('region')).toBe('never-matches');

@@ -108,7 +108,7 @@ describe('the deviation report', () => {
 
   it('gives β = 1, KL = 0 and fidelity 1 for a student that copies its teacher', async () => {
     const copy = app.db.prepare("INSERT INTO runs (experiment_id, role, name, teacher_run_id, spec, status, epochs_done) VALUES (?, 'student', 'copy', ?, '{\"epochs\":3}', 'done', 3) RETURNING id").pluck().get(fixture.experimentId, fixture.teacherRunId) as number;
-    app.db.prepare('INSERT INTO prediction_matrices (run_id, epoch, num_classes, example_ids, probs) SELECT ?, epoch, num_classes, example_ids, probs FROM prediction_matrices WHERE run_id = ?').run(copy, fixture.teacherRunId);
+    app.db.prepare('INSERT INTO prediction_matrices (run_id, epoch, chunk, num_classes, first_id, last_id, example_ids, probs) SELECT ?, epoch, chunk, num_classes, first_id, last_id, example_ids, probs FROM prediction_matrices WHERE run_id = ?').run(copy, fixture.teacherRunId);
     try {
       const r = await call<DeviationReport>('deviationReport', { experimentId: fixture.experimentId, bootstrap: 100 });
       const s = r.students.find((x) => x.studentRunId === copy)!;
@@ -360,7 +360,9 @@ describe('the packed matrices', () => {
     const fresh = await startAppUnderTestOn(app.db);
     const after = await fresh.dispatch('queryExamples', { experimentId: fixture.experimentId, studentRunId: fixture.studentRunIds[2], epoch: 2, limit: 20 }, 'http');
     expect(after).toEqual(before);
-    expect(app.db.prepare('SELECT count(*) FROM prediction_matrices WHERE run_id = ? AND epoch = 2').pluck().get(fixture.studentRunIds[2])).toBe(1);
+    // Stored again, chunked like every other run-epoch of the same examples.
+    const chunksOf = (runId: number) => app.db.prepare('SELECT count(*) FROM prediction_matrices WHERE run_id = ? AND epoch = 2').pluck().get(runId);
+    expect(chunksOf(fixture.studentRunIds[2]!)).toBe(chunksOf(fixture.teacherRunId));
   });
 });
 

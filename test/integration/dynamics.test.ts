@@ -1,13 +1,16 @@
 // Training dynamics on real SQLite files (issue 8): the per-example cartography measures, the
-// cartography regions, flip events and the three-way confusion, each recomputed here
-// independently from the per-example `predictions` rows with plain formulas.
+// cartography regions and their map, flip events, the three-way confusion and the class × epoch
+// deviation heatmap, each recomputed here independently from the per-example `predictions` rows
+// with plain formulas.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeviationFixture, type DeviationFixture } from '../../bench/deviationFixture.js';
 import { buildAnalysisFrame } from '../../main/analytics/analysisFrame.js';
 import { createDatasetColumnsCache } from '../../main/analytics/datasetColumns.js';
 import { createPredictionMatrices } from '../../main/analytics/predictionMatrices.js';
 import { createRunQueries } from '../../main/store/runQueries.js';
-import type { ExamplePage, FlipEvents, ThreeWayConfusion } from '../../shared/analytics.js';
+import type { CartographyMapMeta, ClassDeviationHeatmap, ExamplePage, FlipEvents, ThreeWayConfusion } from '../../shared/analytics.js';
+import { decodeBinaryFrame } from '../../shared/binaryFrame.js';
+import { TOKEN_HEADER } from '../../shared/contract.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { rowsOf, argmax, phi, kl } from '../helpers/storedPredictions.js';
 
@@ -246,5 +249,108 @@ describe('single-row dynamics of a large run', () => {
     const want = expectedMeasures(fixture.studentRunIds[0]!, EPOCHS, examples[17]!);
     expect(single[1]![0]!).toBeCloseTo(want.klMean, 9);
     expect(single[1]![4]).toBe(want.flips);
+  });
+});
+
+describe('the cartography map', () => {
+  /** The regions of one example at the default thresholds, by their definitions (docs/metrics.md). */
+  function regionsOf(studentRunId: number, e: Row): string[] {
+    const m = expectedMeasures(studentRunId, EPOCHS, e);
+    const last = m.kls.at(-1)!;
+    const out: string[] = [];
+    if (m.kls.every((v) => v > 0.1)) out.push('never-matches');
+    if (m.kls.slice(0, -1).some((v) => v <= 0.1) && last > 0.1) out.push('forgets');
+    if (argmax(probs(studentRunId, EPOCHS).get(e.id)!) === e.trainLabel && argmax(probs(fixture.teacherRunId, EPOCHS).get(e.id)!) !== e.trainLabel) out.push('overtakes');
+    if (last <= 0.1 && m.klMean <= 0.1 && m.klStd <= 0.05) out.push('tracks');
+    return out;
+  }
+  const BITS = ['never-matches', 'forgets', 'overtakes', 'tracks'];
+
+  it('places every example of the split at its KL mean and std, with its regions, as a binary frame over HTTP', async () => {
+    const studentRunId = fixture.studentRunIds[0]!;
+    const response = await fetch(`${app.base}/api/call/cartographyMap`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', [TOKEN_HEADER]: app.server.token },
+      body: JSON.stringify({ experimentId: fixture.experimentId, studentRunId, split: 'train' }),
+    });
+    expect(response.headers.get('content-type')).toBe('application/octet-stream');
+    const frame = decodeBinaryFrame<CartographyMapMeta>(new Uint8Array(await response.arrayBuffer()));
+    const rows = examples.filter((e) => e.split === 'train');
+    expect(frame.meta).toMatchObject({ studentRunId, teacherRunId: fixture.teacherRunId, studentEpoch: EPOCHS, teacherEpoch: EPOCHS, split: 'train', axes: 'kl', xMeasure: 'klMean', yMeasure: 'klStd', n: rows.length, missing: 0, klThreshold: 0.1, klStdThreshold: 0.05 });
+    expect(Array.from(frame.columns.id!)).toEqual(rows.map((e) => e.id));
+    const counts: Record<string, number> = { 'never-matches': 0, forgets: 0, overtakes: 0, tracks: 0, other: 0 };
+    rows.forEach((e, i) => {
+      const want = expectedMeasures(studentRunId, EPOCHS, e);
+      expect(frame.columns.x![i]).toBeCloseTo(want.klMean, 6);
+      expect(frame.columns.y![i]).toBeCloseTo(want.klStd, 6);
+      const regions = regionsOf(studentRunId, e);
+      expect(BITS.filter((_, b) => frame.columns.regions![i]! & (1 << b)), `example ${e.id}`).toEqual(BITS.filter((r) => regions.includes(r)));
+      for (const r of regions) counts[r]!++;
+      if (regions.length === 0) counts.other!++;
+    });
+    expect(frame.meta.counts).toEqual(counts);
+    // Every region occurs, and each count is the explorer's total for that region.
+    for (const kind of BITS) {
+      expect(counts[kind], kind).toBeGreaterThan(0);
+      expect((await query({ studentRunId, filter: { split: 'train', region: { kind } }, limit: 1 })).total).toBe(counts[kind]);
+    }
+  });
+
+  it('draws b − a mean × std instead, at the label when φ is read at the label, over every split', async () => {
+    const studentRunId = fixture.studentRunIds[1]!;
+    for (const classChoice of ['teacher-top', 'label'] as const) {
+      const bytes = await call<Uint8Array>('cartographyMap', { experimentId: fixture.experimentId, studentRunId, epoch: 3, classChoice, axes: 'deviation' });
+      const frame = decodeBinaryFrame<CartographyMapMeta>(bytes);
+      expect(frame.meta).toMatchObject({ split: null, axes: 'deviation', xMeasure: 'deviationMean', yMeasure: 'deviationStd', studentEpoch: 3, n: examples.length });
+      examples.forEach((e, i) => {
+        const want = expectedMeasures(studentRunId, 3, e, classChoice);
+        expect(frame.columns.x![i]).toBeCloseTo(want.deviationMean, 5);
+        expect(frame.columns.y![i]).toBeCloseTo(want.deviationStd, 5);
+      });
+    }
+  });
+
+  it('refuses an unknown split and axes it does not draw', async () => {
+    await expect(call('cartographyMap', { experimentId: fixture.experimentId, split: 'nope' })).rejects.toThrow(/split "nope" does not exist/);
+    await expect(call('cartographyMap', { experimentId: fixture.experimentId, axes: 'tv' })).rejects.toThrow(/invalid|axes/i);
+  });
+});
+
+describe('the class × epoch deviation heatmap', () => {
+  it('averages KL(teacher ‖ student at e) and b − a over each label\'s examples at every epoch', async () => {
+    const studentRunId = fixture.studentRunIds[1]!;
+    for (const [split, epoch, classChoice] of [['train', undefined, 'teacher-top'], ['test', 3, 'label'], [undefined, 2, 'teacher-top']] as const) {
+      const result = await call<ClassDeviationHeatmap>('classDeviationHeatmap', { experimentId: fixture.experimentId, studentRunId, classChoice, ...(epoch ? { epoch } : {}), ...(split ? { split } : {}) });
+      const E = epoch ?? EPOCHS;
+      expect(result).toMatchObject({ studentRunId, teacherRunId: fixture.teacherRunId, studentEpoch: E, teacherEpoch: EPOCHS, split: split ?? null, classChoice });
+      expect(result.epochs).toEqual(Array.from({ length: E }, (_, j) => j + 1));
+      expect(result.kl).toHaveLength(C);
+      for (let c = 0; c < C; c++) {
+        const members = examples.filter((e) => e.trainLabel === c && (split === undefined || e.split === split));
+        expect(members.length).toBeGreaterThan(0);
+        for (let e = 1; e <= E; e++) {
+          const t = (id: number) => probs(fixture.teacherRunId, EPOCHS).get(id)!;
+          const s = (id: number) => probs(studentRunId, e).get(id)!;
+          const k = (m: Row) => (classChoice === 'label' ? m.trainLabel : argmax(t(m.id)));
+          expect(result.counts[c]![e - 1]).toBe(members.length);
+          expect(result.kl[c]![e - 1]!).toBeCloseTo(mean(members.map((m) => kl(t(m.id), s(m.id)))), 9);
+          expect(result.deviation[c]![e - 1]!).toBeCloseTo(mean(members.map((m) => phi(s(m.id), k(m)) - phi(t(m.id), k(m)))), 9);
+        }
+      }
+    }
+  });
+
+  it('reads the same numbers as the cartography columns: the last epoch\'s KL is the frame\'s', async () => {
+    const studentRunId = fixture.studentRunIds[0]!;
+    const result = await call<ClassDeviationHeatmap>('classDeviationHeatmap', { experimentId: fixture.experimentId, studentRunId, split: 'test' });
+    const page = await query({ studentRunId, filter: { split: 'test', labels: [2] } });
+    expect(result.kl[2]![EPOCHS - 1]!).toBeCloseTo(mean(page.items.map((e) => e.measures.kl!)), 9);
+    expect(result.deviation[2]![EPOCHS - 1]!).toBeCloseTo(mean(page.items.map((e) => e.measures.deviation!)), 9);
+    expect(result.counts[2]![0]).toBe(page.total);
+  });
+
+  it('refuses an unknown split and an epoch the student has not recorded', async () => {
+    await expect(call('classDeviationHeatmap', { experimentId: fixture.experimentId, split: 'nope' })).rejects.toThrow(/split "nope" does not exist/);
+    await expect(call('classDeviationHeatmap', { experimentId: fixture.experimentId, epoch: EPOCHS + 1 })).rejects.toThrow(/is not one of them/);
   });
 });

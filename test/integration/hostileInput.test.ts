@@ -25,6 +25,7 @@ const MISSING_IDS = [999_999, 2 ** 31, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER];
 const READ_CALLS_WITH_IDS = [
   'getDataset', 'listExamples', 'getExample', 'getExperiment', 'runMetrics', 'deviationReport', 'queryExamples',
   'exampleTrajectory', 'deviationScatter', 'gradientView', 'listCuratedSetMembers', 'flipEvents', 'threeWayConfusion',
+  'cartographyMap', 'classDeviationHeatmap',
 ] as const satisfies readonly CallName[];
 
 type Bases = { [K in CallName]: CallArgs<K>[] };
@@ -81,6 +82,8 @@ function validBases(dir: string): Bases {
     gradientView: [{ experimentId: 1, split: 'train', groups: [[0, 1]] }],
     flipEvents: [{ experimentId: 1, runIds: [1, 2], split: 'train', window: 1 }],
     threeWayConfusion: [{ experimentId: 1, studentRunId: 2, epoch: 1, split: 'test' }],
+    cartographyMap: [{ experimentId: 1, studentRunId: 2, epoch: 1, classChoice: 'label', split: 'test', axes: 'deviation' }],
+    classDeviationHeatmap: [{ experimentId: 1, studentRunId: 2, epoch: 1, classChoice: 'teacher-top', split: 'train' }],
     eigenLab: [{ n: 10, p: 20, scales: { kind: 'geomspace', from: 3, to: 0.05 }, noise: 0, stepSize: 'auto', teacherSteps: 10, studentSteps: 10, record: 5, seed: 1 }],
     listCuratedSets: [{ datasetId }],
     createCuratedSet: [{ datasetId, name: 'hostile', description: 'd', exampleIds: [exampleId], note: 'n', fromFilter: { experimentId: 1, filter: { labels: [1] } } }],
@@ -94,6 +97,10 @@ function validBases(dir: string): Bases {
     exportCuratedSet: [
       { setId, format: 'csv', path: path.join(dir, 'export.csv'), overwrite: false, taskId: 'export-1' },
       ...escapeTargets.map((target, i) => ({ setId, format: (['zip', 'jsonl', 'csv'] as const)[i % 3]!, path: target, overwrite: true })),
+    ],
+    exportTrainingManifest: [
+      { experimentId: 1, studentRunId: 2, split: 'train', rules: [{ filter, weight: 0.5, reason: 'underfit' }], defaultWeight: 1, kind: 'curriculum', format: 'jsonl', path: path.join(dir, 'weights.csv'), overwrite: false },
+      ...escapeTargets.map((target) => ({ experimentId: 1, rules: [{ filter: { underfit: { delta: 0.5 } }, weight: 0, reason: 'r' }], path: target, overwrite: true })),
     ],
   };
 }

@@ -1,17 +1,18 @@
-// `disobey ingest`: runs trained elsewhere come in as JSONL, NPY + CSV index or NPZ, land exactly
-// as written, feed the deviation report, and bad inputs are refused by file and row with nothing
-// written. The Python writer (scripts/disobey_writer.py) is exercised where python3 and numpy are.
+// `disobey ingest`: runs trained elsewhere come in as JSONL, NPY + CSV index, NPZ or Parquet, land
+// exactly as written, feed the deviation report and the detail panel, and bad inputs are refused
+// by file and row with nothing left written. The Python writer (scripts/disobey_writer.py) is exercised where python3 and numpy are.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { createPlainDataset, encodeNpy, randomProbabilities, type PlainDataset } from '../../bench/ingestFixture.js';
+import { parquetWriteFile } from 'hyparquet-writer';
 import { createZipWriter } from '../../main/export/zipWriter.js';
 import { ingestRuns } from '../../main/data/runIngest.js';
 import { openDatabase } from '../../main/store/openDatabase.js';
 import { createAppServices } from '../../main/services/appServices.js';
-import type { DeviationReport } from '../../shared/analytics.js';
+import type { DeviationReport, ExampleTrajectory } from '../../shared/analytics.js';
 import { makeTempDir } from '../helpers/tempDir.js';
 
 const N = 40;
@@ -43,11 +44,13 @@ function jsonl(keys: (number | string)[], values: Float32Array, field: 'probs' |
   return keys.map((k, i) => JSON.stringify({ example: k, [field]: Array.from(values.subarray(i * C, (i + 1) * C)) })).join('\n') + '\n';
 }
 
+/** A run-epoch's stored matrix, its chunks decoded here with plain SQL (docs/database.md); ids must be the dataset's, ascending. */
 function stored(runId: number, epoch: number): Float32Array {
-  const rows = db.prepare('SELECT probs FROM predictions WHERE run_id = ? AND epoch = ? ORDER BY example_id').pluck().all(runId, epoch) as Buffer[];
-  const out = new Float32Array(rows.length * C);
-  rows.forEach((b, i) => out.set(new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)), i * C));
-  return out;
+  const chunks = db.prepare('SELECT example_ids, probs, num_classes FROM prediction_matrices WHERE run_id = ? AND epoch = ? ORDER BY chunk').all(runId, epoch) as { example_ids: Buffer; probs: Buffer; num_classes: number }[];
+  const ids = chunks.flatMap((c) => Array.from(new Int32Array(c.example_ids.buffer.slice(c.example_ids.byteOffset, c.example_ids.byteOffset + c.example_ids.byteLength))));
+  expect(ids).toEqual(data.ids);
+  expect(chunks.every((c) => c.num_classes === C)).toBe(true);
+  return Float32Array.from(chunks.flatMap((c) => Array.from(new Float32Array(c.probs.buffer.slice(c.probs.byteOffset, c.probs.byteOffset + c.probs.byteLength)))));
 }
 
 function expectClose(actual: Float32Array, expected: Float32Array, tolerance = 1e-6): void {
@@ -111,9 +114,12 @@ describe('ingest', () => {
     const [teacher, student] = result.runs;
     expect(result.runs.map((r) => [r.name, r.role, r.epochs])).toEqual([['teacher', 'teacher', 2], ['student', 'student', 2]]);
     expectClose(stored(teacher!.id, 1), teacherProbs[0]!);
-    const certain = db.prepare('SELECT p_label, loss FROM predictions WHERE run_id = ? AND epoch = 1 AND example_id = ?').get(teacher!.id, data.ids[0]) as { p_label: number; loss: number };
-    expect(certain.p_label).toBe(1);
-    expect(certain.loss).toBeCloseTo(0, 12);
+    expect(stored(teacher!.id, 1)[data.labels[0]!]).toBe(1);
+    // The certain row's zeros are floored at 1e-30, so every loss stays finite.
+    const trainLoss = db.prepare("SELECT loss FROM epoch_metrics WHERE run_id = ? AND epoch = 1 AND split = 'train'").pluck().get(teacher!.id) as number;
+    expect(Number.isFinite(trainLoss)).toBe(true);
+    // The matrix is an ingested run's record: no per-example rows (docs/ingest.md, "What is written").
+    expect(db.prepare('SELECT count(*) FROM predictions WHERE run_id IN (?, ?)').pluck().get(teacher!.id, student!.id)).toBe(0);
     expectClose(stored(teacher!.id, 2), teacherProbs[1]!);
     expectClose(stored(student!.id, 2), softmaxRows(studentLogits[1]!));
     const runs = db.prepare('SELECT name, status, backend, epochs_done, teacher_run_id, spec FROM runs WHERE experiment_id = ? ORDER BY id').all(result.experimentId) as { status: string; backend: string; epochs_done: number; teacher_run_id: number | null; spec: string }[];
@@ -129,6 +135,12 @@ describe('ingest', () => {
       const report = (await services.dispatch('deviationReport', { experimentId: result.experimentId, bootstrap: 20 }, 'http')) as DeviationReport;
       expect(report.students).toHaveLength(1);
       expect(report.students[0]!.splits.map((s) => [s.split, s.n])).toEqual([['train', 30], ['test', 10]]);
+      // The detail panel's history comes from the matrix chunks: every epoch of both runs.
+      const trajectory = (await services.dispatch('exampleTrajectory', { experimentId: result.experimentId, exampleId: data.ids[7] }, 'http')) as ExampleTrajectory;
+      const teacherRow = (e: number) => Array.from(stored(teacher!.id, e).subarray(7 * C, 8 * C));
+      expect(trajectory.runs.map((r) => r.epochs)).toEqual([[1, 2], [1, 2]]);
+      expect(trajectory.runs[0]!.probs).toEqual([teacherRow(1), teacherRow(2)]);
+      expect(trajectory.runs[1]!.probs[1]).toEqual(Array.from(stored(student!.id, 2).subarray(7 * C, 8 * C)));
     } finally {
       services.dispose();
     }
@@ -158,6 +170,55 @@ describe('ingest', () => {
     const npzRoot = writeRun({ name: 'npz teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.npz': await npz({ index: int64Npy(data.ids), probs: encodeNpy(probs, [N, C]) }) });
     const npzRun = (await ingestRuns(db, { path: path.join(npzRoot, 'run.json'), datasetId: data.datasetId })).runs[0]!;
     expectClose(stored(npzRun.id, 1), probs);
+
+    // Parquet, list layout, string keys "split:index" in shuffled order (key index).
+    const shuffled = data.ids.map((_, i) => (i * 17) % N);
+    const parquetRoot = writeRun({ name: 'parquet teacher', role: 'teacher', epochs: 1, key: 'index' }, {});
+    parquetWriteFile({
+      filename: path.join(parquetRoot, 'epoch-1.parquet'),
+      columnData: [
+        { name: 'example', data: shuffled.map((p) => `${data.splits[p]}:${data.indices[p]}`) },
+        { name: 'probs', data: shuffled.map((p) => Array.from(probs.subarray(p * C, (p + 1) * C))) },
+      ],
+      schema: [
+        { name: 'root', num_children: 2 },
+        { name: 'example', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
+        { name: 'probs', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+        { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
+      ],
+    });
+    const parquetRun = (await ingestRuns(db, { path: parquetRoot, datasetId: data.datasetId })).runs[0]!;
+    expectClose(stored(parquetRun.id, 1), probs);
+  });
+
+  it('a failure in a later run removes the runs already written: the database is as it was', async () => {
+    const root = path.join(temp.dir, 'late-failure');
+    const good = (seed: number) => jsonl(data.ids, randomProbabilities(N, C, seed), 'probs');
+    writeRun({ name: 'teacher', role: 'teacher', epochs: 2 }, { 'epoch-1.jsonl': good(1), 'epoch-2.jsonl': good(2) }, root);
+    writeRun({ name: 'student', role: 'student', epochs: 2 }, { 'epoch-1.jsonl': good(3), 'epoch-2.jsonl': good(4).replace(`"example":${data.ids[9]},`, '"example":"nine",') }, root);
+    const before = counts();
+    const progress: number[] = [];
+    await expect(ingestRuns(db, { path: root, datasetId: data.datasetId }, (_, done) => progress.push(done))).rejects.toThrow(/run-\d+[\\/]epoch-2\.jsonl, row 10: an example key of type id must be an integer: "nine"/);
+    expect(progress).toEqual([1, 2, 3]); // the teacher's two epochs and the student's first were written, then removed
+    expect(counts()).toEqual(before);
+  });
+
+  it('an index file repeated every epoch is resolved once, and a key another file of the epoch also names is still refused', async () => {
+    const probs = randomProbabilities(N, C, 21);
+    const index = 'example\n' + data.ids.join('\n') + '\n';
+    const files: Record<string, string | Buffer> = {};
+    for (const e of [1, 2, 3]) Object.assign(files, { [`epoch-${e}.npy`]: encodeNpy(probs, [N, C]), [`epoch-${e}.index.csv`]: index });
+    const root = writeRun({ name: 'repeated index', role: 'teacher', epochs: 3 }, files);
+    const run = (await ingestRuns(db, { path: root, datasetId: data.datasetId })).runs[0]!;
+    for (const e of [1, 2, 3]) expectClose(stored(run.id, e), probs);
+
+    const first = data.ids.slice(0, 1);
+    Object.assign(files, { 'epoch-3.extra.jsonl': jsonl(first, probs.subarray(0, C), 'probs') });
+    const twice = writeRun({ name: 'repeated index', role: 'teacher', epochs: 3 }, files);
+    const before = counts();
+    await expect(ingestRuns(db, { path: twice, datasetId: data.datasetId })).rejects.toThrow(/appears twice this epoch/);
+    expect(counts()).toEqual(before);
   });
 
   describe('refuses bad inputs by file and row, writing nothing', () => {

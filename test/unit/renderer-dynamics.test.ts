@@ -1,7 +1,10 @@
-// The dynamics page's chart data: flips per epoch per run with switch marks, and one label's
-// slice of the three-way confusion.
+// The dynamics page's chart data: flips per epoch per run with switch marks and accuracy, one
+// label's slice of the three-way confusion, the class × epoch heatmap and the cartography map.
 import { describe, expect, it } from 'vitest';
-import { confusionSlice, confusionSliceOption, flipTimelineOption } from '../../renderer/src/charts/dynamics.js';
+import type { CartographyMapMeta, ClassDeviationHeatmap } from '../../shared/analytics.js';
+import { decodeBinaryFrame, encodeBinaryFrame } from '../../shared/binaryFrame.js';
+import { brushedView, cartographyMapOption, cartographyMapPoints, mapGroupOf, mapSeries, type MapGroup } from '../../renderer/src/charts/cartographyMap.js';
+import { classHeatmapOption, confusionSlice, confusionSliceOption, flipTimelineOption } from '../../renderer/src/charts/dynamics.js';
 
 describe('dynamics charts', () => {
   it('plots each run\'s flips per epoch and marks loss switches between epochs', () => {
@@ -17,6 +20,19 @@ describe('dynamics charts', () => {
     const option = flipTimelineOption(events, 'rightToWrong');
     expect(option.series.map((s) => s.data)).toEqual([[[2, 4], [3, 2]], [[2, 6]]]);
     expect((option.series[0] as { markLine?: { data: { xAxis: number }[] } }).markLine!.data.map((d) => d.xAxis)).toEqual([1.5]);
+    expect(option.yAxis).toHaveLength(1);
+
+    // Each run's accuracy on the events' split goes on a second axis, in epoch order, under the run's legend entry.
+    const metric = (epoch: number, split: string, accuracy: number) => ({ epoch, split, loss: 1, accuracy, seconds: null });
+    const withAccuracy = flipTimelineOption(events, 'changed', { 2: [metric(2, 'train', 0.8), metric(1, 'train', 0.6), metric(1, 'test', 0.5), metric(3, 'test', 0.55)] });
+    expect(withAccuracy.yAxis).toHaveLength(2);
+    expect(withAccuracy.yAxis[1]).toMatchObject({ min: 0, max: 1, position: 'right' });
+    const series = withAccuracy.series as { id: string; name: string; data: number[][]; yAxisIndex?: number; markLine?: unknown }[];
+    expect(series.map((s) => [s.id, s.name, s.yAxisIndex ?? 0])).toEqual([['flips-1', 't', 0], ['flips-2', 's', 0], ['accuracy-2', 's', 1]]);
+    expect(series[2]!.data).toEqual([[1, 0.6], [2, 0.8]]);
+    expect(series[0]!.markLine).toBeDefined();
+    // Without a split (every split) there is no one accuracy to draw.
+    expect(flipTimelineOption({ ...events, split: null }, 'changed', { 2: [metric(1, 'train', 0.6)] }).series).toHaveLength(2);
   });
 
   it('slices the three-way confusion at one label', () => {
@@ -25,5 +41,106 @@ describe('dynamics charts', () => {
     expect(confusionSlice(confusion, 0)).toEqual([[1, 2], [3, 4]]);
     expect(confusionSlice(confusion, 1)).toEqual([[5, 6], [7, 8]]);
     expect(confusionSliceOption(confusionSlice(confusion, 1), ['a', 'b']).series[0]!.data).toEqual([[0, 0, 5], [1, 0, 6], [0, 1, 7], [1, 1, 8]]);
+  });
+});
+
+describe('the class × epoch deviation heatmap', () => {
+  const heatmap: ClassDeviationHeatmap = {
+    studentRunId: 2,
+    teacherRunId: 1,
+    studentEpoch: 2,
+    teacherEpoch: 3,
+    split: 'train',
+    classChoice: 'teacher-top',
+    epochs: [1, 2],
+    counts: [[4, 4], [0, 0], [3, 3]],
+    kl: [[0.5, 0.25], [null, null], [1.5, 0.75]],
+    deviation: [[-2, -1], [null, null], [0.5, 3]],
+  };
+
+  it('puts epochs across, labels down, and the mean (or "-" where no example counts) with its count in each cell', () => {
+    const option = classHeatmapOption(heatmap, ['a', 'b', 'c'], 'kl');
+    expect(option.xAxis.data).toEqual(['1', '2']);
+    expect(option.yAxis.data).toEqual(['a', 'b', 'c']);
+    expect(option.series[0]!.data).toEqual([[0, 0, 0.5, 4], [1, 0, 0.25, 4], [0, 1, '-', 0], [1, 1, '-', 0], [0, 2, 1.5, 3], [1, 2, 0.75, 3]]);
+    expect([option.visualMap.min, option.visualMap.max]).toEqual([0, 1.5]);
+  });
+
+  it('colours b − a on a scale symmetric around zero', () => {
+    const option = classHeatmapOption(heatmap, ['a', 'b', 'c'], 'deviation');
+    expect(option.series[0]!.data[1]).toEqual([1, 0, -1, 4]);
+    expect([option.visualMap.min, option.visualMap.max]).toEqual([-3, 3]);
+    expect(option.visualMap.inRange.color).toHaveLength(3);
+  });
+});
+
+describe('the cartography map', () => {
+  // bits: never-matches 1, forgets 2, overtakes 4, tracks 8
+  const meta = (axes: 'kl' | 'deviation'): CartographyMapMeta => ({
+    studentRunId: 2,
+    teacherRunId: 1,
+    studentEpoch: 3,
+    teacherEpoch: 3,
+    split: 'train',
+    axes,
+    xMeasure: axes === 'kl' ? 'klMean' : 'deviationMean',
+    yMeasure: axes === 'kl' ? 'klStd' : 'deviationStd',
+    n: 6,
+    missing: 0,
+    klThreshold: 0.1,
+    klStdThreshold: 0.05,
+    counts: { 'never-matches': 2, forgets: 1, overtakes: 2, tracks: 1, other: 1 },
+  });
+  const points = (axes: 'kl' | 'deviation' = 'kl') =>
+    cartographyMapPoints(
+      decodeBinaryFrame<CartographyMapMeta>(
+        encodeBinaryFrame(meta(axes), {
+          id: Int32Array.from([10, 11, 12, 13, 14, 15]),
+          x: Float32Array.from([2, 0.5, 0.05, 0.3, 3, 0.2]),
+          y: Float32Array.from([0.5, 0.4, 0.01, 0.2, 0.1, 0.3]),
+          regions: Uint8Array.from([1, 2, 8, 0, 1 | 4, 4]),
+        }),
+      ),
+    );
+  const names: Record<MapGroup, string> = { 'never-matches': 'never matches', forgets: 'forgets', overtakes: 'overtakes', tracks: 'tracks', other: 'in no region' };
+
+  it('draws a point in one group: overtakes over the KL region it shares, none as "other"', () => {
+    expect([0, 1, 2, 4, 8, 1 | 4, 8 | 4].map(mapGroupOf)).toEqual(['other', 'never-matches', 'forgets', 'overtakes', 'tracks', 'overtakes', 'overtakes']);
+    const series = mapSeries(points());
+    expect(series.map((s) => [s.group, Array.from(s.ids), Array.from(s.xy)])).toEqual([
+      ['other', [13], [Math.fround(0.3), Math.fround(0.2)]],
+      ['tracks', [12], [Math.fround(0.05), Math.fround(0.01)]],
+      ['forgets', [11], [0.5, Math.fround(0.4)]],
+      ['never-matches', [10], [2, 0.5]],
+      ['overtakes', [14, 15], [3, Math.fround(0.1), Math.fround(0.2), Math.fround(0.3)]],
+    ]);
+  });
+
+  it('is one large scatter series per group, with the thresholds of "tracks" as dashed lines', () => {
+    const p = points();
+    const option = cartographyMapOption(p, mapSeries(p), names);
+    const scatter = option.series.filter((s) => s.type === 'scatter') as { name: string; large: boolean; itemStyle: { color: string } }[];
+    expect(scatter.map((s) => s.name)).toEqual(['in no region', 'tracks', 'forgets', 'never matches', 'overtakes']);
+    expect(scatter.every((s) => s.large)).toBe(true);
+    expect(new Set(scatter.map((s) => s.itemStyle.color)).size).toBe(5);
+    const lines = (option.series.at(-1) as { markLine: { data: object[] } }).markLine.data;
+    expect(lines).toEqual([expect.objectContaining({ xAxis: 0.1 }), expect.objectContaining({ yAxis: 0.05 })]);
+    expect(option.xAxis.name).toMatch(/mean KL/);
+    // b − a has no thresholds: the line marks zero deviation.
+    const dev = points('deviation');
+    const devOption = cartographyMapOption(dev, mapSeries(dev), names);
+    expect((devOption.series.at(-1) as { markLine: { data: object[] } }).markLine.data).toEqual([expect.objectContaining({ xAxis: 0 })]);
+    expect(devOption.xAxis.name).toMatch(/b − a/);
+  });
+
+  it('turns a brushed rectangle into range filters on the plotted measures, with the region when the points share one', () => {
+    const p = points();
+    // ids 10 and 14 (never-matches; overtakes drawn over never-matches): two groups, no region
+    expect(brushedView(p, [3.5, 1.5], [0, 1])).toEqual({ ranges: [{ measure: 'klMean', min: 1.5, max: 3.5 }, { measure: 'klStd', min: 0, max: 1 }], region: null, hits: 2 });
+    expect(brushedView(p, [1.5, 2.5], [0, 1])).toMatchObject({ region: 'never-matches', hits: 1 });
+    expect(brushedView(p, [0, 0.1], [0, 0.02])).toMatchObject({ region: 'tracks', hits: 1 });
+    expect(brushedView(p, [0.25, 0.35], [0.15, 0.25])).toMatchObject({ region: null, hits: 1 });
+    expect(brushedView(p, [5, 6], [0, 1])).toBeNull();
+    expect(brushedView(points('deviation'), [0, 1], [0, 1])!.ranges.map((r) => r.measure)).toEqual(['deviationMean', 'deviationStd']);
   });
 });

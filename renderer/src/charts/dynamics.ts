@@ -1,28 +1,86 @@
 // Deviation dynamics of an experiment (issue 8): the flips timeline — per run and epoch, how many
 // examples changed their top class and how many went right→wrong or wrong→right, with each loss
-// switch marked — and the three-way confusion's slice for one label (teacher × student top class).
-import type { FlipEvents, ThreeWayConfusion } from '../../../shared/analytics.js';
-import { RUN_COLORS } from './trainingCurves.js';
+// switch marked and each run's accuracy on the split on a second axis — the three-way confusion's
+// slice for one label (teacher × student top class), and the class × epoch deviation heatmap.
+import type { ClassDeviationHeatmap, FlipEvents, ThreeWayConfusion } from '../../../shared/analytics.js';
+import type { EpochMetric } from '../../../shared/runs.js';
+import { escapeHtml, RUN_COLORS } from './trainingCurves.js';
 
 export type FlipMeasure = 'changed' | 'rightToWrong' | 'wrongToRight';
 
-export function flipTimelineOption(events: FlipEvents, measure: FlipMeasure) {
+const FLIP_WORDS: Record<FlipMeasure, string> = { changed: 'top class changed', rightToWrong: 'right → wrong', wrongToRight: 'wrong → right' };
+
+interface AxisTooltipParam {
+  marker?: string;
+  seriesName?: string;
+  seriesId?: string;
+  value?: unknown;
+  axisValue?: unknown;
+}
+
+/**
+ * Flips per epoch (left axis) and, where `metrics` holds a run's epoch metrics, its accuracy on
+ * the events' split per epoch (right axis, dashed, in the run's colour and under its legend entry).
+ */
+export function flipTimelineOption(events: FlipEvents, measure: FlipMeasure, metrics: Readonly<Record<number, readonly EpochMetric[] | undefined>> = {}) {
   const switches = events.runs.flatMap((r, i) => r.switches.map((s) => ({ xAxis: s.epoch + 0.5, name: `${r.name}: → ${s.loss}`, lineStyle: { color: RUN_COLORS[i % RUN_COLORS.length], type: 'dotted' as const } })));
+  const accuracy = events.runs.map((r) =>
+    events.split === null
+      ? []
+      : (metrics[r.runId] ?? [])
+          .filter((m) => m.split === events.split && Number.isFinite(m.accuracy))
+          .map((m): [number, number] => [m.epoch, m.accuracy])
+          .sort((a, b) => a[0] - b[0]),
+  );
+  const withAccuracy = accuracy.some((points) => points.length > 0);
   return {
     animation: false,
-    grid: { left: 56, right: 16, top: 34, bottom: 40 },
+    grid: { left: 56, right: withAccuracy ? 52 : 16, top: 34, bottom: 40 },
     legend: { type: 'scroll', top: 4, textStyle: { fontSize: 11 } },
-    tooltip: { trigger: 'axis' },
+    tooltip: {
+      trigger: 'axis',
+      formatter: (raw: unknown): string => {
+        const params = (Array.isArray(raw) ? raw : [raw]) as AxisTooltipParam[];
+        const lines = params.map((p) => {
+          const y = Array.isArray(p.value) ? Number(p.value[1]) : Number(p.value);
+          const what = p.seriesId?.startsWith('accuracy-') ? `accuracy <b>${(y * 100).toFixed(1)}%</b>` : `${FLIP_WORDS[measure]} <b>${y}</b>`;
+          return `${p.marker ?? ''}${escapeHtml(p.seriesName ?? '')} ${what}`;
+        });
+        return [`epoch ${escapeHtml(String(params[0]?.axisValue ?? ''))}`, ...lines].join('<br/>');
+      },
+    },
     xAxis: { type: 'value', minInterval: 1, name: 'epoch', nameLocation: 'middle', nameGap: 24 },
-    yAxis: { type: 'value', name: 'examples', nameLocation: 'middle', nameGap: 42 },
-    series: events.runs.map((r, i) => ({
-      type: 'line',
-      name: r.name,
-      data: r.epochs.map((e) => [e.epoch, e[measure]]),
-      symbolSize: 5,
-      itemStyle: { color: RUN_COLORS[i % RUN_COLORS.length] },
-      ...(i === 0 && switches.length ? { markLine: { silent: false, symbol: 'none', label: { show: false }, data: switches } } : {}),
-    })),
+    yAxis: [
+      { type: 'value', name: 'examples', nameLocation: 'middle', nameGap: 42 },
+      ...(withAccuracy
+        ? [{ type: 'value', name: `accuracy (${events.split})`, nameLocation: 'middle', nameGap: 38, min: 0, max: 1, position: 'right', splitLine: { show: false }, axisLabel: { formatter: (v: number) => `${Math.round(v * 100)}%` } }]
+        : []),
+    ],
+    series: [
+      ...events.runs.map((r, i) => ({
+        type: 'line',
+        id: `flips-${r.runId}`,
+        name: r.name,
+        data: r.epochs.map((e) => [e.epoch, e[measure]]),
+        symbolSize: 5,
+        itemStyle: { color: RUN_COLORS[i % RUN_COLORS.length] },
+        ...(i === 0 && switches.length ? { markLine: { silent: false, symbol: 'none', label: { show: false }, data: switches } } : {}),
+      })),
+      ...events.runs.flatMap((r, i) =>
+        accuracy[i]!.length
+          ? [{
+              type: 'line',
+              id: `accuracy-${r.runId}`,
+              name: r.name,
+              yAxisIndex: 1,
+              data: accuracy[i],
+              symbol: 'none',
+              lineStyle: { type: 'dashed', width: 1.5 },
+              itemStyle: { color: RUN_COLORS[i % RUN_COLORS.length] },
+            }]
+          : [],
+      ),
+    ],
   };
 }
 
@@ -49,5 +107,66 @@ export function confusionSliceOption(slice: number[][], classNames: readonly str
     yAxis: { type: 'category', data: [...classNames], name: "teacher's top class", nameLocation: 'middle', nameGap: 96, axisLabel: { fontSize: 10 } },
     visualMap: { show: false, min: 0, max: Math.max(1, max), inRange: { color: ['#f8f9fa', '#1864ab'] } },
     series: [{ type: 'heatmap', data, label: { show: true, fontSize: 10, formatter: (p: { value: [number, number, number] }) => (p.value[2] ? String(p.value[2]) : '') } }],
+  };
+}
+
+export type HeatmapMeasure = 'kl' | 'deviation';
+
+/** Cells get their value written in them while they stay this few. */
+const LABELLED_CELLS = 160;
+
+/**
+ * The class × epoch heatmap: x = student epoch, y = training label, colour = mean KL(teacher ‖
+ * student) (sequential from 0) or mean b − a (diverging around 0). A cell's value is
+ * [epoch index, label, mean or '-', examples].
+ */
+export function classHeatmapOption(heatmap: ClassDeviationHeatmap, classNames: readonly string[], measure: HeatmapMeasure) {
+  const grid = heatmap[measure];
+  const data: [number, number, number | '-', number][] = [];
+  let extent = 0;
+  grid.forEach((row, c) =>
+    row.forEach((v, e) => {
+      data.push([e, c, v ?? '-', heatmap.counts[c]![e]!]);
+      if (v !== null) extent = Math.max(extent, Math.abs(v));
+    }),
+  );
+  extent = extent > 0 ? extent : 1;
+  const names = grid.map((_, c) => classNames[c] ?? String(c));
+  const what = measure === 'kl' ? 'mean KL(teacher ‖ student)' : 'mean b − a';
+  const labelled = data.length <= LABELLED_CELLS;
+  return {
+    animation: false,
+    grid: { left: 110, right: 78, top: 10, bottom: 44 },
+    tooltip: {
+      formatter: (p: { value: [number, number, number | '-', number] }) =>
+        `${escapeHtml(names[p.value[1]] ?? '')}, epoch ${heatmap.epochs[p.value[0]]}<br/>${what}: <b>${p.value[2] === '-' ? '—' : p.value[2].toFixed(4)}</b> (${p.value[3]} examples)`,
+    },
+    xAxis: { type: 'category', data: heatmap.epochs.map(String), name: 'student epoch', nameLocation: 'middle', nameGap: 26, splitArea: { show: false } },
+    yAxis: { type: 'category', data: names, name: 'training label', nameLocation: 'middle', nameGap: 96, axisLabel: { fontSize: 10 }, inverse: true },
+    visualMap: {
+      type: 'continuous',
+      // the value, not the last dimension (the count)
+      dimension: 2,
+      min: measure === 'kl' ? 0 : -extent,
+      max: extent,
+      calculable: false,
+      orient: 'vertical',
+      right: 4,
+      top: 'middle',
+      itemHeight: 140,
+      precision: 2,
+      text: [extent.toFixed(2), (measure === 'kl' ? 0 : -extent).toFixed(2)],
+      textStyle: { fontSize: 10 },
+      inRange: { color: measure === 'kl' ? ['#f8f9fa', '#ffa8a8', '#c92a2a'] : ['#1864ab', '#f8f9fa', '#c92a2a'] },
+    },
+    series: [
+      {
+        type: 'heatmap',
+        name: what,
+        data,
+        label: { show: labelled, fontSize: 9, formatter: (p: { value: [number, number, number | '-', number] }) => (p.value[2] === '-' ? '' : p.value[2].toFixed(2)) },
+        emphasis: { itemStyle: { borderColor: '#111', borderWidth: 1 } },
+      },
+    ],
   };
 }

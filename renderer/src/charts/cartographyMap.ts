@@ -1,0 +1,155 @@
+// The cartography map of the Dynamics page (docs/metrics.md): every example of a split at the mean
+// and std over the student's epochs of KL(teacher ‖ student) — or of b − a — coloured by its
+// cartography region, with the region thresholds drawn as lines. Points arrive as a binary frame;
+// a brushed rectangle becomes the explorer's range filters on the plotted measures.
+import { CARTOGRAPHY_REGIONS, type CartographyMapMeta, type CartographyRegion, type ExampleMeasure } from '../../../shared/analytics.js';
+import type { BinaryFrame } from '../../../shared/binaryFrame.js';
+
+export type MapGroup = CartographyRegion | 'other';
+
+export interface CartographyMapPoints {
+  meta: CartographyMapMeta;
+  id: Int32Array;
+  x: Float32Array;
+  y: Float32Array;
+  /** bit r: in CARTOGRAPHY_REGIONS[r] */
+  regions: Uint8Array;
+}
+
+export function cartographyMapPoints(frame: BinaryFrame<CartographyMapMeta>): CartographyMapPoints {
+  const c = frame.columns as Record<string, unknown>;
+  return { meta: frame.meta, id: c.id as Int32Array, x: c.x as Float32Array, y: c.y as Float32Array, regions: c.regions as Uint8Array };
+}
+
+export const MAP_GROUP_COLOURS: Record<MapGroup, string> = {
+  'never-matches': '#e03131',
+  forgets: '#f08c00',
+  overtakes: '#7048e8',
+  tracks: '#2f9e44',
+  other: '#adb5bd',
+};
+
+/**
+ * Drawn bottom to top; a point takes the colour of the last of its regions here. `overtakes` may
+ * overlap any KL region: it is drawn (and clicked) over them.
+ */
+export const MAP_DRAW_ORDER: readonly MapGroup[] = ['other', 'tracks', 'forgets', 'never-matches', 'overtakes'];
+
+/** The one group a point is drawn in, from its region bits. */
+export function mapGroupOf(bits: number): MapGroup {
+  for (let g = MAP_DRAW_ORDER.length - 1; g > 0; g--) {
+    const group = MAP_DRAW_ORDER[g] as CartographyRegion;
+    if (bits & (1 << CARTOGRAPHY_REGIONS.indexOf(group))) return group;
+  }
+  return 'other';
+}
+
+export interface MapSeries {
+  group: MapGroup;
+  /** example ids in the series' data order: a click's dataIndex reads its example here */
+  ids: Int32Array;
+  /** x0, y0, x1, y1, … */
+  xy: Float32Array;
+}
+
+/** The points split into one series per group, in MAP_DRAW_ORDER (empty groups kept, for a steady legend). */
+export function mapSeries(points: CartographyMapPoints): MapSeries[] {
+  const n = points.id.length;
+  const of = new Uint8Array(n);
+  const counts = new Array<number>(MAP_DRAW_ORDER.length).fill(0);
+  for (let i = 0; i < n; i++) counts[(of[i] = MAP_DRAW_ORDER.indexOf(mapGroupOf(points.regions[i]!)))]!++;
+  const out = MAP_DRAW_ORDER.map((group, g) => ({ group, ids: new Int32Array(counts[g]!), xy: new Float32Array(counts[g]! * 2) }));
+  const filled = new Array<number>(MAP_DRAW_ORDER.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    const s = out[of[i]!]!;
+    const k = filled[of[i]!]!++;
+    s.ids[k] = points.id[i]!;
+    s.xy[2 * k] = points.x[i]!;
+    s.xy[2 * k + 1] = points.y[i]!;
+  }
+  return out;
+}
+
+const AXIS_NAMES = {
+  kl: ['mean KL(teacher ‖ student) over epochs', 'std of KL over epochs'],
+  deviation: ['mean b − a over epochs', 'std of b − a over epochs'],
+} as const;
+
+export function cartographyMapOption(points: CartographyMapPoints, series: readonly MapSeries[], regionNames: Record<MapGroup, string>) {
+  const { meta } = points;
+  const [xName, yName] = AXIS_NAMES[meta.axes];
+  // The thresholds bound `tracks` (mean KL ≤ klThreshold, std ≤ klStdThreshold); b − a has none, its zero is "no deviation".
+  const lines = meta.axes === 'kl'
+    ? [
+        { xAxis: meta.klThreshold, name: `KL threshold ${meta.klThreshold}` },
+        { yAxis: meta.klStdThreshold, name: `KL std threshold ${meta.klStdThreshold}` },
+      ]
+    : [{ xAxis: 0, name: 'no deviation' }];
+  return {
+    animation: false,
+    grid: { left: 58, right: 16, top: 34, bottom: 44 },
+    legend: { top: 4, type: 'scroll', data: CARTOGRAPHY_REGIONS.map((r) => regionNames[r]).concat(regionNames.other), textStyle: { fontSize: 11 } },
+    tooltip: {
+      trigger: 'item',
+      formatter: (p: { seriesName: string; value: number[] }) => `${p.seriesName}<br/>${xName}: ${p.value[0]?.toFixed(4)}<br/>${yName}: ${p.value[1]?.toFixed(4)}`,
+    },
+    xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 26, scale: meta.axes === 'deviation' },
+    yAxis: { type: 'value', name: yName, nameLocation: 'middle', nameGap: 42, min: 0 },
+    brush: { xAxisIndex: 0, yAxisIndex: 0, brushMode: 'single', transformable: false, throttleType: 'debounce', throttleDelay: 100, seriesIndex: 'none', brushStyle: { borderWidth: 1, color: 'rgba(37,99,201,0.08)', borderColor: '#2563c9' } },
+    toolbox: { show: false },
+    series: [
+      ...series.map((s) => ({
+        type: 'scatter',
+        name: regionNames[s.group],
+        data: s.xy,
+        dimensions: ['x', 'y'],
+        large: true,
+        largeThreshold: 200,
+        symbolSize: 4,
+        itemStyle: { color: MAP_GROUP_COLOURS[s.group], opacity: s.group === 'other' ? 0.45 : 0.7 },
+      })),
+      {
+        type: 'line',
+        name: 'thresholds',
+        data: [],
+        silent: true,
+        markLine: {
+          silent: true,
+          symbol: 'none',
+          lineStyle: { color: '#495057', type: 'dashed', width: 1 },
+          label: { show: true, position: 'insideEndTop', fontSize: 10, color: '#495057', formatter: (p: { name: string }) => p.name },
+          data: lines,
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * A brushed rectangle (data units) as an explorer view: range filters on the plotted measures,
+ * and the region when every brushed point is drawn in the same one (so the explorer lists exactly
+ * those points); null when the rectangle holds no point.
+ */
+export function brushedView(points: CartographyMapPoints, x: [number, number], y: [number, number]): { ranges: { measure: ExampleMeasure; min: number; max: number }[]; region: CartographyRegion | null; hits: number } | null {
+  const [x0, x1] = [Math.min(...x), Math.max(...x)];
+  const [y0, y1] = [Math.min(...y), Math.max(...y)];
+  const groups = new Set<MapGroup>();
+  let hits = 0;
+  for (let i = 0; i < points.id.length; i++) {
+    const px = points.x[i]!;
+    const py = points.y[i]!;
+    if (px < x0 || px > x1 || py < y0 || py > y1) continue;
+    hits++;
+    groups.add(mapGroupOf(points.regions[i]!));
+  }
+  if (hits === 0) return null;
+  const only = groups.size === 1 ? [...groups][0]! : 'other';
+  return {
+    ranges: [
+      { measure: points.meta.xMeasure, min: x0, max: x1 },
+      { measure: points.meta.yMeasure, min: y0, max: y1 },
+    ],
+    region: only === 'other' ? null : only,
+    hits,
+  };
+}
