@@ -80,6 +80,8 @@ async function benchExplorerAtScale(db: Database.Database, experimentId: number,
   };
   const scope = { experimentId, studentRunId };
   const openMs = await timed(() => service.handlers.queryExamples(QueryExamplesArgs.parse({ ...scope, limit: 100 })));
+  // The columns the service builds while the first page is read (analyticsService prewarm).
+  const warmMs = await timed(() => service.idle());
   const filters: [string, object, object?][] = [
     ['split + teacher confidence', { split: 'train', ranges: [{ measure: 'teacherProb', max: 0.5 }] }],
     ['underfit δ=0.5, sorted by Δ', { underfit: { delta: 0.5 } }, { column: 'deviation' }],
@@ -104,7 +106,7 @@ async function benchExplorerAtScale(db: Database.Database, experimentId: number,
       measured: `first of each kind max ${ms(slowest)} (${filters[first.indexOf(slowest)]![0]}), repeat p50 ${ms(percentile(repeat, 50))}`,
       goal: atScale ? '≤ 100 ms' : '≤ 100 ms at 1,000,000 (not this size)',
       pass: atScale ? slowest <= 100 : null,
-      note: `${size}, ingested; opening the experiment (dataset columns + the pair's matrices, once) ${ms(openMs)}`,
+      note: `${size}, ingested; opening the experiment (dataset columns + the pair's matrices, first page) ${ms(openMs)}, then the common columns built in idle turns ${ms(warmMs)}`,
     },
     {
       benchmark: 'explorer scatter data at scale',

@@ -142,6 +142,9 @@ const Range = z
   .strict()
   .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, 'min must not exceed max');
 
+/** the underfit clause's default share of least teacher-confident examples per split */
+export const UNDERFIT_DEFAULT_QUANTILE = 0.25;
+
 export const ExampleFilter = z
   .object({
     split: SplitName.optional(),
@@ -151,7 +154,7 @@ export const ExampleFilter = z
     predicted: z.object({ runId: Id, classes: z.array(ClassIndex).min(1).max(1000) }).strict().optional(),
     ranges: z.array(Range).max(32).optional(),
     /** the student below the teacher by more than δ (b − a < −δ) on the teacher's lowest-confidence share of its split */
-    underfit: z.object({ delta: z.number().nonnegative().max(100), quantile: z.number().gt(0).max(1).default(0.25) }).strict().optional(),
+    underfit: z.object({ delta: z.number().nonnegative().max(100), quantile: z.number().gt(0).max(1).default(UNDERFIT_DEFAULT_QUANTILE) }).strict().optional(),
     /** each listed run right (top class = given label) or wrong, e.g. teacher right and student wrong */
     correctness: z.array(z.object({ runId: Id, correct: z.boolean() }).strict()).min(1).max(32).optional(),
     /** two runs whose top classes differ */

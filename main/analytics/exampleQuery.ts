@@ -21,9 +21,18 @@ function checkClasses(frame: AnalysisFrame, classes: readonly number[], field: s
 export function filterRows(frame: AnalysisFrame, filter: ExampleFilter, context: FilterContext): Int32Array {
   const { dataset } = frame;
   const n = dataset.ids.length;
-  const keep = new Uint8Array(n).fill(1);
+  // The rows still passing, ascending; each clause tests only those (null: every row). At a
+  // million rows a mask tested in full by every clause cost ~18 ms a filter.
+  let passing: Int32Array | null = null;
   const narrow = (test: (i: number) => boolean) => {
-    for (let i = 0; i < n; i++) if (keep[i] && !test(i)) keep[i] = 0;
+    const out = new Int32Array(passing ? passing.length : n);
+    let kept = 0;
+    if (passing) {
+      for (const i of passing) if (test(i)) out[kept++] = i;
+    } else {
+      for (let i = 0; i < n; i++) if (test(i)) out[kept++] = i;
+    }
+    passing = out.subarray(0, kept);
   };
 
   if (filter.split !== undefined) {
@@ -94,11 +103,7 @@ export function filterRows(frame: AnalysisFrame, filter: ExampleFilter, context:
     const member = filter.curatedSet.member;
     narrow((i) => members.has(dataset.ids[i]!) === member);
   }
-  let count = 0;
-  for (let i = 0; i < n; i++) count += keep[i]!;
-  const rows = new Int32Array(count);
-  for (let i = 0, r = 0; i < n; i++) if (keep[i]) rows[r++] = i;
-  return rows;
+  return passing ? (passing as Int32Array).slice() : Int32Array.from({ length: n }, (_, i) => i);
 }
 
 /**
@@ -126,7 +131,7 @@ function regionClause(frame: AnalysisFrame, region: NonNullable<ExampleFilter['r
  * The teacher's lowest-confidence share of each split: per split, the rows whose a is among the
  * first floor(n·quantile) in (a, example id) order — the set hardPointFitRate uses.
  */
-function lowConfidenceRows(frame: AnalysisFrame, a: Float64Array, quantile: number): Uint8Array {
+export function lowConfidenceRows(frame: AnalysisFrame, a: Float64Array, quantile: number): Uint8Array {
   return cachedOnFrame(frame, `low:${quantile}`, () => computeLowConfidenceRows(frame, a, quantile));
 }
 
@@ -169,7 +174,13 @@ function cachedOnFrame<T extends Uint8Array | Int32Array>(frame: AnalysisFrame, 
 export function sortRows(frame: AnalysisFrame, rows: Int32Array, column: SortColumn, descending: boolean): Int32Array {
   if (column === 'id') return descending ? rows.slice().reverse() : rows;
   const n = frame.dataset.ids.length;
-  const order = cachedOnFrame(frame, `order:${column}:${descending}`, () => sortAllRows(frame, column, descending));
+  // A small subset sorts on its own (rows ascend, so the stable sort keeps ties in row order);
+  // a large one walks the whole column's order, kept with the frame.
+  if (rows.length < n / 4) {
+    const keys = sortKeys(frame, column, descending, rows);
+    return Int32Array.from(radixOrder(keys), (k) => rows[k]!);
+  }
+  const order = cachedOnFrame(frame, `order:${column}:${descending}`, () => radixOrder(sortKeys(frame, column, descending, null)));
   if (rows.length === n) return order.slice();
   const wanted = new Uint8Array(n);
   for (const row of rows) wanted[row] = 1;
@@ -178,12 +189,10 @@ export function sortRows(frame: AnalysisFrame, rows: Int32Array, column: SortCol
   return sorted;
 }
 
-function sortAllRows(frame: AnalysisFrame, column: Exclude<SortColumn, 'id'>, descending: boolean): Int32Array {
+/** The column's values at `rows` (null: every row), negated for a descending sort; NaN stays NaN, last either way. */
+function sortKeys(frame: AnalysisFrame, column: Exclude<SortColumn, 'id'>, descending: boolean, rows: Int32Array | null): Float64Array {
   const values = column === 'label' ? frame.dataset.trainLabel : frame.measure(column);
   const sign = descending ? -1 : 1;
-  const n = frame.dataset.ids.length;
-  const keys = new Float64Array(n);
-  // NaN stays NaN (last either way); the sign turns a descending sort into an ascending one.
-  for (let i = 0; i < n; i++) keys[i] = sign * values[i]!;
-  return radixOrder(keys);
+  if (!rows) return Float64Array.from(values, (v) => sign * v);
+  return Float64Array.from(rows, (i) => sign * values[i]!);
 }

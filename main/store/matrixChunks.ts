@@ -75,29 +75,13 @@ export function createMatrixStore(db: Database.Database) {
 
     /** One example's probabilities at a run-epoch, or null when that run-epoch does not hold it. */
     readRow(runId: number, epoch: number, exampleId: number): Float32Array | null {
-      // created_at tells a run from a later one that reused its id after a delete.
-      const key = `${runId}:${String(runStamp.get(runId))}:${epoch}:${exampleId}`;
-      const hit = rowCache.get(key);
-      if (hit) return hit;
-      const found = (selectChunkOf.get(runId, epoch, exampleId) ?? selectWholeMatrix.get(runId, epoch)) as [number, Buffer, Buffer, number | null] | undefined;
-      if (!found) return null;
-      const [numClasses, idBlob, probBlob, lastId] = found;
-      if (lastId !== null && lastId < exampleId) return null;
-      const ids = typedView(idBlob, Int32Array);
-      let lo = 0;
-      let hi = ids.length - 1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        if (ids[mid]! === exampleId) {
-          const row = typedView(probBlob, Float32Array).slice(mid * numClasses, (mid + 1) * numClasses);
-          if (rowCache.size >= ROW_CACHE_SIZE) rowCache.delete(rowCache.keys().next().value!);
-          rowCache.set(key, row);
-          return row;
-        }
-        if (ids[mid]! < exampleId) lo = mid + 1;
-        else hi = mid - 1;
-      }
-      return null;
+      return readRowOf(runId, String(runStamp.get(runId)), epoch, exampleId);
+    },
+
+    /** One example's probabilities at each of a run's `epochs` (null where one does not hold it). */
+    readRows(runId: number, epochs: readonly number[], exampleId: number): (Float32Array | null)[] {
+      const stamp = String(runStamp.get(runId));
+      return epochs.map((epoch) => readRowOf(runId, stamp, epoch, exampleId));
     },
 
     /** Forgets cached rows (their runs were deleted). */
@@ -105,6 +89,32 @@ export function createMatrixStore(db: Database.Database) {
       rowCache.clear();
     },
   };
+
+  function readRowOf(runId: number, stamp: string, epoch: number, exampleId: number): Float32Array | null {
+    // created_at tells a run from a later one that reused its id after a delete.
+    const key = `${runId}:${stamp}:${epoch}:${exampleId}`;
+    const hit = rowCache.get(key);
+    if (hit) return hit;
+    const found = (selectChunkOf.get(runId, epoch, exampleId) ?? selectWholeMatrix.get(runId, epoch)) as [number, Buffer, Buffer, number | null] | undefined;
+    if (!found) return null;
+    const [numClasses, idBlob, probBlob, lastId] = found;
+    if (lastId !== null && lastId < exampleId) return null;
+    const ids = typedView(idBlob, Int32Array);
+    let lo = 0;
+    let hi = ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (ids[mid]! === exampleId) {
+        const row = typedView(probBlob, Float32Array).slice(mid * numClasses, (mid + 1) * numClasses);
+        if (rowCache.size >= ROW_CACHE_SIZE) rowCache.delete(rowCache.keys().next().value!);
+        rowCache.set(key, row);
+        return row;
+      }
+      if (ids[mid]! < exampleId) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return null;
+  }
 }
 
 export type MatrixStore = ReturnType<typeof createMatrixStore>;
