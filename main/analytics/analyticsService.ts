@@ -197,10 +197,13 @@ export function createAnalyticsService(db: Database.Database) {
   // million examples a column is 0.1–0.3 s: built on demand, the first filter of each kind took
   // up to 1.2 s; built while the user reads the first page, it answers as a repeat does.
   const warmed = new WeakSet<AnalysisFrame>();
+  const PREWARM_MIN_ROWS = 200_000;
   let warming: Promise<void> = Promise.resolve();
   const WARM_MEASURES: ExampleMeasure[] = ['teacherProb', 'studentProb', 'teacherPhi', 'studentPhi', 'deviation', 'kl', 'tv'];
   function prewarm(frame: AnalysisFrame): void {
-    if (warmed.has(frame)) return;
+    // Below a few hundred thousand rows a column costs a few ms on demand, and warming every frame
+    // a busy server sees (each epoch of a training run makes new ones) would only add work.
+    if (warmed.has(frame) || frame.dataset.ids.length < PREWARM_MIN_ROWS) return;
     warmed.add(frame);
     const steps: (() => unknown)[] = [
       ...WARM_MEASURES.map((m) => () => frame.measure(m)),

@@ -193,6 +193,8 @@ export function sortRows(frame: AnalysisFrame, rows: Int32Array, column: SortCol
 function sortKeys(frame: AnalysisFrame, column: Exclude<SortColumn, 'id'>, descending: boolean, rows: Int32Array | null): Float64Array {
   const values = column === 'label' ? frame.dataset.trainLabel : frame.measure(column);
   const sign = descending ? -1 : 1;
-  if (!rows) return Float64Array.from(values, (v) => sign * v);
-  return Float64Array.from(rows, (i) => sign * values[i]!);
+  const keys = new Float64Array(rows ? rows.length : values.length);
+  if (rows) for (let k = 0; k < rows.length; k++) keys[k] = sign * values[rows[k]!]!;
+  else for (let i = 0; i < values.length; i++) keys[i] = sign * values[i]!;
+  return keys;
 }

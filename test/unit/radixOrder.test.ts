@@ -24,6 +24,12 @@ describe('radixOrder', () => {
     expect(Array.from(radixOrder(keys))).toEqual(comparatorOrder(keys));
   });
 
+  it('sorts short columns (the comparison path) the same way', () => {
+    const random = seeded(11);
+    const keys = Float64Array.from({ length: 300 }, () => (random() < 0.1 ? NaN : random() < 0.2 ? -0 : Math.round((random() - 0.5) * 10)));
+    expect(Array.from(radixOrder(keys))).toEqual(comparatorOrder(keys));
+  });
+
   it('keeps row order where every key is equal, and handles empty and single columns', () => {
     expect(Array.from(radixOrder(new Float64Array([3, 3, 3, 3])))).toEqual([0, 1, 2, 3]);
     expect(Array.from(radixOrder(new Float64Array([NaN, NaN])))).toEqual([0, 1]);
