@@ -38,6 +38,13 @@ export interface AnalysisFrame {
   runProbs(runId: number): Float32Array;
   /** mean and population std of a run's p(training label) over its epochs 1..(read epoch), one row */
   labelProbStats(runId: number, row: number): [number, number];
+  /** mean and std of p(training label) over a run's epochs, every row (built once; pages then read it) */
+  labelProbColumns(runId: number): [Float64Array, Float64Array];
+  /**
+   * The passes over every epoch (each run's p(label) history, the student's dynamics) as steps of
+   * one epoch: each call advances its pass by one epoch and returns true once it is complete.
+   */
+  buildSteps(): (() => boolean)[];
   /** the analysed student's epochs 1..E against the teacher's last epoch, every row (built on first use) */
   studentDynamics(): StudentDynamics;
   /** per epoch, split and training label: sums of KL_e and d_e (built in the same pass as studentDynamics) */
@@ -332,8 +339,9 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
    */
   let dynamicsCache: StudentDynamics | undefined;
   let classEpochCache: ClassEpochSums | undefined;
-  function studentDynamics(): StudentDynamics {
-    if (dynamicsCache) return dynamicsCache;
+  // One epoch per step, so the service can build it in idle turns (and a request that needs it
+  // meanwhile finishes the same pass).
+  const dynamicsBuild = stepwise(function* (): Generator<void, StudentDynamics> {
     const epochs = studentAt.epoch;
     const a = measure('teacherPhi');
     const acc = createDynamicsAccumulator(n);
@@ -355,9 +363,13 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
         sums.deviation[o]! += b[i]! - a[i]!;
         sums.count[o]! += 1;
       }
+      if (e < epochs) yield;
     }
     classEpochCache = sums;
     return (dynamicsCache = acc.finish(epochs));
+  });
+  function studentDynamics(): StudentDynamics {
+    return dynamicsCache ?? dynamicsBuild.get();
   }
 
   /** One row's dynamics: from the columns where they are cheap or built, else from the example's history. */
@@ -449,23 +461,33 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
 
   /** Mean and population standard deviation of p(training label) over epochs 1..epoch of a run. */
   const trajectories = new Map<number, [Float64Array, Float64Array]>();
-  function trajectory(run: RunAt): [Float64Array, Float64Array] {
-    const cached = trajectories.get(run.runId);
-    if (cached) return cached;
-    const sum = new Float64Array(n);
-    const sumSq = new Float64Array(n);
-    for (let e = 1; e <= run.epoch; e++) {
-      const probs = probsOf(run.runId, e);
-      for (let i = 0; i < n; i++) {
-        const p = probs[i * C + dataset.trainLabel[i]!]!;
-        sum[i]! += p;
-        sumSq[i]! += p * p;
-      }
+  const trajectoryBuilds = new Map<number, Stepwise<[Float64Array, Float64Array]>>();
+  function trajectoryBuild(run: RunAt): Stepwise<[Float64Array, Float64Array]> {
+    let build = trajectoryBuilds.get(run.runId);
+    if (!build) {
+      build = stepwise(function* () {
+        const sum = new Float64Array(n);
+        const sumSq = new Float64Array(n);
+        for (let e = 1; e <= run.epoch; e++) {
+          const probs = probsOf(run.runId, e);
+          for (let i = 0; i < n; i++) {
+            const p = probs[i * C + dataset.trainLabel[i]!]!;
+            sum[i]! += p;
+            sumSq[i]! += p * p;
+          }
+          if (e < run.epoch) yield;
+        }
+        const mean = sum.map((v) => v / run.epoch);
+        const std = sumSq.map((v, i) => Math.sqrt(Math.max(0, v / run.epoch - mean[i]! * mean[i]!)));
+        trajectories.set(run.runId, [mean, std]);
+        return [mean, std] as [Float64Array, Float64Array];
+      });
+      trajectoryBuilds.set(run.runId, build);
     }
-    const mean = sum.map((v) => v / run.epoch);
-    const std = sumSq.map((v, i) => Math.sqrt(Math.max(0, v / run.epoch - mean[i]! * mean[i]!)));
-    trajectories.set(run.runId, [mean, std]);
-    return [mean, std];
+    return build;
+  }
+  function trajectory(run: RunAt): [Float64Array, Float64Array] {
+    return trajectories.get(run.runId) ?? trajectoryBuild(run).get();
   }
 
   return {
@@ -482,6 +504,8 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
     topClass,
     runProbs,
     labelProbStats: (runId, row) => trajectoryRow(runAt(runId), row),
+    labelProbColumns: (runId) => trajectory(runAt(runId)),
+    buildSteps: () => [...runs.map((r) => () => trajectoryBuild(r).step()), () => dynamicsBuild.step()],
     studentDynamics,
     classEpochSums: () => {
       studentDynamics();
@@ -504,4 +528,31 @@ function marginAndEntropy(probs: Float32Array, offset: number, C: number): [numb
     if (p > 0) h -= p * Math.log(p);
   }
   return [first - second, h];
+}
+
+interface Stepwise<T> {
+  /** the value, finishing the pass first */
+  get(): T;
+  /** one more step of the pass; true once it is complete */
+  step(): boolean;
+}
+
+/** A pass written as a generator (one `yield` per step), run to the end on demand or a step at a time. */
+function stepwise<T>(pass: () => Generator<void, T>): Stepwise<T> {
+  let running: Generator<void, T> | undefined;
+  let result: { value: T } | undefined;
+  const advance = (): boolean => {
+    if (result) return true;
+    running ??= pass();
+    const next = running.next();
+    if (next.done) result = { value: next.value };
+    return result !== undefined;
+  };
+  return {
+    get: () => {
+      while (!advance());
+      return result!.value;
+    },
+    step: advance,
+  };
 }

@@ -158,6 +158,17 @@ function computeLowConfidenceRows(frame: AnalysisFrame, a: Float64Array, quantil
 // load every page of every filter re-sorted 70,000 rows, the server's largest cost after paging.
 const derived = new WeakMap<AnalysisFrame, Map<string, Uint8Array | Int32Array>>();
 
+function hasOnFrame(frame: AnalysisFrame, key: string): boolean {
+  return derived.get(frame)?.has(key) ?? false;
+}
+
+/** Marks `key` on the frame; returns whether it was marked already. */
+function markOnFrame(frame: AnalysisFrame, key: string): boolean {
+  if (hasOnFrame(frame, key)) return true;
+  cachedOnFrame(frame, key, () => new Uint8Array(0));
+  return false;
+}
+
 function cachedOnFrame<T extends Uint8Array | Int32Array>(frame: AnalysisFrame, key: string, build: () => T): T {
   let byKey = derived.get(frame);
   if (!byKey) derived.set(frame, (byKey = new Map()));
@@ -174,13 +185,17 @@ function cachedOnFrame<T extends Uint8Array | Int32Array>(frame: AnalysisFrame, 
 export function sortRows(frame: AnalysisFrame, rows: Int32Array, column: SortColumn, descending: boolean): Int32Array {
   if (column === 'id') return descending ? rows.slice().reverse() : rows;
   const n = frame.dataset.ids.length;
-  // A small subset sorts on its own (rows ascend, so the stable sort keeps ties in row order);
-  // a large one walks the whole column's order, kept with the frame.
-  if (rows.length < n / 4) {
+  // A subset sorts on its own (rows ascend, so the stable sort keeps ties in row order) while it
+  // is small, or the first time a column sorts one; from the second time a large subset walks the
+  // whole column's order, then kept with the frame (at a million rows building it first cost a
+  // first filter ~0.15 s more than sorting its subset).
+  const key = `order:${column}:${descending}`;
+  const ordered = hasOnFrame(frame, key);
+  if (!ordered && rows.length < n && (rows.length < n / 4 || !markOnFrame(frame, `${key}:asked`))) {
     const keys = sortKeys(frame, column, descending, rows);
     return Int32Array.from(radixOrder(keys), (k) => rows[k]!);
   }
-  const order = cachedOnFrame(frame, `order:${column}:${descending}`, () => radixOrder(sortKeys(frame, column, descending, null)));
+  const order = cachedOnFrame(frame, key, () => radixOrder(sortKeys(frame, column, descending, null)));
   if (rows.length === n) return order.slice();
   const wanted = new Uint8Array(n);
   for (const row of rows) wanted[row] = 1;
