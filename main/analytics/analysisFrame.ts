@@ -51,6 +51,11 @@ export interface AnalysisFrame {
   classEpochSums(): ClassEpochSums;
 }
 
+/** Which pair a result describes: the analysed student and its teacher, each at its epoch. */
+export function analysedPair(frame: Pick<AnalysisFrame, 'student' | 'teacher'>) {
+  return { studentRunId: frame.student.runId, teacherRunId: frame.teacher.runId, studentEpoch: frame.student.epoch, teacherEpoch: frame.teacher.epoch };
+}
+
 /**
  * Sums over the examples of one split and training label that the teacher and the student at
  * epoch e both recorded, at [((e − 1)·S + split)·C + label] (S splits, C classes): KL_e, d_e as in

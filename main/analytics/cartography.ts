@@ -12,7 +12,7 @@ import {
   type ExampleMeasure,
 } from '../../shared/analytics.js';
 import { encodeBinaryFrame } from '../../shared/binaryFrame.js';
-import type { AnalysisFrame } from './analysisFrame.js';
+import { analysedPair, type AnalysisFrame } from './analysisFrame.js';
 import { splitIndexOf } from './datasetColumns.js';
 import { orNull } from './deviationReport.js';
 import { filterRows, type FilterContext } from './exampleQuery.js';
@@ -63,10 +63,7 @@ export function cartographyMap(frame: AnalysisFrame, args: Pick<z.output<typeof 
     });
   }
   const meta: CartographyMapMeta = {
-    studentRunId: frame.student.runId,
-    teacherRunId: frame.teacher.runId,
-    studentEpoch: frame.student.epoch,
-    teacherEpoch: frame.teacher.epoch,
+    ...analysedPair(frame),
     split: args.split ?? null,
     axes: args.axes,
     xMeasure,
@@ -107,10 +104,7 @@ export function classDeviationHeatmap(frame: AnalysisFrame, args: Pick<z.output<
     deviation.push(devRow.map((v, e) => (n[e]! > 0 ? orNull(v / n[e]!) : null)));
   }
   return {
-    studentRunId: frame.student.runId,
-    teacherRunId: frame.teacher.runId,
-    studentEpoch: frame.student.epoch,
-    teacherEpoch: frame.teacher.epoch,
+    ...analysedPair(frame),
     split: args.split ?? null,
     classChoice: args.classChoice,
     epochs,

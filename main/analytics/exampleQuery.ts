@@ -162,13 +162,6 @@ function hasOnFrame(frame: AnalysisFrame, key: string): boolean {
   return derived.get(frame)?.has(key) ?? false;
 }
 
-/** Marks `key` on the frame; returns whether it was marked already. */
-function markOnFrame(frame: AnalysisFrame, key: string): boolean {
-  if (hasOnFrame(frame, key)) return true;
-  cachedOnFrame(frame, key, () => new Uint8Array(0));
-  return false;
-}
-
 function cachedOnFrame<T extends Uint8Array | Int32Array>(frame: AnalysisFrame, key: string, build: () => T): T {
   let byKey = derived.get(frame);
   if (!byKey) derived.set(frame, (byKey = new Map()));
@@ -182,26 +175,87 @@ function cachedOnFrame<T extends Uint8Array | Int32Array>(frame: AnalysisFrame, 
  * Every row of the frame is sorted once per column and direction (keys packed into one
  * Float64Array, sorted as an index permutation); a filtered subset then keeps that order.
  */
-export function sortRows(frame: AnalysisFrame, rows: Int32Array, column: SortColumn, descending: boolean): Int32Array {
-  if (column === 'id') return descending ? rows.slice().reverse() : rows;
+/** The whole column's order (ties by row), kept with the frame. */
+export function columnOrder(frame: AnalysisFrame, column: Exclude<SortColumn, 'id'>, descending: boolean): Int32Array {
+  return cachedOnFrame(frame, `order:${column}:${descending}`, () => radixOrder(sortKeys(frame, column, descending, null)));
+}
+
+/**
+ * Rows [offset, offset + limit) of `rows` (ascending) in the sort's order, ties by row. Only the
+ * page is ordered where that is cheaper: a column order the frame keeps (built for unfiltered
+ * sorts and while warming) is walked until the page is full; an early page of a subset is selected
+ * with a bounded heap; otherwise the subset alone is sorted. At a million rows building a
+ * column's whole order for a filtered first page cost ~0.15 s; selecting the page, ~20 ms.
+ */
+export function sortedPage(frame: AnalysisFrame, rows: Int32Array, column: SortColumn, descending: boolean, offset: number, limit: number): Int32Array {
+  const end = Math.min(rows.length, offset + limit);
+  if (offset >= end) return new Int32Array(0);
+  if (column === 'id') return descending ? Int32Array.from({ length: end - offset }, (_, k) => rows[rows.length - 1 - offset - k]!) : rows.slice(offset, end);
   const n = frame.dataset.ids.length;
-  // A subset sorts on its own (rows ascend, so the stable sort keeps ties in row order) while it
-  // is small, or the first time a column sorts one; from the second time a large subset walks the
-  // whole column's order, then kept with the frame (at a million rows building it first cost a
-  // first filter ~0.15 s more than sorting its subset).
   const key = `order:${column}:${descending}`;
-  const ordered = hasOnFrame(frame, key);
-  if (!ordered && rows.length < n && (rows.length < n / 4 || !markOnFrame(frame, `${key}:asked`))) {
-    const keys = sortKeys(frame, column, descending, rows);
-    return Int32Array.from(radixOrder(keys), (k) => rows[k]!);
+  if (hasOnFrame(frame, key) || rows.length === n) {
+    const order = columnOrder(frame, column, descending);
+    if (rows.length === n) return order.slice(offset, end);
+    const wanted = new Uint8Array(n);
+    for (const row of rows) wanted[row] = 1;
+    const page = new Int32Array(end - offset);
+    for (let r = 0, k = 0; r < n && k < end; r++) {
+      if (!wanted[order[r]!]) continue;
+      if (k >= offset) page[k - offset] = order[r]!;
+      k++;
+    }
+    return page;
   }
-  const order = cachedOnFrame(frame, key, () => radixOrder(sortKeys(frame, column, descending, null)));
-  if (rows.length === n) return order.slice();
-  const wanted = new Uint8Array(n);
-  for (const row of rows) wanted[row] = 1;
-  const sorted = new Int32Array(rows.length);
-  for (let r = 0, k = 0; r < n; r++) if (wanted[order[r]!]) sorted[k++] = order[r]!;
-  return sorted;
+  if (end <= PAGE_SELECT_MAX && end * 8 <= rows.length) return selectPage(sortKeys(frame, column, descending, rows), rows, offset, end);
+  const order = radixOrder(sortKeys(frame, column, descending, rows));
+  const page = new Int32Array(end - offset);
+  for (let k = offset; k < end; k++) page[k - offset] = rows[order[k]!]!;
+  return page;
+}
+
+/** Largest page end chosen by heap selection rather than a sort of the whole subset. */
+const PAGE_SELECT_MAX = 10_000;
+
+/** The `end` smallest (key, row) pairs by a bounded max-heap, sorted, then [offset, end). NaN keys last. */
+function selectPage(keys: Float64Array, rows: Int32Array, offset: number, end: number): Int32Array {
+  // k indexes keys/rows; "before(a, b)": a sorts before b.
+  const before = (a: number, b: number) => {
+    const x = keys[a]!;
+    const y = keys[b]!;
+    if (Number.isNaN(x) !== Number.isNaN(y)) return Number.isNaN(y);
+    return x < y || (!(x > y) && a < b);
+  };
+  const heap = new Int32Array(end);
+  let size = 0;
+  const siftDown = (at: number) => {
+    for (;;) {
+      const l = 2 * at + 1;
+      const r = l + 1;
+      let top = at;
+      if (l < size && before(heap[top]!, heap[l]!)) top = l;
+      if (r < size && before(heap[top]!, heap[r]!)) top = r;
+      if (top === at) return;
+      [heap[at], heap[top]] = [heap[top]!, heap[at]!];
+      at = top;
+    }
+  };
+  for (let k = 0; k < keys.length; k++) {
+    if (size < end) {
+      let at = size++;
+      heap[at] = k;
+      while (at > 0) {
+        const parent = (at - 1) >> 1;
+        if (!before(heap[parent]!, heap[at]!)) break;
+        [heap[at], heap[parent]] = [heap[parent]!, heap[at]!];
+        at = parent;
+      }
+    } else if (before(k, heap[0]!)) {
+      heap[0] = k;
+      siftDown(0);
+    }
+  }
+  const chosen = Array.from(heap.subarray(0, size)).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+  return Int32Array.from(chosen.slice(offset, end), (k) => rows[k]!);
 }
 
 /** The column's values at `rows` (null: every row), negated for a descending sort; NaN stays NaN, last either way. */

@@ -230,6 +230,22 @@ describe('example filters', () => {
     }
   });
 
+  it('gives a subset the same pages whichever way they are ordered: selected by a heap, or the subset sorted whole', async () => {
+    const filter = { split: 'train', ranges: [{ measure: 'teacherProb' as const, max: 0.95 }] };
+    const sort = { column: 'teacherMargin' as const, descending: true };
+    // Early pages of a subset: selected by a bounded heap.
+    const selected = [await query({ filter, sort, limit: 10 }), await query({ filter, sort, offset: 5, limit: 5 })];
+    // A page past an eighth of the subset: the subset sorted whole.
+    const walked = await query({ filter, sort, limit: 1000 });
+    expect(walked.total).toBeGreaterThan(80);
+    const expected = [...walked.items].sort((p, q) => q.measures.teacherMargin! - p.measures.teacherMargin! || p.id - q.id).map((e) => e.id);
+    expect(walked.items.map((e) => e.id)).toEqual(expected);
+    expect(selected[0]!.items.map((e) => e.id)).toEqual(expected.slice(0, 10));
+    expect(selected[1]!.items.map((e) => e.id)).toEqual(expected.slice(5, 10));
+    const byLabel = await query({ filter, sort: { column: 'label', descending: true }, offset: 3, limit: 4 });
+    expect(byLabel.items.map((e) => e.id)).toEqual([...walked.items].sort((p, q) => q.trainLabel - p.trainLabel || p.id - q.id).slice(3, 7).map((e) => e.id));
+  });
+
   it('matches text, curated-set membership and a brushed id list', async () => {
     const text = await query({ filter: { textContains: 'OF CLASS C2' } });
     expect(text.total).toBe(examples.filter((e) => e.label === 2).length);
