@@ -79,6 +79,8 @@ export const DeviationReport = z.object({
   classChoice: ClassChoice,
   bootstrap: z.number().int(),
   students: z.array(StudentDeviation),
+  /** what the numbers cannot say exactly, e.g. for runs stored with top-k storage (topKNote) */
+  notes: z.array(z.string()),
 });
 export type DeviationReport = z.infer<typeof DeviationReport>;
 
@@ -445,3 +447,22 @@ export const EigenLabResult = z.object({
   closedFormStudent: z.array(z.array(Num)),
 });
 export type EigenLabResult = z.infer<typeof EigenLabResult>;
+
+/** k of a run ingested with top-k storage (its spec's external.topK), else null. */
+export function topKOf(spec: unknown): number | null {
+  const k = (spec as { external?: { topK?: unknown } } | null)?.external?.topK;
+  return typeof k === 'number' ? k : null;
+}
+
+/**
+ * What the analytics can and cannot compute for a run that stored only its k largest
+ * probabilities and p(label) per example (docs/ingest.md, "Many classes"); the app completes each
+ * row by spreading the unknown mass evenly over the unknown classes.
+ */
+export function topKNote(runName: string, k: number): string {
+  return (
+    `${runName} stored its top ${k} probabilities and p(label) only: p(label), top classes, correctness, accuracy, fidelity, ` +
+    `top-1 disagreement, flips and the three-way confusion are exact; KL, total variation, entropy, margins past the ${k}th class, ` +
+    `φ of a class outside its top ${k} (and so Δ, β and the cartography) are estimates, its unknown mass spread evenly`
+  );
+}

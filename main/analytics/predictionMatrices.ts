@@ -11,6 +11,8 @@ export interface ProbabilityMatrix {
   /** row i is example exampleIds[i] */
   probs: Float32Array;
   numClasses: number;
+  /** k where the run stored only its top-k probabilities and the label's (the rest completed evenly); null: all stored */
+  topK: number | null;
 }
 
 const DEFAULT_CACHE_BYTES = 768 * 1024 * 1024;
@@ -33,7 +35,7 @@ export function createPredictionMatrices(db: Database.Database, cacheBytes = DEF
       probs.set(typedView(blob, Float32Array), i * numClasses);
     });
     if (!db.readonly) db.transaction(() => store.writeMatrix(runId, epoch, numClasses, exampleIds, probs))();
-    return { exampleIds, probs, numClasses };
+    return { exampleIds, probs, numClasses, topK: null };
   }
 
   return {

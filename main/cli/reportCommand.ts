@@ -101,5 +101,5 @@ export function formatReport(report: DeviationReport): string {
     return [title, line(header), ...rows.map(line)].join('\n');
   });
   const head = `experiment ${report.experimentId} · φ at the ${report.classChoice === 'label' ? 'label' : "teacher's top class"} · ${report.bootstrap} bootstrap resamples`;
-  return [head, ...blocks].join('\n\n') || head;
+  return [head, ...blocks, ...report.notes.map((n) => `Note: ${n}.`)].join('\n\n') || head;
 }

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { ImportError } from '../../shared/errors.js';
 import { describeZodError } from '../../shared/zodIssues.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
-import { createRunQueries } from '../store/runQueries.js';
+import { createRunQueries, type EpochMatrixRecord } from '../store/runQueries.js';
 import { readNpy, readNpz, type NpyArray } from './npyReader.js';
 import { readParquetPredictions } from './parquetReader.js';
 
@@ -30,6 +30,11 @@ export const RunManifest = z
     split: z.string().min(1).optional(),
     /** NPY files (which cannot say): whether rows are probabilities or logits */
     values: z.enum(['probs', 'logits']).default('probs'),
+    /**
+     * Top-k storage (many classes): files give each example's k largest probabilities and its
+     * label's, not all C (JSONL or NPZ; docs/ingest.md, "Many classes")
+     */
+    topK: z.number().int().min(1).max(100_000).optional(),
   })
   .strict();
 export type RunManifest = z.infer<typeof RunManifest>;
@@ -228,8 +233,16 @@ class DatasetIndex {
 
 /** One run-epoch read from its files: probabilities in dataset order (ascending example id). */
 interface LoadedEpoch {
-  probs: Float32Array;
+  matrix: EpochMatrixRecord['matrix'];
   metrics: { split: string; loss: number; accuracy: number }[];
+}
+
+/** A top-k run's epoch: per example its k classes and probabilities, and p(training label). */
+interface TopKRows {
+  k: number;
+  classes: Int32Array;
+  probs: Float32Array;
+  labelProbs: Float32Array;
 }
 
 /** The keys of one file resolved to dataset positions, kept to skip resolving identical key files. */
@@ -241,7 +254,9 @@ interface ResolvedKeys {
 
 class EpochLoader {
   private readonly c: number;
+  /** all C probabilities per example (runs without topK) */
   private readonly probs: Float32Array;
+  private readonly top: TopKRows | null;
   private readonly seen: Uint8Array;
   /** Key files are usually the same every epoch: resolving a million keys once saves ~0.5 s per epoch. */
   private lastKeys: ResolvedKeys | null = null;
@@ -251,13 +266,17 @@ class EpochLoader {
     private readonly manifest: RunManifest,
   ) {
     this.c = index.numClasses;
-    this.probs = new Float32Array(index.size * this.c);
+    const k = manifest.topK;
+    if (k !== undefined && k >= this.c) throw new ImportError(`topK ${k} must be smaller than the dataset's ${this.c} classes (with all of them, leave topK out)`, { field: 'topK' });
+    this.top = k === undefined ? null : { k, classes: new Int32Array(index.size * k), probs: new Float32Array(index.size * k), labelProbs: new Float32Array(index.size) };
+    this.probs = new Float32Array(this.top ? 0 : index.size * this.c);
     this.seen = new Uint8Array(index.size);
   }
 
   async load(files: PredictionFile[]): Promise<LoadedEpoch> {
     this.seen.fill(0);
     for (const f of files) {
+      if (this.top && f.format !== 'jsonl' && f.format !== 'npz') throw new ImportError(`a top-k run (topK in run.json) reads JSONL or NPZ files, not ${f.format.toUpperCase()}`, { file: f.file });
       if (f.format === 'jsonl') await this.readJsonl(f);
       else if (f.format === 'npy') await this.readNpy(f);
       else if (f.format === 'npz') await this.readNpz(f);
@@ -269,7 +288,17 @@ class EpochLoader {
       for (const s of this.seen) if (!s) count++;
       throw new ImportError(`${count} of the dataset's ${this.index.size} examples have no prediction this epoch, first ${this.index.describe(missing)}; every example needs one`, { file: files.map((f) => f.file).join(', ') });
     }
-    return { probs: this.probs, metrics: this.metrics() };
+    const { ids, labels, numClasses } = this.index;
+    if (!this.top) return { matrix: { exampleIds: ids, probs: this.probs, numClasses }, metrics: this.metrics((p) => this.probs.subarray(p * this.c, (p + 1) * this.c)) };
+    const { k, classes, probs, labelProbs } = this.top;
+    // The top class is the first of the k with the largest probability, as argmax takes the first.
+    const topClassOf = (p: number) => {
+      let best = p * k;
+      for (let j = p * k + 1; j < (p + 1) * k; j++) if (probs[j]! > probs[best]! || (probs[j] === probs[best] && classes[j]! < classes[best]!)) best = j;
+      return classes[best]!;
+    };
+    const metrics = this.metricsOf((p) => labelProbs[p]!, topClassOf);
+    return { matrix: { numClasses, k, exampleIds: ids, topProbs: probs, topClasses: classes, labelClasses: labels, labelProbs }, metrics };
   }
 
   private resolve(key: unknown, split: string | undefined, file: string, row: number): number {
@@ -336,6 +365,40 @@ class EpochLoader {
     for (let k = 0; k < this.c; k++) this.probs[out + k] = Math.max(Math.exp(values[offset + k]! - max) / sum, MIN_PROBABILITY);
   }
 
+  /**
+   * Checks one top-k row and stores it: k distinct classes in [0, C) with probabilities in [0, 1],
+   * p(label) equal to the label's entry when the label is among them (else at most the smallest of
+   * them: the k are the largest), and everything known summing to at most 1.
+   */
+  private storeTopK(position: number, classes: ArrayLike<number>, probs: ArrayLike<number>, offset: number, length: number, labelProb: number, file: string, row: number): void {
+    const top = this.top!;
+    const { k } = top;
+    if (length !== k) throw new ImportError(`${length} top classes where run.json says topK ${k}`, { file, row });
+    const label = this.index.labels[position]!;
+    const out = position * k;
+    let sum = 0;
+    let smallest = Infinity;
+    let labelAt = -1;
+    for (let j = 0; j < k; j++) {
+      const c = classes[offset + j]!;
+      const p = probs[offset + j]!;
+      if (!Number.isInteger(c) || c < 0 || c >= this.c) throw new ImportError(`top class ${c} is not a class of the dataset (0…${this.c - 1})`, { file, row });
+      if (!Number.isFinite(p) || p < 0 || p > 1 + PROB_SUM_TOLERANCE) throw new ImportError(`top probability ${p} of class ${c} is outside [0, 1]`, { file, row });
+      for (let i = 0; i < j; i++) if (top.classes[out + i] === c) throw new ImportError(`class ${c} appears twice among the top ${k}`, { file, row });
+      top.classes[out + j] = c;
+      top.probs[out + j] = p;
+      sum += p;
+      smallest = Math.min(smallest, p);
+      if (c === label) labelAt = j;
+    }
+    if (!Number.isFinite(labelProb) || labelProb < 0 || labelProb > 1 + PROB_SUM_TOLERANCE) throw new ImportError(`label_prob ${labelProb} is outside [0, 1]`, { file, row });
+    if (labelAt >= 0 && Math.abs(labelProb - probs[offset + labelAt]!) > PROB_SUM_TOLERANCE) throw new ImportError(`label_prob ${labelProb} differs from the top entry of the label (class ${label}): ${probs[offset + labelAt]}`, { file, row });
+    if (labelAt < 0 && labelProb > smallest + PROB_SUM_TOLERANCE) throw new ImportError(`label_prob ${labelProb} of class ${label}, not among the top ${k}, exceeds the smallest of them (${smallest})`, { file, row });
+    if (labelAt < 0) sum += labelProb;
+    if (sum > 1 + PROB_SUM_TOLERANCE) throw new ImportError(`the known probabilities sum to ${sum}, more than 1`, { file, row });
+    top.labelProbs[position] = Math.max(labelProb, MIN_PROBABILITY);
+  }
+
   private async readJsonl(f: PredictionFile): Promise<void> {
     const lines = readline.createInterface({ input: fs.createReadStream(f.file, 'utf8'), crlfDelay: Infinity });
     let row = 0;
@@ -348,12 +411,28 @@ class EpochLoader {
       } catch (err) {
         throw new ImportError(`not JSON: ${(err as Error).message}`, { file: f.file, row }, { cause: err });
       }
+      if (this.top) {
+        this.readTopKLine(obj, f, row);
+        continue;
+      }
       if (obj === null || typeof obj !== 'object' || obj.example === undefined) throw new ImportError('each line needs "example" and "probs" or "logits"', { file: f.file, row });
       const kind = obj.probs !== undefined ? 'probs' : 'logits';
       const values = obj[kind];
       if (!Array.isArray(values) || values.some((v) => typeof v !== 'number')) throw new ImportError(`"${kind}" must be an array of numbers (a line needs "probs" or "logits")`, { file: f.file, row });
       this.store(this.resolve(obj.example, f.split, f.file, row), values as number[], 0, values.length, kind, f.file, row);
     }
+  }
+
+  private readTopKLine(obj: unknown, f: PredictionFile, row: number): void {
+    const line = obj as { example?: unknown; top_classes?: unknown; top_probs?: unknown; label_prob?: unknown } | null;
+    const numbers = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'number');
+    if (line === null || typeof line !== 'object' || line.example === undefined || !numbers(line.top_classes) || !numbers(line.top_probs) || typeof line.label_prob !== 'number') {
+      throw new ImportError('each line of a top-k run needs "example", "top_classes" and "top_probs" (arrays of numbers) and "label_prob"', { file: f.file, row });
+    }
+    const classes = line.top_classes as number[];
+    const probs = line.top_probs as number[];
+    if (classes.length !== probs.length) throw new ImportError(`${classes.length} top classes but ${probs.length} top probabilities`, { file: f.file, row });
+    this.storeTopK(this.resolve(line.example, f.split, f.file, row), classes, probs, 0, classes.length, line.label_prob, f.file, row);
   }
 
   private async readNpy(f: PredictionFile): Promise<void> {
@@ -376,6 +455,7 @@ class EpochLoader {
 
   private async readNpz(f: PredictionFile): Promise<void> {
     const arrays = await readNpz(f.file);
+    if (this.top) return this.readTopKNpz(f, arrays);
     const kind = arrays.has('probs') ? 'probs' : 'logits';
     const values = arrays.get(kind);
     const index = arrays.get('index');
@@ -384,6 +464,26 @@ class EpochLoader {
     const source = index.kind === 'string' ? Buffer.from(JSON.stringify(index.data)) : Buffer.from(index.data.buffer, index.data.byteOffset, index.data.byteLength);
     const keys = () => (index.kind === 'string' ? index.data : Array.from(index.data));
     this.storeArray(values, source, keys, { ...f, file: `${f.file}:${kind}.npy` }, `${f.file}:index.npy`, 0, kind);
+  }
+
+  private readTopKNpz(f: PredictionFile, arrays: Map<string, NpyArray>): void {
+    const [classes, probs, labelProb, index] = ['top_classes', 'top_probs', 'label_prob', 'index'].map((name) => arrays.get(name));
+    if (!classes || !probs || !labelProb || !index) throw new ImportError(`an NPZ file of a top-k run needs arrays "top_classes", "top_probs", "label_prob" and "index"; it holds ${[...arrays.keys()].join(', ') || 'none'}`, { file: f.file });
+    const { k } = this.top!;
+    const shaped = (a: NpyArray, name: string, dims: number[]) => {
+      if (a.shape.length !== dims.length || a.shape.some((d, i) => d !== dims[i])) throw new ImportError(`"${name}" must have shape (${dims.join(', ')}), not (${a.shape.join(', ')})`, { file: `${f.file}:${name}.npy` });
+    };
+    const n = index.shape[0] ?? 0;
+    shaped(index, 'index', [n]);
+    shaped(classes, 'top_classes', [n, k]);
+    shaped(probs, 'top_probs', [n, k]);
+    shaped(labelProb, 'label_prob', [n]);
+    if (classes.kind !== 'int') throw new ImportError('"top_classes" must be an integer array', { file: `${f.file}:top_classes.npy` });
+    if (probs.kind !== 'float' || labelProb.kind !== 'float') throw new ImportError('"top_probs" and "label_prob" must be float arrays', { file: `${f.file}:top_probs.npy` });
+    const source = index.kind === 'string' ? Buffer.from(JSON.stringify(index.data)) : Buffer.from(index.data.buffer, index.data.byteOffset, index.data.byteLength);
+    const positions = this.positionsOf(source, () => (index.kind === 'string' ? index.data : Array.from(index.data)), f.split, `${f.file}:index.npy`, 0);
+    const classData = Array.from(classes.data as ArrayLike<number | bigint>, Number);
+    for (let r = 0; r < n; r++) this.storeTopK(positions[r]!, classData, probs.data, r * k, k, labelProb.data[r]!, `${f.file}:top_probs.npy`, r);
   }
 
   private async readParquet(f: PredictionFile): Promise<void> {
@@ -427,19 +527,30 @@ class EpochLoader {
     return positions;
   }
 
+  /** Metrics of a dense epoch: p(label) and the first largest class of each row. */
+  private metrics(rowOf: (p: number) => Float32Array): LoadedEpoch['metrics'] {
+    const { labels } = this.index;
+    return this.metricsOf(
+      (p) => rowOf(p)[labels[p]!]!,
+      (p) => {
+        const row = rowOf(p);
+        let top = 0;
+        for (let k = 1; k < this.c; k++) if (row[k]! > row[top]!) top = k;
+        return top;
+      },
+    );
+  }
+
   /** Loss (−ln p of the training label) and accuracy per split, as the trainer records them. */
-  private metrics(): LoadedEpoch['metrics'] {
+  private metricsOf(labelProb: (p: number) => number, topClass: (p: number) => number): LoadedEpoch['metrics'] {
     const { labels, splitOf, splitNames, size } = this.index;
     const loss = new Float64Array(splitNames.length);
     const correct = new Float64Array(splitNames.length);
     const count = new Float64Array(splitNames.length);
     for (let p = 0; p < size; p++) {
-      const o = p * this.c;
-      let top = 0;
-      for (let k = 1; k < this.c; k++) if (this.probs[o + k]! > this.probs[o + top]!) top = k;
       const s = splitOf[p]!;
-      loss[s]! -= Math.log(this.probs[o + labels[p]!]!);
-      correct[s]! += top === labels[p] ? 1 : 0;
+      loss[s]! -= Math.log(labelProb(p));
+      correct[s]! += topClass(p) === labels[p] ? 1 : 0;
       count[s]!++;
     }
     return splitNames.map((split, s) => ({ split, loss: loss[s]! / count[s]!, accuracy: correct[s]! / count[s]! }));
@@ -479,7 +590,7 @@ export async function ingestRuns(db: Database.Database, options: IngestOptions, 
         role: m.role,
         name: m.name,
         teacherRunId: teacherName === undefined ? null : ids.get(teacherName)!,
-        spec: { epochs: m.epochs, external: { settings: m.settings ?? null, key: m.key, source: path.resolve(r.dir) } },
+        spec: { epochs: m.epochs, external: { settings: m.settings ?? null, key: m.key, source: path.resolve(r.dir), ...(m.topK === undefined ? {} : { topK: m.topK }) } },
       });
       runs.claimNextRun([id], new Set(['pending']), process.pid, 'external');
       ids.set(m.name, id);
@@ -495,7 +606,7 @@ export async function ingestRuns(db: Database.Database, options: IngestOptions, 
       const loader = new EpochLoader(index, r.manifest);
       for (let e = 0; e < r.epochs.length; e++) {
         const loaded = await loader.load(r.epochs[e]!);
-        runs.recordEpochMatrix({ runId, epoch: e + 1, seconds: 0, metrics: loaded.metrics, exampleIds: index.ids, probs: loaded.probs, numClasses: index.numClasses });
+        runs.recordEpochMatrix({ runId, epoch: e + 1, seconds: 0, metrics: loaded.metrics, matrix: loaded.matrix });
         report('ingest', ++done, total);
       }
       result.runs.push({ id: runId, name: r.manifest.name, role: r.manifest.role, epochs: r.manifest.epochs });

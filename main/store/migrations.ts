@@ -7,8 +7,9 @@ import m002 from './migrations/002_prediction_matrices.sql';
 import m003 from './migrations/003_curated_set_member_index.sql';
 import m004 from './migrations/004_example_mechanisms.sql';
 import m005 from './migrations/005_matrix_chunks.sql';
+import m006 from './migrations/006_top_k_matrices.sql';
 
-export const migrations: readonly string[] = [m001, m002, m003, m004, m005];
+export const migrations: readonly string[] = [m001, m002, m003, m004, m005, m006];
 export const SCHEMA_VERSION = migrations.length;
 
 export class SchemaVersionError extends DomainError {

@@ -6,7 +6,7 @@ import type { EpochMetric, ExperimentSummary, RunStatus, RunSummary } from '../.
 import { NotFoundError } from '../../shared/errors.js';
 import { softmaxWithStats } from '../../shared/predictionStats.js';
 import { lossNeedsTeacher, type LossSpec } from '../../shared/experimentSpec.js';
-import { createMatrixStore } from './matrixChunks.js';
+import { createMatrixStore, type TopKMatrix } from './matrixChunks.js';
 
 export interface NewRun {
   experimentId: number;
@@ -50,17 +50,16 @@ export interface EpochRecord {
   checkpoint: Buffer;
 }
 
-/** An epoch recorded as its probability matrix only (runs ingested from elsewhere, docs/ingest.md). */
+/**
+ * An epoch recorded as its probability matrix only (runs ingested from elsewhere, docs/ingest.md):
+ * all C probabilities of each row (ascending example ids), or a top-k matrix.
+ */
 export interface EpochMatrixRecord {
   runId: number;
   epoch: number;
   seconds: number;
   metrics: { split: string; loss: number; accuracy: number }[];
-  /** ascending */
-  exampleIds: Int32Array;
-  /** row i = exampleIds[i], numClasses wide, each row summing to 1 */
-  probs: Float32Array;
-  numClasses: number;
+  matrix: { exampleIds: Int32Array; probs: Float32Array; numClasses: number } | TopKMatrix;
 }
 
 interface RunRow {
@@ -164,7 +163,9 @@ export function createRunQueries(db: Database.Database) {
   });
   const recordMatrixTx = db.transaction((rec: EpochMatrixRecord) => {
     for (const m of rec.metrics) insertMetric.run(rec.runId, rec.epoch, m.split, m.loss, m.accuracy, m.split === 'train' ? rec.seconds : null);
-    matrices.writeMatrix(rec.runId, rec.epoch, rec.numClasses, rec.exampleIds, rec.probs);
+    const m = rec.matrix;
+    if ('k' in m) matrices.writeTopK(rec.runId, rec.epoch, m);
+    else matrices.writeMatrix(rec.runId, rec.epoch, m.numClasses, m.exampleIds, m.probs);
     advance.run(rec.epoch, rec.seconds, null, rec.runId);
   });
 

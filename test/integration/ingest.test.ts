@@ -10,9 +10,10 @@ import { createPlainDataset, encodeNpy, randomProbabilities, type PlainDataset }
 import { parquetWriteFile } from 'hyparquet-writer';
 import { createZipWriter } from '../../main/export/zipWriter.js';
 import { ingestRuns } from '../../main/data/runIngest.js';
+import { createMatrixStore } from '../../main/store/matrixChunks.js';
 import { openDatabase } from '../../main/store/openDatabase.js';
 import { createAppServices } from '../../main/services/appServices.js';
-import type { DeviationReport, ExampleTrajectory } from '../../shared/analytics.js';
+import type { DeviationReport, ExamplePage, ExampleTrajectory } from '../../shared/analytics.js';
 import { makeTempDir } from '../helpers/tempDir.js';
 
 const N = 40;
@@ -192,6 +193,108 @@ describe('ingest', () => {
     expectClose(stored(parquetRun.id, 1), probs);
   });
 
+  describe('top-k storage (topK in run.json)', () => {
+    const K = 2;
+    /** Each example's K largest classes (descending) and probabilities, and p(label), from full rows. */
+    function topK(probs: Float32Array) {
+      const classes: number[][] = [];
+      const top: number[][] = [];
+      const label: number[] = [];
+      for (let i = 0; i < N; i++) {
+        const row = Array.from(probs.subarray(i * C, (i + 1) * C));
+        const order = row.map((_, c) => c).sort((a, b) => row[b]! - row[a]! || a - b).slice(0, K);
+        classes.push(order);
+        top.push(order.map((c) => row[c]!));
+        label.push(row[data.labels[i]!]!);
+      }
+      return { classes, top, label };
+    }
+    /** What the app must make of a row: known values as given, the rest of the mass spread evenly. */
+    function completed(t: ReturnType<typeof topK>): Float32Array {
+      const out = new Float32Array(N * C);
+      for (let i = 0; i < N; i++) {
+        const known = new Map(t.classes[i]!.map((c, j) => [c, t.top[i]![j]!]));
+        if (!known.has(data.labels[i]!)) known.set(data.labels[i]!, t.label[i]!);
+        const mass = [...known.values()].reduce((a, v) => a + Math.fround(v), 0);
+        for (let c = 0; c < C; c++) out[i * C + c] = known.get(c) ?? Math.max(0, 1 - mass) / (C - known.size);
+      }
+      return out;
+    }
+
+    it('stores k values per example, completes the rest evenly, and says which numbers are estimates', async () => {
+      const teacherProbs = randomProbabilities(N, C, 31);
+      const studentProbs = randomProbabilities(N, C, 32);
+      const t = topK(studentProbs);
+      const root = path.join(temp.dir, 'topk');
+      writeRun({ name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': jsonl(data.ids, teacherProbs, 'probs') }, root);
+      const lines = data.ids.map((id, i) => JSON.stringify({ example: id, top_classes: t.classes[i], top_probs: t.top[i], label_prob: t.label[i] })).join('\n');
+      // Epoch 2 as NPZ: top_classes int64 [N, K], top_probs float32 [N, K], label_prob [N], index [N].
+      const npzFile = await npz({ index: int64Npy(data.ids), top_classes: reshapeNpy(int64Npy(t.classes.flat()), [N, K]), top_probs: encodeNpy(Float32Array.from(t.top.flat()), [N, K]), label_prob: encodeNpy(Float32Array.from(t.label), [N]) });
+      writeRun({ name: 'student top-2', role: 'student', epochs: 2, topK: K }, { 'epoch-1.jsonl': lines + '\n', 'epoch-2.npz': npzFile }, root);
+
+      const result = await ingestRuns(db, { path: root, datasetId: data.datasetId });
+      const student = result.runs.find((r) => r.role === 'student')!;
+      const chunks = db.prepare('SELECT top_k, length(probs) AS bytes, length(example_ids) AS idBytes FROM prediction_matrices WHERE run_id = ? AND epoch = 1').all(student.id) as { top_k: number; bytes: number; idBytes: number }[];
+      expect(chunks.every((c) => c.top_k === K && c.bytes === (c.idBytes / 4) * K * 4)).toBe(true);
+      // As stored: each row's k classes and probabilities, its label's class and probability.
+      for (const epoch of [1, 2]) {
+        const raw = db.prepare('SELECT probs, top_classes, label_classes, label_probs FROM prediction_matrices WHERE run_id = ? AND epoch = ? ORDER BY chunk').all(student.id, epoch) as Record<string, Buffer>[];
+        const decode = <T extends Float32Array | Int32Array>(column: string, Ctor: new (b: ArrayBuffer) => T) => raw.flatMap((r) => Array.from(new Ctor(r[column]!.buffer.slice(r[column]!.byteOffset, r[column]!.byteOffset + r[column]!.byteLength) as ArrayBuffer)));
+        expect(decode('top_classes', Int32Array)).toEqual(t.classes.flat());
+        expect(decode('probs', Float32Array)).toEqual(t.top.flat().map(Math.fround));
+        expect(decode('label_classes', Int32Array)).toEqual(Array.from(data.labels));
+        expect(decode('label_probs', Float32Array)).toEqual(t.label.map(Math.fround));
+        // What the analytics read: the known values, the rest of each row's mass spread evenly.
+        expectClose(createMatrixStore(db).readMatrix(student.id, epoch)!.probs, completed(t));
+      }
+      expect(db.prepare("SELECT spec FROM runs WHERE id = ?").pluck().get(student.id)).toContain('"topK":2');
+      // Accuracy and loss are exact: the top class and p(label) were given.
+      const train = data.ids.map((_, i) => i).filter((i) => data.splits[i] === 'train');
+      const metric = db.prepare("SELECT loss, accuracy FROM epoch_metrics WHERE run_id = ? AND epoch = 1 AND split = 'train'").get(student.id) as { loss: number; accuracy: number };
+      expect(metric.accuracy).toBeCloseTo(train.filter((i) => t.classes[i]![0] === data.labels[i]).length / train.length, 12);
+      expect(metric.loss).toBeCloseTo(train.reduce((a, i) => a - Math.log(Math.fround(t.label[i]!)), 0) / train.length, 6);
+
+      const services = createAppServices({ db, databasePath });
+      try {
+        const report = (await services.dispatch('deviationReport', { experimentId: result.experimentId, bootstrap: 0 }, 'http')) as DeviationReport;
+        expect(report.notes).toHaveLength(1);
+        expect(report.notes[0]).toMatch(/student top-2 stored its top 2 probabilities and p\(label\) only: .*are exact; KL, total variation.* are estimates/);
+        const page = (await services.dispatch('queryExamples', { experimentId: result.experimentId, limit: 100 }, 'http')) as ExamplePage;
+        for (const e of page.items) {
+          const i = data.ids.indexOf(e.id);
+          const run = e.runs.find((r) => r.runId === student.id)!;
+          expect(run.labelProb).toBeCloseTo(Math.fround(t.label[i]!), 7);
+          expect(run.topClass).toBe(t.classes[i]![0]);
+        }
+      } finally {
+        services.dispose();
+      }
+    });
+
+    it('refuses top-k rows that cannot be right, by file and row', async () => {
+      const t = topK(randomProbabilities(N, C, 33));
+      const line = (i: number, patch: object = {}) => JSON.stringify({ example: data.ids[i], top_classes: t.classes[i], top_probs: t.top[i], label_prob: t.label[i], ...patch });
+      const file = (patchRow: number, patch: object) => data.ids.map((_, i) => line(i, i === patchRow ? patch : {})).join('\n') + '\n';
+      const notTop = (i: number) => [0, 1, 2, 3].find((c) => !t.classes[i]!.includes(c))!;
+      const cases: [string, Record<string, string | Buffer>, RegExp, number?][] = [
+        ['a class twice', { 'epoch-1.jsonl': file(3, { top_classes: [t.classes[3]![0], t.classes[3]![0]] }) }, /row 4: class \d appears twice among the top 2/],
+        ['k values where run.json says another k', { 'epoch-1.jsonl': file(3, { top_classes: [0, 1, 2], top_probs: [0.3, 0.3, 0.3] }) }, /row 4: 3 top classes where run.json says topK 2/],
+        ['a class the dataset lacks', { 'epoch-1.jsonl': file(3, { top_classes: [t.classes[3]![0], 9] }) }, /row 4: top class 9 is not a class of the dataset \(0…3\)/],
+        ['known mass over 1', { 'epoch-1.jsonl': file(3, { top_classes: [0, 1, 2, 3].filter((c) => c !== data.labels[3]).slice(0, 2), top_probs: [0.6, 0.5], label_prob: 0.1 }) }, /row 4: the known probabilities sum to 1\.2/],
+        ['a label probability unlike its top entry', { 'epoch-1.jsonl': file(7, { top_classes: [data.labels[7], (data.labels[7]! + 1) % C], top_probs: [0.5, 0.3], label_prob: 0.2 }) }, /row 8: label_prob 0\.2 differs from the top entry of the label/],
+        ['a label probability above the k-th', { 'epoch-1.jsonl': file(5, data.labels[5] === t.classes[5]![0] || data.labels[5] === t.classes[5]![1] ? { top_classes: [notTop(5), t.classes[5]!.find((c) => c !== data.labels[5])!], label_prob: 0.99 } : { label_prob: 0.99 }) }, /row 6: label_prob 0\.99 of class \d, not among the top 2, exceeds the smallest of them/],
+        ['an NPY file', { 'epoch-1.npy': encodeNpy(randomProbabilities(N, C, 1), [N, C]), 'epoch-1.index.csv': 'example\n' + data.ids.join('\n') + '\n' }, /a top-k run \(topK in run\.json\) reads JSONL or NPZ files, not NPY/],
+        ['topK not below the class count', { 'epoch-1.jsonl': file(0, {}) }, /topK 4 must be smaller than the dataset's 4 classes/, 4],
+      ];
+      for (const [name, files, message, k] of cases) {
+        const root = writeRun({ name: 't', role: 'teacher', epochs: 1, topK: k ?? K }, files);
+        const before = counts();
+        await expect(ingestRuns(db, { path: root, datasetId: data.datasetId }), name).rejects.toThrow(message);
+        expect(counts(), name).toEqual(before);
+      }
+    });
+  });
+
   it('a failure in a later run removes the runs already written: the database is as it was', async () => {
     const root = path.join(temp.dir, 'late-failure');
     const good = (seed: number) => jsonl(data.ids, randomProbabilities(N, C, seed), 'probs');
@@ -326,4 +429,15 @@ function argmax(row: ArrayLike<number>): number {
   let best = 0;
   for (let c = 1; c < row.length; c++) if (row[c]! > row[best]!) best = c;
   return best;
+}
+
+/** The same .npy bytes with another shape in the header (the data is row-major either way). */
+function reshapeNpy(npy: Buffer, shape: number[]): Buffer {
+  const headerLength = npy.readUInt16LE(8);
+  const header = npy.subarray(10, 10 + headerLength).toString('latin1').replace(/'shape': \([^)]*\)/, `'shape': (${shape.join(', ')})`);
+  const padded = header.trimEnd().padEnd(Math.ceil((10 + header.trimEnd().length + 1) / 64) * 64 - 10 - 1, ' ') + '\n';
+  const prefix = Buffer.alloc(10);
+  npy.copy(prefix, 0, 0, 8);
+  prefix.writeUInt16LE(padded.length, 8);
+  return Buffer.concat([prefix, Buffer.from(padded, 'latin1'), npy.subarray(10 + headerLength)]);
 }

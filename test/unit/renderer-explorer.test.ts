@@ -91,7 +91,7 @@ describe('brush hits', () => {
 describe('the compare table and the detail panel', () => {
   const split = (name: string, beta: number | null, acc: number) => ({ split: name, n: 10, beta, intercept: 0, betaCi95: [beta, beta] as [number | null, number | null], bins: [{ centre: 0, delta: -0.5, count: 5, lo: 0, hi: 1 }], underfits: true, hardPointFitRate: 0.5, teacherAccuracy: 0.9, studentAccuracy: acc, teacherCleanAccuracy: null, studentCleanAccuracy: null, meanKl: 0.1, fidelity: 0.8 });
   const student = (id: number, beta: number | null, acc: number) => ({ studentRunId: id, studentName: `s${id}`, studentEpoch: 3, teacherRunId: 1, teacherName: 't', teacherEpoch: 3, teacherInterpolates: false, splits: [split('train', beta, acc), split('test', beta, acc - 0.1), split('ood', beta, 0.3)] });
-  const report = { experimentId: 1, datasetId: 1, classChoice: 'teacher-top' as const, bootstrap: 0, students: [student(2, 0.9, 0.8), student(3, null, 0.9), student(4, 1.1, 0.7)] };
+  const report = { experimentId: 1, datasetId: 1, classChoice: 'teacher-top' as const, bootstrap: 0, notes: [], students: [student(2, 0.9, 0.8), student(3, null, 0.9), student(4, 1.1, 0.7)] };
 
   it('sorts students by any column with missing values last', () => {
     const rows = compareRows(report, 'train');

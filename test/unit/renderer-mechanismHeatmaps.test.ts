@@ -14,7 +14,7 @@ const runs = [
 ];
 const split = (name: string, fidelity: number) => ({ split: name, n: 1, beta: null, intercept: null, betaCi95: [null, null] as [null, null], bins: [], underfits: false, hardPointFitRate: null, teacherAccuracy: null, studentAccuracy: fidelity / 2, teacherCleanAccuracy: null, studentCleanAccuracy: null, meanKl: 1 - fidelity, fidelity });
 const student = (id: number, teacher: number, fidelity: number) => ({ studentRunId: id, studentName: `s${id}`, studentEpoch: 1, teacherRunId: teacher, teacherName: 't', teacherEpoch: 1, teacherInterpolates: false, splits: [split('cf-top-only', fidelity), split('test', 0.9)] });
-const report = { experimentId: 1, datasetId: 1, classChoice: 'teacher-top' as const, bootstrap: 0, students: [student(3, 1, 0.5), student(4, 1, 0.8), student(5, 2, 0.9), student(6, 1, 0.4)] };
+const report = { experimentId: 1, datasetId: 1, classChoice: 'teacher-top' as const, bootstrap: 0, notes: [], students: [student(3, 1, 0.5), student(4, 1, 0.8), student(5, 2, 0.9), student(6, 1, 0.4)] };
 
 describe('P5 mechanism heatmaps', () => {
   it('places each student by its teacher\'s and its own training split, one grid per loss', () => {
