@@ -462,7 +462,7 @@ export function topKOf(spec: unknown): number | null {
 export function topKNote(runName: string, k: number): string {
   return (
     `${runName} stored its top ${k} probabilities and p(label) only: p(label), top classes, correctness, accuracy, fidelity, ` +
-    `top-1 disagreement, flips and the three-way confusion are exact; KL, total variation, entropy, margins past the ${k}th class, ` +
-    `φ of a class outside its top ${k} (and so Δ, β and the cartography) are estimates, its unknown mass spread evenly`
+    `top-1 disagreement, flips and the three-way confusion${k >= 2 ? ', margins' : ''} are exact; KL, total variation, entropy, ` +
+    `${k < 2 ? 'margins, ' : ''}φ and rank of a class outside its top ${k} (and so Δ, β and the cartography) are estimates, its unknown mass spread evenly`
   );
 }

@@ -174,4 +174,30 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     await shot('manifest-from-region');
     expect(browser.errors).toEqual([]);
   });
+
+  it('says on the Explore and Compare pages which numbers of a top-k run are estimates', async () => {
+    // The same student stored top-2 only (docs/ingest.md, "Many classes").
+    const root = path.join(app.dir, 'topk-runs');
+    const teacher = probabilities(data, 21, true);
+    const student = probabilities(data, 22, false);
+    fs.mkdirSync(path.join(root, 'b-student'), { recursive: true });
+    writeRun(path.join(root, 'a-teacher'), { name: 'teacher', role: 'teacher', epochs: 1 }, data, [teacher]);
+    const lines = data.ids.map((id, i) => {
+      const row = Array.from(student.subarray(i * C, (i + 1) * C));
+      const top = row.map((_, c) => c).sort((a, b) => row[b]! - row[a]!).slice(0, 2);
+      return JSON.stringify({ example: id, top_classes: top, top_probs: top.map((c) => row[c]), label_prob: row[data.labels[i]!] });
+    });
+    fs.writeFileSync(path.join(root, 'b-student', 'run.json'), JSON.stringify({ name: 'KD top-2', role: 'student', epochs: 1, topK: 2 }));
+    fs.writeFileSync(path.join(root, 'b-student', 'epoch-1.jsonl'), lines.join('\n') + '\n');
+    const topK = await ingestRuns(app.db, { path: root, datasetId: data.datasetId, experimentName: 'top-k e2e' });
+    const note = /KD top-2 stored its top 2 probabilities and p\(label\) only: .* are exact; KL, .* are estimates/;
+    await page.goto(`${base()}#/experiments/${topK.experimentId}/explore`);
+    await page.getByTestId('explorer-note').waitFor();
+    expect(await page.getByTestId('explorer-note').textContent()).toMatch(note);
+    await page.goto(`${base()}#/experiments/${topK.experimentId}/compare`);
+    await page.getByTestId('report-note').waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('report-note').textContent()).toMatch(note);
+    await shot('top-k-note');
+    expect(browser.errors).toEqual([]);
+  });
 });
