@@ -289,9 +289,9 @@ class EpochLoader {
       throw new ImportError(`${count} of the dataset's ${this.index.size} examples have no prediction this epoch, first ${this.index.describe(missing)}; every example needs one`, { file: files.map((f) => f.file).join(', ') });
     }
     const { ids, labels, numClasses } = this.index;
-    if (!this.top) return { matrix: { exampleIds: ids, probs: this.probs, numClasses }, metrics: this.metrics((p) => this.probs.subarray(p * this.c, (p + 1) * this.c)) };
+    if (!this.top) return { matrix: { exampleIds: ids, probs: this.probs, numClasses }, metrics: this.denseMetrics() };
     const { k, classes, probs, labelProbs } = this.top;
-    // The top class is the first of the k with the largest probability, as argmax takes the first.
+    // Ties go to the smaller class, as argmax over the completed row takes the first.
     const topClassOf = (p: number) => {
       let best = p * k;
       for (let j = p * k + 1; j < (p + 1) * k; j++) if (probs[j]! > probs[best]! || (probs[j] === probs[best] && classes[j]! < classes[best]!)) best = j;
@@ -528,14 +528,14 @@ class EpochLoader {
   }
 
   /** Metrics of a dense epoch: p(label) and the first largest class of each row. */
-  private metrics(rowOf: (p: number) => Float32Array): LoadedEpoch['metrics'] {
+  private denseMetrics(): LoadedEpoch['metrics'] {
     const { labels } = this.index;
+    const { c, probs } = this;
     return this.metricsOf(
-      (p) => rowOf(p)[labels[p]!]!,
+      (p) => probs[p * c + labels[p]!]!,
       (p) => {
-        const row = rowOf(p);
         let top = 0;
-        for (let k = 1; k < this.c; k++) if (row[k]! > row[top]!) top = k;
+        for (let k = 1; k < c; k++) if (probs[p * c + k]! > probs[p * c + top]!) top = k;
         return top;
       },
     );
