@@ -228,6 +228,29 @@ export function createAnalyticsService(db: Database.Database) {
     });
   }
 
+  // Results asked for again while nothing they read changed: the Compare page reopened, the same
+  // student's scatter after a filter was cleared. Keyed by the call's arguments and the
+  // experiment's recorded epochs; a report of five runs costs ~0.75 s, a scatter tens of ms, and
+  // under 20 readers the report alone took half the server's time (bench/loadBench.ts).
+  const results = new Map<string, unknown>();
+  const RESULT_CACHE_SIZE = 24;
+  function remembered<T>(call: string, args: unknown, experimentId: number, compute: () => T): T {
+    const stamp = runs.getExperiment(experimentId).runs.map((r) => `${r.id}.${r.epochsDone}`).join(',');
+    const key = `${call}|${stamp}|${JSON.stringify(args)}`;
+    if (results.has(key)) {
+      const hit = results.get(key) as T;
+      results.delete(key);
+      results.set(key, hit);
+      return hit;
+    }
+    const value = compute();
+    if (results.size >= RESULT_CACHE_SIZE) results.delete(results.keys().next().value!);
+    results.set(key, value);
+    // A failed computation (a rejected promise) is not kept.
+    if (value instanceof Promise) value.catch(() => results.delete(key));
+    return value;
+  }
+
   function queryExamples(args: z.output<typeof QueryExamplesArgs>): ExamplePage {
     const frame = frameFor(args);
     const rows = filterRows(frame, args.filter, { curatedSetMembers: curatedSetMembers(frame) });
@@ -345,10 +368,11 @@ export function createAnalyticsService(db: Database.Database) {
     allExamples,
     filteredIds,
     handlers: {
-      deviationReport: report,
+      deviationReport: (args: z.output<typeof ReportArgs>) => remembered('deviationReport', args, args.experimentId, () => report(args)),
       queryExamples,
       exampleTrajectory,
-      deviationScatter: scatter,
+      // A filter naming a curated set depends on its members, which change without a new epoch.
+      deviationScatter: (args: z.output<typeof ScatterArgs>) => (args.filter?.curatedSet ? scatter(args) : remembered('deviationScatter', args, args.experimentId, () => scatter(args))),
       flipEvents: (args: z.output<typeof FlipEventsArgs>): FlipEvents => flipEvents(args, sourcesFor(args.experimentId)),
       threeWayConfusion,
       cartographyMap: (args: z.output<typeof CartographyMapArgs>): Uint8Array<ArrayBuffer> => {
@@ -379,6 +403,7 @@ export function createAnalyticsService(db: Database.Database) {
     idle: (): Promise<void> => warming,
     /** Forget cached frames and matrices (after a dataset or experiment is deleted). */
     clear(): void {
+      results.clear();
       frames.clear();
       matrices.clear();
       matrixStore.clearCache();

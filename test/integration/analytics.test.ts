@@ -369,6 +369,32 @@ describe('the eigen lab call', () => {
   });
 });
 
+describe('remembered results', () => {
+  it('answer a repeated report or scatter from memory, but never after a new epoch or for a curated-set filter', async () => {
+    const student = fixture.studentRunIds[1]!;
+    const args = { experimentId: fixture.experimentId, bootstrap: 50, split: 'test' };
+    const first = await call<DeviationReport>('deviationReport', args);
+    expect(await call<DeviationReport>('deviationReport', args)).toEqual(first);
+    // A scatter filtered by a set follows the set's members, which change without a new epoch.
+    const set = await call<{ id: number }>('createCuratedSet', { datasetId: fixture.datasetId, name: 'remembered', exampleIds: examples.slice(0, 5).map((e) => e.id) });
+    const inSet = async () => decodeBinaryFrame<ScatterMeta>(await call<Uint8Array>('deviationScatter', { experimentId: fixture.experimentId, studentRunId: student, filter: { curatedSet: { setId: set.id } } })).meta.n;
+    expect(await inSet()).toBe(5);
+    await call('addToCuratedSet', { setId: set.id, exampleIds: examples.slice(5, 8).map((e) => e.id) });
+    expect(await inSet()).toBe(8);
+    // A new epoch (here a copy of the last) changes what the report reads: it is computed again.
+    app.db.prepare('INSERT INTO prediction_matrices (run_id, epoch, chunk, num_classes, first_id, last_id, example_ids, probs) SELECT run_id, 4, chunk, num_classes, first_id, last_id, example_ids, probs FROM prediction_matrices WHERE run_id = ? AND epoch = 3').run(student);
+    app.db.prepare('UPDATE runs SET epochs_done = 4 WHERE id = ?').run(student);
+    try {
+      const again = await call<DeviationReport>('deviationReport', args);
+      expect(first.students.find((s) => s.studentRunId === student)!.studentEpoch).toBe(3);
+      expect(again.students.find((s) => s.studentRunId === student)!.studentEpoch).toBe(4);
+    } finally {
+      app.db.prepare('DELETE FROM prediction_matrices WHERE run_id = ? AND epoch = 4').run(student);
+      app.db.prepare('UPDATE runs SET epochs_done = 3 WHERE id = ?').run(student);
+    }
+  });
+});
+
 describe('the packed matrices', () => {
   it('are rebuilt from the per-example rows for a database that lacks them, with the same numbers', async () => {
     const before = await call<ExamplePage>('queryExamples', { experimentId: fixture.experimentId, studentRunId: fixture.studentRunIds[2], epoch: 2, limit: 20 });
