@@ -170,22 +170,18 @@ function cachedOnFrame<T extends Uint8Array | Int32Array>(frame: AnalysisFrame, 
   return value;
 }
 
-/**
- * Sorts rows by a column, ties by example id (rows are in id order); NaN sorts last either way.
- * Every row of the frame is sorted once per column and direction (keys packed into one
- * Float64Array, sorted as an index permutation); a filtered subset then keeps that order.
- */
 /** The whole column's order (ties by row), kept with the frame. */
 export function columnOrder(frame: AnalysisFrame, column: Exclude<SortColumn, 'id'>, descending: boolean): Int32Array {
   return cachedOnFrame(frame, `order:${column}:${descending}`, () => radixOrder(sortKeys(frame, column, descending, null)));
 }
 
 /**
- * Rows [offset, offset + limit) of `rows` (ascending) in the sort's order, ties by row. Only the
- * page is ordered where that is cheaper: a column order the frame keeps (built for unfiltered
- * sorts and while warming) is walked until the page is full; an early page of a subset is selected
- * with a bounded heap; otherwise the subset alone is sorted. At a million rows building a
- * column's whole order for a filtered first page cost ~0.15 s; selecting the page, ~20 ms.
+ * Rows [offset, offset + limit) of `rows` (ascending) sorted by a column, ties by row (= example
+ * id), NaN last either way. Only the page is ordered where that is cheaper: a column order the
+ * frame keeps (built for unfiltered sorts and while warming) is walked until the page is full; an
+ * early page of a subset is selected with a bounded heap; otherwise the subset alone is sorted.
+ * At a million rows building a column's whole order for a filtered first page cost ~0.15 s;
+ * selecting the page, ~20 ms.
  */
 export function sortedPage(frame: AnalysisFrame, rows: Int32Array, column: SortColumn, descending: boolean, offset: number, limit: number): Int32Array {
   const end = Math.min(rows.length, offset + limit);
