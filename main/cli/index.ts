@@ -1,6 +1,7 @@
 // The `disobey` command line: import and list datasets, and serve web mode. It drives the
 // same services as the app; a failure prints one line and exits non-zero.
 import { parseArgs } from 'node:util';
+import type Database from 'better-sqlite3';
 import { ImportOptions, type DatasetSummary } from '../../shared/domain.js';
 import { ensureSampleDataset } from '../data/sampleDataset.js';
 import { importIntoDatabase } from '../data/importIntoDatabase.js';
@@ -84,6 +85,16 @@ function numberOption(value: string | undefined, name: string): number | undefin
   return n;
 }
 
+/** Opens the command's database (--db, else the default), runs `use`, and closes it whatever happens. */
+async function withDatabase<T>(file: string | undefined, use: (db: Database.Database) => T | Promise<T>): Promise<T> {
+  const db = openDatabase(file ?? defaultDatabasePath());
+  try {
+    return await use(db);
+  } finally {
+    db.close();
+  }
+}
+
 function listOption(value: string | undefined): string[] | undefined {
   return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean);
 }
@@ -119,36 +130,30 @@ async function importCommand(argv: string[]): Promise<void> {
     seed: numberOption(values.seed, 'seed'),
   });
   if (!parsed.success) throw new UsageError(describeZodError(parsed.error));
-  const db = openDatabase(values.db ?? defaultDatabasePath());
-  try {
+  return withDatabase(values.db, async (db) => {
     const showProgress = process.stderr.isTTY && !values.json;
     const id = await importIntoDatabase(db, parsed.data, (stage, done, total) => {
       if (showProgress) process.stderr.write(`\r${stage} ${done}/${total}   `);
     });
     if (showProgress) process.stderr.write('\n');
     printDataset(createDatasetQueries(db).getDataset(id), values.json);
-  } finally {
-    db.close();
-  }
+  });
 }
 
 function printDataset(d: DatasetSummary, json: boolean): void {
   console.log(json ? JSON.stringify(d) : formatDataset(d));
 }
 
-function datasetsCommand(argv: string[]): void {
+async function datasetsCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: commonOptions });
-  const db = openDatabase(values.db ?? defaultDatabasePath());
-  try {
+  return withDatabase(values.db, async (db) => {
     const list = createDatasetQueries(db).listDatasets();
     if (values.json) console.log(JSON.stringify(list));
     else console.log(list.length ? list.map(formatDataset).join('\n\n') : 'no datasets yet: disobey import PATH');
-  } finally {
-    db.close();
-  }
+  });
 }
 
-function groupsCommand(argv: string[]): void {
+async function groupsCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -157,17 +162,14 @@ function groupsCommand(argv: string[]): void {
   const datasetId = Number(positionals[0]);
   if (positionals.length !== 1 || !Number.isInteger(datasetId) || datasetId < 1) throw new UsageError('groups takes one DATASET_ID');
   if (values.set !== undefined && values.clear) throw new UsageError('--set and --clear exclude each other');
-  const db = openDatabase(values.db ?? defaultDatabasePath());
-  try {
+  return withDatabase(values.db, async (db) => {
     const datasets = createDatasetQueries(db);
     let dataset = datasets.getDataset(datasetId);
     if (values.set !== undefined || values.clear) {
       dataset = datasets.setClassGroups(datasetId, values.clear ? [] : parseClassGroups(values.set!, dataset.classNames));
     }
     console.log(values.json ? JSON.stringify(dataset.classGroups) : formatClassGroups(dataset));
-  } finally {
-    db.close();
-  }
+  });
 }
 
 async function serveCommand(argv: string[]): Promise<void> {
@@ -202,9 +204,8 @@ async function trainingCommand(command: 'train' | 'resume' | 'runs' | 'demo', ar
   });
   const epochs = numberOption(values.epochs, 'epochs');
   if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) throw new UsageError(`--epochs must be a whole number ≥ 1, got ${values.epochs}`);
-  const db = openDatabase(values.db ?? defaultDatabasePath());
-  const opts = { db, backend: values.backend, json: values.json };
-  try {
+  return withDatabase(values.db, async (db) => {
+    const opts = { db, backend: values.backend, json: values.json };
     if (command === 'runs') return listRuns(opts);
     if (command === 'demo') return await demo(opts, epochs);
     if (command === 'resume') {
@@ -220,9 +221,7 @@ async function trainingCommand(command: 'train' | 'resume' | 'runs' | 'demo', ar
     }
     if (positionals.length !== 1) throw new UsageError('train takes EXPERIMENT.json, or --dataset ID --preset paper');
     return await trainFromFile(opts, positionals[0]!);
-  } finally {
-    db.close();
-  }
+  });
 }
 
 async function reportCli(argv: string[]): Promise<void> {
@@ -241,8 +240,7 @@ async function reportCli(argv: string[]): Promise<void> {
     },
   });
   if (positionals.length) throw new UsageError(`report takes no positional arguments, got "${positionals[0]}"`);
-  const db = openDatabase(values.db ?? defaultDatabasePath());
-  try {
+  return withDatabase(values.db, async (db) => {
     await reportCommand(db, {
       experiment: numberOption(values.experiment, 'experiment'),
       epoch: numberOption(values.epoch, 'epoch'),
@@ -253,21 +251,16 @@ async function reportCli(argv: string[]): Promise<void> {
       json: values.json,
       examplesCsv: values.examples,
     });
-  } finally {
-    db.close();
-  }
+  });
 }
 
-function setsCli(argv: string[]): void {
+async function setsCli(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...commonOptions, dataset: { type: 'string' } } });
   const dataset = numberOption(values.dataset, 'dataset');
   if (dataset !== undefined && (!Number.isInteger(dataset) || dataset < 1)) throw new UsageError(`--dataset must be a dataset id, got ${values.dataset}`);
-  const db = openDatabase(values.db ?? defaultDatabasePath());
-  try {
+  return withDatabase(values.db, async (db) => {
     setsCommand(db, { json: values.json, dataset });
-  } finally {
-    db.close();
-  }
+  });
 }
 
 async function mechanismsCli(argv: string[]): Promise<void> {
@@ -286,8 +279,7 @@ async function mechanismsCli(argv: string[]): Promise<void> {
   });
   if (positionals.length) throw new UsageError(`mechanisms takes no positional arguments, got "${positionals[0]}"`);
   const sources = (values.source ?? []).map((v) => numberOption(v, 'source')!);
-  const db = openDatabase(values.db ?? defaultDatabasePath());
-  try {
+  return withDatabase(values.db, async (db) => {
     await mechanismsCommand(
       db,
       {
@@ -301,9 +293,7 @@ async function mechanismsCli(argv: string[]): Promise<void> {
       },
       (message) => new UsageError(message),
     );
-  } finally {
-    db.close();
-  }
+  });
 }
 
 async function exportCli(argv: string[]): Promise<void> {
@@ -321,21 +311,19 @@ async function exportCli(argv: string[]): Promise<void> {
     },
   });
   if (positionals.length) throw new UsageError(`export takes no positional arguments, got "${positionals[0]}"`);
-  if (values.set === undefined || values.out === undefined) throw new UsageError('export needs --set NAME|ID and --out PATH');
-  const db = openDatabase(values.db ?? defaultDatabasePath());
-  try {
+  const { set, out } = values;
+  if (set === undefined || out === undefined) throw new UsageError('export needs --set NAME|ID and --out PATH');
+  return withDatabase(values.db, async (db) => {
     await exportCommand(db, {
-      set: values.set,
-      out: values.out,
+      set,
+      out,
       format: values.format,
       experiment: numberOption(values.experiment, 'experiment'),
       epoch: numberOption(values.epoch, 'epoch'),
       force: values.force,
       json: values.json,
     });
-  } finally {
-    db.close();
-  }
+  });
 }
 
 async function ingestCli(argv: string[]): Promise<void> {
@@ -347,12 +335,9 @@ async function ingestCli(argv: string[]): Promise<void> {
   if (positionals.length !== 1) throw new UsageError('ingest takes exactly one PATH');
   const datasetId = Number(values.dataset);
   if (!Number.isInteger(datasetId) || datasetId < 1) throw new UsageError('ingest needs --dataset ID');
-  const db = openDatabase(values.db ?? defaultDatabasePath());
-  try {
+  return withDatabase(values.db, async (db) => {
     await ingestCommand(db, { path: positionals[0]!, datasetId, experimentName: values['experiment-name'], json: values.json });
-  } finally {
-    db.close();
-  }
+  });
 }
 
 async function manifestCli(argv: string[]): Promise<void> {
@@ -377,8 +362,7 @@ async function manifestCli(argv: string[]): Promise<void> {
   if (positionals.length) throw new UsageError(`manifest takes no positional arguments, got "${positionals[0]}"`);
   const experiment = numberOption(values.experiment, 'experiment');
   if (experiment === undefined) throw new UsageError('manifest needs --experiment ID');
-  const db = openDatabase(values.db ?? defaultDatabasePath());
-  try {
+  return withDatabase(values.db, async (db) => {
     await manifestCommand(
       db,
       {
@@ -397,9 +381,7 @@ async function manifestCli(argv: string[]): Promise<void> {
       },
       (message) => new UsageError(message),
     );
-  } finally {
-    db.close();
-  }
+  });
 }
 
 export async function runCli(argv: string[]): Promise<void> {
