@@ -466,3 +466,11 @@ export function topKNote(runName: string, k: number): string {
     `${k < 2 ? 'margins, ' : ''}φ and rank of a class outside its top ${k} (and so Δ, β and the cartography) are estimates, its unknown mass spread evenly`
   );
 }
+
+/** One topKNote for each run of an experiment stored top-k only. */
+export function topKNotes(runs: readonly { name: string; spec: unknown }[]): string[] {
+  return runs.flatMap((r) => {
+    const k = topKOf(r.spec);
+    return k === null ? [] : [topKNote(r.name, k)];
+  });
+}

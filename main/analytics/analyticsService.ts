@@ -28,7 +28,7 @@ import type {
   ThreeWayConfusion,
   ThreeWayConfusionArgs,
 } from '../../shared/analytics.js';
-import { EXAMPLE_MEASURES, topKNote, topKOf, UNDERFIT_DEFAULT_QUANTILE, type ExampleMeasure } from '../../shared/analytics.js';
+import { EXAMPLE_MEASURES, topKNotes, UNDERFIT_DEFAULT_QUANTILE, type ExampleMeasure } from '../../shared/analytics.js';
 import { encodeBinaryFrame } from '../../shared/binaryFrame.js';
 import { exaggerationSlope } from '../../shared/deviationMetrics.js';
 import { runEigenLab } from '../../shared/eigenLab.js';
@@ -142,10 +142,7 @@ export function createAnalyticsService(db: Database.Database) {
         datasetId: sources.experiment.datasetId,
         classChoice: args.classChoice,
         bootstrap: args.bootstrap,
-        notes: sources.experimentRuns.flatMap((r) => {
-          const k = topKOf(r.spec);
-          return k === null ? [] : [topKNote(r.name, k)];
-        }),
+        notes: topKNotes(sources.experimentRuns),
         students: students.map((student) => {
           const frame = frameFor({ experimentId: args.experimentId, studentRunId: student.id, epoch: args.epoch, classChoice: args.classChoice });
           const splitParts = splits.map((split) => {
