@@ -30,8 +30,7 @@ export interface DeviationFixture {
 export function createDeviationFixture(db: Database.Database, options: DeviationFixtureOptions): DeviationFixture {
   const { examples: n, testShare = 1 / 7, classes = 10, students = 4, epochs = 3, seed = 1, name = 'synthetic deviations', kind = 'image' } = options;
   const random = createRandom(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());
-  const datasets = createDatasetQueries(db);
+    const datasets = createDatasetQueries(db);
   const runs = createRunQueries(db);
   const testCount = Math.round(n * testShare);
   const labels = new Int32Array(n);
@@ -72,7 +71,7 @@ export function createDeviationFixture(db: Database.Database, options: Deviation
   const teacherLogits = new Float32Array(n * classes);
   for (let i = 0; i < n; i++) {
     const wrong = hardness[i]! > 0.85 ? random.int(classes) : labels[i]!;
-    for (let c = 0; c < classes; c++) teacherLogits[i * classes + c] = gauss() * (0.5 + hardness[i]!) + (c === wrong ? 6 * (1 - hardness[i]!) + 0.5 : 0);
+    for (let c = 0; c < classes; c++) teacherLogits[i * classes + c] = random.normal() * (0.5 + hardness[i]!) + (c === wrong ? 6 * (1 - hardness[i]!) + 0.5 : 0);
   }
 
   const experimentId = runs.createExperiment(datasetId, name, { synthetic: true });
@@ -101,7 +100,7 @@ export function createDeviationFixture(db: Database.Database, options: Deviation
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const noise = 1.5 * (1 - epoch / (epochs + 1));
       const logits = new Float32Array(n * classes);
-      for (let j = 0; j < logits.length; j++) logits[j] = teacherLogits[j]! * scale * (epoch / epochs) + noise * gauss();
+      for (let j = 0; j < logits.length; j++) logits[j] = teacherLogits[j]! * scale * (epoch / epochs) + noise * random.normal();
       record(runId, epoch, logits);
     }
   });

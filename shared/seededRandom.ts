@@ -8,6 +8,8 @@ export interface SeededRandom {
   int(n: number): number;
   /** Fisher–Yates shuffle in place; returns the same array */
   shuffle<T>(array: T[]): T[];
+  /** a standard normal draw: Box–Muller's cosine output from two uniforms (eigenLab's createGaussian also uses the sine) */
+  normal(): number;
 }
 
 export function createRandom(seed: number): SeededRandom {
@@ -24,6 +26,7 @@ export function createRandom(seed: number): SeededRandom {
   return {
     next,
     int,
+    normal: () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next()),
     shuffle<T>(array: T[]): T[] {
       for (let i = array.length - 1; i > 0; i--) {
         const j = int(i + 1);

@@ -30,7 +30,7 @@ export function randomUnitDirections(count: number, inputSize: number, seed: num
   for (let k = 0; k < count; k++) {
     let squares = 0;
     for (let d = 0; d < inputSize; d++) {
-      const v = Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());
+      const v = random.normal();
       out[k * inputSize + d] = v;
       squares += v * v;
     }

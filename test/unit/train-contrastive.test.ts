@@ -9,24 +9,11 @@ import { contrastiveDistillationLoss, contrastiveTerm, createProjectionHeads } f
 import type { ModelInput } from '../../main/train/models.js';
 import { predictFeatures, predictProbabilities, trainRun, type TrainRunOptions } from '../../main/train/trainer.js';
 import { parseRunSpec, type RunSpecInput } from '../../shared/experimentSpec.js';
-import { createRandom } from '../../shared/seededRandom.js';
+import { gaussianMixture } from '../helpers/gaussianMixture.js';
 
 const DIM = 8;
 const CLASSES = 4;
 const INPUT: ModelInput = { kind: 'image', height: 1, width: DIM, channels: 1 };
-
-function gaussianMixture(n: number, seed: number): { x: Float32Array; y: Int32Array; n: number } {
-  const random = createRandom(seed);
-  const normal = () => Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());
-  const x = new Float32Array(n * DIM);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = random.int(CLASSES);
-    y[i] = c;
-    for (let d = 0; d < DIM; d++) x[i * DIM + d] = (d % CLASSES === c ? 2.5 : 0) + normal();
-  }
-  return { x, y, n };
-}
 
 // Unit embeddings of a 3-example batch in 2-D; labels 0, 1, 0.
 const E_S = [[1, 0], [0, 1], [1, 0]];
@@ -88,7 +75,7 @@ describe.each(['cpu', 'wasm'] as const)('contrastive distillation on %s', (backe
   });
 
   describe('in training', () => {
-    const data = gaussianMixture(300, 2);
+    const data = gaussianMixture(300, 2, DIM, CLASSES);
     let teacherLogits: Float32Array;
     let teacherFeatures: { dim: number; rows: Float32Array };
     beforeAll(async () => {

@@ -8,25 +8,12 @@ import { directionalDerivatives, exactJacobian, jacobianDistance, jacobianMatchi
 import { buildModel, type ClassifierModel, type ModelInput } from '../../main/train/models.js';
 import { predictProbabilities, trainRun } from '../../main/train/trainer.js';
 import { parseModelSpec, parseRunSpec, type RunSpecInput } from '../../shared/experimentSpec.js';
-import { createRandom } from '../../shared/seededRandom.js';
+import { gaussianMixture } from '../helpers/gaussianMixture.js';
 
 const DIM = 8;
 const CLASSES = 4;
 const INPUT: ModelInput = { kind: 'image', height: 1, width: DIM, channels: 1 };
 const LN2 = Math.log(2);
-
-function gaussianMixture(n: number, seed: number): { x: Float32Array; y: Int32Array; n: number } {
-  const random = createRandom(seed);
-  const normal = () => Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());
-  const x = new Float32Array(n * DIM);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = random.int(CLASSES);
-    y[i] = c;
-    for (let d = 0; d < DIM; d++) x[i * DIM + d] = (d % CLASSES === c ? 2.5 : 0) + normal();
-  }
-  return { x, y, n };
-}
 
 const runSpec = (overrides: Partial<RunSpecInput>) =>
   parseRunSpec({ name: 'r', model: { arch: 'mlp', hidden: [32] }, optimizer: { kind: 'adam', lr: 0.01 }, batchSize: 32, epochs: 8, seed: 3, ...overrides });
@@ -41,7 +28,7 @@ describe.each(['cpu', 'wasm'] as const)('Jacobian matching on %s', (backend) => 
 
   it('central differences along unit directions equal J·u of the exact Jacobian (tiny ReLU MLP)', () => {
     const model = buildModel(tf, parseModelSpec({ arch: 'mlp', hidden: [6] }), INPUT, 3, 11);
-    const data = gaussianMixture(5, 4);
+    const data = gaussianMixture(5, 4, DIM, CLASSES);
     const directions = randomUnitDirections(3, DIM, 99);
     const [fd, exact] = tf.tidy(() => {
       const x = tf.tensor(data.x, [5, 1, DIM, 1]);
@@ -80,8 +67,8 @@ describe.each(['cpu', 'wasm'] as const)('Jacobian matching on %s', (backend) => 
   });
 
   it('a student trained with β = 0.5 moves its Jacobian toward the teacher’s, closer than plain KD gets', async () => {
-    const data = gaussianMixture(600, 2);
-    const heldOut = gaussianMixture(64, 5);
+    const data = gaussianMixture(600, 2, DIM, CLASSES);
+    const heldOut = gaussianMixture(64, 5, DIM, CLASSES);
     const teacherRun = await trainRun({ tf, spec: runSpec({ name: 'teacher', model: { arch: 'mlp', hidden: [64] }, seed: 1 }), data: { train: data }, numClasses: CLASSES, input: INPUT });
     const teacher = teacherRun.model;
     const teacherLogits = predictProbabilities(tf, teacher, data.x, data.n).logits;
@@ -110,7 +97,7 @@ describe.each(['cpu', 'wasm'] as const)('Jacobian matching on %s', (backend) => 
   });
 
   it('refuses a jacobian phase without a teacher model before training anything', async () => {
-    const data = gaussianMixture(40, 1);
+    const data = gaussianMixture(40, 1, DIM, CLASSES);
     const spec = runSpec({ phases: [{ from: 0, loss: { kind: 'jacobian' } }] });
     const before = tf.memory().numTensors;
     await expect(trainRun({ tf, spec, data: { train: data }, numClasses: CLASSES, input: INPUT, teacherLogits: new Float32Array(40 * CLASSES) })).rejects.toThrow(

@@ -17,13 +17,12 @@ const INPUT: ModelInput = { kind: 'image', height: 1, width: DIM, channels: 1 };
 function gaussianMixture(n: number, seed: number): { x: Float32Array; y: Int32Array; n: number } {
   const random = createRandom(seed);
   const means = Array.from({ length: CLASSES }, (_, c) => Array.from({ length: DIM }, (_, d) => (d % CLASSES === c ? 2.5 : 0) + (d === (c + 1) % DIM ? 1 : 0)));
-  const normal = () => Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());
-  const x = new Float32Array(n * DIM);
+    const x = new Float32Array(n * DIM);
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const c = random.int(CLASSES);
     y[i] = c;
-    for (let d = 0; d < DIM; d++) x[i * DIM + d] = (means[c]![d] as number) + normal();
+    for (let d = 0; d < DIM; d++) x[i * DIM + d] = (means[c]![d] as number) + random.normal();
   }
   return { x, y, n };
 }
