@@ -40,3 +40,11 @@ export const ExperimentSummary = z.object({
   runs: z.array(RunSummary),
 });
 export type ExperimentSummary = z.infer<typeof ExperimentSummary>;
+
+/**
+ * What changes when any run records an epoch: "id:epochsDone" of every run. Pages refetch and
+ * the analytics drop cached results when it changes.
+ */
+export function recordedEpochsKey(runs: readonly Pick<RunSummary, 'id' | 'epochsDone'>[]): string {
+  return runs.map((r) => `${r.id}:${r.epochsDone}`).join(',');
+}

@@ -33,7 +33,7 @@ import { encodeBinaryFrame } from '../../shared/binaryFrame.js';
 import { exaggerationSlope } from '../../shared/deviationMetrics.js';
 import { runEigenLab } from '../../shared/eigenLab.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
-import type { RunSummary } from '../../shared/runs.js';
+import { recordedEpochsKey, type RunSummary } from '../../shared/runs.js';
 import { createMatrixStore } from '../store/matrixChunks.js';
 import { createRunQueries } from '../store/runQueries.js';
 import { analysedPair, buildAnalysisFrame, resolvePair, type AnalysisFrame } from './analysisFrame.js';
@@ -104,7 +104,7 @@ export function createAnalyticsService(db: Database.Database) {
   function frameFor(scope: AnalysisScope): AnalysisFrame {
     const sources = sourcesFor(scope.experimentId);
     const pair = resolvePair(scope, sources);
-    const stamp = sources.experimentRuns.map((r) => `${r.id}.${r.epochsDone}`).join(',');
+    const stamp = recordedEpochsKey(sources.experimentRuns);
     const key = `${scope.experimentId}|${pair.student.id}@${pair.studentEpoch}|${pair.teacher.id}@${pair.teacherEpoch}|${scope.classChoice}|${stamp}`;
     let frame = frames.get(key);
     if (frame) {
@@ -232,7 +232,7 @@ export function createAnalyticsService(db: Database.Database) {
   const results = new Map<string, unknown>();
   const RESULT_CACHE_SIZE = 24;
   function remembered<T>(call: string, args: unknown, experimentId: number, compute: () => T): T {
-    const stamp = runs.getExperiment(experimentId).runs.map((r) => `${r.id}.${r.epochsDone}`).join(',');
+    const stamp = recordedEpochsKey(runs.getExperiment(experimentId).runs);
     const key = `${call}|${stamp}|${JSON.stringify(args)}`;
     if (results.has(key)) {
       const hit = results.get(key) as T;
