@@ -29,8 +29,8 @@ function classAt(k: Numbers | number, i: number, numClasses: number): number {
   return c;
 }
 
-/** Index of the largest entry of row i (ties → lowest index; NaN entries never win). */
-function argmaxRow(probs: Numbers, offset: number, numClasses: number): number {
+/** Index of the largest entry of the row at `offset` (ties → lowest index; NaN entries never win). */
+export function argmaxRow(probs: Numbers, offset: number, numClasses: number): number {
   let top = 0;
   let best = probs[offset]!;
   for (let c = 1; c < numClasses; c++) {
@@ -82,14 +82,15 @@ export function logitConfidence(probs: Numbers, numClasses: number, classIndex: 
   const n = rowCount(probs, numClasses, 'logitConfidence probs');
   if (typeof classIndex !== 'number') sameRows(n, classIndex.length, 'logitConfidence classIndex');
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = classAt(classIndex, i, numClasses);
-    const offset = i * numClasses;
-    let others = 0;
-    for (let c = 0; c < numClasses; c++) if (c !== k) others += probs[offset + c]!;
-    out[i] = Math.log(Math.max(probs[offset + k]!, floor)) - Math.log(Math.max(others, floor));
-  }
+  for (let i = 0; i < n; i++) out[i] = logitConfidenceRow(probs, i * numClasses, numClasses, classAt(classIndex, i, numClasses), floor);
   return out;
+}
+
+/** φ(p_k) of the one row at `offset` (k already checked to be a class). */
+export function logitConfidenceRow(probs: Numbers, offset: number, numClasses: number, k: number, floor = PROB_FLOOR): number {
+  let others = 0;
+  for (let c = 0; c < numClasses; c++) if (c !== k) others += probs[offset + c]!;
+  return Math.log(Math.max(probs[offset + k]!, floor)) - Math.log(Math.max(others, floor));
 }
 
 /** φ(p_k) from logits: z_k − logsumexp_{c≠k} z_c (max-shifted; exact, no clamping). */
@@ -380,12 +381,15 @@ export function accuracy(probs: Numbers, labels: Numbers, numClasses: number): n
   return n === 0 ? NaN : correct / n;
 }
 
-/** KL(p^T ‖ p^S) of one example: Σ_{c: p^T_c > 0} p^T_c · log(p^T_c / max(p^S_c, floor)). */
-function klRow(teacherProbs: Numbers, studentProbs: Numbers, offset: number, numClasses: number, floor: number): number {
+/**
+ * KL(p^T ‖ p^S) of one example, the teacher's row at `teacherOffset` and the student's at
+ * `studentOffset`: Σ_{c: p^T_c > 0} p^T_c · log(p^T_c / max(p^S_c, floor)).
+ */
+export function klRow(teacherProbs: Numbers, teacherOffset: number, studentProbs: Numbers, studentOffset: number, numClasses: number, floor = PROB_FLOOR): number {
   let kl = 0;
   for (let c = 0; c < numClasses; c++) {
-    const p = teacherProbs[offset + c]!;
-    if (p > 0) kl += p * Math.log(p / Math.max(studentProbs[offset + c]!, floor));
+    const p = teacherProbs[teacherOffset + c]!;
+    if (p > 0) kl += p * Math.log(p / Math.max(studentProbs[studentOffset + c]!, floor));
   }
   return kl;
 }
@@ -395,7 +399,7 @@ export function klPerExample(teacherProbs: Numbers, studentProbs: Numbers, numCl
   const n = rowCount(teacherProbs, numClasses, 'klPerExample teacherProbs');
   sameRows(n, rowCount(studentProbs, numClasses, 'klPerExample studentProbs'), 'klPerExample studentProbs');
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = klRow(teacherProbs, studentProbs, i * numClasses, numClasses, floor);
+  for (let i = 0; i < n; i++) out[i] = klRow(teacherProbs, i * numClasses, studentProbs, i * numClasses, numClasses, floor);
   return out;
 }
 
@@ -479,7 +483,7 @@ export function perExampleDeviation(
     deviation[i] = bi - ai;
     teacherCorrect[i] = teacherTop === label ? 1 : 0;
     studentCorrect[i] = argmaxRow(studentProbs, offset, numClasses) === label ? 1 : 0;
-    kl[i] = klRow(teacherProbs, studentProbs, offset, numClasses, floor);
+    kl[i] = klRow(teacherProbs, offset, studentProbs, offset, numClasses, floor);
   }
   return { k, a, b, deviation, studentCorrect, teacherCorrect, kl };
 }

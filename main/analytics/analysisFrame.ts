@@ -4,7 +4,7 @@
 // experiment 7 logit gradients, and every run's top class. Filters, the report, the scatter and
 // the gradient view all read these columns; formulas are those of shared/deviationMetrics.ts.
 import type { AnalysisScope, ExampleMeasure } from '../../shared/analytics.js';
-import { argmaxRows, logitConfidence, klPerExample } from '../../shared/deviationMetrics.js';
+import { argmaxRow, argmaxRows, klPerExample, klRow, logitConfidence, logitConfidenceRow } from '../../shared/deviationMetrics.js';
 import { ValidationError } from '../../shared/errors.js';
 import type { RunSummary } from '../../shared/runs.js';
 import type { DatasetColumns } from './datasetColumns.js';
@@ -137,6 +137,35 @@ export interface FrameSources {
   runSummary(runId: number): RunSummary;
   /** probability bytes of the student's epochs up to which one row's dynamics build whole columns (default TRAJECTORY_COLUMN_BYTES) */
   dynamicsColumnBytes?: number;
+  /** running p(label) sums shared by the frames of an experiment */
+  labelProbSums?: LabelProbSumStore;
+}
+
+/** Σ p(training label) and Σ p² per row over a run's epochs 1..epoch, rows in the dataset's id order. */
+export interface LabelProbSums {
+  epoch: number;
+  sum: Float64Array;
+  sumSq: Float64Array;
+}
+
+/**
+ * The furthest running sums built for each run. While a run trains, every epoch makes new frames;
+ * from these a frame adds the epochs since, instead of passing over all of them again (a hundred
+ * epochs of a 12,000-example run was ~40 ms a frame). The sums are kept read-only.
+ */
+export interface LabelProbSumStore {
+  latest(runId: number): LabelProbSums | undefined;
+  keep(runId: number, sums: LabelProbSums): void;
+}
+
+export function createLabelProbSumStore(): LabelProbSumStore {
+  const byRun = new Map<number, LabelProbSums>();
+  return {
+    latest: (runId) => byRun.get(runId),
+    keep: (runId, sums) => {
+      if ((byRun.get(runId)?.epoch ?? 0) < sums.epoch) byRun.set(runId, sums);
+    },
+  };
 }
 
 /** Resolves the analysed pair of a scope: which student, which teacher, which epochs. */
@@ -161,10 +190,26 @@ export function resolvePair(scope: Pick<AnalysisScope, 'studentRunId' | 'epoch' 
   return { student, teacher, studentEpoch, teacherEpoch: teacher.epochsDone };
 }
 
-/** A matrix's rows laid over the dataset's id order; examples it lacks get NaN rows. */
+/**
+ * A matrix's rows laid over the dataset's id order; examples it lacks get NaN rows. Kept per
+ * matrix: every frame of a training experiment lays out the same earlier epochs again.
+ */
 function aligned(dataset: DatasetColumns, exampleIds: Int32Array, probs: Float32Array, numClasses: number): Float32Array {
+  const hit = alignedOf.get(probs);
+  if (hit?.dataset === dataset) return hit.rows;
+  const rows = alignRows(dataset, exampleIds, probs, numClasses);
+  alignedOf.set(probs, { dataset, rows });
+  return rows;
+}
+const alignedOf = new WeakMap<Float32Array, { dataset: DatasetColumns; rows: Float32Array }>();
+
+function alignRows(dataset: DatasetColumns, exampleIds: Int32Array, probs: Float32Array, numClasses: number): Float32Array {
   const n = dataset.ids.length;
-  if (exampleIds.length === n && exampleIds.every((id, i) => id === dataset.ids[i])) return probs;
+  if (exampleIds.length === n) {
+    let same = true;
+    for (let i = 0; i < n && same; i++) same = exampleIds[i] === dataset.ids[i];
+    if (same) return probs;
+  }
   const out = new Float32Array(n * numClasses).fill(NaN);
   exampleIds.forEach((id, r) => {
     const row = dataset.rowOf(id);
@@ -231,11 +276,12 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
 
   const confidenceClass = scope.classChoice === 'label' ? dataset.trainLabel : topClass(teacherAt.runId);
   const columns = new Map<ExampleMeasure, Float64Array>();
-  const rowOf = (probs: Float32Array, i: number) => probs.subarray(i * C, (i + 1) * C);
 
   // Each measure is a function of one row; a column is that function over every row, built on
   // first use (filters, sorts), while a page of 100 examples reads single rows without it.
-  const confidence = (probs: Float32Array, i: number) => logitConfidence(rowOf(probs, i), C, confidenceClass[i]!)[0]!;
+  const confidence = (probs: Float32Array, i: number) => logitConfidenceRow(probs, i * C, C, confidenceClass[i]!);
+  const teacherMarginEntropy = lastRow((i) => marginAndEntropy(teacherProbs, i * C, C));
+  const studentMarginEntropy = lastRow((i) => marginAndEntropy(studentProbs, i * C, C));
   // The page asks for one example's history once per run and measure: keep the last one.
   let lastHistory: { id: number; rows: ReturnType<NonNullable<FrameSources['exampleHistory']>> } | undefined;
   const exampleHistory = (id: number) => {
@@ -274,11 +320,11 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
     teacherPhi: (i) => confidence(teacherProbs, i),
     studentPhi: (i) => confidence(studentProbs, i),
     deviation: (i) => confidence(studentProbs, i) - confidence(teacherProbs, i),
-    kl: (i) => klPerExample(rowOf(teacherProbs, i), rowOf(studentProbs, i), C)[0]!,
-    teacherMargin: (i) => marginAndEntropy(teacherProbs, i * C, C)[0],
-    studentMargin: (i) => marginAndEntropy(studentProbs, i * C, C)[0],
-    teacherEntropy: (i) => marginAndEntropy(teacherProbs, i * C, C)[1],
-    studentEntropy: (i) => marginAndEntropy(studentProbs, i * C, C)[1],
+    kl: (i) => klRow(teacherProbs, i * C, studentProbs, i * C, C),
+    teacherMargin: (i) => teacherMarginEntropy(i)[0],
+    studentMargin: (i) => studentMarginEntropy(i)[0],
+    teacherEntropy: (i) => teacherMarginEntropy(i)[1],
+    studentEntropy: (i) => studentMarginEntropy(i)[1],
     teacherLabelProb: (i) => teacherProbs[i * C + dataset.trainLabel[i]!]!,
     studentLabelProb: (i) => studentProbs[i * C + dataset.trainLabel[i]!]!,
     teacherLabelProbMean: (i) => trajectoryRow(teacherAt, i)[0],
@@ -377,8 +423,8 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
     return dynamicsCache ?? dynamicsBuild.get();
   }
 
-  /** One row's dynamics: from the columns where they are cheap or built, else from the example's history. */
-  function dynamicsRow(i: number): Record<(typeof DYNAMICS_FIELDS)[number], number> {
+  /** One row's dynamics: from the columns where they are built, else from that row's epochs alone. */
+  const dynamicsRow = lastRow((i: number): Record<(typeof DYNAMICS_FIELDS)[number], number> => {
     const epochs = studentAt.epoch;
     const columnsOf = dynamicsCache;
     if (!columnsOf) {
@@ -387,20 +433,22 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
       // full pass), else from each example's history.
       const small = epochs * n * C * 4 <= (sources.dynamicsColumnBytes ?? TRAJECTORY_COLUMN_BYTES);
       const history = small ? undefined : exampleHistory(dataset.ids[i]!)?.filter((h) => h.runId === studentAt.runId && h.epoch <= epochs);
-      const rowAt = (e: number) => (history && history.length === epochs ? history[e - 1]!.probs : rowOf(probsOf(studentAt.runId, e, small), i));
-      const teacherRow = rowOf(teacherProbs, i);
+      const fromHistory = history !== undefined && history.length === epochs;
       const a = confidence(teacherProbs, i);
+      const k = confidenceClass[i]!;
       const acc = createDynamicsAccumulator(1);
       for (let e = 1; e <= epochs; e++) {
-        const row = rowAt(e);
-        acc.add(0, e, epochs, klPerExample(teacherRow, row, C)[0]!, logitConfidence(row, C, confidenceClass[i]!)[0]! - a, argmaxRows(row, C)[0]!, Number.isFinite(row[0]!) && Number.isFinite(teacherRow[0]!));
+        const probs = fromHistory ? history[e - 1]!.probs : probsOf(studentAt.runId, e, small);
+        const at = fromHistory ? 0 : i * C;
+        const recorded = Number.isFinite(probs[at]!) && Number.isFinite(teacherProbs[i * C]!);
+        acc.add(0, e, epochs, klRow(teacherProbs, i * C, probs, at, C), logitConfidenceRow(probs, at, C, k) - a, argmaxRow(probs, at, C), recorded);
       }
       const one = acc.finish(epochs);
       return Object.fromEntries(DYNAMICS_FIELDS.map((f) => [f, one[f][0]!])) as Record<(typeof DYNAMICS_FIELDS)[number], number>;
     }
     const c = columnsOf;
     return Object.fromEntries(DYNAMICS_FIELDS.map((f) => [f, c[f][i]!])) as Record<(typeof DYNAMICS_FIELDS)[number], number>;
-  }
+  });
 
   function measure(name: ExampleMeasure): Float64Array {
     let column = columns.get(name);
@@ -421,7 +469,7 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
    * Experiment 7: g_onehot = p^S − e_y and g_kd = p^S − p^T (y the training label), their norms,
    * and each one's cosine to the mean gradient of the example's class within its split.
    */
-  let gradientCache: { row(i: number): [number, number, number, number] } | undefined;
+  let gradientCache: { row(i: number): readonly [number, number, number, number] } | undefined;
   function gradients() {
     if (gradientCache) return gradientCache;
     const y = dataset.trainLabel;
@@ -437,7 +485,7 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
       }
     }
     gradientCache = {
-      row(i) {
+      row: lastRow((i) => {
         const o = at(i);
         let n1 = 0;
         let n2 = 0;
@@ -458,8 +506,8 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
           m2 += sums[o + C + c]! * sums[o + C + c]!;
         }
         const cos = (d: number, g: number, m: number) => (g > 0 && m > 0 ? d / Math.sqrt(g * m) : NaN);
-        return [Math.sqrt(n1), Math.sqrt(n2), cos(d1, n1, m1), cos(d2, n2, m2)];
-      },
+        return [Math.sqrt(n1), Math.sqrt(n2), cos(d1, n1, m1), cos(d2, n2, m2)] as const;
+      }),
     };
     return gradientCache;
   }
@@ -471,10 +519,14 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
     let build = trajectoryBuilds.get(run.runId);
     if (!build) {
       build = stepwise(function* () {
-        const sum = new Float64Array(n);
-        const sumSq = new Float64Array(n);
-        for (let e = 1; e <= run.epoch; e++) {
-          const probs = probsOf(run.runId, e);
+        // Epochs are added in order either way, so sums continued from a shared start are the
+        // same to the last bit as sums built here from epoch 1.
+        const start = sources.labelProbSums?.latest(run.runId);
+        const from = start && start.epoch <= run.epoch && start.sum.length === n ? start : undefined;
+        const sum = from ? from.sum.slice() : new Float64Array(n);
+        const sumSq = from ? from.sumSq.slice() : new Float64Array(n);
+        for (let e = (from?.epoch ?? 0) + 1; e <= run.epoch; e++) {
+          const probs = probsOf(run.runId, e, false);
           for (let i = 0; i < n; i++) {
             const p = probs[i * C + dataset.trainLabel[i]!]!;
             sum[i]! += p;
@@ -482,6 +534,7 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
           }
           if (e < run.epoch) yield;
         }
+        sources.labelProbSums?.keep(run.runId, { epoch: run.epoch, sum, sumSq });
         const mean = sum.map((v) => v / run.epoch);
         const std = sumSq.map((v, i) => Math.sqrt(Math.max(0, v / run.epoch - mean[i]! * mean[i]!)));
         trajectories.set(run.runId, [mean, std]);
@@ -533,6 +586,23 @@ function marginAndEntropy(probs: Float32Array, offset: number, C: number): [numb
     if (p > 0) h -= p * Math.log(p);
   }
   return [first - second, h];
+}
+
+/**
+ * A row function remembering its last row: a page asks for one example's measures one by one,
+ * and several of them (margin and entropy, the four gradient figures, the six dynamics) come
+ * from one computation over that row.
+ */
+function lastRow<T>(compute: (i: number) => T): (i: number) => T {
+  let row = -1;
+  let value: T;
+  return (i) => {
+    if (i !== row) {
+      value = compute(i);
+      row = i;
+    }
+    return value;
+  };
 }
 
 interface Stepwise<T> {

@@ -36,7 +36,7 @@ import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { recordedEpochsKey, type RunSummary } from '../../shared/runs.js';
 import { createMatrixStore } from '../store/matrixChunks.js';
 import { createRunQueries } from '../store/runQueries.js';
-import { analysedPair, buildAnalysisFrame, resolvePair, type AnalysisFrame } from './analysisFrame.js';
+import { analysedPair, buildAnalysisFrame, createLabelProbSumStore, resolvePair, type AnalysisFrame } from './analysisFrame.js';
 import { createDatasetColumnsCache, splitIndexOf } from './datasetColumns.js';
 import { createBootstrapPool } from './bootstrapPool.js';
 import { cartographyMap, classDeviationHeatmap } from './cartography.js';
@@ -65,6 +65,14 @@ export function createAnalyticsService(db: Database.Database) {
   const setMembers = db.prepare('SELECT example_id FROM curated_set_members WHERE set_id = ?').pluck();
   const history = db.prepare('SELECT run_id, epoch, probs FROM predictions WHERE example_id = ? ORDER BY run_id, epoch').raw();
   const frames = new Map<string, AnalysisFrame>();
+  // Per experiment and its creation time: ids of a deleted experiment's runs may come back.
+  const labelProbSums = new Map<string, ReturnType<typeof createLabelProbSumStore>>();
+  function labelProbSumsOf(experiment: { id: number; createdAt: string }) {
+    const key = `${experiment.id}|${experiment.createdAt}`;
+    let store = labelProbSums.get(key);
+    if (!store) labelProbSums.set(key, (store = createLabelProbSumStore()));
+    return store;
+  }
 
   /**
    * One example's probabilities at every recorded epoch: trained runs' from their `predictions`
@@ -98,6 +106,7 @@ export function createAnalyticsService(db: Database.Database) {
       experimentRuns: experiment.runs,
       runSummary: (runId: number) => runs.runSummary(runId),
       exampleHistory: (exampleId: number) => exampleHistory(exampleId, experiment.runs),
+      labelProbSums: labelProbSumsOf(experiment),
     };
   }
 
@@ -402,6 +411,7 @@ export function createAnalyticsService(db: Database.Database) {
     clear(): void {
       results.clear();
       frames.clear();
+      labelProbSums.clear();
       matrices.clear();
       matrixStore.clearCache();
       datasets.clear();

@@ -17,8 +17,31 @@ function checkClasses(frame: AnalysisFrame, classes: readonly number[], field: s
   if (bad !== undefined) throw new ValidationError(`class ${bad} does not exist: the dataset has classes 0..${frame.numClasses - 1}`, { field });
 }
 
-/** Rows (indices into the frame, ascending) that pass every clause of the filter. */
+/** Filters kept per frame: the explorer pages through one filter, and the report, scatter and grid of a view ask for the same one. */
+const FILTERS_KEPT = 16;
+const filtered = new WeakMap<AnalysisFrame, Map<string, Int32Array>>();
+
+/**
+ * Rows (indices into the frame, ascending) that pass every clause of the filter; shared, not to be
+ * modified. A frame's columns never change, so a filter's rows are kept with it — except a curated
+ * set's, whose members change without a new frame.
+ */
 export function filterRows(frame: AnalysisFrame, filter: ExampleFilter, context: FilterContext): Int32Array {
+  if (filter.curatedSet) return computeFilterRows(frame, filter, context);
+  let kept = filtered.get(frame);
+  if (!kept) filtered.set(frame, (kept = new Map()));
+  const key = JSON.stringify(filter);
+  let rows = kept.get(key);
+  if (rows) kept.delete(key);
+  else {
+    rows = computeFilterRows(frame, filter, context);
+    if (kept.size >= FILTERS_KEPT) kept.delete(kept.keys().next().value!);
+  }
+  kept.set(key, rows);
+  return rows;
+}
+
+function computeFilterRows(frame: AnalysisFrame, filter: ExampleFilter, context: FilterContext): Int32Array {
   const { dataset } = frame;
   const n = dataset.ids.length;
   // The rows still passing, ascending; each clause tests only those (null: every row). At a

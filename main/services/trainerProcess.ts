@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { BackendKind } from '../train/backend.js';
 import type { TrainWorkerMessage, TrainWorkerRequest } from '../train/trainWorkerProtocol.js';
 import { appRoot } from '../paths.js';
+import { trainingPriority } from '../train/workerPriority.js';
 
 /** A running training worker as the trainer sees it, whatever started it. */
 export interface TrainWorkerHandle {
@@ -74,6 +75,7 @@ export function createTrainerProcess(events: TrainerEvents, launch: LaunchTrainW
   function start(): TrainWorkerHandle {
     const entry = trainWorkerPath();
     if (!fs.existsSync(entry)) throw new Error(`the training worker is not built (${entry}); run npm run build`);
+    trainingPriority(); // a bad DISOBEY_TRAIN_PRIORITY is refused here, by name, not by a worker dying
     const proc = launch(entry);
     proc.onMessage((m) => {
       if (!disposed) events.onMessage(m);

@@ -8,6 +8,13 @@ import { migrate } from './migrations.js';
 
 export interface OpenOptions {
   readonly?: boolean;
+  /**
+   * How long a statement waits for another connection's write lock (ms, default 5000). The
+   * training workers wait far longer: they run below normal priority, so on a busy machine a
+   * sibling worker may hold the lock for seconds, and an epoch that waits is better than a run
+   * that fails.
+   */
+  busyTimeoutMs?: number;
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): Database.Database {
@@ -19,7 +26,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database.
     throw new DomainError('SCHEMA_ERROR', `cannot open database ${file}: ${(err as Error).message}`, { file }, { cause: err });
   }
   try {
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     db.pragma('foreign_keys = ON');
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');

@@ -7,6 +7,7 @@ import { openDatabase } from '../store/openDatabase.js';
 import { selectBackend, type SelectedBackend } from './backend.js';
 import { runExperiment } from './experimentRunner.js';
 import type { TrainWorkerMessage, TrainWorkerRequest } from './trainWorkerProtocol.js';
+import { applyTrainingPriority, trainingPriority } from './workerPriority.js';
 
 type TrainJob = Extract<TrainWorkerRequest, { type: 'train' }>;
 
@@ -18,14 +19,17 @@ interface ParentPort {
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
 
 const send = (m: TrainWorkerMessage) => (parentPort ? parentPort.postMessage(m) : process.send?.(m));
+const priorityProblem = applyTrainingPriority(trainingPriority());
+if (priorityProblem) console.warn(`disobey training worker: ${priorityProblem}`);
 const queue: TrainJob[] = [];
 let current: { job: TrainJob; controller: AbortController } | null = null;
 let backend: SelectedBackend | null = null;
 const connections = new Map<string, Database.Database>();
+const WORKER_BUSY_TIMEOUT_MS = 120_000;
 
 function connection(file: string): Database.Database {
   let db = connections.get(file);
-  if (!db) connections.set(file, (db = openDatabase(file)));
+  if (!db) connections.set(file, (db = openDatabase(file, { busyTimeoutMs: WORKER_BUSY_TIMEOUT_MS })));
   return db;
 }
 

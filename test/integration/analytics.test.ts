@@ -395,6 +395,40 @@ describe('remembered results', () => {
   });
 });
 
+describe('a run that records another epoch', () => {
+  it('continues each run\'s p(label) mean and std from the sums already built, to the same numbers as from epoch 1', async () => {
+    const student = fixture.studentRunIds[0]!;
+    const byStd = (epoch?: number) =>
+      call<ExamplePage>('queryExamples', { experimentId: fixture.experimentId, studentRunId: student, ...(epoch ? { epoch } : {}), sort: { column: 'studentLabelProbStd', descending: true }, limit: 1000 });
+    await byStd(3); // the sums over epochs 1..3 are built
+    // Epoch 4 repeats epoch 1's probabilities: the new frame adds one epoch to the kept sums.
+    app.db.prepare('INSERT INTO prediction_matrices (run_id, epoch, chunk, num_classes, first_id, last_id, example_ids, probs) SELECT run_id, 4, chunk, num_classes, first_id, last_id, example_ids, probs FROM prediction_matrices WHERE run_id = ? AND epoch = 1').run(student);
+    app.db.prepare('UPDATE runs SET epochs_done = 4 WHERE id = ?').run(student);
+    try {
+      const page = await byStd();
+      expect(page.total).toBe(400);
+      const epochs = [1, 2, 3].map((e) => rowsOf(app.db, student, e));
+      for (const item of page.items) {
+        const p = [0, 1, 2, 0].map((k) => epochs[k]!.get(item.id)![item.trainLabel]!);
+        const mean = p.reduce((a, b) => a + b, 0) / 4;
+        const std = Math.sqrt(p.reduce((v, x) => v + (x - mean) ** 2, 0) / 4);
+        expect(item.measures.studentLabelProbMean!).toBeCloseTo(mean, 7);
+        expect(item.measures.studentLabelProbStd!).toBeCloseTo(std, 6);
+        const run = item.runs.find((r) => r.runId === student)!;
+        expect([run.labelProbMean, run.labelProbStd]).toEqual([item.measures.studentLabelProbMean, item.measures.studentLabelProbStd]);
+      }
+      // An earlier epoch, asked after, is summed from epoch 1 and unchanged.
+      const atTwo = await byStd(2);
+      const e = atTwo.items[0]!;
+      const p2 = [0, 1].map((k) => epochs[k]!.get(e.id)![e.trainLabel]!);
+      expect(e.measures.studentLabelProbMean!).toBeCloseTo((p2[0]! + p2[1]!) / 2, 7);
+    } finally {
+      app.db.prepare('DELETE FROM prediction_matrices WHERE run_id = ? AND epoch = 4').run(student);
+      app.db.prepare('UPDATE runs SET epochs_done = 3 WHERE id = ?').run(student);
+    }
+  });
+});
+
 describe('the packed matrices', () => {
   it('are rebuilt from the per-example rows for a database that lacks them, with the same numbers', async () => {
     const before = await call<ExamplePage>('queryExamples', { experimentId: fixture.experimentId, studentRunId: fixture.studentRunIds[2], epoch: 2, limit: 20 });
