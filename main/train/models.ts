@@ -5,6 +5,7 @@ import type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Variable } from '@
 import { DomainError } from '../../shared/errors.js';
 import type { ModelSpec } from '../../shared/experimentSpec.js';
 import type { Tf } from './backend.js';
+import { canFuseConvReluPool, convReluPool } from './convReluPool.js';
 import { deriveSeed, randomStream, SeedPurpose } from './seedStreams.js';
 import { PAD_ID, UNKNOWN_ID } from './textFeatures.js';
 
@@ -242,7 +243,11 @@ function buildImageForward(layers: Layers, spec: ModelSpec, input: { height: num
       const out = layers.dense('classifier', spec.dense ?? flat, numClasses, 'glorot');
       return (x, pass) => {
         let h = x as Tensor4D;
-        for (const conv of convs) h = tf.maxPool(layers.applyConv(h, conv, 1, 'relu'), 2, 2, 'valid');
+        // Training on wasm, each block is one op with its own gradient (convReluPool.ts).
+        const fused = pass.training && canFuseConvReluPool(tf);
+        convs.forEach((conv, i) => {
+          h = fused ? convReluPool(tf, h, conv.w as unknown as Tensor4D, conv.b as unknown as Tensor1D, i > 0) : tf.maxPool(layers.applyConv(h, conv, 1, 'relu'), 2, 2, 'valid');
+        });
         let f = flatten(tf, h);
         if (hidden) f = layers.applyDense(f, hidden, 'relu');
         return layers.classify(f, out, pass);

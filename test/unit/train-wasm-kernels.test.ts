@@ -2,6 +2,10 @@
 // backend's reference kernels on random inputs: several shapes, strides 1 and 2, same/valid.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, type Tf } from '../../main/train/backend.js';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Tensor1D, Tensor4D } from '@tensorflow/tfjs';
+import { canFuseConvReluPool, convReluPool } from '../../main/train/convReluPool.js';
 import { WASM_GRADIENT_KERNELS } from '../../main/train/wasmGradients.js';
 
 let tf: Tf;
@@ -211,5 +215,61 @@ describe('wasm gradient kernels match the cpu backend', () => {
     expect(embGrad[0]).toEqual([0, 0, 0, 0]);
     for (const t of [...grads, w, e]) t.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  // The CNN block's fused op (convReluPool.ts) against the plain composition on the cpu backend:
+  // the value and every gradient, through the SIMD module (channels a multiple of 4) and the JS
+  // loop (others), even and odd sizes, and windows whose values tie.
+  const blockCases: { x: [number, number, number, number]; co: number; tie?: boolean }[] = [
+    { x: [2, 8, 8, 3], co: 4 },
+    { x: [2, 7, 9, 2], co: 8 },
+    { x: [3, 6, 6, 1], co: 6 },
+    { x: [1, 5, 7, 4], co: 5 },
+    { x: [2, 4, 4, 2], co: 4, tie: true },
+  ];
+  for (const [i, bc] of blockCases.entries()) {
+    it(`convReluPool ${bc.x.join('×')} → ${bc.co} channels${bc.tie ? ', every window tied' : ''}: value and gradients match the composition on cpu`, async () => {
+      const [, h, w, ci] = bc.x;
+      const xValues = randomValues(bc.x.reduce((a, b) => a * b, 1), 40 + i);
+      // Tied: a zero filter and a positive bias make every relu output equal.
+      const wValues = bc.tie ? new Float32Array(9 * ci * bc.co) : randomValues(9 * ci * bc.co, 50 + i);
+      const bValues = bc.tie ? new Float32Array(bc.co).fill(0.25) : randomValues(bc.co, 60 + i);
+      const upstream = randomValues(bc.x[0] * Math.floor(h / 2) * Math.floor(w / 2) * bc.co, 70 + i);
+      const run = async (backend: 'cpu' | 'wasm', inputNeedsGradient: boolean) => {
+        await tf.setBackend(backend);
+        return tf.tidy(() => {
+          const x = tf.tensor4d(xValues, bc.x);
+          const filter = tf.tensor4d(wValues, [3, 3, ci, bc.co]);
+          const bias = tf.tensor1d(bValues);
+          const up = tf.tensor4d(upstream, [bc.x[0], Math.floor(h / 2), Math.floor(w / 2), bc.co]);
+          const block = (xx: Tensor4D, ww: Tensor4D, bb: Tensor1D) =>
+            backend === 'wasm' ? convReluPool(tf, xx, ww, bb, inputNeedsGradient) : (tf.maxPool(tf.relu(tf.add(tf.conv2d(xx, ww, 1, 'same'), bb)) as Tensor4D, 2, 2, 'valid') as Tensor4D);
+          const value = block(x, filter, bias);
+          const grads = inputNeedsGradient
+            ? tf.grads((xx, ww, bb) => tf.sum(tf.mul(block(xx as Tensor4D, ww as Tensor4D, bb as Tensor1D), up)))([x, filter, bias])
+            : [undefined, ...tf.grads((ww, bb) => tf.sum(tf.mul(block(x, ww as Tensor4D, bb as Tensor1D), up)))([filter, bias])];
+          const plain = (t: InstanceType<Tf['Tensor']> | undefined) => (t ? { shape: t.shape, values: t.dataSync() as Float32Array } : undefined);
+          return { value: plain(value)!, grads: grads.map(plain) };
+        });
+      };
+      for (const inputNeedsGradient of [true, false]) {
+        const expected = await run('cpu', true);
+        const actual = await run('wasm', inputNeedsGradient);
+        expectClose(actual.value, expected.value);
+        if (inputNeedsGradient) expectClose(actual.grads[0]!, expected.grads[0]!);
+        else expect(actual.grads[0]).toBeUndefined();
+        expectClose(actual.grads[1]!, expected.grads[1]!);
+        expectClose(actual.grads[2]!, expected.grads[2]!);
+      }
+      expect(canFuseConvReluPool(tf)).toBe(true);
+      await tf.setBackend('cpu');
+      expect(canFuseConvReluPool(tf)).toBe(false);
+    });
+  }
+
+  it('embeds the SIMD module compiled from its .wat source', async () => {
+    const { compiledModuleSource, generatedPath } = await import('../../scripts/compile-wasm.mjs');
+    const wat = fileURLToPath(new URL('../../main/train/wasm/reluPoolGrad.wat', import.meta.url));
+    expect(fs.readFileSync(generatedPath(wat), 'utf8')).toBe(await compiledModuleSource(wat));
   });
 });
