@@ -48,7 +48,7 @@ export function benchTraining(): BenchRow[] {
   const peerNote = typeof peer1 === 'string' ? `PyTorch peer skipped: ${peer1}` : '';
   if (typeof peer1 !== 'string') {
     for (const m of ['mlp', 'cnn'] as const) {
-      const all = typeof peerAll === 'string' ? '' : `; ${peerAll.threads} threads: ${rate(peerAll[m].train)}`;
+      const all = typeof peerAll === 'string' ? '' : `; its default threading (${peerAll.threads} thread${peerAll.threads === 1 ? '' : 's'}): ${rate(peerAll[m].train)}`;
       rows.push({ benchmark: `train ${LABELS[m]} — PyTorch CPU (peer)`, measured: rate(peer1[m].train), goal: '', pass: null, note: `1 thread${all}` });
     }
   }

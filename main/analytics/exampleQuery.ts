@@ -162,16 +162,25 @@ function computeLowConfidenceRows(frame: AnalysisFrame, a: Float64Array, quantil
   const { dataset } = frame;
   const low = new Uint8Array(a.length);
   // One radix order of the whole column (non-finite last), then the lowest of each split's finite rows.
-  const keys = Float64Array.from(a, (v) => (Number.isFinite(v) ? v : NaN));
-  const order = radixOrder(keys);
+  const keys = new Float64Array(a.length);
   const finite = new Float64Array(dataset.splitNames.length);
-  for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]!)) finite[dataset.split[i]!]!++;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!;
+    if (Number.isFinite(v)) {
+      keys[i] = v;
+      finite[dataset.split[i]!]!++;
+    } else keys[i] = NaN;
+  }
+  const order = radixOrder(keys);
   const take = Array.from(finite, (count) => Math.floor(count * quantile));
-  for (const i of order) {
+  let left = take.reduce((x, y) => x + y, 0);
+  for (let k = 0; k < order.length && left > 0; k++) {
+    const i = order[k]!;
     const si = dataset.split[i]!;
     if (take[si]! > 0) {
       low[i] = 1;
       take[si]!--;
+      left--;
     }
   }
   return low;
