@@ -137,59 +137,14 @@ export function routeMaxPoolGradient(dx: Float32Array, x: ArrayLike<number>, g: 
 }
 
 /**
- * The backward pass of relu → 2×2 max pool (stride 2, no padding) in one read of the relu output
- * `r` [B,H,W,C]: each pool gradient goes to its window's first maximum — where that maximum is
- * positive, i.e. where the relu let the value through — and the same amounts, summed per
- * channel, are the bias gradient of the convolution below. Rows and columns no window covers
- * (odd sizes) get zero. Composed, this was MaxPoolGrad, Step, Cast, Multiply and a Sum.
+ * After a max pool's gradient is routed (routeMaxPoolGradient) over a relu's output `r`, the relu's
+ * own gradient: zero where it did not let the value through (r = 0, NaN). What is left, summed
+ * per channel, is the bias gradient of the convolution below.
  */
-export function routeReluPoolGradient(dConv: Float32Array, dBias: Float64Array, r: Float32Array, g: Float32Array, shape: readonly [number, number, number, number]): void {
-  const [batchSize, h, w, c] = shape;
-  const oh = Math.floor(h / 2);
-  const ow = Math.floor(w / 2);
-  const rowStep = w * c;
-  // Every covered element is written once below (its gradient or 0); only odd sizes leave any.
-  if (h % 2 !== 0 || w % 2 !== 0) dConv.fill(0);
+export function maskReluGradient(dConv: Float32Array, dBias: Float64Array, r: ArrayLike<number>, channels: number): void {
   dBias.fill(0);
-  let gradAt = 0;
-  for (let b = 0; b < batchSize; b++) {
-    for (let row = 0; row < oh; row++) {
-      for (let q = 0; q < ow; q++) {
-        const topLeft = ((b * h + 2 * row) * w + 2 * q) * c;
-        for (let ch = 0; ch < c; ch++, gradAt++) {
-          const a0 = topLeft + ch;
-          const a1 = a0 + c;
-          const a2 = a0 + rowStep;
-          const a3 = a2 + c;
-          const v0 = r[a0]!;
-          const v1 = r[a1]!;
-          const v2 = r[a2]!;
-          const v3 = r[a3]!;
-          dConv[a0] = 0;
-          dConv[a1] = 0;
-          dConv[a2] = 0;
-          dConv[a3] = 0;
-          let best = v0;
-          let bestAt = a0;
-          if (v1 > best) {
-            best = v1;
-            bestAt = a1;
-          }
-          if (v2 > best) {
-            best = v2;
-            bestAt = a2;
-          }
-          if (v3 > best) {
-            best = v3;
-            bestAt = a3;
-          }
-          if (best > 0) {
-            const d = g[gradAt]!;
-            dConv[bestAt] = d;
-            dBias[ch] = dBias[ch]! + d;
-          }
-        }
-      }
-    }
+  for (let i = 0, ch = 0; i < dConv.length; i++, ch = ch + 1 === channels ? 0 : ch + 1) {
+    if (!((r[i] as number) > 0)) dConv[i] = 0;
+    else dBias[ch] = (dBias[ch] as number) + (dConv[i] as number);
   }
 }

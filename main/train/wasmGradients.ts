@@ -4,7 +4,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { DataId, DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { WASM_BASE64 as RELU_POOL_WASM } from './wasm/reluPoolGradWasm.js';
-import { routeMaxPoolGradient, routeReluPoolGradient, writeTransposedPatches, type Conv2DBackpropFilterAttrs, type ConvInfo, type MaxPoolGradAttrs } from './gradientLoops.js';
+import { maskReluGradient, routeMaxPoolGradient, writeTransposedPatches, type Conv2DBackpropFilterAttrs, type ConvInfo, type MaxPoolGradAttrs } from './gradientLoops.js';
 
 type Tf = typeof tfjs;
 
@@ -255,10 +255,10 @@ function makeMaxPoolGrad(tf: Tf): WasmKernel {
  * output gradient and its bias gradient from one pass over the relu output. Which of a window's
  * four values is its maximum is a coin toss on real activations, so a JS loop spends two thirds
  * of its time on mispredicted branches (9 ms for 128×28×28×16); a small SIMD module of our own
- * (wasm/reluPoolGrad.wat, on tfjs's memory) selects with masks instead. The JS loop stays for
- * channel counts that are not a multiple of 4 and for runtimes without wasm SIMD.
+ * (wasm/reluPoolGrad.wat, on tfjs's memory) selects with masks instead. Channel counts that are
+ * not a multiple of 4, and runtimes without wasm SIMD, route in JS and mask after.
  */
-function makeReluPoolGrad(): (args: KernelArgs) => TensorInfo[] {
+function makeReluPoolGrad(tf: Tf): (args: KernelArgs) => TensorInfo[] {
   return ({ inputs, backend }: KernelArgs) => {
     const { dy, r } = inputs as { dy: TensorInfo; r: TensorInfo };
     const wasm = backend as WasmBackend;
@@ -276,7 +276,8 @@ function makeReluPoolGrad(): (args: KernelArgs) => TensorInfo[] {
       simd(rView.byteOffset, dyView.byteOffset, dConvView.byteOffset, dBiasView.byteOffset, batch, h, w, c);
     } else {
       const totals = new Float64Array(c);
-      routeReluPoolGradient(dConvView, totals, rView, dyView, shape);
+      routeMaxPoolGradient(dConvView, rView, dyView, tf.backend_util.computePool2DInfo(shape, 2, 2, 1, 'valid'));
+      maskReluGradient(dConvView, totals, rView, c);
       dBiasView.set(totals);
     }
     return [dConv, dBias];
@@ -399,7 +400,7 @@ export function registerWasmGradientKernels(tf: Tf): void {
     return makeConv2DBackpropInput(tf, original);
   });
   install(tf, 'MaxPoolGrad', () => makeMaxPoolGrad(tf));
-  install(tf, RELU_POOL_GRAD, () => makeReluPoolGrad());
+  install(tf, RELU_POOL_GRAD, () => makeReluPoolGrad(tf));
   install(tf, 'Sum', (original) => {
     if (!original) throw new Error('wasm backend without Sum');
     return makeLeadingAxesSum(tf, original);
