@@ -17,7 +17,11 @@ function checkClasses(frame: AnalysisFrame, classes: readonly number[], field: s
   if (bad !== undefined) throw new ValidationError(`class ${bad} does not exist: the dataset has classes 0..${frame.numClasses - 1}`, { field });
 }
 
-/** Filters kept per frame: the explorer pages through one filter, and the report, scatter and grid of a view ask for the same one. */
+/**
+ * Filters kept per frame: the explorer pages through one filter, and the report, scatter and grid
+ * of a view ask for the same one. At most this many, holding at most twice the frame's rows in
+ * all (8 MB a frame at a million examples).
+ */
 const FILTERS_KEPT = 16;
 const filtered = new WeakMap<AnalysisFrame, Map<string, Int32Array>>();
 
@@ -35,7 +39,15 @@ export function filterRows(frame: AnalysisFrame, filter: ExampleFilter, context:
   if (rows) kept.delete(key);
   else {
     rows = computeFilterRows(frame, filter, context);
-    if (kept.size >= FILTERS_KEPT) kept.delete(kept.keys().next().value!);
+    // A few passing rows should not keep the whole frame-sized buffer they were narrowed in.
+    if (rows.length * 2 < rows.buffer.byteLength / 4) rows = rows.slice();
+    let total = rows.length;
+    for (const r of kept.values()) total += r.length;
+    for (const [oldKey, old] of kept) {
+      if (kept.size < FILTERS_KEPT && total <= 2 * frame.dataset.ids.length) break;
+      kept.delete(oldKey);
+      total -= old.length;
+    }
   }
   kept.set(key, rows);
   return rows;
