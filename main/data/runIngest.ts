@@ -246,8 +246,27 @@ interface TopKRows {
 }
 
 /** The keys of one file resolved to dataset positions, kept to skip resolving identical key files. */
+/**
+ * What a key file held, to tell whether the next one is the same: its bytes (an index CSV, a
+ * numeric index array) or its string keys (NPZ and Parquet), compared one by one — serialising a
+ * million keys to compare them cost 0.1–0.2 s an epoch.
+ */
+type KeySource = Buffer | readonly (string | number)[];
+
+function sameKeys(a: KeySource, b: KeySource): boolean {
+  if (Buffer.isBuffer(a) || Buffer.isBuffer(b)) return Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A numeric index array's bytes, or the string keys themselves. */
+function keySourceOf(index: NpyArray): KeySource {
+  return index.kind === 'string' ? index.data : Buffer.from(index.data.buffer, index.data.byteOffset, index.data.byteLength);
+}
+
 interface ResolvedKeys {
-  source: Buffer;
+  source: KeySource;
   split: string | undefined;
   positions: Int32Array;
 }
@@ -461,9 +480,8 @@ class EpochLoader {
     const index = arrays.get('index');
     if (!values || !index) throw new ImportError(`an NPZ file needs arrays "probs" (or "logits") and "index"; it holds ${[...arrays.keys()].join(', ') || 'none'}`, { file: f.file });
     if (index.shape.length !== 1) throw new ImportError(`"index" must be one-dimensional, its shape is (${index.shape.join(', ')})`, { file: `${f.file}:index.npy` });
-    const source = index.kind === 'string' ? Buffer.from(JSON.stringify(index.data)) : Buffer.from(index.data.buffer, index.data.byteOffset, index.data.byteLength);
     const keys = () => (index.kind === 'string' ? index.data : Array.from(index.data));
-    this.storeArray(values, source, keys, { ...f, file: `${f.file}:${kind}.npy` }, `${f.file}:index.npy`, 0, kind);
+    this.storeArray(values, keySourceOf(index), keys, { ...f, file: `${f.file}:${kind}.npy` }, `${f.file}:index.npy`, 0, kind);
   }
 
   private readTopKNpz(f: PredictionFile, arrays: Map<string, NpyArray>): void {
@@ -480,23 +498,21 @@ class EpochLoader {
     shaped(labelProb, 'label_prob', [n]);
     if (classes.kind !== 'int') throw new ImportError('"top_classes" must be an integer array', { file: `${f.file}:top_classes.npy` });
     if (probs.kind !== 'float' || labelProb.kind !== 'float') throw new ImportError('"top_probs" and "label_prob" must be float arrays', { file: `${f.file}:top_probs.npy` });
-    const source = index.kind === 'string' ? Buffer.from(JSON.stringify(index.data)) : Buffer.from(index.data.buffer, index.data.byteOffset, index.data.byteLength);
-    const positions = this.positionsOf(source, () => (index.kind === 'string' ? index.data : Array.from(index.data)), f.split, `${f.file}:index.npy`, 0);
+    const positions = this.positionsOf(keySourceOf(index), () => (index.kind === 'string' ? index.data : Array.from(index.data)), f.split, `${f.file}:index.npy`, 0);
     const classData = Array.from(classes.data as ArrayLike<number | bigint>, Number);
     for (let r = 0; r < n; r++) this.storeTopK(positions[r]!, classData, probs.data, r * k, k, labelProb.data[r]!, `${f.file}:top_probs.npy`, r);
   }
 
   private async readParquet(f: PredictionFile): Promise<void> {
     const { keys, values, kind } = await readParquetPredictions(f.file);
-    const source = Buffer.from(JSON.stringify(keys));
-    this.storeArray(values, source, () => keys, f, f.file, 0, kind);
+    this.storeArray(values, keys, () => keys, f, f.file, 0, kind);
   }
 
   /**
    * Rows of a [n, C] array against the n keys of a key file (`source` its bytes, `keys` parses
    * them); `firstRow` numbers the key file's rows in errors.
    */
-  private storeArray(array: NpyArray, source: Buffer, keys: () => (string | number)[], f: PredictionFile, keyFile: string, firstRow: number, kind: 'probs' | 'logits'): void {
+  private storeArray(array: NpyArray, source: KeySource, keys: () => (string | number)[], f: PredictionFile, keyFile: string, firstRow: number, kind: 'probs' | 'logits'): void {
     if (array.kind !== 'float') throw new ImportError(`${kind} must be a float array`, { file: f.file });
     if (array.shape.length !== 2) throw new ImportError(`${kind} must have shape [n, classes], not (${array.shape.join(', ')})`, { file: f.file });
     const [n, c] = array.shape as [number, number];
@@ -510,9 +526,9 @@ class EpochLoader {
   }
 
   /** Every key of a file resolved and marked seen; an identical key file (the usual case) reuses the last resolution. */
-  private positionsOf(source: Buffer, keys: () => (string | number)[], split: string | undefined, keyFile: string, firstRow: number): Int32Array {
+  private positionsOf(source: KeySource, keys: () => (string | number)[], split: string | undefined, keyFile: string, firstRow: number): Int32Array {
     const last = this.lastKeys;
-    if (last && last.split === split && last.source.equals(source)) {
+    if (last && last.split === split && sameKeys(last.source, source)) {
       for (const p of last.positions) {
         // The file itself held no example twice; another file of this epoch may have.
         if (this.seen[p]) throw new ImportError(`${this.index.describe(p)} appears twice this epoch: ${JSON.stringify(keys()[last.positions.indexOf(p)])}`, { file: keyFile });
@@ -523,7 +539,7 @@ class EpochLoader {
     const list = keys();
     const positions = new Int32Array(list.length);
     for (let r = 0; r < list.length; r++) positions[r] = this.resolve(list[r], split, keyFile, r + firstRow);
-    this.lastKeys = { source: Buffer.from(source), split, positions };
+    this.lastKeys = { source: Buffer.isBuffer(source) ? Buffer.from(source) : source, split, positions };
     return positions;
   }
 

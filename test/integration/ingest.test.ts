@@ -324,6 +324,29 @@ describe('ingest', () => {
     expect(counts()).toEqual(before);
   });
 
+  it('string keys repeated by the next epoch are resolved once; keys in another order are resolved again', async () => {
+    const epochs = [31, 32, 33].map((seed) => randomProbabilities(N, C, seed));
+    // Epochs 1 and 2 list the examples in one order; epoch 3 swaps the first two keys.
+    const orders = [data.ids.map((_, i) => i), data.ids.map((_, i) => i), data.ids.map((_, i) => (i === 0 ? 1 : i === 1 ? 0 : i))];
+    const root = writeRun({ name: 'parquet keys', role: 'teacher', epochs: 3, key: 'index' }, {});
+    orders.forEach((order, e) =>
+      parquetWriteFile({
+        filename: path.join(root, `epoch-${e + 1}.parquet`),
+        columnData: [
+          { name: 'example', data: order.map((p) => `${data.splits[p]}:${data.indices[p]}`) },
+          ...Array.from({ length: C }, (_, c) => ({ name: `p_${c}`, data: order.map((p) => epochs[e]![p * C + c]!) })),
+        ],
+        schema: [
+          { name: 'root', num_children: 1 + C },
+          { name: 'example', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
+          ...Array.from({ length: C }, (_, c) => ({ name: `p_${c}`, type: 'FLOAT' as const, repetition_type: 'REQUIRED' as const })),
+        ],
+      }),
+    );
+    const run = (await ingestRuns(db, { path: root, datasetId: data.datasetId })).runs[0]!;
+    for (const e of [1, 2, 3]) expectClose(stored(run.id, e), epochs[e - 1]!);
+  });
+
   describe('refuses bad inputs by file and row, writing nothing', () => {
     const good = () => jsonl(data.ids, randomProbabilities(N, C, 3), 'probs');
     const cases: [string, () => Promise<string> | string, RegExp][] = [
