@@ -49,6 +49,8 @@ export interface AnalysisFrame {
   studentDynamics(): StudentDynamics;
   /** per epoch, split and training label: sums of KL_e and d_e (built in the same pass as studentDynamics) */
   classEpochSums(): ClassEpochSums;
+  /** the arrays the frame has built and holds itself (columns, p(label) statistics, dynamics); probability matrices are the matrix cache's */
+  heldArrays(): ArrayBufferView[];
 }
 
 /** Which pair a result describes: the analysed student and its teacher, each at its epoch. */
@@ -565,6 +567,13 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
     labelProbColumns: (runId) => trajectory(runAt(runId)),
     buildSteps: () => [...runs.map((r) => () => trajectoryBuild(r).step()), () => dynamicsBuild.step()],
     studentDynamics,
+    heldArrays: () => {
+      const held: ArrayBufferView[] = [...columns.values()];
+      for (const [mean, std] of trajectories.values()) held.push(mean, std);
+      if (dynamicsCache) held.push(...DYNAMICS_FIELDS.map((f) => dynamicsCache![f]));
+      if (classEpochCache) held.push(classEpochCache.kl, classEpochCache.deviation, classEpochCache.count);
+      return held;
+    },
     classEpochSums: () => {
       studentDynamics();
       return classEpochCache!;

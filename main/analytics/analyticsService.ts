@@ -41,14 +41,19 @@ import { createDatasetColumnsCache, splitIndexOf } from './datasetColumns.js';
 import { createBootstrapPool } from './bootstrapPool.js';
 import { cartographyMap, classDeviationHeatmap } from './cartography.js';
 import { orNull, splitDeviation, teacherTrainAccuracy } from './deviationReport.js';
-import { columnOrder, filterRows, lowConfidenceRows, sortedPage } from './exampleQuery.js';
+import { columnOrder, filterRows, keptWithFrame, lowConfidenceRows, sortedPage } from './exampleQuery.js';
 import { flipEvents } from './flipEvents.js';
 import { gradientView } from './gradientView.js';
 import { createPredictionMatrices } from './predictionMatrices.js';
 
 // Enough for several users each on their own student and epoch (a 70,000-example frame with
 // every column built holds about 15 MB besides the shared probability matrices).
-const FRAME_CACHE_SIZE = 12;
+/**
+ * Analysis frames kept: by the bytes of the columns, orders and filters they have built (a frame
+ * of 70,000 examples holds ~10–30 MB, one of a million ~150–250 MB), and at most this many.
+ */
+const FRAME_CACHE_BYTES = 1024 * 1024 * 1024;
+const FRAME_CACHE_MAX = 32;
 
 interface ExampleHistoryRow {
   runId: number;
@@ -56,7 +61,8 @@ interface ExampleHistoryRow {
   probs: Float32Array;
 }
 
-export function createAnalyticsService(db: Database.Database) {
+export function createAnalyticsService(db: Database.Database, options: { frameCacheBytes?: number } = {}) {
+  const frameCacheBytes = options.frameCacheBytes ?? FRAME_CACHE_BYTES;
   const runs = createRunQueries(db);
   const matrices = createPredictionMatrices(db);
   const matrixStore = createMatrixStore(db);
@@ -123,11 +129,31 @@ export function createAnalyticsService(db: Database.Database) {
       // While an experiment trains every epoch changes its stamp: frames under an older stamp
       // can never be asked for again, and must not push other experiments' frames out.
       for (const old of [...frames.keys()]) if (old.startsWith(`${scope.experimentId}|`) && !old.endsWith(`|${stamp}`)) frames.delete(old);
-      if (frames.size >= FRAME_CACHE_SIZE) frames.delete(frames.keys().next().value!);
     }
     frames.set(key, frame);
+    // The least recently used go first while the frames hold more than the budget; the frame
+    // asked for now stays whatever its size. Columns are built after this call, so a frame's
+    // growth counts from the next one.
+    let bytes = framesBytes();
+    for (const [oldKey, old] of frames) {
+      if (oldKey === key || (frames.size <= FRAME_CACHE_MAX && bytes <= frameCacheBytes)) break;
+      bytes -= heldBytes([old]);
+      frames.delete(oldKey);
+    }
     return frame;
   }
+
+  /** Bytes the frames hold of their own (an array shared by two frames counts once per frame). */
+  function heldBytes(of: Iterable<AnalysisFrame>): number {
+    let bytes = 0;
+    for (const frame of of) {
+      const buffers = new Set<ArrayBufferLike>();
+      for (const a of [...frame.heldArrays(), ...keptWithFrame(frame)]) buffers.add(a.buffer);
+      for (const b of buffers) bytes += b.byteLength;
+    }
+    return bytes;
+  }
+  const framesBytes = () => heldBytes(frames.values());
 
   function curatedSetMembers(frame: AnalysisFrame) {
     return (setId: number): Set<number> => {
@@ -407,6 +433,8 @@ export function createAnalyticsService(db: Database.Database) {
     },
     /** Settles when the columns scheduled after first pages are built (benchmarks wait for it). */
     idle: (): Promise<void> => warming,
+    /** How many analysis frames are kept, and the bytes they hold (tests and benchmarks). */
+    frameCache: () => ({ frames: frames.size, bytes: framesBytes() }),
     /** Forget cached frames and matrices (after a dataset or experiment is deleted). */
     clear(): void {
       results.clear();

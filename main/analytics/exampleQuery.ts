@@ -202,6 +202,11 @@ function computeLowConfidenceRows(frame: AnalysisFrame, a: Float64Array, quantil
 // load every page of every filter re-sorted 70,000 rows, the server's largest cost after paging.
 const derived = new WeakMap<AnalysisFrame, Map<string, Uint8Array | Int32Array>>();
 
+/** The orders, masks and filter results kept with a frame (for the service's memory budget). */
+export function keptWithFrame(frame: AnalysisFrame): ArrayBufferView[] {
+  return [...(derived.get(frame)?.values() ?? []), ...(filtered.get(frame)?.values() ?? [])];
+}
+
 function hasOnFrame(frame: AnalysisFrame, key: string): boolean {
   return derived.get(frame)?.has(key) ?? false;
 }

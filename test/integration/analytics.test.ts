@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { createDeviationFixture, type DeviationFixture } from '../../bench/deviationFixture.js';
-import type { AnalysedExample, DeviationReport, ExamplePage, GradientView, ScatterMeta } from '../../shared/analytics.js';
+import { QueryExamplesArgs, type AnalysedExample, type DeviationReport, type ExamplePage, type GradientView, type ScatterMeta } from '../../shared/analytics.js';
+import { createAnalyticsService } from '../../main/analytics/analyticsService.js';
 import { decodeBinaryFrame } from '../../shared/binaryFrame.js';
 import { TOKEN_HEADER } from '../../shared/contract.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
@@ -426,6 +427,26 @@ describe('a run that records another epoch', () => {
       app.db.prepare('DELETE FROM prediction_matrices WHERE run_id = ? AND epoch = 4').run(student);
       app.db.prepare('UPDATE runs SET epochs_done = 3 WHERE id = ?').run(student);
     }
+  });
+});
+
+describe('the frame cache', () => {
+  it('keeps frames within its byte budget, the one asked for always, with the same answers when they are rebuilt', () => {
+    const pageArgs = (studentRunId: number) =>
+      QueryExamplesArgs.parse({ experimentId: fixture.experimentId, studentRunId, filter: { underfit: { delta: 0.1 } }, sort: { column: 'kl', descending: true }, limit: 50 });
+    const roomy = createAnalyticsService(app.db);
+    const tight = createAnalyticsService(app.db, { frameCacheBytes: 0 });
+    for (const round of [1, 2]) {
+      for (const student of fixture.studentRunIds) {
+        const expected = roomy.handlers.queryExamples(pageArgs(student));
+        expect(tight.handlers.queryExamples(pageArgs(student))).toEqual(expected);
+        expect(tight.frameCache().frames).toBe(1);
+      }
+      expect(roomy.frameCache().frames, `round ${round}`).toBe(fixture.studentRunIds.length);
+    }
+    // Each frame built the columns, order and filter of its page: 400 rows × 8 bytes per column at least.
+    expect(roomy.frameCache().bytes).toBeGreaterThan(fixture.studentRunIds.length * 3 * 400 * 8);
+    expect(tight.frameCache().bytes).toBeGreaterThan(0);
   });
 });
 
