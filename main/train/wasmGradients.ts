@@ -1,16 +1,17 @@
 // Gradient kernels the tfjs wasm backend lacks (Conv2DBackpropFilter, UnsortedSegmentSum), has
 // only as slow or wrong scalar loops (Conv2DBackpropInput, MaxPoolGrad) or runs slowly for the
-// transposed operands, reductions and saved tensors gradients need (BatchMatMul, Sum, Identity).
+// transposed operands, reductions and saved tensors gradients need (BatchMatMul, Sum, Identity),
+// and one of our own: the CNN block's relu → pool backward (convReluPool.ts).
 import type * as tfjs from '@tensorflow/tfjs';
 import type { DataId, DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { WASM_BASE64 as RELU_POOL_WASM } from './wasm/reluPoolGradWasm.js';
 import { maskReluGradient, routeMaxPoolGradient, writeTransposedPatches, type Conv2DBackpropFilterAttrs, type ConvInfo, type MaxPoolGradAttrs } from './gradientLoops.js';
 
 type Tf = typeof tfjs;
+type TypedArray = Float32Array | Int32Array | Uint8Array;
 
 /** Our own kernel (no tfjs kernel has this name): relu → 2×2 max pool backward, with the bias gradient. */
 export const RELU_POOL_GRAD = 'DisobeyReluPoolGrad';
-type TypedArray = Float32Array | Int32Array | Uint8Array;
 
 /** The slice of tfjs-backend-wasm's BackendWasm these kernels use. */
 interface WasmBackend {
