@@ -298,12 +298,20 @@ export const ThreeWayConfusionArgs = z
   })
   .strict();
 
-/** counts[(label · C + teacherTop) · C + studentTop] over the examples both runs recorded. */
-export const ThreeWayConfusion = z.object({
+/**
+ * Which pair a result describes: the analysed student and its teacher, each at the epoch read
+ * (main/analytics/analysisFrame.ts analysedPair builds it from a frame).
+ */
+export const AnalysedPair = z.object({
   studentRunId: Id,
   teacherRunId: Id,
   studentEpoch: z.number().int().positive(),
   teacherEpoch: z.number().int().positive(),
+});
+export type AnalysedPair = z.infer<typeof AnalysedPair>;
+
+/** counts[(label · C + teacherTop) · C + studentTop] over the examples both runs recorded. */
+export const ThreeWayConfusion = AnalysedPair.extend({
   split: SplitName.nullable(),
   numClasses: z.number().int().positive(),
   n: Count,
@@ -329,11 +337,7 @@ export const CARTOGRAPHY_REGIONS = CartographyRegion.options;
  * deviationMean, deviationStd (axes 'deviation'); regions (u8): a bit per CARTOGRAPHY_REGIONS entry
  * the example is in, at the default thresholds.
  */
-export interface CartographyMapMeta {
-  studentRunId: number;
-  teacherRunId: number;
-  studentEpoch: number;
-  teacherEpoch: number;
+export interface CartographyMapMeta extends AnalysedPair {
   split: string | null;
   axes: CartographyAxes;
   /** the measures plotted as x and y (ExampleMeasure names: the explorer's range filters) */
@@ -355,11 +359,7 @@ export const ClassDeviationHeatmapArgs = AnalysisScope.extend({ split: SplitName
  * both the teacher (last epoch) and the student at e recorded: the mean KL_e = KL(p^T ‖ p^S_e) and
  * the mean d_e = φ(p^S_e,k) − a at the frame's class k. Rows are labels, columns epochs.
  */
-export const ClassDeviationHeatmap = z.object({
-  studentRunId: Id,
-  teacherRunId: Id,
-  studentEpoch: z.number().int().positive(),
-  teacherEpoch: z.number().int().positive(),
+export const ClassDeviationHeatmap = AnalysedPair.extend({
   split: SplitName.nullable(),
   classChoice: ClassChoice,
   epochs: z.array(z.number().int().positive()),
@@ -374,11 +374,7 @@ export type ClassDeviationHeatmap = z.infer<typeof ClassDeviationHeatmap>;
 export const ScatterArgs = AnalysisScope.extend({ split: SplitName.optional(), filter: ExampleFilter.optional() }).strict();
 
 /** Meta of the scatter frame; its columns: id (i32), a and b (f32), label, teacherTop, studentTop (u16). */
-export interface ScatterMeta {
-  studentRunId: number;
-  teacherRunId: number;
-  studentEpoch: number;
-  teacherEpoch: number;
+export interface ScatterMeta extends AnalysedPair {
   n: number;
   beta: number | null;
   intercept: number | null;

@@ -3,7 +3,7 @@
 // label probabilities (and their mean and variability across epochs, SPEC "per-example"), the
 // experiment 7 logit gradients, and every run's top class. Filters, the report, the scatter and
 // the gradient view all read these columns; formulas are those of shared/deviationMetrics.ts.
-import type { AnalysisScope, ExampleMeasure } from '../../shared/analytics.js';
+import type { AnalysedPair, AnalysisScope, ExampleMeasure } from '../../shared/analytics.js';
 import { argmaxRow, argmaxRows, klPerExample, klRow, logitConfidence, logitConfidenceRow } from '../../shared/deviationMetrics.js';
 import { ValidationError } from '../../shared/errors.js';
 import type { RunSummary } from '../../shared/runs.js';
@@ -54,7 +54,7 @@ export interface AnalysisFrame {
 }
 
 /** Which pair a result describes: the analysed student and its teacher, each at its epoch. */
-export function analysedPair(frame: Pick<AnalysisFrame, 'student' | 'teacher'>) {
+export function analysedPair(frame: Pick<AnalysisFrame, 'student' | 'teacher'>): AnalysedPair {
   return { studentRunId: frame.student.runId, teacherRunId: frame.teacher.runId, studentEpoch: frame.student.epoch, teacherEpoch: frame.teacher.epoch };
 }
 
