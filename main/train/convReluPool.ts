@@ -4,7 +4,7 @@
 // MaxPoolGrad, Step, Cast, Multiply and a bias Sum over the block's largest tensors, about a third
 // of a CNN step. Here the forward is one XNNPACK convolution with bias and relu fused, and the
 // backward one loop (the RELU_POOL_GRAD kernel) before the convolution's own gradients.
-import type { Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs';
+import type { GradSaveFunc, Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs';
 import type { Tf } from './backend.js';
 import { RELU_POOL_GRAD } from './wasmGradients.js';
 
@@ -22,40 +22,23 @@ const CONV_ATTRS = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations
  */
 export function convReluPool(tf: Tf, x: Tensor4D, w: Tensor4D, b: Tensor1D, inputNeedsGradient: boolean): Tensor4D {
   const engine = tf.engine();
-  const forward = (input: Tensor4D, filter: Tensor4D, bias: Tensor1D) => {
+  // The op's inputs are what its gradient is taken for: x only where it is wanted.
+  const inputs: Tensor[] = inputNeedsGradient ? [x, w, b] : [w, b];
+  return tf.customGrad((...args: (Tensor | GradSaveFunc)[]) => {
+    const save = args.pop() as GradSaveFunc;
+    const [input, filter, bias] = (inputNeedsGradient ? args : [x, ...args]) as [Tensor4D, Tensor4D, Tensor1D];
     const r = engine.runKernel('FusedConv2D', { x: input, filter, bias }, { ...CONV_ATTRS, activation: 'relu' } as never) as Tensor4D;
-    return { r, value: tf.maxPool(r, 2, 2, 'valid') };
-  };
-  const backward = (dy: Tensor, input: Tensor4D, filter: Tensor4D, r: Tensor4D) => {
-    const [dConv, db] = engine.runKernel(RELU_POOL_GRAD, { dy, r }, {}) as Tensor[];
-    const dw = engine.runKernel('Conv2DBackpropFilter', { x: input, dy: dConv! }, { ...CONV_ATTRS, filterShape: filter.shape } as never) as Tensor4D;
-    const dx = inputNeedsGradient ? (engine.runKernel('Conv2DBackpropInput', { dy: dConv!, filter }, { ...CONV_ATTRS, inputShape: input.shape } as never) as Tensor4D) : undefined;
-    return { dx, dw, db: db as Tensor1D };
-  };
-  if (inputNeedsGradient) {
-    return tf.customGrad((input, filter, bias, save) => {
-      const { r, value } = forward(input as Tensor4D, filter as Tensor4D, bias as Tensor1D);
-      (save as (tensors: Tensor[]) => void)([input as Tensor4D, filter as Tensor4D, r]);
-      return {
-        value,
-        gradFunc: (dy: Tensor, saved: Tensor[]) => {
-          const [savedX, savedW, savedR] = saved as [Tensor4D, Tensor4D, Tensor4D];
-          const { dx, dw, db } = backward(dy, savedX, savedW, savedR);
-          return [dx!, dw, db];
-        },
-      };
-    })(x, w, b) as Tensor4D;
-  }
-  return tf.customGrad((filter, bias, save) => {
-    const { r, value } = forward(x, filter as Tensor4D, bias as Tensor1D);
-    (save as (tensors: Tensor[]) => void)([filter as Tensor4D, r]);
+    save([input, filter, r]);
     return {
-      value,
+      value: tf.maxPool(r, 2, 2, 'valid'),
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [savedW, savedR] = saved as [Tensor4D, Tensor4D];
-        const { dw, db } = backward(dy, x, savedW, savedR);
-        return [dw, db];
+        const [savedX, savedW, savedR] = saved as [Tensor4D, Tensor4D, Tensor4D];
+        const [dConv, db] = engine.runKernel(RELU_POOL_GRAD, { dy, r: savedR }, {}) as [Tensor4D, Tensor1D];
+        const dw = engine.runKernel('Conv2DBackpropFilter', { x: savedX, dy: dConv }, { ...CONV_ATTRS, filterShape: savedW.shape } as never) as Tensor4D;
+        if (!inputNeedsGradient) return [dw, db];
+        const dx = engine.runKernel('Conv2DBackpropInput', { dy: dConv, filter: savedW }, { ...CONV_ATTRS, inputShape: savedX.shape } as never) as Tensor4D;
+        return [dx, dw, db];
       },
     };
-  })(w, b) as Tensor4D;
+  })(...inputs) as Tensor4D;
 }
