@@ -7,6 +7,7 @@ import { benchLoad } from './loadBench.js';
 import { benchTraining, runBenchChild } from './trainingBench.js';
 import { benchLosses } from './lossCostBench.js';
 import { benchIngest } from './ingestBench.js';
+import { benchFindings } from './findingsBench.js';
 import { formatTable, type BenchRow } from './table.js';
 
 const childAt = process.argv.indexOf('--child');
@@ -24,6 +25,7 @@ const sections: [string, () => Promise<BenchRow[]> | BenchRow[]][] = [
   ['losses', benchLosses],
   ['load', benchLoad],
   ['ingest', benchIngest],
+  ['findings', benchFindings],
 ];
 const rows: BenchRow[] = [];
 for (const [name, run] of sections) if (!only.length || only.includes(name)) rows.push(...(await run()));

@@ -114,6 +114,7 @@ export const ExampleMeasure = z.enum([
   'deviationMean', // b_e − a over the same epochs, at the frame's φ class k
   'deviationStd',
   'flips', // top-class changes of the student between consecutive epochs 1..epoch read
+  'misfitSeeds', // seed replicates whose student of this name predicts another class than the training label (k of ExamplePage.seedReplicates)
 ]);
 export type ExampleMeasure = z.infer<typeof ExampleMeasure>;
 export const EXAMPLE_MEASURES = ExampleMeasure.options;
@@ -218,6 +219,8 @@ export const ExamplePage = z.object({
   total: z.number().int().nonnegative(),
   studentRunId: Id,
   teacherRunId: Id,
+  /** N of the misfitSeeds measure: the series' replicates with this student recorded (1 without seeds) */
+  seedReplicates: z.number().int().positive(),
   runs: z.array(RunAtEpoch),
   items: z.array(AnalysedExample),
 });
@@ -413,6 +416,43 @@ export const GradientView = z.object({
 });
 export type GradientView = z.infer<typeof GradientView>;
 
+/**
+ * What one eigenLab call may cost. Each of the four curves holds recorded steps × n values, about
+ * 20 bytes of JSON apiece: 50,000 keep an answer near 4 MB. The work, in multiply-adds (a few
+ * nanoseconds each), keeps a call to a few seconds of computing, which the server runs in slices.
+ */
+export const EIGEN_LAB_LIMITS = { recordedValues: 50_000, work: 6e8 } as const;
+
+/** The arguments that size a call (EigenLabArgs, parsed). */
+export interface EigenLabSize {
+  n: number;
+  p: number;
+  teacherSteps: number | null;
+  studentSteps: number;
+  record: number;
+}
+
+/** Steps 0, record, 2·record, … up to studentSteps, and studentSteps itself (shared/eigenLab.ts). */
+export function eigenLabRecordedSteps(a: Pick<EigenLabSize, 'studentSteps' | 'record'>): number {
+  return Math.ceil(a.studentSteps / a.record) + 1;
+}
+
+/** Values in each of the answer's four curves: recorded steps × n. */
+export function eigenLabRecordedValues(a: Pick<EigenLabSize, 'n' | 'studentSteps' | 'record'>): number {
+  return eigenLabRecordedSteps(a) * a.n;
+}
+
+/**
+ * shared/eigenLab.ts's multiply-adds, as measured: drawing X (a Gaussian costs some 80), K = X Xᵀ
+ * (n²p/2), its eigendecomposition (about 4n³), GD (2np a step, teacher and student, plus the
+ * loop's own few dozen operations) and each recorded step's X w and projections (np + n², both models).
+ */
+export function eigenLabWork(a: EigenLabSize): number {
+  const { n, p, studentSteps } = a;
+  const teacherRun = a.teacherSteps === null ? studentSteps : Math.max(a.teacherSteps, studentSteps);
+  return 80 * n * p + (n * n * p) / 2 + 4 * n ** 3 + (2 * n * p + 32) * (teacherRun + studentSteps) + 2 * eigenLabRecordedSteps(a) * (n * p + n * n);
+}
+
 export const EigenLabArgs = z
   .object({
     n: z.number().int().min(2).max(400).default(50),
@@ -427,8 +467,24 @@ export const EigenLabArgs = z
     seed: z.number().int().nonnegative().default(0),
   })
   .strict()
-  // GD costs about 2·n·p flops per step and per model: keep one call under about a second.
-  .refine((a) => a.n * a.p * (Math.max(a.teacherSteps ?? 0, a.studentSteps) + a.studentSteps) <= 6e8, 'n·p·steps too large for one call (limit 6e8)');
+  // Refused before any work: the answer's size and the computing time (EIGEN_LAB_LIMITS).
+  .superRefine((a, ctx) => {
+    const values = eigenLabRecordedValues(a);
+    if (values > EIGEN_LAB_LIMITS.recordedValues) {
+      const rows = Math.floor(EIGEN_LAB_LIMITS.recordedValues / a.n);
+      const fewest = rows >= 2 ? `record every ${Math.ceil(a.studentSteps / (rows - 1)).toLocaleString('en-US')} steps or more` : 'lower n';
+      ctx.addIssue({
+        code: 'custom',
+        path: ['record'],
+        message: `${eigenLabRecordedSteps(a).toLocaleString('en-US')} recorded steps × n = ${values.toLocaleString('en-US')} values per curve, more than the ${EIGEN_LAB_LIMITS.recordedValues.toLocaleString('en-US')} one answer holds: ${fewest}`,
+      });
+    }
+    const work = eigenLabWork(a);
+    if (work > EIGEN_LAB_LIMITS.work) {
+      ctx.addIssue({ code: 'custom', message: `too large for one call: n, p and the steps cost about ${work.toExponential(1)} multiply-adds (limit ${EIGEN_LAB_LIMITS.work.toExponential(0)})` });
+    }
+  });
+
 
 export const EigenLabResult = z.object({
   eigenvalues: z.array(z.number()),

@@ -8,6 +8,7 @@ import {
   ExampleRow,
   Id,
   ImportOptions,
+  ImportResult,
   SplitName,
   TaskId,
 } from './domain.js';
@@ -48,7 +49,8 @@ import {
   UpdateCuratedSetArgs,
 } from './curatedSets.js';
 import { TrainingManifestArgs, TrainingManifestResult } from './trainingManifest.js';
-import { ExperimentSpec } from './experimentSpec.js';
+import { Findings, FindingsArgs } from './findings.js';
+import { ExperimentSpec, MAX_SEEDS } from './experimentSpec.js';
 import { checkMechanismArgs, MechanismDatasetFields } from './mechanisms.js';
 import { EpochMetric, ExperimentSummary, RunSummary } from './runs.js';
 
@@ -71,9 +73,10 @@ export const contract = {
   ),
   listDatasets: call(z.object({}).strict(), z.array(DatasetSummary)),
   getDataset: call(z.object({ datasetId: Id }).strict(), DatasetSummary),
+  /** the new dataset, and the files the import skipped (a count and the first few, with reasons) */
   importDataset: call(
     ImportOptions.extend({ taskId: TaskId.optional() }).strict(),
-    DatasetSummary,
+    ImportResult,
   ),
   /** a mechanism ("dominoes") dataset from imported image datasets (shared/mechanisms.ts); progress kind 'import' */
   buildMechanismDataset: call(
@@ -114,6 +117,8 @@ export const contract = {
       .object({
         datasetId: Id,
         epochs: z.number().int().min(1).max(1000).optional(),
+        /** seed replicates, each with its own teacher (ExperimentSpec.seeds); the answer is the first */
+        seeds: z.number().int().min(1).max(MAX_SEEDS).optional(),
         backend: TrainingBackendChoice.optional(),
       })
       .strict(),
@@ -151,6 +156,8 @@ export const contract = {
   cartographyMap: call(CartographyMapArgs, BinaryPayload),
   /** per training label × student epoch: mean KL(teacher ‖ student) and mean b − a */
   classDeviationHeatmap: call(ClassDeviationHeatmapArgs, ClassDeviationHeatmap),
+  /** issue 16: each SPEC experiment's claim tested on this experiment and its seed replicates (docs/findings.md) */
+  findings: call(FindingsArgs, Findings),
   /** V4/M8/P3: the linear distillation lab */
   eigenLab: call(EigenLabArgs, EigenLabResult),
   /** curated example sets (shared/curatedSets.ts): named lists of one dataset's examples with notes */

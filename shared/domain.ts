@@ -11,6 +11,12 @@ export const SplitName = z
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'split names use letters, digits, _ . -');
 
+/** The one order splits are listed in everywhere: train first, then test, then the rest (OOD, counterfactual) by name. */
+export function compareSplits(a: string, b: string): number {
+  const rank = (s: string) => (s === 'train' ? 0 : s === 'test' ? 1 : 2);
+  return rank(a) - rank(b) || a.localeCompare(b);
+}
+
 /** The importer a dataset was read with, as stored (datasets.format). */
 export const DatasetFormat = z.enum(['idx', 'folder', 'csv', 'jsonl']);
 export type DatasetFormat = z.infer<typeof DatasetFormat>;
@@ -60,6 +66,15 @@ export const LabelNoise = z.object({
 });
 export type LabelNoise = z.infer<typeof LabelNoise>;
 
+/**
+ * The default cap on an image's width and height: 4096×4096×3 is 48 MB of pixels per image, and
+ * a dataset stores every image's pixels. Larger sides are allowed up to MAX_IMAGE_SIDE_LIMIT on request.
+ */
+export const DEFAULT_MAX_IMAGE_SIDE = 4096;
+export const MAX_IMAGE_SIDE_LIMIT = 65_536;
+/** how many skipped files an import names (it counts them all) */
+export const SKIPPED_EXAMPLES = 10;
+
 export const ImportOptions = z.object({
   path: z.string().min(1).max(4096),
   format: ImportFormat.optional(),
@@ -67,17 +82,34 @@ export const ImportOptions = z.object({
   /** keep at most this many examples per split (a seeded random subset) */
   subset: z.number().int().positive().optional(),
   /** keep only these classes (by name); labels are renumbered in the given order */
-  classes: z.array(z.string().min(1)).min(2).optional(),
+  classes: z.array(z.string().min(1).max(1000)).min(2).max(100_000).optional(),
   /** symmetric label noise on the train split; the clean label is kept */
   noise: LabelNoise.optional(),
   /** for layouts without explicit splits (root/<class>/*, one CSV): share that goes to test */
   testFraction: z.number().gt(0).lt(1).default(0.2),
   /** class names for formats that carry none (IDX); overrides a classes.txt */
-  classNames: z.array(z.string().min(1)).optional(),
+  classNames: z.array(z.string().min(1).max(1000)).max(100_000).optional(),
   seed: z.number().int().nonnegative().default(0),
+  /** image files wider or taller than this many pixels are refused (default DEFAULT_MAX_IMAGE_SIDE) */
+  maxImageSide: z.number().int().positive().max(MAX_IMAGE_SIDE_LIMIT).optional(),
 });
 export type ImportOptions = z.infer<typeof ImportOptions>;
 export type ImportOptionsInput = z.input<typeof ImportOptions>;
+
+/** A file an import passed over, by its path inside the dataset folder, and why. */
+export const SkippedFile = z.object({ path: z.string(), reason: z.string() });
+export type SkippedFile = z.infer<typeof SkippedFile>;
+
+/** How many files an import skipped, and the first few (SKIPPED_EXAMPLES) by path. */
+export const SkippedFiles = z.object({
+  count: z.number().int().nonnegative(),
+  examples: z.array(SkippedFile).max(SKIPPED_EXAMPLES),
+});
+export type SkippedFiles = z.infer<typeof SkippedFiles>;
+
+/** What an import answers: the new dataset, and what it skipped on the way. */
+export const ImportResult = DatasetSummary.extend({ skipped: SkippedFiles });
+export type ImportResult = z.infer<typeof ImportResult>;
 
 export const ExampleRow = z.object({
   id: Id,
@@ -113,4 +145,4 @@ export const ExampleDetail = ExampleRow.extend({
 export type ExampleDetail = z.infer<typeof ExampleDetail>;
 
 /** Task ids the client picks, so progress events can be matched to the call that started them. */
-export const TaskId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'task ids use letters, digits, _ and -');
+export const TaskId = z.string().max(64).regex(/^[A-Za-z0-9_-]{1,64}$/, 'task ids use letters, digits, _ and -');

@@ -1,6 +1,8 @@
 // The linear distillation lab (SPEC.md V4, M8, P3, experiment 6): gradient descent on least squares
 // for a teacher stopped early at T̃ and a student fitted to its predictions, tracked per eigendirection
 // of K = X Xᵀ both by simulation and by the discrete-step closed form. Pure TypeScript, no Node/DOM.
+// The computation is a generator that stops at short intervals: runEigenLab runs it straight
+// through; runEigenLabSliced pauses between slices, so a server thread keeps answering meanwhile.
 import { ValidationError } from './errors.js';
 import { createRandom, type SeededRandom } from './seededRandom.js';
 
@@ -103,87 +105,157 @@ function hypot(a: number, b: number): number {
   return y * Math.sqrt(1 + r * r);
 }
 
+/** Runs a step generator straight through (the synchronous form of every computation here). */
+function runToEnd<T>(steps: Generator<void, T, void>): T {
+  let next = steps.next();
+  while (!next.done) next = steps.next();
+  return next.value;
+}
+
 /**
  * Eigendecomposition of a symmetric n×n matrix (row-major, only symmetry assumed): Householder
  * reduction to tridiagonal form, then implicit QL with Wilkinson-type shifts (the EISPACK
  * tred2/tql2 pair, as in JAMA). O(n³); n = 200 takes a few tens of milliseconds.
  */
 export function symmetricEigen(matrix: ArrayLike<number>, n: number): EigenDecomposition {
+  return runToEnd(symmetricEigenSteps(matrix, n));
+}
+
+/** tred2, row i (n − 1 down to 1): the Householder reflection that zeroes row i left of its subdiagonal. */
+function householderRow(V: Float64Array, d: Float64Array, e: Float64Array, n: number, i: number): void {
+  const at = (r: number, c: number) => V[r * n + c]!;
+  let scale = 0;
+  let h = 0;
+  for (let k = 0; k < i; k++) scale += Math.abs(d[k]!);
+  if (scale === 0) {
+    e[i] = d[i - 1]!;
+    for (let j = 0; j < i; j++) {
+      d[j] = at(i - 1, j);
+      V[i * n + j] = 0;
+      V[j * n + i] = 0;
+    }
+  } else {
+    for (let k = 0; k < i; k++) {
+      d[k] = d[k]! / scale;
+      h += d[k]! * d[k]!;
+    }
+    let f = d[i - 1]!;
+    let g = Math.sqrt(h);
+    if (f > 0) g = -g;
+    e[i] = scale * g;
+    h -= f * g;
+    d[i - 1] = f - g;
+    for (let j = 0; j < i; j++) e[j] = 0;
+    for (let j = 0; j < i; j++) {
+      f = d[j]!;
+      V[j * n + i] = f;
+      g = e[j]! + at(j, j) * f;
+      for (let k = j + 1; k <= i - 1; k++) {
+        g += at(k, j) * d[k]!;
+        e[k] = e[k]! + at(k, j) * f;
+      }
+      e[j] = g;
+    }
+    f = 0;
+    for (let j = 0; j < i; j++) {
+      e[j] = e[j]! / h;
+      f += e[j]! * d[j]!;
+    }
+    const hh = f / (h + h);
+    for (let j = 0; j < i; j++) e[j] = e[j]! - hh * d[j]!;
+    for (let j = 0; j < i; j++) {
+      f = d[j]!;
+      g = e[j]!;
+      for (let k = j; k <= i - 1; k++) V[k * n + j] = at(k, j) - (f * e[k]! + g * d[k]!);
+      d[j] = at(i - 1, j);
+      V[i * n + j] = 0;
+    }
+  }
+  d[i] = h;
+}
+
+/** tred2, column i (0 to n − 2): accumulates the reflections into V. */
+function accumulateTransform(V: Float64Array, d: Float64Array, n: number, i: number): void {
+  const at = (r: number, c: number) => V[r * n + c]!;
+  V[(n - 1) * n + i] = at(i, i);
+  V[i * n + i] = 1;
+  const h = d[i + 1]!;
+  if (h !== 0) {
+    for (let k = 0; k <= i; k++) d[k] = at(k, i + 1) / h;
+    for (let j = 0; j <= i; j++) {
+      let g = 0;
+      for (let k = 0; k <= i; k++) g += at(k, i + 1) * at(k, j);
+      for (let k = 0; k <= i; k++) V[k * n + j] = at(k, j) - g * d[k]!;
+    }
+  }
+  for (let k = 0; k <= i; k++) V[k * n + i + 1] = 0;
+}
+
+/** tql2, one implicit QL sweep on rows l..m of the tridiagonal, rotating V's columns; returns the shift applied. */
+function qlSweep(V: Float64Array, d: Float64Array, e: Float64Array, n: number, l: number, m: number): number {
+  let g = d[l]!;
+  let p = (d[l + 1]! - g) / (2 * e[l]!);
+  let r = hypot(p, 1);
+  if (p < 0) r = -r;
+  d[l] = e[l]! / (p + r);
+  d[l + 1] = e[l]! * (p + r);
+  const dl1 = d[l + 1]!;
+  let h = g - d[l]!;
+  for (let i = l + 2; i < n; i++) d[i] = d[i]! - h;
+  const shift = h;
+  p = d[m]!;
+  let c = 1;
+  let c2 = c;
+  let c3 = c;
+  const el1 = e[l + 1]!;
+  let s = 0;
+  let s2 = 0;
+  for (let i = m - 1; i >= l; i--) {
+    c3 = c2;
+    c2 = c;
+    s2 = s;
+    g = c * e[i]!;
+    h = c * p;
+    r = hypot(p, e[i]!);
+    e[i + 1] = s * r;
+    s = e[i]! / r;
+    c = p / r;
+    p = c * d[i]! - s * g;
+    d[i + 1] = h + s * (c * g + s * d[i]!);
+    for (let k = 0; k < n; k++) {
+      const row = k * n;
+      const vh = V[row + i + 1]!;
+      const vi = V[row + i]!;
+      V[row + i + 1] = s * vi + c * vh;
+      V[row + i] = c * vi - s * vh;
+    }
+  }
+  p = (-s * s2 * c3 * el1 * e[l]!) / dl1;
+  e[l] = s * p;
+  d[l] = c * p;
+  return shift;
+}
+
+/** symmetricEigen, stopping after each row of the reduction and each QL sweep (O(n²) work apiece). */
+function* symmetricEigenSteps(matrix: ArrayLike<number>, n: number): Generator<void, EigenDecomposition, void> {
   if (matrix.length !== n * n) throw new ValidationError(`matrix has ${matrix.length} entries, expected ${n}×${n}`);
   const V = Float64Array.from(matrix); // V[r*n + c]
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   if (n === 0) return { values: d, vectors: [] };
-  const at = (r: number, c: number) => V[r * n + c]!;
 
   // --- tred2: Householder tridiagonalisation, accumulating the orthogonal transform in V.
-  for (let j = 0; j < n; j++) d[j] = at(n - 1, j);
+  for (let j = 0; j < n; j++) d[j] = V[(n - 1) * n + j]!;
   for (let i = n - 1; i > 0; i--) {
-    let scale = 0;
-    let h = 0;
-    for (let k = 0; k < i; k++) scale += Math.abs(d[k]!);
-    if (scale === 0) {
-      e[i] = d[i - 1]!;
-      for (let j = 0; j < i; j++) {
-        d[j] = at(i - 1, j);
-        V[i * n + j] = 0;
-        V[j * n + i] = 0;
-      }
-    } else {
-      for (let k = 0; k < i; k++) {
-        d[k] = d[k]! / scale;
-        h += d[k]! * d[k]!;
-      }
-      let f = d[i - 1]!;
-      let g = Math.sqrt(h);
-      if (f > 0) g = -g;
-      e[i] = scale * g;
-      h -= f * g;
-      d[i - 1] = f - g;
-      for (let j = 0; j < i; j++) e[j] = 0;
-      for (let j = 0; j < i; j++) {
-        f = d[j]!;
-        V[j * n + i] = f;
-        g = e[j]! + at(j, j) * f;
-        for (let k = j + 1; k <= i - 1; k++) {
-          g += at(k, j) * d[k]!;
-          e[k] = e[k]! + at(k, j) * f;
-        }
-        e[j] = g;
-      }
-      f = 0;
-      for (let j = 0; j < i; j++) {
-        e[j] = e[j]! / h;
-        f += e[j]! * d[j]!;
-      }
-      const hh = f / (h + h);
-      for (let j = 0; j < i; j++) e[j] = e[j]! - hh * d[j]!;
-      for (let j = 0; j < i; j++) {
-        f = d[j]!;
-        g = e[j]!;
-        for (let k = j; k <= i - 1; k++) V[k * n + j] = at(k, j) - (f * e[k]! + g * d[k]!);
-        d[j] = at(i - 1, j);
-        V[i * n + j] = 0;
-      }
-    }
-    d[i] = h;
+    householderRow(V, d, e, n, i);
+    yield;
   }
   for (let i = 0; i < n - 1; i++) {
-    V[(n - 1) * n + i] = at(i, i);
-    V[i * n + i] = 1;
-    const h = d[i + 1]!;
-    if (h !== 0) {
-      for (let k = 0; k <= i; k++) d[k] = at(k, i + 1) / h;
-      for (let j = 0; j <= i; j++) {
-        let g = 0;
-        for (let k = 0; k <= i; k++) g += at(k, i + 1) * at(k, j);
-        for (let k = 0; k <= i; k++) V[k * n + j] = at(k, j) - g * d[k]!;
-      }
-    }
-    for (let k = 0; k <= i; k++) V[k * n + i + 1] = 0;
+    accumulateTransform(V, d, n, i);
+    yield;
   }
   for (let j = 0; j < n; j++) {
-    d[j] = at(n - 1, j);
+    d[j] = V[(n - 1) * n + j]!;
     V[(n - 1) * n + j] = 0;
   }
   V[(n - 1) * n + n - 1] = 1;
@@ -202,46 +274,8 @@ export function symmetricEigen(matrix: ArrayLike<number>, n: number): EigenDecom
       let iter = 0;
       do {
         if (++iter > 60) throw new Error(`symmetricEigen: QL did not converge for eigenvalue ${l}`);
-        let g = d[l]!;
-        let p = (d[l + 1]! - g) / (2 * e[l]!);
-        let r = hypot(p, 1);
-        if (p < 0) r = -r;
-        d[l] = e[l]! / (p + r);
-        d[l + 1] = e[l]! * (p + r);
-        const dl1 = d[l + 1]!;
-        let h = g - d[l]!;
-        for (let i = l + 2; i < n; i++) d[i] = d[i]! - h;
-        shiftSum += h;
-        p = d[m]!;
-        let c = 1;
-        let c2 = c;
-        let c3 = c;
-        const el1 = e[l + 1]!;
-        let s = 0;
-        let s2 = 0;
-        for (let i = m - 1; i >= l; i--) {
-          c3 = c2;
-          c2 = c;
-          s2 = s;
-          g = c * e[i]!;
-          h = c * p;
-          r = hypot(p, e[i]!);
-          e[i + 1] = s * r;
-          s = e[i]! / r;
-          c = p / r;
-          p = c * d[i]! - s * g;
-          d[i + 1] = h + s * (c * g + s * d[i]!);
-          for (let k = 0; k < n; k++) {
-            const row = k * n;
-            const vh = V[row + i + 1]!;
-            const vi = V[row + i]!;
-            V[row + i + 1] = s * vi + c * vh;
-            V[row + i] = c * vi - s * vh;
-          }
-        }
-        p = (-s * s2 * c3 * el1 * e[l]!) / dl1;
-        e[l] = s * p;
-        d[l] = c * p;
+        shiftSum += qlSweep(V, d, e, n, l, m);
+        yield;
       } while (Math.abs(e[l]!) > EPS * tst1);
     }
     d[l] = d[l]! + shiftSum;
@@ -276,11 +310,19 @@ export interface EigenLabData {
 
 /** X_ij = scale_j·z, w* ~ N(0, I), y = X w* + noise·ε, all from one seeded stream in that order. */
 export function generateEigenLabData(settings: Pick<EigenLabSettings, 'n' | 'p' | 'scales' | 'noise' | 'seed'>): EigenLabData {
+  return runToEnd(eigenLabDataSteps(settings));
+}
+
+/** generateEigenLabData, stopping after each row of X. */
+function* eigenLabDataSteps(settings: Pick<EigenLabSettings, 'n' | 'p' | 'scales' | 'noise' | 'seed'>): Generator<void, EigenLabData, void> {
   const { n, p } = settings;
   const gauss = createGaussian(createRandom(settings.seed));
   const scales = geomspace(settings.scales.from, settings.scales.to, p);
   const X = new Float64Array(n * p);
-  for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) X[i * p + j] = scales[j]! * gauss();
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < p; j++) X[i * p + j] = scales[j]! * gauss();
+    yield;
+  }
   const wStar = new Float64Array(p);
   for (let j = 0; j < p; j++) wStar[j] = gauss();
   const y = matVec(X, n, p, wStar);
@@ -302,16 +344,26 @@ function matVec(A: Float64Array, rows: number, cols: number, v: ArrayLike<number
 
 /** K = X Xᵀ (n×n, row-major). */
 export function gramMatrix(X: Float64Array, n: number, p: number): Float64Array {
+  return runToEnd(gramMatrixSteps(X, n, p));
+}
+
+/** gramMatrix, stopping after each row of K. */
+function* gramMatrixSteps(X: Float64Array, n: number, p: number): Generator<void, Float64Array, void> {
   const K = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
-    for (let k = i; k < n; k++) {
-      let s = 0;
-      for (let j = 0; j < p; j++) s += X[i * p + j]! * X[k * p + j]!;
-      K[i * n + k] = s;
-      K[k * n + i] = s;
-    }
+    gramRow(X, n, p, K, i);
+    yield;
   }
   return K;
+}
+
+function gramRow(X: Float64Array, n: number, p: number, K: Float64Array, i: number): void {
+  for (let k = i; k < n; k++) {
+    let s = 0;
+    for (let j = 0; j < p; j++) s += X[i * p + j]! * X[k * p + j]!;
+    K[i * n + k] = s;
+    K[k * n + i] = s;
+  }
 }
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -345,38 +397,82 @@ function validate(settings: EigenLabSettings): void {
   if (!Number.isInteger(record) || record < 1) throw new ValidationError('record must be a positive integer', { field: 'record' });
 }
 
+/** About this many multiply-adds of GD and recording between two stops of the step generator. */
+const WORK_BETWEEN_STOPS = 200_000;
+
 /**
  * Runs GD from w₀ = 0 on ½‖Xw − target‖² for `total` steps, calling `onStep(t, w)` at t = 0..total
- * (the gradient is Xᵀ(Xw − target)).
+ * (the gradient is Xᵀ(Xw − target)); `onStep` returns the multiply-adds it spent. Stops every
+ * WORK_BETWEEN_STOPS or so.
  */
-function gradientDescent(X: Float64Array, n: number, p: number, target: Float64Array, eta: number, total: number, onStep: (t: number, w: Float64Array) => void): void {
+function* gradientDescentSteps(
+  X: Float64Array,
+  n: number,
+  p: number,
+  target: Float64Array,
+  eta: number,
+  total: number,
+  onStep: (t: number, w: Float64Array) => number,
+): Generator<void, void, void> {
   const w = new Float64Array(p);
   const residual = new Float64Array(n);
-  onStep(0, w);
+  let work = onStep(0, w);
   for (let t = 1; t <= total; t++) {
-    for (let i = 0; i < n; i++) {
-      let s = -target[i]!;
-      const row = i * p;
-      for (let j = 0; j < p; j++) s += X[row + j]! * w[j]!;
-      residual[i] = s;
+    gradientStep(X, n, p, target, eta, w, residual);
+    // a few dozen operations of loop and callback besides the 2·n·p multiply-adds
+    work += 2 * n * p + 32 + onStep(t, w);
+    if (work >= WORK_BETWEEN_STOPS) {
+      work = 0;
+      yield;
     }
-    for (let i = 0; i < n; i++) {
-      const r = eta * residual[i]!;
-      if (r === 0) continue;
-      const row = i * p;
-      for (let j = 0; j < p; j++) w[j] = w[j]! - r * X[row + j]!;
-    }
-    onStep(t, w);
+  }
+}
+
+function gradientStep(X: Float64Array, n: number, p: number, target: Float64Array, eta: number, w: Float64Array, residual: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    let s = -target[i]!;
+    const row = i * p;
+    for (let j = 0; j < p; j++) s += X[row + j]! * w[j]!;
+    residual[i] = s;
+  }
+  for (let i = 0; i < n; i++) {
+    const r = eta * residual[i]!;
+    if (r === 0) continue;
+    const row = i * p;
+    for (let j = 0; j < p; j++) w[j] = w[j]! - r * X[row + j]!;
   }
 }
 
 /** Runs the lab: data, K's eigendecomposition, teacher and student GD, and the closed forms. */
 export function runEigenLab(settings: EigenLabSettings): EigenLabResult {
+  return runToEnd(eigenLabSteps(settings));
+}
+
+/**
+ * runEigenLab in slices of about `sliceMs` of computing, awaiting `pause()` between them, so the
+ * thread running it goes on answering other work (web mode's server: each slice is one turn of
+ * its event loop). The numbers are runEigenLab's, bit for bit.
+ */
+export async function runEigenLabSliced(settings: EigenLabSettings, pause: () => Promise<void>, sliceMs = 20): Promise<EigenLabResult> {
+  const steps = eigenLabSteps(settings);
+  let sliceStart = Date.now();
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    if (Date.now() - sliceStart >= sliceMs) {
+      await pause();
+      sliceStart = Date.now();
+    }
+  }
+}
+
+/** The lab as a step generator: it stops after at most O(n·p + n²) work at a time. */
+function* eigenLabSteps(settings: EigenLabSettings): Generator<void, EigenLabResult, void> {
   validate(settings);
   const { n, p } = settings;
-  const data = generateEigenLabData(settings);
+  const data = yield* eigenLabDataSteps(settings);
   const { X, y } = data;
-  const { values: lambda, vectors: U } = symmetricEigen(gramMatrix(X, n, p), n);
+  const { values: lambda, vectors: U } = yield* symmetricEigenSteps(yield* gramMatrixSteps(X, n, p), n);
   const lambdaMax = Math.max(lambda[0] ?? 0, 0);
   if (!(lambdaMax > 0)) throw new ValidationError('K = X Xᵀ is zero: no direction to learn', { field: 'scales' });
   const eta = settings.stepSize === 'auto' ? 0.1 / lambdaMax : settings.stepSize;
@@ -412,9 +508,12 @@ export function runEigenLab(settings: EigenLabSettings): EigenLabResult {
   const teacherC: Float64Array[] = [];
   let teacherW: Float64Array | null = null;
   const teacherRun = Number.isFinite(teacherStop) ? Math.max(teacherStop, horizon) : horizon;
-  gradientDescent(X, n, p, y, eta, teacherRun, (t, w) => {
+  const recordingWork = n * p + n * n;
+  yield* gradientDescentSteps(X, n, p, y, eta, teacherRun, (t, w) => {
     if (t === teacherStop) teacherW = Float64Array.from(w);
-    if (t <= horizon && recorded.has(t)) teacherC.push(progress(matVec(X, n, p, w)));
+    if (!(t <= horizon && recorded.has(t))) return 0;
+    teacherC.push(progress(matVec(X, n, p, w)));
+    return recordingWork;
   });
 
   // ỹ = X w_T̃. A converged teacher (T̃ = ∞) is GD's limit from w₀ = 0: the minimum-norm least-squares
@@ -432,8 +531,10 @@ export function runEigenLab(settings: EigenLabSettings): EigenLabResult {
     }
   }
   const studentC: Float64Array[] = [];
-  gradientDescent(X, n, p, yTilde, eta, horizon, (t, w) => {
-    if (recorded.has(t)) studentC.push(progress(matVec(X, n, p, w)));
+  yield* gradientDescentSteps(X, n, p, yTilde, eta, horizon, (t, w) => {
+    if (!recorded.has(t)) return 0;
+    studentC.push(progress(matVec(X, n, p, w)));
+    return recordingWork;
   });
 
   // SPEC V4, discrete steps: c_k^T(t) = 1 − (1 − ηλ_k)^t, c_k^S(t) = (1 − (1 − ηλ_k)^t)(1 − (1 − ηλ_k)^T̃).

@@ -9,6 +9,12 @@ export type ErrorCode =
   | 'SCHEMA_ERROR'
   | 'CANCELLED'
   | 'CONFLICT'
+  /** another writer holds the database's write lock past the busy timeout; the message names the file */
+  | 'BUSY'
+  /** the database (or its folder) cannot be written: opened read-only, or full; the message names the file */
+  | 'READ_ONLY'
+  /** a request that is refused before it is looked at: foreign origin, wrong content type */
+  | 'FORBIDDEN'
   | 'INTERNAL';
 
 export interface ErrorPlace {

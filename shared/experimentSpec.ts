@@ -206,7 +206,8 @@ const runFields = {
   batchSize: z.number().int().min(1).max(65_536),
   epochs: z.number().int().min(1, 'epochs must be ≥ 1').max(10_000),
   seed: z.number().int().min(0).max(0xffff_ffff),
-  phases: z.array(LossPhase).min(1).default([{ from: 0, loss: { kind: 'onehot' } }]),
+  // at most one phase per epoch: phases start at strictly increasing epochs below `epochs`
+  phases: z.array(LossPhase).min(1).max(10_000).default([{ from: 0, loss: { kind: 'onehot' } }]),
   /**
    * The split this run fits (default "train"): mechanism datasets train a teacher and its
    * students on different splits. Normalisation or vocabulary come from this split; a student's
@@ -270,6 +271,12 @@ export type StudentSpec = z.infer<typeof StudentSpec>;
 
 export const TeacherReuse = z.object({ reuseRunId: z.number().int().positive() }).strict();
 
+/** At most this many seed replicates per experiment. */
+export const MAX_SEEDS = 20;
+const MAX_RUN_SEED = 0xffff_ffff;
+export const SeedTeacherChoices = ['per-seed', 'shared'] as const;
+export type SeedTeacher = (typeof SeedTeacherChoices)[number];
+
 export const ExperimentSpec = z
   .object({
     name: z.string().trim().min(1).max(200),
@@ -277,9 +284,22 @@ export const ExperimentSpec = z
     /** a teacher to train, or a finished teacher run to distil from again */
     teacher: z.union([RunSpec, TeacherReuse]),
     students: z.array(StudentSpec).min(1).max(32),
+    /**
+     * Seed replicates: a count N (seed labels 1…N) or a list of distinct labels. The spec is planned
+     * once per label s as its own experiment of one series, every run's seed shifted by s − 1, so
+     * with 1…N replicate 1 is the spec as written (seedReplicateSpec). Absent: one experiment.
+     */
+    seeds: z.union([z.number(), z.array(z.number())], { error: `seeds is a count of replicates (1–${MAX_SEEDS}) or a list of distinct seeds` }).optional(),
+    /**
+     * How replicates get their teacher: 'per-seed' (the default) trains one per replicate;
+     * 'shared' trains the first replicate's and every replicate's students distil from it, so students
+     * differ only by their own seed. A reused teacher (teacher.reuseRunId) is always shared.
+     */
+    seedTeacher: z.enum(SeedTeacherChoices).optional(),
   })
   .strict()
   .superRefine((exp, ctx) => {
+    checkSeeds(exp, ctx);
     const teacher = exp.teacher;
     if ('phases' in teacher) {
       // kd, jacobian and contrastive phases need a teacher; the teacher is the one run that has none.
@@ -319,6 +339,86 @@ export const ExperimentSpec = z
   });
 export type ExperimentSpec = z.infer<typeof ExperimentSpec>;
 export type ExperimentSpecInput = z.input<typeof ExperimentSpec>;
+
+/** The seed labels a `seeds` value names: 1…N for a count, the list itself otherwise; null without seeds. */
+export function seedLabels(seeds: number | readonly number[] | undefined): number[] | null {
+  if (seeds === undefined) return null;
+  return typeof seeds === 'number' ? Array.from({ length: seeds }, (_, i) => i + 1) : [...seeds];
+}
+
+/** A run's seed in the replicate with seed label `label`: shifted by label − 1. */
+export function replicateRunSeed(runSeed: number, label: number): number {
+  return runSeed + label - 1;
+}
+
+interface SeedCheckable {
+  teacher: { seed: number; name: string } | { reuseRunId: number };
+  students: { seed: number; name: string }[];
+  seeds?: number | number[];
+  seedTeacher?: SeedTeacher;
+}
+function checkSeeds(exp: SeedCheckable, ctx: z.RefinementCtx): void {
+  if (exp.seeds === undefined) {
+    if (exp.seedTeacher !== undefined) ctx.addIssue({ code: 'custom', message: 'seedTeacher chooses how seed replicates get their teacher; it needs seeds', path: ['seedTeacher'] });
+    return;
+  }
+  if (typeof exp.seeds === 'number') {
+    if (!Number.isInteger(exp.seeds) || exp.seeds < 1 || exp.seeds > MAX_SEEDS) {
+      ctx.addIssue({ code: 'custom', message: `seeds must be a whole number of replicates in 1–${MAX_SEEDS} (or a list of seeds), got ${exp.seeds}`, path: ['seeds'] });
+      return;
+    }
+  } else {
+    if (exp.seeds.length < 1 || exp.seeds.length > MAX_SEEDS) {
+      ctx.addIssue({ code: 'custom', message: `a list of seeds holds 1–${MAX_SEEDS} seeds, got ${exp.seeds.length}`, path: ['seeds'] });
+      return;
+    }
+    const seen = new Set<number>();
+    let bad = false;
+    exp.seeds.forEach((s, i) => {
+      if (!Number.isInteger(s) || s < 0 || s > MAX_RUN_SEED) {
+        ctx.addIssue({ code: 'custom', message: `seeds are whole numbers ≥ 0, got ${s}`, path: ['seeds', i] });
+        bad = true;
+      } else if (seen.has(s)) {
+        ctx.addIssue({ code: 'custom', message: `seed ${s} is listed twice; replicates need distinct seeds`, path: ['seeds', i] });
+        bad = true;
+      }
+      seen.add(s);
+    });
+    if (bad) return;
+  }
+  if (exp.seedTeacher === 'per-seed' && 'reuseRunId' in exp.teacher) {
+    ctx.addIssue({ code: 'custom', message: 'a reused teacher (teacher.reuseRunId) is one teacher for every replicate: seedTeacher must be "shared" or left out', path: ['seedTeacher'] });
+  }
+  // Every run's seed, shifted by label − 1, must stay a valid run seed.
+  const runs = [...('seed' in exp.teacher ? [exp.teacher] : []), ...exp.students];
+  const labels = seedLabels(exp.seeds)!;
+  labels.forEach((label, i) => {
+    const out = runs.find((r) => replicateRunSeed(r.seed, label) < 0 || replicateRunSeed(r.seed, label) > MAX_RUN_SEED);
+    if (out) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `replicate seed ${label} shifts every run's seed by ${label - 1}, which takes "${out.name}"'s seed ${out.seed} to ${replicateRunSeed(out.seed, label)}, outside 0–${MAX_RUN_SEED}`,
+        path: typeof exp.seeds === 'number' ? ['seeds'] : ['seeds', i],
+      });
+    }
+  });
+}
+
+/**
+ * The experiment that replicate `label` of a seeded spec plans: named "name · seed s", every run's
+ * seed shifted by s − 1, without `seeds` (a replicate is one experiment). The teacher is the
+ * spec's; the planner points a shared teacher's later replicates at the first one's run.
+ */
+export function seedReplicateSpec(spec: ExperimentSpec, label: number): ExperimentSpec {
+  const { seeds: _seeds, seedTeacher: _seedTeacher, ...rest } = spec;
+  const teacher = 'seed' in spec.teacher ? { ...spec.teacher, seed: replicateRunSeed(spec.teacher.seed, label) } : spec.teacher;
+  return {
+    ...rest,
+    name: `${spec.name} · seed ${label}`,
+    teacher,
+    students: spec.students.map((s) => ({ ...s, seed: replicateRunSeed(s.seed, label) })),
+  };
+}
 
 /** Parses with `schema` or throws a SPEC_ERROR naming the first offending field. */
 function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
@@ -422,6 +522,36 @@ export function paperPreset(epochs: number, base: PaperPresetBase): { teacher: R
   return { teacher, students };
 }
 
+/**
+ * The findings preset's defaults and the data it is demonstrated on (`disobey demo`): chosen so
+ * that SPEC experiments 3–5 show on the embedded Fashion-MNIST sample within the demo's budget;
+ * the evidence for each value is in docs/findings.md.
+ */
+export const FINDINGS_PRESET = { epochs: 20, seeds: 3, hidden: 512, noiseRate: 0.2, noiseSeed: 1, trainExamples: 5000 } as const;
+
+/**
+ * The line-up the findings compare (SPEC experiments 3–5, docs/findings.md): a teacher and four
+ * students of its own architecture (self-distillation) — one-hot, KD τ = 1, one-hot → KD and
+ * KD → one-hot at the halfway epoch — differing only in their loss. The teacher's seed is
+ * `teacherSeed`, the students' `seed`, so no student starts from the teacher's initial weights.
+ * Meant to be planned with seeds (each replicate shifts every seed, see `seeds`).
+ */
+export function findingsPreset(epochs: number, base: PaperPresetBase & { teacherSeed: number }): { teacher: RunSpec; students: StudentSpec[] } {
+  const switchAt = Math.min(Math.max(Math.round(epochs / 2), 1), epochs - 1);
+  const common = { model: base.model, optimizer: base.optimizer, lrSchedule: base.lrSchedule ?? { kind: 'constant' as const }, batchSize: base.batchSize, epochs, seed: base.seed };
+  const onehot = { kind: 'onehot' as const };
+  const kd = { kind: 'kd' as const, alpha: 1, tau: 1, tauSquared: true };
+  const teacher = parseRunSpec({ ...common, name: 'teacher', seed: base.teacherSeed, phases: [{ from: 0, loss: onehot }] });
+  if (epochs < 2) throw new DomainError('SPEC_ERROR', 'the findings preset switches losses halfway: it needs at least 2 epochs', { field: 'epochs' });
+  const students = [
+    { ...common, name: 'one-hot', phases: [{ from: 0, loss: onehot }] },
+    { ...common, name: 'KD τ=1', selfDistill: true, phases: [{ from: 0, loss: kd }] },
+    { ...common, name: `late KD (one-hot → KD at ${switchAt})`, phases: [{ from: 0, loss: onehot }, { from: switchAt, loss: kd }] },
+    { ...common, name: `early KD (KD → one-hot at ${switchAt})`, phases: [{ from: 0, loss: kd }, { from: switchAt, loss: onehot }] },
+  ].map((s) => parseOrThrow(StudentSpec, s, `preset student "${s.name}"`));
+  return { teacher, students };
+}
+
 export const MECHANISM_STUDENT_LOSSES = ['kd', 'jacobian', 'contrastive'] as const;
 
 /**
@@ -455,4 +585,5 @@ export function mechanismPreset(epochs: number, base: PaperPresetBase & { teache
 /** The preset table the UI offers; each entry builds a full teacher + students line-up. */
 export const PRESETS = {
   paper: paperPreset,
+  findings: findingsPreset,
 } as const;

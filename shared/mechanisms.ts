@@ -29,7 +29,7 @@ export const MechanismSplitSpec = z
     name: SplitName,
     size: z.number().int().positive().max(MAX_MECHANISM_SPLIT_SIZE),
     /** one setting per mechanism of the build; every mechanism must be named */
-    settings: z.record(z.string(), MechanismSetting),
+    settings: z.record(z.string().max(200), MechanismSetting),
     /**
      * the fraction of examples in which a kept mechanism other than the label mechanism agrees
      * with the label (exactly round(correlation·size)); in the rest it shows one of the other classes

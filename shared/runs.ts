@@ -37,6 +37,10 @@ export const ExperimentSummary = z.object({
   datasetId: Id,
   name: z.string(),
   createdAt: z.string(),
+  /** seed replicates share a series key (docs/findings.md); null for an experiment planned without seeds */
+  series: z.string().nullable(),
+  /** this replicate's seed label; null without seeds */
+  seed: z.number().int().nullable(),
   runs: z.array(RunSummary),
 });
 export type ExperimentSummary = z.infer<typeof ExperimentSummary>;

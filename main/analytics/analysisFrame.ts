@@ -24,6 +24,11 @@ export interface AnalysisFrame {
   teacher: RunAt;
   /** the teacher first, then the experiment's runs in id order, each at the epoch it is read at */
   runs: RunAt[];
+  /**
+   * N of `misfitSeeds`: the seed replicates whose student of the analysed name has recorded an
+   * epoch, this one included (1 for an experiment planned without seeds)
+   */
+  seedReplicates: number;
   /** k of φ per example */
   confidenceClass: Int32Array;
   teacherProbs: Float32Array;
@@ -141,6 +146,8 @@ export interface FrameSources {
   dynamicsColumnBytes?: number;
   /** running p(label) sums shared by the frames of an experiment */
   labelProbSums?: LabelProbSumStore;
+  /** the runs of the other seed replicates of the experiment's series, on the same dataset (none without seeds) */
+  seedReplicateRuns?: RunSummary[][];
 }
 
 /** Σ p(training label) and Σ p² per row over a run's epochs 1..epoch, rows in the dataset's id order. */
@@ -239,6 +246,12 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
     const epoch = r.id === studentAt.runId ? studentAt.epoch : r.role === 'teacher' ? r.epochsDone : Math.min(pair.studentEpoch, r.epochsDone);
     runs.push({ runId: r.id, name: r.name, role: r.role, epoch });
   }
+  // The analysed student's namesake in each other seed replicate, read like the experiment's other
+  // students: at the analysed epoch where it has it, else at its last.
+  const replicateStudents: RunAt[] = (sources.seedReplicateRuns ?? []).flatMap((replicate) => {
+    const r = replicate.find((x) => x.role === 'student' && x.name === studentAt.name && x.epochsDone > 0);
+    return r ? [{ runId: r.id, name: r.name, role: 'student' as const, epoch: Math.min(pair.studentEpoch, r.epochsDone) }] : [];
+  });
 
   const probsCache = new Map<string, Float32Array>();
   let numClasses = 0;
@@ -269,12 +282,21 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
     const at = runAt(runId);
     return probsOf(at.runId, at.epoch);
   };
-  const topClass = (runId: number): Int32Array => {
-    const probs = runProbs(runId);
+  const topClassOfProbs = (probs: Float32Array): Int32Array => {
     let top = topClassOf.get(probs);
     if (!top) topClassOf.set(probs, (top = argmaxRows(probs, C)));
     return top;
   };
+  const topClass = (runId: number): Int32Array => topClassOfProbs(runProbs(runId));
+  /** Each other replicate's student top class per row, −1 where it lacks the row (built on first use; the matrices are not kept). */
+  let replicateTopsCache: Int32Array[] | undefined;
+  const replicateTops = (): Int32Array[] =>
+    (replicateTopsCache ??= replicateStudents.map((r) => {
+      const probs = probsOf(r.runId, r.epoch, false);
+      const top = topClassOfProbs(probs).slice();
+      for (let i = 0; i < n; i++) if (!Number.isFinite(probs[i * C]!)) top[i] = -1;
+      return top;
+    }));
 
   const confidenceClass = scope.classChoice === 'label' ? dataset.trainLabel : topClass(teacherAt.runId);
   const columns = new Map<ExampleMeasure, Float64Array>();
@@ -360,6 +382,14 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
     deviationMean: (i) => dynamicsRow(i).deviationMean,
     deviationStd: (i) => dynamicsRow(i).deviationStd,
     flips: (i) => dynamicsRow(i).flips,
+    // Replicates without the row do not count; the analysed student without it makes the row NaN.
+    misfitSeeds: (i) => {
+      if (!Number.isFinite(studentProbs[i * C]!)) return NaN;
+      const y = dataset.trainLabel[i]!;
+      let k = Number(topClass(studentAt.runId)[i] !== y);
+      for (const top of replicateTops()) if (top[i] !== -1 && top[i] !== y) k++;
+      return k;
+    },
   };
 
   /** Whole columns computed in one pass where that is much faster than row by row. */
@@ -556,6 +586,7 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
     student: studentAt,
     teacher: teacherAt,
     runs,
+    seedReplicates: 1 + replicateStudents.length,
     confidenceClass,
     teacherProbs,
     studentProbs,
@@ -568,7 +599,7 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
     buildSteps: () => [...runs.map((r) => () => trajectoryBuild(r).step()), () => dynamicsBuild.step()],
     studentDynamics,
     heldArrays: () => {
-      const held: ArrayBufferView[] = [...columns.values()];
+      const held: ArrayBufferView[] = [...columns.values(), ...(replicateTopsCache ?? [])];
       for (const [mean, std] of trajectories.values()) held.push(mean, std);
       if (dynamicsCache) held.push(...DYNAMICS_FIELDS.map((f) => dynamicsCache![f]));
       if (classEpochCache) held.push(classEpochCache.kl, classEpochCache.deviation, classEpochCache.count);

@@ -31,19 +31,23 @@ import type {
 import { EXAMPLE_MEASURES, topKNotes, UNDERFIT_DEFAULT_QUANTILE, type ExampleMeasure } from '../../shared/analytics.js';
 import { encodeBinaryFrame } from '../../shared/binaryFrame.js';
 import { exaggerationSlope } from '../../shared/deviationMetrics.js';
-import { runEigenLab } from '../../shared/eigenLab.js';
+import { runEigenLabSliced } from '../../shared/eigenLab.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { recordedEpochsKey, type RunSummary } from '../../shared/runs.js';
 import { createMatrixStore } from '../store/matrixChunks.js';
 import { createRunQueries } from '../store/runQueries.js';
+import { createDatasetQueries } from '../store/datasetQueries.js';
+import type { Findings, FindingsArgs } from '../../shared/findings.js';
+import { compareSplits } from '../../shared/domain.js';
 import { analysedPair, buildAnalysisFrame, createLabelProbSumStore, resolvePair, type AnalysisFrame } from './analysisFrame.js';
 import { createDatasetColumnsCache, splitIndexOf } from './datasetColumns.js';
 import { createBootstrapPool } from './bootstrapPool.js';
 import { cartographyMap, classDeviationHeatmap } from './cartography.js';
-import { orNull, splitDeviation, teacherTrainAccuracy } from './deviationReport.js';
+import { orNull, rowsOfSplit, splitDeviation, teacherTrainAccuracy } from './deviationReport.js';
 import { columnOrder, filterRows, keptWithFrame, lowConfidenceRows, sortedPage } from './exampleQuery.js';
 import { flipEvents } from './flipEvents.js';
 import { gradientView } from './gradientView.js';
+import { computeFindings } from './findings.js';
 import { createPredictionMatrices } from './predictionMatrices.js';
 
 // Enough for several users each on their own student and epoch (a 70,000-example frame with
@@ -67,6 +71,7 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
   const matrices = createPredictionMatrices(db);
   const matrixStore = createMatrixStore(db);
   const datasets = createDatasetColumnsCache(db);
+  const datasetQueries = createDatasetQueries(db);
   const setDataset = db.prepare('SELECT dataset_id FROM curated_sets WHERE id = ?').pluck();
   const setMembers = db.prepare('SELECT example_id FROM curated_set_members WHERE set_id = ?').pluck();
   const history = db.prepare('SELECT run_id, epoch, probs FROM predictions WHERE example_id = ? ORDER BY run_id, epoch').raw();
@@ -105,21 +110,37 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
 
   function sourcesFor(experimentId: number) {
     const experiment = runs.getExperiment(experimentId);
+    // The other seed replicates of its series (misfitSeeds reads their students), on the same dataset.
+    const seedReplicateRuns = runs
+      .seriesOf(experimentId)
+      .filter((r) => r.experimentId !== experimentId)
+      .map((r) => runs.getExperiment(r.experimentId))
+      .filter((e) => e.datasetId === experiment.datasetId)
+      .map((e) => e.runs);
     return {
       experiment,
       dataset: datasets.get(experiment.datasetId),
       matrices,
       experimentRuns: experiment.runs,
+      seedReplicateRuns,
       runSummary: (runId: number) => runs.runSummary(runId),
       exampleHistory: (exampleId: number) => exampleHistory(exampleId, experiment.runs),
       labelProbSums: labelProbSumsOf(experiment),
     };
   }
 
+  /**
+   * Every run's recorded epochs in the experiment and its seed replicates: what frames and cached
+   * results are keyed by (a replicate recording an epoch changes misfitSeeds).
+   */
+  function recordedStamp(experimentId: number): string {
+    return recordedEpochsKey(runs.seriesOf(experimentId).flatMap((r) => runs.listRuns(r.experimentId)));
+  }
+
   function frameFor(scope: AnalysisScope): AnalysisFrame {
     const sources = sourcesFor(scope.experimentId);
     const pair = resolvePair(scope, sources);
-    const stamp = recordedEpochsKey(sources.experimentRuns);
+    const stamp = recordedStamp(scope.experimentId);
     const key = `${scope.experimentId}|${pair.student.id}@${pair.studentEpoch}|${pair.teacher.id}@${pair.teacherEpoch}|${scope.classChoice}|${stamp}`;
     let frame = frames.get(key);
     if (frame) {
@@ -168,7 +189,7 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
     const sources = sourcesFor(args.experimentId);
     const students = sources.experimentRuns.filter((r) => r.role === 'student' && r.teacherRunId !== null && r.epochsDone > 0);
     if (args.split !== undefined) splitIndexOf(sources.dataset, args.split);
-    const splits = args.split !== undefined ? [args.split] : sources.dataset.splitNames;
+    const splits = args.split !== undefined ? [args.split] : [...sources.dataset.splitNames].sort(compareSplits);
     const pool = createBootstrapPool();
     const intervals: Promise<void>[] = [];
     try {
@@ -206,6 +227,55 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
       await Promise.allSettled(intervals);
       await pool.close();
     }
+  }
+
+  /**
+   * Issue 16's findings over an experiment's seed replicates: each replicate's report without β
+   * intervals (over seeds the interval is a t-interval), β's bootstrap only for a single seed.
+   */
+  async function findings(args: FindingsArgs): Promise<Findings> {
+    const series = runs.seriesOf(args.experimentId);
+    const experiment = runs.getExperiment(args.experimentId);
+    const dataset = datasets.get(experiment.datasetId);
+    const pairFrame = (experimentId: number, studentRunId: number) => frameFor({ experimentId, studentRunId, classChoice: 'teacher-top' });
+    return computeFindings(
+      {
+        series,
+        experiment: (id) => runs.getExperiment(id),
+        dataset: { id: experiment.datasetId, name: datasetQueries.getDataset(experiment.datasetId).name, splitNames: dataset.splitNames, classGroups: dataset.classGroups },
+        report: (experimentId) => report({ experimentId, classChoice: 'teacher-top', bootstrap: 0, bins: 10, hardFraction: 0.25, seed: args.seed }),
+        betaInterval: async (experimentId, studentRunId, split, bootstrap, seed) => {
+          const part = splitDeviation(pairFrame(experimentId, studentRunId), split, { bins: 10, hardFraction: 0.25 });
+          const pool = createBootstrapPool();
+          try {
+            const ci = await pool.interval(part.a, part.b, bootstrap, seed);
+            return [orNull(ci[0]), orNull(ci[1])];
+          } finally {
+            await pool.close();
+          }
+        },
+        gradient: (experimentId, studentRunId, split) => {
+          const frame = pairFrame(experimentId, studentRunId);
+          return gradientView(frame, split, frame.dataset.classGroups);
+        },
+        epochMetrics: (runId) => runs.epochMetrics(runId),
+        teacherProbabilities: (experimentId, studentRunId, split) => {
+          const frame = pairFrame(experimentId, studentRunId);
+          const C = frame.numClasses;
+          const rows = rowsOfSplit(frame, split);
+          const probs = new Float32Array(rows.length * C);
+          rows.forEach((i, r) => probs.set(frame.teacherProbs.subarray(i * C, (i + 1) * C), r * C));
+          return { probs, numClasses: C };
+        },
+      },
+      args,
+    );
+  }
+
+  /** The findings' result kept while no replicate of the series records an epoch. */
+  function rememberedFindings(args: FindingsArgs): Promise<Findings> {
+    const stamp = runs.seriesOf(args.experimentId).map((r) => recordedEpochsKey(runs.getExperiment(r.experimentId).runs)).join('|');
+    return remembered('findings', { ...args, stamp }, args.experimentId, () => findings(args));
   }
 
   function analysedExample(frame: AnalysisFrame, row: number): AnalysedExample {
@@ -267,7 +337,7 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
   const results = new Map<string, unknown>();
   const RESULT_CACHE_SIZE = 24;
   function remembered<T>(call: string, args: unknown, experimentId: number, compute: () => T): T {
-    const stamp = recordedEpochsKey(runs.getExperiment(experimentId).runs);
+    const stamp = recordedStamp(experimentId);
     const key = `${call}|${stamp}|${JSON.stringify(args)}`;
     if (results.has(key)) {
       const hit = results.get(key) as T;
@@ -292,6 +362,7 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
       total: rows.length,
       studentRunId: frame.student.runId,
       teacherRunId: frame.teacher.runId,
+      seedReplicates: frame.seedReplicates,
       runs: frame.runs,
       items: Array.from(page, (row) => analysedExample(frame, row)),
     };
@@ -403,6 +474,7 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
       deviationReport: (args: z.output<typeof ReportArgs>) => remembered('deviationReport', args, args.experimentId, () => report(args)),
       queryExamples,
       exampleTrajectory,
+      findings: rememberedFindings,
       // A filter naming a curated set depends on its members, which change without a new epoch.
       deviationScatter: (args: z.output<typeof ScatterArgs>) => (args.filter?.curatedSet ? scatter(args) : remembered('deviationScatter', args, args.experimentId, () => scatter(args))),
       flipEvents: (args: z.output<typeof FlipEventsArgs>): FlipEvents => flipEvents(args, sourcesFor(args.experimentId)),
@@ -416,8 +488,9 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
         const frame = frameFor(args);
         return gradientView(frame, args.split, args.groups ?? frame.dataset.classGroups);
       },
-      eigenLab: (args: z.output<typeof EigenLabArgs>): EigenLabResult => {
-        const result = runEigenLab({ ...args, teacherSteps: args.teacherSteps });
+      // Seconds of computing at its limits: in slices, so other calls are answered meanwhile.
+      eigenLab: async (args: z.output<typeof EigenLabArgs>): Promise<EigenLabResult> => {
+        const result = await runEigenLabSliced({ ...args, teacherSteps: args.teacherSteps }, () => new Promise<void>((resolve) => setImmediate(resolve)));
         const rows = (c: Float64Array[]) => c.map((row) => Array.from(row, orNull));
         return {
           eigenvalues: Array.from(result.eigenvalues),

@@ -34,7 +34,7 @@ export function createPredictionMatrices(db: Database.Database, cacheBytes = DEF
       exampleIds[i] = id;
       probs.set(typedView(blob, Float32Array), i * numClasses);
     });
-    if (!db.readonly) db.transaction(() => store.writeMatrix(runId, epoch, numClasses, exampleIds, probs))();
+    if (!db.readonly) db.transaction(() => store.writeMatrix(runId, epoch, numClasses, exampleIds, probs)).immediate();
     return { exampleIds, probs, numClasses, topK: null };
   }
 

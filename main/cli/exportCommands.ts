@@ -1,5 +1,6 @@
 // `disobey sets` and `disobey export`: list curated sets, and export one (by name or id) as CSV,
-// JSONL or ZIP through the same service the app calls, with progress on stderr and Ctrl-C cancelling.
+// JSONL or ZIP through the same service the app calls, with progress on stderr; Ctrl-C and SIGTERM
+// cancel it and leave no file.
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { contract } from '../../shared/contract.js';
@@ -94,7 +95,10 @@ export async function exportCommand(db: Database.Database, options: ExportComman
     }
   });
   const cancel = () => service.tasks.cancel(taskId);
+  // SIGTERM (`kill`, a service manager, a container stopping) as Ctrl-C: the export stops at
+  // its next batch and removes its partial file, where the default would leave it behind.
   process.once('SIGINT', cancel);
+  process.once('SIGTERM', cancel);
   let result: ExportResult;
   try {
     result = await service.handlers.exportCuratedSet(parsed.data);
@@ -105,6 +109,7 @@ export async function exportCommand(db: Database.Database, options: ExportComman
     throw err;
   } finally {
     process.off('SIGINT', cancel);
+    process.off('SIGTERM', cancel);
     unsubscribe();
     if (showProgress) process.stderr.write('\n');
   }

@@ -1,5 +1,5 @@
 // Plain-text rendering of dataset summaries for the terminal.
-import type { DatasetSummary } from '../../shared/domain.js';
+import type { DatasetSummary, SkippedFiles } from '../../shared/domain.js';
 
 export function formatDataset(d: DatasetSummary): string {
   const shape = d.shape ? `${d.shape.height}×${d.shape.width}×${d.shape.channels}` : 'text';
@@ -13,4 +13,11 @@ export function formatDataset(d: DatasetSummary): string {
     lines.push(`${s.split.padEnd(width)}  ${String(s.count).padStart(7)}  ${String(s.noisy).padStart(6)}  ${s.perClass.join(' ')}`);
   }
   return lines.join('\n');
+}
+
+/** What an import skipped: the count, then the first few with their reasons; null when nothing was. */
+export function formatSkipped(skipped: SkippedFiles): string | null {
+  if (skipped.count === 0) return null;
+  const more = skipped.count > skipped.examples.length ? ` (the first ${skipped.examples.length} below)` : '';
+  return [`skipped ${skipped.count} file${skipped.count === 1 ? '' : 's'}${more}:`, ...skipped.examples.map((e) => `  ${e.path}: ${e.reason}`)].join('\n');
 }

@@ -3,12 +3,18 @@ import type { RunSummary } from '../../shared/runs.js';
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 
-export function formatRuns(runs: RunSummary[]): string {
-  const rows = runs.map((r) => [String(r.id), r.role, r.name, r.status, r.backend ?? '—', `${r.epochsDone}/${r.epochs}`, pct(r.trainAccuracy), pct(r.testAccuracy), `${r.seconds.toFixed(1)} s`]);
+/**
+ * `noisyExperiments`: experiments whose dataset has label noise. Their train accuracy is against
+ * the noisy labels the runs trained on, and says so (a mark and a footnote).
+ */
+export function formatRuns(runs: RunSummary[], noisyExperiments: ReadonlySet<number> = new Set()): string {
+  const noisy = (r: RunSummary) => noisyExperiments.has(r.experimentId) && r.trainAccuracy !== null;
+  const rows = runs.map((r) => [String(r.id), r.role, r.name, r.status, r.backend ?? '—', `${r.epochsDone}/${r.epochs}`, `${pct(r.trainAccuracy)}${noisy(r) ? '*' : ''}`, pct(r.testAccuracy), `${r.seconds.toFixed(1)} s`]);
   const header = ['id', 'role', 'name', 'status', 'backend', 'epochs', 'train acc', 'test acc', 'time'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i >= 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
+  const footnote = runs.some(noisy) ? ['* against the noisy training labels the run saw (the dataset has label noise); disobey report shows accuracy on the clean labels too'] : [];
+  return [line(header), ...rows.map(line), ...footnote].join('\n');
 }
 
 export function formatEta(seconds: number | null): string {

@@ -2,18 +2,21 @@
 // same services as the app; a failure prints one line and exits non-zero.
 import { parseArgs } from 'node:util';
 import type Database from 'better-sqlite3';
-import { ImportOptions, type DatasetSummary } from '../../shared/domain.js';
+import { ImportOptions } from '../../shared/domain.js';
+import { MAX_SEEDS } from '../../shared/experimentSpec.js';
 import { ensureSampleDataset } from '../data/sampleDataset.js';
-import { importIntoDatabase } from '../data/importIntoDatabase.js';
+import { importWithSkipped } from '../data/importIntoDatabase.js';
 import { defaultDatabasePath } from '../paths.js';
 import { createAppServices } from '../services/appServices.js';
 import { describeZodError } from '../../shared/zodIssues.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
-import { openDatabase } from '../store/openDatabase.js';
+import { databaseError } from '../store/databaseErrors.js';
+import { openDatabase, openDatabaseForReading, WRITER_BUSY_TIMEOUT_MS } from '../store/openDatabase.js';
 import { startWebServer } from '../web/webServer.js';
-import { formatDataset } from './formatDataset.js';
+import { formatDataset, formatSkipped } from './formatDataset.js';
 import { formatClassGroups, parseClassGroups } from './groupsCommand.js';
 import { reportCommand } from './reportCommand.js';
+import { findingsCommand } from './findingsCommand.js';
 import { exportCommand, setsCommand } from './exportCommands.js';
 import { mechanismsCommand } from './mechanismsCommand.js';
 import { ingestCommand } from './ingestCommand.js';
@@ -24,8 +27,9 @@ const USAGE = `usage: disobey <command> [options]
 
   import PATH [--db FILE] [--format idx|folder|csv|jsonl|zip] [--name NAME] [--subset N]
               [--classes A,B,...] [--class-names A,B,...] [--noise RATE] [--noise-seed S]
-              [--test-fraction F] [--seed S] [--json]
-      import a dataset (IDX files, an image folder, CSV or JSONL text, a curated set's ZIP) in one transaction
+              [--test-fraction F] [--seed S] [--max-image-side PX] [--json]
+      import a dataset (IDX files, an image folder, CSV or JSONL text, a curated set's ZIP) in one transaction;
+      images wider or taller than --max-image-side (default 4096) are refused; skipped files are listed
   datasets [--db FILE] [--json]
       list datasets with class names and counts per split
   mechanisms --name NAME --source ID [--source ID2 | --patch] [--size N] [--test-size N]
@@ -37,19 +41,25 @@ const USAGE = `usage: disobey <command> [options]
       show or set a dataset's confusable class groups (class names or indices; ";" between groups)
   serve [--db FILE] [--port N] [--no-sample]
       web mode: the app and its API on 127.0.0.1 with a per-launch token
-  train EXPERIMENT.json [--db FILE] [--backend B] [--json]
-  train --dataset ID --preset paper|mechanisms [--epochs N] [--db FILE] [--backend B] [--json]
-      train a teacher and its students, recording every example's probabilities each epoch
+  train EXPERIMENT.json [--seeds N] [--db FILE] [--backend B] [--json]
+  train --dataset ID --preset paper|mechanisms [--epochs N] [--seeds N] [--db FILE] [--backend B] [--json]
+      train a teacher and its students, recording every example's probabilities each epoch;
+      --seeds N (or "seeds" in the JSON) plans N seed replicates of one series and trains each
   resume RUN_ID [--db FILE] [--backend B] [--json]
       continue an interrupted, cancelled or failed run from its last recorded epoch
   runs [--db FILE] [--json]
       list runs: id, role, spec, status, backend, epochs, train and test accuracy, seconds
-  demo [--epochs N] [--db FILE] [--backend B]
-      the paper preset on the embedded Fashion-MNIST sample
+  demo [--epochs N] [--seeds N] [--db FILE] [--backend B]
+      the findings preset on the embedded Fashion-MNIST sample with 20% label noise, seed
+      replicates trained side by side, then its findings (docs/findings.md)
   report [--db FILE] [--experiment ID] [--epoch E] [--split S] [--class teacher-top|label]
          [--bootstrap N] [--seed S] [--examples FILE.csv] [--json]
       every student against its teacher per split: accuracy, fidelity, KL, β with its bootstrap
       interval, binned Δ, underfitting, hard-point fit (default: the newest experiment)
+  findings [--db FILE] [--experiment ID] [--bootstrap N] [--seed S] [--json]
+      does it pay to disobey? each claim of SPEC experiments 1–8 the experiment and its seed
+      replicates can test: statistic, 95% interval, threshold, status and reason
+      (docs/findings.md; default: the newest experiment)
   sets [--db FILE] [--dataset ID] [--json]
       list curated example sets: id, name, dataset, size
   export --set NAME|ID --out PATH [--format csv|jsonl|zip] [--experiment ID] [--epoch E]
@@ -85,11 +95,33 @@ function numberOption(value: string | undefined, name: string): number | undefin
   return n;
 }
 
-/** Opens the command's database (--db, else the default), runs `use`, and closes it whatever happens. */
+/**
+ * Opens the command's database (--db, else the default), runs `use`, and closes it whatever
+ * happens. Only the default database's folder is created; SQLite's failures name the file. A
+ * writer waits for another process's write lock (an import, a training epoch) rather than failing.
+ */
 async function withDatabase<T>(file: string | undefined, use: (db: Database.Database) => T | Promise<T>): Promise<T> {
-  const db = openDatabase(file ?? defaultDatabasePath());
+  const target = file ?? defaultDatabasePath();
+  return useDatabase(target, openDatabase(target, { createFolder: file === undefined, busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS }), use);
+}
+
+/** For commands that only read: a database that cannot be written is opened read-only, said in one line. */
+async function withReadableDatabase<T>(file: string | undefined, use: (db: Database.Database) => T | Promise<T>): Promise<T> {
+  const target = file ?? defaultDatabasePath();
+  const { db, readOnly } = openDatabaseForReading(target, { createFolder: file === undefined });
+  if (readOnly) console.error(readOnlyNotice(target));
+  return useDatabase(target, db, use);
+}
+
+function readOnlyNotice(file: string): string {
+  return `disobey: ${file} is read-only (the file or its folder cannot be written): reading it; imports, training and other writes are impossible`;
+}
+
+async function useDatabase<T>(file: string, db: Database.Database, use: (db: Database.Database) => T | Promise<T>): Promise<T> {
   try {
     return await use(db);
+  } catch (err) {
+    throw databaseError(err, file);
   } finally {
     db.close();
   }
@@ -114,6 +146,7 @@ async function importCommand(argv: string[]): Promise<void> {
       'noise-seed': { type: 'string' },
       'test-fraction': { type: 'string' },
       seed: { type: 'string' },
+      'max-image-side': { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new UsageError('import takes exactly one PATH');
@@ -128,25 +161,24 @@ async function importCommand(argv: string[]): Promise<void> {
     noise: noiseRate === undefined ? undefined : { rate: noiseRate, seed: numberOption(values['noise-seed'], 'noise-seed') ?? 0 },
     testFraction: numberOption(values['test-fraction'], 'test-fraction'),
     seed: numberOption(values.seed, 'seed'),
+    maxImageSide: numberOption(values['max-image-side'], 'max-image-side'),
   });
   if (!parsed.success) throw new UsageError(describeZodError(parsed.error));
   return withDatabase(values.db, async (db) => {
     const showProgress = process.stderr.isTTY && !values.json;
-    const id = await importIntoDatabase(db, parsed.data, (stage, done, total) => {
+    const { datasetId, skipped } = await importWithSkipped(db, parsed.data, (stage, done, total) => {
       if (showProgress) process.stderr.write(`\r${stage} ${done}/${total}   `);
     });
     if (showProgress) process.stderr.write('\n');
-    printDataset(createDatasetQueries(db).getDataset(id), values.json);
+    const dataset = createDatasetQueries(db).getDataset(datasetId);
+    if (values.json) console.log(JSON.stringify({ ...dataset, skipped }));
+    else console.log([formatDataset(dataset), formatSkipped(skipped)].filter(Boolean).join('\n'));
   });
-}
-
-function printDataset(d: DatasetSummary, json: boolean): void {
-  console.log(json ? JSON.stringify(d) : formatDataset(d));
 }
 
 async function datasetsCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: commonOptions });
-  return withDatabase(values.db, async (db) => {
+  return withReadableDatabase(values.db, async (db) => {
     const list = createDatasetQueries(db).listDatasets();
     if (values.json) console.log(JSON.stringify(list));
     else console.log(list.length ? list.map(formatDataset).join('\n\n') : 'no datasets yet: disobey import PATH');
@@ -162,7 +194,7 @@ async function groupsCommand(argv: string[]): Promise<void> {
   const datasetId = Number(positionals[0]);
   if (positionals.length !== 1 || !Number.isInteger(datasetId) || datasetId < 1) throw new UsageError('groups takes one DATASET_ID');
   if (values.set !== undefined && values.clear) throw new UsageError('--set and --clear exclude each other');
-  return withDatabase(values.db, async (db) => {
+  return (values.set === undefined && !values.clear ? withReadableDatabase : withDatabase)(values.db, async (db) => {
     const datasets = createDatasetQueries(db);
     let dataset = datasets.getDataset(datasetId);
     if (values.set !== undefined || values.clear) {
@@ -180,11 +212,13 @@ async function serveCommand(argv: string[]): Promise<void> {
   const port = numberOption(values.port, 'port');
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be 0–65535, got ${values.port}`);
   const databasePath = values.db ?? defaultDatabasePath();
-  const db = openDatabase(databasePath);
-  if (!values['no-sample']) await ensureSampleDataset(db);
+  // Browsing works on a database that cannot be written; every write is refused with READ_ONLY.
+  const { db, readOnly } = openDatabaseForReading(databasePath, { createFolder: values.db === undefined });
+  if (readOnly) console.error(readOnlyNotice(databasePath));
+  if (!values['no-sample'] && !readOnly) await ensureSampleDataset(db);
   const services = createAppServices({ db, databasePath });
   const server = await startWebServer({ services, port });
-  console.log(`Disobey web mode on ${databasePath}`);
+  console.log(`Disobey web mode on ${databasePath}${readOnly ? ' (read-only: browsing only)' : ''}`);
   console.log(`open ${server.url}`);
   const stop = async () => {
     services.dispose();
@@ -200,14 +234,17 @@ async function trainingCommand(command: 'train' | 'resume' | 'runs' | 'demo', ar
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...commonOptions, backend: { type: 'string' }, dataset: { type: 'string' }, preset: { type: 'string' }, epochs: { type: 'string' } },
+    options: { ...commonOptions, backend: { type: 'string' }, dataset: { type: 'string' }, preset: { type: 'string' }, epochs: { type: 'string' }, seeds: { type: 'string' } },
   });
   const epochs = numberOption(values.epochs, 'epochs');
   if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) throw new UsageError(`--epochs must be a whole number ≥ 1, got ${values.epochs}`);
-  return withDatabase(values.db, async (db) => {
+  const seeds = numberOption(values.seeds, 'seeds');
+  if (seeds !== undefined && (!Number.isInteger(seeds) || seeds < 1 || seeds > MAX_SEEDS)) throw new UsageError(`--seeds must be a whole number in 1–${MAX_SEEDS}, got ${values.seeds}`);
+  if (seeds !== undefined && command !== 'train' && command !== 'demo') throw new UsageError(`--seeds is an option of train and demo, not ${command}`);
+  return (command === 'runs' ? withReadableDatabase : withDatabase)(values.db, async (db) => {
     const opts = { db, backend: values.backend, json: values.json };
     if (command === 'runs') return listRuns(opts);
-    if (command === 'demo') return await demo(opts, epochs);
+    if (command === 'demo') return await demo(opts, { epochs, seeds });
     if (command === 'resume') {
       const runId = Number(positionals[0]);
       if (positionals.length !== 1 || !Number.isInteger(runId) || runId < 1) throw new UsageError('resume takes one RUN_ID');
@@ -217,10 +254,10 @@ async function trainingCommand(command: 'train' | 'resume' | 'runs' | 'demo', ar
       if (values.preset !== 'paper' && values.preset !== 'mechanisms') throw new UsageError(`--preset must be "paper" or "mechanisms", got ${JSON.stringify(values.preset ?? null)}`);
       const datasetId = Number(values.dataset);
       if (!Number.isInteger(datasetId) || datasetId < 1) throw new UsageError(`--preset ${values.preset} needs --dataset ID`);
-      return await trainPreset(opts, datasetId, epochs, values.preset);
+      return await trainPreset(opts, datasetId, epochs, values.preset, seeds);
     }
     if (positionals.length !== 1) throw new UsageError('train takes EXPERIMENT.json, or --dataset ID --preset paper');
-    return await trainFromFile(opts, positionals[0]!);
+    return await trainFromFile(opts, positionals[0]!, seeds);
   });
 }
 
@@ -240,7 +277,7 @@ async function reportCli(argv: string[]): Promise<void> {
     },
   });
   if (positionals.length) throw new UsageError(`report takes no positional arguments, got "${positionals[0]}"`);
-  return withDatabase(values.db, async (db) => {
+  return withReadableDatabase(values.db, async (db) => {
     await reportCommand(db, {
       experiment: numberOption(values.experiment, 'experiment'),
       epoch: numberOption(values.epoch, 'epoch'),
@@ -254,11 +291,28 @@ async function reportCli(argv: string[]): Promise<void> {
   });
 }
 
+async function findingsCli(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...commonOptions, experiment: { type: 'string' }, bootstrap: { type: 'string' }, seed: { type: 'string' } },
+  });
+  if (positionals.length) throw new UsageError(`findings takes no positional arguments, got "${positionals[0]}"`);
+  return withReadableDatabase(values.db, async (db) => {
+    await findingsCommand(db, {
+      experiment: numberOption(values.experiment, 'experiment'),
+      bootstrap: numberOption(values.bootstrap, 'bootstrap'),
+      seed: numberOption(values.seed, 'seed'),
+      json: values.json,
+    });
+  });
+}
+
 async function setsCli(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...commonOptions, dataset: { type: 'string' } } });
   const dataset = numberOption(values.dataset, 'dataset');
   if (dataset !== undefined && (!Number.isInteger(dataset) || dataset < 1)) throw new UsageError(`--dataset must be a dataset id, got ${values.dataset}`);
-  return withDatabase(values.db, async (db) => {
+  return withReadableDatabase(values.db, async (db) => {
     setsCommand(db, { json: values.json, dataset });
   });
 }
@@ -313,7 +367,7 @@ async function exportCli(argv: string[]): Promise<void> {
   if (positionals.length) throw new UsageError(`export takes no positional arguments, got "${positionals[0]}"`);
   const { set, out } = values;
   if (set === undefined || out === undefined) throw new UsageError('export needs --set NAME|ID and --out PATH');
-  return withDatabase(values.db, async (db) => {
+  return withReadableDatabase(values.db, async (db) => {
     await exportCommand(db, {
       set,
       out,
@@ -362,7 +416,7 @@ async function manifestCli(argv: string[]): Promise<void> {
   if (positionals.length) throw new UsageError(`manifest takes no positional arguments, got "${positionals[0]}"`);
   const experiment = numberOption(values.experiment, 'experiment');
   if (experiment === undefined) throw new UsageError('manifest needs --experiment ID');
-  return withDatabase(values.db, async (db) => {
+  return withReadableDatabase(values.db, async (db) => {
     await manifestCommand(
       db,
       {
@@ -402,6 +456,8 @@ export async function runCli(argv: string[]): Promise<void> {
       return trainingCommand(command, rest);
     case 'report':
       return reportCli(rest);
+    case 'findings':
+      return findingsCli(rest);
     case 'sets':
       return setsCli(rest);
     case 'export':

@@ -79,14 +79,18 @@ const fixed = (x: number | null, digits = 3) => (x === null ? '—' : x.toFixed(
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 
 export function formatReport(report: DeviationReport): string {
+  // Where label noise changed training labels, accuracy against them is not accuracy against the
+  // truth: both are shown, each named (a split without noise has no clean column of its own).
+  const noisy = report.students.some((s) => s.splits.some((d) => d.teacherCleanAccuracy !== null));
   const blocks = report.students.map((s) => {
     const title = `${s.studentName} (run ${s.studentRunId}, epoch ${s.studentEpoch}) vs ${s.teacherName} (run ${s.teacherRunId}, epoch ${s.teacherEpoch})${s.teacherInterpolates ? ' — teacher interpolates its training labels' : ''}`;
-    const header = ['split', 'n', 'teacher acc', 'student acc', 'fidelity', 'KL', 'β', 'β 95% CI', 'Δ lowest', 'Δ top', 'underfits', 'hard fit'];
+    const header = ['split', 'n', ...(noisy ? ['teacher acc (given)', 'student acc (given)', 'teacher acc (clean)', 'student acc (clean)'] : ['teacher acc', 'student acc']), 'fidelity', 'KL', 'β', 'β 95% CI', 'Δ lowest', 'Δ top', 'underfits', 'hard fit'];
     const rows = s.splits.map((d) => [
       d.split,
       String(d.n),
       pct(d.teacherAccuracy),
       pct(d.studentAccuracy),
+      ...(noisy ? [pct(d.teacherCleanAccuracy ?? d.teacherAccuracy), pct(d.studentCleanAccuracy ?? d.studentAccuracy)] : []),
       pct(d.fidelity),
       fixed(d.meanKl, 4),
       fixed(d.beta),
@@ -101,5 +105,6 @@ export function formatReport(report: DeviationReport): string {
     return [title, line(header), ...rows.map(line)].join('\n');
   });
   const head = `experiment ${report.experimentId} · φ at the ${report.classChoice === 'label' ? 'label' : "teacher's top class"} · ${report.bootstrap} bootstrap resamples`;
-  return [head, ...blocks, ...report.notes.map((n) => `Note: ${n}.`)].join('\n\n') || head;
+  const noiseNote = noisy ? ['Note: label noise changed some training labels: "given" accuracy is against the labels the runs trained on (noisy on the noisy split), "clean" against the true labels; train-split numbers are in-sample.'] : [];
+  return [head, ...blocks, ...report.notes.map((n) => `Note: ${n}.`), ...noiseNote].join('\n\n') || head;
 }

@@ -4,8 +4,14 @@
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { DomainError } from '../../shared/errors.js';
-import { ensureSampleDataset } from '../data/sampleDataset.js';
-import { mechanismPresetSpecs, paperPresetSpec, planExperiment } from '../services/experimentPlanner.js';
+import { ImportOptions } from '../../shared/domain.js';
+import { FINDINGS_PRESET } from '../../shared/experimentSpec.js';
+import { importIntoDatabase } from '../data/importIntoDatabase.js';
+import { ensureSampleDataset, SAMPLE_DATASET_NAME } from '../data/sampleDataset.js';
+import { sampleDatasetDir } from '../paths.js';
+import { findingsPresetSpec, mechanismPresetSpecs, paperPresetSpec, planExperiment } from '../services/experimentPlanner.js';
+import { forkTrainWorker, trainWorkerCount, trainWorkerPath } from '../services/trainerProcess.js';
+import { findingsCommand } from './findingsCommand.js';
 import { createRunQueries } from '../store/runQueries.js';
 import { BackendKinds, selectBackend, type BackendKind } from '../train/backend.js';
 import { runExperiment, type TrainProgress } from '../train/experimentRunner.js';
@@ -36,40 +42,85 @@ function progressPrinter(enabled: boolean) {
 }
 
 async function trainExperiment(opts: TrainCommandOptions, experimentId: number, runIds?: number[]): Promise<void> {
+  await trainQueues(opts, [experimentId], runIds);
+  reportTrained(opts, experimentId, runIds);
+}
+
+/**
+ * Trains the runs of `experimentIds` in this process and, for several experiments (seed
+ * replicates) on a single-threaded backend, in as many extra worker processes as the trainer
+ * would start: all claim runs from the same queues in the database (`claimNextRun`), the extra
+ * workers taking the experiments in reverse order, so two cores train two replicates at once.
+ */
+async function trainQueues(opts: TrainCommandOptions, experimentIds: number[], runIds?: number[]): Promise<void> {
   const backend = await selectBackend(backendChoice(opts.backend));
   const showProgress = process.stderr.isTTY === true && !opts.json;
-  if (!opts.json) console.error(`training on backend: ${backend.name}`);
+  const print = progressPrinter(showProgress);
+  const extraWorkers = runIds === undefined && experimentIds.length > 1 && opts.db.name !== ':memory:' && fs.existsSync(trainWorkerPath()) ? Math.min(trainWorkerCount(backend.kind), experimentIds.length) - 1 : 0;
+  if (!opts.json) console.error(`training on backend: ${backend.name}${extraWorkers ? ` in ${extraWorkers + 1} processes` : ''}`);
   const controller = new AbortController();
-  const onSigint = () => controller.abort();
+  const workers = Array.from({ length: extraWorkers }, () => forkTrainWorker(trainWorkerPath()));
+  const workersDone = workers.map(
+    (worker) =>
+      new Promise<string | null>((resolve) => {
+        let pending = experimentIds.length;
+        worker.onMessage((m) => {
+          if (m.type === 'progress') print(m.progress);
+          if (m.type === 'jobDone' && --pending === 0) resolve(null);
+        });
+        worker.onExit((code) => resolve(pending > 0 ? `a training worker exited (code ${code}) with ${pending} experiment(s) left` : null));
+      }),
+  );
+  const onSigint = () => {
+    controller.abort();
+    for (const w of workers) w.send({ type: 'cancel' });
+  };
   process.once('SIGINT', onSigint);
   try {
-    await runExperiment({ db: opts.db, tf: backend.tf, backendName: backend.name, experimentId, runIds, signal: controller.signal, onProgress: progressPrinter(showProgress) });
+    for (const w of workers) for (const experimentId of [...experimentIds].reverse()) w.send({ type: 'train', databasePath: opts.db.name, experimentId, backend: backend.kind });
+    for (const experimentId of experimentIds) await runExperiment({ db: opts.db, tf: backend.tf, backendName: backend.name, experimentId, runIds, signal: controller.signal, onProgress: print });
+    const problems = (await Promise.all(workersDone)).filter((p): p is string => p !== null);
+    if (problems.length) console.error(`disobey: ${problems.join('; ')}; disobey resume continues their runs`);
   } finally {
     process.off('SIGINT', onSigint);
+    for (const w of workers) w.kill();
     if (showProgress) process.stderr.write('\n');
   }
+}
+
+/** Prints an experiment's runs (table or JSON) and fails when a run this command trained failed. */
+function reportTrained(opts: TrainCommandOptions, experimentId: number, runIds?: number[]): void {
   const runs = createRunQueries(opts.db).listRuns(experimentId);
-  if (opts.json) console.log(JSON.stringify({ experimentId, backend: backend.name, runs }));
-  else console.log(`experiment ${experimentId}\n${formatRuns(runs)}`);
-  const failed = runs.filter((r) => r.status === 'failed');
+  if (opts.json) console.log(JSON.stringify({ experimentId, backend: runs.find((r) => r.backend)?.backend ?? null, runs }));
+  else console.log(`experiment ${experimentId}\n${formatRuns(runs, createRunQueries(opts.db).experimentsWithLabelNoise())}`);
+  // A resume answers for the runs it trained, not for an older failure it left alone.
+  const failed = runs.filter((r) => r.status === 'failed' && (runIds === undefined || runIds.includes(r.id)));
   if (failed.length) throw new Error(`${failed.length} run(s) failed: ${failed.map((r) => `${r.name}: ${r.error}`).join('; ')}`);
 }
 
-export async function trainFromFile(opts: TrainCommandOptions, file: string): Promise<void> {
+/** `seeds` (--seeds N) replaces the file's own `seeds`; every seed replicate is trained, in seed order. */
+export async function trainFromFile(opts: TrainCommandOptions, file: string, seeds?: number): Promise<void> {
   let spec: unknown;
   try {
     spec = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     throw new DomainError('SPEC_ERROR', `${file}: ${(err as Error).message}`, { file });
   }
-  const { experimentId } = planExperiment(opts.db, spec);
-  await trainExperiment(opts, experimentId);
+  if (seeds !== undefined && spec !== null && typeof spec === 'object') spec = { ...spec, seeds };
+  const { experimentIds } = planExperiment(opts.db, spec);
+  await trainSeries(opts, experimentIds);
 }
 
-export async function trainPreset(opts: TrainCommandOptions, datasetId: number, epochs?: number, preset: 'paper' | 'mechanisms' = 'paper'): Promise<void> {
-  const specs = preset === 'paper' ? [paperPresetSpec(opts.db, datasetId, epochs)] : mechanismPresetSpecs(opts.db, datasetId, epochs);
-  const planned = specs.map((spec) => planExperiment(opts.db, spec).experimentId);
-  for (const experimentId of planned) await trainExperiment(opts, experimentId);
+/** Trains seed replicates side by side where cores allow, then reports each. */
+async function trainSeries(opts: TrainCommandOptions, experimentIds: number[]): Promise<void> {
+  await trainQueues(opts, experimentIds);
+  for (const experimentId of experimentIds) reportTrained(opts, experimentId);
+}
+
+/** With `seeds`, each preset experiment is planned as that many seed replicates, each trained in turn. */
+export async function trainPreset(opts: TrainCommandOptions, datasetId: number, epochs?: number, preset: 'paper' | 'mechanisms' = 'paper', seeds?: number): Promise<void> {
+  const specs = preset === 'paper' ? [paperPresetSpec(opts.db, datasetId, epochs, seeds)] : mechanismPresetSpecs(opts.db, datasetId, epochs).map((spec) => (seeds !== undefined ? { ...spec, seeds } : spec));
+  for (const spec of specs) await trainSeries(opts, planExperiment(opts.db, spec).experimentIds);
 }
 
 export async function resumeRun(opts: TrainCommandOptions, runId: number): Promise<void> {
@@ -79,22 +130,41 @@ export async function resumeRun(opts: TrainCommandOptions, runId: number): Promi
   if (!['interrupted', 'cancelled', 'failed'].includes(run.status)) {
     throw new DomainError('CONFLICT', `run ${runId} is ${run.status}; only interrupted, cancelled or failed runs resume`);
   }
-  // The run, then any of its experiment's runs that never got their turn.
-  const waiting = runs.listRuns(run.experimentId).filter((r) => r.id !== runId && (r.status === 'pending' || r.status === 'interrupted'));
-  await trainExperiment(opts, run.experimentId, [runId, ...waiting.map((r) => r.id)]);
+  // The run, then its experiment's runs that never got their turn, its students included.
+  await trainExperiment(opts, run.experimentId, runs.resumeQueue(runId));
 }
 
 export function listRuns(opts: TrainCommandOptions): void {
   const runs = createRunQueries(opts.db);
-  runs.reconcileInterrupted();
+  if (!opts.db.readonly) runs.reconcileInterrupted(); // a read-only database lists as it was left
   const all = runs.listRuns();
-  console.log(opts.json ? JSON.stringify(all) : all.length ? formatRuns(all) : 'no runs yet: disobey train --dataset ID --preset paper');
+  console.log(opts.json ? JSON.stringify(all) : all.length ? formatRuns(all, runs.experimentsWithLabelNoise()) : 'no runs yet: disobey train --dataset ID --preset paper');
 }
 
-/** `npm run demo`: the paper preset on the embedded sample, in the app's default database. */
-export async function demo(opts: TrainCommandOptions, epochs?: number): Promise<void> {
-  await ensureSampleDataset(opts.db);
-  const sample = opts.db.prepare("SELECT id FROM datasets WHERE name = 'Fashion-MNIST sample'").pluck().get() as number | undefined;
-  if (sample === undefined) throw new Error('the embedded sample dataset was deleted from this database; import it again with disobey import resources/sample/fashion-mnist');
-  await trainPreset(opts, sample, epochs);
+/**
+ * `npm run demo`: the findings preset (docs/findings.md) on the embedded sample with symmetric
+ * label noise, as seed replicates trained side by side, then the findings: does it pay to disobey?
+ */
+export async function demo(opts: TrainCommandOptions, options: { epochs?: number; seeds?: number } = {}): Promise<void> {
+  const started = Date.now();
+  const datasetId = await ensureNoisySample(opts.db);
+  const spec = findingsPresetSpec(opts.db, datasetId, options);
+  const { experimentIds } = planExperiment(opts.db, spec);
+  await trainSeries(opts, experimentIds);
+  if (opts.json) return;
+  console.log('');
+  const findings = await findingsCommand(opts.db, { experiment: experimentIds[0], json: false });
+  const reproduced = findings.claims.filter((c) => c.status === 'reproduced').map((c) => c.id);
+  console.log(`\ndemo: ${((Date.now() - started) / 1000).toFixed(0)} s · ${reproduced.length} of ${findings.claims.length} claims reproduced (${reproduced.join(', ') || 'none'}) · npm start opens the app on the Findings page of experiment ${experimentIds[0]}`);
+}
+
+/** The sample with FINDINGS_PRESET's label noise, imported once into this database (by its name). */
+async function ensureNoisySample(db: Database.Database): Promise<number> {
+  await ensureSampleDataset(db);
+  const name = `${SAMPLE_DATASET_NAME} · ${FINDINGS_PRESET.trainExamples.toLocaleString('en')} train · ${FINDINGS_PRESET.noiseRate * 100}% label noise`;
+  const existing = db.prepare('SELECT id FROM datasets WHERE name = ?').pluck().get(name) as number | undefined;
+  if (existing !== undefined) return existing;
+  const dir = sampleDatasetDir();
+  if (!fs.existsSync(dir)) throw new Error(`the embedded sample dataset is missing: ${dir}`);
+  return importIntoDatabase(db, ImportOptions.parse({ path: dir, format: 'idx', name, subset: FINDINGS_PRESET.trainExamples, noise: { rate: FINDINGS_PRESET.noiseRate, seed: FINDINGS_PRESET.noiseSeed } }));
 }

@@ -1,10 +1,13 @@
 // Folders of PNG/JPEG images, root/<split>/<class>/* or root/<class>/* (then split here),
-// decoded with sharp into one shared height × width and 1 or 3 channels.
+// decoded with sharp into one shared height × width and 1 or 3 channels. Entries that cannot be
+// taken (names that are not UTF-8, symbolic links that leave the folder, other files) are skipped
+// and listed with the reason; an image past the side cap is refused from its header, undecoded.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { ImageShape } from '../../shared/domain.js';
+import { DEFAULT_MAX_IMAGE_SIDE, type ImageShape, type SkippedFile } from '../../shared/domain.js';
 import { ImportError } from '../../shared/errors.js';
+import { escapeFileName, utf8FileName } from './fileNames.js';
 import { compareNatural, sortNatural } from './naturalOrder.js';
 import type { ParsedDataset, ParsedExample, ReportProgress } from './parsedDataset.js';
 import { isKnownSplitName, normalizeSplitName } from './splitNames.js';
@@ -14,6 +17,8 @@ export interface ImageFolderOptions {
   /** share of each class that goes to test when the folders carry no split */
   testFraction: number;
   seed: number;
+  /** images wider or taller than this are refused (default DEFAULT_MAX_IMAGE_SIDE) */
+  maxImageSide?: number;
 }
 
 interface ImageItem {
@@ -40,14 +45,16 @@ export async function importImageFolder(
   report: ReportProgress = () => {},
 ): Promise<ParsedDataset> {
   const source = path.resolve(root);
-  const items = await listImages(source, options);
+  const walk = await startWalk(source);
+  const items = await listImages(walk, options);
   if (items.length === 0) throw new ImportError('no PNG or JPEG images found in the class folders', { file: source });
   const classNames = sortNatural(new Set(items.map((item) => item.className)));
   if (classNames.length < 2) {
     throw new ImportError(`every image is in class "${classNames[0]}": a single class cannot be classified`, { file: source });
   }
 
-  const decoded = await decodeAll(items.map((item) => item.file), (file) => decodeImage(file, file), report);
+  const maxSide = options.maxImageSide ?? DEFAULT_MAX_IMAGE_SIDE;
+  const decoded = await decodeAll(items.map((item) => item.file), (file) => decodeImage(file, file, maxSide), report);
   const { shape, pixels } = sharedShape(decoded, items.map((item) => item.file));
   const labelOf = new Map(classNames.map((name, i) => [name, i]));
   const examples: ParsedExample[] = items.map((item, i) => ({
@@ -56,7 +63,8 @@ export async function importImageFolder(
     pixels: pixels[i] as Uint8Array,
     sourceRef: path.relative(source, item.file).split(path.sep).join('/'),
   }));
-  return { kind: 'image', format: 'folder', source, classNames, shape, examples };
+  const skipped = walk.skipped.sort((a, b) => compareNatural(a.path, b.path));
+  return { kind: 'image', format: 'folder', source, classNames, shape, examples, skipped };
 }
 
 /** Checks that every image has the first one's size; one colour image makes all RGB (grey ones replicated). */
@@ -77,29 +85,44 @@ export function sharedShape(decoded: DecodedImage[], files: string[]): { shape: 
   };
 }
 
+/** One walk of a dataset folder: its root (and the root's real path, for links) and what was skipped. */
+interface Walk {
+  root: string;
+  realRoot: string;
+  skipped: SkippedFile[];
+}
+
+async function startWalk(root: string): Promise<Walk> {
+  const realRoot = await fs.realpath(root).catch((err: NodeJS.ErrnoException) => {
+    throw new ImportError(`cannot read the folder: ${err.message}`, { file: root }, { cause: err });
+  });
+  return { root, realRoot, skipped: [] };
+}
+
 /** Every image in a deterministic order: split, then class, then path, each sorted naturally. */
-async function listImages(root: string, options: ImageFolderOptions): Promise<ImageItem[]> {
-  const top = await listDirectory(root);
+async function listImages(walk: Walk, options: ImageFolderOptions): Promise<ImageItem[]> {
+  const root = walk.root;
+  const top = await listDirectory(walk, root);
   if (top.dirs.length === 0) {
     throw new ImportError('no class folders found (expected root/<class>/*.png or root/<split>/<class>/*.png)', { file: root });
   }
-  if (await isSplitLayout(root, top.dirs)) {
+  if (await isSplitLayout(walk, top.dirs)) {
     const items: ImageItem[] = [];
     for (const splitDir of top.dirs) {
       const split = normalizeSplitName(splitDir, { file: path.join(root, splitDir) });
-      const inner = await listDirectory(path.join(root, splitDir));
+      const inner = await listDirectory(walk, path.join(root, splitDir));
       if (inner.images.length > 0) {
         throw new ImportError('images directly in a split folder; put them in one folder per class', { file: path.join(root, splitDir, inner.images[0] as string) });
       }
       for (const className of inner.dirs) {
-        for (const file of await collectImages(path.join(root, splitDir, className))) items.push({ file, split, className });
+        for (const file of await collectImages(walk, path.join(root, splitDir, className))) items.push({ file, split, className });
       }
     }
     return items;
   }
   const unsplit: ImageItem[] = [];
   for (const className of top.dirs) {
-    for (const file of await collectImages(path.join(root, className))) unsplit.push({ file, split: 'train', className });
+    for (const file of await collectImages(walk, path.join(root, className))) unsplit.push({ file, split: 'train', className });
   }
   const classIndex = new Map(sortNatural(new Set(unsplit.map((item) => item.className))).map((name, i) => [name, i]));
   const splits = stratifiedSplit(unsplit.map((item) => classIndex.get(item.className) as number), options.testFraction, options.seed);
@@ -107,37 +130,75 @@ async function listImages(root: string, options: ImageFolderOptions): Promise<Im
 }
 
 /** Split folders when all are known split names, or when they hold only folders (the classes). */
-async function isSplitLayout(root: string, dirs: string[]): Promise<boolean> {
+async function isSplitLayout(walk: Walk, dirs: string[]): Promise<boolean> {
   if (dirs.every(isKnownSplitName)) return true;
+  // A look only: what these listings skip is recorded when the walk reaches them.
+  const look: Walk = { ...walk, skipped: [] };
   for (const dir of dirs) {
-    const inner = await listDirectory(path.join(root, dir));
+    const inner = await listDirectory(look, path.join(walk.root, dir));
     if (inner.images.length > 0 || inner.dirs.length === 0) return false;
   }
   return true;
 }
 
-async function listDirectory(dir: string): Promise<{ dirs: string[]; images: string[] }> {
+/**
+ * A folder's subfolders and images by name. Hidden entries are passed over; the rest that cannot
+ * be taken are recorded in `walk.skipped` with the reason: names that are not UTF-8 (they could
+ * not be stored or shown as they are), files that are not PNG or JPEG, and symbolic links except
+ * those to an image inside the dataset folder. Linked folders are never followed, so a walk
+ * cannot loop or leave the folder; an image linked from outside could pull a private file in.
+ */
+async function listDirectory(walk: Walk, dir: string): Promise<{ dirs: string[]; images: string[] }> {
   let entries;
   try {
-    entries = await fs.readdir(dir, { withFileTypes: true });
+    entries = await fs.readdir(dir, { withFileTypes: true, encoding: 'buffer' });
   } catch (err) {
     throw new ImportError(`cannot read the folder: ${(err as Error).message}`, { file: dir }, { cause: err });
   }
+  const relative = path.relative(walk.root, dir).split(path.sep).join('/');
+  const skip = (name: string, reason: string) => walk.skipped.push({ path: relative ? `${relative}/${name}` : name, reason });
   const dirs: string[] = [];
   const images: string[] = [];
   for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
-    if (entry.isDirectory()) dirs.push(entry.name);
-    else if (entry.isFile() && IMAGE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) images.push(entry.name);
+    const raw = entry.name;
+    if (raw[0] === 0x2e) continue; // hidden: ".", "..", .DS_Store, ._x.png
+    const name = utf8FileName(raw);
+    if (name === null) {
+      skip(escapeFileName(raw), 'the name is not valid UTF-8');
+      continue;
+    }
+    const isImage = IMAGE_EXTENSIONS.has(path.extname(name).toLowerCase());
+    if (entry.isDirectory()) dirs.push(name);
+    else if (entry.isFile()) {
+      if (isImage) images.push(name);
+      else skip(name, 'not a PNG or JPEG file');
+    } else if (entry.isSymbolicLink()) {
+      const reason = await linkProblem(walk, path.join(dir, name), isImage);
+      if (reason) skip(name, reason);
+      else images.push(name);
+    } else skip(name, 'not a regular file');
   }
   return { dirs: dirs.sort(compareNatural), images: images.sort(compareNatural) };
 }
 
+/** Why a symbolic link is not taken, or null for a link to an image file inside the dataset folder. */
+async function linkProblem(walk: Walk, link: string, isImage: boolean): Promise<string | null> {
+  const target = await fs.stat(link).catch(() => null);
+  if (!target) return 'a broken symbolic link';
+  if (target.isDirectory()) return 'a symbolic link to a folder (not followed)';
+  if (!target.isFile()) return 'not a regular file';
+  if (!isImage) return 'not a PNG or JPEG file';
+  const real = await fs.realpath(link).catch(() => null);
+  if (real === null) return 'a broken symbolic link';
+  if (!real.startsWith(walk.realRoot + path.sep)) return 'a symbolic link to a file outside the dataset folder (not followed)';
+  return null;
+}
+
 /** Images in a class folder and, for folders that group them further, its subfolders. */
-async function collectImages(dir: string): Promise<string[]> {
-  const { dirs, images } = await listDirectory(dir);
+async function collectImages(walk: Walk, dir: string): Promise<string[]> {
+  const { dirs, images } = await listDirectory(walk, dir);
   const files = images.map((name) => path.join(dir, name));
-  for (const sub of dirs) files.push(...(await collectImages(path.join(dir, sub))));
+  for (const sub of dirs) files.push(...(await collectImages(walk, path.join(dir, sub))));
   return files;
 }
 
@@ -168,13 +229,28 @@ export async function decodeAll<T>(files: T[], decode: (item: T) => Promise<Deco
   return results;
 }
 
+/**
+ * Refuses an image wider or taller than `maxSide` before it is decoded: four 16000×16000 PNGs
+ * are about a megabyte on disk and a gigabyte of pixels.
+ */
+export function checkImageSide(width: number, height: number, maxSide: number, file: string): void {
+  if (width > maxSide || height > maxSide) {
+    throw new ImportError(
+      `the image is ${width}×${height} pixels, past the ${maxSide}×${maxSide} limit (raise it with maxImageSide, or --max-image-side on the command line)`,
+      { file },
+    );
+  }
+}
+
 /** Decodes a PNG or JPEG (a file, or its bytes) to grey or RGB pixels; `file` names it in errors. */
-export async function decodeImage(input: string | Buffer, file: string): Promise<DecodedImage> {
+export async function decodeImage(input: string | Buffer, file: string, maxSide = DEFAULT_MAX_IMAGE_SIDE): Promise<DecodedImage> {
   const unreadable = (err: unknown): never => {
     throw new ImportError(`cannot read the image: ${(err as Error).message}`, { file }, { cause: err });
   };
-  const image = sharp(input);
-  const meta = await image.metadata().catch(unreadable);
+  // The header first (sharp reads no pixels for metadata), then a decoder held to the same limit.
+  const meta = await sharp(input, { limitInputPixels: false }).metadata().catch(unreadable);
+  checkImageSide(meta.width ?? 0, meta.height ?? 0, maxSide, file);
+  const image = sharp(input, { limitInputPixels: maxSide * maxSide });
   // sharp hands out sRGB unless told otherwise; grey files (with or without alpha) stay 1 channel.
   const grey = meta.channels === 1 || (meta.channels === 2 && meta.hasAlpha);
   const pipeline = grey ? image.removeAlpha().toColourspace('b-w') : image.removeAlpha();

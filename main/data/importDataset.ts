@@ -21,14 +21,14 @@ export async function parseDataset(options: ImportOptions, report: ReportProgres
       parsed = await importIdx(source, { classNames: options.classNames }, report);
       break;
     case 'folder':
-      parsed = await importImageFolder(source, split, report);
+      parsed = await importImageFolder(source, { ...split, maxImageSide: options.maxImageSide }, report);
       break;
     case 'csv':
     case 'jsonl':
       parsed = await importTextTable(source, { ...split, format }, report);
       break;
     case 'zip':
-      parsed = await importZipDataset(source, split, report);
+      parsed = await importZipDataset(source, { ...split, maxImageSide: options.maxImageSide }, report);
       break;
   }
   return applyDatasetOptions({ ...parsed, source }, options);

@@ -2,25 +2,38 @@
 // transaction. Used in-process for the embedded sample and inside the import worker.
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import type { ImportOptions } from '../../shared/domain.js';
+import { SKIPPED_EXAMPLES, type ImportOptions, type SkippedFile, type SkippedFiles } from '../../shared/domain.js';
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_GROUPS } from '../../shared/fashionMnist.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
 import { parseDataset } from './importDataset.js';
 import type { ParsedDataset, ReportProgress } from './parsedDataset.js';
 
-export async function importIntoDatabase(
+export interface ImportOutcome {
+  datasetId: number;
+  /** files the importer passed over: how many, and the first few with the reason */
+  skipped: SkippedFiles;
+}
+
+/** The import, answering the new dataset's id. */
+export async function importIntoDatabase(db: Database.Database, options: ImportOptions, report: ReportProgress = () => {}): Promise<number> {
+  return (await importWithSkipped(db, options, report)).datasetId;
+}
+
+/** The import, answering the new dataset's id and what was skipped, for the import summary. */
+export async function importWithSkipped(
   db: Database.Database,
   options: ImportOptions,
   report: ReportProgress = () => {},
-): Promise<number> {
+): Promise<ImportOutcome> {
   const parsed = await parseDataset(options, report);
   const queries = createDatasetQueries(db);
-  const name = options.name ?? uniqueName(path.basename(options.path).replace(/\.(csv|jsonl|ndjson|zip)$/i, ''), queries.isNameTaken);
   const total = parsed.examples.length;
   report('write', 0, total);
-  return queries.insertDataset(
+  const datasetId = queries.insertDataset(
     {
-      name,
+      // Without --name, the folder's name, numbered under the write lock if taken (two imports at once).
+      name: options.name ?? (path.basename(options.path).replace(/\.(csv|jsonl|ndjson|zip)$/i, '').trim() || 'dataset'),
+      renameIfTaken: options.name === undefined,
       kind: parsed.kind,
       format: parsed.format,
       source: parsed.source,
@@ -32,6 +45,12 @@ export async function importIntoDatabase(
     examplesInSplitOrder(parsed),
     (written) => report('write', written, total),
   );
+  return { datasetId, skipped: summarizeSkipped(parsed.skipped ?? []) };
+}
+
+/** All skipped files counted, the first SKIPPED_EXAMPLES named (the list comes sorted by path). */
+export function summarizeSkipped(skipped: SkippedFile[]): SkippedFiles {
+  return { count: skipped.length, examples: skipped.slice(0, SKIPPED_EXAMPLES) };
 }
 
 /** Confusable groups we know by class names; other datasets start with none (settable later). */
@@ -56,10 +75,4 @@ function* examplesInSplitOrder(parsed: ParsedDataset) {
       text: e.text ?? null,
     };
   }
-}
-
-export function uniqueName(base: string, taken: (name: string) => boolean): string {
-  const stem = base.trim() || 'dataset';
-  if (!taken(stem)) return stem;
-  for (let i = 2; ; i++) if (!taken(`${stem} (${i})`)) return `${stem} (${i})`;
 }

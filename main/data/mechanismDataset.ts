@@ -159,7 +159,7 @@ export async function buildMechanismDataset(db: Database.Database, args: BuildMe
     mechanismQueries.insertMany(mechanismRows.flatMap((rows, i) => rows.map((r) => ({ ...r, exampleId: ids[i]! }))));
     return id;
   });
-  return write();
+  return write.immediate(); // the write lock up front: the name check reads before the insert writes
 }
 
 function checkedSource(datasets: ReturnType<typeof createDatasetQueries>, id: number, position: number): DatasetSummary {

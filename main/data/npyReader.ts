@@ -3,6 +3,7 @@
 // ingest needs: little-endian floats and integers, and fixed-width unicode strings, C order.
 import fs from 'node:fs/promises';
 import { ImportError } from '../../shared/errors.js';
+import { excerpt } from './messageExcerpt.js';
 import { openZip } from './zipReader.js';
 
 export type NpyArray =
@@ -129,7 +130,7 @@ export async function readNpz(file: string): Promise<Map<string, NpyArray>> {
     const arrays = new Map<string, NpyArray>();
     for (const [name, entry] of zip.entries) {
       if (!name.endsWith('.npy')) continue;
-      arrays.set(name.slice(0, -4), parseNpy(await zip.read(entry), `${file}:${name}`));
+      arrays.set(name.slice(0, -4), parseNpy(await zip.read(entry), `${file}:${excerpt(name)}`));
     }
     return arrays;
   } finally {

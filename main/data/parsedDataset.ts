@@ -1,6 +1,6 @@
 // What every importer produces before anything touches the database: the whole dataset
 // parsed and checked in memory, so a bad file fails before a single row is written.
-import type { DatasetFormat, DatasetKind, ImageShape } from '../../shared/domain.js';
+import type { DatasetFormat, DatasetKind, ImageShape, SkippedFile } from '../../shared/domain.js';
 
 export interface ParsedExample {
   split: string;
@@ -25,6 +25,8 @@ export interface ParsedDataset {
   classNames: string[];
   shape: ImageShape | null;
   examples: ParsedExample[];
+  /** files the importer passed over, with the reason (image folders), sorted by path */
+  skipped?: SkippedFile[];
 }
 
 /** Reports progress of a stage: `report(stage, done, total)`. */

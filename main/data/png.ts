@@ -38,6 +38,13 @@ export function encodePng(pixels: Uint8Array, width: number, height: number, cha
   return Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', new Uint8Array(0))]);
 }
 
+/** A PNG's width and height from its IHDR chunk (always the first), or null when the bytes are no PNG. */
+export function pngSize(png: Uint8Array): { width: number; height: number } | null {
+  const bytes = Buffer.from(png.buffer, png.byteOffset, png.byteLength);
+  if (bytes.length < 8 + 25 || !bytes.subarray(0, 8).equals(SIGNATURE) || bytes.toString('latin1', 12, 16) !== 'IHDR') return null;
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
 /**
  * Decodes an 8-bit grey or RGB, non-interlaced PNG; null for any other kind of PNG (or not a PNG),
  * which the caller hands to a general decoder. A damaged one throws.

@@ -612,7 +612,7 @@ export async function ingestRuns(db: Database.Database, options: IngestOptions, 
       ids.set(m.name, id);
     }
     return { experimentId, ids };
-  })();
+  }).immediate();
 
   let done = 0;
   const result: IngestResult = { experimentId: created.experimentId, runs: [] };
@@ -629,7 +629,7 @@ export async function ingestRuns(db: Database.Database, options: IngestOptions, 
     }
     db.transaction(() => {
       for (const id of created.ids.values()) runs.finishRun(id, 'done');
-    })();
+    }).immediate();
   } catch (err) {
     try {
       runs.deleteExperiment(created.experimentId);

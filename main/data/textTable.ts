@@ -3,9 +3,12 @@
 // A `label_name` column (a curated-set export's) names the class and is read instead of `label`.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { SkippedFile } from '../../shared/domain.js';
 import { ImportError } from '../../shared/errors.js';
 import { orderClassNames } from './classOrder.js';
-import { sortNatural } from './naturalOrder.js';
+import { escapeFileName, utf8FileName } from './fileNames.js';
+import { excerpt } from './messageExcerpt.js';
+import { compareNatural, sortNatural } from './naturalOrder.js';
 import type { ParsedDataset, ParsedExample, ReportProgress } from './parsedDataset.js';
 import { normalizeSplitName } from './splitNames.js';
 import { stratifiedSplit } from './stratifiedSplit.js';
@@ -61,7 +64,8 @@ export async function importTextTable(
   const source = path.resolve(inputPath);
   const stat = await fs.stat(source).catch(() => null);
   if (!stat) throw new ImportError(`no such file or directory: ${source}`);
-  const files = stat.isDirectory() ? await findSplitFiles(source) : [singleFile(source, options.format)];
+  const skipped: SkippedFile[] = [];
+  const files = stat.isDirectory() ? await findSplitFiles(source, skipped) : [singleFile(source, options.format)];
   const format = files[0]?.format as TextTableFormat;
 
   const records: RawRecord[] = [];
@@ -76,7 +80,7 @@ export async function importTextTable(
     report('parse', done + 1, files.length);
   }
 
-  return textDataset(records, { source, format, where: files.map((f) => f.file).join(', '), ...options });
+  return { ...textDataset(records, { source, format, where: files.map((f) => f.file).join(', '), ...options }), skipped };
 }
 
 /** Turns parsed rows (every file read) into a dataset: class names, labels, splits, groups. */
@@ -88,7 +92,7 @@ export function textDataset(
   const labelOf = labelIndexer(records, classNames);
   const labels = records.map(labelOf);
   if (new Set(labels).size < 2) {
-    throw new ImportError(`every row has label "${records[0]?.label}": a single class cannot be classified`, { file: options.where });
+    throw new ImportError(`every row has label "${excerpt(records[0]?.label ?? '')}": a single class cannot be classified`, { file: options.where });
   }
   const splits = records[0]?.split !== null ? records.map((r) => r.split as string) : stratifiedSplit(labels, options.testFraction, options.seed);
   const groups = groupIds(records);
@@ -170,11 +174,13 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch (err) {
     const line = firstInvalidLine(bytes);
+    // Every line decodes: the text is longer than a JavaScript string can be.
+    if (line === null) throw new ImportError(`${(bytes.length / (1 << 20)).toFixed(0)} MB of text is too large to read as one string`, { file }, { cause: err });
     throw new ImportError(`invalid UTF-8 on line ${line}; save the file as UTF-8`, { file, row: line }, { cause: err });
   }
 }
 
-function firstInvalidLine(bytes: Uint8Array): number {
+function firstInvalidLine(bytes: Uint8Array): number | null {
   // A line feed byte never occurs inside a multi-byte UTF-8 sequence, so lines decode on their own.
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let start = 0;
@@ -186,7 +192,7 @@ function firstInvalidLine(bytes: Uint8Array): number {
     } catch {
       return line;
     }
-    if (end < 0) return line;
+    if (end < 0) return null;
     start = end + 1;
   }
 }
@@ -210,7 +216,7 @@ export function csvRecords(text: string, file: string): RawRecord[] {
   const column = (name: string, required: boolean): number => {
     const index = names.indexOf(name);
     if (index < 0 && required) {
-      throw new ImportError(`missing column "${name}" (found columns: ${header.fields.join(', ')})`, { file, row: header.line });
+      throw new ImportError(`missing column "${name}" (found columns: ${excerpt(header.fields.join(', '))})`, { file, row: header.line });
     }
     if (index >= 0 && names.indexOf(name, index + 1) >= 0) {
       throw new ImportError(`column "${name}" appears more than once`, { file, row: header.line });
@@ -251,7 +257,9 @@ function jsonlRecords(text: string, file: string): RawRecord[] {
     try {
       value = JSON.parse(source);
     } catch (err) {
-      throw new ImportError(`bad JSON: ${(err as Error).message}`, { file, row: line }, { cause: err });
+      // A parser that recurses can run out of stack on deep nesting: that is this row's fault too.
+      const what = err instanceof RangeError ? 'the JSON nests too deeply to read' : `bad JSON: ${excerpt((err as Error).message)}`;
+      throw new ImportError(what, { file, row: line }, { cause: err });
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new ImportError('expected a JSON object like {"text": "...", "label": "..."}', { file, row: line });
@@ -289,7 +297,9 @@ function jsonLabel(value: unknown, file: string, line: number, key = 'label'): s
   if (value === undefined || value === null) throw new ImportError(`missing "${key}"`, { file, row: line });
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return String(value);
-  throw new ImportError(`"${key}" must be a class name or a non-negative integer, found ${JSON.stringify(value)}`, { file, row: line });
+  // An object or array is named, not written out: it may be huge, or nested too deeply to print.
+  const found = typeof value === 'object' ? jsonType(value) : excerpt(typeof value === 'number' ? String(value) : JSON.stringify(value));
+  throw new ImportError(`"${key}" must be a class name or a non-negative integer, found ${found}`, { file, row: line });
 }
 
 function jsonIndex(value: unknown): string | null {
@@ -318,7 +328,7 @@ function classNamesOf(records: RawRecord[]): string[] {
     for (const record of records) {
       const value = Number(record.label);
       if (value > MAX_INTEGER_LABEL) {
-        throw new ImportError(`integer label ${record.label} is too large to be a class index (at most ${MAX_INTEGER_LABEL})`, { file: record.file, row: record.line });
+        throw new ImportError(`integer label ${excerpt(record.label)} is too large to be a class index (at most ${MAX_INTEGER_LABEL})`, { file: record.file, row: record.line });
       }
       max = Math.max(max, value);
     }
@@ -365,9 +375,27 @@ function singleFile(file: string, hint: TextTableFormat | undefined): TableFile 
   return { file, format, split: null };
 }
 
-/** The folder form: train.csv, test.csv, ood-foo.jsonl…; the file name is the split. */
-async function findSplitFiles(dir: string): Promise<TableFile[]> {
-  const names = sortNatural((await fs.readdir(dir)).filter((name) => !name.startsWith('.') && textTableFormatOf(name) !== null));
+/** The folder form: train.csv, test.csv, ood-foo.jsonl…; the file name is the split. Other files go to `skipped`. */
+async function findSplitFiles(dir: string, skipped: SkippedFile[]): Promise<TableFile[]> {
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { encoding: 'buffer' });
+  } catch (err) {
+    throw new ImportError(`cannot read the folder: ${(err as Error).message}`, { file: dir }, { cause: err });
+  }
+  const tables: string[] = [];
+  for (const raw of entries) {
+    if (raw[0] === 0x2e) continue; // hidden
+    const name = utf8FileName(raw);
+    if (name === null) {
+      skipped.push({ path: escapeFileName(raw), reason: 'the name is not valid UTF-8' });
+      continue;
+    }
+    if (textTableFormatOf(name) !== null) tables.push(name);
+    else skipped.push({ path: name, reason: 'not a .csv, .jsonl or .ndjson file' });
+  }
+  skipped.sort((a, b) => compareNatural(a.path, b.path));
+  const names = sortNatural(tables);
   if (names.length === 0) throw new ImportError('no <split>.csv or <split>.jsonl files found (e.g. train.csv and test.csv)', { file: dir });
   const files: TableFile[] = [];
   const seen = new Map<string, string>();

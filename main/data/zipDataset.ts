@@ -2,11 +2,13 @@
 // either its file column (a PNG or JPEG in the archive) or its text column. Class names keep the
 // exported order (the manifest's label column) where it is consistent, else sort naturally.
 import path from 'node:path';
+import { DEFAULT_MAX_IMAGE_SIDE } from '../../shared/domain.js';
 import { ImportError } from '../../shared/errors.js';
 import { orderClassNames } from './classOrder.js';
-import { decodeAll, decodeImage, sharedShape, type DecodedImage } from './imageFolder.js';
+import { checkImageSide, decodeAll, decodeImage, sharedShape, type DecodedImage } from './imageFolder.js';
+import { excerpt } from './messageExcerpt.js';
 import type { ParsedDataset, ParsedExample, ReportProgress } from './parsedDataset.js';
-import { decodeSimplePng } from './png.js';
+import { decodeSimplePng, pngSize } from './png.js';
 import { normalizeSplitName } from './splitNames.js';
 import { csvRecords, decodeUtf8, parseCsv, textDataset } from './textTable.js';
 import { openZip, type ZipArchive, type ZipEntry } from './zipReader.js';
@@ -14,9 +16,25 @@ import { openZip, type ZipArchive, type ZipEntry } from './zipReader.js';
 export interface ZipDatasetOptions {
   testFraction: number;
   seed: number;
+  /** images wider or taller than this are refused (default DEFAULT_MAX_IMAGE_SIDE) */
+  maxImageSide?: number;
 }
 
 const MANIFEST = 'manifest.csv';
+/**
+ * The most manifest.csv may inflate to: it becomes one string (V8 stops at about 512 M UTF-16
+ * units) and is parsed into rows beside it, so half that is already a text set of hundreds of
+ * thousands of long rows.
+ */
+const MAX_MANIFEST_BYTES = 256 << 20;
+
+/**
+ * The most one image member may inflate to: a PNG or JPEG of the largest allowed size is smaller
+ * than its pixels, and 16-bit RGBA pixels are 8 bytes; never under 64 MB, never over the reader's 1 GiB.
+ */
+function maxImageEntryBytes(maxSide: number): number {
+  return Math.min(1 << 30, Math.max(64 << 20, maxSide * maxSide * 8));
+}
 
 export async function importZipDataset(zipPath: string, options: ZipDatasetOptions, report: ReportProgress = () => {}): Promise<ParsedDataset> {
   const source = path.resolve(zipPath);
@@ -25,7 +43,7 @@ export async function importZipDataset(zipPath: string, options: ZipDatasetOptio
     const { entry, prefix } = findManifest(archive, source);
     // Errors in the manifest name it as a path inside the archive.
     const manifestFile = `${source}/${entry.name}`;
-    const text = decodeUtf8(await archive.read(entry), manifestFile);
+    const text = decodeUtf8(await archive.read(entry, MAX_MANIFEST_BYTES), manifestFile);
     const rows = parseCsv(text, manifestFile);
     const header = rows[0];
     if (!header) throw new ImportError('manifest.csv is empty: expected a header with split, label_name and file or text', { file: manifestFile });
@@ -33,14 +51,14 @@ export async function importZipDataset(zipPath: string, options: ZipDatasetOptio
     const missing = (['split', 'label_name'] as const).filter((name) => !names.includes(name));
     if (!names.includes('file') && !names.includes('text')) missing.push('file or text' as never);
     if (missing.length) {
-      throw new ImportError(`manifest.csv lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (found: ${header.fields.join(', ')})`, { file: manifestFile, row: header.line });
+      throw new ImportError(`manifest.csv lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (found: ${excerpt(header.fields.join(', '))})`, { file: manifestFile, row: header.line });
     }
     if (!names.includes('file')) {
       const records = csvRecords(text, manifestFile);
       if (records.length === 0) throw new ImportError('manifest.csv lists no examples', { file: manifestFile });
       return { ...textDataset(records, { source, format: 'csv', where: manifestFile, ...options }), source };
     }
-    return await imageDataset(archive, source, prefix, manifestFile, rows, names, report);
+    return await imageDataset(archive, source, prefix, manifestFile, rows, names, options.maxImageSide ?? DEFAULT_MAX_IMAGE_SIDE, report);
   } finally {
     await archive.close();
   }
@@ -67,6 +85,7 @@ async function imageDataset(
   manifestFile: string,
   rows: ReturnType<typeof parseCsv>,
   names: string[],
+  maxSide: number,
   report: ReportProgress,
 ): Promise<ParsedDataset> {
   const column = (name: string) => names.indexOf(name);
@@ -78,7 +97,7 @@ async function imageDataset(
     const file = (fields[fileAt] as string).trim();
     if (file === '') throw new ImportError('empty file', place);
     const entry = archive.entries.get(prefix + file);
-    if (!entry) throw new ImportError(`${file} is not in the archive`, place);
+    if (!entry) throw new ImportError(`${excerpt(file)} is not in the archive`, place);
     return {
       split: normalizeSplitName(fields[splitAt] as string, place),
       labelName,
@@ -90,7 +109,8 @@ async function imageDataset(
   const classNames = orderClassNames(items.map((item) => ({ name: item.labelName, index: item.labelIndex })));
   if (classNames.length < 2) throw new ImportError(`every example is in class "${classNames[0]}": a single class cannot be classified`, { file: manifestFile });
 
-  const decoded = await decodeAll(items, async (item) => decodeEntry(await archive.read(item.entry), `${source}/${item.entry.name}`), report);
+  const entryCap = maxImageEntryBytes(maxSide);
+  const decoded = await decodeAll(items, async (item) => decodeEntry(await archive.read(item.entry, entryCap), `${source}/${item.entry.name}`, maxSide), report);
   const { shape, pixels } = sharedShape(decoded, items.map((item) => `${source}/${item.entry.name}`));
   const labelOf = new Map(classNames.map((name, i) => [name, i]));
   const examples: ParsedExample[] = items.map((item, i) => ({
@@ -102,13 +122,15 @@ async function imageDataset(
   return { kind: 'image', format: 'folder', source, classNames, shape, examples };
 }
 
-/** The PNGs an export writes decode in plain zlib; any other image goes through sharp. */
-async function decodeEntry(bytes: Buffer, file: string): Promise<DecodedImage> {
+/** The PNGs an export writes decode in plain zlib; any other image goes through sharp. Both after the side check. */
+async function decodeEntry(bytes: Buffer, file: string, maxSide: number): Promise<DecodedImage> {
+  const size = pngSize(bytes);
+  if (size) checkImageSide(size.width, size.height, maxSide, file);
   let simple;
   try {
     simple = decodeSimplePng(bytes);
   } catch (err) {
     throw new ImportError(`cannot read the image: ${(err as Error).message}`, { file }, { cause: err });
   }
-  return simple ?? decodeImage(bytes, file);
+  return simple ?? decodeImage(bytes, file, maxSide);
 }

@@ -37,7 +37,7 @@ const launchTrainWorker: LaunchTrainWorker = (entry) => {
 async function main(): Promise<void> {
   await app.whenReady();
   const databasePath = defaultDatabasePath();
-  const db = openDatabase(databasePath);
+  const db = openDatabase(databasePath, { createFolder: true }); // the per-user default: its folder is ours to create
   await ensureSampleDataset(db);
   const services = createAppServices({ db, databasePath, launchTrainWorker });
 

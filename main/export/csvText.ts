@@ -1,15 +1,35 @@
 // CSV as RFC 4180 writes it (CRLF between records, a field quoted when it holds a comma, quote,
-// CR or LF, quotes doubled), and float32 probabilities as the shortest text that reads back exactly.
+// CR or LF, quotes doubled), text from outside written so spreadsheets never run it as a formula,
+// and float32 probabilities as the shortest text that reads back exactly.
+import { neutralizeFormula } from '../../shared/spreadsheetText.js';
 
 const NEEDS_QUOTES = /[",\r\n]/;
+const quoted = (text: string) => `"${text.replace(/"/g, '""')}"`;
+const quotedIfNeeded = (text: string) => (NEEDS_QUOTES.test(text) ? quoted(text) : text);
 
-export function csvField(value: string | number | null): string {
-  if (value === null) return '';
-  const text = String(value);
-  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+/**
+ * A cell of text that came from outside (a note, a text, a class name, a file name, a rule's
+ * reason): where it would start a formula it gets neutralizeFormula's apostrophe and is quoted,
+ * as OWASP advises. Numbers and the text we compose ourselves (probabilities) stay plain cells.
+ */
+export interface CsvText {
+  readonly text: string;
 }
 
-export function csvRecord(fields: readonly (string | number | null)[]): string {
+export const csvText = (text: string): CsvText => ({ text });
+
+export type CsvCell = string | number | null | CsvText;
+
+export function csvField(value: CsvCell): string {
+  if (value === null) return '';
+  if (typeof value === 'object') {
+    const safe = neutralizeFormula(value.text);
+    return safe === value.text ? quotedIfNeeded(safe) : quoted(safe);
+  }
+  return quotedIfNeeded(String(value));
+}
+
+export function csvRecord(fields: readonly CsvCell[]): string {
   return fields.map(csvField).join(',') + '\r\n';
 }
 

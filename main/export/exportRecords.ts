@@ -1,6 +1,7 @@
 // One exported example and its two spellings: a CSV record (also a ZIP's manifest.csv) with a
 // `p:<run>@<epoch>:<class>` column per run and class, and a JSONL object with a `runs` array.
-import { csvRecord, float32Text } from './csvText.js';
+// The CSV's text columns (split, label_name, note, text, file) are spreadsheet-safe; JSONL is exact.
+import { csvRecord, csvText, float32Text, type CsvCell } from './csvText.js';
 import type { ExportRun } from './exportRuns.js';
 
 export interface ExportRecord {
@@ -42,9 +43,9 @@ export function csvHeader(layout: ExportLayout): string {
 }
 
 export function csvRow(layout: ExportLayout, r: ExportRecord): string {
-  const fields: (string | number | null)[] = [r.id, r.split, r.index, r.label, r.labelName, r.trainLabel, r.note];
-  if (layout.text) fields.push(r.text ?? '');
-  if (layout.file) fields.push(r.file ?? '');
+  const fields: CsvCell[] = [r.id, csvText(r.split), r.index, r.label, csvText(r.labelName), r.trainLabel, csvText(r.note)];
+  if (layout.text) fields.push(csvText(r.text ?? ''));
+  if (layout.file) fields.push(csvText(r.file ?? ''));
   const classes = layout.classNames.length;
   for (const probs of r.probs) {
     for (let c = 0; c < classes; c++) fields.push(probs && c < probs.length ? float32Text(probs[c]!) : '');

@@ -1,5 +1,6 @@
-// An export's file: written to `<path>.partial-<random>` beside the target and moved onto it only
-// when complete, so a cancelled or failed export leaves nothing and a reader never sees half a file.
+// An export's file: written to `<path>.partial-<pid>-<random>` beside the target and moved onto it
+// only when complete, so a cancelled or failed export leaves nothing and a reader never sees half a
+// file. A process killed mid-export leaves its partial; the next export to that path removes it.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -22,6 +23,55 @@ export function targetExists(target: string): DomainError {
   return new DomainError('CONFLICT', `${target} exists`, { file: target, field: 'path' });
 }
 
+const UNWRITABLE: Record<string, string> = { ENOSPC: 'the disk is full', EDQUOT: 'the disk quota is used up', EROFS: 'the file system is read-only' };
+
+/** Writing the target's partial file failed: the error names the target (the partial is gone by then). */
+function writeFailure(target: string, err: unknown): DomainError {
+  if (err instanceof DomainError) return err;
+  const { code, message } = err as NodeJS.ErrnoException;
+  const why = (code !== undefined && UNWRITABLE[code]) || message;
+  return new DomainError(code !== undefined && code in UNWRITABLE ? 'READ_ONLY' : 'INTERNAL', `cannot write ${target}: ${why}; nothing was written`, { file: target, field: 'path' }, { cause: err });
+}
+
+/** Whether a process with this id runs (on this machine); a process we may not signal still runs. */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Partials of earlier versions, named without their owner's pid, untouched this long, are abandoned. */
+const UNOWNED_PARTIAL_AGE_MS = 60 * 60 * 1000;
+
+/**
+ * Removes the target's partial files whose exporting process is gone (killed mid-export, or the
+ * machine stopped): the pid in the name says whose it is, and process.kill(pid, 0) asks whether it
+ * still runs on every platform. A partial of a live process is another export still writing; a
+ * reused pid only delays the removal until that process ends. A file that cannot be removed is left
+ * for the next export: the export asked for is not refused over another's leftovers.
+ */
+async function removeStalePartials(target: string): Promise<void> {
+  const dir = path.dirname(target);
+  const prefix = `${path.basename(target)}.partial-`;
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const owner = /^(\d+)-[0-9a-f]{12}$/.exec(name.slice(prefix.length));
+    const file = path.join(dir, name);
+    if (owner) {
+      if (processRuns(Number(owner[1]))) continue;
+    } else {
+      if (!/^[0-9a-f]{12}$/.test(name.slice(prefix.length))) continue;
+      const stat = await fs.stat(file).catch(() => null);
+      if (!stat?.isFile() || Date.now() - stat.mtimeMs < UNOWNED_PARTIAL_AGE_MS) continue;
+    }
+    await fs.unlink(file).catch(() => {});
+  }
+}
+
 /** Checks the target (absolute, in an existing folder, not a folder, absent unless overwriting) and opens its partial file. */
 export async function createOutputFile(target: string, overwrite: boolean): Promise<OutputFile> {
   if (!path.isAbsolute(target)) throw new ValidationError(`${target} is not an absolute path`, { file: target, field: 'path' });
@@ -35,7 +85,8 @@ export async function createOutputFile(target: string, overwrite: boolean): Prom
   if (existing?.isDirectory()) throw new ValidationError(`${target} is a folder; give a file name`, { file: target, field: 'path' });
   if (existing && !overwrite) throw targetExists(target);
 
-  const partial = `${target}.partial-${randomBytes(6).toString('hex')}`;
+  await removeStalePartials(target);
+  const partial = `${target}.partial-${process.pid}-${randomBytes(6).toString('hex')}`;
   const handle = await fs.open(partial, 'wx').catch((err: NodeJS.ErrnoException) => {
     throw new ValidationError(`cannot write in ${dir}: ${err.message}`, { file: target, field: 'path' });
   });
@@ -86,7 +137,12 @@ export async function createOutputFile(target: string, overwrite: boolean): Prom
       pending.push(Buffer.from(chunk));
       pendingBytes += chunk.byteLength;
       position += chunk.byteLength;
-      if (pendingBytes >= FLUSH_BYTES) await flush();
+      if (pendingBytes < FLUSH_BYTES) return;
+      try {
+        await flush();
+      } catch (err) {
+        throw writeFailure(target, err);
+      }
     },
     async publish(): Promise<number> {
       try {
@@ -98,7 +154,7 @@ export async function createOutputFile(target: string, overwrite: boolean): Prom
         return position;
       } catch (err) {
         await discard();
-        throw err;
+        throw writeFailure(target, err);
       }
     },
     discard,

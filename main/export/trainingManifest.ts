@@ -7,7 +7,7 @@ import { ValidationError } from '../../shared/errors.js';
 import { DEFAULT_REASON, type TrainingManifestArgs, type TrainingManifestResult } from '../../shared/trainingManifest.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
 import { createRunQueries } from '../store/runQueries.js';
-import { csvRecord } from './csvText.js';
+import { csvRecord, csvText } from './csvText.js';
 import { createOutputFile } from './outputFile.js';
 
 export interface ManifestSources {
@@ -20,7 +20,7 @@ interface ListedExample {
   id: number;
   split: string;
   idx: number;
-  source_ref: string;
+  source_ref: string | null;
 }
 
 export async function writeTrainingManifest(sources: ManifestSources, args: TrainingManifestArgs): Promise<TrainingManifestResult> {
@@ -55,7 +55,8 @@ export async function writeTrainingManifest(sources: ManifestSources, args: Trai
     const e = examples[i]!;
     const r = ruleOf[i]!;
     const stage = curriculum ? [r + 1] : [];
-    if (format === 'csv') return csvRecord([e.id, e.split, e.idx, e.source_ref, ...stage, weightOf(r), reasonOf(r)]);
+    // split, source_ref and reason are text cells (spreadsheet-safe, csvText); JSONL keeps them exact.
+    if (format === 'csv') return csvRecord([e.id, csvText(e.split), e.idx, e.source_ref === null ? null : csvText(e.source_ref), ...stage, weightOf(r), csvText(reasonOf(r))]);
     return JSON.stringify({ id: e.id, split: e.split, index: e.idx, source_ref: e.source_ref, ...(curriculum ? { stage: r + 1 } : {}), weight: weightOf(r), reason: reasonOf(r) }) + '\n';
   };
 

@@ -2,10 +2,12 @@
 // which every transport (IPC, HTTP, tests) goes through so validation happens in one place.
 import type Database from 'better-sqlite3';
 import { contract, isCallName, type CallName, type CallResult, type ParsedArgs } from '../../shared/contract.js';
+import type { SkippedFiles } from '../../shared/domain.js';
 import { ValidationError } from '../../shared/errors.js';
 import { describeZodError } from '../../shared/zodIssues.js';
 import { createProgressTracker } from '../../shared/progress.js';
 import { appVersion } from '../paths.js';
+import { databaseError } from '../store/databaseErrors.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
 import { buildMechanismDataset } from '../data/mechanismDataset.js';
 import { createAnalyticsService } from '../analytics/analyticsService.js';
@@ -64,8 +66,15 @@ export function createAppServices({ db, databasePath, launchTrainWorker }: AppSe
     appInfo: (_args, transport) => ({ version: appVersion(), databasePath, transport, backend: experiments.backend() }),
     listDatasets: () => datasets.listDatasets(),
     getDataset: ({ datasetId }) => datasets.getDataset(datasetId),
-    importDataset: ({ taskId, ...options }) =>
-      datasetTask(taskId, (report, signal) => runImportInWorker(databasePath, options, report, signal)),
+    importDataset: async ({ taskId, ...options }) => {
+      let skipped: SkippedFiles = { count: 0, examples: [] };
+      const dataset = await datasetTask(taskId, async (report, signal) => {
+        const outcome = await runImportInWorker(databasePath, options, report, signal);
+        skipped = outcome.skipped;
+        return outcome.datasetId;
+      });
+      return { ...dataset, skipped };
+    },
     buildMechanismDataset: ({ taskId, ...args }) =>
       datasetTask(taskId, (report, signal) => buildMechanismDataset(db, args, { report, signal })),
     deleteDataset: ({ datasetId }) => {
@@ -100,7 +109,12 @@ export function createAppServices({ db, databasePath, launchTrainWorker }: AppSe
     const parsed = spec.args.safeParse(rawArgs ?? {});
     if (!parsed.success) throw new ValidationError(`invalid arguments for ${name}: ${describeZodError(parsed.error)}`);
     const handler = handlers[name] as (args: unknown, t: Transport) => unknown;
-    const result = await handler(parsed.data, transport);
+    let result: unknown;
+    try {
+      result = await handler(parsed.data, transport);
+    } catch (err) {
+      throw databaseError(err, databasePath); // locked, read-only, full: BUSY or READ_ONLY naming the file, never INTERNAL
+    }
     return spec.result.parse(result);
   }
 

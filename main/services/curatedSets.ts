@@ -42,6 +42,49 @@ export interface CuratedSetDeps {
 /** Matrices an export reads stay cached this long at most; the analytics keep their own cache. */
 const EXPORT_MATRIX_CACHE_BYTES = 256 * 1024 * 1024;
 
+/** Web mode's download folders in the temp folder: `disobey-download-<pid>-XXXXXX`, so a sweep can tell whose they are. */
+export const DOWNLOAD_DIR_PREFIX = 'disobey-download-';
+/** A download folder unchanged this long is stale even if a process with its pid lives (pids are reused). */
+const STALE_DOWNLOAD_MS = 60 * 60 * 1000;
+
+function isLiveProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 0); // signal 0 only asks whether the process exists
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // it exists, under another user
+  }
+}
+
+/**
+ * Removes download folders a crashed or killed server left behind: those whose process is gone,
+ * and any unchanged for an hour (a reused pid, or an older build's name without one). Removing the
+ * folder of a download still being sent is harmless on POSIX, where the open file reads on; on
+ * Windows the removal fails and the next sweep tries again. Returns how many were removed.
+ */
+export function sweepStaleDownloads(tmpDir = os.tmpdir(), now = Date.now()): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = fs.readdirSync(tmpDir).filter((name) => name.startsWith(DOWNLOAD_DIR_PREFIX));
+  } catch {
+    return 0; // no temp folder to sweep
+  }
+  for (const name of names) {
+    const dir = path.join(tmpDir, name);
+    try {
+      const pid = /^disobey-download-(\d+)-/.exec(name)?.[1];
+      const ownerGone = pid !== undefined && !isLiveProcess(Number(pid));
+      if (!ownerGone && now - fs.statSync(dir).mtimeMs <= STALE_DOWNLOAD_MS) continue;
+      fs.rmSync(dir, { recursive: true, force: true });
+      removed++;
+    } catch {
+      // gone already, or in use (Windows): the next sweep tries again
+    }
+  }
+  return removed;
+}
+
 export function createCuratedSetHandlers(db: Database.Database, { events, tasks, filteredIds }: CuratedSetDeps) {
   const sets = createCuratedSetQueries(db);
   const runs = createRunQueries(db);
@@ -65,10 +108,14 @@ export function createCuratedSetHandlers(db: Database.Database, { events, tasks,
     return Array.from(ids);
   }
 
-  async function runExport({ taskId: requestedId, ...args }: z.output<typeof ExportCuratedSetArgs>): Promise<ExportResult> {
+  /** `stop` cancels the task as cancelTask would (web mode: the client left or the server closes). */
+  async function runExport({ taskId: requestedId, ...args }: z.output<typeof ExportCuratedSetArgs>, stop?: AbortSignal): Promise<ExportResult> {
     const task = tasks.start(requestedId);
     const tracker = createProgressTracker();
     let last = { stage: '', percent: -1 };
+    const cancel = () => tasks.cancel(task.taskId);
+    stop?.addEventListener('abort', cancel);
+    if (stop?.aborted) cancel();
     try {
       const result = await exportCuratedSet({ sets, datasets, runs, matrices }, args, {
         signal: task.signal,
@@ -86,6 +133,7 @@ export function createCuratedSetHandlers(db: Database.Database, { events, tasks,
       events.emit({ type: 'taskFinished', taskId: task.taskId, kind: 'export', ok: false, error: (err as Error).message });
       throw err;
     } finally {
+      stop?.removeEventListener('abort', cancel);
       task.finish();
       // A whole matrix per run was read for this export; the next one reads them afresh.
       matrices.clear();
@@ -93,18 +141,19 @@ export function createCuratedSetHandlers(db: Database.Database, { events, tasks,
   }
 
   /**
-   * Web mode's download: the export written to a fresh temporary folder (named after the set),
-   * handed to the server to stream, then removed with its folder.
+   * Web mode's download: the export written to a fresh temporary folder (the file named after
+   * the set), handed to the server to stream, then removed with its folder. `stop` cancels it
+   * while it is written; a failed or cancelled export leaves no folder.
    */
-  async function exportToTemporaryFile(query: unknown): Promise<{ file: string; fileName: string; bytes: number; remove(): void }> {
+  async function exportToTemporaryFile(query: unknown, stop?: AbortSignal): Promise<{ file: string; fileName: string; bytes: number; remove(): void }> {
     const parsed = DownloadExportQuery.safeParse(query);
     if (!parsed.success) throw new ValidationError(`invalid download: ${describeZodError(parsed.error)}`);
     const set = sets.getSet(parsed.data.setId);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'disobey-download-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${DOWNLOAD_DIR_PREFIX}${process.pid}-`));
     const remove = () => fs.rmSync(dir, { recursive: true, force: true });
     const fileName = exportFileName(set.name, parsed.data.format);
     try {
-      const result = await runExport({ ...parsed.data, path: path.join(dir, fileName), overwrite: false });
+      const result = await runExport({ ...parsed.data, path: path.join(dir, fileName), overwrite: false }, stop);
       return { file: result.path, fileName, bytes: result.bytes, remove };
     } catch (err) {
       remove();
@@ -143,7 +192,7 @@ export function createCuratedSetHandlers(db: Database.Database, { events, tasks,
       },
       listCuratedSetMembers: ({ setId, offset, limit }: z.output<typeof ListCuratedSetMembersArgs>) => sets.membersPage(setId, offset, limit),
       curatedSetsOfExample: ({ exampleId }: { exampleId: number }) => sets.setsOfExample(exampleId),
-      exportCuratedSet: runExport,
+      exportCuratedSet: (args: z.output<typeof ExportCuratedSetArgs>) => runExport(args),
     },
   };
 }

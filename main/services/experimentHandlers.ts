@@ -33,10 +33,14 @@ export function createExperimentHandlers(db: Database.Database, databasePath: st
     },
   }, launchTrainWorker);
 
+  /** Plans a spec and queues every experiment it made (each seed replicate); answers with the first. */
   function start(spec: unknown, backendChoice: BackendKind | undefined): ExperimentSummary {
-    const { experimentId } = planExperiment(db, spec);
-    trainer.train({ databasePath, experimentId, backend: backendChoice });
-    events.emit({ type: 'runsChanged', experimentId });
+    const { experimentId, experimentIds } = planExperiment(db, spec);
+    // Workers take jobs in order, so a shared teacher (in the first replicate) trains first.
+    for (const id of experimentIds) {
+      trainer.train({ databasePath, experimentId: id, backend: backendChoice });
+      events.emit({ type: 'runsChanged', experimentId: id });
+    }
     return runs.getExperiment(experimentId);
   }
 
@@ -46,8 +50,8 @@ export function createExperimentHandlers(db: Database.Database, databasePath: st
       listExperiments: () => runs.listExperiments(),
       getExperiment: ({ experimentId }: { experimentId: number }) => runs.getExperiment(experimentId),
       startExperiment: ({ spec, backend: b }: { spec: unknown; backend?: BackendKind }) => start(spec, b),
-      startPaperPreset: ({ datasetId, epochs, backend: b }: { datasetId: number; epochs?: number; backend?: BackendKind }) =>
-        start(paperPresetSpec(db, datasetId, epochs), b),
+      startPaperPreset: ({ datasetId, epochs, seeds, backend: b }: { datasetId: number; epochs?: number; seeds?: number; backend?: BackendKind }) =>
+        start(paperPresetSpec(db, datasetId, epochs, seeds), b),
       startMechanismPreset: ({ datasetId, epochs, backend: b }: { datasetId: number; epochs?: number; backend?: BackendKind }) =>
         mechanismPresetSpecs(db, datasetId, epochs).map((spec) => start(spec, b)),
       runMetrics: ({ runId }: { runId: number }) => {

@@ -1,12 +1,27 @@
 // Turns a validated experiment spec into database rows (experiment, teacher run, student runs),
 // refusing what cannot run before anything is written: unknown dataset, a model for the wrong
 // kind of data, a reused teacher that is unfinished or from another dataset.
+import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { DomainError } from '../../shared/errors.js';
-import { mechanismPreset, paperPreset, parseExperimentSpec, TextArchs, type ExperimentSpec, type ModelSpecInput } from '../../shared/experimentSpec.js';
+import { FINDINGS_PRESET, findingsPreset, mechanismPreset, paperPreset, parseExperimentSpec, seedLabels, seedReplicateSpec, TextArchs, type ExperimentSpec, type ModelSpecInput } from '../../shared/experimentSpec.js';
 import { createRunQueries } from '../store/runQueries.js';
 
-export function planExperiment(db: Database.Database, input: unknown): { experimentId: number; spec: ExperimentSpec } {
+export interface PlannedExperiment {
+  /** the experiment planned, or a seeded spec's first replicate */
+  experimentId: number;
+  /** every experiment planned: the one, or each seed replicate in seed order */
+  experimentIds: number[];
+  spec: ExperimentSpec;
+}
+
+/**
+ * Plans a spec as one experiment, or with `seeds` as one experiment per seed label, all of one
+ * series and in one transaction. A per-seed teacher is a teacher run per replicate; a shared one
+ * is trained in the first replicate, and the later replicates' students name it as their teacher
+ * (their stored spec says `teacher: {reuseRunId}`, as a reused teacher's does).
+ */
+export function planExperiment(db: Database.Database, input: unknown): PlannedExperiment {
   const spec = parseExperimentSpec(input);
   const dataset = db.prepare('SELECT kind FROM datasets WHERE id = ?').get(spec.datasetId) as { kind: 'image' | 'text' } | undefined;
   if (!dataset) throw new DomainError('SPEC_ERROR', `experiment spec: datasetId: no dataset with id ${spec.datasetId}`, { field: 'datasetId' });
@@ -33,17 +48,32 @@ export function planExperiment(db: Database.Database, input: unknown): { experim
   if ('model' in spec.teacher) checkSplit(spec.teacher.trainSplit, 'teacher');
   spec.students.forEach((s, i) => checkSplit(s.trainSplit, `students.${i}`));
 
-  const experimentId = db.transaction(() => {
-    const id = runs.createExperiment(spec.datasetId, spec.name, spec);
-    const teacherRunId = 'model' in spec.teacher ? runs.createRun({ experimentId: id, role: 'teacher', name: spec.teacher.name, teacherRunId: null, spec: spec.teacher }) : spec.teacher.reuseRunId;
-    for (const student of spec.students) runs.createRun({ experimentId: id, role: 'student', name: student.name, teacherRunId, spec: student });
-    return id;
-  })();
-  return { experimentId, spec };
+  /** One experiment with its runs; `teacherRunId` when its students distil from an existing teacher run. */
+  const planOne = (one: ExperimentSpec, sharedTeacherRunId: number | null): { id: number; teacherRunId: number } => {
+    const stored = sharedTeacherRunId === null ? one : { ...one, teacher: { reuseRunId: sharedTeacherRunId } };
+    const id = runs.createExperiment(one.datasetId, one.name, stored);
+    const teacherRunId =
+      sharedTeacherRunId ?? ('model' in one.teacher ? runs.createRun({ experimentId: id, role: 'teacher', name: one.teacher.name, teacherRunId: null, spec: one.teacher }) : one.teacher.reuseRunId);
+    for (const student of one.students) runs.createRun({ experimentId: id, role: 'student', name: student.name, teacherRunId, spec: student });
+    return { id, teacherRunId };
+  };
+  const labels = seedLabels(spec.seeds);
+  const experimentIds = db.transaction((): number[] => {
+    if (labels === null) return [planOne(spec, null).id];
+    const series = randomBytes(8).toString('hex');
+    let shared: number | null = null;
+    return labels.map((label) => {
+      const { id, teacherRunId } = planOne(seedReplicateSpec(spec, label), shared);
+      if (spec.seedTeacher === 'shared') shared = teacherRunId;
+      runs.setExperimentSeries(id, series, label);
+      return id;
+    });
+  }).immediate();
+  return { experimentId: experimentIds[0]!, experimentIds, spec };
 }
 
 /** Default models for the paper preset: a wider teacher, a narrower student, per kind of data. */
-export function paperPresetSpec(db: Database.Database, datasetId: number, epochs = 10): ExperimentSpec {
+export function paperPresetSpec(db: Database.Database, datasetId: number, epochs = 10, seeds?: number): ExperimentSpec {
   const dataset = db.prepare('SELECT name, kind FROM datasets WHERE id = ?').get(datasetId) as { name: string; kind: 'image' | 'text' } | undefined;
   if (!dataset) throw new DomainError('SPEC_ERROR', `no dataset with id ${datasetId}`, { field: 'datasetId' });
   const [model, studentModel]: [ModelSpecInput, ModelSpecInput] =
@@ -51,7 +81,22 @@ export function paperPresetSpec(db: Database.Database, datasetId: number, epochs
       ? [{ arch: 'mlp', hidden: [256] }, { arch: 'mlp', hidden: [32] }]
       : [{ arch: 'bow-mlp', hidden: [128] }, { arch: 'bow-mlp', hidden: [16] }];
   const { teacher, students } = paperPreset(epochs, { model, studentModel, optimizer: { kind: 'adam', lr: 0.001 }, batchSize: 128, seed: 1 });
-  return parseExperimentSpec({ name: `paper preset on ${dataset.name}`, datasetId, teacher, students });
+  return parseExperimentSpec({ name: `paper preset on ${dataset.name}`, datasetId, teacher, students, ...(seeds !== undefined ? { seeds } : {}) });
+}
+
+/**
+ * The findings preset (docs/findings.md): the teacher and its four self-distilled students
+ * (one-hot, KD, both switches) as `seeds` replicates — the settings under which SPEC.md measured
+ * experiments 3–5 on Fashion-MNIST (MLP 784-512-10, Adam 1e-3, batch 128; teacher seeds 101…,
+ * student seeds 1…). Text datasets get a bag-of-words MLP of the same width.
+ */
+export function findingsPresetSpec(db: Database.Database, datasetId: number, options: { epochs?: number; seeds?: number; hidden?: number } = {}): ExperimentSpec {
+  const { epochs = FINDINGS_PRESET.epochs, seeds = FINDINGS_PRESET.seeds, hidden = FINDINGS_PRESET.hidden } = options;
+  const dataset = db.prepare('SELECT name, kind FROM datasets WHERE id = ?').get(datasetId) as { name: string; kind: 'image' | 'text' } | undefined;
+  if (!dataset) throw new DomainError('SPEC_ERROR', `no dataset with id ${datasetId}`, { field: 'datasetId' });
+  const model: ModelSpecInput = dataset.kind === 'image' ? { arch: 'mlp', hidden: [hidden] } : { arch: 'bow-mlp', hidden: [hidden] };
+  const { teacher, students } = findingsPreset(epochs, { model, optimizer: { kind: 'adam', lr: 0.001 }, batchSize: 128, seed: 1, teacherSeed: 101 });
+  return parseExperimentSpec({ name: `findings preset on ${dataset.name}`, datasetId, teacher, students, seeds });
 }
 
 /**

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ImportOptions } from '../../shared/domain.js';
+import type { ImportOutcome } from '../data/importIntoDatabase.js';
 import { CancelledError, DomainError } from '../../shared/errors.js';
 import { appRoot } from '../paths.js';
 import type { ImportWorkerInput, ImportWorkerMessage } from './importWorkerProtocol.js';
@@ -17,7 +18,7 @@ export function runImportInWorker(
   options: ImportOptions,
   onProgress: (stage: string, done: number, total: number) => void,
   signal: AbortSignal,
-): Promise<number> {
+): Promise<ImportOutcome> {
   const entry = importWorkerPath();
   if (!fs.existsSync(entry)) return Promise.reject(new Error(`the import worker is not built (${entry}); run npm run build`));
   return new Promise((resolve, reject) => {
@@ -38,7 +39,8 @@ export function runImportInWorker(
     signal.addEventListener('abort', onAbort);
     worker.on('message', (m: ImportWorkerMessage) => {
       if (m.type === 'progress') onProgress(m.stage, m.done, m.total);
-      else if (m.type === 'done') settle(() => resolve(m.datasetId));
+      // A worker built before skipped files were reported sends none: nothing is claimed skipped.
+      else if (m.type === 'done') settle(() => resolve({ datasetId: m.datasetId, skipped: m.skipped ?? { count: 0, examples: [] } }));
       else settle(() => reject(new DomainError(m.error.code, m.error.message, m.error.place ?? {})));
     });
     worker.on('error', (err) => settle(() => reject(err)));

@@ -2,28 +2,29 @@
 // so a 70,000-image import never blocks the app's event loop (or the window).
 import { parentPort, workerData } from 'node:worker_threads';
 import { toWireError } from '../../shared/errors.js';
-import { importIntoDatabase } from '../data/importIntoDatabase.js';
-import { openDatabase } from '../store/openDatabase.js';
+import { importWithSkipped } from '../data/importIntoDatabase.js';
+import { databaseError } from '../store/databaseErrors.js';
+import { openDatabase, WRITER_BUSY_TIMEOUT_MS } from '../store/openDatabase.js';
 import type { ImportWorkerInput, ImportWorkerMessage } from './importWorkerProtocol.js';
 
 const input = workerData as ImportWorkerInput;
 const post = (m: ImportWorkerMessage) => parentPort!.postMessage(m);
 
 async function main() {
-  const db = openDatabase(input.databasePath);
+  const db = openDatabase(input.databasePath, { busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS });
   try {
     let lastPost = 0;
-    const datasetId = await importIntoDatabase(db, input.options, (stage, done, total) => {
+    const { datasetId, skipped } = await importWithSkipped(db, input.options, (stage, done, total) => {
       const now = Date.now();
       if (now - lastPost > 100 || done === total) {
         lastPost = now;
         post({ type: 'progress', stage, done, total });
       }
     });
-    post({ type: 'done', datasetId });
+    post({ type: 'done', datasetId, skipped });
   } finally {
     db.close();
   }
 }
 
-main().catch((err: unknown) => post({ type: 'failed', error: toWireError(err) }));
+main().catch((err: unknown) => post({ type: 'failed', error: toWireError(databaseError(err, input.databasePath)) }));

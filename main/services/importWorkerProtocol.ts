@@ -1,5 +1,5 @@
 // Messages between the app and the import worker thread.
-import type { ImportOptions } from '../../shared/domain.js';
+import type { ImportOptions, SkippedFiles } from '../../shared/domain.js';
 import type { WireError } from '../../shared/errors.js';
 
 export interface ImportWorkerInput {
@@ -9,5 +9,5 @@ export interface ImportWorkerInput {
 
 export type ImportWorkerMessage =
   | { type: 'progress'; stage: string; done: number; total: number }
-  | { type: 'done'; datasetId: number }
+  | { type: 'done'; datasetId: number; skipped: SkippedFiles }
   | { type: 'failed'; error: WireError };

@@ -147,7 +147,7 @@ export function createCuratedSetQueries(db: Database.Database) {
         const setId = Number(insertSet.run(set.datasetId, set.name, set.description).lastInsertRowid);
         addMembers(setId, exampleIds, note);
         return getSet(setId);
-      })();
+      }).immediate();
     },
 
     updateSet(setId: number, changes: { name?: string | undefined; description?: string | undefined }): CuratedSetSummary {
@@ -159,7 +159,7 @@ export function createCuratedSetQueries(db: Database.Database) {
         }
         if (changes.description !== undefined) describeSet.run(changes.description, setId);
         return getSet(setId);
-      })();
+      }).immediate();
     },
 
     deleteSet(setId: number): boolean {
@@ -173,7 +173,7 @@ export function createCuratedSetQueries(db: Database.Database) {
         requireExamplesOf(set.datasetId, exampleIds);
         addMembers(setId, exampleIds, note);
         return getSet(setId);
-      })();
+      }).immediate();
     },
 
     removeMembers(setId: number, exampleIds: readonly number[]): CuratedSetSummary {
@@ -181,7 +181,7 @@ export function createCuratedSetQueries(db: Database.Database) {
         getSet(setId);
         for (const batch of batches(exampleIds)) removeMembers.run(setId, batch);
         return getSet(setId);
-      })();
+      }).immediate();
     },
 
     /** true when the note changed; NotFoundError when the example is not a member. */
@@ -193,7 +193,7 @@ export function createCuratedSetQueries(db: Database.Database) {
         if (old === note) return false;
         updateNote.run(note, setId, exampleId);
         return true;
-      })();
+      }).immediate();
     },
 
     membersPage(setId: number, offset: number, limit: number): { total: number; items: CuratedSetMember[] } {

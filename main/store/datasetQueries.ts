@@ -1,7 +1,7 @@
 // Reading and writing datasets and their examples. Statements are prepared once per
 // connection; a whole import is written in one transaction, so it lands whole or not at all.
 import type Database from 'better-sqlite3';
-import type { DatasetSummary, ExampleDetail, ExampleMechanism, ExampleRow, ImageShape, SplitCounts } from '../../shared/domain.js';
+import { compareSplits, type DatasetSummary, type ExampleDetail, type ExampleMechanism, type ExampleRow, type ImageShape, type SplitCounts } from '../../shared/domain.js';
 import { DomainError, NotFoundError, ValidationError } from '../../shared/errors.js';
 
 export interface NewDataset {
@@ -13,6 +13,11 @@ export interface NewDataset {
   classGroups: number[][];
   shape: ImageShape | null;
   options: unknown;
+  /**
+   * A name the user did not choose (an import named after its folder): when taken, " (2)", " (3)"…
+   * is added under the write lock, so two imports of one folder at once both land.
+   */
+  renameIfTaken?: boolean;
 }
 
 export interface NewExample {
@@ -110,7 +115,7 @@ export function createDatasetQueries(db: Database.Database) {
       s.noisy += c.noisy;
       if (c.label < s.perClass.length) s.perClass[c.label] = c.n;
     }
-    const splits = [...bySplit.values()].sort((a, b) => splitOrder(a.split) - splitOrder(b.split) || a.split.localeCompare(b.split));
+    const splits = [...bySplit.values()].sort((a, b) => compareSplits(a.split, b.split));
     return {
       id: row.id,
       name: row.name,
@@ -156,15 +161,21 @@ export function createDatasetQueries(db: Database.Database) {
       return nameTaken.get(name) !== undefined;
     },
 
-    /** Writes a dataset and all its examples in one transaction; returns the new id. */
+    /**
+     * Writes a dataset and all its examples in one transaction; returns the new id. IMMEDIATE: the
+     * write lock is taken (or waited for) at BEGIN. Deferred, the name check's read snapshot went
+     * stale while another import wrote, and the upgrade failed at once with "database is locked".
+     */
     insertDataset(dataset: NewDataset, examples: Iterable<NewExample>, onRow?: (written: number) => void): number {
       const write = db.transaction(() => {
-        if (nameTaken.get(dataset.name) !== undefined) {
-          throw new DomainError('CONFLICT', `a dataset named "${dataset.name}" already exists`, { field: 'name' });
+        let name = dataset.name;
+        if (nameTaken.get(name) !== undefined) {
+          if (!dataset.renameIfTaken) throw new DomainError('CONFLICT', `a dataset named "${name}" already exists`, { field: 'name' });
+          for (let i = 2; nameTaken.get((name = `${dataset.name} (${i})`)) !== undefined; i++);
         }
         const id = Number(
           insertDataset.run({
-            name: dataset.name,
+            name,
             kind: dataset.kind,
             format: dataset.format,
             source: dataset.source,
@@ -195,7 +206,7 @@ export function createDatasetQueries(db: Database.Database) {
         onRow?.(written);
         return id;
       });
-      return write();
+      return write.immediate();
     },
 
     listDatasets(): DatasetSummary[] {
@@ -284,8 +295,3 @@ export function createDatasetQueries(db: Database.Database) {
 }
 
 export type DatasetQueries = ReturnType<typeof createDatasetQueries>;
-
-/** train first, then test, then everything else (OOD splits) by name */
-function splitOrder(split: string): number {
-  return split === 'train' ? 0 : split === 'test' ? 1 : 2;
-}

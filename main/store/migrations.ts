@@ -8,8 +8,9 @@ import m003 from './migrations/003_curated_set_member_index.sql';
 import m004 from './migrations/004_example_mechanisms.sql';
 import m005 from './migrations/005_matrix_chunks.sql';
 import m006 from './migrations/006_top_k_matrices.sql';
+import m007 from './migrations/007_experiment_seeds.sql';
 
-export const migrations: readonly string[] = [m001, m002, m003, m004, m005, m006];
+export const migrations: readonly string[] = [m001, m002, m003, m004, m005, m006, m007];
 export const SCHEMA_VERSION = migrations.length;
 
 export class SchemaVersionError extends DomainError {
@@ -23,13 +24,21 @@ export class SchemaVersionError extends DomainError {
   }
 }
 
-export function migrate(db: Database.Database, file: string, list: readonly string[] = migrations): number {
+/** The file's schema version; a newer one than `known` is refused before anything is written. */
+export function checkSchemaVersion(db: Database.Database, file: string, known = SCHEMA_VERSION): number {
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > list.length) throw new SchemaVersionError(file, current);
-  if (current === list.length) return current;
+  if (current > known) throw new SchemaVersionError(file, current);
+  return current;
+}
+
+export function migrate(db: Database.Database, file: string, list: readonly string[] = migrations): number {
+  if (checkSchemaVersion(db, file, list.length) === list.length) return list.length;
+  // IMMEDIATE, and the version read again under the write lock: two processes opening one new
+  // file at once would otherwise both apply migration 1 ("table datasets already exists").
   db.transaction(() => {
+    const current = checkSchemaVersion(db, file, list.length);
     for (let v = current; v < list.length; v++) db.exec(list[v]!);
     db.pragma(`user_version = ${list.length}`);
-  })();
+  }).immediate();
   return list.length;
 }

@@ -87,6 +87,8 @@ interface ExperimentRow {
   dataset_id: number;
   name: string;
   created_at: string;
+  series: string | null;
+  seed: number | null;
 }
 
 const RUN_COLUMNS = `r.id, r.experiment_id, e.dataset_id, r.role, r.name, r.teacher_run_id, r.spec, r.status, r.backend,
@@ -102,8 +104,13 @@ export function createRunQueries(db: Database.Database) {
   const selectRuns = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id ORDER BY r.id`);
   const selectRunSummary = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`);
   const selectExperimentRuns = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.experiment_id = ? ORDER BY r.id`);
-  const selectExperiments = db.prepare('SELECT id, dataset_id, name, created_at FROM experiments ORDER BY id');
-  const selectExperiment = db.prepare('SELECT id, dataset_id, name, created_at, spec FROM experiments WHERE id = ?');
+  const selectExperiments = db.prepare('SELECT id, dataset_id, name, created_at, series, seed FROM experiments ORDER BY id');
+  const selectExperiment = db.prepare('SELECT id, dataset_id, name, created_at, spec, series, seed FROM experiments WHERE id = ?');
+  const selectSeries = db.prepare('SELECT id, seed FROM experiments WHERE series = ? ORDER BY seed, id');
+  const setSeries = db.prepare('UPDATE experiments SET series = ?, seed = ? WHERE id = ?');
+  const selectNoisyExperiments = db
+    .prepare('SELECT x.id FROM experiments x WHERE EXISTS (SELECT 1 FROM examples e WHERE e.dataset_id = x.dataset_id AND e.noisy_label IS NOT NULL)')
+    .pluck();
   const claim = db.prepare("UPDATE runs SET status = 'running', owner_pid = ?, backend = ?, error = NULL WHERE id = ?");
   const runState = db.prepare('SELECT id, role, status, teacher_run_id, spec FROM runs WHERE id = ?');
   const finish = db.prepare("UPDATE runs SET status = ?, error = ?, owner_pid = NULL, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?");
@@ -120,7 +127,7 @@ export function createRunQueries(db: Database.Database) {
   const metricsOf = db.prepare('SELECT epoch, split, loss, accuracy, seconds FROM epoch_metrics WHERE run_id = ? ORDER BY epoch, split');
 
   function toExperiment(e: ExperimentRow, runs: RunSummary[]): ExperimentSummary {
-    return { id: e.id, datasetId: e.dataset_id, name: e.name, createdAt: e.created_at, runs };
+    return { id: e.id, datasetId: e.dataset_id, name: e.name, createdAt: e.created_at, series: e.series, seed: e.seed, runs };
   }
 
   function toSummary(r: RunRow): RunSummary {
@@ -218,6 +225,24 @@ export function createRunQueries(db: Database.Database) {
       if (!e) throw new NotFoundError(`no experiment with id ${id}`);
       return toExperiment(e, (selectExperimentRuns.all(id) as RunRow[]).map(toSummary));
     },
+    /** Experiments whose dataset has label noise (some training label differs from the clean one). */
+    experimentsWithLabelNoise(): Set<number> {
+      return new Set(selectNoisyExperiments.all() as number[]);
+    },
+    /** Marks an experiment as the replicate with seed label `seed` of the series `series`. */
+    setExperimentSeries(id: number, series: string, seed: number): void {
+      setSeries.run(series, seed, id);
+    },
+    /**
+     * The seed replicates an experiment belongs to, in seed order: every experiment of its series,
+     * or the experiment alone (seed null) when it was planned without seeds.
+     */
+    seriesOf(id: number): { experimentId: number; seed: number | null }[] {
+      const e = selectExperiment.get(id) as ExperimentRow | undefined;
+      if (!e) throw new NotFoundError(`no experiment with id ${id}`);
+      if (e.series === null) return [{ experimentId: e.id, seed: e.seed }];
+      return (selectSeries.all(e.series) as { id: number; seed: number | null }[]).map((r) => ({ experimentId: r.id, seed: r.seed }));
+    },
     experimentSpec(id: number): unknown {
       const e = selectExperiment.get(id) as { spec: string } | undefined;
       if (!e) throw new NotFoundError(`no experiment with id ${id}`);
@@ -276,6 +301,18 @@ export function createRunQueries(db: Database.Database) {
       const stale = (running.all() as { id: number; owner_pid: number | null }[]).filter((r) => r.owner_pid === null || !isAlive(r.owner_pid));
       for (const r of stale) markInterrupted.run(r.id);
       return stale.map((r) => r.id);
+    },
+    /**
+     * What resuming `runId` trains: the run, then its experiment's runs that never got their turn
+     * (pending, interrupted) and the students that could not start because this run, their
+     * teacher, had not finished (failed or cancelled without an epoch: say the disk filled up).
+     */
+    resumeQueue(runId: number): number[] {
+      const run = selectRunSummary.get(runId) as RunRow | undefined;
+      if (!run) throw new NotFoundError(`no run with id ${runId}`);
+      const waited = (r: RunRow) => r.teacher_run_id === runId && r.epochs_done === 0 && (r.status === 'failed' || r.status === 'cancelled');
+      const queued = (selectExperimentRuns.all(run.experiment_id) as RunRow[]).filter((r) => r.id !== runId && (r.status === 'pending' || r.status === 'interrupted' || waited(r)));
+      return [runId, ...queued.map((r) => r.id)];
     },
   };
 }

@@ -6,6 +6,7 @@ import type { AppEvent } from '../../shared/contract.js';
 import { CancelledError, DomainError } from '../../shared/errors.js';
 import { lossModelConflict, lossNeedsTeacher, parseRunSpec, type RunSpec } from '../../shared/experimentSpec.js';
 import type { RunStatus } from '../../shared/runs.js';
+import { databaseError } from '../store/databaseErrors.js';
 import { createRunQueries, type RunRecord } from '../store/runQueries.js';
 import type { Tf } from './backend.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
@@ -41,8 +42,16 @@ export async function runExperiment(options: RunExperimentOptions): Promise<void
   const { db, experimentId } = options;
   const runs = createRunQueries(db);
   runs.reconcileInterrupted();
-  const queue = runs
-    .listRuns(experimentId)
+  const experimentRuns = runs.listRuns(experimentId);
+  // A student may distil from another experiment's teacher (a seed series' shared teacher): one
+  // that has not trained yet joins this queue, so the student waits for it instead of failing.
+  const ownIds = new Set(experimentRuns.map((r) => r.id));
+  const foreignTeachers = options.runIds
+    ? []
+    : [...new Set(experimentRuns.flatMap((r) => (r.role === 'student' && RUNNABLE.has(r.status) && r.teacherRunId !== null && !ownIds.has(r.teacherRunId) ? [r.teacherRunId] : [])))]
+        .map((id) => runs.runSummary(id))
+        .filter((t) => RUNNABLE.has(t.status));
+  const queue = [...foreignTeachers, ...experimentRuns]
     .filter((r) => (options.runIds ? options.runIds.includes(r.id) : RUNNABLE.has(r.status)))
     .sort((a, b) => (a.role === b.role ? a.id - b.id : a.role === 'teacher' ? -1 : 1));
   const dataCache = new Map<string, TrainingData>();
@@ -69,7 +78,8 @@ export async function runExperiment(options: RunExperimentOptions): Promise<void
       // A cancelled experiment cancels the runs still waiting their turn, too.
       if (err instanceof CancelledError) {
         for (const id of candidates) {
-          if (!RUNNABLE.has(runs.getRun(id).status)) continue;
+          // Another experiment's teacher stays as it is: that experiment was not cancelled.
+          if (!ownIds.has(id) || !RUNNABLE.has(runs.getRun(id).status)) continue;
           runs.finishRun(id, 'cancelled', 'cancelled before it started');
           options.onRunChanged?.(experimentId, id);
         }
@@ -151,7 +161,10 @@ async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCa
     runs.finishRun(run.id, 'done');
   } catch (err) {
     if (err instanceof CancelledError) runs.finishRun(run.id, 'cancelled', err.message);
-    else runs.finishRun(run.id, 'failed', err instanceof Error ? err.message : String(err));
+    else {
+      const reason = databaseError(err, db.name); // "database or disk is full" → which file, and what to do
+      runs.finishRun(run.id, 'failed', reason instanceof Error ? reason.message : String(reason));
+    }
     options.onRunChanged?.(run.experimentId, run.id);
     if (err instanceof CancelledError) throw err;
     return;
@@ -179,7 +192,7 @@ function loadTeacher(run: RunRecord, studentSpec: RunSpec, options: RunExperimen
   const runs = createRunQueries(options.db);
   const teacher = runs.getRun(run.teacherRunId);
   if (teacher.status !== 'done' || !teacher.checkpoint) {
-    throw new DomainError('CONFLICT', `the teacher run ${teacher.id} ("${teacher.name}") has not finished training (status ${teacher.status})`);
+    throw new DomainError('CONFLICT', `the teacher run ${teacher.id} ("${teacher.name}") has not finished training (status ${teacher.status}); resuming run ${teacher.id} trains it, then this run`);
   }
   if (teacher.datasetId !== run.datasetId) throw new DomainError('SPEC_ERROR', `the teacher run ${teacher.id} was trained on another dataset`);
   const teacherSpec = runSpecOf(teacher);

@@ -3,6 +3,7 @@
 // Node's (started by fork) or, in the desktop app, Electron's utility-process parent port.
 import type Database from 'better-sqlite3';
 import { CancelledError } from '../../shared/errors.js';
+import { databaseError } from '../store/databaseErrors.js';
 import { openDatabase } from '../store/openDatabase.js';
 import { selectBackend, type SelectedBackend } from './backend.js';
 import { runExperiment } from './experimentRunner.js';
@@ -53,7 +54,8 @@ async function drain(): Promise<void> {
       send({ type: 'jobDone', experimentId: job.experimentId, ok: !current.controller.signal.aborted, cancelled: current.controller.signal.aborted });
     } catch (err) {
       const cancelled = err instanceof CancelledError;
-      send({ type: 'jobDone', experimentId: job.experimentId, ok: false, cancelled, error: err instanceof Error ? err.message : String(err) });
+      const reason = databaseError(err, job.databasePath); // locked, read-only, full: the message names the file
+      send({ type: 'jobDone', experimentId: job.experimentId, ok: false, cancelled, error: reason instanceof Error ? reason.message : String(reason) });
     } finally {
       current = null;
     }

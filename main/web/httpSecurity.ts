@@ -1,5 +1,6 @@
 // Web mode's gatekeeping: the per-launch token (query, header or cookie, compared in
-// constant time), the Host check against DNS rebinding, and the headers every response carries.
+// constant time), the Host check against DNS rebinding, the origin and content-type checks against
+// cross-site requests, and the headers every response carries.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TOKEN_COOKIE, TOKEN_HEADER, TOKEN_QUERY } from '../../shared/contract.js';
@@ -32,6 +33,30 @@ export function setSecurityHeaders(res: ServerResponse): void {
 export function isAllowedHost(hostHeader: string | undefined, port: number): boolean {
   if (!hostHeader) return false;
   return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(hostHeader.toLowerCase());
+}
+
+/**
+ * A request a page of another origin made is refused, token cookie or not: SameSite ignores ports,
+ * so a page on any other port of 127.0.0.1 gets the cookie sent. Browsers say who asked in
+ * Sec-Fetch-Site (same-origin; none = the user typed the URL or opened a bookmark) and, for posts
+ * and CORS requests, in Origin; clients that send neither (the CLI, curl) carry the token instead.
+ * A same-origin <img> or EventSource sends no Origin, only Sec-Fetch-Site.
+ */
+export function isOwnOriginRequest(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = req.headers.origin;
+  // The Host check has passed, so our own origin is the one the request was sent to.
+  return origin === undefined || origin.toLowerCase() === `http://${(req.headers.host ?? '').toLowerCase()}`;
+}
+
+/**
+ * Calls take JSON only: a cross-origin page can send text/plain, form or multipart bodies without
+ * asking, while application/json makes the browser ask first (a CORS preflight, which we answer
+ * with no permission). Parameters such as charset are allowed.
+ */
+export function isJsonContentType(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
 }
 
 function sameToken(candidate: string | undefined | null, token: string): boolean {

@@ -1,7 +1,8 @@
 // Web mode: the built renderer and the same contract over HTTP, on 127.0.0.1 only, behind a
 // per-launch token. POST /api/call/<name> runs a call; GET /api/events streams events (SSE);
 // GET /media/example/<id>.png serves images; GET /api/download/set?setId=…&format=… sends a
-// curated set's export as a download; everything else is the renderer's static files.
+// curated set's export as a download; everything else is the renderer's static files. Requests
+// to /api and /media from another origin, and calls that are not JSON, are refused (httpSecurity.ts).
 import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,9 +11,10 @@ import { TOKEN_QUERY } from '../../shared/contract.js';
 import { DOWNLOAD_EXPORT_PATH } from '../../shared/curatedSets.js';
 import { toWireError, type ErrorCode } from '../../shared/errors.js';
 import type { AppServices } from '../services/appServices.js';
+import { sweepStaleDownloads } from '../services/curatedSets.js';
 import { rendererDir } from '../paths.js';
 import { exampleIdFromMediaPath, resolveRendererFile } from './rendererFiles.js';
-import { createLaunchToken, isAllowedHost, presentedToken, setSecurityHeaders, tokenCookie } from './httpSecurity.js';
+import { createLaunchToken, isAllowedHost, isJsonContentType, isOwnOriginRequest, presentedToken, setSecurityHeaders, tokenCookie } from './httpSecurity.js';
 
 export interface WebServerOptions {
   services: AppServices;
@@ -40,6 +42,9 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   CANCELLED: 409,
+  BUSY: 503,
+  READ_ONLY: 409,
+  FORBIDDEN: 403,
   IMPORT_ERROR: 422,
   SCHEMA_ERROR: 500,
   INTERNAL: 500,
@@ -49,9 +54,21 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly code: ErrorCode = status === 500 ? 'INTERNAL' : 'VALIDATION_ERROR',
   ) {
     super(message);
   }
+}
+
+/** What a page of another origin could reach with the cookie: everything but the renderer's own files. */
+function isApiPath(pathname: string): boolean {
+  return pathname.startsWith('/api/') || pathname.startsWith('/media/');
+}
+
+/** A download being written or sent: `stop` cancels it; `settled` resolves once its folder is gone. */
+interface PendingDownload {
+  stop(): void;
+  settled: Promise<void>;
 }
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
@@ -59,26 +76,35 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const token = options.token ?? createLaunchToken();
   const staticDir = path.resolve(options.staticDir ?? rendererDir());
   const openStreams = new Set<ServerResponse>();
+  const downloads = new Set<PendingDownload>();
   let port = 0;
+  // Folders of downloads a crashed or killed server never removed.
+  sweepStaleDownloads();
 
   const server = http.createServer((req, res) => {
     setSecurityHeaders(res);
     handle(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
-      if (!res.headersSent) sendJson(res, status, { ok: false, error: { code: status === 500 ? 'INTERNAL' : 'VALIDATION_ERROR', message: (err as Error).message } });
+      const code = err instanceof HttpError ? err.code : 'INTERNAL';
+      if (!res.headersSent) sendJson(res, status, { ok: false, error: { code, message: (err as Error).message } });
       else res.destroy();
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!isAllowedHost(req.headers.host, port)) throw new HttpError(403, 'forbidden host');
+    if (!isAllowedHost(req.headers.host, port)) throw new HttpError(403, 'forbidden host', 'FORBIDDEN');
     const url = new URL(req.url ?? '/', `http://${HOST}:${port}`);
+    // Before the token: the cookie is sent from other ports too, so it proves nothing here.
+    if (isApiPath(url.pathname) && !isOwnOriginRequest(req)) {
+      throw new HttpError(403, 'requests from another origin are refused: use the app at the URL `disobey serve` printed', 'FORBIDDEN');
+    }
     const tokenSource = presentedToken(req, url, token);
     if (!tokenSource) throw new HttpError(401, 'missing or wrong token: open the URL that `disobey serve` printed');
     if (tokenSource === 'query') res.setHeader('Set-Cookie', tokenCookie(token));
 
     if (url.pathname.startsWith('/api/call/')) {
       if (req.method !== 'POST') throw new HttpError(405, 'calls use POST');
+      if (!isJsonContentType(req.headers['content-type'])) throw new HttpError(415, 'calls take a JSON body sent as Content-Type: application/json', 'FORBIDDEN');
       const name = decodeCallName(url.pathname.slice('/api/call/'.length));
       const body = await readBody(req); // outside the JSON try: a 413 stays a 413
       let args: unknown;
@@ -117,25 +143,54 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     return serveStatic(url.pathname, res);
   }
 
+  /**
+   * The export is written to a temporary folder, then streamed. The folder goes when the response
+   * closes for any reason: sent, the client left, the file failed to read, or the server closed;
+   * a client that leaves while the export is still written cancels it.
+   */
   async function sendExport(url: URL, res: ServerResponse): Promise<void> {
+    const stop = new AbortController();
+    let settle!: () => void;
+    const pending: PendingDownload = { stop: () => stop.abort(), settled: new Promise<void>((resolve) => (settle = resolve)) };
+    downloads.add(pending);
+    const done = () => {
+      downloads.delete(pending);
+      settle();
+    };
+    const onClose = () => stop.abort();
+    res.on('close', onClose);
     let exported: Awaited<ReturnType<AppServices['exportToTemporaryFile']>>;
     try {
-      exported = await services.exportToTemporaryFile(Object.fromEntries([...url.searchParams].filter(([key]) => key !== TOKEN_QUERY)));
+      const query = Object.fromEntries([...url.searchParams].filter(([key]) => key !== TOKEN_QUERY));
+      exported = await services.exportToTemporaryFile(query, stop.signal);
     } catch (err) {
+      done(); // a failed or cancelled export has removed its folder
       const wire = toWireError(err);
-      sendJson(res, STATUS_BY_CODE[wire.code], { ok: false, error: wire });
+      if (!stop.signal.aborted) sendJson(res, STATUS_BY_CODE[wire.code], { ok: false, error: wire });
       return;
+    } finally {
+      res.off('close', onClose);
     }
+    if (stop.signal.aborted) {
+      // written just as the client left or the server closed
+      exported.remove();
+      return done();
+    }
+    const stream = fs.createReadStream(exported.file);
+    const release = () => {
+      stream.destroy();
+      exported.remove();
+      done();
+    };
+    pending.stop = () => res.destroy();
+    res.on('close', release);
+    // Past the headers, cutting the connection is how the client learns the file is incomplete.
+    stream.on('error', () => res.destroy());
     res.writeHead(200, {
       'Content-Type': CONTENT_TYPES[path.extname(exported.fileName)] ?? 'application/octet-stream',
       'Content-Length': exported.bytes,
       'Content-Disposition': `attachment; filename="${exported.fileName.replace(/"/g, '')}"; filename*=UTF-8''${encodeURIComponent(exported.fileName)}`,
       'Cache-Control': 'no-store',
-    });
-    const stream = fs.createReadStream(exported.file);
-    res.on('close', () => {
-      stream.destroy();
-      exported.remove();
     });
     stream.pipe(res);
   }
@@ -176,12 +231,18 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     url: `http://${HOST}:${port}/?token=${token}`,
     port,
     token,
-    close: () =>
-      new Promise<void>((resolve) => {
+    async close(): Promise<void> {
+      const folders = [...downloads].map((d) => {
+        d.stop();
+        return d.settled;
+      });
+      await new Promise<void>((resolve) => {
         for (const s of openStreams) s.end();
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      await Promise.all(folders);
+    },
   };
 }
 

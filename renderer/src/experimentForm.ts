@@ -16,6 +16,7 @@ import {
   type ModelArch,
   type ModelSpec,
   type ModelSpecInput,
+  type SeedTeacher,
   type StudentSpec,
 } from '../../shared/experimentSpec.js';
 
@@ -78,6 +79,10 @@ export interface ExperimentForm {
   teacher: TeacherForm;
   students: StudentForm[];
   backend: BackendChoice;
+  /** seed replicates (ExperimentSpec.seeds): blank or 1 plans one experiment, N ≥ 2 one per seed 1…N */
+  seeds: string;
+  /** with N ≥ 2 seeds: a teacher per replicate, or replicate 1's teacher for every replicate's students */
+  seedTeacher: SeedTeacher;
 }
 
 /** A problem with the form: `path` is the spec's field path, dotted ('' for the whole spec). */
@@ -134,6 +139,8 @@ export function defaultExperimentForm(datasetId: number | null = null, kind: Dat
     },
     students: [],
     backend: 'auto',
+    seeds: '1',
+    seedTeacher: 'per-seed',
   };
 }
 
@@ -291,11 +298,14 @@ export function buildExperimentSpec(form: ExperimentForm, datasetKind: DatasetKi
     return { name: s.name, model, ...shared, phases, ...(s.selfDistill ? { selfDistill: true } : {}) };
   });
 
+  const seeds = form.seeds.trim() === '' ? 1 : issues.number(form.seeds, ['seeds'], 'a number of seeds');
   const spec: ExperimentSpecInput = {
     name: form.name,
     datasetId: form.datasetId ?? 0,
     teacher: { name: 'teacher', model: teacherModel, ...shared },
     students,
+    // one seed is the plain experiment; the schema refuses what is not a count in 1–20
+    ...(seeds !== 1 ? { seeds, seedTeacher: form.seedTeacher } : {}),
   };
 
   const own = issues.items;
@@ -444,7 +454,7 @@ export function presetStudents(form: ExperimentForm): { ok: true; students: Stud
 
 /** Every field key the form shows errors at, for the form as it is now (conditional fields included only when shown). */
 export function formFieldKeys(form: ExperimentForm): string[] {
-  const keys = ['datasetId', 'name', 'teacher', 'students'];
+  const keys = ['datasetId', 'name', 'seeds', 'seedTeacher', 'teacher', 'students'];
   const modelKeys = (prefix: string, m: ModelForm) => {
     keys.push(`${prefix}.model`);
     if (m.arch === 'mlp' || m.arch === 'bow-mlp') keys.push(`${prefix}.model.hidden`);
@@ -511,6 +521,8 @@ const FIELD_LABELS: Record<string, string> = {
   tau: 'τ',
   students: 'students',
   teacher: 'teacher',
+  seeds: 'seeds',
+  seedTeacher: 'teacher per seed',
 };
 
 /** A readable label for an issue's path: "student 2 “KD τ=4” · loss · τ". */

@@ -1,6 +1,6 @@
 // The import dialog's text fields turned into the contract's import options, with a plain
 // message for the first field that does not make sense.
-import type { ImportFormat, ImportOptionsInput } from '../../shared/domain.js';
+import { MAX_IMAGE_SIDE_LIMIT, type ImportFormat, type ImportOptionsInput } from '../../shared/domain.js';
 
 export const IMPORT_FORMATS = ['auto', 'idx', 'folder', 'csv', 'jsonl'] as const;
 export type ImportFormatChoice = (typeof IMPORT_FORMATS)[number];
@@ -14,10 +14,11 @@ export interface ImportFormFields {
   noiseRate: string;
   noiseSeed: string;
   testFraction: string;
+  maxImageSide: string;
 }
 
 export function emptyImportForm(): ImportFormFields {
-  return { path: '', format: 'auto', name: '', subset: '', classes: '', noiseRate: '', noiseSeed: '', testFraction: '' };
+  return { path: '', format: 'auto', name: '', subset: '', classes: '', noiseRate: '', noiseSeed: '', testFraction: '', maxImageSide: '' };
 }
 
 export type BuiltImport = { ok: true; options: ImportOptionsInput } | { ok: false; error: string };
@@ -72,6 +73,14 @@ export function buildImportOptions(form: ImportFormFields): BuiltImport {
   if (testFraction !== null) {
     if (Number.isNaN(testFraction) || testFraction <= 0 || testFraction >= 1) return { ok: false, error: 'Test fraction must be between 0 and 1 (exclusive).' };
     options.testFraction = testFraction;
+  }
+
+  const maxImageSide = parseNumber(form.maxImageSide);
+  if (maxImageSide !== null) {
+    if (!Number.isInteger(maxImageSide) || maxImageSide < 1 || maxImageSide > MAX_IMAGE_SIDE_LIMIT) {
+      return { ok: false, error: `Max image side must be a whole number of pixels, 1 to ${MAX_IMAGE_SIDE_LIMIT}.` };
+    }
+    options.maxImageSide = maxImageSide;
   }
   return { ok: true, options };
 }

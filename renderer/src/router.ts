@@ -12,6 +12,7 @@ import DatasetsView from './views/DatasetsView.vue';
 import CompareView from './views/CompareView.vue';
 import ExperimentView from './views/ExperimentView.vue';
 import ExplorerView from './views/ExplorerView.vue';
+import FindingsView from './views/FindingsView.vue';
 import ExperimentsView from './views/ExperimentsView.vue';
 import NewExperimentView from './views/NewExperimentView.vue';
 import SetsView from './views/SetsView.vue';
@@ -37,6 +38,12 @@ export const router = createRouter({
       path: '/experiments/:id(\\d+)',
       name: 'experiment',
       component: ExperimentView,
+      props: (route) => ({ experimentId: Number(route.params.id) }),
+    },
+    {
+      path: '/experiments/:id(\\d+)/findings',
+      name: 'findings',
+      component: FindingsView,
       props: (route) => ({ experimentId: Number(route.params.id) }),
     },
     {

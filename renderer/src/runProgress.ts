@@ -98,3 +98,13 @@ export function newestExperimentId(experiments: readonly Pick<ExperimentSummary,
 export function isBareStartHash(hash: string): boolean {
   return hash === '' || hash === '#';
 }
+
+/** Whether any student has recorded an epoch, so the findings have something to say. */
+export function hasTrainedStudent(runs: readonly Pick<RunSummary, 'role' | 'epochsDone'>[]): boolean {
+  return runs.some((r) => r.role === 'student' && r.epochsDone > 0);
+}
+
+/** The page an experiment opens on: its findings once a student has trained, else its runs and training. */
+export function landingPage(experiment: Pick<ExperimentSummary, 'runs'>): 'findings' | 'experiment' {
+  return hasTrainedStudent(experiment.runs) ? 'findings' : 'experiment';
+}

@@ -86,7 +86,7 @@ describe.skipIf(!fs.existsSync('out/main/cli.js'))('the disobey CLI', () => {
       expect(res.status).toBe(200);
       const list = await fetch(url.replace(/\/\?token=(.*)$/, '/api/call/listDatasets'), {
         method: 'POST',
-        headers: { 'x-disobey-token': new URL(url).searchParams.get('token')! },
+        headers: { 'x-disobey-token': new URL(url).searchParams.get('token')!, 'content-type': 'application/json' },
         body: '{}',
       });
       const body = (await list.json()) as { result: { name: string }[] };

@@ -143,7 +143,7 @@ describe('web mode', () => {
     const unknown = await call('dropEverything', {});
     expect(unknown.status).toBe(400);
     expect(JSON.parse(unknown.body.toString()).error.message).toMatch(/unknown call/);
-    const notJson = await request('/api/call/listDatasets', { method: 'POST', headers: { [TOKEN_HEADER]: app.server.token }, body: '{nope' });
+    const notJson = await request('/api/call/listDatasets', { method: 'POST', headers: { [TOKEN_HEADER]: app.server.token, 'content-type': 'application/json' }, body: '{nope' });
     expect(notJson.status).toBe(400);
     expect(createDatasetQueries(app.db).listDatasets()).toHaveLength(1);
   });

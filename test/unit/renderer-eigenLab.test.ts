@@ -98,9 +98,12 @@ describe('the eigen lab form', () => {
     expect(issues.has('seed')).toBe(false);
   });
 
-  it('reports the n·p·steps budget for the whole form', () => {
+  it('reports the work budget for the whole form, and the answer-size budget under record', () => {
     const issues = eigenFormIssues({ ...defaultEigenForm(), n: '400', p: '4000', studentSteps: '1000' });
-    expect(issues.get('')).toEqual(['n·p·steps too large for one call (limit 6e8)']);
+    expect(issues.get('')).toEqual(['too large for one call: n, p and the steps cost about 7.5e+9 multiply-adds (limit 6e+8)']);
+    const recorded = eigenFormIssues({ ...defaultEigenForm(), n: '100', p: '10', studentSteps: '10000', record: '1' });
+    expect(recorded.get('record')).toEqual(['10,001 recorded steps × n = 1,000,100 values per curve, more than the 50,000 one answer holds: record every 21 steps or more']);
+    expect(recorded.has('')).toBe(false);
   });
 
   it('ignores the step size and teacher steps boxes while auto and converged are ticked', () => {

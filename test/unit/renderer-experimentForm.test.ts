@@ -247,3 +247,31 @@ describe('form helpers', () => {
     expect(describePath('', form)).toBe('experiment');
   });
 });
+
+describe('the form\'s seeds', () => {
+  it('plans one experiment with one seed (or none typed) and N seed replicates with the teacher choice for N ≥ 2', () => {
+    const form = validForm();
+    expect(form.seeds).toBe('1');
+    expect('seeds' in buildExperimentSpec(form, 'image').spec).toBe(false);
+    form.seeds = ' ';
+    expect('seeds' in buildExperimentSpec(form, 'image').spec).toBe(false);
+    form.seeds = '3';
+    form.seedTeacher = 'shared';
+    const built = buildExperimentSpec(form, 'image');
+    expect(built.issues).toEqual([]);
+    expect(built.spec).toMatchObject({ seeds: 3, seedTeacher: 'shared' });
+    expect(ExperimentSpec.safeParse(built.spec).success).toBe(true);
+  });
+
+  it('reports a bad seed count once, at the seeds field', () => {
+    const form = validForm();
+    form.seeds = 'many';
+    expect(buildExperimentSpec(form, 'image').issues).toEqual([{ path: 'seeds', message: 'a number of seeds must be a number' }]);
+    form.seeds = '21';
+    const issues = buildExperimentSpec(form, 'image').issues;
+    expect(issues.map((i) => i.path)).toEqual(['seeds']);
+    expect(issues[0]!.message).toMatch(/1–20/);
+    expect(assignIssues(issues, formFieldKeys(form)).get('seeds')).toHaveLength(1);
+    expect(describePath('seeds', form)).toBe('seeds');
+  });
+});

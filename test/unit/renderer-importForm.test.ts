@@ -63,6 +63,13 @@ describe('buildImportOptions', () => {
     expect(bad({ testFraction: '1' })).toMatch(/fraction/i);
   });
 
+  it('passes a raised image side cap on, and explains one that is not a whole number of pixels', () => {
+    expect(buildImportOptions(form({ path: 'p', maxImageSide: ' 8192 ' }))).toEqual({ ok: true, options: { path: 'p', maxImageSide: 8192 } });
+    for (const value of ['0', '1.5', 'big', '70000']) {
+      expect(buildImportOptions(form({ path: 'p', maxImageSide: value })), value).toEqual({ ok: false, error: 'Max image side must be a whole number of pixels, 1 to 65536.' });
+    }
+  });
+
   it('splits class lists', () => {
     expect(parseClassList(' a ,b,, c ')).toEqual(['a', 'b', 'c']);
     expect(parseClassList('')).toEqual([]);

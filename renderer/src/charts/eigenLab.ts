@@ -109,7 +109,7 @@ const FIELD_OF_PATH: Record<string, EigenFormField> = {
 const NUMBER_FIELDS: readonly EigenFormField[] = ['n', 'p', 'scaleFrom', 'scaleTo', 'noise', 'stepSize', 'teacherSteps', 'studentSteps', 'record', 'seed'];
 
 /**
- * The form's problems by field ('' for the whole: the n·p·steps budget), checked with the
+ * The form's problems by field ('' for the whole: the work budget), checked with the
  * contract's own schema so the page says exactly what the call would refuse.
  */
 export function eigenFormIssues(form: EigenForm): Map<EigenFormField | '', string[]> {

@@ -15,6 +15,8 @@ type Query = Omit<CallArgs<'queryExamples'>, 'offset' | 'limit'>;
 export function useAnalysedPages() {
   const total = shallowRef<number | null>(null);
   const runs = shallowRef<ExamplePage['runs']>([]);
+  /** N of the misfitSeeds measure: the seed replicates of the analysed student */
+  const seedReplicates = shallowRef(1);
   const error = shallowRef<string | null>(null);
   const pages = shallowReactive(new Map<number, readonly AnalysedExample[]>());
   /** the loaded examples by id, for what a grid cell shows beyond its ExampleRow */
@@ -61,6 +63,7 @@ export function useAnalysedPages() {
       for (const e of result.items) byId.set(e.id, e);
       total.value = result.total;
       runs.value = result.runs;
+      seedReplicates.value = result.seedReplicates;
       error.value = null;
     } catch (err) {
       if (mine === generation) error.value = (err as Error).message;
@@ -76,5 +79,5 @@ export function useAnalysedPages() {
     return pages.get(Math.floor(index / ANALYSED_PAGE_SIZE))?.[index % ANALYSED_PAGE_SIZE];
   }
 
-  return { total, runs, error, setQuery, ensureRange, itemAt, itemById: (id: number) => byId.get(id) };
+  return { total, runs, seedReplicates, error, setQuery, ensureRange, itemAt, itemById: (id: number) => byId.get(id) };
 }

@@ -3,7 +3,7 @@
 // brushed region (a rectangle or a lasso in data units, re-applied to the points on load); the
 // sort; and the open example. Decoding is forgiving — a malformed value is dropped, never an
 // error — and encoding leaves defaults out so URLs stay short.
-import { CartographyRegion, ExampleFilter, ExampleMeasure, SortColumn, type ClassChoice } from '../../../shared/analytics.js';
+import { CartographyRegion, ExampleFilter, ExampleMeasure, REGION_DEFAULTS, SortColumn, type ClassChoice } from '../../../shared/analytics.js';
 import { SplitName } from '../../../shared/domain.js';
 import type { QueryLike } from '../routeQuery.js';
 
@@ -227,4 +227,48 @@ export function clearedFilters(): Partial<ExplorerState> {
 export function hasFilters(state: ExplorerState): boolean {
   const f = filterOf(state, state.student ?? 1);
   return Object.keys(f).length > 0;
+}
+
+/** The filter clauses the route query cannot carry, in words (an example list, a non-default region threshold, another run's top class). */
+export interface ExplorerStateOfFilter {
+  state: ExplorerState;
+  dropped: string[];
+}
+
+/**
+ * The explorer state that shows `filter` for `studentRunId`: filterOf's inverse, so a page holding
+ * an analytics filter (a finding's examples) opens the explorer through the same URL encoding.
+ * `filterOf(stateOf(f).state, student)` equals `f` whenever nothing was dropped.
+ */
+export function explorerStateOfFilter(filter: ExampleFilter, studentRunId: number): ExplorerStateOfFilter {
+  const f = ExampleFilter.parse(filter);
+  const state = emptyExplorerState();
+  const dropped: string[] = [];
+  state.student = studentRunId;
+  if (f.split !== undefined) state.split = f.split;
+  if (f.labels) state.labels = [...new Set(f.labels)];
+  if (f.predicted) {
+    if (f.predicted.runId === studentRunId) state.predicted = [...new Set(f.predicted.classes)];
+    else dropped.push(`run ${f.predicted.runId}'s top class`);
+  }
+  if (f.ranges) state.ranges = f.ranges.map((r) => ({ measure: r.measure, ...(r.min !== undefined ? { min: r.min } : {}), ...(r.max !== undefined ? { max: r.max } : {}) }));
+  if (f.underfit) state.underfit = { delta: f.underfit.delta, quantile: f.underfit.quantile };
+  if (f.correctness) state.correctness = f.correctness.map((c) => ({ runId: c.runId, correct: c.correct }));
+  if (f.disagree) state.disagree = { runA: f.disagree.runA, runB: f.disagree.runB };
+  if (f.textContains !== undefined) state.text = f.textContains;
+  if (f.curatedSet) state.set = { setId: f.curatedSet.setId, member: f.curatedSet.member };
+  if (f.noisy !== undefined) state.noisy = f.noisy;
+  if (f.region) {
+    if (f.region.klThreshold === REGION_DEFAULTS.klThreshold && f.region.klStdThreshold === REGION_DEFAULTS.klStdThreshold) state.region = f.region.kind;
+    else dropped.push(`the ${f.region.kind} region's own thresholds`);
+  }
+  if (f.confusion) state.confusion = { ...f.confusion };
+  if (f.exampleIds) dropped.push(`a list of ${f.exampleIds.length} examples`);
+  // A clause added to the filter later and not mapped above is named rather than silently lost.
+  const back = filterOf(state, studentRunId) as Record<string, unknown>;
+  const named = new Set(['predicted', 'region', 'exampleIds']);
+  for (const [key, value] of Object.entries(f)) {
+    if (!named.has(key) && JSON.stringify(back[key]) !== JSON.stringify(value)) dropped.push(`the ${key} clause`);
+  }
+  return { state, dropped };
 }

@@ -31,4 +31,11 @@ export const MEASURE_LABELS: Record<ExampleMeasure, string> = {
   deviationMean: 'deviation Δ mean over epochs',
   deviationStd: 'deviation Δ std over epochs',
   flips: 'student top-class changes over epochs',
+  misfitSeeds: 'misfit in k of N seeds',
+};
+
+/** What a measure counts, where its short name needs saying more (a filter's tooltip). */
+export const MEASURE_HELP: Partial<Record<ExampleMeasure, string>> = {
+  misfitSeeds:
+    'k: in how many seed replicates of this experiment the student of this name predicts another class than the training label (N replicates, shown above the grid; an experiment without seeds has N = 1, so k is 0 or 1). k = N: a misfit whatever the seed; k between 0 and N: an unstable one.',
 };

@@ -1,0 +1,170 @@
+// The small chart on each finding's card, built without ECharts so it is tested without a
+// browser: one bar per evidence entry (a seed, a split, a test set) in the claim's unit, the
+// statistic as a solid line, its 95% interval as a band and the SPEC threshold as a dashed line,
+// on a y axis fitted to include 0, the threshold, the interval and every value.
+import type { BarSeriesOption, LineSeriesOption } from 'echarts/charts';
+import type { GridComponentOption, LegendComponentOption, MarkAreaComponentOption, MarkLineComponentOption, TooltipComponentOption } from 'echarts/components';
+import type { ComposeOption } from 'echarts/core';
+import type { FindingClaim } from '../../../shared/findings.js';
+import { formatFindingValue, formatUnitNumber, hasChartEvidence, OP_SYMBOLS, UNIT_NAMES } from '../findingsDisplay.js';
+import { escapeHtml } from './trainingCurves.js';
+
+export type FindingChartOption = ComposeOption<
+  BarSeriesOption | LineSeriesOption | GridComponentOption | TooltipComponentOption | LegendComponentOption | MarkLineComponentOption | MarkAreaComponentOption
+>;
+
+export const FINDING_COLORS = { evidence: '#5c7cfa', statistic: '#1f2937', interval: 'rgba(31, 41, 55, 0.13)', intervalLegend: '#b8bec6', threshold: '#d9480f' } as const;
+
+/** Legend names of the chart's series (the card's Help explains each). */
+export const SERIES_NAMES = { statistic: 'statistic', interval: '95% interval', threshold: 'threshold' } as const;
+
+export interface FittedAxis {
+  min: number;
+  max: number;
+  /** the tick step, so the fitted ends fall on ticks */
+  interval: number;
+}
+
+const clean = (x: number) => Number(x.toPrecision(12));
+
+/** An axis from 0 and every value, with a little headroom, its ends on a round tick step. */
+export function fittedAxis(values: readonly number[]): FittedAxis {
+  const finite = values.filter((v) => Number.isFinite(v));
+  let lo = Math.min(0, ...finite);
+  let hi = Math.max(0, ...finite);
+  if (hi === lo) hi = lo + 1;
+  const span = hi - lo;
+  if (lo < 0) lo -= span * 0.06;
+  if (hi > 0) hi += span * 0.06;
+  const raw = (hi - lo) / 4;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw * (1 - 1e-9))!;
+  return { min: clean(Math.floor(clean(lo / step)) * step), max: clean(Math.ceil(clean(hi / step)) * step), interval: clean(step) };
+}
+
+/** What one bar stands for: a seed, a split, or an entry of another kind. */
+export function evidenceSeriesName(claim: Pick<FindingClaim, 'evidence'>): string {
+  if (claim.evidence.length > 0 && claim.evidence.every((e) => e.seed !== null)) return 'each seed';
+  if (claim.evidence.length > 0 && claim.evidence.every((e) => e.split !== undefined)) return 'each split';
+  return 'each entry';
+}
+
+/** Every number the y axis must show: the values, the statistic, its interval and the threshold. */
+export function findingChartValues(claim: FindingClaim): number[] {
+  const values = claim.evidence.map((e) => e.value).filter((v): v is number => v !== null);
+  if (claim.statistic !== null) values.push(claim.statistic);
+  if (claim.interval) values.push(...claim.interval);
+  if (claim.threshold) values.push(claim.threshold.value);
+  return values;
+}
+
+interface TooltipParam {
+  marker?: string;
+  seriesName?: string;
+  name?: string;
+  value?: unknown;
+}
+
+/** The claim's chart; null when no evidence entry has a value (the card says so instead). */
+export function findingChartOption(claim: FindingClaim): FindingChartOption | null {
+  if (!hasChartEvidence(claim)) return null;
+  const unit = claim.unit;
+  const axis = fittedAxis(findingChartValues(claim));
+  const barName = evidenceSeriesName(claim);
+  const many = claim.evidence.length > 4;
+  const longLabels = claim.evidence.some((e) => e.label.length > 14);
+  /** A bar too short to see gets no number: it would only collide with the axis (the card lists every value). */
+  const visible = (v: number) => Math.abs(v) >= (axis.max - axis.min) * 0.04;
+  const series: (BarSeriesOption | LineSeriesOption)[] = [
+    {
+      type: 'bar',
+      id: 'evidence',
+      name: barName,
+      // a negative bar hangs below 0: its number goes under it
+      data: claim.evidence.map((e) => ({ value: e.value, label: { position: e.value !== null && e.value < 0 ? 'bottom' : 'top' } })),
+      barMaxWidth: 34,
+      itemStyle: { color: FINDING_COLORS.evidence },
+      label: { show: !many, fontSize: 10, formatter: (p: { value?: unknown }) => (typeof p.value === 'number' && visible(p.value) ? formatUnitNumber(p.value, unit) : '') },
+    },
+  ];
+  // The lines and the band are mark lines/areas of data-less series, so each has its own legend entry.
+  if (claim.statistic !== null) {
+    series.push({
+      type: 'line',
+      id: 'statistic',
+      name: SERIES_NAMES.statistic,
+      data: [],
+      itemStyle: { color: FINDING_COLORS.statistic },
+      markLine: {
+        silent: true,
+        symbol: 'none',
+        lineStyle: { color: FINDING_COLORS.statistic, type: 'solid', width: 2 },
+        label: { position: 'insideStartTop', fontSize: 10, color: FINDING_COLORS.statistic, formatter: formatUnitNumber(claim.statistic, unit) },
+        data: [{ yAxis: claim.statistic, name: SERIES_NAMES.statistic }],
+      },
+    });
+  }
+  if (claim.interval) {
+    series.push({
+      type: 'line',
+      id: 'interval',
+      name: SERIES_NAMES.interval,
+      data: [],
+      itemStyle: { color: FINDING_COLORS.intervalLegend },
+      markArea: { silent: true, itemStyle: { color: FINDING_COLORS.interval }, data: [[{ yAxis: claim.interval[0] }, { yAxis: claim.interval[1] }]] },
+    });
+  }
+  if (claim.threshold) {
+    series.push({
+      type: 'line',
+      id: 'threshold',
+      name: SERIES_NAMES.threshold,
+      data: [],
+      itemStyle: { color: FINDING_COLORS.threshold },
+      markLine: {
+        silent: true,
+        symbol: 'none',
+        lineStyle: { color: FINDING_COLORS.threshold, type: 'dashed', width: 1.5 },
+        label: { position: 'insideEndTop', fontSize: 10, color: FINDING_COLORS.threshold, formatter: `${OP_SYMBOLS[claim.threshold.op]} ${formatUnitNumber(claim.threshold.value, unit)}` },
+        data: [{ yAxis: claim.threshold.value, name: SERIES_NAMES.threshold }],
+      },
+    });
+  }
+  return {
+    animation: false,
+    grid: { left: 58, right: 14, top: 30, bottom: many ? 52 : longLabels ? 40 : 28 },
+    legend: { type: 'scroll', top: 2, itemWidth: 14, itemHeight: 9, textStyle: { fontSize: 11 }, data: series.map((s) => s.name as string) },
+    tooltip: {
+      trigger: 'axis',
+      axisPointer: { type: 'shadow' },
+      formatter: (raw: unknown): string => {
+        const params = (Array.isArray(raw) ? raw : [raw]) as TooltipParam[];
+        const bar = params.find((p) => p.seriesName === barName);
+        const head = escapeHtml(bar?.name ?? '');
+        const value = typeof bar?.value === 'number' ? formatFindingValue(bar.value, unit) : 'no value';
+        const lines = [`${head}: <b>${escapeHtml(value)}</b>`];
+        if (claim.statistic !== null) lines.push(`${escapeHtml(claim.statisticName)}: ${escapeHtml(formatFindingValue(claim.statistic, unit))}`);
+        if (claim.threshold) lines.push(`threshold: ${escapeHtml(claim.threshold.text)}`);
+        return lines.join('<br/>');
+      },
+    },
+    xAxis: {
+      type: 'category',
+      data: claim.evidence.map((e) => e.label),
+      axisTick: { alignWithLabel: true },
+      axisLabel: { interval: 0, fontSize: 10, lineHeight: 12, rotate: many ? 30 : 0, width: many ? 90 : 110, overflow: many ? 'truncate' : 'break' },
+    },
+    yAxis: {
+      type: 'value',
+      name: UNIT_NAMES[unit],
+      nameLocation: 'middle',
+      nameGap: 44,
+      nameTextStyle: { fontSize: 10, color: '#68717c' },
+      min: axis.min,
+      max: axis.max,
+      interval: axis.interval,
+      axisLabel: { fontSize: 10, formatter: (v: number) => formatUnitNumber(v, unit) },
+    },
+    series,
+  };
+}

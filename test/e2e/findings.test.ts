@@ -1,0 +1,106 @@
+// The Findings page in Chromium over web mode, on a real small training run (the paper preset on
+// a sample subset, two seed replicates): the experiments list lands on it, it shows a card with a
+// status badge for each of the eight claims and the same tally the findings call returns, and a
+// claim's explore link opens the explorer on that claim's examples with their count.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImportOptions } from '../../shared/domain.js';
+import type { Findings } from '../../shared/findings.js';
+import type { ExperimentSummary } from '../../shared/runs.js';
+import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
+import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
+import { trainWorkerPath } from '../../main/services/trainerProcess.js';
+import { tallyClaims, tallySentence } from '../../renderer/src/findingsDisplay.js';
+import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
+import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
+
+describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(trainWorkerPath()))('the findings page in Chromium', () => {
+  let app: AppUnderTest;
+  let browser: AppInBrowser;
+  let page: Page;
+  let experiment: ExperimentSummary;
+  let findings: Findings;
+  const EPOCHS = 2;
+  const SEEDS = 2;
+
+  const base = () => app.server.url.replace(/\/\?.*$/, '/');
+
+  beforeAll(async () => {
+    app = await startAppUnderTest();
+    const datasetId = await importIntoDatabase(app.db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-findings', subset: 300 }));
+    experiment = (await app.services.dispatch('startPaperPreset', { datasetId, epochs: EPOCHS, seeds: SEEDS }, 'http')) as ExperimentSummary;
+    const deadline = Date.now() + 300_000;
+    while ((app.db.prepare("SELECT count(*) FROM runs WHERE status != 'done'").pluck().get() as number) > 0) {
+      if (Date.now() > deadline) throw new Error('training did not finish');
+      const failed = app.db.prepare("SELECT error FROM runs WHERE status = 'failed'").pluck().get();
+      if (failed) throw new Error(`a run failed: ${failed}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    findings = (await app.services.dispatch('findings', { experimentId: experiment.id }, 'http')) as Findings;
+    browser = await openBrowserPage({ width: 1500, height: 1000 });
+    page = browser.page;
+    await page.goto(app.server.url); // takes the token
+    await page.waitForURL(/#\/experiments\/\d+/); // a bare start opens the newest experiment: let it, before going elsewhere
+  }, 360_000);
+  afterAll(async () => {
+    await browser?.close();
+    await app?.dispose();
+  });
+
+  it('opens a trained experiment from the list on its findings', async () => {
+    await page.goto(`${base()}#/experiments`);
+    await page.locator(`[data-testid=experiment-row][data-experiment-id="${experiment.id}"] [data-testid=experiment-link]`).click();
+    await page.waitForURL(new RegExp(`#/experiments/${experiment.id}/findings$`));
+    await page.getByTestId('findings-summary').waitFor({ timeout: 120_000 });
+    // the runs and training stay one tab away
+    await page.getByTestId('link-runs').click();
+    await page.getByTestId('run-card').first().waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'experiment-tabs.png') });
+    await page.getByTestId('link-findings').click();
+    await page.getByTestId('findings-summary').waitFor({ timeout: 120_000 });
+  });
+
+  it('shows the answer, the tally, the seeds and a card with a status badge for each of the eight claims', async () => {
+    expect(findings.seeds).toEqual([1, 2]);
+    const cards = page.getByTestId('finding-card');
+    await expect.poll(() => cards.count()).toBe(8);
+    expect(await cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-claim')))).toEqual(findings.claims.map((c) => c.id));
+    const statuses = await cards.evaluateAll((els) => els.map((e) => [e.getAttribute('data-status'), e.querySelector('[data-testid=finding-status]')?.textContent?.trim()]));
+    expect(statuses).toEqual(findings.claims.map((c) => [c.status, c.status.replace('-', ' ')]));
+    expect(await page.getByTestId('findings-answer').textContent()).toBe(findings.answer);
+    expect((await page.getByTestId('findings-tally').textContent())!.trim()).toBe(tallySentence(tallyClaims(findings.claims)));
+    expect(await page.getByTestId('findings-seed-link').count()).toBe(SEEDS);
+    expect((await page.getByTestId('findings-seeds').textContent())!.replace(/\s+/g, ' ')).toContain(`${SEEDS} seeds: 1 (experiment ${findings.experimentIds[0]}), 2 (experiment ${findings.experimentIds[1]})`);
+    // a chart wherever a claim has evidence with a value, with its canvas drawn
+    const withEvidence = findings.claims.filter((c) => c.evidence.some((e) => e.value !== null)).length;
+    expect(await page.getByTestId('finding-chart').count()).toBe(withEvidence);
+    if (withEvidence) await page.getByTestId('finding-chart').first().locator('canvas').waitFor();
+    expect(await page.getByTestId('findings-diagnostic').count()).toBe(findings.diagnostics.length);
+    // The page scrolls inside itself: a window as tall as its content shows it whole.
+    const height = await page.locator('.page.findings').evaluate((el) => el.scrollHeight);
+    await page.setViewportSize({ width: 1500, height: Math.min(6000, height + 60) });
+    await page.waitForTimeout(400); // let the charts follow their boxes and paint
+    await page.screenshot({ path: '/tmp/findings.png' });
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'findings.png') });
+    await page.setViewportSize({ width: 1500, height: 1000 });
+  });
+
+  it('an explore link opens the explorer on the claim\'s student and examples, with their count', async () => {
+    const link = page.getByTestId('finding-explore').first();
+    expect(await link.count()).toBe(1);
+    const href = (await link.getAttribute('href'))!;
+    const target = findings.claims.flatMap((c) => c.explore)[0]!;
+    await link.click();
+    await page.waitForURL(/#\/experiments\/\d+\/explore/);
+    expect(page.url()).toContain(href);
+    const query = new URLSearchParams(new URL(page.url()).hash.split('?')[1] ?? '');
+    expect(query.get('student')).toBe(String(target.studentRunId));
+    const total = page.getByTestId('grid-total');
+    await expect.poll(async () => (await total.getAttribute('data-total')) ?? '', { timeout: 60_000 }).toMatch(/^\d+$/);
+    const expected = (await app.services.dispatch('queryExamples', { experimentId: target.experimentId, studentRunId: target.studentRunId, filter: target.filter, limit: 1 }, 'http')) as { total: number };
+    expect(Number(await total.getAttribute('data-total'))).toBe(expected.total);
+    expect(browser.errors).toEqual([]);
+  });
+});

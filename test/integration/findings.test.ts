@@ -1,0 +1,203 @@
+// The findings call (issue 16) on real SQLite files: every statistic recomputed from the stored
+// per-example rows with plain formulas, statuses on a series where disobeying pays and on one
+// where it does not, and the claims a plain experiment cannot test said to be not-applicable.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Findings, FindingClaim } from '../../shared/findings.js';
+import { meanWithTInterval, ratioOfMeans, tQuantile975 } from '../../shared/seedStatistics.js';
+import { createDeviationFixture } from '../../bench/deviationFixture.js';
+import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
+import { createFindingsFixture, type FindingsFixture, type SeedPlan } from '../../bench/findingsFixture.js';
+import { argmax, phi, rowsOf } from '../helpers/storedPredictions.js';
+
+let app: AppUnderTest;
+const call = <T>(name: string, args: unknown) => app.services.dispatch(name, args, 'http') as Promise<T>;
+const byId = (f: Findings, id: FindingClaim['id']) => f.claims.find((c) => c.id === id)!;
+
+interface Row {
+  id: number;
+  split: string;
+  label: number;
+  trainLabel: number;
+}
+
+/** accuracy of a run's last epoch on a split against clean or training labels, from `predictions` rows */
+function storedAccuracy(runId: number, split: string, labels: 'clean' | 'train'): number {
+  const rows = app.db
+    .prepare('SELECT e.id, e.split, e.label, coalesce(e.noisy_label, e.label) AS trainLabel FROM examples e JOIN runs r ON r.id = ? JOIN experiments x ON x.id = r.experiment_id WHERE e.dataset_id = x.dataset_id AND e.split = ?')
+    .all(runId, split) as Row[];
+  const probs = rowsOf(app.db, runId, 3);
+  return rows.filter((e) => argmax(probs.get(e.id)!) === (labels === 'clean' ? e.label : e.trainLabel)).length / rows.length;
+}
+
+const plan = (seed: number, kdTest: number, lateTest: number): SeedPlan => ({
+  seed,
+  teacher: { train: 0.95, test: 0.78 },
+  onehot: { train: 0.9, test: 0.7, confidence: 0.8 },
+  kd: { train: 0.86, test: kdTest, confidence: 0.6 },
+  late: { train: 0.88, test: lateTest, confidence: 0.7 },
+  early: { train: 0.9, test: 0.7, confidence: 0.8 },
+  kdTrainLosses: seed === 1 ? [1.2, 0.9, 0.6] : [0.5, 0.5, 0.5],
+});
+
+beforeAll(async () => {
+  app = await startAppUnderTest();
+});
+afterAll(async () => app.dispose());
+
+describe('a series where disobeying pays', () => {
+  let fixture: FindingsFixture;
+  let findings: Findings;
+  beforeAll(async () => {
+    fixture = createFindingsFixture(app.db, [plan(1, 0.73, 0.725), plan(2, 0.74, 0.73), plan(3, 0.725, 0.72)], { name: 'pays' });
+    findings = await call<Findings>('findings', { experimentId: fixture.experimentIds[1], bootstrap: 400 });
+  });
+
+  it('gathers every replicate of the series from any one of them, in seed order', () => {
+    expect(findings.experimentIds).toEqual(fixture.experimentIds);
+    expect(findings.seeds).toEqual([1, 2, 3]);
+    expect(findings.claims.map((c) => c.id)).toEqual(['exp1', 'exp2', 'exp3', 'exp4', 'exp5', 'exp6', 'exp7', 'exp8']);
+  });
+
+  it('exp4: KD − one-hot per seed on clean test labels, recomputed from stored rows, with a t-interval', () => {
+    const c = byId(findings, 'exp4');
+    const diffs = fixture.runs.map((r) => (storedAccuracy(r.kd, 'test', 'clean') - storedAccuracy(r.onehot, 'test', 'clean')) * 100);
+    expect(c.evidence.map((e) => [e.seed, e.kdRunId, e.onehotRunId])).toEqual(fixture.runs.map((r, i) => [i + 1, r.kd, r.onehot]));
+    c.evidence.forEach((e, i) => expect(e.value!).toBeCloseTo(diffs[i]!, 9));
+    const mean = diffs.reduce((s, v) => s + v, 0) / 3;
+    const sd = Math.sqrt(diffs.reduce((s, v) => s + (v - mean) ** 2, 0) / 2);
+    expect(c.statistic!).toBeCloseTo(mean, 9);
+    expect(c.interval![0]).toBeCloseTo(mean - (4.302652729911275 * sd) / Math.sqrt(3), 6);
+    expect(c.status).toBe('reproduced');
+    expect(c.reason).toContain(`+${mean.toFixed(1)} points`);
+    expect(findings.answer).toMatch(/^Disobeying paid: the KD student’s test accuracy is \+\d\.\d points against one-hot/);
+  });
+
+  it('exp5: the late switch’s recovered share as a ratio of the mean gains, per seed in the evidence', () => {
+    const c = byId(findings, 'exp5');
+    const num = fixture.runs.map((r) => storedAccuracy(r.late!, 'test', 'clean') - storedAccuracy(r.onehot, 'test', 'clean'));
+    const den = fixture.runs.map((r) => storedAccuracy(r.kd, 'test', 'clean') - storedAccuracy(r.onehot, 'test', 'clean'));
+    expect(c.statistic!).toBeCloseTo(num.reduce((s, v) => s + v, 0) / den.reduce((s, v) => s + v, 0), 9);
+    c.evidence.forEach((e, i) => {
+      expect(e.switchRunId).toBe(fixture.runs[i]!.late);
+      expect(e.value!).toBeCloseTo(num[i]! / den[i]!, 9);
+    });
+    expect(c.status).toBe(c.statistic! >= 0.5 ? 'reproduced' : 'not-reproduced');
+    expect(c.interval).not.toBeNull();
+    expect(c.reason).toMatch(/KD → one-hot recovers/);
+  });
+
+  it('exp3: teacher − KD accuracy on the noisy train labels and Δ of the lowest bin', () => {
+    const c = byId(findings, 'exp3');
+    const gaps = fixture.runs.map((r) => (storedAccuracy(r.teacher, 'train', 'train') - storedAccuracy(r.kd, 'train', 'train')) * 100);
+    c.evidence.forEach((e, i) => expect(e.value!).toBeCloseTo(gaps[i]!, 9));
+    expect(c.statistic!).toBeCloseTo(gaps.reduce((s, v) => s + v, 0) / 3, 9);
+    // the KD student is 0.6× as confident as its teacher: below it everywhere, so Δ₁ < 0
+    expect(c.status).toBe('reproduced');
+    expect(c.explore[0]!.filter).toEqual({ split: 'train', underfit: { delta: 0, quantile: 0.1 } });
+  });
+
+  it('exp1 and exp6 hold on any data; exp8 needs counterfactual splits', () => {
+    expect(byId(findings, 'exp1').status).toBe('reproduced');
+    expect(byId(findings, 'exp1').statistic!).toBeLessThan(1e-5);
+    const six = byId(findings, 'exp6');
+    expect(six.status).toBe('reproduced');
+    expect(six.statistic!).toBeGreaterThan(0);
+    expect(byId(findings, 'exp8')).toMatchObject({ status: 'not-applicable' });
+    expect(byId(findings, 'exp8').reason).toMatch(/cf-/);
+  });
+
+  it('exp2: β of the KD student, mean over seeds, recomputed by least squares from stored rows', () => {
+    const c = byId(findings, 'exp2');
+    const examples = app.db.prepare("SELECT id FROM examples WHERE dataset_id = ? AND split = 'test' ORDER BY id").pluck().all(fixture.datasetId) as number[];
+    const betas = fixture.runs.map((r) => {
+      const t = rowsOf(app.db, r.teacher, 3);
+      const s = rowsOf(app.db, r.kd, 3);
+      const a = examples.map((id) => phi(t.get(id)!, argmax(t.get(id)!)));
+      const b = examples.map((id) => phi(s.get(id)!, argmax(t.get(id)!)));
+      const ma = a.reduce((x, v) => x + v, 0) / a.length;
+      const mb = b.reduce((x, v) => x + v, 0) / b.length;
+      return a.reduce((x, v, i) => x + (v - ma) * (b[i]! - mb), 0) / a.reduce((x, v) => x + (v - ma) ** 2, 0);
+    });
+    c.evidence.forEach((e, i) => expect(e.value!).toBeCloseTo(betas[i]!, 6));
+    // these students are less confident than the teacher: β < 1, so not reproduced, and said so
+    expect(c.status).toBe('not-reproduced');
+    expect(c.reason).toMatch(/flatter than the diagonal/);
+  });
+
+  it('diagnostics: not converged, in-sample train split, label noise', () => {
+    const kinds = findings.diagnostics.map((d) => d.kind);
+    expect(kinds).toContain('in-sample');
+    expect(kinds).toContain('label-noise');
+    const notConverged = findings.diagnostics.filter((d) => d.kind === 'not-converged');
+    expect(notConverged.map((d) => d.runId)).toEqual([fixture.runs[0]!.kd]);
+    expect(notConverged[0]!.message).toContain('1.200 to 0.600');
+    expect(kinds).not.toContain('few-seeds');
+  });
+});
+
+describe('a series where disobeying does not pay', () => {
+  let findings: Findings;
+  let fixture: FindingsFixture;
+  beforeAll(async () => {
+    fixture = createFindingsFixture(app.db, [plan(1, 0.695, 0.7), plan(2, 0.7, 0.71), plan(3, 0.69, 0.7)], { name: 'does not pay' });
+    findings = await call<Findings>('findings', { experimentId: fixture.experimentIds[0] });
+  });
+
+  it('exp4 is not reproduced, exp5 is undefined and says why, and the answer says it did not pay', () => {
+    const four = byId(findings, 'exp4');
+    expect(four.statistic!).toBeLessThan(0);
+    expect(four.status).toBe('not-reproduced');
+    expect(four.reason).toMatch(/below the \+1 point threshold/);
+    const five = byId(findings, 'exp5');
+    expect(five.status).toBe('not-applicable');
+    expect(five.reason).toMatch(/^KD does not beat one-hot here .*so the recovered share is undefined/);
+    expect(five.evidence.every((e) => e.value === null)).toBe(true);
+    expect(findings.answer).toMatch(/^Disobeying did not pay/);
+  });
+});
+
+describe('experiments the claims cannot fully test', () => {
+  it('one seed: exp4 states its value but cannot decide it; few-seeds is diagnosed', async () => {
+    const fixture = createFindingsFixture(app.db, [plan(7, 0.75, 0.74)], { name: 'one seed' });
+    const findings = await call<Findings>('findings', { experimentId: fixture.experimentIds[0], bootstrap: 100 });
+    const four = byId(findings, 'exp4');
+    expect(four.status).toBe('not-applicable');
+    expect(four.interval).toBeNull();
+    expect(four.reason).toMatch(/1 seed cannot show it/);
+    // β's interval comes from the bootstrap over examples when there is one seed
+    expect(byId(findings, 'exp2').intervalMethod).toMatch(/bootstrap over examples/);
+    expect(findings.diagnostics.map((d) => d.kind)).toContain('few-seeds');
+  });
+
+  it('an experiment without recognisable variants: every data claim not-applicable with its reason', async () => {
+    const fixture = createDeviationFixture(app.db, { examples: 300, classes: 4, students: 2, epochs: 3, seed: 3, name: 'no variants' });
+    const findings = await call<Findings>('findings', { experimentId: fixture.experimentId });
+    expect(findings.experimentIds).toEqual([fixture.experimentId]);
+    expect(findings.seeds).toEqual([]);
+    for (const id of ['exp2', 'exp3', 'exp4', 'exp5', 'exp7', 'exp8'] as const) {
+      const c = byId(findings, id);
+      expect(c.status, id).toBe('not-applicable');
+      expect(c.reason.length, id).toBeGreaterThan(10);
+    }
+    expect(byId(findings, 'exp4').reason).toMatch(/needs a one-hot and a KD student/);
+    expect(findings.answer).toMatch(/^Whether disobeying pays cannot be told here/);
+  });
+});
+
+describe('seed statistics', () => {
+  it('t quantiles match the table and continue smoothly past 30', () => {
+    expect(tQuantile975(2)).toBeCloseTo(4.302653, 6);
+    expect(tQuantile975(30)).toBeCloseTo(2.0422725, 6);
+    expect(tQuantile975(40)).toBeCloseTo(2.021075, 4);
+    expect(tQuantile975(120)).toBeCloseTo(1.979930, 4);
+  });
+
+  it('a mean with one value has no interval; the ratio of means leaves out resamples without a gain', () => {
+    expect(meanWithTInterval([2]).interval).toBeNull();
+    expect(meanWithTInterval([1, null, 3]).mean).toBe(2);
+    const r = ratioOfMeans([1, 2], [-1, 3], 200, 1);
+    expect(r.ratio).toBeCloseTo(3 / 2, 12);
+    expect(r.undefinedResamples).toBeGreaterThan(0);
+    expect(r.interval![0]).toBeLessThanOrEqual(r.interval![1]);
+  });
+});
