@@ -444,13 +444,13 @@ export function eigenLabRecordedValues(a: Pick<EigenLabSize, 'n' | 'studentSteps
 
 /**
  * shared/eigenLab.ts's multiply-adds, as measured: drawing X (a Gaussian costs some 80), K = X Xᵀ
- * (n²p/2), its eigendecomposition (about 4n³), GD (2np a step, teacher and student, plus the
- * loop's own few dozen operations) and each recorded step's X w and projections (np + n², both models).
+ * (n²p/2), its eigendecomposition (about 4n³), GD (2np a step, teacher and student, plus about
+ * 100 for the step's own bookkeeping) and each recorded step's X w and projections (np + n², both models).
  */
 export function eigenLabWork(a: EigenLabSize): number {
   const { n, p, studentSteps } = a;
   const teacherRun = a.teacherSteps === null ? studentSteps : Math.max(a.teacherSteps, studentSteps);
-  return 80 * n * p + (n * n * p) / 2 + 4 * n ** 3 + (2 * n * p + 32) * (teacherRun + studentSteps) + 2 * eigenLabRecordedSteps(a) * (n * p + n * n);
+  return 80 * n * p + (n * n * p) / 2 + 4 * n ** 3 + (2 * n * p + 100) * (teacherRun + studentSteps) + 2 * eigenLabRecordedSteps(a) * (n * p + n * n);
 }
 
 export const EigenLabArgs = z

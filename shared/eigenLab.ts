@@ -419,8 +419,8 @@ function* gradientDescentSteps(
   let work = onStep(0, w);
   for (let t = 1; t <= total; t++) {
     gradientStep(X, n, p, target, eta, w, residual);
-    // a few dozen operations of loop and callback besides the 2·n·p multiply-adds
-    work += 2 * n * p + 32 + onStep(t, w);
+    // the step's bookkeeping costs about 100 multiply-adds besides its 2·n·p (shared/analytics.ts eigenLabWork)
+    work += 2 * n * p + 100 + onStep(t, w);
     if (work >= WORK_BETWEEN_STOPS) {
       work = 0;
       yield;

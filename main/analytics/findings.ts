@@ -10,7 +10,7 @@ import {
   klPerExample,
   logitConfidence,
 } from '../../shared/deviationMetrics.js';
-import { progressAtMatchedTop, runEigenLab } from '../../shared/eigenLab.js';
+import { progressAtMatchedTop, runEigenLabSliced } from '../../shared/eigenLab.js';
 import { LossPhase, type LossSpec } from '../../shared/experimentSpec.js';
 import type {
   FindingClaim,
@@ -174,7 +174,7 @@ export async function computeFindings(sources: FindingsSources, args: FindingsAr
     exp3Underfitting(context),
     exp4KdGain(context),
     exp5LateSwitch(context),
-    exp6EigenBias(),
+    await exp6EigenBias(),
     exp7GradientDenoising(context),
     exp8Mechanisms(context),
   ];
@@ -502,7 +502,10 @@ function exp5LateSwitch(ctx: ClaimContext): FindingClaim {
 const EIGEN_SETTINGS = { n: 50, p: 200, scales: { kind: 'geomspace' as const, from: 3, to: 0.05 }, stepSize: 'auto' as const, teacherSteps: 300, studentSteps: 3000, record: 1, seed: 0, noise: 0 };
 const EIGEN_DIRECTION = 45;
 
-function exp6EigenBias(): FindingClaim {
+/** The lab yields between ~20 ms slices so a server answering other calls is never held longer. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function exp6EigenBias(): Promise<FindingClaim> {
   const c = claim(
     'exp6',
     'Distillation exaggerates the bias toward top eigendirections (linear lab)',
@@ -511,9 +514,9 @@ function exp6EigenBias(): FindingClaim {
     'absolute',
     'teacher c₄₅ − student c₄₅ at equal top-direction progress 0.9',
   );
-  const stopped = runEigenLab(EIGEN_SETTINGS);
+  const stopped = await runEigenLabSliced(EIGEN_SETTINGS, nextTurn);
   const at = progressAtMatchedTop(stopped, EIGEN_DIRECTION, 0.9);
-  const converged = runEigenLab({ ...EIGEN_SETTINGS, teacherSteps: null });
+  const converged = await runEigenLabSliced({ ...EIGEN_SETTINGS, teacherSteps: null }, nextTurn);
   const same = progressAtMatchedTop(converged, EIGEN_DIRECTION, 0.9);
   if (!at.teacher || !at.student || !same.teacher || !same.student) return notApplicable(c, 'c₁ never reached 0.9 within the lab’s steps.');
   const diff = at.teacher.cj - at.student.cj;

@@ -5,6 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SkippedFile } from '../../shared/domain.js';
 import { ImportError } from '../../shared/errors.js';
+import { restoreNeutralizedFormula } from '../../shared/spreadsheetText.js';
 import { orderClassNames } from './classOrder.js';
 import { escapeFileName, utf8FileName } from './fileNames.js';
 import { excerpt } from './messageExcerpt.js';
@@ -228,14 +229,18 @@ export function csvRecords(text: string, file: string): RawRecord[] {
   const labelColumn = column('label', labelNameColumn < 0);
   const splitColumn = column('split', false);
   const groupColumn = column('group', false);
+  // A `label_name` column marks our own export, whose text cells were neutralised against
+  // spreadsheet formulas (docs/database.md, "CSV exports"): the apostrophe it added comes off.
+  const ours = labelNameColumn >= 0;
+  const cell = (value: string) => (ours ? restoreNeutralizedFormula(value) : value);
   return rows.slice(1).map(({ line, fields }) => {
-    const label = (fields[labelNameColumn >= 0 ? labelNameColumn : labelColumn] as string).trim();
+    const label = cell((fields[labelNameColumn >= 0 ? labelNameColumn : labelColumn] as string).trim());
     if (label === '') throw new ImportError(labelNameColumn >= 0 ? 'empty label_name' : 'empty label', { file, row: line });
     const split = splitColumn >= 0 ? (fields[splitColumn] as string) : null;
     if (split !== null && split.trim() === '') throw new ImportError('empty split', { file, row: line });
     const group = groupColumn >= 0 ? (fields[groupColumn] as string).trim() || null : null;
     return {
-      text: fields[textColumn] as string,
+      text: cell(fields[textColumn] as string),
       label,
       ...(labelNameColumn >= 0 ? { labelIndex: labelColumn >= 0 ? (fields[labelColumn] as string).trim() : null } : {}),
       split: split === null ? null : normalizeSplitName(split, { file, row: line }),

@@ -3,6 +3,7 @@
 // exported order (the manifest's label column) where it is consistent, else sort naturally.
 import path from 'node:path';
 import { DEFAULT_MAX_IMAGE_SIDE } from '../../shared/domain.js';
+import { restoreNeutralizedFormula } from '../../shared/spreadsheetText.js';
 import { ImportError } from '../../shared/errors.js';
 import { orderClassNames } from './classOrder.js';
 import { checkImageSide, decodeAll, decodeImage, sharedShape, type DecodedImage } from './imageFolder.js';
@@ -92,9 +93,10 @@ async function imageDataset(
   const [splitAt, nameAt, fileAt, labelAt] = [column('split'), column('label_name'), column('file'), column('label')];
   const items = rows.slice(1).map(({ line, fields }) => {
     const place = { file: manifestFile, row: line };
-    const labelName = (fields[nameAt] as string).trim();
+    // Our export neutralised text cells against spreadsheet formulas: the apostrophe comes off.
+    const labelName = restoreNeutralizedFormula((fields[nameAt] as string).trim());
     if (labelName === '') throw new ImportError('empty label_name', place);
-    const file = (fields[fileAt] as string).trim();
+    const file = restoreNeutralizedFormula((fields[fileAt] as string).trim());
     if (file === '') throw new ImportError('empty file', place);
     const entry = archive.entries.get(prefix + file);
     if (!entry) throw new ImportError(`${excerpt(file)} is not in the archive`, place);
@@ -107,7 +109,7 @@ async function imageDataset(
   });
   if (items.length === 0) throw new ImportError('manifest.csv lists no examples', { file: manifestFile });
   const classNames = orderClassNames(items.map((item) => ({ name: item.labelName, index: item.labelIndex })));
-  if (classNames.length < 2) throw new ImportError(`every example is in class "${classNames[0]}": a single class cannot be classified`, { file: manifestFile });
+  if (classNames.length < 2) throw new ImportError(`every example is in class "${excerpt(classNames[0] ?? '')}": a single class cannot be classified`, { file: manifestFile });
 
   const entryCap = maxImageEntryBytes(maxSide);
   const decoded = await decodeAll(items, async (item) => decodeEntry(await archive.read(item.entry, entryCap), `${source}/${item.entry.name}`, maxSide), report);

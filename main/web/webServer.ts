@@ -21,7 +21,14 @@ export interface WebServerOptions {
   port?: number;
   token?: string;
   staticDir?: string;
+  /** a client that has not sent its whole request head by then is dropped (slowloris); default 10 s */
+  headersTimeoutMs?: number;
+  /** …nor its whole request by then; default 30 s (bodies are at most 1 MiB) */
+  requestTimeoutMs?: number;
 }
+
+/** Open connections at most: past this the server accepts no more until some close. */
+const MAX_CONNECTIONS = 256;
 
 export interface WebServer {
   url: string;
@@ -81,7 +88,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   // Folders of downloads a crashed or killed server never removed.
   sweepStaleDownloads();
 
-  const server = http.createServer((req, res) => {
+  // Node's defaults keep a half-sent request for 60–300 s: a few hundred slow clients would hold
+  // every socket. Checked every second, so the timeouts are what they say.
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const serverOptions = { headersTimeout, requestTimeout: Math.max(options.requestTimeoutMs ?? 30_000, headersTimeout), connectionsCheckingInterval: Math.min(1_000, headersTimeout) };
+  const server = http.createServer(serverOptions, (req, res) => {
     setSecurityHeaders(res);
     handle(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
@@ -223,6 +234,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
+    server.maxConnections = MAX_CONNECTIONS;
     server.listen(options.port ?? 0, HOST, () => resolve());
   });
   port = (server.address() as AddressInfo).port;

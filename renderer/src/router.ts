@@ -1,7 +1,7 @@
 // Hash history: the app is served from the Electron app protocol and from web mode's server,
 // and neither has to know the renderer's routes.
 import { createRouter, createWebHashHistory } from 'vue-router';
-import { isBareStartHash } from './runProgress.js';
+import { isBareStartHash, landingPage } from './runProgress.js';
 import { useExperimentsStore } from './stores/experiments.js';
 import DatasetView from './views/DatasetView.vue';
 import DynamicsView from './views/DynamicsView.vue';
@@ -92,5 +92,7 @@ router.beforeEach(async (to) => {
   const experiments = useExperimentsStore();
   await Promise.race([experiments.load(), new Promise((resolve) => setTimeout(resolve, START_WAIT_MS))]);
   const newest = experiments.newestId;
-  return newest !== null ? { name: 'experiment', params: { id: String(newest) }, replace: true } : true;
+  const experiment = newest !== null ? experiments.byId.get(newest) : undefined;
+  // A trained experiment opens on its findings (the answer); one still waiting on its runs.
+  return newest !== null ? { name: experiment ? landingPage(experiment) : 'experiment', params: { id: String(newest) }, replace: true } : true;
 });

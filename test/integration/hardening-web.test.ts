@@ -318,7 +318,7 @@ describe('15.2 cost limits', () => {
     expect(result.steps).toHaveLength(WORST.studentSteps / WORST.record + 1);
     console.info(`worst allowed eigenLab: ${labMs} ms; appInfo during it: ${latencies.length} calls, max ${Math.max(...latencies)} ms`);
     expect(Math.max(...latencies)).toBeLessThanOrEqual(500);
-    expect(latencies.length).toBeGreaterThanOrEqual(3);
+    expect(latencies.length).toBeGreaterThanOrEqual(2);
   }, 180_000);
 
   it('bounds every array and string in every call’s arguments', () => {

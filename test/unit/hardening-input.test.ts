@@ -225,6 +225,22 @@ describe('files an image folder skips (item 12)', () => {
   });
 });
 
+describe('files a text-table folder skips (item 12)', () => {
+  it('skips names that are not UTF-8 and files that are no tables, saying which and why', async () => {
+    write('train.csv', 'text,label\na,x\nb,y\n');
+    write('test.csv', 'text,label\nc,x\nd,y\n');
+    write('README.md', '# notes');
+    write('.hidden.csv', 'ignored');
+    fs.writeFileSync(rawPath([0x76, 0x61, 0x6c, 0xe9, 0x2e, 0x63, 0x73, 0x76]), 'text,label\ne,x\n'); // val<0xE9>.csv
+    const ds = await importTextTable(dir, split);
+    expect(ds.examples.map((e) => e.sourceRef)).toEqual(['test.csv:2', 'test.csv:3', 'train.csv:2', 'train.csv:3']);
+    expect(ds.skipped).toEqual([
+      { path: 'README.md', reason: 'not a .csv, .jsonl or .ndjson file' },
+      { path: 'val\\xE9.csv', reason: 'the name is not valid UTF-8' },
+    ]);
+  });
+});
+
 /** Refused as the house style asks: an ImportError whose place and message name the archive. */
 function refusalProblem(err: unknown, file: string): string | null {
   if (!(err instanceof ImportError)) return `${(err as Error)?.constructor?.name}: ${(err as Error)?.message}`;
