@@ -49,7 +49,7 @@ import {
   UpdateCuratedSetArgs,
 } from './curatedSets.js';
 import { TrainingManifestArgs, TrainingManifestResult } from './trainingManifest.js';
-import { Findings, FindingsArgs } from './findings.js';
+import { Findings, FindingsArgs, SeriesReport, SeriesReportArgs } from './findings.js';
 import { ExperimentSpec, MAX_SEEDS } from './experimentSpec.js';
 import { checkMechanismArgs, MechanismDatasetFields } from './mechanisms.js';
 import { EpochMetric, ExperimentSummary, RunSummary } from './runs.js';
@@ -158,6 +158,8 @@ export const contract = {
   classDeviationHeatmap: call(ClassDeviationHeatmapArgs, ClassDeviationHeatmap),
   /** issue 16: each SPEC experiment's claim tested on this experiment and its seed replicates (docs/findings.md) */
   findings: call(FindingsArgs, Findings),
+  /** the deviation report across the experiment's seed replicates: mean and t-interval of every number */
+  seriesReport: call(SeriesReportArgs, SeriesReport),
   /** V4/M8/P3: the linear distillation lab */
   eigenLab: call(EigenLabArgs, EigenLabResult),
   /** curated example sets (shared/curatedSets.ts): named lists of one dataset's examples with notes */

@@ -92,6 +92,7 @@ export const DiagnosticKind = z.enum([
   'label-noise',
   'few-seeds',
   'top-k',
+  'unfinished',
 ]);
 
 /** A warning that prevents a misreading of the claims (issue 16 item 4). */
@@ -129,3 +130,42 @@ export const Findings = z
   })
   .strict();
 export type Findings = z.infer<typeof Findings>;
+
+/** A metric over seed replicates: mean, Student-t 95% interval (null below two seeds) and the per-seed values. */
+export const SeedAggregate = z
+  .object({
+    n: z.number().int().nonnegative(),
+    mean: Num,
+    interval: z.tuple([z.number(), z.number()]).nullable(),
+    values: z.array(Num),
+  })
+  .strict();
+export type SeedAggregate = z.infer<typeof SeedAggregate>;
+
+/** The deviation report's numbers that are averaged over seeds (SplitDeviation's, by name). */
+export const SEED_METRICS = ['teacherAccuracy', 'studentAccuracy', 'teacherCleanAccuracy', 'studentCleanAccuracy', 'fidelity', 'meanKl', 'beta', 'deltaLowest', 'deltaTop', 'hardPointFitRate'] as const;
+export type SeedMetric = (typeof SEED_METRICS)[number];
+
+export const SeriesReportArgs = z.object({ experimentId: Id }).strict();
+
+/**
+ * The deviation report across an experiment's seed replicates (issue 16): each student, matched
+ * by name across replicates, per split, every SEED_METRICS number as a SeedAggregate.
+ */
+export const SeriesReport = z
+  .object({
+    experimentIds: z.array(Id),
+    seeds: z.array(z.number().int().nullable()),
+    students: z.array(
+      z
+        .object({
+          name: z.string(),
+          /** the student's run in each replicate (null where the replicate lacks it) */
+          runIds: z.array(Id.nullable()),
+          splits: z.array(z.object({ split: SplitName, metrics: z.record(z.enum(SEED_METRICS), SeedAggregate) }).strict()),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+export type SeriesReport = z.infer<typeof SeriesReport>;

@@ -37,7 +37,8 @@ import { recordedEpochsKey, type RunSummary } from '../../shared/runs.js';
 import { createMatrixStore } from '../store/matrixChunks.js';
 import { createRunQueries } from '../store/runQueries.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
-import type { Findings, FindingsArgs } from '../../shared/findings.js';
+import type { Findings, FindingsArgs, SeriesReport } from '../../shared/findings.js';
+import { seriesReport } from './seriesReport.js';
 import { compareSplits } from '../../shared/domain.js';
 import { analysedPair, buildAnalysisFrame, createLabelProbSumStore, resolvePair, type AnalysisFrame } from './analysisFrame.js';
 import { createDatasetColumnsCache, splitIndexOf } from './datasetColumns.js';
@@ -272,6 +273,15 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
     );
   }
 
+  /** Every replicate's report (no β bootstrap: over seeds the interval is a t-interval), aggregated. */
+  async function seriesReportOf(args: { experimentId: number }): Promise<SeriesReport> {
+    const replicates = [];
+    for (const { experimentId, seed } of runs.seriesOf(args.experimentId)) {
+      replicates.push({ experimentId, seed, report: await report({ experimentId, classChoice: 'teacher-top', bootstrap: 0, bins: 10, hardFraction: 0.25, seed: 0 }) });
+    }
+    return seriesReport(replicates);
+  }
+
   /** The findings' result kept while no replicate of the series records an epoch. */
   function rememberedFindings(args: FindingsArgs): Promise<Findings> {
     const stamp = runs.seriesOf(args.experimentId).map((r) => recordedEpochsKey(runs.getExperiment(r.experimentId).runs)).join('|');
@@ -475,6 +485,7 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
       queryExamples,
       exampleTrajectory,
       findings: rememberedFindings,
+      seriesReport: seriesReportOf,
       // A filter naming a curated set depends on its members, which change without a new epoch.
       deviationScatter: (args: z.output<typeof ScatterArgs>) => (args.filter?.curatedSet ? scatter(args) : remembered('deviationScatter', args, args.experimentId, () => scatter(args))),
       flipEvents: (args: z.output<typeof FlipEventsArgs>): FlipEvents => flipEvents(args, sourcesFor(args.experimentId)),

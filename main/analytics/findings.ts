@@ -15,7 +15,6 @@ import { LossPhase, type LossSpec } from '../../shared/experimentSpec.js';
 import type {
   FindingClaim,
   FindingDiagnostic,
-  FindingExplore,
   Findings,
   FindingsArgs,
   FindingThreshold,
@@ -96,7 +95,8 @@ export function variantOf(run: RunSummary): Variant | null {
  * other student of that variant exists.
  */
 function pick(rep: Replicate, key: VariantKey, options: { selfDistill?: boolean } = {}): Variant | undefined {
-  let found = rep.variants.filter((v) => v.key === key && v.run.epochsDone > 0);
+  // Finished runs only: a student halfway through its epochs would be compared with finished ones.
+  let found = rep.variants.filter((v) => v.key === key && v.run.status === 'done' && v.run.epochsDone > 0);
   if (options.selfDistill) {
     const self = found.filter((v) => v.selfDistill);
     if (self.length) found = self;
@@ -116,6 +116,13 @@ function splitOf(student: StudentDeviation | undefined, split: string): SplitDev
 }
 
 const cleanStudent = (s: SplitDeviation) => s.studentCleanAccuracy ?? s.studentAccuracy;
+
+/** What a replicate has, for a reason: "has one-hot, KD (still training)". */
+function variantsText(rep: Replicate): string {
+  if (rep.variants.length === 0) return 'it has no student with one of these loss schedules';
+  return `it has ${rep.variants.map((v) => `${VARIANT_NAMES[v.key]}${v.run.status === 'done' ? '' : ` (${v.run.status})`}`).join(', ')}`;
+}
+const VARIANT_NAMES: Record<VariantKey, string> = { onehot: 'one-hot', kd: 'KD', late: 'one-hot → KD', early: 'KD → one-hot', jacobian: 'Jacobian', contrastive: 'contrastive' };
 
 const points = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)} points`;
 const fmt = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits).replace('-', '−') : 'undefined');
@@ -207,6 +214,14 @@ function perSeed<T>(ctx: ClaimContext, compute: (rep: Replicate) => T | string):
     else values.push({ rep, value: v });
   }
   return { values, skipped };
+}
+
+/** Per seed, the replicate's KD student (SPEC V2's) and what `compute` makes of it. */
+function perKdStudent<T>(ctx: ClaimContext, compute: (rep: Replicate, kd: Variant) => T | string) {
+  return perSeed(ctx, (rep) => {
+    const kd = pick(rep, 'kd');
+    return kd ? compute(rep, kd) : 'no KD student';
+  });
 }
 
 function exp1MetricSanity(ctx: ClaimContext): FindingClaim {
@@ -324,9 +339,7 @@ function exp3Underfitting(ctx: ClaimContext): FindingClaim {
     'teacher − KD student accuracy on the noisy training labels, mean over seeds',
   );
   if (!ctx.hasTrain) return notApplicable(c, 'the dataset has no train split.');
-  const { values, skipped } = perSeed(ctx, (rep) => {
-    const v = pick(rep, 'kd');
-    if (!v) return 'no KD student';
+  const { values, skipped } = perKdStudent(ctx, (rep, v) => {
     const s = splitOf(studentOf(rep, v.run.id), 'train');
     if (!s || s.teacherAccuracy === null || s.studentAccuracy === null) return 'no train accuracy';
     if (s.teacherCleanAccuracy === null) return 'no label noise in the train split';
@@ -371,7 +384,7 @@ function kdPairs(ctx: ClaimContext, split: string) {
   return perSeed<KdPair>(ctx, (rep) => {
     const kd = pick(rep, 'kd');
     const onehot = pick(rep, 'onehot');
-    if (!kd || !onehot) return `needs a one-hot and a KD student (has ${rep.variants.map((v) => v.key).join(', ') || 'neither'})`;
+    if (!kd || !onehot) return `needs a finished one-hot and a finished KD student (${variantsText(rep)})`;
     const a = splitOf(studentOf(rep, kd.run.id), split);
     const b = splitOf(studentOf(rep, onehot.run.id), split);
     const kdAcc = a && cleanStudent(a);
@@ -448,7 +461,7 @@ function exp5LateSwitch(ctx: ClaimContext): FindingClaim {
     const pair = pairs.values.find((p) => p.rep === rep)?.value;
     if (!pair) return 'needs a one-hot and a KD student';
     const late = pick(rep, 'late');
-    if (!late) return 'needs a one-hot → KD student';
+    if (!late) return `needs a finished one-hot → KD student (${variantsText(rep)})`;
     const s = splitOf(studentOf(rep, late.run.id), split);
     const acc = s && cleanStudent(s);
     if (acc === null || acc === undefined) return `no ${split} accuracy`;
@@ -547,9 +560,7 @@ function exp7GradientDenoising(ctx: ClaimContext): FindingClaim {
     'cosine to the class-mean gradient, KD − one-hot, on the teacher’s lowest-confidence quartile, mean over seeds',
   );
   if (!ctx.hasTrain) return notApplicable(c, 'the dataset has no train split.');
-  const { values, skipped } = perSeed(ctx, (rep) => {
-    const v = pick(rep, 'kd');
-    if (!v) return 'no KD student';
+  const { values, skipped } = perKdStudent(ctx, (rep, v) => {
     const view = ctx.sources.gradient(rep.experimentId, v.run.id, 'train');
     const low = view.quartiles[0];
     if (!low || low.cosKd === null || low.cosOnehot === null) return 'no gradients on train';
@@ -642,22 +653,31 @@ function diagnostics(ctx: ClaimContext): FindingDiagnostic[] {
   if (seeds < MIN_SEEDS && first) {
     out.push({ kind: 'few-seeds', experimentId: first.experimentId, runId: null, message: `${seeds} seed${seeds === 1 ? '' : 's'}: intervals over seeds need at least 2, and SPEC experiment 4 asks for ${MIN_SEEDS}. Plan the experiment with seeds: ${MIN_SEEDS}.` });
   }
+  const unfinished = ctx.replicates.flatMap((rep) => rep.experiment.runs.filter((r) => r.status !== 'done').map((r) => `"${r.name}" (${seedLabel(rep.seed)}, ${r.status}, ${r.epochsDone}/${r.epochs} epochs)`));
+  if (unfinished.length && first) {
+    out.push({ kind: 'unfinished', experimentId: first.experimentId, runId: null, message: `${unfinished.length} run${unfinished.length === 1 ? ' has' : 's have'} not finished, and the claims leave them out until they do: ${unfinished.slice(0, 6).join('; ')}${unfinished.length > 6 ? '; …' : ''}.` });
+  }
   const seenTeachers = new Set<number>();
   for (const rep of ctx.replicates) {
     for (const note of rep.report.notes) out.push({ kind: 'top-k', experimentId: rep.experimentId, runId: null, message: note });
-    for (const run of rep.experiment.runs) {
-      if (run.epochsDone < 3) continue;
+    // One line per replicate: the runs whose train loss still fell by more than 2% over their last two epochs.
+    const falling = rep.experiment.runs.flatMap((run) => {
+      if (run.epochsDone < 3) return [];
       const train = ctx.sources.epochMetrics(run.id).filter((m) => m.split === 'train').sort((a, b) => a.epoch - b.epoch);
       const last = train[train.length - 1];
       const before = train[train.length - 3];
-      if (last && before && before.loss > 0 && (before.loss - last.loss) / before.loss > CONVERGED_RELATIVE_DROP) {
-        out.push({
-          kind: 'not-converged',
-          experimentId: rep.experimentId,
-          runId: run.id,
-          message: `"${run.name}" (${seedLabel(rep.seed)}) has not converged: its train loss fell from ${fmt(before.loss, 3)} to ${fmt(last.loss, 3)} (−${pct((before.loss - last.loss) / before.loss)}) over its last two epochs.`,
-        });
-      }
+      return last && before && before.loss > 0 && (before.loss - last.loss) / before.loss > CONVERGED_RELATIVE_DROP ? [{ run, from: before.loss, to: last.loss }] : [];
+    });
+    if (falling.length) {
+      out.push({
+        kind: 'not-converged',
+        experimentId: rep.experimentId,
+        runId: falling.length === 1 ? falling[0]!.run.id : null,
+        message:
+          falling.length === 1
+            ? `"${falling[0]!.run.name}" (${seedLabel(rep.seed)}) has not converged: its train loss fell from ${fmt(falling[0]!.from, 3)} to ${fmt(falling[0]!.to, 3)} (−${pct((falling[0]!.from - falling[0]!.to) / falling[0]!.from)}) over its last two epochs.`
+            : `${seedLabel(rep.seed)}: ${falling.length} runs have not converged — their train loss still fell over their last two epochs: ${falling.map((f) => `"${f.run.name}" ${fmt(f.from, 3)} → ${fmt(f.to, 3)} (−${pct((f.from - f.to) / f.from)})`).join(', ')}.`,
+      });
     }
     for (const student of rep.report.students) {
       if (student.teacherInterpolates && !seenTeachers.has(student.teacherRunId)) {

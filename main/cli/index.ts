@@ -42,7 +42,7 @@ const USAGE = `usage: disobey <command> [options]
   serve [--db FILE] [--port N] [--no-sample]
       web mode: the app and its API on 127.0.0.1 with a per-launch token
   train EXPERIMENT.json [--seeds N] [--db FILE] [--backend B] [--json]
-  train --dataset ID --preset paper|mechanisms [--epochs N] [--seeds N] [--db FILE] [--backend B] [--json]
+  train --dataset ID --preset paper|findings|mechanisms [--epochs N] [--seeds N] [--db FILE] [--backend B] [--json]
       train a teacher and its students, recording every example's probabilities each epoch;
       --seeds N (or "seeds" in the JSON) plans N seed replicates of one series and trains each
   resume RUN_ID [--db FILE] [--backend B] [--json]
@@ -251,7 +251,7 @@ async function trainingCommand(command: 'train' | 'resume' | 'runs' | 'demo', ar
       return await resumeRun(opts, runId);
     }
     if (values.preset !== undefined || values.dataset !== undefined) {
-      if (values.preset !== 'paper' && values.preset !== 'mechanisms') throw new UsageError(`--preset must be "paper" or "mechanisms", got ${JSON.stringify(values.preset ?? null)}`);
+      if (values.preset !== 'paper' && values.preset !== 'mechanisms' && values.preset !== 'findings') throw new UsageError(`--preset must be "paper", "findings" or "mechanisms", got ${JSON.stringify(values.preset ?? null)}`);
       const datasetId = Number(values.dataset);
       if (!Number.isInteger(datasetId) || datasetId < 1) throw new UsageError(`--preset ${values.preset} needs --dataset ID`);
       return await trainPreset(opts, datasetId, epochs, values.preset, seeds);

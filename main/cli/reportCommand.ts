@@ -7,6 +7,7 @@ import { ValidationError } from '../../shared/errors.js';
 import { describeZodError } from '../../shared/zodIssues.js';
 import { createAnalyticsService } from '../analytics/analyticsService.js';
 import { createRunQueries } from '../store/runQueries.js';
+import type { SeedAggregate, SeriesReport } from '../../shared/findings.js';
 
 export interface ReportCommandOptions {
   experiment?: number;
@@ -36,7 +37,29 @@ export async function reportCommand(db: Database.Database, options: ReportComman
   const analytics = createAnalyticsService(db);
   const report = await analytics.handlers.deviationReport(parsed.data);
   if (options.examplesCsv) writeExamplesCsv(analytics, report, parsed.data.classChoice, options.examplesCsv, parsed.data.split);
-  console.log(options.json ? JSON.stringify(report) : formatReport(report));
+  if (options.json) return console.log(JSON.stringify(report));
+  console.log(formatReport(report));
+  // Seed replicates: the same numbers averaged over every replicate, with their intervals.
+  if (createRunQueries(db).seriesOf(experimentId).length > 1) console.log(`\n${formatSeriesReport(await analytics.handlers.seriesReport({ experimentId }))}`);
+}
+
+const meanCell = (a: SeedAggregate, show: (x: number | null) => string) => (a.mean === null ? '—' : `${show(a.mean)}${a.interval ? ` [${show(a.interval[0])}, ${show(a.interval[1])}]` : ''}`);
+
+/** The report across seeds: per student and split, mean [95% t-interval] of each number. */
+export function formatSeriesReport(series: SeriesReport): string {
+  const noisy = series.students.some((s) => s.splits.some((d) => d.metrics.teacherCleanAccuracy.n > 0));
+  const head = `across ${series.seeds.length} seed replicates (experiments ${series.experimentIds.join(', ')}): mean [95% t-interval over seeds]`;
+  const blocks = series.students.map((s) => {
+    const header = ['split', 'seeds', noisy ? 'student acc (clean)' : 'student acc', 'fidelity', 'KL', 'β', 'Δ lowest', 'Δ top'];
+    const rows = s.splits.map((d) => {
+      const m = d.metrics;
+      return [d.split, String(m.studentAccuracy.n), meanCell(m.studentCleanAccuracy.n ? m.studentCleanAccuracy : m.studentAccuracy, pct), meanCell(m.fidelity, pct), meanCell(m.meanKl, (x) => fixed(x, 4)), meanCell(m.beta, fixed), meanCell(m.deltaLowest, fixed), meanCell(m.deltaTop, fixed)];
+    });
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+    return [`${s.name} (runs ${s.runIds.map((id) => id ?? '—').join(', ')})`, line(header), ...rows.map(line)].join('\n');
+  });
+  return [head, ...blocks].join('\n\n');
 }
 
 function writeExamplesCsv(

@@ -118,8 +118,13 @@ async function trainSeries(opts: TrainCommandOptions, experimentIds: number[]): 
 }
 
 /** With `seeds`, each preset experiment is planned as that many seed replicates, each trained in turn. */
-export async function trainPreset(opts: TrainCommandOptions, datasetId: number, epochs?: number, preset: 'paper' | 'mechanisms' = 'paper', seeds?: number): Promise<void> {
-  const specs = preset === 'paper' ? [paperPresetSpec(opts.db, datasetId, epochs, seeds)] : mechanismPresetSpecs(opts.db, datasetId, epochs).map((spec) => (seeds !== undefined ? { ...spec, seeds } : spec));
+export async function trainPreset(opts: TrainCommandOptions, datasetId: number, epochs?: number, preset: 'paper' | 'findings' | 'mechanisms' = 'paper', seeds?: number): Promise<void> {
+  const specs =
+    preset === 'paper'
+      ? [paperPresetSpec(opts.db, datasetId, epochs, seeds)]
+      : preset === 'findings'
+        ? [findingsPresetSpec(opts.db, datasetId, { epochs, seeds })]
+        : mechanismPresetSpecs(opts.db, datasetId, epochs).map((spec) => (seeds !== undefined ? { ...spec, seeds } : spec));
   for (const spec of specs) await trainSeries(opts, planExperiment(opts.db, spec).experimentIds);
 }
 

@@ -49,3 +49,9 @@ export function formatAccuracy(value: number | null | undefined, digits = 1): st
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
   return `${(value * 100).toFixed(digits)}%`;
 }
+
+/** A number with a fixed count of decimals, as the report tables print β, Δ and KL; an em dash when unknown. */
+export function formatFixed(value: number | null | undefined, digits = 3): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  return value.toFixed(digits);
+}

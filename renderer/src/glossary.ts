@@ -110,6 +110,7 @@ export const DIAGNOSTIC_HELP: Record<FindingDiagnostic['kind'], GlossaryEntry & 
   'label-noise': { icon: '≈', term: 'label noise', text: 'Some training labels were flipped on purpose; accuracies on the train split are measured against the noisy labels.' },
   'few-seeds': { icon: '#', term: 'few seeds', text: 'Too few seed replicates for a useful interval: the verdict rests on one or two runs.' },
   'top-k': { icon: '~', term: 'top-k estimates', text: 'Some runs stored only their top-k probabilities; numbers that need every class are estimates.' },
+  unfinished: { icon: '…', term: 'unfinished runs', text: 'Some runs are still training or stopped early; the claims use finished runs only, so they may change.' },
 };
 
 /** The terms a Help section lists, in reading order. */

@@ -23,3 +23,9 @@ export function experimentRows<T extends Listed>(list: readonly T[]): T[] {
   const sorted = [...groups.values()].map((g) => ({ newest: [...g].sort(newerFirst)[0]!, rows: [...g].sort((a, b) => (a.seed ?? 0) - (b.seed ?? 0) || a.id - b.id) }));
   return sorted.sort((a, b) => newerFirst(a.newest, b.newest)).flatMap((g) => g.rows);
 }
+
+/** The replicates of `e`'s series found in `all`, in seed order; `e` alone when it has no series. */
+export function seriesReplicates<T extends Listed>(e: T, all: readonly T[]): T[] {
+  if (e.series === null) return [e];
+  return all.filter((x) => x.series === e.series).sort((a, b) => (a.seed ?? 0) - (b.seed ?? 0) || a.id - b.id);
+}

@@ -1,13 +1,14 @@
 // The Findings page in Chromium over web mode, on a real small training run (the paper preset on
 // a sample subset, two seed replicates): the experiments list lands on it, it shows a card with a
 // status badge for each of the eight claims and the same tally the findings call returns, and a
-// claim's explore link opens the explorer on that claim's examples with their count.
+// claim's explore link opens the explorer on that claim's examples with their count; the Compare
+// tab averages every student's numbers over the two seeds, each with its interval.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportOptions } from '../../shared/domain.js';
-import type { Findings } from '../../shared/findings.js';
+import type { Findings, SeriesReport } from '../../shared/findings.js';
 import type { ExperimentSummary } from '../../shared/runs.js';
 import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
 import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
@@ -101,6 +102,32 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     await expect.poll(async () => (await total.getAttribute('data-total')) ?? '', { timeout: 60_000 }).toMatch(/^\d+$/);
     const expected = (await app.services.dispatch('queryExamples', { experimentId: target.experimentId, studentRunId: target.studentRunId, filter: target.filter, limit: 1 }, 'http')) as { total: number };
     expect(Number(await total.getAttribute('data-total'))).toBe(expected.total);
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('the Compare tab shows each student on each split across the seeds, mean with a bracketed interval', async () => {
+    const series = (await app.services.dispatch('seriesReport', { experimentId: experiment.id }, 'http')) as SeriesReport;
+    expect(series.experimentIds).toEqual(findings.experimentIds);
+    await page.goto(`${base()}#/experiments/${experiment.id}/findings`);
+    await page.getByTestId('link-compare').click();
+    await page.waitForURL(new RegExp(`#/experiments/${experiment.id}/compare$`));
+    await page.getByTestId('series-table').waitFor({ timeout: 120_000 });
+    expect((await page.getByTestId('series-heading').textContent())!.trim()).toBe(`Across ${SEEDS} seeds (experiments ${series.experimentIds.join(', ')})`);
+    const expected = series.students.flatMap((s) => s.splits.map((d) => [s.name, d.split]));
+    expect(expected.length).toBeGreaterThan(0);
+    const rows = page.getByTestId('series-row');
+    await expect.poll(() => rows.count()).toBe(expected.length);
+    expect(await rows.evaluateAll((els) => els.map((e) => [e.getAttribute('data-student'), e.getAttribute('data-split')]))).toEqual(expected);
+    // both seeds trained every student: every accuracy is "mean [lo, hi]"
+    const accuracies = await page.getByTestId('series-accuracy').allTextContents();
+    expect(accuracies).toHaveLength(expected.length);
+    for (const text of accuracies) expect(text.replace(/\s+/g, ' ').trim()).toMatch(/^\d+\.\d%( clean)? \[-?\d+\.\d%, -?\d+\.\d%\]$/);
+    const height = await page.locator('.page.scroll').evaluate((el) => el.scrollHeight);
+    await page.setViewportSize({ width: 1500, height: Math.min(6000, height + 60) });
+    await page.waitForTimeout(400); // let the charts follow their boxes and paint
+    await page.screenshot({ path: '/tmp/compare-seeds.png' });
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'compare-seeds.png') });
+    await page.setViewportSize({ width: 1500, height: 1000 });
     expect(browser.errors).toEqual([]);
   });
 });

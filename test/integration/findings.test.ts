@@ -2,7 +2,7 @@
 // per-example rows with plain formulas, statuses on a series where disobeying pays and on one
 // where it does not, and the claims a plain experiment cannot test said to be not-applicable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Findings, FindingClaim } from '../../shared/findings.js';
+import type { Findings, FindingClaim, SeriesReport } from '../../shared/findings.js';
 import { meanWithTInterval, ratioOfMeans, tQuantile975 } from '../../shared/seedStatistics.js';
 import { createDeviationFixture } from '../../bench/deviationFixture.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
@@ -124,6 +124,22 @@ describe('a series where disobeying pays', () => {
     expect(c.reason).toMatch(/flatter than the diagonal/);
   });
 
+  it('the report across seeds: every student matched by name, each number the mean of the replicates’ with a t-interval', async () => {
+    const series = await call<SeriesReport>('seriesReport', { experimentId: fixture.experimentIds[2] });
+    expect(series.experimentIds).toEqual(fixture.experimentIds);
+    expect(series.students.map((s) => s.name)).toEqual(['one-hot', 'KD τ=1', 'late KD', 'early KD']);
+    const kd = series.students[1]!;
+    expect(kd.runIds).toEqual(fixture.runs.map((r) => r.kd));
+    const test = kd.splits.find((d) => d.split === 'test')!.metrics.studentAccuracy;
+    const accs = fixture.runs.map((r) => storedAccuracy(r.kd, 'test', 'clean'));
+    test.values.forEach((v, i) => expect(v!).toBeCloseTo(accs[i]!, 12));
+    const mean = accs.reduce((x, v) => x + v, 0) / 3;
+    const sd = Math.sqrt(accs.reduce((x, v) => x + (v - mean) ** 2, 0) / 2);
+    expect(test.mean!).toBeCloseTo(mean, 12);
+    expect(test.interval![1]).toBeCloseTo(mean + (tQuantile975(2) * sd) / Math.sqrt(3), 12);
+    expect(kd.splits.map((d) => d.split)).toEqual(['train', 'test']);
+  });
+
   it('diagnostics: not converged, in-sample train split, label noise', () => {
     const kinds = findings.diagnostics.map((d) => d.kind);
     expect(kinds).toContain('in-sample');
@@ -179,8 +195,21 @@ describe('experiments the claims cannot fully test', () => {
       expect(c.status, id).toBe('not-applicable');
       expect(c.reason.length, id).toBeGreaterThan(10);
     }
-    expect(byId(findings, 'exp4').reason).toMatch(/needs a one-hot and a KD student/);
+    expect(byId(findings, 'exp4').reason).toMatch(/needs a finished one-hot and a finished KD student \(it has no student with one of these loss schedules\)/);
     expect(findings.answer).toMatch(/^Whether disobeying pays cannot be told here/);
+  });
+});
+
+describe('a series still training', () => {
+  it('leaves unfinished students out of the claims and says which they are', async () => {
+    const fixture = createFindingsFixture(app.db, [plan(1, 0.73, 0.725), plan(2, 0.74, 0.73), plan(3, 0.725, 0.72)], { name: 'training' });
+    app.db.prepare("UPDATE runs SET status = 'running' WHERE id = ?").run(fixture.runs[2]!.kd);
+    const findings = await call<Findings>('findings', { experimentId: fixture.experimentIds[0] });
+    const four = byId(findings, 'exp4');
+    expect(four.evidence.map((e) => e.seed)).toEqual([1, 2]);
+    expect(four.reason).toContain('seed 3: needs a finished one-hot and a finished KD student (it has one-hot, KD (running), one-hot → KD, KD → one-hot)');
+    const unfinished = findings.diagnostics.find((d) => d.kind === 'unfinished')!;
+    expect(unfinished.message).toBe('1 run has not finished, and the claims leave them out until they do: "KD τ=1" (seed 3, running, 3/3 epochs).');
   });
 });
 

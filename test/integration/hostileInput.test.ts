@@ -25,7 +25,7 @@ const MISSING_IDS = [999_999, 2 ** 31, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER];
 const READ_CALLS_WITH_IDS = [
   'getDataset', 'listExamples', 'getExample', 'getExperiment', 'runMetrics', 'deviationReport', 'queryExamples',
   'exampleTrajectory', 'deviationScatter', 'gradientView', 'listCuratedSetMembers', 'flipEvents', 'threeWayConfusion',
-  'cartographyMap', 'classDeviationHeatmap', 'findings',
+  'cartographyMap', 'classDeviationHeatmap', 'findings', 'seriesReport',
 ] as const satisfies readonly CallName[];
 
 type Bases = { [K in CallName]: CallArgs<K>[] };
@@ -81,6 +81,7 @@ function validBases(dir: string): Bases {
     deviationScatter: [{ experimentId: 1, split: 'test', filter: { labels: [0], noisy: false } }],
     gradientView: [{ experimentId: 1, split: 'train', groups: [[0, 1]] }],
     findings: [{ experimentId: 1, bootstrap: 10, seed: 1 }],
+    seriesReport: [{ experimentId: 1 }],
     flipEvents: [{ experimentId: 1, runIds: [1, 2], split: 'train', window: 1 }],
     threeWayConfusion: [{ experimentId: 1, studentRunId: 2, epoch: 1, split: 'test' }],
     cartographyMap: [{ experimentId: 1, studentRunId: 2, epoch: 1, classChoice: 'label', split: 'test', axes: 'deviation' }],
