@@ -124,6 +124,18 @@ export const contract = {
       .strict(),
     ExperimentSummary,
   ),
+  /** issue 16's one-click question on any dataset: the findings preset (docs/findings.md) as seed replicates; the answer is the first */
+  startFindingsPreset: call(
+    z
+      .object({
+        datasetId: Id,
+        epochs: z.number().int().min(2).max(1000).optional(),
+        seeds: z.number().int().min(1).max(MAX_SEEDS).optional(),
+        backend: TrainingBackendChoice.optional(),
+      })
+      .strict(),
+    ExperimentSummary,
+  ),
   /** SPEC experiment 8 on a mechanism dataset: two experiments (teacher on train, on train-student), KD/Jacobian/contrastive students on both */
   startMechanismPreset: call(
     z

@@ -512,13 +512,22 @@ function exp5LateSwitch(ctx: ClaimContext): FindingClaim {
 }
 
 /** SPEC experiment 6's settings: n = 50, p = 200, scales geomspace(3, 0.05), η = 0.1/λ_max, T̃ = 300. */
-const EIGEN_SETTINGS = { n: 50, p: 200, scales: { kind: 'geomspace' as const, from: 3, to: 0.05 }, stepSize: 'auto' as const, teacherSteps: 300, studentSteps: 3000, record: 1, seed: 0, noise: 0 };
+// Steps are recorded one by one up to T̃: both curves reach c₁ = 0.9 after a few dozen steps
+// (c₁ = 1 − 0.9^t at η = 0.1/λ_max), so the matched point needs nothing later.
+const EIGEN_SETTINGS = { n: 50, p: 200, scales: { kind: 'geomspace' as const, from: 3, to: 0.05 }, stepSize: 'auto' as const, teacherSteps: 300, studentSteps: 300, record: 1, seed: 0, noise: 0 };
 const EIGEN_DIRECTION = 45;
+/** The lab reads no experiment: its claim is computed once per process. */
+let eigenClaim: Promise<FindingClaim> | undefined;
 
 /** The lab yields between ~20 ms slices so a server answering other calls is never held longer. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-async function exp6EigenBias(): Promise<FindingClaim> {
+function exp6EigenBias(): Promise<FindingClaim> {
+  eigenClaim ??= computeEigenClaim();
+  return eigenClaim;
+}
+
+async function computeEigenClaim(): Promise<FindingClaim> {
   const c = claim(
     'exp6',
     'Distillation exaggerates the bias toward top eigendirections (linear lab)',
@@ -639,7 +648,14 @@ function answerSentence(claims: FindingClaim[], seeds: number): string {
   if (gain.statistic === null) sentence = `Whether disobeying pays cannot be told here: ${gain.reason}`;
   else {
     const iv = gain.interval ? ` (95% interval ${points(gain.interval[0])} to ${points(gain.interval[1])})` : '';
-    const verdict = gain.status === 'reproduced' ? 'Disobeying paid' : gain.statistic > 0 ? 'Disobeying may have paid, but not clearly' : 'Disobeying did not pay';
+    const verdict =
+      gain.status === 'reproduced'
+        ? 'Disobeying paid'
+        : gain.status === 'not-applicable'
+          ? `Too few seeds to tell whether disobeying pays (SPEC asks for ${MIN_SEEDS})`
+          : gain.statistic > 0
+            ? 'Disobeying may have paid, but not clearly'
+            : 'Disobeying did not pay';
     sentence = `${verdict}: the KD student’s test accuracy is ${points(gain.statistic)} against one-hot${iv}, over ${seedsText}.`;
   }
   if (under.statistic !== null) sentence += ` It fits the noisy training labels ${under.statistic >= 0 ? `${under.statistic.toFixed(1)} points less` : `${(-under.statistic).toFixed(1)} points more`} than its teacher.`;

@@ -6,7 +6,7 @@ import type { ExperimentSummary } from '../../shared/runs.js';
 import { createRunQueries } from '../store/runQueries.js';
 import type { BackendKind } from '../train/backend.js';
 import type { EventBus } from './eventBus.js';
-import { mechanismPresetSpecs, paperPresetSpec, planExperiment } from './experimentPlanner.js';
+import { mechanismPresetSpecs, paperPresetSpec, planExperiment, findingsPresetSpec } from './experimentPlanner.js';
 import { createTrainerProcess, type LaunchTrainWorker } from './trainerProcess.js';
 
 const RESUMABLE = new Set(['interrupted', 'cancelled', 'failed']);
@@ -52,6 +52,8 @@ export function createExperimentHandlers(db: Database.Database, databasePath: st
       startExperiment: ({ spec, backend: b }: { spec: unknown; backend?: BackendKind }) => start(spec, b),
       startPaperPreset: ({ datasetId, epochs, seeds, backend: b }: { datasetId: number; epochs?: number; seeds?: number; backend?: BackendKind }) =>
         start(paperPresetSpec(db, datasetId, epochs, seeds), b),
+      startFindingsPreset: ({ datasetId, epochs, seeds, backend: b }: { datasetId: number; epochs?: number; seeds?: number; backend?: BackendKind }) =>
+        start(findingsPresetSpec(db, datasetId, { epochs, seeds }), b),
       startMechanismPreset: ({ datasetId, epochs, backend: b }: { datasetId: number; epochs?: number; backend?: BackendKind }) =>
         mechanismPresetSpecs(db, datasetId, epochs).map((spec) => start(spec, b)),
       runMetrics: ({ runId }: { runId: number }) => {

@@ -14,7 +14,11 @@ export interface SeriesColumn {
   help: GlossaryEntry;
   /** one number in the column's unit, as the per-experiment table writes it */
   show: (value: number) => string;
+  /** the values the number can take, where bounded: an interval is cut to it */
+  domain?: readonly [number, number];
 }
+
+const SHARE = [0, 1] as const;
 
 const percent = (x: number) => formatAccuracy(x);
 const fixed3 = (x: number) => formatFixed(x, 3);
@@ -29,13 +33,15 @@ export const SERIES_COLUMNS: readonly SeriesColumn[] = [
       text: 'The share of the split’s examples whose student top class is the label. “clean”: measured against the true labels, on a split where label noise changed some training labels.',
     },
     show: percent,
+    domain: SHARE,
   },
-  { key: 'fidelity', label: 'Fidelity', help: GLOSSARY.fidelity, show: percent },
+  { key: 'fidelity', label: 'Fidelity', help: GLOSSARY.fidelity, show: percent, domain: SHARE },
   {
     key: 'kl',
     label: 'KL(T‖S)',
     help: { term: 'KL(T‖S)', text: 'The mean over examples of the KL divergence of the student’s probabilities from the teacher’s (nats, temperature 1): 0 when the student copies the teacher.' },
     show: (x) => formatFixed(x, 4),
+    domain: [0, Infinity],
   },
   { key: 'beta', label: 'β', help: GLOSSARY.beta, show: fixed3 },
   { key: 'deltaLowest', label: 'Δ lowest bin', help: GLOSSARY.lowestBinDelta, show: fixed3 },
@@ -50,6 +56,7 @@ export const SERIES_COLUMNS: readonly SeriesColumn[] = [
     label: 'Hard-point fit',
     help: { term: 'hard-point fit', text: 'Among the quarter of the examples the teacher is least confident on, the share whose student top class is the label.' },
     show: percent,
+    domain: SHARE,
   },
 ];
 
@@ -89,11 +96,21 @@ function replicateNames(report: Pick<SeriesReport, 'seeds' | 'experimentIds'>): 
   });
 }
 
-/** One aggregate as the table's cell: "mean [lo, hi]" in the column's unit; "—" for what is null. */
-export function formatSeedAggregate(aggregate: SeedAggregate, show: (value: number) => string, names: readonly string[] = []): SeriesCell {
+/**
+ * One aggregate as the table's cell: "mean [lo, hi]" in the column's unit; "—" for what is null.
+ * With few seeds a t-interval can reach past what the number can be (an accuracy below 0%): it is
+ * cut to `domain`, which keeps its 95% coverage since the true value lies inside the domain.
+ */
+export function formatSeedAggregate(
+  aggregate: SeedAggregate,
+  show: (value: number) => string,
+  names: readonly string[] = [],
+  domain: readonly [number, number] = [-Infinity, Infinity],
+): SeriesCell {
   const known = (x: number | null): x is number => x !== null && Number.isFinite(x);
+  const cut = (x: number) => Math.min(domain[1], Math.max(domain[0], x));
   const mean = known(aggregate.mean) ? show(aggregate.mean) : '—';
-  const interval = known(aggregate.mean) && aggregate.interval ? `[${show(aggregate.interval[0])}, ${show(aggregate.interval[1])}]` : null;
+  const interval = known(aggregate.mean) && aggregate.interval ? `[${show(cut(aggregate.interval[0]))}, ${show(cut(aggregate.interval[1]))}]` : null;
   const perSeed = aggregate.values.map((v, i) => `${names[i] ?? `replicate ${i + 1}`}: ${known(v) ? show(v) : '—'}`).join(' · ');
   return { mean, interval, text: interval ? `${mean} ${interval}` : mean, perSeed };
 }
@@ -118,7 +135,7 @@ export function seriesTableRows(report: SeriesReport): SeriesTableRow[] {
       // clean accuracy is the one to average (as the CLI's series report does).
       const clean = m.teacherCleanAccuracy.n > 0;
       const cell = (column: SeriesColumn) =>
-        formatSeedAggregate(column.key === 'accuracy' ? (clean ? m.studentCleanAccuracy : m.studentAccuracy) : m[metricOf[column.key]], column.show, names);
+        formatSeedAggregate(column.key === 'accuracy' ? (clean ? m.studentCleanAccuracy : m.studentAccuracy) : m[metricOf[column.key]], column.show, names, column.domain);
       const n = Math.max(0, ...Object.values(m).map((a) => a.n));
       return {
         key: `${student.name}\u0000${d.split}`,

@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Findings, FindingClaim, SeriesReport } from '../../shared/findings.js';
 import { meanWithTInterval, ratioOfMeans, tQuantile975 } from '../../shared/seedStatistics.js';
 import { createDeviationFixture } from '../../bench/deviationFixture.js';
+import { variantOf } from '../../main/analytics/findings.js';
+import { findingsPresetSpec, planExperiment } from '../../main/services/experimentPlanner.js';
+import { createRunQueries } from '../../main/store/runQueries.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { createFindingsFixture, type FindingsFixture, type SeedPlan } from '../../bench/findingsFixture.js';
 import { argmax, phi, rowsOf } from '../helpers/storedPredictions.js';
@@ -183,6 +186,7 @@ describe('experiments the claims cannot fully test', () => {
     // β's interval comes from the bootstrap over examples when there is one seed
     expect(byId(findings, 'exp2').intervalMethod).toMatch(/bootstrap over examples/);
     expect(findings.diagnostics.map((d) => d.kind)).toContain('few-seeds');
+    expect(findings.answer).toMatch(/^Too few seeds to tell whether disobeying pays \(SPEC asks for 3\): the KD student’s test accuracy is \+\d\.\d points against one-hot, over 1 seed\./);
   });
 
   it('an experiment without recognisable variants: every data claim not-applicable with its reason', async () => {
@@ -210,6 +214,30 @@ describe('a series still training', () => {
     expect(four.reason).toContain('seed 3: needs a finished one-hot and a finished KD student (it has one-hot, KD (running), one-hot → KD, KD → one-hot)');
     const unfinished = findings.diagnostics.find((d) => d.kind === 'unfinished')!;
     expect(unfinished.message).toBe('1 run has not finished, and the claims leave them out until they do: "KD τ=1" (seed 3, running, 3/3 epochs).');
+  });
+});
+
+describe('the findings preset', () => {
+  it('plans a teacher and the four students the claims compare, per seed, recognised as their variants', async () => {
+    const fixture = createDeviationFixture(app.db, { examples: 120, classes: 3, students: 1, epochs: 1, seed: 5, name: 'preset target' });
+    const spec = findingsPresetSpec(app.db, fixture.datasetId, { epochs: 4, seeds: 2 });
+    const { experimentIds } = planExperiment(app.db, spec);
+    expect(experimentIds).toHaveLength(2);
+    const runs = createRunQueries(app.db);
+    // one shared teacher (seed 101) in the first replicate; every replicate's students distil from it
+    const teacher = runs.getExperiment(experimentIds[0]!).runs.find((r) => r.role === 'teacher')!;
+    expect((teacher.spec as { seed: number }).seed).toBe(101);
+    for (const [i, id] of experimentIds.entries()) {
+      const experiment = runs.getExperiment(id);
+      expect(experiment.seed).toBe(i + 1);
+      expect(experiment.runs.filter((r) => r.role === 'teacher')).toHaveLength(i === 0 ? 1 : 0);
+      expect(experiment.runs.filter((r) => r.role === 'student').map((r) => [variantOf(r)?.key, (r.spec as { seed: number }).seed, (r.spec as { model: unknown }).model, r.teacherRunId])).toEqual(
+        ['onehot', 'kd', 'late', 'early'].map((key) => [key, 1 + i, { arch: 'mlp', hidden: [512], dropout: 0 }, teacher.id]),
+      );
+    }
+    const perSeed = planExperiment(app.db, findingsPresetSpec(app.db, fixture.datasetId, { epochs: 4, seeds: 2, seedTeacher: 'per-seed' }));
+    expect(perSeed.experimentIds.map((id) => (runs.getExperiment(id).runs.find((r) => r.role === 'teacher')!.spec as { seed: number }).seed)).toEqual([101, 102]);
+    expect(() => findingsPresetSpec(app.db, fixture.datasetId, { epochs: 1 })).toThrow(/at least 2 epochs/);
   });
 });
 

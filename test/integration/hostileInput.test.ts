@@ -81,6 +81,7 @@ function validBases(dir: string): Bases {
     deviationScatter: [{ experimentId: 1, split: 'test', filter: { labels: [0], noisy: false } }],
     gradientView: [{ experimentId: 1, split: 'train', groups: [[0, 1]] }],
     findings: [{ experimentId: 1, bootstrap: 10, seed: 1 }],
+    startFindingsPreset: [{ datasetId, epochs: 2, seeds: 2, backend: 'cpu' }],
     seriesReport: [{ experimentId: 1 }],
     flipEvents: [{ experimentId: 1, runIds: [1, 2], split: 'train', window: 1 }],
     threeWayConfusion: [{ experimentId: 1, studentRunId: 2, epoch: 1, split: 'test' }],

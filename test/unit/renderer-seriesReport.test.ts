@@ -1,7 +1,7 @@
 // The Compare page's "Across N seeds" table: one row per student and split, each number as
 // "mean [lo, hi]" in the per-experiment table's units and digits, an em dash where a number is
-// missing, no interval below two seeds, and the clean accuracy (named so) where label noise
-// changed a split's labels.
+// missing, no interval below two seeds, an interval cut to what its number can be, and the clean
+// accuracy (named so) where label noise changed a split's labels.
 import { describe, expect, it } from 'vitest';
 import { SEED_METRICS, SeriesReport, type SeedAggregate, type SeedMetric } from '../../shared/findings.js';
 import { formatFixed } from '../../renderer/src/format.js';
@@ -133,6 +133,37 @@ describe('the across-seeds table', () => {
     const show = (x: number) => formatFixed(x, 3);
     expect(formatSeedAggregate({ n: 0, mean: null, interval: [0, 1], values: [] }, show).text).toBe('—');
     expect(formatSeedAggregate({ n: 2, mean: 0.5, interval: [0.25, 0.75], values: [0.25, 0.75] }, show, ['seed 1']).perSeed).toBe('seed 1: 0.250 · replicate 2: 0.750');
+  });
+
+  it('cuts an interval that reaches past what a number can be to its range; β and Δ are unbounded', () => {
+    const wide = SeriesReport.parse({
+      experimentIds: [11, 12],
+      seeds: [1, 2],
+      students: [
+        {
+          name: 'student-kd',
+          runIds: [102, 202],
+          splits: [
+            {
+              split: 'test',
+              metrics: metrics({
+                studentAccuracy: agg(0.42, [-0.316, 1.209], [0.3, 0.54]),
+                hardPointFitRate: agg(0.9, [0.5, 1.3], [0.85, 0.95]),
+                meanKl: agg(0.75, [-1.0284, 2.5261], [0.5, 1]),
+                beta: agg(0.3, [-1.333, 1.978], [0.2, 0.4]),
+              }),
+            },
+          ],
+        },
+      ],
+    });
+    const cells = seriesTableRows(wide)[0]!.cells;
+    expect(cells.accuracy.text).toBe('42.0% [0.0%, 100.0%]');
+    expect(cells.hardPointFit.text).toBe('90.0% [50.0%, 100.0%]');
+    expect(cells.kl.text).toBe('0.7500 [0.0000, 2.5261]');
+    expect(cells.beta.text).toBe('0.300 [-1.333, 1.978]');
+    // the seeds' own values are never cut
+    expect(cells.accuracy.perSeed).toBe('seed 1: 30.0% · seed 2: 54.0%');
   });
 
   it('heads the table with the seed count and the experiments', () => {

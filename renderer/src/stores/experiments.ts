@@ -137,6 +137,14 @@ export const useExperimentsStore = defineStore('experiments', () => {
     return experiment;
   }
 
+  /** The findings preset on a dataset (docs/findings.md): its seed replicates train; the first is returned. */
+  async function startFindingsPreset(args: CallArgs<'startFindingsPreset'>): Promise<ExperimentSummary> {
+    const experiment = await api.startFindingsPreset(args);
+    upsert(experiment);
+    listRefresh.request(); // the other replicates
+    return experiment;
+  }
+
   /** Starts the paper preset as the demo, remembered so the datasets page follows it. */
   async function startDemo(datasetId: number, epochs = 5): Promise<ExperimentSummary> {
     const experiment = await startPaperPreset({ datasetId, epochs });
@@ -176,6 +184,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
     ensureMetrics,
     startExperiment,
     startPaperPreset,
+    startFindingsPreset,
     startDemo,
     cancelTraining,
     resumeRun,
