@@ -20,7 +20,7 @@ import type {
   FindingThreshold,
 } from '../../shared/findings.js';
 import type { EpochMetric, ExperimentSummary, RunSummary } from '../../shared/runs.js';
-import { meanWithTInterval, ratioOfMeans } from '../../shared/seedStatistics.js';
+import { meanWithTInterval, ratioOfMeans, type MeanInterval } from '../../shared/seedStatistics.js';
 
 /** What the findings read; the analytics service supplies it from its frames and the store. */
 export interface FindingsSources {
@@ -146,6 +146,11 @@ function holds(threshold: FindingThreshold, value: number): boolean {
 /** A claim's shell; the caller fills in the numbers. */
 function claim(id: FindingClaim['id'], title: string, text: string, source: string, unit: FindingClaim['unit'], statisticName: string): FindingClaim {
   return { id, title, claim: text, source, status: 'not-applicable', statistic: null, statisticName, unit, interval: null, intervalMethod: null, threshold: null, reason: '', evidence: [], explore: [] };
+}
+
+/** A claim decided on a mean over seeds with its Student-t interval. */
+function decidedOverSeeds(ok: boolean, stats: MeanInterval, threshold: FindingThreshold): Pick<FindingClaim, 'status' | 'statistic' | 'interval' | 'intervalMethod' | 'threshold'> {
+  return { status: ok ? 'reproduced' : 'not-reproduced', statistic: stats.mean, interval: stats.interval, intervalMethod: stats.interval ? `Student t over ${stats.n} seeds` : null, threshold };
 }
 
 function notApplicable(c: FindingClaim, reason: string): FindingClaim {
@@ -582,11 +587,7 @@ function exp7GradientDenoising(ctx: ClaimContext): FindingClaim {
   const first = values[0]!;
   return {
     ...c,
-    status: ok ? 'reproduced' : 'not-reproduced',
-    statistic: stats.mean,
-    interval: stats.interval,
-    intervalMethod: stats.interval ? `Student t over ${stats.n} seeds` : null,
-    threshold,
+    ...decidedOverSeeds(ok, stats, threshold),
     reason:
       `On the least confident quarter, cosine to the class mean ${fmt(first.value.low.cosKd!, 3)} for KD against ${fmt(first.value.low.cosOnehot!, 3)} for one-hot (${seedLabel(first.rep.seed)}); KD − one-hot ${fmt(stats.mean, 3)} (${intervalText(stats.interval, (v) => fmt(v, 3))}). ` +
       (ok ? 'KD’s gradients agree more with their class.' : 'KD’s gradients do not agree more with their class here.') +
@@ -628,11 +629,7 @@ function exp8Mechanisms(ctx: ClaimContext): FindingClaim {
   const first = values[0]!;
   return {
     ...c,
-    status: ok ? 'reproduced' : 'not-reproduced',
-    statistic: stats.mean,
-    interval: stats.interval,
-    intervalMethod: stats.interval ? `Student t over ${stats.n} seeds` : null,
-    threshold,
+    ...decidedOverSeeds(ok, stats, threshold),
     reason: `"${first.value.best.run.name}" − "${first.value.kd.run.name}" mean KL over ${cfSplits.join(', ')}: ${fmt(stats.mean, 3)} — ${ok ? 'closer to the teacher than plain KD.' : 'not closer to the teacher than plain KD.'}` + (skipped.length ? ` Skipped: ${skipped.join('; ')}.` : ''),
     evidence: values.map(({ rep, value }) => ({ seed: rep.seed, experimentId: rep.experimentId, value: value.diff, label: seedLabel(rep.seed), runId: value.best.run.id })),
     explore: [{ experimentId: first.rep.experimentId, studentRunId: first.value.best.run.id, filter: { split: cfSplits[0]! }, label: `${cfSplits[0]} with ${first.value.best.run.name}` }],
