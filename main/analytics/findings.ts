@@ -327,7 +327,11 @@ async function exp2Exaggeration(ctx: ClaimContext): Promise<FindingClaim> {
     threshold,
     reason:
       `β = ${fmt(stats.mean)} for ${who} on ${split} (${intervalText(interval, (v) => fmt(v))}): ` +
-      (ok ? 'steeper than the diagonal, so the student exaggerates.' : stats.mean > 1 ? 'above 1 but the interval reaches 1, so not shown.' : 'flatter than the diagonal — the student is less confident than its teacher where the teacher is sure, and not as unsure where it is not.') +
+      (ok
+        ? 'steeper than the diagonal, so the student exaggerates.'
+        : interval !== null && interval[0] <= 1 && interval[1] >= 1
+          ? `${stats.mean > 1 ? 'above' : 'below'} 1, but the interval reaches 1: neither exaggeration nor its opposite is shown.`
+          : 'flatter than the diagonal — the student is less confident than its teacher where the teacher is sure, and not as unsure where it is not.') +
       (skipped.length ? ` Skipped: ${skipped.join('; ')}.` : ''),
     evidence: values.map(({ rep, value }) => ({ seed: rep.seed, experimentId: rep.experimentId, value: value.beta, label: seedLabel(rep.seed), split, runId: value.variant.run.id })),
     explore: [{ experimentId: first.rep.experimentId, studentRunId: first.value.variant.run.id, filter: { split } as ExampleFilter, label: `the ${split} scatter of ${first.value.variant.run.name}` }],

@@ -95,7 +95,7 @@ export const STATUS_HELP: Record<FindingStatus, GlossaryEntry> = {
 
 /** Each warning kind of the findings: a short label, a one-glyph icon and what it means. */
 export const DIAGNOSTIC_HELP: Record<FindingDiagnostic['kind'], GlossaryEntry & { icon: string }> = {
-  'not-converged': { icon: '⏳', term: 'not converged', text: 'A run was still improving at its last epoch: more training could change the comparison.' },
+  'not-converged': { icon: '↘', term: 'not converged', text: 'A run was still improving at its last epoch: more training could change the comparison.' },
   'teacher-interpolates': {
     icon: '≡',
     term: 'teacher interpolates',

@@ -204,6 +204,18 @@ describe('experiments the claims cannot fully test', () => {
   });
 });
 
+describe('a slope whose interval reaches 1', () => {
+  it('says neither exaggeration nor its opposite is shown, rather than calling the student flatter', async () => {
+    const withConfidence = (seed: number, confidence: number): SeedPlan => ({ ...plan(seed, 0.73, 0.72), kd: { train: 0.86, test: 0.73, confidence } });
+    const fixture = createFindingsFixture(app.db, [withConfidence(1, 1.2), withConfidence(2, 2.2), withConfidence(3, 1.6)], { name: 'slope near 1' });
+    const two = byId(await call<Findings>('findings', { experimentId: fixture.experimentIds[0] }), 'exp2');
+    expect(two.interval![0]).toBeLessThan(1);
+    expect(two.interval![1]).toBeGreaterThan(1);
+    expect(two.status).toBe('not-reproduced');
+    expect(two.reason).toMatch(/ 1, but the interval reaches 1: neither exaggeration nor its opposite is shown\./);
+  });
+});
+
 describe('a series still training', () => {
   it('leaves unfinished students out of the claims and says which they are', async () => {
     const fixture = createFindingsFixture(app.db, [plan(1, 0.73, 0.725), plan(2, 0.74, 0.73), plan(3, 0.725, 0.72)], { name: 'training' });
