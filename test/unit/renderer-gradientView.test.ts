@@ -144,18 +144,25 @@ describe('gradient table and findings', () => {
 
   it('reads the norm ratio on the confident and unsure quarters, and the alignment per real group', () => {
     const [norms, cosines] = gradientFindings(view);
-    expect(norms).toContain('most confident quarter the KD gradient’s mean norm is 0.050 against 0.200 for one-hot (×0.25)');
-    expect(norms).toContain('least confident quarter 0.700 against 0.900 (×0.78)');
-    expect(norms).toMatch(/as expected\.$/);
+    expect(norms).toContain('least confident quarter the KD gradient’s mean norm is 0.700 against 0.900 for one-hot (×0.78)');
+    expect(norms).toContain('most confident quarter 0.050 against 0.200 (×0.25)');
+    // ×0.25 where the teacher is sure, ×0.78 where it is not: the sentence says so, from those two numbers
+    expect(norms).toMatch(/The KD\/one-hot ratio is lower where the teacher is sure \(×0\.25 against ×0\.78\)/);
     expect(cosines).toContain('T-shirt/top / Shirt: 0.600 under KD against 0.300 one-hot');
     expect(cosines).not.toContain(REST_GROUP_NAME);
     expect(cosines).toMatch(/more aligned in 1 of 2 groups\.$/);
   });
 
-  it('says when the numbers go against the expected effect, and stays quiet without groups', () => {
-    const against: GradientView = { ...view, quartiles: view.quartiles.map((q) => ({ ...q, normKd: (q.normOnehot ?? 0) * 2 })), groups: [] };
-    const findings = gradientFindings(against);
+  it('says where KD shrinks the gradient most from the two ratios it quotes (the issue 17 case), and stays quiet without groups', () => {
+    // the reported case: ×0.96 where the teacher is sure, ×0.51 where it is not
+    const reported: GradientView = { ...view, quartiles: [agg('Q1', 25, 0.603, 0.305, 0.4, 0.5), ...view.quartiles.slice(1, 3), agg('Q4', 25, 0.004, 0.00384, 0.7, 0.8)], groups: [] };
+    const findings = gradientFindings(reported);
     expect(findings).toHaveLength(1);
-    expect(findings[0]).toMatch(/not smaller where the teacher is sure, unlike the expected effect\.$/);
+    expect(findings[0]).toContain('(×0.51)');
+    expect(findings[0]).toContain('(×0.96)');
+    expect(findings[0]).toMatch(/ratio is lower where the teacher is unsure \(×0\.51 against ×0\.96\): KD pushes least on the points its teacher is unsure of\.$/);
+    expect(findings[0]).not.toMatch(/smaller where the teacher is sure/);
+    const same: GradientView = { ...view, quartiles: view.quartiles.map((q) => ({ ...q, normKd: (q.normOnehot ?? 0) * 2 })), groups: [] };
+    expect(gradientFindings(same)[0]).toMatch(/The ratio is the same on both \(×2\.00\)\.$/);
   });
 });

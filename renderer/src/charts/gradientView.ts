@@ -213,19 +213,26 @@ function ratio(kd: number | null, onehot: number | null): string {
 }
 
 /**
- * What this student shows, read off the view: the KD/one-hot norm ratio on the teacher's most
- * and least confident quartiles, and the cosine under KD against one-hot within each group.
+ * What this student shows, read off the view: the KD/one-hot norm ratio on the teacher's least
+ * and most confident quartiles — which of the two KD scales down more, said only from those two
+ * ratios — and the cosine under KD against one-hot within each group.
  */
 export function gradientFindings(view: GradientView): string[] {
   const out: string[] = [];
   const top = view.quartiles[view.quartiles.length - 1];
   const low = view.quartiles[0];
-  if (top && low && top.normKd !== null && top.normOnehot !== null) {
-    const smaller = top.normKd < top.normOnehot;
+  if (top && low && top.normKd !== null && top.normOnehot !== null && low.normKd !== null && low.normOnehot !== null && top.normOnehot > 0 && low.normOnehot > 0) {
+    const rLow = low.normKd / low.normOnehot;
+    const rTop = top.normKd / top.normOnehot;
+    const verdict =
+      rLow.toFixed(2) === rTop.toFixed(2)
+        ? `The ratio is the same on both (×${rLow.toFixed(2)}).`
+        : rLow < rTop
+          ? `The KD/one-hot ratio is lower where the teacher is unsure (×${rLow.toFixed(2)} against ×${rTop.toFixed(2)}): KD pushes least on the points its teacher is unsure of.`
+          : `The KD/one-hot ratio is lower where the teacher is sure (×${rTop.toFixed(2)} against ×${rLow.toFixed(2)}): KD pushes relatively harder on the points its teacher is unsure of.`;
     out.push(
-      `On the teacher’s most confident quarter the KD gradient’s mean norm is ${fmt(top.normKd)} against ${fmt(top.normOnehot)} for one-hot${ratio(top.normKd, top.normOnehot)}` +
-        (low.normKd !== null && low.normOnehot !== null ? `; on its least confident quarter ${fmt(low.normKd)} against ${fmt(low.normOnehot)}${ratio(low.normKd, low.normOnehot)}` : '') +
-        (smaller ? ' — smaller where the teacher is sure, as expected.' : ' — not smaller where the teacher is sure, unlike the expected effect.'),
+      `On the teacher’s least confident quarter the KD gradient’s mean norm is ${fmt(low.normKd)} against ${fmt(low.normOnehot)} for one-hot${ratio(low.normKd, low.normOnehot)}; ` +
+        `on its most confident quarter ${fmt(top.normKd)} against ${fmt(top.normOnehot)}${ratio(top.normKd, top.normOnehot)}. ${verdict}`,
     );
   }
   const groups = view.groups.filter((g) => g.name !== REST_GROUP_NAME && g.cosKd !== null && g.cosOnehot !== null);
