@@ -60,6 +60,10 @@ describe('the explorer route state', () => {
     const state = { ...emptyExplorerState(), split: 'train', predicted: [3], noisy: false };
     expect(filterOf(state, 8)).toEqual({ split: 'train', predicted: { runId: 8, classes: [3] }, noisy: false });
     expect(filterOf(state, 8, [5, 6]).exampleIds).toEqual([5, 6]);
+    // a range row whose bounds are not typed yet filters nothing; one bound makes it a clause
+    const withRows: ExplorerState = { ...state, ranges: [{ measure: 'studentPhi' }, { measure: 'kl', min: 0.5 }] };
+    expect(filterOf(withRows, 8).ranges).toEqual([{ measure: 'kl', min: 0.5 }]);
+    expect(filterOf({ ...state, ranges: [{ measure: 'studentPhi' }] }, 8).ranges).toBeUndefined();
     expect(filterOf({ ...state, region: 'tracks', confusion: { label: 1, teacherTop: 1, studentTop: 0 } }, 8)).toMatchObject({ region: { kind: 'tracks', klThreshold: 0.1 }, confusion: { label: 1, teacherTop: 1, studentTop: 0 } });
     expect(filterOf(state, 8, []).exampleIds).toEqual([0x7fffffff]);
   });

@@ -204,7 +204,9 @@ export function filterOf(state: ExplorerState, studentRunId: number | null, brus
   if (state.split !== null) filter.split = state.split;
   if (state.labels.length) filter.labels = state.labels;
   if (state.predicted.length && studentRunId !== null) filter.predicted = { runId: studentRunId, classes: state.predicted };
-  if (state.ranges.length) filter.ranges = state.ranges;
+  // A range row with neither bound typed yet filters nothing (issue 17: a new row applied φ ≤ 0 at once).
+  const bounded = state.ranges.filter((r) => r.min !== undefined || r.max !== undefined);
+  if (bounded.length) filter.ranges = bounded;
   if (state.underfit) filter.underfit = state.underfit;
   if (state.correctness.length) filter.correctness = state.correctness;
   if (state.disagree) filter.disagree = state.disagree;
