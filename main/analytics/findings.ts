@@ -150,7 +150,7 @@ function claim(id: FindingClaim['id'], title: string, text: string, source: stri
 
 /** A claim decided on a mean over seeds with its Student-t interval. */
 function decidedOverSeeds(ok: boolean, stats: MeanInterval, threshold: FindingThreshold): Pick<FindingClaim, 'status' | 'statistic' | 'interval' | 'intervalMethod' | 'threshold'> {
-  return { status: ok ? 'reproduced' : 'not-reproduced', statistic: stats.mean, interval: stats.interval, intervalMethod: stats.interval ? `Student t over ${stats.n} seeds` : null, threshold };
+  return { status: ok ? 'reproduced' : 'not-reproduced', statistic: Number.isFinite(stats.mean) ? stats.mean : null, interval: stats.interval, intervalMethod: stats.interval ? `Student t over ${stats.n} seeds` : null, threshold };
 }
 
 function notApplicable(c: FindingClaim, reason: string): FindingClaim {
@@ -278,10 +278,11 @@ function exp1MetricSanity(ctx: ClaimContext): FindingClaim {
   return {
     ...c,
     status: ok ? 'reproduced' : 'not-reproduced',
-    statistic: worst,
+    // a check that is undefined (a teacher whose φ never varies has no copy slope) fails, and has no number
+    statistic: Number.isFinite(worst) ? worst : null,
     threshold,
     reason: `${checked.toLocaleString('en')} rows of the teacher (run ${teacherRunId}, ${split}): largest φ difference ${worstPhi.toExponential(1)}, copy β ${fmt(copy.beta, 6)}, KL ${kl.toExponential(1)}, fidelity ${pct(fid)} — ${ok ? 'all within' : 'not all within'} 1e-5.`,
-    evidence: deviations.map((d) => ({ seed: rep.seed, experimentId: rep.experimentId, value: d.value, label: d.label, split, runId: teacherRunId })),
+    evidence: deviations.map((d) => ({ seed: rep.seed, experimentId: rep.experimentId, value: Number.isFinite(d.value) ? d.value : null, label: d.label, split, runId: teacherRunId })),
   };
 }
 
