@@ -33,7 +33,7 @@ import { encodeBinaryFrame } from '../../shared/binaryFrame.js';
 import { exaggerationSlope } from '../../shared/deviationMetrics.js';
 import { runEigenLabSliced } from '../../shared/eigenLab.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
-import { recordedEpochsKey, type RunSummary } from '../../shared/runs.js';
+import { recordedEpochsKey, type ExperimentSummary, type RunSummary } from '../../shared/runs.js';
 import { createMatrixStore } from '../store/matrixChunks.js';
 import { createRunQueries } from '../store/runQueries.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
@@ -109,17 +109,25 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
     return added ? rows.sort((a, b) => a.runId - b.runId || a.epoch - b.epoch) : rows;
   }
 
+  /** The experiment and its seed replicates, in seed order (the experiment alone without seeds). */
+  function replicatesOf(experimentId: number): ExperimentSummary[] {
+    return runs.seriesOf(experimentId).map((r) => runs.getExperiment(r.experimentId));
+  }
+
+  /**
+   * Every run's recorded epochs in the experiment and its seed replicates: what frames and cached
+   * results are keyed by (a replicate recording an epoch changes misfitSeeds).
+   */
+  const recordedStamp = (replicates: readonly ExperimentSummary[]): string => recordedEpochsKey(replicates.flatMap((e) => e.runs));
+
   function sourcesFor(experimentId: number) {
-    const experiment = runs.getExperiment(experimentId);
+    const replicates = replicatesOf(experimentId);
+    const experiment = replicates.find((e) => e.id === experimentId)!;
     // The other seed replicates of its series (misfitSeeds reads their students), on the same dataset.
-    const seedReplicateRuns = runs
-      .seriesOf(experimentId)
-      .filter((r) => r.experimentId !== experimentId)
-      .map((r) => runs.getExperiment(r.experimentId))
-      .filter((e) => e.datasetId === experiment.datasetId)
-      .map((e) => e.runs);
+    const seedReplicateRuns = replicates.filter((e) => e.id !== experimentId && e.datasetId === experiment.datasetId).map((e) => e.runs);
     return {
       experiment,
+      stamp: recordedStamp(replicates),
       dataset: datasets.get(experiment.datasetId),
       matrices,
       experimentRuns: experiment.runs,
@@ -130,18 +138,10 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
     };
   }
 
-  /**
-   * Every run's recorded epochs in the experiment and its seed replicates: what frames and cached
-   * results are keyed by (a replicate recording an epoch changes misfitSeeds).
-   */
-  function recordedStamp(experimentId: number): string {
-    return recordedEpochsKey(runs.seriesOf(experimentId).flatMap((r) => runs.listRuns(r.experimentId)));
-  }
-
   function frameFor(scope: AnalysisScope): AnalysisFrame {
     const sources = sourcesFor(scope.experimentId);
     const pair = resolvePair(scope, sources);
-    const stamp = recordedStamp(scope.experimentId);
+    const { stamp } = sources;
     const key = `${scope.experimentId}|${pair.student.id}@${pair.studentEpoch}|${pair.teacher.id}@${pair.teacherEpoch}|${scope.classChoice}|${stamp}`;
     let frame = frames.get(key);
     if (frame) {
@@ -244,7 +244,7 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
         series,
         experiment: (id) => runs.getExperiment(id),
         dataset: { id: experiment.datasetId, name: datasetQueries.getDataset(experiment.datasetId).name, splitNames: dataset.splitNames, classGroups: dataset.classGroups },
-        report: (experimentId) => report({ experimentId, classChoice: 'teacher-top', bootstrap: 0, bins: 10, hardFraction: 0.25, seed: args.seed }),
+        report: replicateReport,
         betaInterval: async (experimentId, studentRunId, split, bootstrap, seed) => {
           const part = splitDeviation(pairFrame(experimentId, studentRunId), split, { bins: 10, hardFraction: 0.25 });
           const pool = createBootstrapPool();
@@ -273,19 +273,21 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
     );
   }
 
-  /** Every replicate's report (no β bootstrap: over seeds the interval is a t-interval), aggregated. */
-  async function seriesReportOf(args: { experimentId: number }): Promise<SeriesReport> {
-    const replicates = [];
-    for (const { experimentId, seed } of runs.seriesOf(args.experimentId)) {
-      replicates.push({ experimentId, seed, report: await report({ experimentId, classChoice: 'teacher-top', bootstrap: 0, bins: 10, hardFraction: 0.25, seed: 0 }) });
-    }
-    return seriesReport(replicates);
+  /**
+   * One replicate's report as the findings and the report across seeds read it: every split, no β
+   * bootstrap (over seeds the interval is a t-interval). Remembered, so the Findings and Compare
+   * pages of one series compute each replicate's report once.
+   */
+  function replicateReport(experimentId: number): Promise<DeviationReport> {
+    const args = { experimentId, classChoice: 'teacher-top' as const, bootstrap: 0, bins: 10, hardFraction: 0.25, seed: 0 };
+    return remembered('replicateReport', args, experimentId, () => report(args));
   }
 
-  /** The findings' result kept while no replicate of the series records an epoch. */
-  function rememberedFindings(args: FindingsArgs): Promise<Findings> {
-    const stamp = runs.seriesOf(args.experimentId).map((r) => recordedEpochsKey(runs.getExperiment(r.experimentId).runs)).join('|');
-    return remembered('findings', { ...args, stamp }, args.experimentId, () => findings(args));
+  /** Every replicate's report, aggregated per student and split. */
+  async function seriesReportOf(args: { experimentId: number }): Promise<SeriesReport> {
+    const replicates = [];
+    for (const { experimentId, seed } of runs.seriesOf(args.experimentId)) replicates.push({ experimentId, seed, report: await replicateReport(experimentId) });
+    return seriesReport(replicates);
   }
 
   function analysedExample(frame: AnalysisFrame, row: number): AnalysedExample {
@@ -347,7 +349,7 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
   const results = new Map<string, unknown>();
   const RESULT_CACHE_SIZE = 24;
   function remembered<T>(call: string, args: unknown, experimentId: number, compute: () => T): T {
-    const stamp = recordedStamp(experimentId);
+    const stamp = recordedStamp(replicatesOf(experimentId));
     const key = `${call}|${stamp}|${JSON.stringify(args)}`;
     if (results.has(key)) {
       const hit = results.get(key) as T;
@@ -484,7 +486,8 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
       deviationReport: (args: z.output<typeof ReportArgs>) => remembered('deviationReport', args, args.experimentId, () => report(args)),
       queryExamples,
       exampleTrajectory,
-      findings: rememberedFindings,
+      // remembered's stamp covers every replicate of the series
+      findings: (args: FindingsArgs) => remembered('findings', args, args.experimentId, () => findings(args)),
       seriesReport: seriesReportOf,
       // A filter naming a curated set depends on its members, which change without a new epoch.
       deviationScatter: (args: z.output<typeof ScatterArgs>) => (args.filter?.curatedSet ? scatter(args) : remembered('deviationScatter', args, args.experimentId, () => scatter(args))),
