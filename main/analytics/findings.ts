@@ -19,6 +19,7 @@ import type {
   FindingsArgs,
   FindingThreshold,
 } from '../../shared/findings.js';
+import { formatFindingValue } from '../../shared/findingsText.js';
 import type { EpochMetric, ExperimentSummary, RunSummary } from '../../shared/runs.js';
 import { meanWithTInterval, ratioOfMeans, type MeanInterval } from '../../shared/seedStatistics.js';
 
@@ -124,7 +125,7 @@ function variantsText(rep: Replicate): string {
 }
 const VARIANT_NAMES: Record<VariantKey, string> = { onehot: 'one-hot', kd: 'KD', late: 'one-hot → KD', early: 'KD → one-hot', jacobian: 'Jacobian', contrastive: 'contrastive' };
 
-const points = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)} points`;
+const points = (v: number) => formatFindingValue(v, 'points');
 const fmt = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits).replace('-', '−') : 'undefined');
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 const intervalText = (iv: [number, number] | null, show: (v: number) => string) => (iv ? `95% interval ${show(iv[0])} to ${show(iv[1])}` : 'no interval (one seed)');

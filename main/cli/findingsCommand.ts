@@ -2,7 +2,8 @@
 // replicates (docs/findings.md), as cards in text or as the contract's JSON.
 import type Database from 'better-sqlite3';
 import { ValidationError } from '../../shared/errors.js';
-import { FindingsArgs, type FindingClaim, type Findings } from '../../shared/findings.js';
+import { FindingsArgs, type Findings } from '../../shared/findings.js';
+import { formatFindingValue, formatInterval, STATUS_WORDS, tallyClaims, tallySentence } from '../../shared/findingsText.js';
 import { describeZodError } from '../../shared/zodIssues.js';
 import { createAnalyticsService } from '../analytics/analyticsService.js';
 import { createRunQueries } from '../store/runQueries.js';
@@ -24,31 +25,14 @@ export async function findingsCommand(db: Database.Database, options: FindingsCo
   return findings;
 }
 
-const STATUS_TEXT: Record<FindingClaim['status'], string> = { reproduced: 'REPRODUCED', 'not-reproduced': 'NOT REPRODUCED', 'not-applicable': 'not applicable' };
-
-/** A claim's statistic in its unit, e.g. "+1.7 points", "84.0%", "β 0.87". */
-export function formatStatistic(claim: Pick<FindingClaim, 'statistic' | 'unit'>, value = claim.statistic): string {
-  if (value === null) return '—';
-  switch (claim.unit) {
-    case 'points':
-      return `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(1)} points`;
-    case 'share':
-      return `${(value * 100).toFixed(1)}%`;
-    case 'absolute':
-      return Math.abs(value) < 1e-3 && value !== 0 ? value.toExponential(1) : value.toFixed(3);
-    default:
-      return value.toFixed(3);
-  }
-}
-
+/** Claims as cards in text: the answer, the tally, then per claim its status, statistic, interval, threshold and reason. */
 export function formatFindings(f: Findings): string {
   const seeds = f.seeds.length ? `seeds ${f.seeds.join(', ')} (experiments ${f.experimentIds.join(', ')})` : `experiment ${f.experimentIds.join(', ')}, one seed`;
-  const counts = (['reproduced', 'not-reproduced', 'not-applicable'] as const).map((s) => `${f.claims.filter((c) => c.status === s).length} ${STATUS_TEXT[s].toLowerCase()}`).join(', ');
-  const lines = [`Findings on ${f.datasetName}: ${seeds}`, `${f.answer}`, `${counts}.`, ''];
+  const lines = [`Findings on ${f.datasetName}: ${seeds}`, f.answer, `${tallySentence(tallyClaims(f.claims))}.`, ''];
   for (const c of f.claims) {
-    const interval = c.interval ? ` [${formatStatistic(c, c.interval[0])}, ${formatStatistic(c, c.interval[1])}]` : '';
-    lines.push(`${c.id}  ${STATUS_TEXT[c.status].padEnd(14)}  ${c.title}`);
-    if (c.statistic !== null) lines.push(`      ${c.statisticName}: ${formatStatistic(c)}${interval}${c.threshold ? ` · threshold ${c.threshold.text}` : ''}`);
+    const interval = formatInterval(c.interval, c.unit);
+    lines.push(`${c.id}  ${STATUS_WORDS[c.status].toUpperCase().padEnd(14)}  ${c.title}`);
+    if (c.statistic !== null) lines.push(`      ${c.statisticName}: ${formatFindingValue(c.statistic, c.unit)}${interval ? ` ${interval}` : ''}${c.threshold ? ` · threshold ${c.threshold.text}` : ''}`);
     lines.push(`      ${c.reason}`);
   }
   if (f.diagnostics.length) {
