@@ -117,7 +117,7 @@ async function trainSeries(opts: TrainCommandOptions, experimentIds: number[]): 
   for (const experimentId of experimentIds) reportTrained(opts, experimentId);
 }
 
-/** With `seeds`, each preset experiment is planned as that many seed replicates, each trained in turn. */
+/** With `seeds`, each preset experiment is planned as that many seed replicates, trained side by side where cores allow. */
 export async function trainPreset(opts: TrainCommandOptions, datasetId: number, epochs?: number, preset: 'paper' | 'findings' | 'mechanisms' = 'paper', seeds?: number): Promise<void> {
   const specs =
     preset === 'paper'
