@@ -53,6 +53,7 @@ import { Findings, FindingsArgs, SeriesReport, SeriesReportArgs } from './findin
 import { ExperimentSpec, MAX_SEEDS } from './experimentSpec.js';
 import { checkMechanismArgs, MechanismDatasetFields } from './mechanisms.js';
 import { EpochMetric, ExperimentSummary, RunSummary } from './runs.js';
+import { CompletePathArgs, CompletePathResult, MenuCommand, PickPathArgs, PickPathResult, ThemeChoice } from './desktop.js';
 
 const TrainingBackendChoice = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
 
@@ -69,8 +70,18 @@ export const contract = {
       transport: z.enum(['ipc', 'http']),
       /** the compute backend of the training worker, once one has started */
       backend: z.string().nullable(),
+      /** true in the desktop app: pickPath opens native dialogs */
+      nativeDialogs: z.boolean(),
+      /** runtime versions for About (node always; electron and chrome in the desktop app) */
+      versions: z.record(z.string(), z.string()),
     }),
   ),
+  /** a native file or folder dialog in the desktop app; web mode answers path: null */
+  pickPath: call(PickPathArgs, PickPathResult),
+  /** folders and files under what has been typed, from the server's (or this machine's) file system */
+  completePath: call(CompletePathArgs, CompletePathResult),
+  /** the theme the user chose; the desktop app makes native menus and dialogs follow it */
+  setTheme: call(z.object({ theme: ThemeChoice }).strict(), z.object({ theme: ThemeChoice })),
   listDatasets: call(z.object({}).strict(), z.array(DatasetSummary)),
   getDataset: call(z.object({ datasetId: Id }).strict(), DatasetSummary),
   /** the new dataset, and the files the import skipped (a count and the first few, with reasons) */
@@ -242,6 +253,8 @@ export const AppEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('backendChanged'), backend: z.string() }),
   /** a curated set of this dataset was created, changed or deleted */
   z.object({ type: z.literal('curatedSetsChanged'), datasetId: Id }),
+  /** the application menu (desktop app) asks the window to do something */
+  z.object({ type: z.literal('command'), command: MenuCommand }),
 ]);
 export type AppEvent = z.infer<typeof AppEvent>;
 

@@ -19,6 +19,8 @@ import { createExperimentHandlers } from './experimentHandlers.js';
 import { runImportInWorker } from './importRunner.js';
 import { createTaskRegistry } from './taskRegistry.js';
 import type { LaunchTrainWorker } from './trainerProcess.js';
+import { completePath } from './pathCompletion.js';
+import type { PickPathArgs, ThemeChoice } from '../../shared/desktop.js';
 
 export type Transport = 'ipc' | 'http';
 
@@ -27,11 +29,21 @@ export interface AppServicesOptions {
   databasePath: string;
   /** how training workers start; Node's fork unless the desktop shell passes its own */
   launchTrainWorker?: LaunchTrainWorker;
+  /** what only the desktop shell can do; web mode and tests have none */
+  desktop?: DesktopHooks;
+}
+
+/** The Electron shell's answers to the calls that need a window: dialogs, the native theme. */
+export interface DesktopHooks {
+  pickPath(args: PickPathArgs): Promise<string | null>;
+  setTheme(theme: ThemeChoice): void;
+  /** electron, chrome, … for About */
+  versions: Record<string, string>;
 }
 
 type Handlers = { [K in CallName]: (args: ParsedArgs<K>, transport: Transport) => Promise<CallResult<K>> | CallResult<K> };
 
-export function createAppServices({ db, databasePath, launchTrainWorker }: AppServicesOptions) {
+export function createAppServices({ db, databasePath, launchTrainWorker, desktop }: AppServicesOptions) {
   const datasets = createDatasetQueries(db);
   const events = createEventBus();
   const tasks = createTaskRegistry();
@@ -63,7 +75,20 @@ export function createAppServices({ db, databasePath, launchTrainWorker }: AppSe
   }
 
   const handlers: Handlers = {
-    appInfo: (_args, transport) => ({ version: appVersion(), databasePath, transport, backend: experiments.backend() }),
+    appInfo: (_args, transport) => ({
+      version: appVersion(),
+      databasePath,
+      transport,
+      backend: experiments.backend(),
+      nativeDialogs: desktop !== undefined,
+      versions: { node: process.versions.node, ...desktop?.versions },
+    }),
+    pickPath: async (args) => ({ path: desktop ? await desktop.pickPath(args) : null }),
+    completePath: ({ prefix, foldersOnly }) => completePath(prefix, foldersOnly),
+    setTheme: ({ theme }) => {
+      desktop?.setTheme(theme);
+      return { theme };
+    },
     listDatasets: () => datasets.listDatasets(),
     getDataset: ({ datasetId }) => datasets.getDataset(datasetId),
     importDataset: async ({ taskId, ...options }) => {

@@ -55,6 +55,9 @@ function validBases(dir: string): Bases {
   const filter = { split: 'test', labels: [1], ranges: [{ measure: 'deviation' as const, min: -1, max: 1 }], curatedSet: { setId, member: true }, exampleIds: [exampleId], textContains: 'shirt' };
   return {
     appInfo: [{}],
+    pickPath: [{ mode: 'openFile', title: 'Import', defaultPath: dir, filters: [{ name: 'CSV', extensions: ['csv'] }] }],
+    completePath: [{ prefix: `${dir}/`, foldersOnly: true }],
+    setTheme: [{ theme: 'dark' }],
     listDatasets: [{}],
     getDataset: [{ datasetId }],
     importDataset: [
