@@ -35,6 +35,8 @@ export const SplitCounts = z.object({
   perClass: z.array(z.number().int().nonnegative()),
   /** examples whose training label was flipped by label noise */
   noisy: z.number().int().nonnegative(),
+  /** the noisy examples per clean class, indexed like classNames; present only where the split has noisy examples */
+  noisyPerClass: z.array(z.number().int().nonnegative()).optional(),
 });
 export type SplitCounts = z.infer<typeof SplitCounts>;
 
@@ -44,6 +46,17 @@ export const ImageShape = z.object({
   channels: z.union([z.literal(1), z.literal(3)]),
 });
 export type ImageShape = z.infer<typeof ImageShape>;
+
+/**
+ * What a mechanism dataset (built from image datasets, docs/database.md) is made of: its
+ * mechanisms, the one whose class is the label, and what each split does to each mechanism.
+ */
+export const DatasetMechanisms = z.object({
+  names: z.array(z.string()),
+  labelMechanism: z.string(),
+  splits: z.array(z.object({ name: z.string(), settings: z.record(z.string(), z.enum(['keep', 'remove', 'randomise'])) })),
+});
+export type DatasetMechanisms = z.infer<typeof DatasetMechanisms>;
 
 export const DatasetSummary = z.object({
   id: Id,
@@ -57,6 +70,8 @@ export const DatasetSummary = z.object({
   shape: ImageShape.nullable(),
   splits: z.array(SplitCounts),
   createdAt: z.string(),
+  /** mechanism datasets only: their mechanisms and split layout */
+  mechanisms: DatasetMechanisms.optional(),
 });
 export type DatasetSummary = z.infer<typeof DatasetSummary>;
 

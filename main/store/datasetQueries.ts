@@ -1,7 +1,7 @@
 // Reading and writing datasets and their examples. Statements are prepared once per
 // connection; a whole import is written in one transaction, so it lands whole or not at all.
 import type Database from 'better-sqlite3';
-import { compareSplits, type DatasetSummary, type ExampleDetail, type ExampleMechanism, type ExampleRow, type ImageShape, type SplitCounts } from '../../shared/domain.js';
+import { compareSplits, DatasetMechanisms, type DatasetSummary, type ExampleDetail, type ExampleMechanism, type ExampleRow, type ImageShape, type SplitCounts } from '../../shared/domain.js';
 import { DomainError, NotFoundError, ValidationError } from '../../shared/errors.js';
 
 export interface NewDataset {
@@ -52,6 +52,7 @@ interface DatasetRow {
   width: number | null;
   channels: 1 | 3 | null;
   created_at: string;
+  options: string | null;
 }
 
 interface ExampleDbRow {
@@ -66,6 +67,25 @@ interface ExampleDbRow {
 }
 
 const SNIPPET_CHARS = 160;
+
+/** A mechanism dataset's layout from datasets.options as its builder wrote it; undefined for any other dataset. */
+function mechanismsOf(options: string | null): DatasetMechanisms | undefined {
+  if (!options) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(options);
+  } catch {
+    return undefined;
+  }
+  const o = parsed as { mechanisms?: { name?: unknown }[]; labelMechanism?: unknown; splits?: { name?: unknown; settings?: unknown }[] } | null;
+  if (!o || !Array.isArray(o.mechanisms) || !Array.isArray(o.splits)) return undefined;
+  const result = DatasetMechanisms.safeParse({
+    names: o.mechanisms.map((m) => m?.name),
+    labelMechanism: o.labelMechanism,
+    splits: o.splits.map((s) => ({ name: s?.name, settings: s?.settings })),
+  });
+  return result.success ? result.data : undefined;
+}
 
 export function createDatasetQueries(db: Database.Database) {
   const insertDataset = db.prepare(
@@ -113,9 +133,13 @@ export function createDatasetQueries(db: Database.Database) {
       }
       s.count += c.n;
       s.noisy += c.noisy;
-      if (c.label < s.perClass.length) s.perClass[c.label] = c.n;
+      if (c.label < s.perClass.length) {
+        s.perClass[c.label] = c.n;
+        if (c.noisy > 0) (s.noisyPerClass ??= classNames.map(() => 0))[c.label] = c.noisy;
+      }
     }
     const splits = [...bySplit.values()].sort((a, b) => compareSplits(a.split, b.split));
+    const mechanisms = mechanismsOf(row.options);
     return {
       id: row.id,
       name: row.name,
@@ -127,6 +151,7 @@ export function createDatasetQueries(db: Database.Database) {
       shape: row.height && row.width && row.channels ? { height: row.height, width: row.width, channels: row.channels } : null,
       splits,
       createdAt: row.created_at,
+      ...(mechanisms ? { mechanisms } : {}),
     };
   }
 

@@ -23,3 +23,18 @@ export function className(dataset: DatasetSummary | null | undefined, label: num
   if (label === null || label === undefined) return '';
   return dataset?.classNames[label] ?? `class ${label}`;
 }
+
+/** How many examples of one class (or of every class, label null) a split holds (or all splits, split null). */
+export function classCount(dataset: DatasetSummary, split: string | null, label: number | null): number {
+  return label === null ? exampleCount(dataset, split) : splitsOf(dataset, split).reduce((n, s) => n + (s.perClass[label] ?? 0), 0);
+}
+
+/** How many of those have a training label flipped by label noise (counted under their clean class). */
+export function noisyClassCount(dataset: DatasetSummary, split: string | null, label: number | null): number {
+  return label === null ? noisyCount(dataset, split) : splitsOf(dataset, split).reduce((n, s) => n + (s.noisyPerClass?.[label] ?? 0), 0);
+}
+
+/** Each split's count for the class filter (every class when label is null), in the dataset's split order. */
+export function splitCountsFor(dataset: DatasetSummary, label: number | null): { split: string; count: number; noisy: number }[] {
+  return dataset.splits.map((s) => ({ split: s.split, count: classCount(dataset, s.split, label), noisy: noisyClassCount(dataset, s.split, label) }));
+}

@@ -83,6 +83,42 @@ export const GLOSSARY = {
     term: 'warnings',
     text: 'Conditions that can make a claim’s number misleading even when it is computed right; read them before the verdicts.',
   },
+  kl: {
+    term: 'KL(teacher ‖ student)',
+    text: 'How far the student’s probabilities are from the teacher’s on an example: Σ p_teacher · log(p_teacher / p_student), in nats, averaged over the examples. 0 means the same probabilities; larger is further apart.',
+  },
+  accuracy: {
+    term: 'accuracy',
+    text: 'The share of examples whose top class (the class given the highest probability) is the example’s label.',
+  },
+  mechanism: {
+    term: 'mechanism',
+    text: 'One part of a mechanism dataset’s image that can show the class: the top or bottom half (an image from a source dataset) or a small patch whose position encodes the class. A model can learn the class from any of them; which one it uses is what the Mechanisms page compares.',
+  },
+  counterfactualSplit: {
+    term: 'counterfactual split',
+    text: 'A test split of a mechanism dataset in which one mechanism is changed (shows a random class, or is blanked out) while the others still show the label’s class. How a model’s predictions change there shows which mechanism it relies on.',
+  },
+  trainingSplit: {
+    term: 'trained on',
+    text: 'The split a run fitted. On a mechanism dataset the split decides which mechanisms show the label during training: a teacher trained where only the top half does cannot have learned the bottom one.',
+  },
+  differenceFromKd: {
+    term: 'difference from KD',
+    text: 'The same cell of another loss’s grid minus plain KD’s: whether that loss makes the student share more (green) or less (red) of its teacher’s behaviour than plain distillation does.',
+  },
+  labelProbability: {
+    term: 'p(label)',
+    text: 'The probability a run gives the example’s training label, at the run’s last recorded epoch. Near 1: the run fits the label; near 0: it predicts something else.',
+  },
+  predictedClass: {
+    term: 'predicted class',
+    text: 'The class a run gives the highest probability (its top class). It is marked wrong when it is not the training label.',
+  },
+  noisyLabel: {
+    term: 'noisy',
+    text: 'Examples whose training label was flipped on purpose by label noise at import; the clean class is kept and shown, and the class filter counts them under it.',
+  },
 } as const satisfies Record<string, GlossaryEntry>;
 
 export type GlossaryKey = keyof typeof GLOSSARY;

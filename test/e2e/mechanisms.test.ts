@@ -56,23 +56,66 @@ describe.skipIf(!fs.existsSync(trainWorkerPath()))('the mechanisms preset', () =
     expect(cf.fidelity).not.toBeNull();
   });
 
-  it.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')))('draws P5: a heatmap per loss and its difference from KD', async () => {
-    const browser = await openBrowserPage({ width: 1400, height: 1000 });
+  it.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')))('draws P5: a heatmap per loss, named by its settings, and its difference from KD, with colour keys', async () => {
+    const browser = await openBrowserPage({ width: 1440, height: 900 });
     try {
       const { page } = browser;
+      const base = app.server.url.replace(/\/\?.*$/, '/');
       await page.goto(app.server.url);
       await page.waitForURL(/#\/experiments\/\d+/); // a bare start opens the newest experiment first
-      await page.goto(`${app.server.url.replace(/\/\?.*$/, '/')}#/datasets/${dataset.id}/mechanisms`);
+      // the dataset page offers the page, now that students have trained on the mechanism dataset
+      await page.goto(`${base}#/datasets/${dataset.id}`);
+      await page.getByTestId('link-mechanisms').click();
+      await page.waitForURL(new RegExp(`#/datasets/${dataset.id}/mechanisms`));
       await page.getByTestId('mechanism-grids').waitFor({ timeout: 30_000 }).catch(async (err: Error) => {
         await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'mechanisms-p5-failed.png'), fullPage: true });
         throw new Error(`${err.message}\n${await page.locator('main').innerText()}`);
       });
-      expect(await page.getByTestId('mechanism-grids').locator('.heat').count()).toBe(3);
-      expect(await page.getByTestId('mechanism-differences').locator('.heat').count()).toBe(2);
-      expect(await page.locator('[data-testid^=heatmap-]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')))).toEqual(['heatmap-kd', 'heatmap-contrastive', 'heatmap-jacobian']);
-      await page.getByTestId('mechanism-metric').selectOption('kl');
-      await page.waitForTimeout(300);
+      const heatmaps = page.getByTestId('mechanism-heatmap');
+      // each grid is named by its students' loss settings, not a raw kind
+      expect(await heatmaps.evaluateAll((els) => els.map((e) => e.getAttribute('data-loss')))).toEqual([
+        'KD τ=4',
+        'Jacobian matching β=0.15 τ=4',
+        'contrastive (label positives) β=0.03 τ=4',
+      ]);
+      expect(await heatmaps.first().getAttribute('data-rows')).toBe('train|train-student');
+      expect(await heatmaps.first().getAttribute('data-columns')).toBe('train|train-student');
+      expect(await page.getByTestId('mechanism-difference').evaluateAll((els) => els.map((e) => e.getAttribute('data-loss')))).toEqual([
+        'Jacobian matching β=0.15 τ=4 − KD τ=4',
+        'contrastive (label positives) β=0.03 τ=4 − KD τ=4',
+      ]);
+      // a 2 × 2 grid is drawn at its own size, not stretched into one giant cell
+      for (const box of await heatmaps.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON() as { width: number; height: number }))) {
+        expect(box.width).toBeLessThan(520);
+        expect(box.height).toBeLessThan(260);
+      }
+      // colour keys: fidelity on its fixed 0–1 scale, the differences centred on 0 and spanning the largest one
+      const key = page.getByTestId('colour-key');
+      expect([await key.getAttribute('data-min'), await key.getAttribute('data-max')]).toEqual(['0', '1']);
+      expect((await key.innerText()).split(/\s+/)).toEqual(['none', 'agree', '0.0', '0.5', '1.0', 'all', 'agree']);
+      const reports = await Promise.all(experiments.map((e) => call<DeviationReport>('deviationReport', { experimentId: e.id, bootstrap: 0 })));
+      const runs = app.db.prepare(`SELECT id, spec FROM runs WHERE experiment_id IN (${experiments.map((e) => e.id).join(',')})`).all() as { id: number; spec: string }[];
+      const specOf = new Map(runs.map((r) => [r.id, JSON.parse(r.spec) as { trainSplit?: string; phases: { loss: { kind: string } }[] }]));
+      const cells = new Map<string, number>();
+      for (const s of reports.flatMap((r) => r.students)) {
+        const fidelity = s.splits.find((x) => x.split === 'cf-bottom-only')!.fidelity!;
+        cells.set(`${specOf.get(s.teacherRunId)!.trainSplit}|${specOf.get(s.studentRunId)!.trainSplit}|${specOf.get(s.studentRunId)!.phases[0]!.loss.kind}`, fidelity);
+      }
+      const largest = Math.max(...[...cells].filter(([k]) => !k.endsWith('|kd')).map(([k, v]) => Math.abs(v - cells.get(k.replace(/\|[a-z]+$/, '|kd'))!)));
+      const differenceKey = page.getByTestId('difference-key');
+      const span = Number(await differenceKey.getAttribute('data-max'));
+      expect(Number(await differenceKey.getAttribute('data-min'))).toBe(-span);
+      expect(span).toBeGreaterThanOrEqual(Math.max(0.1, largest));
+      expect(span).toBeLessThanOrEqual(2.5 * Math.max(0.1, largest));
+      expect(await page.locator('main').innerText()).not.toMatch(/\bSPEC\b|\bP5\b|\bkd\b|onehot/);
       await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'mechanisms-p5.png'), fullPage: true });
+      await page.setViewportSize({ width: 1024, height: 768 });
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'mechanisms-p5-1024.png'), fullPage: true });
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await page.getByTestId('mechanism-metric').selectOption('kl');
+      await expect.poll(async () => Number(await key.getAttribute('data-max'))).toBeGreaterThan(0);
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'mechanisms-p5-kl.png'), fullPage: true });
 
       // building one from the Datasets page: the sample plus a class-positioned patch
       await page.getByTestId('nav-datasets').click();
@@ -85,6 +128,15 @@ describe.skipIf(!fs.existsSync(trainWorkerPath()))('the mechanisms preset', () =
       const built = app.db.prepare("SELECT split, count(*) AS n FROM examples e JOIN datasets d ON d.id = e.dataset_id WHERE d.name = 'patched' GROUP BY split ORDER BY split").all();
       expect(built).toContainEqual({ split: 'train-student', n: 60 });
       expect(built).toContainEqual({ split: 'cf-patch-only', n: 1000 });
+      // nothing trained on it yet: no Mechanisms link, the preset offered instead; the page itself says what is missing
+      await page.getByTestId('train-mechanisms').waitFor();
+      expect(await page.getByTestId('link-mechanisms').count()).toBe(0);
+      const patchedId = app.db.prepare("SELECT id FROM datasets WHERE name = 'patched'").pluck().get() as number;
+      await page.goto(`${base}#/datasets/${patchedId}/mechanisms`);
+      await page.getByTestId('mechanism-untrained').waitFor();
+      expect(await page.getByTestId('mechanism-untrained').innerText()).toContain('image shows the label’s class; patch shows a random class');
+      expect(await page.getByTestId('mechanism-heatmap').count()).toBe(0);
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'mechanisms-untrained.png') });
       expect(browser.errors).toEqual([]);
     } finally {
       await browser.close();

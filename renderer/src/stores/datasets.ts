@@ -118,5 +118,5 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return deleted;
   }
 
-  return { list, loaded, loading, error, importing, byId, load, get, importDataset, cancelImport, clearImport, remove };
+  return { list, loaded, loading, error, importing, byId, load, get, upsert, importDataset, cancelImport, clearImport, remove };
 });
