@@ -7,7 +7,7 @@ import { brushedView, cartographyMapOption, cartographyMapPoints, mapGroupOf, ma
 import { classHeatmapOption, confusionSlice, confusionSliceOption, flipTimelineOption } from '../../renderer/src/charts/dynamics.js';
 
 describe('dynamics charts', () => {
-  it('plots each run\'s flips per epoch and marks loss switches between epochs', () => {
+  it('plots each run\'s flips per epoch and marks each run\'s loss switches on its own series', () => {
     const counts = (changed: number) => ({ changed, rightToWrong: changed - 1, wrongToRight: 1 });
     const events = {
       experimentId: 1,
@@ -19,18 +19,23 @@ describe('dynamics charts', () => {
     };
     const option = flipTimelineOption(events, 'rightToWrong');
     expect(option.series.map((s) => s.data)).toEqual([[[2, 4], [3, 2]], [[2, 6]]]);
-    expect((option.series[0] as { markLine?: { data: { xAxis: number }[] } }).markLine!.data.map((d) => d.xAxis)).toEqual([1.5]);
+    // the switch after 1 epoch sits at x = 1 (epochs done), where the training curves put it
+    expect((option.series[0] as { markLine?: unknown }).markLine).toBeUndefined();
+    expect((option.series[1] as { markLine?: { data: { xAxis: number }[] } }).markLine!.data.map((d) => d.xAxis)).toEqual([1]);
     expect(option.yAxis).toHaveLength(1);
+    // counts from 0, on whole steps
+    expect(option.yAxis[0]).toMatchObject({ min: 0, max: 6, interval: 2 });
 
     // Each run's accuracy on the events' split goes on a second axis, in epoch order, under the run's legend entry.
     const metric = (epoch: number, split: string, accuracy: number) => ({ epoch, split, loss: 1, accuracy, seconds: null });
     const withAccuracy = flipTimelineOption(events, 'changed', { 2: [metric(2, 'train', 0.8), metric(1, 'train', 0.6), metric(1, 'test', 0.5), metric(3, 'test', 0.55)] });
     expect(withAccuracy.yAxis).toHaveLength(2);
-    expect(withAccuracy.yAxis[1]).toMatchObject({ min: 0, max: 1, position: 'right' });
+    // the accuracy axis is fitted to the run's accuracies (0.6 and 0.8), not 0 to 100%
+    expect(withAccuracy.yAxis[1]).toMatchObject({ min: 0.6, max: 0.8, interval: 0.05, position: 'right' });
     const series = withAccuracy.series as { id: string; name: string; data: number[][]; yAxisIndex?: number; markLine?: unknown }[];
     expect(series.map((s) => [s.id, s.name, s.yAxisIndex ?? 0])).toEqual([['flips-1', 't', 0], ['flips-2', 's', 0], ['accuracy-2', 's', 1]]);
     expect(series[2]!.data).toEqual([[1, 0.6], [2, 0.8]]);
-    expect(series[0]!.markLine).toBeDefined();
+    expect(series[1]!.markLine).toBeDefined();
     // Without a split (every split) there is no one accuracy to draw.
     expect(flipTimelineOption({ ...events, split: null }, 'changed', { 2: [metric(1, 'train', 0.6)] }).series).toHaveLength(2);
   });

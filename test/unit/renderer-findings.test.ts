@@ -73,7 +73,7 @@ describe('a finding\'s chart', () => {
     const delta = fittedAxis([-0.79, -0.5, -0.3]);
     expect(delta.max).toBe(0);
     expect(delta.min).toBeLessThanOrEqual(-0.79);
-    expect(fittedAxis([])).toEqual({ min: 0, max: 1.5, interval: 0.5 });
+    expect(fittedAxis([])).toEqual({ min: 0, max: 1, interval: 0.25 });
   });
 
   it('draws one bar per evidence entry and names every series in the legend', () => {

@@ -116,13 +116,15 @@ describe('gradientBarsOption', () => {
     expect(series[1]!.data).toEqual([null, null]);
   });
 
-  it('keeps zero on the cosine axis and 1 on top', () => {
-    const yAxes = gradientBarsOption(view.groups).yAxis as { min: number | ((e: { min: number }) => number); max?: number }[];
-    const cosMin = yAxes[1]!.min as (e: { min: number }) => number;
-    expect(cosMin({ min: 0.3 })).toBe(0);
-    expect(cosMin({ min: -0.23 })).toBeCloseTo(-0.3);
-    expect(yAxes[1]!.max).toBe(1);
-    expect(yAxes[0]!.min).toBe(0);
+  it('fits the norm axis from 0 and the cosine axis around its bars and 0, within [−1, 1]', () => {
+    type Axis = { min: number; max: number; interval: number };
+    const [norm, cos] = gradientBarsOption(view.quartiles).yAxis as Axis[];
+    // norms 0.05 … 0.9 from 0; cosines 0.5 … 0.8 with 0 kept, not stretched to 1
+    expect(norm).toMatchObject({ min: 0, max: 1, interval: 0.25 });
+    expect(cos).toMatchObject({ min: 0, max: 0.8, interval: 0.2 });
+    const negative = gradientBarsOption([agg('a', 5, 0.02, 0.01, -0.23, -0.1), agg('b', 5, 0.03, 0.02, 0.12, 0.2)]).yAxis as Axis[];
+    expect(negative[0]).toMatchObject({ min: 0, max: 0.03, interval: 0.01 });
+    expect(negative[1]).toMatchObject({ min: -0.4, max: 0.2, interval: 0.2 });
   });
 });
 

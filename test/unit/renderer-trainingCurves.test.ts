@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  accuracyBounds,
   curvePoints,
   describeLoss,
   escapeHtml,
@@ -61,7 +60,7 @@ describe('trainingCurveOption', () => {
     const series = trainingCurveOption(runs, metrics, 'loss').series as Series[];
     const marked = series.filter((s) => s.markLine);
     expect(marked.map((s) => s.id)).toEqual(['run-2-test']);
-    expect(marked[0]!.markLine!.data).toEqual([{ xAxis: 2, name: 'late KD: → KD τ=1' }]);
+    expect(marked[0]!.markLine!.data).toEqual([expect.objectContaining({ xAxis: 2, name: 'late KD: → KD τ=1' })]);
   });
 
   it('spans the x axis over the longest run', () => {
@@ -78,12 +77,14 @@ describe('curve helpers', () => {
     expect(lossSwitches({ phases: [{ from: 'x' }] })).toEqual([]);
   });
 
-  it('puts the accuracy axis on whole tenths inside [0, 1]', () => {
-    expect(accuracyBounds({ min: 0.8034, max: 0.912 })).toEqual([0.8, 1]);
-    expect(accuracyBounds({ min: 0.81, max: 0.86 })).toEqual([0.8, 0.9]);
-    expect(accuracyBounds({ min: 0.8, max: 0.8 })).toEqual([0.8, 0.9]);
-    expect(accuracyBounds({ min: 1, max: 1 })).toEqual([0.9, 1]);
-    expect(accuracyBounds({ min: Infinity, max: -Infinity })).toEqual([0, 1]);
+  it('fits the accuracy axis to the curves on round steps inside [0, 1], not 0 to 100%', () => {
+    const y = trainingCurveOption(runs, metrics, 'accuracy').yAxis as { min: number; max: number; interval: number; axisLabel: { formatter: (v: number) => string } };
+    // the points span 0.6 to 0.86
+    expect([y.min, y.max, y.interval]).toEqual([0.6, 0.9, 0.1]);
+    expect(y.axisLabel.formatter(0.6)).toBe('60%');
+    const near1 = trainingCurveOption(runs, { 1: [metric(1, 'test', 0.1, 0.981), metric(2, 'test', 0.05, 0.997)] }, 'accuracy').yAxis as { min: number; max: number; interval: number; axisLabel: { formatter: (v: number) => string } };
+    expect([near1.min, near1.max]).toEqual([0.98, 1]);
+    expect(near1.axisLabel.formatter(0.985)).toBe('98.5%');
   });
 
   it('describes losses', () => {

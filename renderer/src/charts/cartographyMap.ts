@@ -4,6 +4,8 @@
 // a brushed rectangle becomes the explorer's range filters on the plotted measures.
 import { CARTOGRAPHY_REGIONS, type CartographyMapMeta, type CartographyRegion, type ExampleMeasure } from '../../../shared/analytics.js';
 import type { BinaryFrame } from '../../../shared/binaryFrame.js';
+import { extentOf, fitAxis, unionExtent } from './axes.js';
+import { withTopLegend } from './legend.js';
 
 export type MapGroup = CartographyRegion | 'other';
 
@@ -23,7 +25,7 @@ export function cartographyMapPoints(frame: BinaryFrame<CartographyMapMeta>): Ca
 
 export const MAP_GROUP_COLOURS: Record<MapGroup, string> = {
   'never-matches': '#e03131',
-  forgets: '#f08c00',
+  forgets: '#e07400',
   overtakes: '#7048e8',
   tracks: '#2f9e44',
   other: '#adb5bd',
@@ -75,6 +77,10 @@ const AXIS_NAMES = {
   deviation: ['mean b − a over epochs', 'std of b − a over epochs'],
 } as const;
 
+/**
+ * Axes fitted to the points and the threshold lines (so every line shows): KL's mean and every std
+ * from 0, since they cannot go below it; b − a's mean around its points and 0 (no deviation).
+ */
 export function cartographyMapOption(points: CartographyMapPoints, series: readonly MapSeries[], regionNames: Record<MapGroup, string>) {
   const { meta } = points;
   const [xName, yName] = AXIS_NAMES[meta.axes];
@@ -85,44 +91,52 @@ export function cartographyMapOption(points: CartographyMapPoints, series: reado
         { yAxis: meta.klStdThreshold, name: `KL std threshold ${meta.klStdThreshold}` },
       ]
     : [{ xAxis: 0, name: 'no deviation' }];
-  return {
-    animation: false,
-    grid: { left: 58, right: 16, top: 34, bottom: 44 },
-    legend: { top: 4, type: 'scroll', data: CARTOGRAPHY_REGIONS.map((r) => regionNames[r]).concat(regionNames.other), textStyle: { fontSize: 11 } },
-    tooltip: {
-      trigger: 'item',
-      formatter: (p: { seriesName: string; value: number[] }) => `${p.seriesName}<br/>${xName}: ${p.value[0]?.toFixed(4)}<br/>${yName}: ${p.value[1]?.toFixed(4)}`,
-    },
-    xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 26, scale: meta.axes === 'deviation' },
-    yAxis: { type: 'value', name: yName, nameLocation: 'middle', nameGap: 42, min: 0 },
-    brush: { xAxisIndex: 0, yAxisIndex: 0, brushMode: 'single', transformable: false, throttleType: 'debounce', throttleDelay: 100, seriesIndex: 'none', brushStyle: { borderWidth: 1, color: 'rgba(37,99,201,0.08)', borderColor: '#2563c9' } },
-    toolbox: { show: false },
-    series: [
-      ...series.map((s) => ({
-        type: 'scatter',
-        name: regionNames[s.group],
-        data: s.xy,
-        dimensions: ['x', 'y'],
-        large: true,
-        largeThreshold: 200,
-        symbolSize: 4,
-        itemStyle: { color: MAP_GROUP_COLOURS[s.group], opacity: s.group === 'other' ? 0.45 : 0.7 },
-      })),
-      {
-        type: 'line',
-        name: 'thresholds',
-        data: [],
-        silent: true,
-        markLine: {
-          silent: true,
-          symbol: 'none',
-          lineStyle: { color: '#495057', type: 'dashed', width: 1 },
-          label: { show: true, position: 'insideEndTop', fontSize: 10, color: '#495057', formatter: (p: { name: string }) => p.name },
-          data: lines,
-        },
+  const xLines = lines.flatMap((l) => ('xAxis' in l ? [l.xAxis] : []));
+  const yLines = lines.flatMap((l) => ('yAxis' in l ? [l.yAxis] : []));
+  const x = fitAxis(unionExtent(extentOf(points.x), extentOf(xLines)), { includeZero: true, pad: 0.02 });
+  const y = fitAxis(unionExtent(extentOf(points.y), extentOf(yLines)), { includeZero: true, pad: 0.02 });
+  const names = CARTOGRAPHY_REGIONS.map((r) => regionNames[r]).concat(regionNames.other);
+  return withTopLegend(
+    {
+      animation: false,
+      grid: { left: 58, right: 16, bottom: 44 },
+      tooltip: {
+        trigger: 'item',
+        formatter: (p: { seriesName: string; value: number[] }) => `${p.seriesName}<br/>${xName}: ${p.value[0]?.toFixed(4)}<br/>${yName}: ${p.value[1]?.toFixed(4)}`,
       },
-    ],
-  };
+      xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 26, min: x.min, max: x.max, interval: x.interval },
+      yAxis: { type: 'value', name: yName, nameLocation: 'middle', nameGap: 42, min: y.min, max: y.max, interval: y.interval },
+      brush: { xAxisIndex: 0, yAxisIndex: 0, brushMode: 'single', transformable: false, throttleType: 'debounce', throttleDelay: 100, seriesIndex: 'none', brushStyle: { borderWidth: 1, color: 'rgba(37,99,201,0.08)', borderColor: '#2563c9' } },
+      toolbox: { show: false },
+      series: [
+        ...series.map((s) => ({
+          type: 'scatter',
+          name: regionNames[s.group],
+          data: s.xy,
+          dimensions: ['x', 'y'],
+          large: true,
+          largeThreshold: 200,
+          symbolSize: 4,
+          itemStyle: { color: MAP_GROUP_COLOURS[s.group], opacity: s.group === 'other' ? 0.45 : 0.7 },
+        })),
+        {
+          type: 'line',
+          name: 'thresholds',
+          data: [],
+          silent: true,
+          markLine: {
+            silent: true,
+            symbol: 'none',
+            lineStyle: { color: '#495057', type: 'dashed', width: 1 },
+            label: { show: true, position: 'insideEndTop', fontSize: 10, color: '#495057', formatter: (p: { name: string }) => p.name },
+            data: lines,
+          },
+        },
+      ],
+    },
+    names,
+    { gap: 10 },
+  );
 }
 
 /**

@@ -4,6 +4,9 @@
 // slice for one label (teacher × student top class), and the class × epoch deviation heatmap.
 import type { ClassDeviationHeatmap, FlipEvents, ThreeWayConfusion } from '../../../shared/analytics.js';
 import type { EpochMetric } from '../../../shared/runs.js';
+import { epochAxis, fitAxis, fitValues, percentTick, tickDecimals } from './axes.js';
+import { withTopLegend } from './legend.js';
+import { lossSwitchMarkLine } from './lossSwitch.js';
 import { escapeHtml, RUN_COLORS } from './trainingCurves.js';
 
 export type FlipMeasure = 'changed' | 'rightToWrong' | 'wrongToRight';
@@ -21,9 +24,10 @@ interface AxisTooltipParam {
 /**
  * Flips per epoch (left axis) and, where `metrics` holds a run's epoch metrics, its accuracy on
  * the events' split per epoch (right axis, dashed, in the run's colour and under its legend entry).
+ * Loss switches sit where the training curves put them (lossSwitch.ts), each in its run's colour.
  */
 export function flipTimelineOption(events: FlipEvents, measure: FlipMeasure, metrics: Readonly<Record<number, readonly EpochMetric[] | undefined>> = {}) {
-  const switches = events.runs.flatMap((r, i) => r.switches.map((s) => ({ xAxis: s.epoch + 0.5, name: `${r.name}: → ${s.loss}`, lineStyle: { color: RUN_COLORS[i % RUN_COLORS.length], type: 'dotted' as const } })));
+  const switches = events.runs.map((r, i) => r.switches.map((s) => ({ epoch: s.epoch, name: `${r.name}: → ${s.loss}`, color: RUN_COLORS[i % RUN_COLORS.length]! })));
   const accuracy = events.runs.map((r) =>
     events.split === null
       ? []
@@ -33,55 +37,65 @@ export function flipTimelineOption(events: FlipEvents, measure: FlipMeasure, met
           .sort((a, b) => a[0] - b[0]),
   );
   const withAccuracy = accuracy.some((points) => points.length > 0);
-  return {
-    animation: false,
-    grid: { left: 56, right: withAccuracy ? 52 : 16, top: 34, bottom: 40 },
-    legend: { type: 'scroll', top: 4, textStyle: { fontSize: 11 } },
-    tooltip: {
-      trigger: 'axis',
-      formatter: (raw: unknown): string => {
-        const params = (Array.isArray(raw) ? raw : [raw]) as AxisTooltipParam[];
-        const lines = params.map((p) => {
-          const y = Array.isArray(p.value) ? Number(p.value[1]) : Number(p.value);
-          const what = p.seriesId?.startsWith('accuracy-') ? `accuracy <b>${(y * 100).toFixed(1)}%</b>` : `${FLIP_WORDS[measure]} <b>${y}</b>`;
-          return `${p.marker ?? ''}${escapeHtml(p.seriesName ?? '')} ${what}`;
-        });
-        return [`epoch ${escapeHtml(String(params[0]?.axisValue ?? ''))}`, ...lines].join('<br/>');
+  const counts = events.runs.flatMap((r) => r.epochs.map((e) => e[measure]));
+  const lastEpoch = Math.max(1, ...events.runs.flatMap((r) => r.epochs.map((e) => e.epoch)), ...accuracy.flat().map((p) => p[0]), ...switches.flat().map((s) => s.epoch + 1));
+  const x = epochAxis(lastEpoch);
+  const y = fitValues(counts, { includeZero: true, integer: true });
+  const acc = fitValues(accuracy.flat().map((p) => p[1]), { clamp: [0, 1] });
+  return withTopLegend(
+    {
+      animation: false,
+      grid: { left: 56, right: withAccuracy ? 60 : 16, bottom: 40 },
+      tooltip: {
+        trigger: 'axis',
+        confine: true,
+        formatter: (raw: unknown): string => {
+          const params = (Array.isArray(raw) ? raw : [raw]) as AxisTooltipParam[];
+          const lines = params.map((p) => {
+            const v = Array.isArray(p.value) ? Number(p.value[1]) : Number(p.value);
+            const what = p.seriesId?.startsWith('accuracy-') ? `accuracy <b>${(v * 100).toFixed(1)}%</b>` : `${FLIP_WORDS[measure]} <b>${v}</b>`;
+            return `${p.marker ?? ''}${escapeHtml(p.seriesName ?? '')} ${what}`;
+          });
+          return [`epoch ${escapeHtml(String(params[0]?.axisValue ?? ''))}`, ...lines].join('<br/>');
+        },
       },
+      xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 24, min: x.min, max: x.max, interval: x.interval },
+      yAxis: [
+        { type: 'value', name: 'examples', nameLocation: 'middle', nameGap: 42, min: y.min, max: y.max, interval: y.interval },
+        ...(withAccuracy
+          ? [{ type: 'value', name: `accuracy (${events.split})`, nameLocation: 'middle', nameGap: 44, min: acc.min, max: acc.max, interval: acc.interval, position: 'right', splitLine: { show: false }, axisLabel: { formatter: percentTick(acc.interval) } }]
+          : []),
+      ],
+      series: [
+        ...events.runs.map((r, i) => ({
+          type: 'line',
+          id: `flips-${r.runId}`,
+          name: r.name,
+          data: r.epochs.map((e) => [e.epoch, e[measure]]),
+          symbolSize: 5,
+          itemStyle: { color: RUN_COLORS[i % RUN_COLORS.length] },
+          // each run's switches on its own series: hiding the run hides its marks
+          ...(switches[i]!.length ? { markLine: lossSwitchMarkLine(switches[i]!) } : {}),
+        })),
+        ...events.runs.flatMap((r, i) =>
+          accuracy[i]!.length
+            ? [{
+                type: 'line',
+                id: `accuracy-${r.runId}`,
+                name: r.name,
+                yAxisIndex: 1,
+                data: accuracy[i],
+                symbol: 'none',
+                lineStyle: { type: 'dashed', width: 1.5 },
+                itemStyle: { color: RUN_COLORS[i % RUN_COLORS.length] },
+              }]
+            : [],
+        ),
+      ],
     },
-    xAxis: { type: 'value', minInterval: 1, name: 'epoch', nameLocation: 'middle', nameGap: 24 },
-    yAxis: [
-      { type: 'value', name: 'examples', nameLocation: 'middle', nameGap: 42 },
-      ...(withAccuracy
-        ? [{ type: 'value', name: `accuracy (${events.split})`, nameLocation: 'middle', nameGap: 38, min: 0, max: 1, position: 'right', splitLine: { show: false }, axisLabel: { formatter: (v: number) => `${Math.round(v * 100)}%` } }]
-        : []),
-    ],
-    series: [
-      ...events.runs.map((r, i) => ({
-        type: 'line',
-        id: `flips-${r.runId}`,
-        name: r.name,
-        data: r.epochs.map((e) => [e.epoch, e[measure]]),
-        symbolSize: 5,
-        itemStyle: { color: RUN_COLORS[i % RUN_COLORS.length] },
-        ...(i === 0 && switches.length ? { markLine: { silent: false, symbol: 'none', label: { show: false }, data: switches } } : {}),
-      })),
-      ...events.runs.flatMap((r, i) =>
-        accuracy[i]!.length
-          ? [{
-              type: 'line',
-              id: `accuracy-${r.runId}`,
-              name: r.name,
-              yAxisIndex: 1,
-              data: accuracy[i],
-              symbol: 'none',
-              lineStyle: { type: 'dashed', width: 1.5 },
-              itemStyle: { color: RUN_COLORS[i % RUN_COLORS.length] },
-            }]
-          : [],
-      ),
-    ],
-  };
+    events.runs.map((r) => r.name),
+    { gap: 12 },
+  );
 }
 
 /** counts[teacherTop][studentTop] of the examples whose training label is `label`. */
@@ -130,7 +144,9 @@ export function classHeatmapOption(heatmap: ClassDeviationHeatmap, classNames: r
       if (v !== null) extent = Math.max(extent, Math.abs(v));
     }),
   );
-  extent = extent > 0 ? extent : 1;
+  // the colour scale's end on a round number, written with the digits it needs (0.002, not 0.00)
+  extent = extent > 0 ? fitAxis({ min: 0, max: extent }, { ticks: 4 }).max : 1;
+  const digits = Math.max(2, tickDecimals(extent));
   const names = grid.map((_, c) => classNames[c] ?? String(c));
   const what = measure === 'kl' ? 'mean KL(teacher ‖ student)' : 'mean b − a';
   const labelled = data.length <= LABELLED_CELLS;
@@ -154,8 +170,8 @@ export function classHeatmapOption(heatmap: ClassDeviationHeatmap, classNames: r
       right: 4,
       top: 'middle',
       itemHeight: 140,
-      precision: 2,
-      text: [extent.toFixed(2), (measure === 'kl' ? 0 : -extent).toFixed(2)],
+      precision: digits,
+      text: [extent.toFixed(digits), (measure === 'kl' ? 0 : -extent).toFixed(digits)],
       textStyle: { fontSize: 10 },
       inRange: { color: measure === 'kl' ? ['#f8f9fa', '#ffa8a8', '#c92a2a'] : ['#1864ab', '#f8f9fa', '#c92a2a'] },
     },

@@ -13,6 +13,8 @@ import type { ComposeOption } from 'echarts/core';
 import { EigenLabArgs, type EigenLabResult } from '../../../shared/analytics.js';
 import type { CallArgs } from '../../../shared/contract.js';
 import { fieldIssues } from '../../../shared/zodIssues.js';
+import { epochAxis, extentOf, fitAxis, fitValues } from './axes.js';
+import { withTopLegend } from './legend.js';
 import { RUN_COLORS } from './trainingCurves.js';
 
 export type EigenChartOption = ComposeOption<
@@ -30,7 +32,6 @@ export const MAX_POINTS = 2000;
 
 const TEACHER_STYLE = 'solid' as const;
 const STUDENT_STYLE = 'dashed' as const;
-const LEGEND_WIDTH = 150;
 
 // ---------------------------------------------------------------- the settings form
 
@@ -348,18 +349,6 @@ export function stepMarks(result: Pick<EigenLabResult, 'teacherSteps' | 'steps'>
   };
 }
 
-function legend(names: string[]): LegendComponentOption {
-  return {
-    type: 'scroll',
-    orient: 'vertical',
-    right: 4,
-    top: 10,
-    bottom: 10,
-    data: names,
-    textStyle: { fontSize: 11, width: LEGEND_WIDTH - 30, overflow: 'truncate' },
-  };
-}
-
 function valueOf(p: { value?: unknown }): number | null {
   const v = Array.isArray(p.value) ? p.value[1] : p.value;
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
@@ -393,10 +382,23 @@ export function logFloor(min: number): number {
   return Math.pow(10, Math.floor(Math.log10(Math.max(min, 1e-6)) + 1e-9));
 }
 
-function cAxis(log: boolean, name: string) {
-  return log
-    ? { type: 'log' as const, name, nameTextStyle: { align: 'left' as const }, min: (e: { min: number }) => logFloor(e.min), max: 1 }
-    : { type: 'value' as const, name, nameTextStyle: { align: 'left' as const }, min: 0, max: (e: { max: number }) => Math.max(1, Math.ceil(e.max * 10 - 1e-6) / 10) };
+/** The decade at or above the largest value, and never below 1 (c_k's target). */
+export function logCeiling(max: number): number {
+  if (!Number.isFinite(max) || max <= 1) return 1;
+  return Math.pow(10, Math.ceil(Math.log10(max) - 1e-9));
+}
+
+/** c_k's axis fitted to the plotted values: a log axis by decades, a linear one from 0 to a round number above them. */
+function cAxis(log: boolean, name: string, values: Iterable<number | null | undefined>) {
+  const extent = extentOf(values);
+  if (log) return { type: 'log' as const, name, nameTextStyle: { align: 'left' as const }, min: logFloor(extent?.min ?? NaN), max: logCeiling(extent?.max ?? NaN) };
+  const y = fitAxis(extent, { includeZero: true });
+  return { type: 'value' as const, name, nameTextStyle: { align: 'left' as const }, min: y.min, max: y.max, interval: y.interval };
+}
+
+/** Every y of the series' [x, y] points. */
+function seriesValues(series: readonly LineSeriesOption[]): (number | null)[] {
+  return series.flatMap((s) => (s.data as [number, number | null][]).map((p) => p[1]));
 }
 
 /**
@@ -431,15 +433,20 @@ export function trajectoryOption(
   });
   const marks = stepMarks(result, opts.comparison ?? null);
   if (series[0] && marks) series[0].markLine = marks;
-  return {
-    animation: false,
-    grid: { left: 56, right: LEGEND_WIDTH + 24, top: 28, bottom: 36 },
-    legend: legend(names),
-    tooltip: { trigger: 'axis', confine: true, formatter: tooltipLines((x) => `step ${String(x)}`) },
-    xAxis: { type: 'value', name: 'step t', nameLocation: 'middle', nameGap: 22, min: 0, max: result.steps[result.steps.length - 1] ?? 1 },
-    yAxis: cAxis(logC, 'c_k(t)'),
-    series,
-  };
+  const x = fitAxis({ min: 0, max: result.steps[result.steps.length - 1] ?? 1 }, { integer: true });
+  return withTopLegend<EigenChartOption>(
+    {
+      animation: false,
+      grid: { left: 56, right: 24, bottom: 36 },
+      tooltip: { trigger: 'axis', confine: true, formatter: tooltipLines((v) => `step ${String(v)}`) },
+      xAxis: { type: 'value', name: 'step t', nameLocation: 'middle', nameGap: 22, min: x.min, max: x.max, interval: x.interval },
+      yAxis: cAxis(logC, 'c_k(t)', seriesValues(series)),
+      series,
+    },
+    names,
+    // the y axis's name sits above the plot
+    { gap: 26 },
+  );
 }
 
 /**
@@ -485,15 +492,24 @@ export function modeProfileOption(result: EigenLabResult, cmp: EigenComparison, 
       z: 1,
     },
   ];
-  return {
-    animation: false,
-    grid: { left: 56, right: LEGEND_WIDTH + 70, top: 28, bottom: 36 },
-    legend: legend(series.map((s) => String(s.name))),
-    tooltip: { trigger: 'axis', confine: true, formatter: tooltipLines((x) => `mode k = ${String(x)}`) },
-    xAxis: { type: 'value', name: 'eigen index k (λ_k descending)', nameLocation: 'middle', nameGap: 22, min: 1, max: Math.max(2, n), minInterval: 1 },
-    yAxis: [cAxis(logC, 'c_k'), { type: 'log', name: 'λ_k', nameTextStyle: { align: 'right' }, splitLine: { show: false } }],
-    series,
-  };
+  // k is a 1-based index like an epoch: every k a tick while there are few
+  const x = epochAxis(n);
+  const lambda = extentOf(series[2]!.data as Iterable<number | null>);
+  return withTopLegend<EigenChartOption>(
+    {
+      animation: false,
+      grid: { left: 56, right: 64, bottom: 36 },
+      tooltip: { trigger: 'axis', confine: true, formatter: tooltipLines((v) => `mode k = ${String(v)}`) },
+      xAxis: { type: 'value', name: 'eigen index k (λ_k descending)', nameLocation: 'middle', nameGap: 22, min: x.min, max: x.max, interval: x.interval },
+      yAxis: [
+        cAxis(logC, 'c_k', seriesValues(series.slice(0, 2))),
+        { type: 'log', name: 'λ_k', nameTextStyle: { align: 'right' }, splitLine: { show: false }, min: logFloor(lambda?.min ?? NaN), max: logCeiling(lambda?.max ?? NaN) },
+      ],
+      series,
+    },
+    series.map((s) => String(s.name)),
+    { gap: 26 },
+  );
 }
 
 /**
@@ -531,16 +547,21 @@ export function topProgressOption(result: EigenLabResult, modes: readonly number
       data: [{ xAxis: at, name: `c${subscript(1)} = ${fmt(at)}` }],
     };
   }
-  return {
-    animation: false,
-    grid: { left: 56, right: LEGEND_WIDTH + 24, top: 28, bottom: 36 },
-    legend: legend(names),
-    tooltip: { trigger: 'item', confine: true, formatter: (raw: unknown) => {
-      const p = raw as { marker?: string; seriesName?: string; value?: [number, number | null] };
-      return `${p.marker ?? ''}${p.seriesName ?? ''}<br/>c${subscript(1)} ${fmt(p.value?.[0])} · c_j <b>${fmt(p.value?.[1], 4)}</b>`;
-    } },
-    xAxis: { type: 'value', name: `c${subscript(1)}(t): progress on the top direction`, nameLocation: 'middle', nameGap: 22, min: 0, max: 1 },
-    yAxis: cAxis(logC, 'c_j(t)'),
-    series,
-  };
+  // c_1 is progress in [0, 1]: from 0 to a round number above the furthest point, 1 at most
+  const x = fitValues(series.flatMap((s) => (s.data as [number, number | null][]).map((p) => p[0])), { includeZero: true, clamp: [0, 1] });
+  return withTopLegend<EigenChartOption>(
+    {
+      animation: false,
+      grid: { left: 56, right: 24, bottom: 36 },
+      tooltip: { trigger: 'item', confine: true, formatter: (raw: unknown) => {
+        const p = raw as { marker?: string; seriesName?: string; value?: [number, number | null] };
+        return `${p.marker ?? ''}${p.seriesName ?? ''}<br/>c${subscript(1)} ${fmt(p.value?.[0])} · c_j <b>${fmt(p.value?.[1], 4)}</b>`;
+      } },
+      xAxis: { type: 'value', name: `c${subscript(1)}(t): progress on the top direction`, nameLocation: 'middle', nameGap: 22, min: x.min, max: x.max, interval: x.interval },
+      yAxis: cAxis(logC, 'c_j(t)', seriesValues(series)),
+      series,
+    },
+    names,
+    { gap: 26 },
+  );
 }

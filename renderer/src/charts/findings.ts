@@ -7,6 +7,8 @@ import type { GridComponentOption, LegendComponentOption, MarkAreaComponentOptio
 import type { ComposeOption } from 'echarts/core';
 import type { FindingClaim } from '../../../shared/findings.js';
 import { formatFindingValue, formatUnitNumber, hasChartEvidence, OP_SYMBOLS, UNIT_NAMES } from '../findingsDisplay.js';
+import { fitValues, type AxisBounds } from './axes.js';
+import { withTopLegend } from './legend.js';
 import { escapeHtml } from './trainingCurves.js';
 
 export type FindingChartOption = ComposeOption<
@@ -18,28 +20,11 @@ export const FINDING_COLORS = { evidence: '#5c7cfa', statistic: '#1f2937', inter
 /** Legend names of the chart's series (the card's Help explains each). */
 export const SERIES_NAMES = { statistic: 'statistic', interval: '95% interval', threshold: 'threshold' } as const;
 
-export interface FittedAxis {
-  min: number;
-  max: number;
-  /** the tick step, so the fitted ends fall on ticks */
-  interval: number;
-}
+export type FittedAxis = AxisBounds;
 
-const clean = (x: number) => Number(x.toPrecision(12));
-
-/** An axis from 0 and every value, with a little headroom, its ends on a round tick step. */
+/** An axis from 0 and every value, with a little headroom, its ends on a round tick step (axes.ts). */
 export function fittedAxis(values: readonly number[]): FittedAxis {
-  const finite = values.filter((v) => Number.isFinite(v));
-  let lo = Math.min(0, ...finite);
-  let hi = Math.max(0, ...finite);
-  if (hi === lo) hi = lo + 1;
-  const span = hi - lo;
-  if (lo < 0) lo -= span * 0.06;
-  if (hi > 0) hi += span * 0.06;
-  const raw = (hi - lo) / 4;
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw * (1 - 1e-9))!;
-  return { min: clean(Math.floor(clean(lo / step)) * step), max: clean(Math.ceil(clean(hi / step)) * step), interval: clean(step) };
+  return fitValues(values, { includeZero: true, pad: 0.06, ticks: 4 });
 }
 
 /** What one bar stands for: a seed, a split, or an entry of another kind. */
@@ -130,10 +115,9 @@ export function findingChartOption(claim: FindingClaim): FindingChartOption | nu
       },
     });
   }
-  return {
+  return withTopLegend<FindingChartOption>({
     animation: false,
-    grid: { left: 58, right: 14, top: 30, bottom: many ? 52 : longLabels ? 40 : 28 },
-    legend: { type: 'scroll', top: 2, itemWidth: 14, itemHeight: 9, textStyle: { fontSize: 11 }, data: series.map((s) => s.name as string) },
+    grid: { left: 58, right: 14, bottom: many ? 52 : longLabels ? 40 : 28 },
     tooltip: {
       trigger: 'axis',
       axisPointer: { type: 'shadow' },
@@ -152,7 +136,7 @@ export function findingChartOption(claim: FindingClaim): FindingChartOption | nu
       type: 'category',
       data: claim.evidence.map((e) => e.label),
       axisTick: { alignWithLabel: true },
-      axisLabel: { interval: 0, fontSize: 10, lineHeight: 12, rotate: many ? 30 : 0, width: many ? 90 : 110, overflow: many ? 'truncate' : 'break' },
+      axisLabel: { interval: 0, fontSize: 10, lineHeight: 12, rotate: many ? 30 : 0, width: many ? 90 : 110, overflow: 'break' },
     },
     yAxis: {
       type: 'value',
@@ -166,5 +150,5 @@ export function findingChartOption(claim: FindingClaim): FindingChartOption | nu
       axisLabel: { fontSize: 10, formatter: (v: number) => formatUnitNumber(v, unit) },
     },
     series,
-  };
+  }, series.map((s) => s.name as string), { top: 2, gap: 10 });
 }

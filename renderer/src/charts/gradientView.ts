@@ -12,6 +12,8 @@ import type {
 import type { ComposeOption } from 'echarts/core';
 import type { GradientAggregate, GradientView } from '../../../shared/analytics.js';
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_GROUPS } from '../../../shared/fashionMnist.js';
+import { fitValues } from './axes.js';
+import { LEGEND_ITEM_HEIGHT, withTopLegend } from './legend.js';
 
 export type GradientChartOption = ComposeOption<
   BarSeriesOption | GridComponentOption | TooltipComponentOption | LegendComponentOption | TitleComponentOption
@@ -144,7 +146,8 @@ function escapeHtml(text: string): string {
 /**
  * Two panels of grouped bars over the same categories (quartiles or class groups): the mean
  * gradient norm left, the mean cosine to the class-mean gradient right; one-hot and KD side by
- * side in each, sharing one legend entry per loss.
+ * side in each, sharing one legend entry per loss. Norms from 0 to a round number above the
+ * tallest bar; cosines around their bars and 0 (a sign change shows), never beyond [−1, 1].
  */
 export function gradientBarsOption(aggregates: readonly GradientAggregate[]): GradientChartOption {
   const names = aggregates.map((a) => a.name);
@@ -165,31 +168,39 @@ export function gradientBarsOption(aggregates: readonly GradientAggregate[]): Gr
     barMaxWidth: 26,
     data: aggregates.map((a) => value(pick(a))),
   });
-  return {
-    animation: false,
-    title: [
-      { text: 'mean ‖g‖', left: '3%', top: 24, textStyle: { fontSize: 12, fontWeight: 600 } },
-      { text: 'mean cosine to the class-mean gradient', left: '53%', top: 24, textStyle: { fontSize: 12, fontWeight: 600 } },
-    ],
-    legend: { top: 0, left: 'center', data: [ONEHOT_NAME, KD_NAME], textStyle: { fontSize: 11 } },
-    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true, formatter: tooltip(aggregates) },
-    grid: [
-      { left: '3%', width: '44%', top: 70, bottom: 14, containLabel: true },
-      { left: '53%', width: '44%', top: 70, bottom: 14, containLabel: true },
-    ],
-    xAxis: [categoryAxis(0), categoryAxis(1)],
-    yAxis: [
-      { type: 'value', gridIndex: 0, min: 0 },
-      // cosines live in [−1, 1]; zero stays on the axis so a sign change is visible
-      { type: 'value', gridIndex: 1, min: (e: { min: number }) => Math.min(0, Math.floor(e.min * 10) / 10), max: 1 },
-    ],
-    series: [
-      bar('norm-onehot', ONEHOT_NAME, ONEHOT_COLOR, 0, (a) => a.normOnehot),
-      bar('norm-kd', KD_NAME, KD_COLOR, 0, (a) => a.normKd),
-      bar('cos-onehot', ONEHOT_NAME, ONEHOT_COLOR, 1, (a) => a.cosOnehot),
-      bar('cos-kd', KD_NAME, KD_COLOR, 1, (a) => a.cosKd),
-    ],
-  };
+  const norm = fitValues(aggregates.flatMap((a) => [value(a.normOnehot), value(a.normKd)]), { includeZero: true, ticks: 4 });
+  const cos = fitValues(aggregates.flatMap((a) => [value(a.cosOnehot), value(a.cosKd)]), { includeZero: true, clamp: [-1, 1], ticks: 4 });
+  const legendTop = 0;
+  const titleTop = legendTop + LEGEND_ITEM_HEIGHT + 16;
+  return withTopLegend<GradientChartOption>(
+    {
+      animation: false,
+      // short titles, one line each at any width the page gives a panel
+      title: [
+        { text: 'mean gradient norm ‖g‖', left: '3%', top: titleTop, textStyle: { fontSize: 12, fontWeight: 600 } },
+        { text: 'mean cosine to class mean', left: '53%', top: titleTop, textStyle: { fontSize: 12, fontWeight: 600 } },
+      ],
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true, formatter: tooltip(aggregates) },
+      grid: [
+        { left: '3%', width: '44%', bottom: 14, containLabel: true },
+        { left: '53%', width: '44%', bottom: 14, containLabel: true },
+      ],
+      xAxis: [categoryAxis(0), categoryAxis(1)],
+      yAxis: [
+        { type: 'value', gridIndex: 0, min: norm.min, max: norm.max, interval: norm.interval },
+        { type: 'value', gridIndex: 1, min: cos.min, max: cos.max, interval: cos.interval },
+      ],
+      series: [
+        bar('norm-onehot', ONEHOT_NAME, ONEHOT_COLOR, 0, (a) => a.normOnehot),
+        bar('norm-kd', KD_NAME, KD_COLOR, 0, (a) => a.normKd),
+        bar('cos-onehot', ONEHOT_NAME, ONEHOT_COLOR, 1, (a) => a.cosOnehot),
+        bar('cos-kd', KD_NAME, KD_COLOR, 1, (a) => a.cosKd),
+      ],
+    },
+    [ONEHOT_NAME, KD_NAME],
+    // the panel titles sit between the legend and the plots
+    { top: legendTop, gap: 46 },
+  );
 }
 
 export interface GradientTableRow extends GradientAggregate {

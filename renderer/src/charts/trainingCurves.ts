@@ -1,14 +1,15 @@
 // ECharts options for the run monitor's curves, built without ECharts so they can be tested
 // without a browser: loss and accuracy per epoch, one colour per run, train dashed and test
-// solid, and a vertical mark where a scheduled student switches its loss.
-//
-// The x axis counts epochs done (1-based). A loss phase that starts at 0-based epoch k takes
-// over once k epochs are done, so its switch is marked at x = k: the last point under the old
-// loss, with every later point under the new one.
+// solid, and a vertical mark where a scheduled student switches its loss (lossSwitch.ts decides
+// its x, the same on every chart over epochs). Axes are fitted to the curves (axes.ts) and the
+// legend wraps to show every run's full name (legend.ts).
 import type { LineSeriesOption } from 'echarts/charts';
 import type { GridComponentOption, LegendComponentOption, MarkLineComponentOption, TooltipComponentOption } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
 import { lossSwitches, type LossSpec } from '../../../shared/experimentSpec.js';
+import { epochAxis, fitValues, percentTick } from './axes.js';
+import { withTopLegend } from './legend.js';
+import { lossSwitchMarkLine } from './lossSwitch.js';
 
 export { lossSwitches, type LossSwitch } from '../../../shared/experimentSpec.js';
 import type { EpochMetric, RunSummary } from '../../../shared/runs.js';
@@ -17,14 +18,11 @@ export type CurveMetric = 'loss' | 'accuracy';
 export const CURVE_SPLITS = ['train', 'test'] as const;
 export type CurveSplit = (typeof CURVE_SPLITS)[number];
 
-export const RUN_COLORS = ['#1f2937', '#2563c9', '#d9480f', '#2b8a3e', '#9c36b5', '#c2255c', '#0b7285', '#e67700', '#5c7cfa', '#74b816'];
+export const RUN_COLORS = ['#1f2937', '#2563c9', '#d9480f', '#2b8a3e', '#9c36b5', '#c2255c', '#0b7285', '#e07400', '#5c7cfa', '#5c940d'];
 
 export type CurveChartOption = ComposeOption<
   LineSeriesOption | GridComponentOption | TooltipComponentOption | LegendComponentOption | MarkLineComponentOption
 >;
-
-/** room for the legend at the chart's right (long run names are cut, with a tooltip) */
-const LEGEND_WIDTH = 170;
 
 type CurveRun = Pick<RunSummary, 'id' | 'name' | 'role' | 'epochs' | 'spec'>;
 
@@ -80,18 +78,6 @@ export function tooltipFormatter(metric: CurveMetric) {
   };
 }
 
-/** The accuracy axis's ends: whole tenths around the data (so nice ticks line up with them), within [0, 1], never empty. */
-export function accuracyBounds(extent: { min: number; max: number }): [number, number] {
-  if (!Number.isFinite(extent.min) || !Number.isFinite(extent.max)) return [0, 1];
-  let lo = Math.max(0, Math.floor(extent.min * 10 + 1e-9) / 10);
-  let hi = Math.min(1, Math.ceil(extent.max * 10 - 1e-9) / 10);
-  if (hi <= lo) {
-    if (hi < 1) hi = Math.min(1, lo + 0.1);
-    else lo = Math.max(0, hi - 0.1);
-  }
-  return [Math.round(lo * 10) / 10, Math.round(hi * 10) / 10];
-}
-
 /** The options of one curve chart: two series (train dashed, test solid) per run, loss switches marked on the test series. */
 export function trainingCurveOption(
   runs: readonly CurveRun[],
@@ -114,54 +100,29 @@ export function trainingCurveOption(
         lineStyle: { width: split === 'test' ? 2 : 1.5, type: split === 'test' ? ('solid' as const) : ('dashed' as const) },
         itemStyle: { color },
         emphasis: { focus: 'series' as const },
-        ...(switches.length > 0
-          ? {
-              markLine: {
-                symbol: 'none',
-                animation: false,
-                lineStyle: { color, type: 'dotted' as const, width: 1.5 },
-                // several runs often switch at the same epoch: labels show on hover, not stacked on each other
-                label: { show: false, formatter: '{b}', color, fontSize: 10, position: 'insideEndTop' as const },
-                emphasis: { label: { show: true }, lineStyle: { width: 2.5 } },
-                data: switches.map((s) => ({ xAxis: s.epoch, name: `${run.name}: → ${describeLoss(s.loss)}` })),
-              },
-            }
-          : {}),
+        ...(switches.length > 0 ? { markLine: lossSwitchMarkLine(switches.map((s) => ({ epoch: s.epoch, name: `${run.name}: → ${describeLoss(s.loss)}`, color }))) } : {}),
       };
     });
   });
-  return {
-    animation: false,
-    grid: { left: 52, right: LEGEND_WIDTH + 24, top: 14, bottom: 34 },
-    legend: {
-      type: 'scroll',
-      orient: 'vertical',
-      right: 4,
-      top: 10,
-      bottom: 10,
-      data: [...new Set(runs.map((r) => r.name))],
-      textStyle: { fontSize: 11, width: LEGEND_WIDTH - 30, overflow: 'truncate' },
-      tooltip: { show: true },
+  const x = epochAxis(maxEpochs);
+  const values = series.flatMap((s) => (s.data as [number, number][]).map((p) => p[1]));
+  const y = metric === 'accuracy' ? fitValues(values, { clamp: [0, 1] }) : fitValues(values);
+  return withTopLegend<CurveChartOption>(
+    {
+      animation: false,
+      grid: { left: 56, right: 20, bottom: 34 },
+      tooltip: { trigger: 'axis', formatter: tooltipFormatter(metric), confine: true },
+      xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 22, min: x.min, max: x.max, interval: x.interval },
+      yAxis: {
+        type: 'value',
+        min: y.min,
+        max: y.max,
+        interval: y.interval,
+        ...(metric === 'accuracy' ? { axisLabel: { formatter: percentTick(y.interval) } } : {}),
+      },
+      series,
     },
-    tooltip: { trigger: 'axis', formatter: tooltipFormatter(metric), confine: true },
-    xAxis: {
-      type: 'value',
-      name: 'epoch',
-      nameLocation: 'middle',
-      nameGap: 22,
-      min: 1,
-      max: maxEpochs,
-      minInterval: 1,
-    },
-    yAxis:
-      metric === 'accuracy'
-        ? {
-            type: 'value',
-            min: (extent: { min: number; max: number }) => accuracyBounds(extent)[0],
-            max: (extent: { min: number; max: number }) => accuracyBounds(extent)[1],
-            axisLabel: { formatter: (v: number) => `${Math.round(v * 100)}%` },
-          }
-        : { type: 'value', scale: true },
-    series,
-  };
+    [...new Set(runs.map((r) => r.name))],
+    { gap: 12 },
+  );
 }
