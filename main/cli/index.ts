@@ -22,63 +22,7 @@ import { mechanismsCommand } from './mechanismsCommand.js';
 import { ingestCommand } from './ingestCommand.js';
 import { manifestCommand } from './manifestCommand.js';
 import { demo, listRuns, resumeRun, trainFromFile, trainPreset } from './trainCommands.js';
-
-const USAGE = `usage: disobey <command> [options]
-
-  import PATH [--db FILE] [--format idx|folder|csv|jsonl|zip] [--name NAME] [--subset N]
-              [--classes A,B,...] [--class-names A,B,...] [--noise RATE] [--noise-seed S]
-              [--test-fraction F] [--seed S] [--max-image-side PX] [--json]
-      import a dataset (IDX files, an image folder, CSV or JSONL text, a curated set's ZIP) in one transaction;
-      images wider or taller than --max-image-side (default 4096) are refused; skipped files are listed
-  datasets [--db FILE] [--json]
-      list datasets with class names and counts per split
-  mechanisms --name NAME --source ID [--source ID2 | --patch] [--size N] [--test-size N]
-             [--seed S] [--db FILE] [--json]
-      a mechanism ("dominoes") dataset, SPEC experiment 8's layout: the first source is the hard
-      mechanism and the label; the second source (stacked below) or the patch is the easy one;
-      splits train, train-student, test, test-student, cf-<easy>-only, cf-no-<easy>, cf-no-<hard>
-  groups DATASET_ID [--set "A,B;C,D" | --clear] [--db FILE] [--json]
-      show or set a dataset's confusable class groups (class names or indices; ";" between groups)
-  serve [--db FILE] [--port N] [--no-sample]
-      web mode: the app and its API on 127.0.0.1 with a per-launch token
-  train EXPERIMENT.json [--seeds N] [--db FILE] [--backend B] [--json]
-  train --dataset ID --preset paper|findings|mechanisms [--epochs N] [--seeds N] [--db FILE] [--backend B] [--json]
-      train a teacher and its students, recording every example's probabilities each epoch;
-      --seeds N (or "seeds" in the JSON) plans N seed replicates of one series and trains each
-  resume RUN_ID [--db FILE] [--backend B] [--json]
-      continue an interrupted, cancelled or failed run from its last recorded epoch
-  runs [--db FILE] [--json]
-      list runs: id, role, spec, status, backend, epochs, train and test accuracy, seconds
-  demo [--epochs N] [--seeds N] [--db FILE] [--backend B]
-      the findings preset on the embedded Fashion-MNIST sample with 20% label noise, seed
-      replicates trained side by side, then its findings (docs/findings.md)
-  report [--db FILE] [--experiment ID] [--epoch E] [--split S] [--class teacher-top|label]
-         [--bootstrap N] [--seed S] [--examples FILE.csv] [--json]
-      every student against its teacher per split: accuracy, fidelity, KL, β with its bootstrap
-      interval, binned Δ, underfitting, hard-point fit (default: the newest experiment)
-  findings [--db FILE] [--experiment ID] [--bootstrap N] [--seed S] [--json]
-      does it pay to disobey? each claim of SPEC experiments 1–8 the experiment and its seed
-      replicates can test: statistic, 95% interval, threshold, status and reason
-      (docs/findings.md; default: the newest experiment)
-  sets [--db FILE] [--dataset ID] [--json]
-      list curated example sets: id, name, dataset, size
-  export --set NAME|ID --out PATH [--format csv|jsonl|zip] [--experiment ID] [--epoch E]
-         [--force] [--db FILE] [--json]
-      a curated set with every run's probabilities (default: the newest experiment, each run's
-      last epoch); ZIP adds a PNG per image; the format follows PATH's extension; never
-      overwrites without --force
-  ingest PATH --dataset ID [--experiment-name NAME] [--db FILE] [--json]
-      runs trained elsewhere (run.json + per-epoch JSONL, NPY + CSV index, NPZ or Parquet;
-      docs/ingest.md) as a new experiment on dataset ID; all or nothing
-  manifest --experiment ID (--rule JSON ... | --rules FILE.json) [--out PATH] [--student RUN]
-           [--epoch E] [--split S] [--default-weight W] [--kind weights|curriculum]
-           [--format csv|jsonl] [--force] [--db FILE] [--json]
-      per-example weights or a curriculum for the next run: each rule {"filter": …, "weight": W,
-      "reason": "…"} is an explorer filter, the first rule passing an example decides its row
-      (docs/manifests.md); without --out the manifest goes to stdout
-  backends: tensorflow-gpu, tensorflow, wasm, cpu (default: the best available)
-
-  --db defaults to ${defaultDatabasePath()} (or $DISOBEY_DB)`;
+import { asksForHelp, commandUsage, findCommand, overallUsage, type CommandName } from './commandUsage.js';
 
 class UsageError extends Error {}
 
@@ -438,45 +382,41 @@ async function manifestCli(argv: string[]): Promise<void> {
   });
 }
 
+/** Every command of the usage table, and what runs it. */
+const runners: Record<CommandName, (argv: string[]) => Promise<void>> = {
+  import: importCommand,
+  datasets: datasetsCommand,
+  serve: serveCommand,
+  groups: groupsCommand,
+  train: (argv) => trainingCommand('train', argv),
+  resume: (argv) => trainingCommand('resume', argv),
+  runs: (argv) => trainingCommand('runs', argv),
+  demo: (argv) => trainingCommand('demo', argv),
+  report: reportCli,
+  findings: findingsCli,
+  sets: setsCli,
+  export: exportCli,
+  mechanisms: mechanismsCli,
+  ingest: ingestCli,
+  manifest: manifestCli,
+};
+
 export async function runCli(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  switch (command) {
-    case 'import':
-      return importCommand(rest);
-    case 'datasets':
-      return datasetsCommand(rest);
-    case 'serve':
-      return serveCommand(rest);
-    case 'groups':
-      return groupsCommand(rest);
-    case 'train':
-    case 'resume':
-    case 'runs':
-    case 'demo':
-      return trainingCommand(command, rest);
-    case 'report':
-      return reportCli(rest);
-    case 'findings':
-      return findingsCli(rest);
-    case 'sets':
-      return setsCli(rest);
-    case 'export':
-      return exportCli(rest);
-    case 'mechanisms':
-      return mechanismsCli(rest);
-    case 'ingest':
-      return ingestCli(rest);
-    case 'manifest':
-      return manifestCli(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(USAGE);
-      return;
-    default:
-      throw new UsageError(`unknown command "${command}"`);
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    // `disobey help train` is `disobey train --help`
+    const asked = command === 'help' ? rest[0] : undefined;
+    if (asked !== undefined && !findCommand(asked)) throw new UsageError(`unknown command "${asked}"`);
+    console.log(asked !== undefined ? commandUsage(findCommand(asked)!) : overallUsage());
+    return;
   }
+  const usage = findCommand(command);
+  if (!usage) throw new UsageError(`unknown command "${command}"`);
+  if (asksForHelp(rest)) {
+    console.log(commandUsage(usage));
+    return;
+  }
+  return runners[usage.name as CommandName](rest);
 }
 
 runCli(process.argv.slice(2)).catch((err: unknown) => {

@@ -45,3 +45,44 @@ export async function ensureDisplay(): Promise<Display> {
   });
   return { display: `:${number}`, dispose: () => void xvfb.kill() };
 }
+
+/** Arguments that start the built app: Chromium refuses to run as root (CI containers) with its OS sandbox on. */
+export function electronAppArgs(appRoot: string, extra: string[] = []): string[] {
+  return [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), appRoot, ...extra];
+}
+
+/**
+ * The environment for one test profile: this process's, less ELECTRON_RUN_AS_NODE, with the
+ * database (DISOBEY_DB), the profile folder (DISOBEY_USER_DATA: recent databases, window state,
+ * the single-instance lock) and the display.
+ */
+export function electronEnv(options: { database: string; userData: string; display: string | undefined }): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'ELECTRON_RUN_AS_NODE') env[k] = v;
+  env.DISOBEY_DB = options.database;
+  env.DISOBEY_USER_DATA = options.userData;
+  if (options.display) env.DISPLAY = options.display;
+  return env;
+}
+
+/** Starts the app once more, as a user would a second time, and waits for that process to end. */
+export function launchAgain(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(ELECTRON_BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`the second launch was still running after ${timeoutMs} ms (it should hand over and quit):\n${output}`));
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}

@@ -53,8 +53,13 @@ describe('electron-builder.yml', () => {
     expect(config.buildDependenciesFromSource).toBe(false);
   });
 
-  it('ships the embedded sample beside the asar, where the packaged app looks for it', () => {
-    expect(config.extraResources).toEqual([{ from: 'resources/sample', to: 'sample' }]);
+  it('ships the embedded sample and the docs beside the asar, where the packaged app looks for them', () => {
+    expect(config.extraResources).toEqual([
+      { from: 'resources/sample', to: 'sample' },
+      { from: 'docs', to: 'docs' },
+    ]);
+    // Help › Documentation opens <resources>/docs (main/electron/index.ts)
+    expect(exists('docs/metrics.md')).toBe(true);
     // main/paths.ts: sampleDatasetDir() is <resources>/sample/fashion-mnist
     expect(exists('resources/sample/fashion-mnist')).toBe(true);
   });

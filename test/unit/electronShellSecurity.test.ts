@@ -109,12 +109,18 @@ const bridge = vi.hoisted(() => {
     send: vi.fn(),
     sendSync: vi.fn(),
   };
-  return { exposed, listeners, ipcRenderer, contextBridge: { exposeInMainWorld: vi.fn((key: string, api: unknown) => exposed.set(key, api)) } };
+  const webUtils = {
+    getPathForFile: vi.fn((file: unknown): string => {
+      if (!(file instanceof File)) throw new Error('Error processing argument at index 0');
+      return file.name === 'dropped.csv' ? '/home/someone/dropped.csv' : '';
+    }),
+  };
+  return { exposed, listeners, ipcRenderer, webUtils, contextBridge: { exposeInMainWorld: vi.fn((key: string, api: unknown) => exposed.set(key, api)) } };
 });
-vi.mock('electron', () => ({ contextBridge: bridge.contextBridge, ipcRenderer: bridge.ipcRenderer }));
+vi.mock('electron', () => ({ contextBridge: bridge.contextBridge, ipcRenderer: bridge.ipcRenderer, webUtils: bridge.webUtils }));
 
 describe('the preload', () => {
-  type Api = { call(name: unknown, args: unknown): Promise<unknown>; onEvent(listener: (e: unknown) => void): () => void };
+  type Api = { call(name: unknown, args: unknown): Promise<unknown>; onEvent(listener: (e: unknown) => void): () => void; pathForFile(file: unknown): string };
   let api: Api;
 
   beforeAll(async () => {
@@ -123,10 +129,10 @@ describe('the preload', () => {
   });
   beforeEach(() => bridge.ipcRenderer.invoke.mockClear());
 
-  it('exposes one object, window.disobey, with call and onEvent and nothing else', () => {
+  it('exposes one object, window.disobey, with call, onEvent and pathForFile and nothing else', () => {
     expect(bridge.contextBridge.exposeInMainWorld).toHaveBeenCalledTimes(1);
     expect([...bridge.exposed.keys()]).toEqual(['disobey']);
-    expect(Object.keys(api).sort()).toEqual(['call', 'onEvent']);
+    expect(Object.keys(api).sort()).toEqual(['call', 'onEvent', 'pathForFile']);
     for (const value of Object.values(api)) expect(value).not.toBe(bridge.ipcRenderer);
   });
 
@@ -154,6 +160,16 @@ describe('the preload', () => {
     expect(received).toEqual([{ type: 'datasetsChanged' }]);
     unsubscribe();
     expect(bridge.listeners.get(IPC_EVENT_CHANNEL)).toEqual([]);
+  });
+
+  it("answers a dropped file's path through webUtils, and refuses what is not a File", () => {
+    expect(api.pathForFile(new File(['a,b'], 'dropped.csv'))).toBe('/home/someone/dropped.csv');
+    expect(api.pathForFile(new File([''], 'made-in-the-page.txt'))).toBe('');
+    for (const notAFile of ['/etc/passwd', { path: '/etc/passwd' }, null]) {
+      expect(() => api.pathForFile(notAFile), String(notAFile)).toThrow(/pathForFile takes a File/);
+    }
+    expect(bridge.webUtils.getPathForFile).toHaveBeenCalledTimes(5);
+    expect(bridge.ipcRenderer.send).not.toHaveBeenCalled();
   });
 });
 
