@@ -41,7 +41,10 @@ export async function exportCuratedSet(sources: ExportSources, args: ExportArgs,
     newestExperiment: () => sources.sets.newestRecordedExperiment(set.datasetId),
   });
   const images = args.format === 'zip' && dataset.kind === 'image';
-  const layout: ExportLayout = { classNames: dataset.classNames, text: dataset.kind === 'text', file: images, runs };
+  // A CSV of images carries the pixels (a ZIP has them as PNGs; JSONL stays ids and numbers).
+  const pixels = args.format === 'csv' && dataset.kind === 'image' ? dataset.shape : null;
+  if (args.format === 'csv' && dataset.kind === 'image' && !pixels) throw new DomainError('INTERNAL', `dataset ${dataset.id} is an image dataset without an image shape`);
+  const layout: ExportLayout = { classNames: dataset.classNames, text: dataset.kind === 'text', file: images, pixels, runs };
   // The members as they are now: rows are read in batches of this snapshot.
   const ids = sources.sets.memberIds(set.id);
   const out = await createOutputFile(args.path, args.overwrite);
@@ -92,6 +95,7 @@ async function writeRecords(
   for (let start = 0; start < ids.length; start += ROW_BATCH) {
     throwIfCancelled(control.signal);
     const batch = ids.slice(start, start + ROW_BATCH);
+    const pixelsOf = layout.pixels ? new Map(sources.sets.pixels(batch).map((r) => [r.id, r.pixels])) : null;
     let text = '';
     for (const row of sources.sets.exportRows(setId, batch)) {
       const record: ExportRecord = {
@@ -104,6 +108,7 @@ async function writeRecords(
         note: row.note,
         text: row.text,
         file: layout.file ? imageEntryName(row.split, layout.classNames[row.label] ?? String(row.label), row.id) : null,
+        pixels: pixelsOf?.get(row.id) ?? null,
         probs: cursors.map((probsOf) => probsOf(row.id)),
       };
       text += format(layout, record);
