@@ -3,6 +3,7 @@
 import type { ImportOptions } from '../../shared/domain.js';
 import { ImportError } from '../../shared/errors.js';
 import { createRandom } from '../../shared/seededRandom.js';
+import { excerpt, listNames } from './messageExcerpt.js';
 import type { ParsedDataset, ParsedExample } from './parsedDataset.js';
 
 export type DatasetOptions = Partial<Pick<ImportOptions, 'classes' | 'subset' | 'noise' | 'seed'>>;
@@ -21,7 +22,7 @@ export function keepClasses(dataset: ParsedDataset, classes: string[]): ParsedDa
   classes.forEach((name, i) => {
     const old = dataset.classNames.indexOf(name);
     if (old < 0) {
-      throw new ImportError(`unknown class "${name}"; the classes are: ${dataset.classNames.join(', ')}`, { file: dataset.source });
+      throw new ImportError(`unknown class "${excerpt(name, 40)}"; the classes are: ${listNames(dataset.classNames, 12)}`, { file: dataset.source });
     }
     if (newLabel.has(old)) throw new ImportError(`class "${name}" is listed twice`, { file: dataset.source });
     newLabel.set(old, i);
@@ -31,7 +32,7 @@ export function keepClasses(dataset: ParsedDataset, classes: string[]): ParsedDa
     const label = newLabel.get(example.label);
     if (label !== undefined) examples.push({ ...example, label });
   }
-  if (examples.length === 0) throw new ImportError(`no examples of the classes ${classes.join(', ')}`, { file: dataset.source });
+  if (examples.length === 0) throw new ImportError(`no examples of the classes ${listNames(classes, 12)}`, { file: dataset.source });
   return { ...dataset, classNames: [...classes], examples };
 }
 

@@ -6,6 +6,7 @@ import zlib from 'node:zlib';
 import type { ImageShape } from '../../shared/domain.js';
 import { ImportError } from '../../shared/errors.js';
 import { FASHION_MNIST_CLASSES } from '../../shared/fashionMnist.js';
+import { listNames } from './messageExcerpt.js';
 import type { ParsedDataset, ParsedExample, ReportProgress } from './parsedDataset.js';
 
 export interface IdxArray {
@@ -129,7 +130,7 @@ export async function importIdx(
   if (distinct.size < 2) throw new ImportError(`every example has label ${maxLabel}: a single class cannot be classified`, { file: files });
   const classNames = await chooseClassNames(source, dir, maxLabel, options);
   if (maxLabel >= classNames.length) {
-    throw new ImportError(`label ${maxLabel} is out of range for ${classNames.length} class names (${classNames.join(', ')})`, { file: maxLabelFile });
+    throw new ImportError(`label ${maxLabel} is out of range for ${classNames.length} class names (${listNames(classNames, 12)})`, { file: maxLabelFile });
   }
   return { kind: 'image', format: 'idx', source, classNames, shape, examples };
 }

@@ -3,14 +3,15 @@
 // A `label_name` column (a curated-set export's) names the class and is read instead of `label`.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { SkippedFile } from '../../shared/domain.js';
+import type { ImageShape, SkippedFile } from '../../shared/domain.js';
 import { ImportError } from '../../shared/errors.js';
 import { restoreNeutralizedFormula } from '../../shared/spreadsheetText.js';
 import { orderClassNames } from './classOrder.js';
 import { escapeFileName, utf8FileName } from './fileNames.js';
-import { excerpt } from './messageExcerpt.js';
+import { excerpt, listNames } from './messageExcerpt.js';
 import { compareNatural, sortNatural } from './naturalOrder.js';
 import type { ParsedDataset, ParsedExample, ReportProgress } from './parsedDataset.js';
+import { imageShapeOf, pixelColumnsOf, readPixels } from './pixelTable.js';
 import { normalizeSplitName } from './splitNames.js';
 import { stratifiedSplit } from './stratifiedSplit.js';
 
@@ -70,18 +71,42 @@ export async function importTextTable(
   const format = files[0]?.format as TextTableFormat;
 
   const records: RawRecord[] = [];
+  /** CSV files with pixel columns (the first file decides): every row's image, and their one shape */
+  let images: { shape: ImageShape; pixels: Uint8Array[] } | null = null;
   report('parse', 0, files.length);
   for (const [done, entry] of files.entries()) {
     const text = decodeUtf8(await readFile(entry.file), entry.file);
-    const fileRecords = entry.format === 'csv' ? csvRecords(text, entry.file) : jsonlRecords(text, entry.file);
+    const table: CsvTable = entry.format === 'csv' ? csvTable(text, entry.file) : { records: jsonlRecords(text, entry.file), images: null };
+    const fileRecords = table.records;
     if (fileRecords.length === 0) throw new ImportError('no rows: the file holds no examples', { file: entry.file });
+    if (done === 0 && table.images?.shape) images = { shape: table.images.shape, pixels: [] };
+    if ((images === null) !== (table.images === null)) {
+      throw new ImportError(`${images ? 'no pixel columns' : 'pixel columns'}, unlike ${path.basename(files[0]!.file)}; every file holds images or every file holds texts`, { file: entry.file });
+    }
+    if (images && table.images?.shape) {
+      const [a, b] = [images.shape, table.images.shape];
+      if (a.height !== b.height || a.width !== b.width || a.channels !== b.channels) {
+        throw new ImportError(`images of ${b.height}x${b.width}x${b.channels}, unlike ${path.basename(files[0]!.file)}'s ${a.height}x${a.width}x${a.channels}`, { file: entry.file });
+      }
+      images.pixels.push(...table.images.pixels);
+    }
     if (entry.split !== null) for (const record of fileRecords) record.split = entry.split;
     else requireSplitEverywhereOrNowhere(fileRecords);
     records.push(...fileRecords);
     report('parse', done + 1, files.length);
   }
 
-  return { ...textDataset(records, { source, format, where: files.map((f) => f.file).join(', '), ...options }), skipped };
+  const dataset = textDataset(records, { source, format, where: files.map((f) => f.file).join(', '), ...options });
+  if (!images) return { ...dataset, skipped };
+  const pixels = images.pixels;
+  // The same labels, splits and groups as a text table's; the pixels take the texts' place.
+  return {
+    ...dataset,
+    kind: 'image',
+    shape: images.shape,
+    examples: dataset.examples.map(({ text: _text, ...example }, i) => ({ ...example, pixels: pixels[i] as Uint8Array })),
+    skipped,
+  };
 }
 
 /** Turns parsed rows (every file read) into a dataset: class names, labels, splits, groups. */
@@ -109,9 +134,14 @@ export function textDataset(
 
 /** Parses CSV text (header included) into records; every record must match the header's width. */
 export function parseCsv(text: string, file: string): CsvRow[] {
+  return [...csvRows(text, file)];
+}
+
+/** parseCsv one record at a time, so a caller can turn each into something smaller (pixels) as it goes. */
+export function* csvRows(text: string, file: string): Generator<CsvRow, void, undefined> {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const n = body.length;
-  const rows: CsvRow[] = [];
+  let width = -1;
   let i = 0;
   let line = 1;
   while (i < n) {
@@ -160,13 +190,10 @@ export function parseCsv(text: string, file: string): CsvRow[] {
       line++;
     }
     if (blank) continue;
-    const header = rows[0];
-    if (header && fields.length !== header.fields.length) {
-      throw new ImportError(`${fields.length} fields, but the header has ${header.fields.length}`, { file, row: startLine });
-    }
-    rows.push({ line: startLine, fields });
+    if (width < 0) width = fields.length;
+    else if (fields.length !== width) throw new ImportError(`${fields.length} fields, but the header has ${width}`, { file, row: startLine });
+    yield { line: startLine, fields };
   }
-  return rows;
 }
 
 /** Decodes strict UTF-8 (a BOM is dropped); a bad byte is reported with its line. */
@@ -209,22 +236,33 @@ function countLineFeeds(text: string): number {
   return count;
 }
 
+/** A CSV file's rows, and with pixel columns each row's image (RawRecord.text is then ''). */
+export interface CsvTable {
+  records: RawRecord[];
+  /** null for a text table; shape null only when the file has no rows */
+  images: { shape: ImageShape | null; pixels: Uint8Array[] } | null;
+}
+
 export function csvRecords(text: string, file: string): RawRecord[] {
-  const rows = parseCsv(text, file);
-  const header = rows[0];
-  if (!header) throw new ImportError('the file is empty: expected a header row with text and label columns', { file });
+  return csvTable(text, file).records;
+}
+
+export function csvTable(text: string, file: string): CsvTable {
+  const rows = csvRows(text, file);
+  const first = rows.next();
+  if (first.done) throw new ImportError('the file is empty: expected a header row with text and label columns', { file });
+  const header = first.value;
   const names = header.fields.map((name) => name.trim().toLowerCase());
+  const place = { file, row: header.line };
   const column = (name: string, required: boolean): number => {
     const index = names.indexOf(name);
-    if (index < 0 && required) {
-      throw new ImportError(`missing column "${name}" (found columns: ${excerpt(header.fields.join(', '))})`, { file, row: header.line });
-    }
-    if (index >= 0 && names.indexOf(name, index + 1) >= 0) {
-      throw new ImportError(`column "${name}" appears more than once`, { file, row: header.line });
-    }
+    if (index < 0 && required) throw new ImportError(`missing column "${name}" (found columns: ${listNames(header.fields)})`, place);
+    if (index >= 0 && names.indexOf(name, index + 1) >= 0) throw new ImportError(`column "${name}" appears more than once`, place);
     return index;
   };
-  const textColumn = column('text', true);
+  const pixelColumns = pixelColumnsOf(names, place);
+  const textColumn = column('text', false);
+  if (textColumn < 0 && !pixelColumns) throw new ImportError(missingTextMessage(names, header.fields), place);
   const labelNameColumn = column('label_name', false);
   const labelColumn = column('label', labelNameColumn < 0);
   const splitColumn = column('split', false);
@@ -233,22 +271,49 @@ export function csvRecords(text: string, file: string): RawRecord[] {
   // spreadsheet formulas (docs/database.md, "CSV exports"): the apostrophe it added comes off.
   const ours = labelNameColumn >= 0;
   const cell = (value: string) => (ours ? restoreNeutralizedFormula(value) : value);
-  return rows.slice(1).map(({ line, fields }) => {
+  const images: CsvTable['images'] = pixelColumns ? { shape: null, pixels: [] } : null;
+  let shapeText: string | null = null;
+  const records: RawRecord[] = [];
+  for (const { line, fields } of rows) {
     const label = cell((fields[labelNameColumn >= 0 ? labelNameColumn : labelColumn] as string).trim());
     if (label === '') throw new ImportError(labelNameColumn >= 0 ? 'empty label_name' : 'empty label', { file, row: line });
     const split = splitColumn >= 0 ? (fields[splitColumn] as string) : null;
     if (split !== null && split.trim() === '') throw new ImportError('empty split', { file, row: line });
     const group = groupColumn >= 0 ? (fields[groupColumn] as string).trim() || null : null;
-    return {
-      text: cell(fields[textColumn] as string),
+    if (images && pixelColumns) {
+      // Every row's image_shape must be the first row's: one dataset has one image shape.
+      const rowShape = pixelColumns.shapeField >= 0 ? (fields[pixelColumns.shapeField] as string).trim() : null;
+      if (images.shape === null) {
+        images.shape = imageShapeOf(pixelColumns.fields.length, rowShape, { file, row: line });
+        shapeText = rowShape;
+      } else if (rowShape !== shapeText) {
+        const shape = imageShapeOf(pixelColumns.fields.length, rowShape, { file, row: line });
+        if (shape.height !== images.shape.height || shape.width !== images.shape.width || shape.channels !== images.shape.channels) {
+          throw new ImportError(`image_shape ${rowShape} differs from the first row's ${shapeText}; one dataset holds one image shape`, { file, row: line });
+        }
+      }
+      images.pixels.push(readPixels(fields, pixelColumns, { file, row: line }));
+    }
+    records.push({
+      text: textColumn >= 0 && !images ? cell(fields[textColumn] as string) : '',
       label,
       ...(labelNameColumn >= 0 ? { labelIndex: labelColumn >= 0 ? (fields[labelColumn] as string).trim() : null } : {}),
       split: split === null ? null : normalizeSplitName(split, { file, row: line }),
       group,
       file,
       line,
-    };
-  });
+    });
+  }
+  return { records, images };
+}
+
+/** Why a CSV without a text column cannot be read, in one short line that says what to do. */
+function missingTextMessage(names: readonly string[], columns: readonly string[]): string {
+  if (names.includes('label_name') && names.includes('id')) {
+    // A curated-set export of images written before exports carried pixels: only ids and probabilities.
+    return 'this CSV export of an image set holds no pixels (no pixel0… columns: exported before CSVs carried them, or its images are larger than 4096 values), so its images cannot come back; export the set as ZIP and import that';
+  }
+  return `missing column "text" (found columns: ${listNames(columns)}); a CSV dataset needs text and label columns, or label and pixel0… columns`;
 }
 
 function jsonlRecords(text: string, file: string): RawRecord[] {
@@ -273,7 +338,14 @@ function jsonlRecords(text: string, file: string): RawRecord[] {
     const fields = new Map(Object.entries(value).map(([key, v]) => [key.toLowerCase(), v as unknown]));
     const textValue = fields.get('text');
     if (typeof textValue !== 'string') {
-      throw new ImportError(textValue === undefined ? 'missing "text"' : `"text" must be a string, found ${jsonType(textValue)}`, { file, row: line });
+      // A curated-set JSONL export of images: ids, labels and probabilities, no pixels.
+      const imageExport = textValue === undefined && fields.has('label_name') && fields.has('id');
+      throw new ImportError(
+        imageExport
+          ? 'a JSONL export of an image set holds no pixels, so its images cannot come back; export the set as CSV or ZIP and import that'
+          : textValue === undefined ? 'missing "text"' : `"text" must be a string, found ${jsonType(textValue)}`,
+        { file, row: line },
+      );
     }
     const splitValue = fields.get('split');
     if (splitValue !== undefined && splitValue !== null && typeof splitValue !== 'string') {

@@ -7,7 +7,7 @@ import { restoreNeutralizedFormula } from '../../shared/spreadsheetText.js';
 import { ImportError } from '../../shared/errors.js';
 import { orderClassNames } from './classOrder.js';
 import { checkImageSide, decodeAll, decodeImage, sharedShape, type DecodedImage } from './imageFolder.js';
-import { excerpt } from './messageExcerpt.js';
+import { excerpt, listNames } from './messageExcerpt.js';
 import type { ParsedDataset, ParsedExample, ReportProgress } from './parsedDataset.js';
 import { decodeSimplePng, pngSize } from './png.js';
 import { normalizeSplitName } from './splitNames.js';
@@ -52,7 +52,7 @@ export async function importZipDataset(zipPath: string, options: ZipDatasetOptio
     const missing = (['split', 'label_name'] as const).filter((name) => !names.includes(name));
     if (!names.includes('file') && !names.includes('text')) missing.push('file or text' as never);
     if (missing.length) {
-      throw new ImportError(`manifest.csv lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (found: ${excerpt(header.fields.join(', '))})`, { file: manifestFile, row: header.line });
+      throw new ImportError(`manifest.csv lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (found: ${listNames(header.fields)})`, { file: manifestFile, row: header.line });
     }
     if (!names.includes('file')) {
       const records = csvRecords(text, manifestFile);

@@ -31,6 +31,9 @@ type ExportArgs = Omit<ExportCuratedSetArgs, 'taskId'>;
 const ROW_BATCH = 1000;
 const IMAGE_BATCH = 500;
 
+/** The largest image (height × width × channels bytes) a CSV export writes as pixel columns: 64×64 grey, 32×32 colour. */
+export const MAX_CSV_PIXELS = 4096;
+
 export async function exportCuratedSet(sources: ExportSources, args: ExportArgs, control: ExportControl): Promise<ExportResult> {
   const set = sources.sets.getSet(args.setId);
   const dataset = sources.datasets.getDataset(set.datasetId);
@@ -41,7 +44,12 @@ export async function exportCuratedSet(sources: ExportSources, args: ExportArgs,
     newestExperiment: () => sources.sets.newestRecordedExperiment(set.datasetId),
   });
   const images = args.format === 'zip' && dataset.kind === 'image';
-  const layout: ExportLayout = { classNames: dataset.classNames, text: dataset.kind === 'text', file: images, runs };
+  // A CSV of small images carries the pixels (a ZIP has them as PNGs; JSONL stays ids and
+  // numbers); larger images would make rows of tens of thousands of cells: their CSV holds none.
+  if (args.format === 'csv' && dataset.kind === 'image' && !dataset.shape) throw new DomainError('INTERNAL', `dataset ${dataset.id} is an image dataset without an image shape`);
+  const shape = dataset.shape;
+  const pixels = args.format === 'csv' && dataset.kind === 'image' && shape && shape.height * shape.width * shape.channels <= MAX_CSV_PIXELS ? shape : null;
+  const layout: ExportLayout = { classNames: dataset.classNames, text: dataset.kind === 'text', file: images, pixels, runs };
   // The members as they are now: rows are read in batches of this snapshot.
   const ids = sources.sets.memberIds(set.id);
   const out = await createOutputFile(args.path, args.overwrite);
@@ -92,6 +100,7 @@ async function writeRecords(
   for (let start = 0; start < ids.length; start += ROW_BATCH) {
     throwIfCancelled(control.signal);
     const batch = ids.slice(start, start + ROW_BATCH);
+    const pixelsOf = layout.pixels ? new Map(sources.sets.pixels(batch).map((r) => [r.id, r.pixels])) : null;
     let text = '';
     for (const row of sources.sets.exportRows(setId, batch)) {
       const record: ExportRecord = {
@@ -104,6 +113,7 @@ async function writeRecords(
         note: row.note,
         text: row.text,
         file: layout.file ? imageEntryName(row.split, layout.classNames[row.label] ?? String(row.label), row.id) : null,
+        pixels: pixelsOf?.get(row.id) ?? null,
         probs: cursors.map((probsOf) => probsOf(row.id)),
       };
       text += format(layout, record);

@@ -1,6 +1,9 @@
 // One exported example and its two spellings: a CSV record (also a ZIP's manifest.csv) with a
 // `p:<run>@<epoch>:<class>` column per run and class, and a JSONL object with a `runs` array.
-// The CSV's text columns (split, label_name, note, text, file) are spreadsheet-safe; JSONL is exact.
+// An image set's CSV also carries each image, `image_shape` and a `pixel<k>` column per byte, so
+// it imports back. The CSV's text columns (split, label_name, note, text, file) are
+// spreadsheet-safe; JSONL is exact.
+import type { ImageShape } from '../../shared/domain.js';
 import { csvRecord, csvText, float32Text, type CsvCell } from './csvText.js';
 import type { ExportRun } from './exportRuns.js';
 
@@ -16,6 +19,8 @@ export interface ExportRecord {
   text: string | null;
   /** the image's path inside a ZIP */
   file: string | null;
+  /** the image's bytes (ExportLayout.pixels), height × width × channels */
+  pixels: Uint8Array | null;
   /** per run (ExportLayout.runs order), null where that run recorded nothing for the example */
   probs: (Float32Array | null)[];
 }
@@ -26,8 +31,17 @@ export interface ExportLayout {
   text: boolean;
   /** a `file` column (image datasets in a ZIP) */
   file: boolean;
+  /** `image_shape` and pixel columns of this shape (image datasets as CSV) */
+  pixels: ImageShape | null;
   runs: ExportRun[];
 }
+
+/** `28x28x1`: height x width x channels, as the CSV importer reads it back. */
+export const imageShapeText = (shape: ImageShape) => `${shape.height}x${shape.width}x${shape.channels}`;
+
+const pixelCount = (shape: ImageShape) => shape.height * shape.width * shape.channels;
+/** '0' … '255', so a 784-pixel row is a join, not 784 number conversions. */
+const BYTE_TEXT = Array.from({ length: 256 }, (_, i) => String(i));
 
 export function probabilityColumns(layout: ExportLayout): string[] {
   return layout.runs.flatMap((run) => layout.classNames.map((name) => `p:${run.columnName}@${run.epoch}:${name}`));
@@ -38,7 +52,10 @@ export function csvHeader(layout: ExportLayout): string {
     'id', 'split', 'index', 'label', 'label_name', 'train_label', 'note',
     ...(layout.text ? ['text'] : []),
     ...(layout.file ? ['file'] : []),
+    ...(layout.pixels ? ['image_shape'] : []),
     ...probabilityColumns(layout),
+    // pixel0 is byte 0 of the row-major height × width × channels image (numpy's flat index)
+    ...(layout.pixels ? Array.from({ length: pixelCount(layout.pixels) }, (_, k) => `pixel${k}`) : []),
   ]);
 }
 
@@ -46,11 +63,18 @@ export function csvRow(layout: ExportLayout, r: ExportRecord): string {
   const fields: CsvCell[] = [r.id, csvText(r.split), r.index, r.label, csvText(r.labelName), r.trainLabel, csvText(r.note)];
   if (layout.text) fields.push(csvText(r.text ?? ''));
   if (layout.file) fields.push(csvText(r.file ?? ''));
+  if (layout.pixels) fields.push(imageShapeText(layout.pixels));
   const classes = layout.classNames.length;
   for (const probs of r.probs) {
     for (let c = 0; c < classes; c++) fields.push(probs && c < probs.length ? float32Text(probs[c]!) : '');
   }
-  return csvRecord(fields);
+  const record = csvRecord(fields);
+  if (!layout.pixels) return record;
+  const count = pixelCount(layout.pixels);
+  if (r.pixels?.length !== count) throw new Error(`example ${r.id} has ${r.pixels?.length ?? 0} pixel bytes, its dataset's images ${count}`);
+  const cells = new Array<string>(count);
+  for (let k = 0; k < count; k++) cells[k] = BYTE_TEXT[r.pixels[k]!]!;
+  return `${record.slice(0, -2)},${cells.join(',')}\r\n`;
 }
 
 export function jsonlLine(layout: ExportLayout, r: ExportRecord): string {

@@ -35,3 +35,22 @@ function pickTransport() {
 }
 
 export const api: Api = createApi(pickTransport());
+
+/**
+ * Where a dropped file or folder lives, when the app can know: the desktop app's preload asks
+ * Electron; a browser never tells a page, so web mode (and a File without a path) gives null.
+ */
+export function pathOfDroppedFile(file: File): string | null {
+  const bridge = window.disobey;
+  if (typeof bridge?.pathForFile !== 'function') return null;
+  try {
+    return bridge.pathForFile(file) || null;
+  } catch {
+    return null; // not a file from the disk (e.g. dragged out of another page)
+  }
+}
+
+/** Whether dropped files come with their paths (the desktop app) or not (a browser). */
+export function droppedFilesHavePaths(): boolean {
+  return typeof window.disobey?.pathForFile === 'function';
+}

@@ -1,9 +1,43 @@
 // The import dialog's text fields turned into the contract's import options, with a plain
-// message for the first field that does not make sense.
+// message for the first field that does not make sense; and what its path field may pick.
 import { MAX_IMAGE_SIDE_LIMIT, type ImportFormat, type ImportOptionsInput } from '../../shared/domain.js';
+import type { PathFilter, PathPickMode } from './pathInput.js';
 
-export const IMPORT_FORMATS = ['auto', 'idx', 'folder', 'csv', 'jsonl'] as const;
+export const IMPORT_FORMATS = ['auto', 'idx', 'folder', 'csv', 'jsonl', 'zip'] as const;
 export type ImportFormatChoice = (typeof IMPORT_FORMATS)[number];
+
+/** What each format reads (main/data/importDataset.ts): a file, a folder, or either. */
+const FORMAT_SOURCES: Record<ImportFormatChoice, { modes: PathPickMode[]; filters: PathFilter[] }> = {
+  // IDX: a folder of the four files, or one images file (its labels file beside it); the plain
+  // files have no extension, so "All files" comes with the gzipped ones.
+  idx: { modes: ['openFile', 'openFolder'], filters: [{ name: 'IDX images', extensions: ['gz', 'ubyte'] }, { name: 'All files', extensions: ['*'] }] },
+  folder: { modes: ['openFolder'], filters: [] },
+  csv: { modes: ['openFile', 'openFolder'], filters: [{ name: 'CSV', extensions: ['csv'] }] },
+  jsonl: { modes: ['openFile', 'openFolder'], filters: [{ name: 'JSONL', extensions: ['jsonl', 'ndjson'] }] },
+  zip: { modes: ['openFile'], filters: [{ name: 'Curated-set ZIP export', extensions: ['zip'] }] },
+  auto: {
+    modes: ['openFile', 'openFolder'],
+    filters: [
+      { name: 'Datasets (CSV, JSONL, ZIP, IDX)', extensions: ['csv', 'jsonl', 'ndjson', 'zip', 'gz', 'ubyte'] },
+      { name: 'All files', extensions: ['*'] },
+    ],
+  },
+};
+
+/** The native dialogs the path field offers for a format (file, folder or both) and their file filters. */
+export function importSource(format: ImportFormatChoice): { modes: PathPickMode[]; filters: PathFilter[] } {
+  return FORMAT_SOURCES[format];
+}
+
+/** The Format menu's words. */
+export const IMPORT_FORMAT_LABELS: Record<ImportFormatChoice, string> = {
+  auto: 'auto-detect',
+  idx: 'IDX (MNIST family)',
+  folder: 'image folders',
+  csv: 'CSV (texts or pixels)',
+  jsonl: 'JSONL (texts)',
+  zip: 'ZIP (a curated-set export)',
+};
 
 export interface ImportFormFields {
   path: string;

@@ -218,11 +218,13 @@ describe('curated set exports', () => {
   const example = (id: number) => app.db.prepare('SELECT id, split, idx, label, noisy_label, text, pixels FROM examples WHERE id = ?').get(id) as DbExample;
 
   /** Every cell of a CSV export against the database. */
-  function checkCsv(file: string, members: number[], classNames: string[], runs: { runId: number; name: string; epoch: number }[], extra: 'text' | 'file' | null) {
+  /** Every cell of a CSV export against the database; `extra` 'pixels' is an image set's CSV (image_shape, then pixel0… after the probabilities). */
+  function checkCsv(file: string, members: number[], classNames: string[], runs: { runId: number; name: string; epoch: number }[], extra: 'text' | 'file' | 'pixels' | null) {
     const rows = parseCsv(fs.readFileSync(file, 'utf8'), file).map((r) => r.fields);
     const header = rows[0]!;
     const pColumns = runs.flatMap((r) => classNames.map((c) => `p:${r.name}@${r.epoch}:${c}`));
-    expect(header).toEqual(['id', 'split', 'index', 'label', 'label_name', 'train_label', 'note', ...(extra ? [extra] : []), ...pColumns]);
+    const pixelColumns = extra === 'pixels' ? Array.from({ length: 64 }, (_, k) => `pixel${k}`) : [];
+    expect(header).toEqual(['id', 'split', 'index', 'label', 'label_name', 'train_label', 'note', ...(extra ? [extra === 'pixels' ? 'image_shape' : extra] : []), ...pColumns, ...pixelColumns]);
     expect(rows.slice(1).map((r) => Number(r[0]))).toEqual(members);
     const notes = new Map((app.db.prepare('SELECT example_id, note FROM curated_set_members WHERE set_id IN (?, ?)').raw().all(imageSet, textSet) as [number, string][]));
     const probsOf = probs();
@@ -230,11 +232,13 @@ describe('curated set exports', () => {
       const e = example(Number(row[0]));
       expect(row.slice(0, 7)).toEqual([String(e.id), e.split, String(e.idx), String(e.label), classNames[e.label], String(e.noisy_label ?? e.label), notes.get(e.id)]);
       if (extra === 'text') expect(row[7]).toBe(e.text);
+      if (extra === 'pixels') expect(row[7]).toBe('8x8x1');
       const first = 7 + (extra ? 1 : 0);
       runs.forEach((run, r) => {
         const stored = float32(probsOf.get(run.runId, run.epoch, e.id) as Buffer);
         classNames.forEach((_, c) => expect(Math.fround(Number(row[first + r * classNames.length + c]))).toBe(stored[c]));
       });
+      if (extra === 'pixels') expect(Uint8Array.from(row.slice(first + runs.length * classNames.length).map(Number))).toEqual(Uint8Array.from(e.pixels!));
     }
     return rows;
   }
@@ -244,7 +248,7 @@ describe('curated set exports', () => {
     events.length = 0;
     const result = await call('exportCuratedSet', { setId: imageSet, format: 'csv', path: file, taskId: 'csv1' });
     expect(result).toEqual({ path: file, format: 'csv', rows: imageMembers.length, bytes: fs.statSync(file).size });
-    const rows = checkCsv(file, imageMembers, IMAGE_CLASSES, runColumns(2), null);
+    const rows = checkCsv(file, imageMembers, IMAGE_CLASSES, runColumns(2), 'pixels');
     expect(rows[0]).toContain('p:student 2@2:Pull, "over"');
     expect(rows.some((r) => r[5] !== r[3])).toBe(true); // some train labels were flipped
     expect(fs.readFileSync(file, 'utf8')).toMatch(/\r\n$/);
@@ -255,10 +259,10 @@ describe('curated set exports', () => {
   it('exports a chosen experiment and epoch, and refuses epochs and experiments that do not fit', async () => {
     const file = path.join(out, 'epoch1.csv');
     await call('exportCuratedSet', { setId: imageSet, format: 'csv', path: file, experimentId: image.experimentId, epoch: 1 });
-    checkCsv(file, imageMembers, IMAGE_CLASSES, runColumns(1, 1), null);
+    checkCsv(file, imageMembers, IMAGE_CLASSES, runColumns(1, 1), 'pixels');
     const file2 = path.join(out, 'epoch3.csv');
     await call('exportCuratedSet', { setId: imageSet, format: 'csv', path: file2, epoch: 3 });
-    checkCsv(file2, imageMembers, IMAGE_CLASSES, runColumns(2, 3), null);
+    checkCsv(file2, imageMembers, IMAGE_CLASSES, runColumns(2, 3), 'pixels');
 
     expect(await failure(call('exportCuratedSet', { setId: imageSet, format: 'csv', path: path.join(out, 'e4.csv'), epoch: 4 }))).toMatchObject({
       code: 'VALIDATION_ERROR',

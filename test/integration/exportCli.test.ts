@@ -49,7 +49,12 @@ describe.skipIf(!fs.existsSync('out/main/cli.js'))('disobey sets and disobey exp
     expect(JSON.parse(r.stdout) as ExportResult).toEqual({ path: file, format: 'csv', rows: members.length, bytes: fs.statSync(file).size });
     const rows = parseCsv(fs.readFileSync(file, 'utf8'), file).map((row) => row.fields);
     expect(rows[0]!.slice(0, 7)).toEqual(['id', 'split', 'index', 'label', 'label_name', 'train_label', 'note']);
-    expect(rows[0]!.slice(7)).toEqual(['teacher', 'student 1'].flatMap((run) => ['c0', 'c1', 'c2'].map((c) => `p:${run}@2:${c}`)));
+    // an image set's CSV carries its 8 × 8 images: image_shape, then pixel0 … pixel63 after the probabilities
+    expect(rows[0]!.slice(7)).toEqual([
+      'image_shape',
+      ...['teacher', 'student 1'].flatMap((run) => ['c0', 'c1', 'c2'].map((c) => `p:${run}@2:${c}`)),
+      ...Array.from({ length: 64 }, (_, k) => `pixel${k}`),
+    ]);
     expect(rows.slice(1).map((row) => Number(row[0]))).toEqual(members);
 
     const zip = disobey('export', '--db', db, '--set', '1', '--out', path.join(temp.dir, 'hard.bin'), '--format', 'zip', '--epoch', '1');
