@@ -235,7 +235,7 @@ function exp1MetricSanity(ctx: ClaimContext): FindingClaim {
     'exp1',
     'Metric sanity',
     'φ computed stably from log-probabilities equals log(p / (1 − p)), and a student that copies its teacher gets β = 1, KL = 0 and fidelity 100%.',
-    'SPEC.md experiment 1 (M1, M2, M5, M6)',
+    'the papers’ reference checks: the measures φ, β, KL and fidelity computed right',
     'absolute',
     'largest deviation from the exact values over the teacher’s stored rows',
   );
@@ -293,7 +293,7 @@ async function exp2Exaggeration(ctx: ClaimContext): Promise<FindingClaim> {
     'exp2',
     'Does the student exaggerate its teacher’s confidence?',
     'Plotted as teacher φ against student φ, the self-distilled student’s points lie on a line steeper than the diagonal: β > 1.',
-    'SPEC.md experiment 2 (P1, M2); paper 1. SPEC notes β came out 0.56–0.96 at toy scale.',
+    'paper 1 (does it pay to disobey?): the confidence scatter and its slope β. The reference probe found β of 0.56–0.96 at toy scale.',
     'slope',
     `β of the self-distilled student${split ? ` on ${split}` : ''}, mean over seeds`,
   );
@@ -345,7 +345,7 @@ function exp3Underfitting(ctx: ClaimContext): FindingClaim {
     'exp3',
     'Under label noise, the KD student underfits the hard points',
     'With noisy training labels, the KD student fits them at least 3 points less than its teacher, and on the teacher’s least confident examples it is less confident still (Δ of the lowest bin < 0).',
-    'SPEC.md experiment 3 (M3, M4); paper 1, mechanism 1',
+    'paper 1, its first mechanism: Δ by teacher confidence and accuracy under label noise',
     'points',
     'teacher − KD student accuracy on the noisy training labels, mean over seeds',
   );
@@ -411,7 +411,7 @@ function exp4KdGain(ctx: ClaimContext): FindingClaim {
     'exp4',
     'Does disobeying pay? KD against one-hot',
     'A student distilled from the (noisy) teacher beats the same student trained on one-hot labels by at least one point of test accuracy, over at least 3 seeds.',
-    'SPEC.md experiment 4 (M4); paper 1',
+    'paper 1: test accuracy of KD against one-hot',
     'points',
     `KD − one-hot ${split ?? 'test'} accuracy on clean labels, mean of the paired differences over seeds`,
   );
@@ -426,7 +426,7 @@ function exp4KdGain(ctx: ClaimContext): FindingClaim {
   const first = values[0]!;
   const per = values.map((v, i) => `${seedLabel(v.rep.seed)} ${points(diffs[i]!)}`).join(', ');
   const reason = !enoughSeeds
-    ? `${points(stats.mean)} (${per}), but ${stats.n} seed${stats.n === 1 ? '' : 's'} cannot show it: SPEC asks for ≥ ${MIN_SEEDS} seeds with an interval above 0. Train with seeds: ${MIN_SEEDS}.`
+    ? `${points(stats.mean)} (${per}), but ${stats.n} seed${stats.n === 1 ? '' : 's'} cannot show it: the claim needs ≥ ${MIN_SEEDS} seeds with an interval above 0. Train with seeds: ${MIN_SEEDS}.`
     : ok
       ? `KD beats one-hot by ${points(stats.mean)} (${intervalText(stats.interval, points)}; ${per}).`
       : `KD − one-hot = ${points(stats.mean)} (${intervalText(stats.interval, points)}; ${per}): ${stats.mean < KD_GAIN_POINTS ? `below the +${KD_GAIN_POINTS} point threshold` : 'the interval reaches 0'}.`;
@@ -462,7 +462,7 @@ function exp5LateSwitch(ctx: ClaimContext): FindingClaim {
     'exp5',
     'Late distillation recovers most of the gain',
     'Switching from one-hot to KD halfway through training recovers at least half of what KD from the start gains over one-hot.',
-    'SPEC.md experiment 5 (P4); paper 1, mechanism 3. SPEC probe: 75–95% for one-hot → KD, −10–26% for KD → one-hot.',
+    'paper 1, its third mechanism: accuracy per epoch around a loss switch. The reference probe recovered 75–95% for one-hot → KD, −10–26% for KD → one-hot.',
     'share',
     'recovered share (acc_switch − acc_one-hot) / (acc_KD − acc_one-hot), as a ratio of the means over seeds',
   );
@@ -508,7 +508,7 @@ function exp5LateSwitch(ctx: ClaimContext): FindingClaim {
       `One-hot → KD recovers ${pct(share.ratio)} of KD’s ${points(gain.mean)} gain (${intervalText(share.interval, pct)}; per seed ${values.map((v) => { const s = perSeedShare(v); return `${seedLabel(v.rep.seed)} ${s === null ? 'undefined' : pct(s)}`; }).join(', ')})` +
       (ok ? '.' : `: below ${pct(RECOVERED_SHARE)}.`) +
       (earlyShare !== null ? ` KD → one-hot recovers ${pct(earlyShare)}.` : '') +
-      (weakGain ? ' KD’s gain itself is not clearly above 0 (experiment 4), so read the share with care.' : '') +
+      (weakGain ? ' KD’s gain itself is not clearly above 0 (the KD against one-hot claim), so read the share with care.' : '') +
       (skipped.length ? ` Skipped: ${skipped.join('; ')}.` : ''),
     evidence: values.map((v) => ({ seed: v.rep.seed, experimentId: v.rep.experimentId, value: perSeedShare(v), label: seedLabel(v.rep.seed), split, switchRunId: v.value.late.run.id })),
     explore: [
@@ -543,7 +543,7 @@ async function computeEigenClaim(): Promise<FindingClaim> {
     'exp6',
     'Distillation exaggerates the bias toward top eigendirections (linear lab)',
     'In linear regression by gradient descent, a student fitted to an early-stopped teacher has progressed less along a low eigendirection (c₄₅) than the teacher at the moment both reach 90% along the top one; an unstopped teacher gives identical curves.',
-    'SPEC.md experiment 6 (V4, M8, P3); paper 1, theorem 4.1. Independent of this experiment’s data.',
+    'paper 1, theorem 4.1: the linear lab’s progress along eigendirections. Independent of this experiment’s data.',
     'absolute',
     'teacher c₄₅ − student c₄₅ at equal top-direction progress 0.9',
   );
@@ -554,7 +554,7 @@ async function computeEigenClaim(): Promise<FindingClaim> {
   if (!at.teacher || !at.student || !same.teacher || !same.student) return notApplicable(c, 'c₁ never reached 0.9 within the lab’s steps.');
   const diff = at.teacher.cj - at.student.cj;
   const unstopped = Math.abs(same.teacher.cj - same.student.cj);
-  const threshold: FindingThreshold = { op: '>', value: 0, text: 'teacher c₄₅ above the student’s (SPEC probe: 0.055 vs 0.030); equal when the teacher is not stopped' };
+  const threshold: FindingThreshold = { op: '>', value: 0, text: 'teacher c₄₅ above the student’s (reference probe: 0.055 vs 0.030); equal when the teacher is not stopped' };
   const ok = diff > 0 && unstopped < 1e-6;
   return {
     ...c,
@@ -575,7 +575,7 @@ function exp7GradientDenoising(ctx: ClaimContext): FindingClaim {
     'exp7',
     'Distillation denoises the gradients of hard points',
     'On the teacher’s least confident quarter of the training set, the KD gradient p^S − p^T points closer to its class’s mean gradient than the one-hot gradient p^S − e_y (a proxy: the paper’s theorem was not available).',
-    'SPEC.md experiment 7 (a proxy); paper 1, mechanism 2',
+    'paper 1, its second mechanism (gradient denoising), measured by a proxy',
     'absolute',
     'cosine to the class-mean gradient, KD − one-hot, on the teacher’s lowest-confidence quartile, mean over seeds',
   );
@@ -588,7 +588,7 @@ function exp7GradientDenoising(ctx: ClaimContext): FindingClaim {
   });
   if (values.length === 0) return notApplicable(c, `needs a KD student (${skipped.join('; ')}).`);
   const stats = meanWithTInterval(values.map((v) => v.value.diff));
-  const threshold: FindingThreshold = { op: '>', value: 0, text: 'KD’s cosine above one-hot’s (our proxy’s threshold; SPEC gives none)' };
+  const threshold: FindingThreshold = { op: '>', value: 0, text: 'KD’s cosine above one-hot’s (our proxy’s threshold; the papers give none)' };
   const ok = holds(threshold, stats.mean) && (stats.interval === null || stats.interval[0] > 0);
   const first = values[0]!;
   return {
@@ -608,7 +608,7 @@ function exp8Mechanisms(ctx: ClaimContext): FindingClaim {
     'exp8',
     'Jacobian or contrastive distillation transfers more of the teacher’s mechanisms',
     'On counterfactual test sets, a student distilled with Jacobian matching or contrastive distillation is closer to its teacher (lower KL) than one distilled with plain KD.',
-    'SPEC.md experiment 8 (P5, M7); paper 2',
+    'paper 2 (what mechanisms does knowledge distillation distill?): KL on counterfactual test sets',
     'absolute',
     'best of Jacobian/contrastive minus KD: mean KL(teacher ‖ student) over the counterfactual splits',
   );
@@ -655,7 +655,7 @@ function answerSentence(claims: FindingClaim[], seeds: number): string {
       gain.status === 'reproduced'
         ? 'Disobeying paid'
         : gain.status === 'not-applicable'
-          ? `Too few seeds to tell whether disobeying pays (SPEC asks for ${MIN_SEEDS})`
+          ? `Too few seeds to tell whether disobeying pays (the claim needs ${MIN_SEEDS})`
           : gain.statistic > 0
             ? 'Disobeying may have paid, but not clearly'
             : 'Disobeying did not pay';
@@ -670,7 +670,7 @@ function diagnostics(ctx: ClaimContext): FindingDiagnostic[] {
   const seeds = ctx.replicates.length;
   const first = ctx.replicates[0];
   if (seeds < MIN_SEEDS && first) {
-    out.push({ kind: 'few-seeds', experimentId: first.experimentId, runId: null, message: `${seeds} seed${seeds === 1 ? '' : 's'}: intervals over seeds need at least 2, and SPEC experiment 4 asks for ${MIN_SEEDS}. Plan the experiment with seeds: ${MIN_SEEDS}.` });
+    out.push({ kind: 'few-seeds', experimentId: first.experimentId, runId: null, message: `${seeds} seed${seeds === 1 ? '' : 's'}: intervals over seeds need at least 2, and the KD against one-hot claim asks for ${MIN_SEEDS}. Plan the experiment with seeds: ${MIN_SEEDS}.` });
   }
   const unfinished = ctx.replicates.flatMap((rep) => rep.experiment.runs.filter((r) => r.status !== 'done').map((r) => `"${r.name}" (${seedLabel(rep.seed)}, ${r.status}, ${r.epochsDone}/${r.epochs} epochs)`));
   if (unfinished.length && first) {
@@ -706,7 +706,7 @@ function diagnostics(ctx: ClaimContext): FindingDiagnostic[] {
           kind: 'teacher-interpolates',
           experimentId: rep.experimentId,
           runId: student.teacherRunId,
-          message: `The teacher "${student.teacherName}" (${seedLabel(rep.seed)}) fits its training labels${train?.teacherAccuracy != null ? ` (${pct(train.teacherAccuracy)})` : ''}: its train-split probabilities are near one-hot, so on train the student is distilled from little more than the labels (SPEC M4's confounder).`,
+          message: `The teacher "${student.teacherName}" (${seedLabel(rep.seed)}) fits its training labels${train?.teacherAccuracy != null ? ` (${pct(train.teacherAccuracy)})` : ''}: its train-split probabilities are near one-hot, so on train the student is distilled from little more than the labels (a known confounder).`,
         });
       }
     }
@@ -724,7 +724,7 @@ function diagnostics(ctx: ClaimContext): FindingDiagnostic[] {
         kind: 'underfit-flag-vs-delta',
         experimentId: rep.experimentId,
         runId: null,
-        message: `${seedLabel(rep.seed)}: the underfitting flag (SPEC M3) says no for ${flagged.length} student/split pair${flagged.length === 1 ? '' : 's'} although Δ of the lowest bin is below 0, because the top bin's Δ is lower still — the student is less confident than its teacher everywhere: ${flagged.join('; ')}. Read Δ itself beside the flag.`,
+        message: `${seedLabel(rep.seed)}: the underfitting flag says no for ${flagged.length} student/split pair${flagged.length === 1 ? '' : 's'} although Δ of the lowest bin is below 0, because the top bin's Δ is lower still — the student is less confident than its teacher everywhere: ${flagged.join('; ')}. Read Δ itself beside the flag.`,
       });
     }
   }

@@ -7,6 +7,7 @@ import DatasetView from './views/DatasetView.vue';
 import DynamicsView from './views/DynamicsView.vue';
 import EigenLabView from './views/EigenLabView.vue';
 import GradientView from './views/GradientView.vue';
+import HelpView from './views/HelpView.vue';
 import MechanismsView from './views/MechanismsView.vue';
 import DatasetsView from './views/DatasetsView.vue';
 import CompareView from './views/CompareView.vue';
@@ -77,6 +78,7 @@ export const router = createRouter({
       props: (route) => ({ datasetId: Number(route.params.id) }),
     },
     { path: '/eigen-lab', name: 'eigen-lab', component: EigenLabView },
+    { path: '/help', name: 'help', component: HelpView },
     { path: '/sets', name: 'sets', component: SetsView, props: { setId: null } },
     { path: '/sets/:id(\\d+)', name: 'set', component: SetsView, props: (route) => ({ setId: Number(route.params.id) }) },
     { path: '/:pathMatch(.*)*', redirect: '/' },

@@ -3,7 +3,7 @@
 // units and digits as the per-experiment Compare table, with what each column means.
 import type { SeedAggregate, SeedMetric, SeriesReport } from '../../shared/findings.js';
 import { formatAccuracy, formatFixed } from './format.js';
-import { GLOSSARY, type GlossaryEntry } from './glossary.js';
+import { GLOSSARY, type GlossaryEntry, type GlossaryKey } from './glossary.js';
 
 export type SeriesColumnKey = 'accuracy' | 'fidelity' | 'kl' | 'beta' | 'deltaLowest' | 'deltaTop' | 'hardPointFit';
 
@@ -11,6 +11,8 @@ export interface SeriesColumn {
   key: SeriesColumnKey;
   /** the header's words */
   label: string;
+  /** the column's glossary entry (its tooltip links to it on the Help page) */
+  term: GlossaryKey;
   help: GlossaryEntry;
   /** one number in the column's unit, as the per-experiment table writes it */
   show: (value: number) => string;
@@ -25,39 +27,13 @@ const fixed3 = (x: number) => formatFixed(x, 3);
 
 /** The columns after Student, Split and Seeds, in the per-experiment table's order (Δ top added). */
 export const SERIES_COLUMNS: readonly SeriesColumn[] = [
-  {
-    key: 'accuracy',
-    label: 'Student acc.',
-    help: {
-      term: 'student accuracy',
-      text: 'The share of the split’s examples whose student top class is the label. “clean”: measured against the true labels, on a split where label noise changed some training labels.',
-    },
-    show: percent,
-    domain: SHARE,
-  },
-  { key: 'fidelity', label: 'Fidelity', help: GLOSSARY.fidelity, show: percent, domain: SHARE },
-  {
-    key: 'kl',
-    label: 'KL(T‖S)',
-    help: { term: 'KL(T‖S)', text: 'The mean over examples of the KL divergence of the student’s probabilities from the teacher’s (nats, temperature 1): 0 when the student copies the teacher.' },
-    show: (x) => formatFixed(x, 4),
-    domain: [0, Infinity],
-  },
-  { key: 'beta', label: 'β', help: GLOSSARY.beta, show: fixed3 },
-  { key: 'deltaLowest', label: 'Δ lowest bin', help: GLOSSARY.lowestBinDelta, show: fixed3 },
-  {
-    key: 'deltaTop',
-    label: 'Δ top bin',
-    help: { term: 'Δ of the top bin', text: 'Student φ − teacher φ, averaged over the tenth of the examples the teacher is most confident on. A student underfits when Δ of the lowest bin is below 0 and below this.' },
-    show: fixed3,
-  },
-  {
-    key: 'hardPointFit',
-    label: 'Hard-point fit',
-    help: { term: 'hard-point fit', text: 'Among the quarter of the examples the teacher is least confident on, the share whose student top class is the label.' },
-    show: percent,
-    domain: SHARE,
-  },
+  { key: 'accuracy', label: 'Student acc.', term: 'accuracy', help: GLOSSARY.accuracy, show: percent, domain: SHARE },
+  { key: 'fidelity', label: 'Fidelity', term: 'fidelity', help: GLOSSARY.fidelity, show: percent, domain: SHARE },
+  { key: 'kl', label: 'KL(T‖S)', term: 'kl', help: GLOSSARY.kl, show: (x) => formatFixed(x, 4), domain: [0, Infinity] },
+  { key: 'beta', label: 'β', term: 'beta', help: GLOSSARY.beta, show: fixed3 },
+  { key: 'deltaLowest', label: 'Δ lowest bin', term: 'lowestBinDelta', help: GLOSSARY.lowestBinDelta, show: fixed3 },
+  { key: 'deltaTop', label: 'Δ top bin', term: 'deltaTop', help: GLOSSARY.deltaTop, show: fixed3 },
+  { key: 'hardPointFit', label: 'Hard-point fit', term: 'hardPointFit', help: GLOSSARY.hardPointFit, show: percent, domain: SHARE },
 ];
 
 export interface SeriesCell {
@@ -92,7 +68,7 @@ export interface SeriesTableRow {
 function replicateNames(report: Pick<SeriesReport, 'seeds' | 'experimentIds'>): string[] {
   return report.experimentIds.map((id, i) => {
     const seed = report.seeds[i];
-    return seed === null || seed === undefined ? `experiment ${id}` : `seed ${seed}`;
+    return seed === null || seed === undefined ? `experiment #${id}` : `seed ${seed}`;
   });
 }
 
@@ -152,10 +128,10 @@ export function seriesTableRows(report: SeriesReport): SeriesTableRow[] {
   );
 }
 
-/** "Across 3 seeds (experiments 11, 12, 13)" */
+/** "Across 3 seeds (experiments #11, #12, #13)": experiments by their id, as examples are. */
 export function seriesHeading(report: Pick<SeriesReport, 'experimentIds'>): string {
   const ids = report.experimentIds;
-  return `Across ${ids.length} ${ids.length === 1 ? 'seed' : 'seeds'} (${ids.length === 1 ? 'experiment' : 'experiments'} ${ids.join(', ')})`;
+  return `Across ${ids.length} ${ids.length === 1 ? 'seed' : 'seeds'} (${ids.length === 1 ? 'experiment' : 'experiments'} ${ids.map((id) => `#${id}`).join(', ')})`;
 }
 
 /** "runs 5, 12" for a row's title: the student's run in each replicate. */

@@ -73,7 +73,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     expect(await page.getByTestId('findings-answer').textContent()).toBe(findings.answer);
     expect((await page.getByTestId('findings-tally').textContent())!.trim()).toBe(tallySentence(tallyClaims(findings.claims)));
     expect(await page.getByTestId('findings-seed-link').count()).toBe(SEEDS);
-    expect((await page.getByTestId('findings-seeds').textContent())!.replace(/\s+/g, ' ')).toContain(`${SEEDS} seeds: 1 (experiment ${findings.experimentIds[0]}), 2 (experiment ${findings.experimentIds[1]})`);
+    expect((await page.getByTestId('findings-seeds').textContent())!.replace(/\s+/g, ' ')).toContain(`${SEEDS} seeds: 1 (experiment #${findings.experimentIds[0]}), 2 (experiment #${findings.experimentIds[1]})`);
     // a chart wherever a claim has evidence with a value, with its canvas drawn
     const withEvidence = findings.claims.filter((c) => c.evidence.some((e) => e.value !== null)).length;
     expect(await page.getByTestId('finding-chart').count()).toBe(withEvidence);
@@ -112,7 +112,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     await page.getByTestId('link-compare').click();
     await page.waitForURL(new RegExp(`#/experiments/${experiment.id}/compare$`));
     await page.getByTestId('series-table').waitFor({ timeout: 120_000 });
-    expect((await page.getByTestId('series-heading').textContent())!.trim()).toBe(`Across ${SEEDS} seeds (experiments ${series.experimentIds.join(', ')})`);
+    expect((await page.getByTestId('series-heading').textContent())!.trim()).toBe(`Across ${SEEDS} seeds (experiments ${series.experimentIds.map((id) => `#${id}`).join(', ')})`);
     const expected = series.students.flatMap((s) => s.splits.map((d) => [s.name, d.split]));
     expect(expected.length).toBeGreaterThan(0);
     const rows = page.getByTestId('series-row');

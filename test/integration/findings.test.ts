@@ -186,7 +186,7 @@ describe('experiments the claims cannot fully test', () => {
     // β's interval comes from the bootstrap over examples when there is one seed
     expect(byId(findings, 'exp2').intervalMethod).toMatch(/bootstrap over examples/);
     expect(findings.diagnostics.map((d) => d.kind)).toContain('few-seeds');
-    expect(findings.answer).toMatch(/^Too few seeds to tell whether disobeying pays \(SPEC asks for 3\): the KD student’s test accuracy is \+\d\.\d points against one-hot, over 1 seed\./);
+    expect(findings.answer).toMatch(/^Too few seeds to tell whether disobeying pays \(the claim needs 3\): the KD student’s test accuracy is \+\d\.\d points against one-hot, over 1 seed\./);
   });
 
   it('an experiment without recognisable variants: every data claim not-applicable with its reason', async () => {

@@ -106,7 +106,8 @@ describe('the across-seeds table', () => {
     expect(test.cells.kl.perSeed).toBe('seed 1: 0.1200 · seed 2: 0.1269');
     // a series without seed labels names its experiments
     const unlabelled = seriesTableRows({ ...report(), seeds: [null, null] })[1]!;
-    expect(unlabelled.cells.beta.perSeed).toBe('experiment 11: 0.700 · experiment 12: 0.964');
+    // experiments by their id, "#11" as examples are numbered (never "experiment 11", which reads as a code of the papers)
+    expect(unlabelled.cells.beta.perSeed).toBe('experiment #11: 0.700 · experiment #12: 0.964');
   });
 
   it('writes an em dash for a missing mean and no interval below two seeds', () => {
@@ -167,8 +168,8 @@ describe('the across-seeds table', () => {
   });
 
   it('heads the table with the seed count and the experiments', () => {
-    expect(seriesHeading(report())).toBe('Across 2 seeds (experiments 11, 12)');
-    expect(seriesHeading({ experimentIds: [11, 12, 13] })).toBe('Across 3 seeds (experiments 11, 12, 13)');
+    expect(seriesHeading(report())).toBe('Across 2 seeds (experiments #11, #12)');
+    expect(seriesHeading({ experimentIds: [11, 12, 13] })).toBe('Across 3 seeds (experiments #11, #12, #13)');
   });
 
   it('explains every column, with the glossary\'s words where the glossary has the term', () => {
@@ -177,6 +178,10 @@ describe('the across-seeds table', () => {
     expect(help.beta).toBe(GLOSSARY.beta);
     expect(help.fidelity).toBe(GLOSSARY.fidelity);
     expect(help.deltaLowest).toBe(GLOSSARY.lowestBinDelta);
-    for (const c of SERIES_COLUMNS) expect(c.help.text.length).toBeGreaterThan(20);
+    // each column's tooltip is its glossary entry, so it links to that entry on the Help page
+    for (const c of SERIES_COLUMNS) {
+      expect(c.help).toBe(GLOSSARY[c.term]);
+      expect(c.help.text.length).toBeGreaterThan(20);
+    }
   });
 });

@@ -1,9 +1,12 @@
 // What the app says about itself: version, database, transport, compute backend (kept current
-// by `backendChanged` events once the training worker has picked one).
+// by `backendChanged` events once the training worker has picked one), and the top bar's
+// backend chip for the page on screen (backendChip.ts).
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { ref } from 'vue';
 import type { CallResult } from '../../../shared/contract.js';
 import { api } from '../api.js';
+import { backendChip, type BackendChip } from '../backendChip.js';
+import { useExperimentsStore } from './experiments.js';
 
 export type AppInfo = CallResult<'appInfo'>;
 
@@ -13,7 +16,7 @@ export const useAppStore = defineStore('app', () => {
   /** the training worker's backend: from appInfo, then from backendChanged events */
   const backend = ref<string | null>(null);
   const transport = api.transport;
-  const backendLabel = computed(() => (backend.value ? `backend: ${backend.value}` : 'backend: none yet'));
+  const experiments = useExperimentsStore();
 
   api.onEvent((event) => {
     if (event.type === 'backendChanged') backend.value = event.backend;
@@ -29,5 +32,11 @@ export const useAppStore = defineStore('app', () => {
     }
   }
 
-  return { info, error, backend, transport, backendLabel, load };
+  /** The chip for a page: the experiment's own backends on its pages (null elsewhere). */
+  function chipFor(experimentId: number | null): BackendChip {
+    const experiment = experimentId !== null ? (experiments.byId.get(experimentId) ?? null) : null;
+    return backendChip(experiment, backend.value);
+  }
+
+  return { info, error, backend, transport, chipFor, load };
 });
