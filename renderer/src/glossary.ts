@@ -452,14 +452,6 @@ export const GLOSSARY = {
     formula: 'f_T(t) = Σ_k (1 − e^{−λ_k t}) y_k u_k,   f_S(t) = Σ_k (1 − e^{−λ_k t})(1 − e^{−λ_k T̃}) y_k u_k',
     section: 'lab',
   },
-  kl: {
-    term: 'KL(teacher ‖ student)',
-    text: 'How far the student’s probabilities are from the teacher’s on an example: Σ p_teacher · log(p_teacher / p_student), in nats, averaged over the examples. 0 means the same probabilities; larger is further apart.',
-  },
-  accuracy: {
-    term: 'accuracy',
-    text: 'The share of examples whose top class (the class given the highest probability) is the example’s label.',
-  },
   mechanism: {
     term: 'mechanism',
     text: 'One part of a mechanism dataset’s image that can show the class: the top or bottom half (an image from a source dataset) or a small patch whose position encodes the class. A model can learn the class from any of them; which one it uses is what the Mechanisms page compares.',
