@@ -177,6 +177,30 @@ export const ExampleFilter = z
   .strict();
 export type ExampleFilter = z.output<typeof ExampleFilter>;
 
+/**
+ * One measure's distribution over the analysed pair's examples that pass a filter (the explorer's
+ * range row: its observed range and a histogram to drag bounds on).
+ */
+export const MeasureHistogramArgs = AnalysisScope.extend({
+  measure: ExampleMeasure,
+  filter: ExampleFilter.optional(),
+  bins: z.number().int().min(1).max(200).default(30),
+}).strict();
+export const MeasureHistogram = z.object({
+  measure: ExampleMeasure,
+  /** examples whose measure is defined: the ones the bins count */
+  n: z.number().int().nonnegative(),
+  /** examples passing the filter whose measure is undefined (NaN): no range passes them */
+  missing: z.number().int().nonnegative(),
+  /** the smallest and largest defined value; null when n = 0 */
+  min: Num,
+  max: Num,
+  /** equal-width edges from min to max (one bin when min = max, none when n = 0); bin j holds edges[j] ≤ v < edges[j + 1], the last bin v = max too */
+  edges: z.array(z.number()),
+  counts: z.array(z.number().int().nonnegative()),
+});
+export type MeasureHistogram = z.infer<typeof MeasureHistogram>;
+
 export const QueryExamplesArgs = AnalysisScope.extend({
   filter: ExampleFilter.default({}),
   sort: z.object({ column: SortColumn, descending: z.boolean().default(false) }).strict().default({ column: 'id', descending: false }),

@@ -27,6 +27,8 @@ import {
   FlipEventsArgs,
   GradientView,
   GradientViewArgs,
+  MeasureHistogram,
+  MeasureHistogramArgs,
   QueryExamplesArgs,
   ReportArgs,
   ScatterArgs,
@@ -179,6 +181,8 @@ export const contract = {
   cartographyMap: call(CartographyMapArgs, BinaryPayload),
   /** per training label × student epoch: mean KL(teacher ‖ student) and mean b − a */
   classDeviationHeatmap: call(ClassDeviationHeatmapArgs, ClassDeviationHeatmap),
+  /** one per-example measure's range and histogram over the examples a filter passes (the explorer's range row) */
+  measureHistogram: call(MeasureHistogramArgs, MeasureHistogram),
   /** issue 16: each SPEC experiment's claim tested on this experiment and its seed replicates (docs/findings.md) */
   findings: call(FindingsArgs, Findings),
   /** the deviation report across the experiment's seed replicates: mean and t-interval of every number */

@@ -21,6 +21,8 @@ import type {
   FlipEventsArgs,
   GradientView,
   GradientViewArgs,
+  MeasureHistogram,
+  MeasureHistogramArgs,
   QueryExamplesArgs,
   ReportArgs,
   ScatterArgs,
@@ -47,6 +49,7 @@ import { cartographyMap, classDeviationHeatmap } from './cartography.js';
 import { orNull, rowsOfSplit, splitDeviation, teacherTrainAccuracy } from './deviationReport.js';
 import { columnOrder, filterRows, keptWithFrame, lowConfidenceRows, sortedPage } from './exampleQuery.js';
 import { flipEvents } from './flipEvents.js';
+import { measureHistogram } from './measureHistogram.js';
 import { gradientView } from './gradientView.js';
 import { computeFindings } from './findings.js';
 import { createPredictionMatrices } from './predictionMatrices.js';
@@ -498,6 +501,15 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
         return cartographyMap(frame, args, { curatedSetMembers: curatedSetMembers(frame) });
       },
       classDeviationHeatmap: (args: z.output<typeof ClassDeviationHeatmapArgs>): ClassDeviationHeatmap => classDeviationHeatmap(frameFor(args), args),
+      // A filter naming a curated set depends on its members, which change without a new epoch.
+      measureHistogram: (args: z.output<typeof MeasureHistogramArgs>): MeasureHistogram => {
+        const histogram = (): MeasureHistogram => {
+          const frame = frameFor(args);
+          const rows = filterRows(frame, args.filter ?? {}, { curatedSetMembers: curatedSetMembers(frame) });
+          return measureHistogram(args.measure, frame.measure(args.measure), rows, args.bins);
+        };
+        return args.filter?.curatedSet ? histogram() : remembered('measureHistogram', args, args.experimentId, histogram);
+      },
       gradientView: (args: z.output<typeof GradientViewArgs>): GradientView => {
         const frame = frameFor(args);
         return gradientView(frame, args.split, args.groups ?? frame.dataset.classGroups);

@@ -1,4 +1,4 @@
-// Small display formatters: ETA, counts, percentages.
+// Small display formatters: ETA, counts, percentages, example numbers.
 
 /** "12 s", "3 min 05 s", "1 h 02 min"; an em dash when unknown. */
 export function formatEta(seconds: number | null | undefined): string {
@@ -54,4 +54,9 @@ export function formatAccuracy(value: number | null | undefined, digits = 1): st
 export function formatFixed(value: number | null | undefined, digits = 3): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
   return value.toFixed(digits);
+}
+
+/** An example as every page numbers it: its stored example id, "#25" (exports call it example_id). */
+export function formatExampleNumber(id: number): string {
+  return `#${id}`;
 }

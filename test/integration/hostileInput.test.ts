@@ -25,7 +25,7 @@ const MISSING_IDS = [999_999, 2 ** 31, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER];
 const READ_CALLS_WITH_IDS = [
   'getDataset', 'listExamples', 'getExample', 'getExperiment', 'runMetrics', 'deviationReport', 'queryExamples',
   'exampleTrajectory', 'deviationScatter', 'gradientView', 'listCuratedSetMembers', 'flipEvents', 'threeWayConfusion',
-  'cartographyMap', 'classDeviationHeatmap', 'findings', 'seriesReport',
+  'cartographyMap', 'classDeviationHeatmap', 'findings', 'seriesReport', 'measureHistogram',
 ] as const satisfies readonly CallName[];
 
 type Bases = { [K in CallName]: CallArgs<K>[] };
@@ -90,6 +90,7 @@ function validBases(dir: string): Bases {
     threeWayConfusion: [{ experimentId: 1, studentRunId: 2, epoch: 1, split: 'test' }],
     cartographyMap: [{ experimentId: 1, studentRunId: 2, epoch: 1, classChoice: 'label', split: 'test', axes: 'deviation' }],
     classDeviationHeatmap: [{ experimentId: 1, studentRunId: 2, epoch: 1, classChoice: 'teacher-top', split: 'train' }],
+    measureHistogram: [{ experimentId: 1, studentRunId: 2, epoch: 1, classChoice: 'label', measure: 'kl', filter: { split: 'train', labels: [1] }, bins: 30 }],
     eigenLab: [{ n: 10, p: 20, scales: { kind: 'geomspace', from: 3, to: 0.05 }, noise: 0, stepSize: 'auto', teacherSteps: 10, studentSteps: 10, record: 5, seed: 1 }],
     listCuratedSets: [{ datasetId }],
     createCuratedSet: [{ datasetId, name: 'hostile', description: 'd', exampleIds: [exampleId], note: 'n', fromFilter: { experimentId: 1, filter: { labels: [1] } } }],

@@ -1,6 +1,7 @@
 // Pages of analysed examples behind the explorer's virtual grid: fetched on demand for the
 // visible range, a few at a time, and thrown away whenever the query (filter, sort, pair)
-// changes — a stale page from an older query is never shown.
+// changes — a stale page from an older query is never shown. The detail panel's next and
+// previous read through the same pages, loading the one they step into.
 import { shallowReactive, shallowRef } from 'vue';
 import type { AnalysedExample, ExamplePage } from '../../../shared/analytics.js';
 import type { CallArgs } from '../../../shared/contract.js';
@@ -21,7 +22,7 @@ export function useAnalysedPages() {
   const pages = shallowReactive(new Map<number, readonly AnalysedExample[]>());
   /** the loaded examples by id, for what a grid cell shows beyond its ExampleRow */
   const byId = shallowReactive(new Map<number, AnalysedExample>());
-  const pending = new Set<number>();
+  const pending = new Map<number, Promise<void>>();
   let query: Query | null = null;
   let generation = 0;
   let wanted: number[] = [0];
@@ -52,10 +53,15 @@ export function useAnalysedPages() {
     }
   }
 
-  async function fetchPage(page: number): Promise<void> {
+  function fetchPage(page: number): Promise<void> {
+    const started = loadPage(page);
+    pending.set(page, started);
+    return started;
+  }
+
+  async function loadPage(page: number): Promise<void> {
     if (!query) return;
     const mine = generation;
-    pending.add(page);
     try {
       const result = await api.queryExamples({ ...query, offset: page * ANALYSED_PAGE_SIZE, limit: ANALYSED_PAGE_SIZE });
       if (mine !== generation) return;
@@ -79,5 +85,24 @@ export function useAnalysedPages() {
     return pages.get(Math.floor(index / ANALYSED_PAGE_SIZE))?.[index % ANALYSED_PAGE_SIZE];
   }
 
-  return { total, runs, seedReplicates, error, setQuery, ensureRange, itemAt, itemById: (id: number) => byId.get(id) };
+  /** The example at a position of the current query, its page fetched first if need be; undefined past the end or after the query changed. */
+  async function loadItemAt(index: number): Promise<AnalysedExample | undefined> {
+    if (index < 0) return undefined;
+    const page = Math.floor(index / ANALYSED_PAGE_SIZE);
+    const mine = generation;
+    if (!pages.has(page)) await (pending.get(page) ?? fetchPage(page));
+    return mine === generation ? itemAt(index) : undefined;
+  }
+
+  /** Position of a loaded example in the current query, or null when no loaded page holds it. */
+  function indexOf(exampleId: number): number | null {
+    if (!byId.has(exampleId)) return null;
+    for (const [page, items] of pages) {
+      const i = items.findIndex((e) => e.id === exampleId);
+      if (i >= 0) return page * ANALYSED_PAGE_SIZE + i;
+    }
+    return null;
+  }
+
+  return { total, runs, seedReplicates, error, setQuery, ensureRange, itemAt, loadItemAt, indexOf, itemById: (id: number) => byId.get(id) };
 }

@@ -135,7 +135,8 @@ export function decodeExplorerState(query: QueryLike): ExplorerState {
     const parsed = ExampleMeasure.safeParse(measure);
     const lo = finite(min);
     const hi = finite(max);
-    if (!parsed.success || (lo === undefined && hi === undefined) || (lo !== undefined && hi !== undefined && lo > hi)) continue;
+    // A row with no bound yet stays (the sidebar shows it, to be dragged or typed); it filters nothing.
+    if (!parsed.success || (lo !== undefined && hi !== undefined && lo > hi)) continue;
     state.ranges.push({ measure: parsed.data, ...(lo !== undefined ? { min: lo } : {}), ...(hi !== undefined ? { max: hi } : {}) });
   }
   const underfit = first(query.underfit)?.split(':');
@@ -228,7 +229,7 @@ export function clearedFilters(): Partial<ExplorerState> {
 /** Whether any filter clause (brush aside) is set: the sidebar's "clear all". */
 export function hasFilters(state: ExplorerState): boolean {
   const f = filterOf(state, state.student ?? 1);
-  return Object.keys(f).length > 0;
+  return Object.keys(f).length > 0 || state.ranges.length > 0;
 }
 
 /** The filter clauses the route query cannot carry, in words (an example list, a non-default region threshold, another run's top class). */

@@ -44,13 +44,16 @@ export function runsAtEpoch(t: ExampleTrajectory, epoch: number | null): RunAtEx
   });
 }
 
-export function labelProbCurveOption(t: ExampleTrajectory) {
+/** p(training label) per epoch, one line per run; the legend is drawn beside the chart (hidden: names clicked off). */
+export function labelProbCurveOption(t: ExampleTrajectory, hidden: ReadonlySet<string> = new Set()) {
+  const names = t.runs.map((r) => r.name);
   return {
     animation: false,
-    grid: { left: 40, right: 10, top: 10, bottom: 24 },
+    grid: { left: 46, right: 10, top: 10, bottom: 30 },
+    legend: { show: false, data: names, selected: Object.fromEntries(names.map((n) => [n, !hidden.has(n)])) },
     tooltip: { trigger: 'axis', valueFormatter: (v: number) => (typeof v === 'number' ? v.toFixed(3) : String(v)) },
-    xAxis: { type: 'value', minInterval: 1, name: 'epoch', nameLocation: 'middle', nameGap: 18 },
-    yAxis: { type: 'value', min: 0, max: 1 },
+    xAxis: { type: 'value', minInterval: 1, name: 'epoch', nameLocation: 'middle', nameGap: 18, min: 1, max: Math.max(2, ...t.runs.map((r) => r.epochs.at(-1) ?? 1)) },
+    yAxis: { type: 'value', min: 0, max: 1, interval: 0.25, name: 'p(label)', nameLocation: 'middle', nameGap: 30 },
     series: t.runs.map((r, i) => ({
       type: 'line',
       name: r.name,

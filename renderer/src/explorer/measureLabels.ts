@@ -34,8 +34,36 @@ export const MEASURE_LABELS: Record<ExampleMeasure, string> = {
   misfitSeeds: 'misfit in k of N seeds',
 };
 
-/** What a measure counts, where its short name needs saying more (a filter's tooltip). */
-export const MEASURE_HELP: Partial<Record<ExampleMeasure, string>> = {
+/** What each measure is, in a line (the range row's and the sort menu's tooltip); k is the class φ is taken at. */
+export const MEASURE_HELP: Record<ExampleMeasure, string> = {
+  teacherProb: 'The teacher’s probability of class k (k: the teacher’s top class, or the label, as “φ of” says).',
+  studentProb: 'The student’s probability of class k (the same class as the teacher’s).',
+  teacherPhi: 'Teacher confidence as log-odds: φ = log(p_k / (1 − p_k)); 0 is a coin flip, +5 is 99.3%.',
+  studentPhi: 'Student confidence as log-odds at the same class k: φ = log(p_k / (1 − p_k)).',
+  deviation: 'Student φ minus teacher φ: below 0 the student is less sure than its teacher, above 0 more sure.',
+  kl: 'KL(teacher ‖ student): how far the student’s class probabilities are from the teacher’s (0 = identical).',
+  teacherMargin: 'The teacher’s top probability minus its second: near 0 it hesitates between two classes.',
+  studentMargin: 'The student’s top probability minus its second.',
+  teacherEntropy: 'Entropy of the teacher’s probabilities (nats): 0 when sure, ln(classes) when uniform.',
+  studentEntropy: 'Entropy of the student’s probabilities (nats).',
+  teacherLabelProb: 'The teacher’s probability of the training label.',
+  studentLabelProb: 'The student’s probability of the training label.',
+  teacherLabelProbMean: 'The teacher’s probability of the training label, averaged over its epochs.',
+  teacherLabelProbStd: 'How much the teacher’s probability of the training label varied over its epochs (standard deviation).',
+  studentLabelProbMean: 'The student’s probability of the training label, averaged over its epochs up to the one shown.',
+  studentLabelProbStd: 'How much the student’s probability of the training label varied over its epochs (standard deviation).',
+  gradNormOnehot: 'Size of the one-hot loss gradient at the logits, ‖p_student − one-hot(label)‖: large where the student is far from the label.',
+  gradNormKd: 'Size of the distillation gradient at the logits, ‖p_student − p_teacher‖: large where the student is far from the teacher.',
+  gradCosOnehot: 'Cosine between this example’s one-hot gradient and the mean one of its class: 1 = pushed like its class, below 0 = against it.',
+  gradCosKd: 'Cosine between this example’s distillation gradient and the mean one of its class.',
+  tv: 'Total variation ½Σ|p_teacher − p_student|: the share of probability the student puts elsewhere than the teacher (0 to 1).',
+  top1Disagree: '1 when the student’s top class differs from the teacher’s, else 0.',
+  studentTopRankInTeacher: 'Where the student’s top class ranks among the teacher’s probabilities: 1 = the teacher’s top class too.',
+  klMean: 'KL(teacher ‖ student) averaged over the student’s epochs up to the one shown.',
+  klStd: 'How much KL(teacher ‖ student) varied over the student’s epochs (standard deviation).',
+  deviationMean: 'Student φ minus teacher φ, averaged over the student’s epochs up to the one shown.',
+  deviationStd: 'How much student φ minus teacher φ varied over the student’s epochs (standard deviation).',
+  flips: 'How many times the student’s top class changed from one epoch to the next.',
   misfitSeeds:
     'k: in how many seed replicates of this experiment the student of this name predicts another class than the training label (N replicates, shown above the grid; an experiment without seeds has N = 1, so k is 0 or 1). k = N: a misfit whatever the seed; k between 0 and N: an unstable one.',
 };

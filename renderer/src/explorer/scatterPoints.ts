@@ -1,8 +1,10 @@
 // The P1 scatter from the binary frame: the points' columns kept as typed arrays, brush hits
 // computed here (ECharts' large mode does not report which points a brush covers), and the
-// ECharts option with one series per colour group so the legend explains the colours.
+// ECharts option with one series per colour group, each with its example ids, so the legend
+// explains the colours and a clicked point names its example.
 import type { ScatterMeta } from '../../../shared/analytics.js';
 import type { BinaryFrame } from '../../../shared/binaryFrame.js';
+import { finiteExtent, niceAxis, type NiceAxis } from './axisBounds.js';
 import type { Brush, ColourBy } from './explorerState.js';
 
 export interface ScatterPoints {
@@ -117,44 +119,111 @@ export function colourGroups(points: ScatterPoints, by: ColourBy): { groups: Col
   return { groups: classNames.map((name, c) => ({ name, colour: CLASS_COLOURS[c % CLASS_COLOURS.length]! })), of };
 }
 
-/** The extent of both axes with a little margin: φ is a log-odds and may run past ±10. */
-export function axisExtent(points: Pick<ScatterPoints, 'a' | 'b'>): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const col of [points.a, points.b]) {
-    for (let i = 0; i < col.length; i++) {
-      const v = col[i]!;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-  }
-  if (!Number.isFinite(lo)) return [0, 1];
-  const pad = Math.max((hi - lo) * 0.03, 0.05);
-  return [Math.floor((lo - pad) * 10) / 10, Math.ceil((hi + pad) * 10) / 10];
+/** The plot's insets in pixels (the legend is drawn beside the chart, not in it). */
+export const SCATTER_GRID = Object.freeze({ left: 52, right: 16, top: 12, bottom: 44 });
+
+/**
+ * Each axis fitted to its own data and rounded to its tick step: a filter's points fill the plot
+ * (one shared square extent left most of it empty when the student's φ spread far wider than the
+ * teacher's). φ is a log-odds and may run past ±10.
+ */
+export function axisExtent(values: ArrayLike<number>): NiceAxis {
+  const [lo, hi] = finiteExtent(values);
+  if (!Number.isFinite(lo)) return { min: 0, max: 1, interval: 0.2 };
+  const pad = Math.max((hi - lo) * 0.02, 0.05);
+  return niceAxis(lo - pad, hi + pad, 6);
 }
 
-export function scatterOption(points: ScatterPoints, by: ColourBy, phiLabel: string) {
+/** The points split by colour group: each group's (x, y) pairs and example ids, in frame order. */
+export interface ScatterLayout {
+  groups: (ColourGroup & { count: number })[];
+  data: Float32Array[];
+  ids: Int32Array[];
+  x: NiceAxis;
+  y: NiceAxis;
+}
+
+export function scatterLayout(points: ScatterPoints, by: ColourBy): ScatterLayout {
   const { groups, of } = colourGroups(points, by);
   const counts = new Array<number>(groups.length).fill(0);
   for (let i = 0; i < of.length; i++) counts[of[i]!]!++;
   const data = groups.map((_, g) => new Float32Array(counts[g]! * 2));
+  const ids = groups.map((_, g) => new Int32Array(counts[g]!));
   const filled = new Array<number>(groups.length).fill(0);
   for (let i = 0; i < of.length; i++) {
     const g = of[i]!;
     const k = filled[g]!++;
     data[g]![2 * k] = points.a[i]!;
     data[g]![2 * k + 1] = points.b[i]!;
+    ids[g]![k] = points.id[i]!;
   }
-  const [lo, hi] = axisExtent(points);
-  const { beta, intercept } = points.meta;
-  const fitted = beta !== null && intercept !== null ? [[lo, intercept + beta * lo], [hi, intercept + beta * hi]] : null;
+  return { groups: groups.map((g, i) => ({ ...g, count: counts[i]! })), data, ids, x: axisExtent(points.a), y: axisExtent(points.b) };
+}
+
+/** The example under a clicked point (series index = colour group), or null for the lines. */
+export function idAtPoint(layout: ScatterLayout, seriesIndex: number | undefined, dataIndex: number | undefined): number | null {
+  if (seriesIndex === undefined || dataIndex === undefined) return null;
+  const id = layout.ids[seriesIndex]?.[dataIndex];
+  return id === undefined ? null : id;
+}
+
+export interface LegendItem {
+  name: string;
+  colour: string;
+  mark: 'dot' | 'line' | 'dashed';
+  /** a count or value shown after the name */
+  note?: string;
+}
+
+function fitName(beta: number): string {
+  return `fitted line, β = ${beta.toFixed(3)}`;
+}
+
+/** Every series of P1 as the legend beside it lists them: colour groups, the diagonal, the fitted line. */
+export function scatterLegend(layout: ScatterLayout, meta: Pick<ScatterMeta, 'beta' | 'intercept'>): LegendItem[] {
+  const items: LegendItem[] = layout.groups.filter((g) => g.count > 0).map((g) => ({ name: g.name, colour: g.colour, mark: 'dot' as const, note: g.count.toLocaleString() }));
+  items.push({ name: 'diagonal', colour: '#868e96', mark: 'dashed', note: 'student = teacher' });
+  if (meta.beta !== null && meta.intercept !== null) items.push({ name: fitName(meta.beta), colour: 'currentColor', mark: 'line' });
+  return items;
+}
+
+/** Appended to ECharts' tooltip style: the page's panel colours, so it is opaque and follows the theme. */
+export const TOOLTIP_CSS = 'background-color: var(--panel) !important; color: var(--text) !important; border-color: var(--border-strong) !important;';
+
+const escapeAttr = (text: string) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+export interface ScatterOptionContext {
+  phiLabel: string;
+  /** the example image for the tooltip (image datasets) */
+  imageUrl?: (exampleId: number) => string;
+  /** legend names hidden by a click on the legend */
+  hidden?: ReadonlySet<string>;
+  /** the fitted line's colour (the page's text colour: dark or light theme) */
+  ink?: string;
+}
+
+export function scatterOption(layout: ScatterLayout, meta: Pick<ScatterMeta, 'beta' | 'intercept'>, ctx: ScatterOptionContext) {
+  const { groups, data, ids, x, y } = layout;
+  const { beta, intercept } = meta;
+  // lines across the x range; ECharts clips them to the plot
+  const fitted = beta !== null && intercept !== null ? [[x.min, intercept + beta * x.min], [x.max, intercept + beta * x.max]] : null;
+  const diagonal = [[Math.min(x.min, y.min), Math.min(x.min, y.min)], [Math.max(x.max, y.max), Math.max(x.max, y.max)]];
+  const names = [...groups.map((g) => g.name), 'diagonal', ...(fitted ? [fitName(beta!)] : [])];
+  const phiLabel = ctx.phiLabel;
+  const tooltip = (p: { seriesIndex: number; dataIndex: number; seriesName: string; value: number[] }) => {
+    const id = ids[p.seriesIndex]?.[p.dataIndex];
+    const image = id !== undefined && ctx.imageUrl ? `<img src="${escapeAttr(ctx.imageUrl(id))}" width="56" height="56" alt="" style="display:block;float:left;margin:0 8px 0 0;image-rendering:pixelated;background:#e9ecef" />` : '';
+    const head = id !== undefined ? `<strong>#${id}</strong> · ` : '';
+    return `<div style="min-height:56px">${image}${head}${escapeAttr(p.seriesName)}<br/>teacher ${phiLabel} ${p.value[0]?.toFixed(3)}<br/>student ${phiLabel} ${p.value[1]?.toFixed(3)}<br/><span style="opacity:.7">click to open</span></div>`;
+  };
   return {
     animation: false,
-    grid: { left: 52, right: 16, top: 34, bottom: 44 },
-    legend: { top: 4, type: 'scroll', data: groups.map((g) => g.name), textStyle: { fontSize: 11 } },
-    tooltip: { trigger: 'item', formatter: (p: { seriesName: string; value: number[] }) => `${p.seriesName}<br/>teacher ${phiLabel} ${p.value[0]?.toFixed(3)}<br/>student ${phiLabel} ${p.value[1]?.toFixed(3)}` },
-    xAxis: { type: 'value', name: `teacher ${phiLabel}`, nameLocation: 'middle', nameGap: 26, min: lo, max: hi },
-    yAxis: { type: 'value', name: `student ${phiLabel}`, nameLocation: 'middle', nameGap: 36, min: lo, max: hi },
+    grid: { ...SCATTER_GRID },
+    legend: { show: false, data: names, selected: Object.fromEntries(names.map((n) => [n, !ctx.hidden?.has(n)])) },
+    // the page's own colours (light or dark theme) behind the tooltip, opaque over the lines
+    tooltip: { trigger: 'item', enterable: false, confine: true, formatter: tooltip, extraCssText: TOOLTIP_CSS },
+    xAxis: { type: 'value', name: `teacher ${phiLabel}`, nameLocation: 'middle', nameGap: 26, min: x.min, max: x.max, interval: x.interval },
+    yAxis: { type: 'value', name: `student ${phiLabel}`, nameLocation: 'middle', nameGap: 36, min: y.min, max: y.max, interval: y.interval },
     brush: { xAxisIndex: 0, yAxisIndex: 0, brushMode: 'single', transformable: false, throttleType: 'debounce', throttleDelay: 100, seriesIndex: 'none', brushStyle: { borderWidth: 1, color: 'rgba(37,99,201,0.08)', borderColor: '#2563c9' } },
     toolbox: { show: false },
     series: [
@@ -166,19 +235,20 @@ export function scatterOption(points: ScatterPoints, by: ColourBy, phiLabel: str
         large: true,
         largeThreshold: 200, // a few hundred points per colour already draw faster as one path than as shapes
         symbolSize: 3,
+        cursor: 'pointer',
         itemStyle: { color: g.colour, opacity: 0.55 },
       })),
       {
         type: 'line',
         name: 'diagonal',
-        data: [[lo, lo], [hi, hi]],
+        data: diagonal,
         symbol: 'none',
         silent: true,
         lineStyle: { color: '#868e96', type: 'dashed', width: 1 },
         tooltip: { show: false },
       },
       ...(fitted
-        ? [{ type: 'line', name: `fit β=${beta!.toFixed(3)}`, data: fitted, symbol: 'none', silent: true, lineStyle: { color: '#111', width: 1.5 }, tooltip: { show: false } }]
+        ? [{ type: 'line', name: fitName(beta!), data: fitted, symbol: 'none', silent: true, lineStyle: { color: ctx.ink ?? '#111', width: 1.5 }, tooltip: { show: false } }]
         : []),
     ],
   };
