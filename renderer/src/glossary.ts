@@ -454,31 +454,36 @@ export const GLOSSARY = {
   },
   mechanism: {
     term: 'mechanism',
-    text: 'One part of a mechanism dataset’s image that can show the class: the top or bottom half (an image from a source dataset) or a small patch whose position encodes the class. A model can learn the class from any of them; which one it uses is what the Mechanisms page compares.',
+    text: 'One part of a mechanism dataset’s image that can show the class: the top half, the bottom half, or a small patch whose position encodes the class.',
+    definition: 'Each half is an image from a source dataset. A model can learn the class from any of them; which one it uses is what the Mechanisms page compares.',
+    section: 'setup',
   },
   counterfactualSplit: {
     term: 'counterfactual split',
-    text: 'A test split of a mechanism dataset in which one mechanism is changed (shows a random class, or is blanked out) while the others still show the label’s class. How a model’s predictions change there shows which mechanism it relies on.',
+    text: 'A test split of a mechanism dataset in which one mechanism is changed (a random class, or blanked) while the others still show the label’s class.',
+    definition: 'How a model’s predictions change there shows which mechanism it relies on.',
+    section: 'setup',
   },
   trainingSplit: {
     term: 'trained on',
-    text: 'The split a run fitted. On a mechanism dataset the split decides which mechanisms show the label during training: a teacher trained where only the top half does cannot have learned the bottom one.',
+    text: 'The split a run fitted; on a mechanism dataset it decides which mechanisms show the label during training.',
+    definition: 'A teacher trained where only the top half shows the class cannot have learned the bottom one.',
+    section: 'setup',
   },
   differenceFromKd: {
     term: 'difference from KD',
-    text: 'The same cell of another loss’s grid minus plain KD’s: whether that loss makes the student share more (green) or less (red) of its teacher’s behaviour than plain distillation does.',
-  },
-  labelProbability: {
-    term: 'p(label)',
-    text: 'The probability a run gives the example’s training label, at the run’s last recorded epoch. Near 1: the run fits the label; near 0: it predicts something else.',
+    text: 'The same cell of another loss’s grid minus plain KD’s: green where that loss makes the student share more of its teacher’s behaviour, red where less.',
+    section: 'agreement',
   },
   predictedClass: {
     term: 'predicted class',
     text: 'The class a run gives the highest probability (its top class). It is marked wrong when it is not the training label.',
+    section: 'agreement',
   },
   noisyLabel: {
     term: 'noisy',
     text: 'Examples whose training label was flipped on purpose by label noise at import; the clean class is kept and shown, and the class filter counts them under it.',
+    section: 'setup',
   },
 } as const satisfies Record<string, GlossaryEntry>;
 

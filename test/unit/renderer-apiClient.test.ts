@@ -20,7 +20,7 @@ function fakeTransport(reply: (name: string, args: unknown) => unknown) {
   return { transport, sent, emit: (raw: unknown) => emit(raw), unsubscribe };
 }
 
-const info = { version: '0.1.0', databasePath: '/tmp/x.db', transport: 'http', backend: null };
+const info = { version: '0.1.0', databasePath: '/tmp/x.db', transport: 'http', backend: null, nativeDialogs: false, versions: { node: '22.0.0' } };
 
 describe('api client', () => {
   it('sends checked arguments (with defaults) and parses the result', async () => {

@@ -31,8 +31,8 @@ describe('the default reason of the explorer filter', () => {
 
   it('mentions the brush with its hits, and says something when nothing filters', () => {
     const brushed = { ...emptyExplorerState(), predicted: [0, 1, 2, 3], brush: { kind: 'rect' as const, x: [0, 1] as [number, number], y: [0, 1] as [number, number] } };
-    expect(describeFilter(brushed, names, 34)).toBe('student predicts T-shirt, Trouser, Pullover +1; brushed 34 on P1');
-    expect(describeFilter(brushed, names)).toBe('student predicts T-shirt, Trouser, Pullover +1; brushed on P1');
+    expect(describeFilter(brushed, names, 34)).toBe('student predicts T-shirt, Trouser, Pullover +1; brushed 34 on the teacher-vs-student chart');
+    expect(describeFilter(brushed, names)).toBe('student predicts T-shirt, Trouser, Pullover +1; brushed on the teacher-vs-student chart');
     expect(describeFilter(emptyExplorerState(), names)).toBe('selected in the explorer');
   });
 

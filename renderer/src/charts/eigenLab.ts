@@ -285,7 +285,7 @@ export function describeComparison(result: Pick<EigenLabResult, 'teacherSteps' |
   const sj = cmp.student?.[j - 1] ?? null;
   const converged = result.teacherSteps === null;
   const why = converged
-    ? 'The teacher ran to convergence, so the student is fitted to the teacher’s own least-squares fit and follows the same curves: early stopping is what makes the student differ (SPEC V4).'
+    ? 'The teacher ran to convergence, so the student is fitted to the teacher’s own least-squares fit and follows the same curves: early stopping is what makes the student differ.'
     : `Distilled from a teacher stopped at T̃ = ${result.teacherSteps}, the student’s target keeps only a (1 − (1 − ηλ_k)^T̃) share of each direction: nearly all of the top ones, little of the small ones.`;
   if (cmp.student === null || cmp.studentStep === null) {
     return `The student’s ${c1} never reaches the teacher’s ${fmt(t1)} (teacher at step ${fmtStep(cmp.teacherStep)}) within the recorded steps: run more student steps. ${why}`;
@@ -298,7 +298,7 @@ export function describeComparison(result: Pick<EigenLabResult, 'teacherSteps' |
     const verdict = converged
       ? ''
       : sj < tj * (1 - CLEAR_GAP)
-        ? ' At equal top-direction progress the student has made less progress on the small direction: it exaggerates the bias toward the top eigendirections (SPEC P3).'
+        ? ' At equal top-direction progress the student has made less progress on the small direction: it exaggerates the bias toward the top eigendirections.'
         : ' Here the student is not clearly below the teacher on this direction: try a smaller mode (larger k), an earlier T̃ or a later point.';
     return `At equal top-direction progress ${c1} = ${fmt(t1)} (teacher at step ${fmtStep(cmp.teacherStep)}, student at step ${fmtStep(cmp.studentStep)}), the student’s ${cj} is ${fmt(sj)} against the teacher’s ${fmt(tj)}${ratio}.${verdict} ${why}`;
   }

@@ -24,9 +24,9 @@ export const KD_COLOR = '#2563c9';
 export const ONEHOT_NAME = 'one-hot';
 export const KD_NAME = 'KD';
 
-/** The sentence the page opens with: what experiment 7 expects to see. */
+/** What the papers expect the gradients to show. */
 export const EXPECTED_EFFECT =
-  'Expected (SPEC experiment 7, a proxy for gradient denoising): on the points the teacher is confident about, the KD gradient is smaller than the one-hot gradient, and within groups of confusable classes the KD gradients point more alike (higher cosine to their class mean): the teacher’s soft labels denoise the training signal.';
+  'Expected (a proxy for gradient denoising): on the points the teacher is confident about, the KD gradient is smaller than the one-hot gradient, and within groups of confusable classes the KD gradients point more alike (higher cosine to their class mean): the teacher’s soft labels denoise the training signal.';
 
 // ---------------------------------------------------------------- class groups as text
 

@@ -121,7 +121,7 @@ export function describeFilter(state: ExplorerState, names: FilterNames, brushed
     const { label, teacherTop, studentTop } = state.confusion;
     parts.push(`label ${names.className(label)}, teacher ${names.className(teacherTop)}, student ${names.className(studentTop)}`);
   }
-  if (state.brush) parts.push(brushed === null ? 'brushed on P1' : `brushed ${brushed} on P1`);
+  if (state.brush) parts.push(brushed === null ? 'brushed on the teacher-vs-student chart' : `brushed ${brushed} on the teacher-vs-student chart`);
   return clip(parts.length ? parts.join('; ') : 'selected in the explorer');
 }
 
