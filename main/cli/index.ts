@@ -12,6 +12,7 @@ import { describeZodError } from '../../shared/zodIssues.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
 import { databaseError } from '../store/databaseErrors.js';
 import { openDatabase, openDatabaseForReading, WRITER_BUSY_TIMEOUT_MS } from '../store/openDatabase.js';
+import { parseFrameAncestors } from '../web/httpSecurity.js';
 import { startWebServer } from '../web/webServer.js';
 import { formatDataset, formatSkipped } from './formatDataset.js';
 import { formatClassGroups, parseClassGroups } from './groupsCommand.js';
@@ -39,8 +40,9 @@ const USAGE = `usage: disobey <command> [options]
       splits train, train-student, test, test-student, cf-<easy>-only, cf-no-<easy>, cf-no-<hard>
   groups DATASET_ID [--set "A,B;C,D" | --clear] [--db FILE] [--json]
       show or set a dataset's confusable class groups (class names or indices; ";" between groups)
-  serve [--db FILE] [--port N] [--no-sample]
-      web mode: the app and its API on 127.0.0.1 with a per-launch token
+  serve [--db FILE] [--port N] [--no-sample] [--frame-ancestors "ORIGIN ..."]
+      web mode: the app and its API on 127.0.0.1 with a per-launch token; --frame-ancestors lets
+      those origins show it in a frame (a notebook's IFrame: disobey.show in Python)
   train EXPERIMENT.json [--seeds N] [--db FILE] [--backend B] [--json]
   train --dataset ID --preset paper|findings|mechanisms [--epochs N] [--seeds N] [--db FILE] [--backend B] [--json]
       train a teacher and its students, recording every example's probabilities each epoch;
@@ -68,8 +70,9 @@ const USAGE = `usage: disobey <command> [options]
       last epoch); ZIP adds a PNG per image; the format follows PATH's extension; never
       overwrites without --force
   ingest PATH --dataset ID [--experiment-name NAME] [--db FILE] [--json]
-      runs trained elsewhere (run.json + per-epoch JSONL, NPY + CSV index, NPZ or Parquet;
-      docs/ingest.md) as a new experiment on dataset ID; all or nothing
+      runs trained elsewhere (run.json + per-epoch JSONL, NPY + CSV index, NPZ or Parquet, or
+      Dataset Cartography's dynamics_epoch_<E>.jsonl; docs/ingest.md) as a new experiment on
+      dataset ID; a run may record whole splits only (e.g. train); all or nothing
   manifest --experiment ID (--rule JSON ... | --rules FILE.json) [--out PATH] [--student RUN]
            [--epoch E] [--split S] [--default-weight W] [--kind weights|curriculum]
            [--format csv|jsonl] [--force] [--db FILE] [--json]
@@ -207,17 +210,23 @@ async function groupsCommand(argv: string[]): Promise<void> {
 async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { ...commonOptions, port: { type: 'string' }, 'no-sample': { type: 'boolean', default: false } },
+    options: { ...commonOptions, port: { type: 'string' }, 'no-sample': { type: 'boolean', default: false }, 'frame-ancestors': { type: 'string' } },
   });
   const port = numberOption(values.port, 'port');
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be 0–65535, got ${values.port}`);
+  let frameAncestors: string[] | undefined;
+  try {
+    frameAncestors = values['frame-ancestors'] === undefined ? undefined : parseFrameAncestors(values['frame-ancestors']);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const databasePath = values.db ?? defaultDatabasePath();
   // Browsing works on a database that cannot be written; every write is refused with READ_ONLY.
   const { db, readOnly } = openDatabaseForReading(databasePath, { createFolder: values.db === undefined });
   if (readOnly) console.error(readOnlyNotice(databasePath));
   if (!values['no-sample'] && !readOnly) await ensureSampleDataset(db);
   const services = createAppServices({ db, databasePath });
-  const server = await startWebServer({ services, port });
+  const server = await startWebServer({ services, port, frameAncestors });
   console.log(`Disobey web mode on ${databasePath}${readOnly ? ' (read-only: browsing only)' : ''}`);
   console.log(`open ${server.url}`);
   const stop = async () => {
