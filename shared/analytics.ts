@@ -550,3 +550,31 @@ export function topKNotes(runs: readonly { name: string; spec: unknown }[]): str
     return k === null ? [] : [topKNote(r.name, k)];
   });
 }
+
+/** The splits a run ingested from elsewhere recorded where it left some out (its spec's external.splits), else null: every split. */
+export function recordedSplitsOf(spec: unknown): string[] | null {
+  const splits = (spec as { external?: { splits?: unknown } } | null)?.external?.splits;
+  return Array.isArray(splits) && splits.every((s) => typeof s === 'string') ? (splits as string[]) : null;
+}
+
+/**
+ * One note per set of runs that recorded only some splits (a log of the training split alone,
+ * docs/ingest.md): which splits they recorded and, given the dataset's splits, which they left
+ * out. The analytics cover the splits both runs of a pair recorded.
+ */
+export function splitNotes(runs: readonly { name: string; spec: unknown }[], datasetSplits?: readonly string[]): string[] {
+  const bySplits = new Map<string, { names: string[]; splits: string[] }>();
+  for (const r of runs) {
+    const splits = recordedSplitsOf(r.spec);
+    if (!splits) continue;
+    const key = JSON.stringify(splits);
+    const entry = bySplits.get(key) ?? { names: [], splits };
+    entry.names.push(r.name);
+    bySplits.set(key, entry);
+  }
+  return [...bySplits.values()].map(({ names, splits }) => {
+    const left = (datasetSplits ?? []).filter((s) => !splits.includes(s));
+    const who = names.length === 1 ? `${names[0]} recorded` : `${names.slice(0, -1).join(', ')} and ${names.at(-1)} recorded`;
+    return `${who} predictions for ${splits.length === 1 ? 'the split' : 'the splits'} ${splits.join(', ')} only${left.length ? ` (no ${left.join(', ')})` : ''}: the numbers cover the splits both runs of a pair recorded`;
+  });
+}

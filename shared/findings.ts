@@ -93,6 +93,7 @@ export const DiagnosticKind = z.enum([
   'few-seeds',
   'top-k',
   'unfinished',
+  'splits',
 ]);
 
 /** A warning that prevents a misreading of the claims (issue 16 item 4). */

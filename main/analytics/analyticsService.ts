@@ -30,7 +30,7 @@ import type {
   ThreeWayConfusion,
   ThreeWayConfusionArgs,
 } from '../../shared/analytics.js';
-import { EXAMPLE_MEASURES, topKNotes, UNDERFIT_DEFAULT_QUANTILE, type ExampleMeasure } from '../../shared/analytics.js';
+import { EXAMPLE_MEASURES, splitNotes, topKNotes, UNDERFIT_DEFAULT_QUANTILE, type ExampleMeasure } from '../../shared/analytics.js';
 import { encodeBinaryFrame } from '../../shared/binaryFrame.js';
 import { exaggerationSlope } from '../../shared/deviationMetrics.js';
 import { runEigenLabSliced } from '../../shared/eigenLab.js';
@@ -202,14 +202,16 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
         datasetId: sources.experiment.datasetId,
         classChoice: args.classChoice,
         bootstrap: args.bootstrap,
-        notes: topKNotes(sources.experimentRuns),
+        notes: [...topKNotes(sources.experimentRuns), ...splitNotes(sources.experimentRuns, sources.dataset.splitNames)],
         students: students.map((student) => {
           const frame = frameFor({ experimentId: args.experimentId, studentRunId: student.id, epoch: args.epoch, classChoice: args.classChoice });
-          const splitParts = splits.map((split) => {
+          // A split the pair did not both record (runs ingested from a train-only log) has no numbers: it is left out, and the notes say so.
+          const splitParts = splits.flatMap((split) => {
             const part = splitDeviation(frame, split, args);
+            if (part.deviation.n === 0 && args.split === undefined) return [];
             // Workers fit this split's interval while the loop goes on to the next split and student.
             intervals.push(pool.interval(part.a, part.b, args.bootstrap, args.seed).then((ci) => void (part.deviation.betaCi95 = [orNull(ci[0]), orNull(ci[1])])));
-            return part;
+            return [part];
           });
           return {
             studentRunId: frame.student.runId,

@@ -3,7 +3,7 @@
 // Runs are matched across seeds by what they train (their loss phases), not by their names, so the
 // same questions run on any imported dataset or ingested experiment; a claim whose variant is
 // missing is not-applicable and says which run it needs.
-import type { DeviationReport, ExampleFilter, GradientView, SplitDeviation, StudentDeviation } from '../../shared/analytics.js';
+import { splitNotes, topKNotes, type DeviationReport, type ExampleFilter, type GradientView, type SplitDeviation, type StudentDeviation } from '../../shared/analytics.js';
 import {
   exaggerationSlope,
   fidelity,
@@ -175,11 +175,14 @@ export async function computeFindings(sources: FindingsSources, args: FindingsAr
       variants: experiment.runs.map(variantOf).filter((v): v is Variant => v !== null),
     });
   }
-  const splits = sources.dataset.splitNames;
+  // The splits the reports cover: runs ingested from a log of the training split alone have no
+  // test numbers, and the claims that need them say so.
+  const reported = new Set(replicates.flatMap((r) => r.report.students.flatMap((s) => s.splits.map((d) => d.split))));
+  const splits = reported.size ? sources.dataset.splitNames.filter((s) => reported.has(s)) : sources.dataset.splitNames;
   const testSplit = heldOutSplit(splits);
   const hasTrain = splits.includes('train');
   const seeds = replicates.map((r) => r.seed).filter((s): s is number => s !== null);
-  const context: ClaimContext = { sources, args, replicates, testSplit, hasTrain };
+  const context: ClaimContext = { sources, args, replicates, splits, testSplit, hasTrain };
 
   const claims: FindingClaim[] = [
     exp1MetricSanity(context),
@@ -206,8 +209,23 @@ interface ClaimContext {
   sources: FindingsSources;
   args: FindingsArgs;
   replicates: Replicate[];
+  /** the dataset's splits the runs recorded */
+  splits: readonly string[];
   testSplit: string | undefined;
   hasTrain: boolean;
+}
+
+/** Why a claim has no held-out split: the dataset has none, or the runs recorded none. */
+function noHeldOut(ctx: ClaimContext, purpose: string): string {
+  const unrecorded = heldOutSplit(ctx.sources.dataset.splitNames);
+  return unrecorded
+    ? `the runs recorded no ${unrecorded} predictions (only ${ctx.splits.join(', ')}), so there is no held-out split${purpose}.`
+    : `the dataset has no test (or validation) split${purpose}.`;
+}
+
+/** Why a claim has no train split: the dataset has none, or the runs recorded none. */
+function noTrain(ctx: ClaimContext): string {
+  return ctx.sources.dataset.splitNames.includes('train') ? `the runs recorded no train predictions (only ${ctx.splits.join(', ')}).` : 'the dataset has no train split.';
 }
 
 /** Per-seed values of a variant pair; seeds missing either run are skipped and named. */
@@ -241,7 +259,7 @@ function exp1MetricSanity(ctx: ClaimContext): FindingClaim {
   );
   const rep = ctx.replicates[0];
   const pair = rep?.report.students[0];
-  const split = ctx.testSplit ?? ctx.sources.dataset.splitNames[0];
+  const split = ctx.testSplit ?? ctx.splits[0];
   if (!rep || !pair || split === undefined) return notApplicable(c, 'no student has a recorded epoch yet, so there is no teacher–student pair to check.');
   const teacherRunId = pair.teacherRunId;
   const { probs, numClasses: C } = ctx.sources.teacherProbabilities(rep.experimentId, pair.studentRunId, split);
@@ -349,7 +367,7 @@ function exp3Underfitting(ctx: ClaimContext): FindingClaim {
     'points',
     'teacher − KD student accuracy on the noisy training labels, mean over seeds',
   );
-  if (!ctx.hasTrain) return notApplicable(c, 'the dataset has no train split.');
+  if (!ctx.hasTrain) return notApplicable(c, noTrain(ctx));
   const { values, skipped } = perKdStudent(ctx, (rep, v) => {
     const s = splitOf(studentOf(rep, v.run.id), 'train');
     if (!s || s.teacherAccuracy === null || s.studentAccuracy === null) return 'no train accuracy';
@@ -415,7 +433,7 @@ function exp4KdGain(ctx: ClaimContext): FindingClaim {
     'points',
     `KD − one-hot ${split ?? 'test'} accuracy on clean labels, mean of the paired differences over seeds`,
   );
-  if (!split) return notApplicable(c, 'the dataset has no test (or validation) split to compare accuracies on.');
+  if (!split) return notApplicable(c, noHeldOut(ctx, ' to compare accuracies on'));
   const { values, skipped } = kdPairs(ctx, split);
   if (values.length === 0) return notApplicable(c, `${skipped.join('; ')}.`);
   const diffs = values.map((v) => (v.value.kdAcc - v.value.onehotAcc) * 100);
@@ -466,7 +484,7 @@ function exp5LateSwitch(ctx: ClaimContext): FindingClaim {
     'share',
     'recovered share (acc_switch − acc_one-hot) / (acc_KD − acc_one-hot), as a ratio of the means over seeds',
   );
-  if (!split) return notApplicable(c, 'the dataset has no test (or validation) split.');
+  if (!split) return notApplicable(c, noHeldOut(ctx, ''));
   const pairs = kdPairs(ctx, split);
   const { values, skipped } = perSeed(ctx, (rep) => {
     const pair = pairs.values.find((p) => p.rep === rep)?.value;
@@ -579,7 +597,7 @@ function exp7GradientDenoising(ctx: ClaimContext): FindingClaim {
     'absolute',
     'cosine to the class-mean gradient, KD − one-hot, on the teacher’s lowest-confidence quartile, mean over seeds',
   );
-  if (!ctx.hasTrain) return notApplicable(c, 'the dataset has no train split.');
+  if (!ctx.hasTrain) return notApplicable(c, noTrain(ctx));
   const { values, skipped } = perKdStudent(ctx, (rep, v) => {
     const view = ctx.sources.gradient(rep.experimentId, v.run.id, 'train');
     const low = view.quartiles[0];
@@ -678,7 +696,8 @@ function diagnostics(ctx: ClaimContext): FindingDiagnostic[] {
   }
   const seenTeachers = new Set<number>();
   for (const rep of ctx.replicates) {
-    for (const note of rep.report.notes) out.push({ kind: 'top-k', experimentId: rep.experimentId, runId: null, message: note });
+    for (const note of topKNotes(rep.experiment.runs)) out.push({ kind: 'top-k', experimentId: rep.experimentId, runId: null, message: note });
+    for (const note of splitNotes(rep.experiment.runs, ctx.sources.dataset.splitNames)) out.push({ kind: 'splits', experimentId: rep.experimentId, runId: null, message: note });
     // One line per replicate: the runs whose train loss still fell by more than 2% over their last two epochs.
     const falling = rep.experiment.runs.flatMap((run) => {
       if (run.epochsDone < 3) return [];

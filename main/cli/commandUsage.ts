@@ -47,8 +47,11 @@ export const COMMANDS = [
   },
   {
     name: 'serve',
-    forms: ['[--db FILE] [--port N] [--no-sample]'],
-    description: ['web mode: the app and its API on 127.0.0.1 with a per-launch token'],
+    forms: ['[--db FILE] [--port N] [--no-sample] [--frame-ancestors "ORIGIN ..."]'],
+    description: [
+      'web mode: the app and its API on 127.0.0.1 with a per-launch token; --frame-ancestors lets',
+      "those origins show it in a frame (a notebook's IFrame: disobey.show in Python)",
+    ],
   },
   {
     name: 'train',
@@ -119,8 +122,9 @@ export const COMMANDS = [
     name: 'ingest',
     forms: ['PATH --dataset ID [--experiment-name NAME] [--db FILE] [--json]'],
     description: [
-      'runs trained elsewhere (run.json + per-epoch JSONL, NPY + CSV index, NPZ or Parquet;',
-      'docs/ingest.md) as a new experiment on dataset ID; all or nothing',
+      'runs trained elsewhere (run.json + per-epoch JSONL, NPY + CSV index, NPZ or Parquet, or',
+      "Dataset Cartography's dynamics_epoch_<E>.jsonl; docs/ingest.md) as a new experiment on",
+      'dataset ID; a run may record whole splits only (e.g. train); all or nothing',
     ],
   },
   {

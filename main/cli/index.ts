@@ -12,6 +12,7 @@ import { describeZodError } from '../../shared/zodIssues.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
 import { databaseError } from '../store/databaseErrors.js';
 import { openDatabase, openDatabaseForReading, WRITER_BUSY_TIMEOUT_MS } from '../store/openDatabase.js';
+import { parseFrameAncestors } from '../web/httpSecurity.js';
 import { startWebServer } from '../web/webServer.js';
 import { formatDataset, formatSkipped } from './formatDataset.js';
 import { formatClassGroups, parseClassGroups } from './groupsCommand.js';
@@ -151,17 +152,23 @@ async function groupsCommand(argv: string[]): Promise<void> {
 async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { ...commonOptions, port: { type: 'string' }, 'no-sample': { type: 'boolean', default: false } },
+    options: { ...commonOptions, port: { type: 'string' }, 'no-sample': { type: 'boolean', default: false }, 'frame-ancestors': { type: 'string' } },
   });
   const port = numberOption(values.port, 'port');
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be 0–65535, got ${values.port}`);
+  let frameAncestors: string[] | undefined;
+  try {
+    frameAncestors = values['frame-ancestors'] === undefined ? undefined : parseFrameAncestors(values['frame-ancestors']);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const databasePath = values.db ?? defaultDatabasePath();
   // Browsing works on a database that cannot be written; every write is refused with READ_ONLY.
   const { db, readOnly } = openDatabaseForReading(databasePath, { createFolder: values.db === undefined });
   if (readOnly) console.error(readOnlyNotice(databasePath));
   if (!values['no-sample'] && !readOnly) await ensureSampleDataset(db);
   const services = createAppServices({ db, databasePath });
-  const server = await startWebServer({ services, port });
+  const server = await startWebServer({ services, port, frameAncestors });
   console.log(`Disobey web mode on ${databasePath}${readOnly ? ' (read-only: browsing only)' : ''}`);
   console.log(`open ${server.url}`);
   const stop = async () => {

@@ -1,5 +1,6 @@
 // `disobey ingest`: runs trained elsewhere (docs/ingest.md) into an experiment on an imported
-// dataset, all or nothing: a failure leaves the database as it was.
+// dataset, all or nothing: a failure leaves the database as it was. Prints each run's recorded
+// splits and what the ingest assumed (a bare cartography folder) or left out (splits not recorded).
 import type Database from 'better-sqlite3';
 import { ingestRuns } from '../data/runIngest.js';
 
@@ -23,5 +24,6 @@ export async function ingestCommand(db: Database.Database, options: IngestComman
     return;
   }
   console.log(`experiment ${result.experimentId}: ${result.runs.length} runs ingested`);
-  for (const r of result.runs) console.log(`  run ${r.id}  ${r.role.padEnd(7)}  ${r.name}  (${r.epochs} epochs)`);
+  for (const r of result.runs) console.log(`  run ${r.id}  ${r.role.padEnd(7)}  ${r.name}  (${r.epochs} epochs; ${r.splits.length === 1 ? 'split' : 'splits'} ${r.splits.join(', ')})`);
+  for (const note of result.notes) console.log(`Note: ${note}.`);
 }

@@ -1,5 +1,6 @@
 // `disobey report`: SPEC M1–M7 of every student of an experiment against its teacher, as a table
-// or JSON, and optionally every example's numbers as CSV (docs/metrics.md says how each is computed).
+// or JSON, and optionally every example's numbers as CSV (docs/metrics.md says how each is
+// computed; the Python package's `per_example` gives the same table).
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { ReportArgs, EXAMPLE_MEASURES, type DeviationReport } from '../../shared/analytics.js';
@@ -85,6 +86,8 @@ function writeExamplesCsv(
       for (const e of analytics.allExamples(scope, split ? { split } : {})) {
         const teacher = e.runs.find((r) => r.runId === student.teacherRunId);
         const self = e.runs.find((r) => r.runId === student.studentRunId);
+        // Examples the pair did not both record (a run ingested from a train-only log) have no numbers.
+        if (teacher?.labelProb === null || self?.labelProb === null) continue;
         lines.push([student.studentRunId, e.id, e.split, e.index, e.label, e.trainLabel, e.confidenceClass, ...EXAMPLE_MEASURES.map((m) => e.measures[m] ?? ''), teacher?.correct ? 1 : 0, self?.correct ? 1 : 0].join(','));
         if (lines.length === 5000) {
           fs.writeSync(fd, lines.join('\n') + '\n');

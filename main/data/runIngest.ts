@@ -1,8 +1,10 @@
 // Brings runs trained elsewhere (a PyTorch cluster, …) into the database: per run a run.json
-// manifest and one predictions file per epoch (JSONL, NPY + CSV index, NPZ, Parquet), matched by example
-// key to an imported dataset (docs/ingest.md). Each run-epoch is read, checked and written as its
-// probability matrix (runQueries.recordEpochMatrix), which analytics, report and explorer read as
-// they read trained runs; any failure removes the whole ingest again.
+// manifest and one predictions file per epoch (JSONL, NPY + CSV index, NPZ, Parquet, or Dataset
+// Cartography's dynamics_epoch_<E>.jsonl), matched by example key to an imported dataset
+// (docs/ingest.md). A run may record whole splits only (a training-dynamics log holds the train
+// split). Each run-epoch is read, checked and written as its probability matrix
+// (runQueries.recordEpochMatrix), which analytics, report and explorer read as they read trained
+// runs; any failure removes the whole ingest again.
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -35,6 +37,8 @@ export const RunManifest = z
      * label's, not all C (JSONL or NPZ; docs/ingest.md, "Many classes")
      */
     topK: z.number().int().min(1).max(100_000).optional(),
+    /** the splits the run records (a train-only log: ["train"]); given, every epoch must record exactly these */
+    splits: z.array(z.string().min(1)).min(1).optional(),
   })
   .strict();
 export type RunManifest = z.infer<typeof RunManifest>;
@@ -53,16 +57,21 @@ export interface IngestOptions {
 
 export interface IngestResult {
   experimentId: number;
-  runs: { id: number; name: string; role: 'teacher' | 'student'; epochs: number }[];
+  /** the splits each run recorded: all of the dataset's, or (a train-only log) some of them */
+  runs: { id: number; name: string; role: 'teacher' | 'student'; epochs: number; splits: string[] }[];
+  /** what the ingest assumed or left out, one sentence each (a bare cartography folder, splits not recorded) */
+  notes: string[];
 }
 
 export type IngestProgress = (stage: 'ingest', done: number, total: number) => void;
 
 interface PredictionFile {
   file: string;
-  format: 'jsonl' | 'npy' | 'npz' | 'parquet';
+  format: 'jsonl' | 'npy' | 'npz' | 'parquet' | 'cartography';
   /** the split named in the file name (`epoch-3.test.npy`), if any */
   split: string | undefined;
+  /** cartography files: the epoch as the file names it (from 0), whose `logits_epoch_<E>` field it holds */
+  fileEpoch?: number;
 }
 
 interface PlannedRun {
@@ -70,9 +79,27 @@ interface PlannedRun {
   manifest: RunManifest;
   /** files per epoch, index 0 = epoch 1 */
   epochs: PredictionFile[][];
+  /** a bare training-dynamics folder read without a run.json: what was assumed */
+  assumed?: string;
 }
 
 const PREDICTION_FILE = /^epoch-(\d+)(?:\.([^.]+))?\.(jsonl|npy|npz|parquet)$/;
+/** Dataset Cartography (Swayamdipta et al. 2020): one JSONL file per epoch, epochs counted from 0. */
+const CARTOGRAPHY_FILE = /^dynamics_epoch_(\d+)\.jsonl$/;
+/** where Dataset Cartography's training loop writes its files, inside the model's output folder */
+const CARTOGRAPHY_DIR = 'training_dynamics';
+
+/** The folder holding a run's prediction files: the run folder, or its training_dynamics/ when only that holds cartography files. */
+function filesDirOf(dir: string): string {
+  const own = fs.readdirSync(dir);
+  if (own.some((n) => PREDICTION_FILE.test(n) || CARTOGRAPHY_FILE.test(n))) return dir;
+  const nested = path.join(dir, CARTOGRAPHY_DIR);
+  return fs.existsSync(nested) && fs.statSync(nested).isDirectory() && fs.readdirSync(nested).some((n) => CARTOGRAPHY_FILE.test(n)) ? nested : dir;
+}
+
+function hasCartographyFiles(dir: string): boolean {
+  return fs.readdirSync(filesDirOf(dir)).some((n) => CARTOGRAPHY_FILE.test(n));
+}
 
 /** The runs under `root`: a run.json file, a folder holding one, or a folder of such folders. */
 export function planRuns(root: string): PlannedRun[] {
@@ -85,13 +112,14 @@ export function planRuns(root: string): PlannedRun[] {
   let dirs: string[];
   if (stat.isFile()) dirs = [path.dirname(root)];
   else if (fs.existsSync(path.join(root, 'run.json'))) dirs = [root];
+  else if (hasCartographyFiles(root)) return [planBareCartographyRun(root)];
   else {
     dirs = fs
       .readdirSync(root, { withFileTypes: true })
       .filter((d) => d.isDirectory() && fs.existsSync(path.join(root, d.name, 'run.json')))
       .map((d) => path.join(root, d.name))
       .sort();
-    if (!dirs.length) throw new ImportError('no run.json here or in any folder directly below', { file: root });
+    if (!dirs.length) throw new ImportError(`no run.json here or in any folder directly below, and no ${CARTOGRAPHY_DIR}/dynamics_epoch_<E>.jsonl files`, { file: root });
   }
   const runs = dirs.map(planRun);
   const names = new Set<string>();
@@ -110,6 +138,20 @@ export function planRuns(root: string): PlannedRun[] {
   return runs;
 }
 
+/**
+ * A folder of Dataset Cartography files without a run.json: one teacher run named after the
+ * model's folder, keyed by index in the train split (cartography logs the training instances,
+ * `guid` their index), logits as the files hold them. A run.json beside the files says otherwise.
+ */
+function planBareCartographyRun(root: string): PlannedRun {
+  const filesDir = filesDirOf(root);
+  const epochs = fs.readdirSync(filesDir).filter((n) => CARTOGRAPHY_FILE.test(n)).length;
+  const named = path.basename(path.resolve(root)) === CARTOGRAPHY_DIR ? path.dirname(path.resolve(root)) : path.resolve(root);
+  const manifest = RunManifest.parse({ name: path.basename(named).slice(0, 200) || 'cartography', role: 'teacher', epochs, key: 'index', split: 'train', values: 'logits' });
+  const assumed = `${filesDir}: Dataset Cartography training dynamics without a run.json, read as one teacher run "${manifest.name}" of ${epochs} epochs whose guid is the example's index in the train split (write a run.json beside the files to say otherwise: docs/ingest.md)`;
+  return { ...planFiles(root, filesDir, manifest), assumed };
+}
+
 function planRun(dir: string): PlannedRun {
   const file = path.join(dir, 'run.json');
   let raw: unknown;
@@ -120,26 +162,50 @@ function planRun(dir: string): PlannedRun {
   }
   const parsed = RunManifest.safeParse(raw);
   if (!parsed.success) throw new ImportError(describeZodError(parsed.error), { file });
-  const manifest = parsed.data;
+  return planFiles(dir, filesDirOf(dir), parsed.data);
+}
+
+/** Each epoch's files: epoch-<E>[.<split>].<ext> (E from 1), or cartography's dynamics_epoch_<E>.jsonl (E from 0), never both. */
+function planFiles(dir: string, filesDir: string, manifest: RunManifest): PlannedRun {
   const epochs: PredictionFile[][] = Array.from({ length: manifest.epochs }, () => []);
-  for (const name of fs.readdirSync(dir).sort()) {
+  const kinds = new Set<string>();
+  for (const name of fs.readdirSync(filesDir).sort()) {
+    const file = path.join(filesDir, name);
     const m = PREDICTION_FILE.exec(name);
-    if (!m) continue;
-    const epoch = Number(m[1]);
-    if (epoch < 1 || epoch > manifest.epochs) throw new ImportError(`epoch ${epoch} is outside the manifest's 1…${manifest.epochs}`, { file: path.join(dir, name) });
-    epochs[epoch - 1]!.push({ file: path.join(dir, name), format: m[3] as PredictionFile['format'], split: m[2] });
+    const c = m ? null : CARTOGRAPHY_FILE.exec(name);
+    if (!m && !c) continue;
+    kinds.add(m ? 'epoch-<E>' : 'dynamics_epoch_<E>');
+    if (kinds.size > 1) throw new ImportError('a run folder holds epoch-<E> files and cartography dynamics_epoch_<E>.jsonl files: keep one kind per run', { file: filesDir });
+    if (c) {
+      const fileEpoch = Number(c[1]);
+      if (fileEpoch >= manifest.epochs) throw new ImportError(`cartography epoch ${fileEpoch} (epochs count from 0) is outside the manifest's ${manifest.epochs} epochs, 0…${manifest.epochs - 1}`, { file });
+      if (manifest.topK !== undefined) throw new ImportError('a top-k run (topK in run.json) reads JSONL or NPZ files, not cartography files', { file });
+      epochs[fileEpoch]!.push({ file, format: 'cartography', split: undefined, fileEpoch });
+      continue;
+    }
+    const epoch = Number(m![1]);
+    if (epoch < 1 || epoch > manifest.epochs) throw new ImportError(`epoch ${epoch} is outside the manifest's 1…${manifest.epochs}`, { file });
+    epochs[epoch - 1]!.push({ file, format: m![3] as PredictionFile['format'], split: m![2] });
   }
   const missing = epochs.flatMap((files, e) => (files.length ? [] : [e + 1]));
-  if (missing.length) throw new ImportError(`no predictions file for epoch ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''} (expected epoch-<E>[.<split>].jsonl|npy|npz|parquet)`, { file: dir });
+  if (missing.length) {
+    const expected = kinds.has('dynamics_epoch_<E>') ? `dynamics_epoch_${missing[0]! - 1}.jsonl (cartography epochs count from 0)` : 'epoch-<E>[.<split>].jsonl|npy|npz|parquet';
+    throw new ImportError(`no predictions file for epoch ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''} (expected ${expected})`, { file: filesDir });
+  }
   return { dir, manifest, epochs };
 }
 
 /** The dataset's examples in ascending id, and the lookups a key type needs. */
 class DatasetIndex {
   readonly ids: Int32Array;
+  /** training labels, coalesce(noisy_label, label) */
   readonly labels: Int32Array;
+  /** clean labels */
+  readonly cleanLabels: Int32Array;
   readonly splitOf: Uint16Array;
   readonly splitNames: string[];
+  /** examples per split, as splitNames */
+  readonly splitSizes: Int32Array;
   readonly numClasses: number;
   private readonly idBase: number;
   private readonly byIdOffset: Int32Array | null;
@@ -153,16 +219,18 @@ class DatasetIndex {
   ) {
     this.numClasses = createDatasetQueries(db).getDataset(datasetId).classNames.length;
     const rows = db
-      .prepare('SELECT id, split, idx, coalesce(noisy_label, label) AS label FROM examples WHERE dataset_id = ? ORDER BY id')
+      .prepare('SELECT id, split, idx, coalesce(noisy_label, label) AS label, label AS clean FROM examples WHERE dataset_id = ? ORDER BY id')
       .raw()
-      .iterate(datasetId) as IterableIterator<[number, string, number, number]>;
+      .iterate(datasetId) as IterableIterator<[number, string, number, number, number]>;
     const ids: number[] = [];
     const labels: number[] = [];
+    const clean: number[] = [];
     const splits: number[] = [];
     const splitCode = new Map<string, number>();
-    for (const [id, split, , label] of rows) {
+    for (const [id, split, , label, cleanLabel] of rows) {
       ids.push(id);
       labels.push(label);
+      clean.push(cleanLabel);
       let code = splitCode.get(split);
       if (code === undefined) splitCode.set(split, (code = splitCode.size));
       splits.push(code);
@@ -170,8 +238,11 @@ class DatasetIndex {
     if (!ids.length) throw new ImportError(`dataset ${datasetId} has no examples`);
     this.ids = Int32Array.from(ids);
     this.labels = Int32Array.from(labels);
+    this.cleanLabels = Int32Array.from(clean);
     this.splitOf = Uint16Array.from(splits);
     this.splitNames = [...splitCode.keys()];
+    this.splitSizes = new Int32Array(this.splitNames.length);
+    for (const s of this.splitOf) this.splitSizes[s]!++;
     this.idBase = this.ids[0]!;
     const span = this.ids[this.ids.length - 1]! - this.idBase + 1;
     if (span <= 4 * this.ids.length) {
@@ -292,23 +363,35 @@ class EpochLoader {
     this.seen = new Uint8Array(index.size);
   }
 
-  async load(files: PredictionFile[]): Promise<LoadedEpoch> {
+  /** per split code: whether the run's first epoch recorded it (every later epoch must record the same) */
+  private recorded: boolean[] | null = null;
+
+  /** The splits the run records (after its first epoch is loaded), in the dataset's order. */
+  recordedSplits(): string[] {
+    return this.index.splitNames.filter((_, s) => this.recorded?.[s]);
+  }
+
+  async load(files: PredictionFile[], epoch: number): Promise<LoadedEpoch> {
     this.seen.fill(0);
     for (const f of files) {
       if (this.top && f.format !== 'jsonl' && f.format !== 'npz') throw new ImportError(`a top-k run (topK in run.json) reads JSONL or NPZ files, not ${f.format.toUpperCase()}`, { file: f.file });
       if (f.format === 'jsonl') await this.readJsonl(f);
+      else if (f.format === 'cartography') await this.readCartography(f);
       else if (f.format === 'npy') await this.readNpy(f);
       else if (f.format === 'npz') await this.readNpz(f);
       else await this.readParquet(f);
     }
-    const missing = this.seen.indexOf(0);
-    if (missing >= 0) {
-      let count = 0;
-      for (const s of this.seen) if (!s) count++;
-      throw new ImportError(`${count} of the dataset's ${this.index.size} examples have no prediction this epoch, first ${this.index.describe(missing)}; every example needs one`, { file: files.map((f) => f.file).join(', ') });
-    }
+    const recorded = this.checkCoverage(files, epoch);
+    // Rows of the recorded splits (all rows, without a copy, when the run records every split).
+    const rows = recorded.every(Boolean) ? null : Int32Array.from(this.index.ids.keys()).filter((p) => recorded[this.index.splitOf[p]!]);
+    const pick = <T extends Int32Array | Float32Array>(values: T, width: number): T => {
+      if (!rows) return values;
+      const out = new (values.constructor as new (n: number) => T)(rows.length * width);
+      rows.forEach((p, r) => out.set(values.subarray(p * width, (p + 1) * width), r * width));
+      return out;
+    };
     const { ids, labels, numClasses } = this.index;
-    if (!this.top) return { matrix: { exampleIds: ids, probs: this.probs, numClasses }, metrics: this.denseMetrics() };
+    if (!this.top) return { matrix: { exampleIds: pick(ids, 1), probs: pick(this.probs, this.c), numClasses }, metrics: this.denseMetrics(recorded) };
     const { k, classes, probs, labelProbs } = this.top;
     // Ties go to the smaller class, as argmax over the completed row takes the first.
     const topClassOf = (p: number) => {
@@ -316,8 +399,44 @@ class EpochLoader {
       for (let j = p * k + 1; j < (p + 1) * k; j++) if (probs[j]! > probs[best]! || (probs[j] === probs[best] && classes[j]! < classes[best]!)) best = j;
       return classes[best]!;
     };
-    const metrics = this.metricsOf((p) => labelProbs[p]!, topClassOf);
-    return { matrix: { numClasses, k, exampleIds: ids, topProbs: probs, topClasses: classes, labelClasses: labels, labelProbs }, metrics };
+    const metrics = this.metricsOf((p) => labelProbs[p]!, topClassOf, recorded);
+    return { matrix: { numClasses, k, exampleIds: pick(ids, 1), topProbs: pick(probs, k), topClasses: pick(classes, k), labelClasses: pick(labels, 1), labelProbs: pick(labelProbs, 1) }, metrics };
+  }
+
+  /**
+   * Which splits this epoch recorded: each split in full or not at all (a log of the training
+   * split alone is a run; a split with a few examples missing is a mistake), and the same splits
+   * every epoch, since the analytics compare a run's epochs example by example.
+   */
+  private checkCoverage(files: PredictionFile[], epoch: number): boolean[] {
+    const { splitOf, splitSizes, splitNames, size } = this.index;
+    const where = files.map((f) => f.file).join(', ');
+    const seenPerSplit = new Int32Array(splitNames.length);
+    for (let p = 0; p < size; p++) if (this.seen[p]) seenPerSplit[splitOf[p]!]!++;
+    for (let s = 0; s < splitNames.length; s++) {
+      const n = seenPerSplit[s]!;
+      if (n === 0 || n === splitSizes[s]) continue;
+      let first = 0;
+      while (this.seen[first] || splitOf[first] !== s) first++;
+      throw new ImportError(
+        `${splitSizes[s]! - n} of the ${splitSizes[s]} examples of split ${splitNames[s]} have no prediction this epoch, first ${this.index.describe(first)}; a run records every example of each split it records (it may leave whole splits out)`,
+        { file: where },
+      );
+    }
+    const recorded = Array.from(seenPerSplit, (n) => n > 0);
+    if (!recorded.some(Boolean)) throw new ImportError(`no example of dataset ${this.index.datasetId} has a prediction this epoch`, { file: where });
+    const list = (r: boolean[]) => splitNames.filter((_, s) => r[s]).join(', ');
+    const declared = this.manifest.splits;
+    if (declared) {
+      if (recorded.some((r, s) => r !== declared.includes(splitNames[s]!))) {
+        throw new ImportError(`epoch ${epoch} records split ${list(recorded)} where run.json's splits say ${declared.join(', ')}`, { file: where });
+      }
+    }
+    if (this.recorded === null) this.recorded = recorded;
+    else if (recorded.some((r, s) => r !== this.recorded![s])) {
+      throw new ImportError(`epoch ${epoch} records split ${list(recorded)} where epoch 1 recorded ${list(this.recorded)}: every epoch of a run records the same splits`, { file: where });
+    }
+    return recorded;
   }
 
   private resolve(key: unknown, split: string | undefined, file: string, row: number): number {
@@ -442,6 +561,42 @@ class EpochLoader {
     }
   }
 
+  /**
+   * Dataset Cartography's training dynamics: per line `guid` (the example's key), the epoch's
+   * logits under `logits_epoch_<E>` (E as in the file name) and `gold`, the label it trained on,
+   * which must be the example's (a check that the guids name the examples meant).
+   */
+  private async readCartography(f: PredictionFile): Promise<void> {
+    const field = `logits_epoch_${f.fileEpoch}`;
+    const lines = readline.createInterface({ input: fs.createReadStream(f.file, 'utf8'), crlfDelay: Infinity });
+    let row = 0;
+    for await (const line of lines) {
+      row++;
+      if (!line.trim()) continue;
+      let obj: Record<string, unknown> | null;
+      try {
+        obj = JSON.parse(line) as Record<string, unknown> | null;
+      } catch (err) {
+        throw new ImportError(`not JSON: ${(err as Error).message}`, { file: f.file, row }, { cause: err });
+      }
+      if (obj === null || typeof obj !== 'object' || obj.guid === undefined || obj.guid === null) throw new ImportError(`each line needs "guid" and "${field}" (Dataset Cartography's training dynamics)`, { file: f.file, row });
+      const values = obj[field];
+      if (!Array.isArray(values) || values.some((v) => typeof v !== 'number')) throw new ImportError(`"${field}" must be an array of numbers, the logits of this file's epoch ${f.fileEpoch}`, { file: f.file, row });
+      const position = this.resolve(obj.guid, undefined, f.file, row);
+      if (obj.gold !== undefined && obj.gold !== null) this.checkGold(obj.gold, position, f.file, row);
+      this.store(position, values as number[], 0, values.length, 'logits', f.file, row);
+    }
+  }
+
+  private checkGold(gold: unknown, position: number, file: string, row: number): void {
+    const label = this.index.labels[position]!;
+    const clean = this.index.cleanLabels[position]!;
+    if (gold === label || gold === clean) return;
+    const { key, split } = this.manifest;
+    const keyText = key === 'index' ? `their index in split ${split ?? '(see "split" in run.json)'}` : key === 'id' ? 'their example id' : 'their source_ref';
+    throw new ImportError(`gold label ${JSON.stringify(gold)} is not the label of ${this.index.describe(position)} (${label}${clean !== label ? `; clean ${clean}` : ''}): do the guids name examples by ${keyText}?`, { file, row });
+  }
+
   private readTopKLine(obj: unknown, f: PredictionFile, row: number): void {
     const line = obj as { example?: unknown; top_classes?: unknown; top_probs?: unknown; label_prob?: unknown } | null;
     const numbers = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'number');
@@ -544,7 +699,7 @@ class EpochLoader {
   }
 
   /** Metrics of a dense epoch: p(label) and the first largest class of each row. */
-  private denseMetrics(): LoadedEpoch['metrics'] {
+  private denseMetrics(recorded: boolean[]): LoadedEpoch['metrics'] {
     const { labels } = this.index;
     const { c, probs } = this;
     return this.metricsOf(
@@ -554,22 +709,24 @@ class EpochLoader {
         for (let k = 1; k < c; k++) if (probs[p * c + k]! > probs[p * c + top]!) top = k;
         return top;
       },
+      recorded,
     );
   }
 
-  /** Loss (−ln p of the training label) and accuracy per split, as the trainer records them. */
-  private metricsOf(labelProb: (p: number) => number, topClass: (p: number) => number): LoadedEpoch['metrics'] {
+  /** Loss (−ln p of the training label) and accuracy per recorded split, as the trainer records them. */
+  private metricsOf(labelProb: (p: number) => number, topClass: (p: number) => number, recorded: boolean[]): LoadedEpoch['metrics'] {
     const { labels, splitOf, splitNames, size } = this.index;
     const loss = new Float64Array(splitNames.length);
     const correct = new Float64Array(splitNames.length);
     const count = new Float64Array(splitNames.length);
     for (let p = 0; p < size; p++) {
       const s = splitOf[p]!;
+      if (!recorded[s]) continue;
       loss[s]! -= Math.log(labelProb(p));
       correct[s]! += topClass(p) === labels[p] ? 1 : 0;
       count[s]!++;
     }
-    return splitNames.map((split, s) => ({ split, loss: loss[s]! / count[s]!, accuracy: correct[s]! / count[s]! }));
+    return splitNames.flatMap((split, s) => (recorded[s] ? [{ split, loss: loss[s]! / count[s]!, accuracy: correct[s]! / count[s]! }] : []));
   }
 }
 
@@ -586,6 +743,10 @@ function unquoteCsv(field: string): string {
 export async function ingestRuns(db: Database.Database, options: IngestOptions, report: IngestProgress = () => {}): Promise<IngestResult> {
   const planned = planRuns(options.path);
   const index = new DatasetIndex(db, options.datasetId);
+  for (const r of planned) {
+    const unknown = r.manifest.splits?.find((s) => !index.splitNames.includes(s));
+    if (unknown !== undefined) throw new ImportError(`"splits" names ${JSON.stringify(unknown)}, which dataset ${options.datasetId} does not have (splits: ${index.splitNames.join(', ')})`, { file: path.join(r.dir, 'run.json'), field: 'splits' });
+  }
   const total = planned.reduce((a, r) => a + r.manifest.epochs, 0);
   const runs = createRunQueries(db);
   const teachers = planned.filter((r) => r.manifest.role === 'teacher');
@@ -615,19 +776,29 @@ export async function ingestRuns(db: Database.Database, options: IngestOptions, 
   }).immediate();
 
   let done = 0;
-  const result: IngestResult = { experimentId: created.experimentId, runs: [] };
+  const result: IngestResult = { experimentId: created.experimentId, runs: [], notes: planned.flatMap((r) => (r.assumed ? [r.assumed] : [])) };
   try {
     for (const r of planned) {
       const runId = created.ids.get(r.manifest.name)!;
       const loader = new EpochLoader(index, r.manifest);
       for (let e = 0; e < r.epochs.length; e++) {
-        const loaded = await loader.load(r.epochs[e]!);
+        const loaded = await loader.load(r.epochs[e]!, e + 1);
         runs.recordEpochMatrix({ runId, epoch: e + 1, seconds: 0, metrics: loaded.metrics, matrix: loaded.matrix });
         report('ingest', ++done, total);
       }
-      result.runs.push({ id: runId, name: r.manifest.name, role: r.manifest.role, epochs: r.manifest.epochs });
+      const splits = loader.recordedSplits();
+      const left = index.splitNames.filter((s) => !splits.includes(s));
+      if (left.length) result.notes.push(`"${r.manifest.name}" recorded ${splits.length === 1 ? 'only the split' : 'only the splits'} ${splits.join(', ')}, not ${left.join(', ')}: the analytics cover the splits it recorded`);
+      result.runs.push({ id: runId, name: r.manifest.name, role: r.manifest.role, epochs: r.manifest.epochs, splits });
     }
     db.transaction(() => {
+      for (const run of result.runs) {
+        // The splits a run left out are part of what it is: the report, findings and explorer say so.
+        if (run.splits.length < index.splitNames.length) {
+          const spec = runs.getRun(run.id).spec as { external: Record<string, unknown> };
+          runs.setRunSpec(run.id, { ...spec, external: { ...spec.external, splits: run.splits } });
+        }
+      }
       for (const id of created.ids.values()) runs.finishRun(id, 'done');
     }).immediate();
   } catch (err) {

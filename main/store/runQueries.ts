@@ -115,6 +115,7 @@ export function createRunQueries(db: Database.Database) {
   const runState = db.prepare('SELECT id, role, status, teacher_run_id, spec FROM runs WHERE id = ?');
   const finish = db.prepare("UPDATE runs SET status = ?, error = ?, owner_pid = NULL, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?");
   const setPreprocessing = db.prepare('UPDATE runs SET preprocessing = ? WHERE id = ?');
+  const setSpec = db.prepare('UPDATE runs SET spec = ? WHERE id = ?');
   const running = db.prepare("SELECT id, owner_pid FROM runs WHERE status = 'running'");
   const markInterrupted = db.prepare("UPDATE runs SET status = 'interrupted', owner_pid = NULL WHERE id = ? AND status = 'running'");
   const insertMetric = db.prepare('INSERT OR REPLACE INTO epoch_metrics (run_id, epoch, split, loss, accuracy, seconds) VALUES (?, ?, ?, ?, ?, ?)');
@@ -273,6 +274,10 @@ export function createRunQueries(db: Database.Database) {
           return waiting ? 'wait' : 'none';
         })
         .immediate();
+    },
+    /** Replaces a run's spec (an ingest adds the splits a run recorded once its files are read). */
+    setRunSpec(runId: number, spec: unknown): void {
+      setSpec.run(JSON.stringify(spec), runId);
     },
     setPreprocessing(runId: number, preprocessing: unknown): void {
       setPreprocessing.run(JSON.stringify(preprocessing), runId);

@@ -21,10 +21,37 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
 ].join('; ');
 
-export function setSecurityHeaders(res: ServerResponse): void {
-  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+/**
+ * Who may show web mode in a frame (`disobey serve --frame-ancestors`, which the Python package's
+ * `disobey.show` passes so a notebook can embed the explorer): origins (`http://localhost:8888`,
+ * `http://127.0.0.1:*`) or non-web schemes (`vscode-webview:`). Schemes any site has (http:, https:)
+ * and wildcards other than a port are refused: framing stays limited to what the user named.
+ */
+const FRAME_ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:]+\])(?::(?:\d{1,5}|\*))?$/i;
+const FRAME_SCHEME = /^[a-z][a-z0-9+.-]*:$/i;
+
+export function parseFrameAncestors(text: string): string[] {
+  const sources = text.split(/[\s,]+/).filter(Boolean);
+  if (!sources.length) throw new Error('--frame-ancestors needs at least one origin, e.g. http://localhost:8888');
+  for (const s of sources) {
+    const scheme = FRAME_SCHEME.test(s) ? s.toLowerCase() : null;
+    if (scheme === 'http:' || scheme === 'https:' || (!scheme && !FRAME_ORIGIN.test(s))) {
+      throw new Error(`--frame-ancestors: "${s}" is not an origin such as http://localhost:8888 or http://127.0.0.1:* (or a scheme such as vscode-webview:)`);
+    }
+  }
+  return sources;
+}
+
+/** The policy with the pages that may frame the app ('none' unless web mode was started to be embedded). */
+export function contentSecurityPolicy(frameAncestors: readonly string[] = []): string {
+  return frameAncestors.length ? CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", `frame-ancestors 'self' ${frameAncestors.join(' ')}`) : CONTENT_SECURITY_POLICY;
+}
+
+export function setSecurityHeaders(res: ServerResponse, frameAncestors: readonly string[] = []): void {
+  res.setHeader('Content-Security-Policy', contentSecurityPolicy(frameAncestors));
   res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('X-Frame-Options', 'DENY');
+  // X-Frame-Options cannot name origins: where framing is allowed, CSP's frame-ancestors decides.
+  if (!frameAncestors.length) res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
 }

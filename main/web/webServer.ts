@@ -25,6 +25,8 @@ export interface WebServerOptions {
   headersTimeoutMs?: number;
   /** …nor its whole request by then; default 30 s (bodies are at most 1 MiB) */
   requestTimeoutMs?: number;
+  /** origins that may show the app in a frame (a notebook's IFrame); default none */
+  frameAncestors?: readonly string[];
 }
 
 /** Open connections at most: past this the server accepts no more until some close. */
@@ -81,6 +83,7 @@ interface PendingDownload {
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const { services } = options;
   const token = options.token ?? createLaunchToken();
+  const framable = (options.frameAncestors ?? []).length > 0;
   const staticDir = path.resolve(options.staticDir ?? rendererDir());
   const openStreams = new Set<ServerResponse>();
   const downloads = new Set<PendingDownload>();
@@ -93,7 +96,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const serverOptions = { headersTimeout, requestTimeout: Math.max(options.requestTimeoutMs ?? 30_000, headersTimeout), connectionsCheckingInterval: Math.min(1_000, headersTimeout) };
   const server = http.createServer(serverOptions, (req, res) => {
-    setSecurityHeaders(res);
+    setSecurityHeaders(res, options.frameAncestors);
     handle(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       const code = err instanceof HttpError ? err.code : 'INTERNAL';
@@ -110,7 +113,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       throw new HttpError(403, 'requests from another origin are refused: use the app at the URL `disobey serve` printed', 'FORBIDDEN');
     }
     const tokenSource = presentedToken(req, url, token);
-    if (!tokenSource) throw new HttpError(401, 'missing or wrong token: open the URL that `disobey serve` printed');
+    // A frame on another site (a notebook's IFrame) is sent no cookie, so where framing was asked
+    // for the renderer's own files — public code, no data — load without the token; every call,
+    // event stream, download and image still needs it, and the renderer sends it from its URL.
+    const publicFile = framable && !isApiPath(url.pathname) && req.method === 'GET';
+    if (!tokenSource && !publicFile) throw new HttpError(401, 'missing or wrong token: open the URL that `disobey serve` printed');
     if (tokenSource === 'query') res.setHeader('Set-Cookie', tokenCookie(token));
 
     if (url.pathname.startsWith('/api/call/')) {

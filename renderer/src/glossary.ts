@@ -524,6 +524,7 @@ export const DIAGNOSTIC_HELP: Record<FindingDiagnostic['kind'], GlossaryEntry & 
   'few-seeds': { icon: '#', term: 'few seeds', text: 'Too few seed replicates for a useful interval: the verdict rests on one or two runs.' },
   'top-k': { icon: '~', term: 'top-k estimates', text: 'Some runs stored only their top-k probabilities; numbers that need every class are estimates.' },
   unfinished: { icon: '…', term: 'unfinished runs', text: 'Some runs are still training or stopped early; the claims use finished runs only, so they may change.' },
+  splits: { icon: '⊂', term: 'splits recorded', text: 'Some runs recorded predictions for only some splits (e.g. a log of the training split); the numbers cover the splits they recorded.' },
 };
 
 /** The Help page's anchor of a warning kind. */

@@ -1,6 +1,8 @@
-// `disobey ingest`: runs trained elsewhere come in as JSONL, NPY + CSV index, NPZ or Parquet, land
-// exactly as written, feed the deviation report and the detail panel, and bad inputs are refused
-// by file and row with nothing left written. The Python writer (scripts/disobey_writer.py) is exercised where python3 and numpy are.
+// `disobey ingest`: runs trained elsewhere come in as JSONL, NPY + CSV index, NPZ, Parquet or Dataset
+// Cartography's training dynamics, land exactly as written, feed the deviation report and the
+// detail panel, and bad inputs are refused by file and row with nothing left written. Runs that
+// recorded only some splits (a train-only log) answer every analytics call over the splits they
+// have. The Python package's RunLogger (python/disobey) is exercised where /usr/bin/python3 and numpy are.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +15,8 @@ import { ingestRuns } from '../../main/data/runIngest.js';
 import { createMatrixStore } from '../../main/store/matrixChunks.js';
 import { openDatabase } from '../../main/store/openDatabase.js';
 import { createAppServices } from '../../main/services/appServices.js';
-import type { DeviationReport, ExamplePage, ExampleTrajectory } from '../../shared/analytics.js';
+import type { ClassDeviationHeatmap, DeviationReport, ExamplePage, ExampleTrajectory, FlipEvents, GradientView, ThreeWayConfusion } from '../../shared/analytics.js';
+import type { Findings, SeriesReport } from '../../shared/findings.js';
 import { makeTempDir } from '../helpers/tempDir.js';
 
 const N = 40;
@@ -361,7 +364,13 @@ describe('ingest', () => {
       }, /epoch-1\.npy, row 2: probability of class 1 is NaN/],
       ['an NPY file without its index', () => writeRun({ name: 't', role: 'teacher', epochs: 1 }, { 'epoch-1.npy': encodeNpy(randomProbabilities(N, C, 3), [N, C]) }), /epoch-1\.index\.csv: an NPY file needs its index file/],
       ['a missing epoch', () => writeRun({ name: 't', role: 'teacher', epochs: 3 }, { 'epoch-1.jsonl': good(), 'epoch-3.jsonl': good() }), /no predictions file for epoch 2/],
-      ['examples not covered', () => writeRun({ name: 't', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': good().split('\n').slice(2).join('\n') }), /2 of the dataset's 40 examples have no prediction this epoch, first example \d+ \(train\)/],
+      ['examples not covered', () => writeRun({ name: 't', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': good().split('\n').slice(2).join('\n') }), /2 of the 30 examples of split train have no prediction this epoch, first example \d+ \(train\); a run records every example of each split it records/],
+      ['splits other than run.json says', () => writeRun({ name: 't', role: 'teacher', epochs: 1, splits: ['train'] }, { 'epoch-1.jsonl': good() }), /epoch-1\.jsonl: epoch 1 records split train, test where run\.json's splits say train/],
+      ['a split the dataset lacks in run.json', () => writeRun({ name: 't', role: 'teacher', epochs: 1, splits: ['train', 'valid'] }, { 'epoch-1.jsonl': good() }), /run\.json: "splits" names "valid", which dataset \d+ does not have \(splits: train, test\)/],
+      ['a split recorded in one epoch, not in the next', () => {
+        const trainOnly = jsonl(data.ids.filter((_, i) => data.splits[i] === 'train'), randomProbabilities(30, C, 8), 'probs');
+        return writeRun({ name: 't', role: 'teacher', epochs: 2 }, { 'epoch-1.jsonl': good(), 'epoch-2.jsonl': trainOnly });
+      }, /epoch 2 records split train where epoch 1 recorded train, test: every epoch of a run records the same splits/],
       ['an unknown teacher', () => {
         const root = path.join(temp.dir, `teacherless-${++folderCount}`);
         writeRun({ name: 't', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': good() }, root);
@@ -392,38 +401,141 @@ describe('ingest', () => {
     expect(cli(root, '--db', databasePath).stderr).toMatch(/ingest needs --dataset ID/);
   });
 
+  describe('runs that record whole splits only, and Dataset Cartography files', () => {
+    const train = () => data.ids.map((_, i) => i).filter((i) => data.splits[i] === 'train');
+    /** dynamics_epoch_<E>.jsonl as cartography writes it: guid (here the train index), logits_epoch_<E>, gold */
+    const dynamics = (epoch: number, logits: Float32Array, gold = (i: number) => data.labels[i]!) =>
+      train()
+        .toReversed()
+        .map((i) => JSON.stringify({ guid: data.indices[i], [`logits_epoch_${epoch}`]: Array.from(logits.subarray(i * C, (i + 1) * C)), gold: gold(i) }))
+        .join('\n') + '\n';
+    const logits = (seed: number) => randomProbabilities(N, C, seed).map((p) => 2 * Math.log(p));
+    /** softmax of the train rows, in id order */
+    const trainSoftmax = (z: Float32Array) => {
+      const all = softmaxRows(z);
+      return Float32Array.from(train().flatMap((i) => Array.from(all.subarray(i * C, (i + 1) * C))));
+    };
+    const storedRows = (runId: number, epoch: number) => {
+      const m = createMatrixStore(db).readMatrix(runId, epoch)!;
+      return { ids: Array.from(m.exampleIds), probs: m.probs };
+    };
+
+    it('a bare training_dynamics folder is one teacher run of the train split; its logits land as their softmax and its metrics cover train only', async () => {
+      const folder = path.join(temp.dir, 'cartography-bare', 'roberta', 'training_dynamics');
+      fs.mkdirSync(folder, { recursive: true });
+      const z = [logits(41), logits(42)];
+      z.forEach((zz, e) => fs.writeFileSync(path.join(folder, `dynamics_epoch_${e}.jsonl`), dynamics(e, zz)));
+      const result = await ingestRuns(db, { path: path.dirname(folder), datasetId: data.datasetId });
+      expect(result.runs.map((r) => [r.name, r.role, r.epochs, r.splits])).toEqual([['roberta', 'teacher', 2, ['train']]]);
+      expect(result.notes).toEqual([
+        expect.stringMatching(/training_dynamics: Dataset Cartography training dynamics without a run\.json, read as one teacher run "roberta" of 2 epochs whose guid is the example's index in the train split/),
+        '"roberta" recorded only the split train, not test: the analytics cover the splits it recorded',
+      ]);
+      const runId = result.runs[0]!.id;
+      for (const e of [1, 2]) {
+        const m = storedRows(runId, e);
+        expect(m.ids).toEqual(train().map((i) => data.ids[i]));
+        expectClose(m.probs, trainSoftmax(z[e - 1]!));
+      }
+      expect(db.prepare('SELECT split FROM epoch_metrics WHERE run_id = ? AND epoch = 2').pluck().all(runId)).toEqual(['train']);
+      expect(JSON.parse(db.prepare('SELECT spec FROM runs WHERE id = ?').pluck().get(runId) as string).external.splits).toEqual(['train']);
+    });
+
+    it('a teacher and a student that recorded train only answer every analytics call, over train, saying so', async () => {
+      const root = path.join(temp.dir, 'cartography-pair');
+      for (const [name, role, seed] of [['teacher', 'teacher', 51], ['student', 'student', 61]] as const) {
+        const dir = path.join(root, name);
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ name, role, epochs: 2, key: 'index', split: 'train' }));
+        for (const e of [0, 1]) fs.writeFileSync(path.join(dir, `dynamics_epoch_${e}.jsonl`), dynamics(e, logits(seed + e)));
+      }
+      const { experimentId, runs } = await ingestRuns(db, { path: root, datasetId: data.datasetId });
+      const student = runs.find((r) => r.role === 'student')!.id;
+      const testId = data.ids[data.splits.indexOf('test')]!;
+      const services = createAppServices({ db, databasePath });
+      const call = (name: string, args: object) => services.dispatch(name as never, args as never, 'http');
+      try {
+        const report = (await call('deviationReport', { experimentId, bootstrap: 20 })) as DeviationReport;
+        expect(report.students[0]!.splits.map((s) => [s.split, s.n])).toEqual([['train', 30]]);
+        expect(report.notes).toEqual(['teacher and student recorded predictions for the split train only (no test): the numbers cover the splits both runs of a pair recorded']);
+        const asked = (await call('deviationReport', { experimentId, split: 'test', bootstrap: 0 })) as DeviationReport;
+        expect(asked.students[0]!.splits.map((s) => [s.split, s.n, s.studentAccuracy])).toEqual([['test', 0, null]]);
+        const findings = (await call('findings', { experimentId, bootstrap: 20 })) as Findings;
+        expect(findings.diagnostics.filter((d) => d.kind === 'splits').map((d) => d.message)).toEqual(report.notes);
+        expect(findings.claims.find((c) => c.id === 'exp4')!.reason).toBe('the runs recorded no test predictions (only train), so there is no held-out split to compare accuracies on.');
+        expect(findings.answer).toMatch(/cannot be told here: the runs recorded no test predictions/);
+        const page = (await call('queryExamples', { experimentId, filter: { split: 'test' }, limit: 100 })) as ExamplePage;
+        expect(page.total).toBe(10);
+        expect(page.items.every((e) => e.measures.studentPhi === null && e.runs.every((r) => r.labelProb === null))).toBe(true);
+        const trajectory = (await call('exampleTrajectory', { experimentId, exampleId: testId })) as ExampleTrajectory;
+        expect(trajectory.runs.map((r) => r.epochs)).toEqual([[], []]);
+        const flips = (await call('flipEvents', { experimentId, split: 'test' })) as FlipEvents;
+        expect(flips.runs.map((r) => r.n)).toEqual([0, 0]);
+        expect(((await call('threeWayConfusion', { experimentId, split: 'test' })) as ThreeWayConfusion).n).toBe(0);
+        expect(((await call('threeWayConfusion', { experimentId })) as ThreeWayConfusion).n).toBe(30);
+        const heatmap = (await call('classDeviationHeatmap', { experimentId, split: 'test' })) as ClassDeviationHeatmap;
+        expect(heatmap.kl.flat().every((v) => v === null)).toBe(true);
+        const gradients = (await call('gradientView', { experimentId, split: 'test' })) as GradientView;
+        expect(gradients.studentRunId).toBe(student);
+        for (const name of ['deviationScatter', 'cartographyMap']) {
+          for (const split of [undefined, 'train', 'test']) expect(await call(name, { experimentId, ...(split ? { split } : {}) })).toBeInstanceOf(Uint8Array);
+        }
+        expect(((await call('seriesReport', { experimentId })) as SeriesReport).students[0]!.splits.map((s) => s.split)).toEqual(['train']);
+      } finally {
+        services.dispose();
+      }
+    });
+
+    it('refuses a gold label that is not the example\'s, and a field missing, by file and row, writing nothing', async () => {
+      const cases: [string, string, RegExp][] = [
+        ['gold', dynamics(0, logits(71), (i) => (i === train().at(-1) ? (data.labels[i]! + 1) % C : data.labels[i]!)), /dynamics_epoch_0\.jsonl, row 1: gold label \d is not the label of example \d+ \(train\) \(\d\): do the guids name examples by their index in split train\?/],
+        ['field', dynamics(0, logits(72)).replace('logits_epoch_0', 'logits'), /dynamics_epoch_0\.jsonl, row 1: "logits_epoch_0" must be an array of numbers, the logits of this file's epoch 0/],
+        ['guid', dynamics(0, logits(73)).replace('"guid":', '"id":'), /dynamics_epoch_0\.jsonl, row 1: each line needs "guid" and "logits_epoch_0"/],
+      ];
+      for (const [name, file, message] of cases) {
+        const dir = path.join(temp.dir, `cartography-bad-${name}`);
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, 'dynamics_epoch_0.jsonl'), file);
+        const before = counts();
+        await expect(ingestRuns(db, { path: dir, datasetId: data.datasetId }), name).rejects.toThrow(message);
+        expect(counts(), name).toEqual(before);
+      }
+    });
+  });
+
   const python = '/usr/bin/python3';
   const hasNumpy = fs.existsSync(python) && spawnSync(python, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
-  if (!hasNumpy) console.warn('ingest.test: /usr/bin/python3 with numpy not found; the Python writer test is skipped');
-  it.skipIf(!hasNumpy)('ingests what scripts/disobey_writer.py writes (NPY + CSV teacher, JSONL student)', async () => {
+  if (!hasNumpy) console.warn('ingest.test: /usr/bin/python3 with numpy not found; the Python RunLogger test is skipped');
+  it.skipIf(!hasNumpy)('ingests what the Python package\'s RunLogger writes (NPY + CSV teacher, JSONL student)', async () => {
     const root = path.join(temp.dir, 'python');
     const keys = JSON.stringify(data.splits.map((s, i) => [s, data.indices[i]]));
     const script = `
-import json, sys
+import json
 import numpy as np
-sys.path.insert(0, ${JSON.stringify(path.resolve('scripts'))})
-from disobey_writer import RunWriter
+import disobey
 keys = json.loads(${JSON.stringify(keys)})
 rng = np.random.default_rng(0)
 root = ${JSON.stringify(root)}
-t = RunWriter(root + "/teacher", name="teacher", role="teacher", epochs=2, key="index", settings={"lr": 0.1})
-s = RunWriter(root + "/student", name="student", role="student", teacher="teacher", epochs=2, key="index", values="logits", fmt="jsonl")
+t = disobey.RunLogger(root + "/teacher", name="teacher", role="teacher", epochs=2, key="index", settings={"lr": 0.1})
+s = disobey.RunLogger(root + "/student", name="student", role="student", teacher="teacher", epochs=2, key="index", values="logits", fmt="jsonl")
 out = {}
 for epoch in (1, 2):
     for split in ("train", "test"):
         idx = [i for sp, i in keys if sp == split][::-1]
         z = rng.normal(size=(len(idx), ${C})).astype(np.float32)
         p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-        t.write_epoch(epoch, p, keys=np.array(idx), split=split)
-        s.write_epoch(epoch, z, keys=["%s:%d" % (split, i) for i in idx], split=split)
+        t.log(epoch, p, keys=np.array(idx), split=split)
+        s.log(epoch, z, keys=["%s:%d" % (split, i) for i in idx], split=split)
         out["%d.%s" % (epoch, split)] = {"idx": idx, "p": p.astype(np.float32).tolist(), "z": z.tolist()}
+t.close()
+s.close()
 print(json.dumps(out))
 `;
-    const r = spawnSync(python, ['-c', script], { encoding: 'utf8' });
+    const r = spawnSync(python, ['-c', script], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: path.resolve('python') } });
     expect(r.stderr).toBe('');
     const written = JSON.parse(r.stdout) as Record<string, { idx: number[]; p: number[][]; z: number[][] }>;
     const result = await ingestRuns(db, { path: root, datasetId: data.datasetId });
-    const [teacher, student] = result.runs;
+    const [student, teacher] = result.runs;
     const position = (split: string, index: number) => data.ids.findIndex((_, i) => data.splits[i] === split && data.indices[i] === index);
     for (const epoch of [1, 2]) {
       const p = new Float32Array(N * C);
