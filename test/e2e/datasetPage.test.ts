@@ -14,6 +14,7 @@ import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
 import { trainWorkerPath } from '../../main/services/trainerProcess.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
+import { waitForTraining } from '../helpers/training.js';
 
 describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(trainWorkerPath()))('the dataset page in Chromium', () => {
   let app: AppUnderTest;
@@ -130,13 +131,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
           ],
         },
       });
-      const deadline = Date.now() + 180_000;
-      while ((app.db.prepare("SELECT count(*) FROM runs WHERE experiment_id = ? AND status != 'done'").pluck().get(experiment.id) as number) > 0) {
-        const failed = app.db.prepare("SELECT error FROM runs WHERE experiment_id = ? AND status = 'failed'").pluck().get(experiment.id);
-        if (failed) throw new Error(`a run failed: ${failed}`);
-        if (Date.now() > deadline) throw new Error('training did not finish');
-        await new Promise((r) => setTimeout(r, 250));
-      }
+      await waitForTraining(app.db, { experimentIds: [experiment.id], timeoutMs: 180_000 });
     }, 200_000);
 
     it('the detail panel shows each finished run\'s prediction, as exampleTrajectory has it, and opens the example in the explorer', async () => {

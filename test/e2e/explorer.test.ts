@@ -16,6 +16,7 @@ import { trainWorkerPath } from '../../main/services/trainerProcess.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 import { argmax, kl, phi, rowsOf } from '../helpers/storedPredictions.js';
+import { waitForTraining } from '../helpers/training.js';
 
 interface Example {
   id: number;
@@ -54,13 +55,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     app = await startAppUnderTest();
     const datasetId = await importIntoDatabase(app.db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-explorer', subset: 400 }));
     experiment = (await app.services.dispatch('startPaperPreset', { datasetId, epochs: EPOCHS }, 'http')) as ExperimentSummary;
-    const deadline = Date.now() + 180_000;
-    while ((app.db.prepare("SELECT count(*) FROM runs WHERE experiment_id = ? AND status != 'done'").pluck().get(experiment.id) as number) > 0) {
-      if (Date.now() > deadline) throw new Error('training did not finish');
-      const failed = app.db.prepare("SELECT error FROM runs WHERE experiment_id = ? AND status = 'failed'").pluck().get(experiment.id);
-      if (failed) throw new Error(`a run failed: ${failed}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await waitForTraining(app.db, { experimentIds: [experiment.id], timeoutMs: 180_000 });
     examples = app.db.prepare('SELECT id, split, label FROM examples WHERE dataset_id = ? ORDER BY id').all(datasetId) as Example[];
     const runs = app.db.prepare('SELECT id, role FROM runs WHERE experiment_id = ? ORDER BY id').all(experiment.id) as { id: number; role: string }[];
     teacherId = runs.find((r) => r.role === 'teacher')!.id;

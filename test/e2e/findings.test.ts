@@ -16,6 +16,7 @@ import { trainWorkerPath } from '../../main/services/trainerProcess.js';
 import { tallyClaims, tallySentence } from '../../renderer/src/findingsDisplay.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
+import { waitForTraining } from '../helpers/training.js';
 
 describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(trainWorkerPath()))('the findings page in Chromium', () => {
   let app: AppUnderTest;
@@ -32,13 +33,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     app = await startAppUnderTest();
     const datasetId = await importIntoDatabase(app.db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-findings', subset: 300 }));
     experiment = (await app.services.dispatch('startPaperPreset', { datasetId, epochs: EPOCHS, seeds: SEEDS }, 'http')) as ExperimentSummary;
-    const deadline = Date.now() + 300_000;
-    while ((app.db.prepare("SELECT count(*) FROM runs WHERE status != 'done'").pluck().get() as number) > 0) {
-      if (Date.now() > deadline) throw new Error('training did not finish');
-      const failed = app.db.prepare("SELECT error FROM runs WHERE status = 'failed'").pluck().get();
-      if (failed) throw new Error(`a run failed: ${failed}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await waitForTraining(app.db, { timeoutMs: 300_000 });
     findings = (await app.services.dispatch('findings', { experimentId: experiment.id }, 'http')) as Findings;
     browser = await openBrowserPage({ width: 1500, height: 1000 });
     page = browser.page;

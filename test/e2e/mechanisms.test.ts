@@ -13,6 +13,7 @@ import { rendererDir } from '../../main/paths.js';
 import { trainWorkerPath } from '../../main/services/trainerProcess.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR } from '../helpers/browser.js';
+import { waitForTraining } from '../helpers/training.js';
 
 describe.skipIf(!fs.existsSync(trainWorkerPath()))('the mechanisms preset', () => {
   let app: AppUnderTest;
@@ -30,13 +31,8 @@ describe.skipIf(!fs.existsSync(trainWorkerPath()))('the mechanisms preset', () =
       seed: 3,
     });
     experiments = await call<ExperimentSummary[]>('startMechanismPreset', { datasetId: dataset.id, epochs: 2 });
-    const deadline = Date.now() + 240_000;
-    const ids = experiments.map((e) => e.id);
-    const open = () => app.db.prepare(`SELECT count(*) FROM runs WHERE experiment_id IN (${ids.join(',')}) AND status NOT IN ('done', 'failed')`).pluck().get() as number;
-    while (open() > 0) {
-      if (Date.now() > deadline) throw new Error('the preset did not finish training');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    // failed runs are reported by the first test, with every run's error
+    await waitForTraining(app.db, { experimentIds: experiments.map((e) => e.id), timeoutMs: 240_000, allowFailed: true });
   }, 300_000);
   afterAll(async () => app?.dispose());
 

@@ -15,6 +15,7 @@ import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
 import { trainWorkerPath } from '../../main/services/trainerProcess.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
+import { waitForTraining } from '../helpers/training.js';
 
 const TOUR_DIR = path.join(SCREENSHOT_DIR, 'tour');
 const SIZES = [
@@ -50,11 +51,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     app = await startAppUnderTest();
     datasetId = await importIntoDatabase(app.db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-tour', subset: 300 }));
     experiment = await call<ExperimentSummary>('startPaperPreset', { datasetId, epochs: 2 });
-    const deadline = Date.now() + 300_000;
-    while ((app.db.prepare("SELECT count(*) FROM runs WHERE status NOT IN ('done', 'failed')").pluck().get() as number) > 0) {
-      if (Date.now() > deadline) throw new Error('training did not finish');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await waitForTraining(app.db, { timeoutMs: 300_000 });
     set = await call<CuratedSetSummary>('createCuratedSet', { datasetId, name: 'tour set' });
     const someIds = app.db.prepare('SELECT id FROM examples WHERE dataset_id = ? ORDER BY id LIMIT 5').pluck().all(datasetId) as number[];
     await call('addToCuratedSet', { setId: set.id, exampleIds: someIds });

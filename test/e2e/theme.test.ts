@@ -16,6 +16,7 @@ import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
 import { trainWorkerPath } from '../../main/services/trainerProcess.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
+import { waitForTraining } from '../helpers/training.js';
 
 /** renderer/src/stores/theme.ts's THEME_STORAGE_KEY (that module needs a window to import) */
 const THEME_STORAGE_KEY = 'disobey.theme';
@@ -70,13 +71,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     app = await startAppUnderTest();
     const datasetId = await importIntoDatabase(app.db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-theme', subset: 300 }));
     experiment = (await app.services.dispatch('startPaperPreset', { datasetId, epochs: EPOCHS }, 'http')) as ExperimentSummary;
-    const deadline = Date.now() + 300_000;
-    while ((app.db.prepare("SELECT count(*) FROM runs WHERE experiment_id = ? AND status != 'done'").pluck().get(experiment.id) as number) > 0) {
-      if (Date.now() > deadline) throw new Error('training did not finish');
-      const failed = app.db.prepare("SELECT error FROM runs WHERE experiment_id = ? AND status = 'failed'").pluck().get(experiment.id);
-      if (failed) throw new Error(`a run failed: ${failed}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await waitForTraining(app.db, { experimentIds: [experiment.id], timeoutMs: 300_000 });
     browser = await openBrowserPage({ width: 1440, height: 900 });
     page = browser.page;
     await page.emulateMedia({ colorScheme: 'light' });

@@ -23,6 +23,7 @@ import { DIAGNOSTIC_HELP, GLOSSARY, GLOSSARY_KEYS, type GlossaryEntry } from '..
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 import { specCodesIn } from '../helpers/visibleText.js';
+import { waitForTraining } from '../helpers/training.js';
 
 const shot = (name: string) => path.join(SCREENSHOT_DIR, `words-${name}.png`);
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
@@ -84,13 +85,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
   it('trains the findings preset (two seeds) for the pages below', async () => {
     const datasetId = await importIntoDatabase(app.db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-words', subset: 300 }));
     experiment = (await app.services.dispatch('startFindingsPreset', { datasetId, epochs: EPOCHS, seeds: SEEDS }, 'http')) as ExperimentSummary;
-    const deadline = Date.now() + 300_000;
-    while ((app.db.prepare("SELECT count(*) FROM runs WHERE status != 'done'").pluck().get() as number) > 0) {
-      if (Date.now() > deadline) throw new Error('training did not finish');
-      const failed = app.db.prepare("SELECT error FROM runs WHERE status = 'failed'").pluck().get();
-      if (failed) throw new Error(`a run failed: ${failed}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await waitForTraining(app.db, { timeoutMs: 300_000 });
   }, 320_000);
 
   it('lists every glossary entry on the Help page with its formula, and opens a term at its anchor', async () => {
