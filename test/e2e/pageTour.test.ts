@@ -2,7 +2,7 @@
 // experiment (the paper preset on a sample subset) and a curated set, each route at 1440×900 and
 // 1024×768, in the light and the dark theme. Each visit must raise no page error, show no SPEC
 // code, not overflow the window sideways, and leave a screenshot in test-output/screenshots/tour/
-// (60 of them) for a person to look at.
+// (64 of them: the dataset page also with an example open) for a person to look at.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -44,6 +44,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
   let datasetId: number;
   let experiment: ExperimentSummary;
   let set: CuratedSetSummary;
+  let someIds: number[];
   const call = <T>(name: string, args: unknown) => app.services.dispatch(name, args, 'http') as Promise<T>;
   const base = () => app.server.url.replace(/\/\?.*$/, '/');
 
@@ -53,7 +54,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     experiment = await call<ExperimentSummary>('startPaperPreset', { datasetId, epochs: 2 });
     await waitForTraining(app.db, { timeoutMs: 300_000 });
     set = await call<CuratedSetSummary>('createCuratedSet', { datasetId, name: 'tour set' });
-    const someIds = app.db.prepare('SELECT id FROM examples WHERE dataset_id = ? ORDER BY id LIMIT 5').pluck().all(datasetId) as number[];
+    someIds = app.db.prepare('SELECT id FROM examples WHERE dataset_id = ? ORDER BY id LIMIT 5').pluck().all(datasetId) as number[];
     await call('addToCuratedSet', { setId: set.id, exampleIds: someIds });
     browser = await openBrowserPage(SIZES[0]);
     page = browser.page;
@@ -69,6 +70,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
   const routes = () => [
     { name: 'datasets', hash: '#/' },
     { name: 'dataset', hash: `#/datasets/${datasetId}` },
+    { name: 'dataset-detail', hash: `#/datasets/${datasetId}?example=${someIds[2]}` },
     { name: 'mechanisms', hash: `#/datasets/${datasetId}/mechanisms` },
     { name: 'experiments', hash: '#/experiments' },
     { name: 'new-experiment', hash: '#/experiments/new' },
@@ -112,4 +114,24 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
       }, 180_000);
     }
   }
+
+  it("floats the dataset page's detail panel over the grid instead of narrowing it", async () => {
+    await page.setViewportSize(SIZES[1]);
+    await page.goto(`${base()}#/datasets/${datasetId}`);
+    const grid = page.getByTestId('example-grid');
+    await page.getByTestId('example-cell').first().waitFor();
+    const before = (await grid.boundingBox())!;
+    await page.getByTestId('example-cell').nth(3).click();
+    const panel = page.getByTestId('example-detail');
+    await panel.waitFor();
+    const after = (await grid.boundingBox())!;
+    const drawer = (await panel.boundingBox())!;
+    // the grid keeps its width; the panel lies over its right side, the tiles left of the panel
+    expect(after.width).toBe(before.width);
+    expect(drawer.x + drawer.width).toBeGreaterThanOrEqual(after.x + after.width - 1);
+    for (const tile of await page.getByTestId('example-cell').all()) {
+      const box = (await tile.boundingBox())!;
+      if (box.y >= after.y && box.y + box.height <= after.y + after.height) expect(box.x + box.width).toBeLessThanOrEqual(drawer.x + 1);
+    }
+  });
 });

@@ -39,10 +39,15 @@ export const DARK_TWINS: Readonly<Record<string, string>> = {
   '#68717c': '#a3adb8',
   '#868e96': '#8d96a0',
   '#adb5bd': '#7d8792',
+  'rgba(37,99,201,0.08)': 'rgba(91, 147, 236, 0.14)',
   '#b8bec6': '#5d6772',
   'rgba(31, 41, 55, 0.13)': 'rgba(208, 215, 222, 0.16)',
   // heatmap ends: the light end becomes the dark panel's grey, the strong ends brighten
   '#f8f9fa': '#262c33',
+  '#f1f3f5': '#262c33',
+  // the mechanism heatmaps' cell borders (the panel's colour) and their labels on strong cells
+  // (strong ends brighten in the dark theme, so their labels turn dark)
+  '#fff': '#161b21',
   '#e7f5ff': '#1c2a38',
   '#ffa8a8': '#a33a3a',
   '#c92a2a': '#ff6b6b',

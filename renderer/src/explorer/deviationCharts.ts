@@ -1,6 +1,7 @@
 // Report-derived views shared by the explorer and the compare page: P2 (Δ per teacher-confidence
 // bin, every student overlaid), the compare table's rows, and the 2×2 correctness matrix's cells.
 import type { DeviationReport, SplitDeviation, StudentDeviation } from '../../../shared/analytics.js';
+import { withTopLegend } from '../charts/legend.js';
 import { RUN_COLORS } from '../charts/trainingCurves.js';
 import { niceAxis } from './axisBounds.js';
 import { TOOLTIP_CSS } from './scatterPoints.js';
@@ -10,7 +11,10 @@ export function splitOf(student: StudentDeviation, split: string): SplitDeviatio
 }
 
 export interface BinnedCurveOptions {
-  /** false: the page draws the legend beside the chart (ChartLegend) and this option hides ECharts' own */
+  /**
+   * false: the page draws the legend beside the chart (ChartLegend) and this option hides ECharts' own;
+   * otherwise the chart's own legend across its top, wrapped onto as many rows as the names need
+   */
   legend?: boolean;
   /** legend names hidden by a click on the page's legend */
   hidden?: ReadonlySet<string>;
@@ -81,12 +85,10 @@ export function binnedCurveOption(report: DeviationReport, split: string, phiLab
   // Δ = 0 is the reference: the y axis always holds it.
   const y = niceAxis(Math.min(0, ...all.map((p) => p.delta)), Math.max(0, ...all.map((p) => p.delta)), 5);
   const names = [...report.students.map((s) => s.studentName), DELTA_ZERO];
-  return {
+  const option = {
     animation: false,
-    grid: { ...P2_GRID, top: options.legend === false ? P2_GRID.top : 34 },
-    legend: options.legend === false
-      ? { show: false, data: names, selected: Object.fromEntries(names.map((n) => [n, !options.hidden?.has(n)])) }
-      : { top: 4, type: 'scroll', textStyle: { fontSize: 11 } },
+    grid: { ...P2_GRID },
+    legend: { show: false, data: names, selected: Object.fromEntries(names.map((n) => [n, !options.hidden?.has(n)])) },
     tooltip: {
       trigger: 'item',
       confine: true,
@@ -98,9 +100,10 @@ export function binnedCurveOption(report: DeviationReport, split: string, phiLab
     yAxis: { type: 'value', name: 'Δ = E[student − teacher]', nameLocation: 'middle', nameGap: 42, min: y.min, max: y.max, interval: y.interval },
     series: [
       ...series,
-      { type: 'line', name: DELTA_ZERO, data: [], markLine: { silent: true, symbol: 'none', label: { show: false }, lineStyle: { color: '#868e96', type: 'dashed' }, data: [{ yAxis: 0 }] } },
+      { type: 'line', name: DELTA_ZERO, data: [], itemStyle: { color: '#868e96' }, lineStyle: { color: '#868e96', type: 'dashed' }, markLine: { silent: true, symbol: 'none', label: { show: false }, lineStyle: { color: '#868e96', type: 'dashed' }, data: [{ yAxis: 0 }] } },
     ],
   };
+  return options.legend === false ? option : withTopLegend(option, names);
 }
 
 export interface CompareRow {

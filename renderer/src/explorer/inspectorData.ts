@@ -49,10 +49,10 @@ export function labelProbCurveOption(t: ExampleTrajectory, hidden: ReadonlySet<s
   const names = t.runs.map((r) => r.name);
   return {
     animation: false,
-    grid: { left: 46, right: 10, top: 10, bottom: 30 },
+    grid: { left: 46, right: 10, top: 10, bottom: 36 },
     legend: { show: false, data: names, selected: Object.fromEntries(names.map((n) => [n, !hidden.has(n)])) },
     tooltip: { trigger: 'axis', valueFormatter: (v: number) => (typeof v === 'number' ? v.toFixed(3) : String(v)) },
-    xAxis: { type: 'value', minInterval: 1, name: 'epoch', nameLocation: 'middle', nameGap: 18, min: 1, max: Math.max(2, ...t.runs.map((r) => r.epochs.at(-1) ?? 1)) },
+    xAxis: { type: 'value', minInterval: 1, name: 'epoch', nameLocation: 'middle', nameGap: 20, min: 1, max: Math.max(2, ...t.runs.map((r) => r.epochs.at(-1) ?? 1)) },
     yAxis: { type: 'value', min: 0, max: 1, interval: 0.25, name: 'p(label)', nameLocation: 'middle', nameGap: 30 },
     series: t.runs.map((r, i) => ({
       type: 'line',

@@ -212,7 +212,7 @@ export function scatterOption(layout: ScatterLayout, meta: Pick<ScatterMeta, 'be
   const phiLabel = ctx.phiLabel;
   const tooltip = (p: { seriesIndex: number; dataIndex: number; seriesName: string; value: number[] }) => {
     const id = ids[p.seriesIndex]?.[p.dataIndex];
-    const image = id !== undefined && ctx.imageUrl ? `<img src="${escapeAttr(ctx.imageUrl(id))}" width="56" height="56" alt="" style="display:block;float:left;margin:0 8px 0 0;image-rendering:pixelated;background:#e9ecef" />` : '';
+    const image = id !== undefined && ctx.imageUrl ? `<img src="${escapeAttr(ctx.imageUrl(id))}" width="56" height="56" alt="" style="display:block;float:left;margin:0 8px 0 0;image-rendering:pixelated;background:var(--placeholder)" />` : '';
     const head = id !== undefined ? `<strong>#${id}</strong> · ` : '';
     return `<div style="min-height:56px">${image}${head}${escapeAttr(p.seriesName)}<br/>teacher ${phiLabel} ${p.value[0]?.toFixed(3)}<br/>student ${phiLabel} ${p.value[1]?.toFixed(3)}<br/><span style="opacity:.7">click to open</span></div>`;
   };
