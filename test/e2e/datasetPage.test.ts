@@ -141,8 +141,9 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
       const dataset = await call<DatasetSummary>('getDataset', { datasetId });
       await page.goto(`${base()}#/datasets/${datasetId}?example=${id}`);
       await page.getByTestId('prediction-run').first().waitFor({ timeout: 30_000 });
+      // the panel may render from an experiment list older than the finished training, then refresh
       const rows = page.getByTestId('prediction-run');
-      expect(await rows.count()).toBe(3);
+      await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(3);
       for (const run of trajectory.runs) {
         const last = run.probs[run.probs.length - 1]!;
         const predicted = last.indexOf(Math.max(...last));
