@@ -16,6 +16,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // tfjs-core's gradient registrations are an extensionless ES module tree (main/train/backend.ts):
+    // transformed like the bundle does, not loaded by Node.
+    server: { deps: { inline: [/@tensorflow\/tfjs-core\/dist\/(?!tf-core)/] } },
     reporters: ['default', './test/plainSummaryReporter.ts'],
   },
 });

@@ -8,6 +8,7 @@ import { benchTraining, runBenchChild } from './trainingBench.js';
 import { benchLosses } from './lossCostBench.js';
 import { benchIngest } from './ingestBench.js';
 import { benchFindings } from './findingsBench.js';
+import { benchPackage } from './packagePayload.js';
 import { formatTable, type BenchRow } from './table.js';
 
 const childAt = process.argv.indexOf('--child');
@@ -28,6 +29,9 @@ const sections: [string, () => Promise<BenchRow[]> | BenchRow[]][] = [
   ['findings', benchFindings],
 ];
 const rows: BenchRow[] = [];
+// Only on request: it packs the app with electron-builder (`npm run bench -- package`).
+const onRequest: [string, () => Promise<BenchRow[]>][] = [['package', benchPackage]];
 for (const [name, run] of sections) if (!only.length || only.includes(name)) rows.push(...(await run()));
+for (const [name, run] of onRequest) if (only.includes(name)) rows.push(...(await run()));
 console.log(`Disobey benchmarks — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}\n`);
 console.log(formatTable(rows));

@@ -50,6 +50,18 @@ await esbuild({
   format: 'esm',
   target: 'node20',
   packages: 'external',
+  // Except tfjs-core's gradient and chained-op registrations (main/train/backend.ts): extensionless
+  // ES module trees Node cannot load from node_modules; bundled, they register into tfjs-core's globals.
+  plugins: [
+    {
+      name: 'bundle-tfjs-registrations',
+      setup(b) {
+        b.onResolve({ filter: /^@tensorflow\/tfjs-core\/dist\/(register_all_gradients|public\/chained_ops\/register_all_chained_ops)\.js$/ }, (args) => ({
+          path: path.join(root, 'node_modules', args.path),
+        }));
+      },
+    },
+  ],
   loader: { '.sql': 'text' },
   sourcemap: true,
   logLevel: 'warning',

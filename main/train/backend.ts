@@ -1,7 +1,15 @@
 // Picks the fastest tfjs backend this machine can run: native TensorFlow (CUDA, then CPU) when the
 // optional tfjs-node packages are installed, else WebAssembly, else plain JavaScript. Everything
 // downstream takes the returned `tf` namespace, so no module imports a backend statically.
-import * as tfjs from '@tensorflow/tfjs';
+import * as tfjs from '@tensorflow/tfjs-core';
+// Registers the plain-JavaScript 'cpu' backend (and the kernels the wasm backend borrows from it).
+import '@tensorflow/tfjs-backend-cpu';
+// The gradient functions autodiff needs and the chained ops (t.reshape(…)): the umbrella
+// @tensorflow/tfjs registered both; tfjs-core's Node bundle does neither. These ES module trees are
+// bundled in (scripts/build.mjs; vitest.config.ts inlines them) and register into the global
+// registries and Tensor class that tfjs-core's engine uses.
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { DomainError } from '../../shared/errors.js';

@@ -2,7 +2,7 @@
 // instance positives as an option): both models' penultimate features go through a trainable
 // linear head per model and L2 normalisation, and in-batch student/teacher pairs are pushed
 // together (positives) or apart (negatives). The heads are trained by the student's optimiser.
-import type { Scalar, Tensor, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs';
+import type { Scalar, Tensor, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs-core';
 import type { Tf } from './backend.js';
 import { temperedKlDivergence } from './losses.js';
 import { randomStream, SeedPurpose } from './seedStreams.js';

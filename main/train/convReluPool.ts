@@ -4,7 +4,7 @@
 // MaxPoolGrad, Step, Cast, Multiply and a bias Sum over the block's largest tensors, about a third
 // of a CNN step. Here the forward is one XNNPACK convolution with bias and relu fused, and the
 // backward one loop (the RELU_POOL_GRAD kernel) before the convolution's own gradients.
-import type { GradSaveFunc, Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs';
+import type { GradSaveFunc, Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
 import type { Tf } from './backend.js';
 import { RELU_POOL_GRAD } from './wasmGradients.js';
 

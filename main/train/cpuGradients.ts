@@ -2,8 +2,8 @@
 // Conv2DBackpropFilter took ~11 s per CNN layer and batch (128×28×28), which made a conv epoch
 // last half an hour; patches + one matMul per chunk of images take ~0.2 s. Its MaxPoolGrad
 // (~0.4 s a layer) gives way to the tight loop the wasm backend uses.
-import type * as tfjs from '@tensorflow/tfjs';
-import type { DataId, DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type * as tfjs from '@tensorflow/tfjs-core';
+import type { DataId, DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { routeMaxPoolGradient, writeTransposedPatches, type Conv2DBackpropFilterAttrs, type ConvInfo, type MaxPoolGradAttrs } from './gradientLoops.js';
 
 type Tf = typeof tfjs;

@@ -1,7 +1,7 @@
 // Backend-independent loops behind the replacement gradient kernels (wasmGradients.ts,
 // cpuGradients.ts): the transposed im2col matrix that turns a filter gradient into one matMul,
 // and max-pool gradient routing. They read and write plain typed arrays (a backend's buffers).
-import type * as tfjs from '@tensorflow/tfjs';
+import type * as tfjs from '@tensorflow/tfjs-core';
 
 export type ConvInfo = ReturnType<typeof tfjs.backend_util.computeConv2DInfo>;
 

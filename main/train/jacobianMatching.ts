@@ -2,7 +2,7 @@
 // train: tfjs has no second derivative through max pooling (MaxPoolGrad has no gradient), so
 // instead of J = ∂z/∂x itself the loss matches directional derivatives J·u along a few random unit
 // input directions u, each estimated by central differences of forward passes (docs/losses.md).
-import type { Scalar, Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
+import type { Scalar, Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
 import type { Tf } from './backend.js';
 import { temperedKlDivergence } from './losses.js';
 import { randomStream } from './seedStreams.js';

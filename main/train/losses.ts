@@ -1,6 +1,6 @@
 // The training losses of SPEC.md V1 (cross-entropy on one-hot labels) and V2 (knowledge
 // distillation), as batch means over logits, computed with log-softmax for stability.
-import type { Tensor1D, Tensor2D, Scalar } from '@tensorflow/tfjs';
+import type { Tensor1D, Tensor2D, Scalar } from '@tensorflow/tfjs-core';
 import type { Tf } from './backend.js';
 
 export interface DistillationSettings {

@@ -1,7 +1,7 @@
 // Classifiers built from a ModelSpec with plain tfjs ops and our own variables, so every weight
 // (batch-norm running statistics and TF-IDF weights included) is seeded from the run seed, saved
 // and restored as a Float32Array list, and dropout masks are drawn from per-batch seeds.
-import type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Variable } from '@tensorflow/tfjs';
+import type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
 import { DomainError } from '../../shared/errors.js';
 import type { ModelSpec } from '../../shared/experimentSpec.js';
 import type { Tf } from './backend.js';

@@ -5,7 +5,7 @@
 // Weight decay is the coupled L2 form (PyTorch's `weight_decay`): g ← g + λ·w for weight
 // matrices, conv kernels and embeddings, the same as adding (λ/2)·‖w‖² to the loss. For Adam this
 // is Adam with L2, not AdamW's decoupled decay.
-import type { Tensor, Variable } from '@tensorflow/tfjs';
+import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import type { OptimizerSpec } from '../../shared/experimentSpec.js';
 import type { Tf } from './backend.js';
 

@@ -1,7 +1,7 @@
 // The training loop of one run: per epoch a seeded shuffle that depends only on (seed, epoch), the
 // loss of the epoch's phase (SPEC.md V1–V3, V5, V6), one optimiser step per batch, and the weights
 // handed out after every epoch. No database and no worker here: those call this.
-import type { Scalar, Tensor, Tensor1D, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
+import type { Scalar, Tensor, Tensor1D, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
 import { CancelledError, DomainError } from '../../shared/errors.js';
 import { lossAtEpoch, lossModelConflict, lossNeedsTeacher, type ContrastiveLossSpec, type LossSpec, type RunSpec } from '../../shared/experimentSpec.js';
 import type { Tf } from './backend.js';

@@ -2,8 +2,8 @@
 // only as slow or wrong scalar loops (Conv2DBackpropInput, MaxPoolGrad) or runs slowly for the
 // transposed operands, reductions and saved tensors gradients need (BatchMatMul, Sum, Identity),
 // and one of our own: the CNN block's relu → pool backward (convReluPool.ts).
-import type * as tfjs from '@tensorflow/tfjs';
-import type { DataId, DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type * as tfjs from '@tensorflow/tfjs-core';
+import type { DataId, DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { WASM_BASE64 as RELU_POOL_WASM } from './wasm/reluPoolGradWasm.js';
 import { maskReluGradient, routeMaxPoolGradient, writeTransposedPatches, type Conv2DBackpropFilterAttrs, type ConvInfo, type MaxPoolGradAttrs } from './gradientLoops.js';
 

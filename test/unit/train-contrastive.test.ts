@@ -2,7 +2,7 @@
 // 3-example batch, trainable projection heads that learn, and heads kept through a checkpoint so
 // a resumed run ends where an uninterrupted one does — on cpu and wasm.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs';
+import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import { selectBackend, type Tf } from '../../main/train/backend.js';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../main/train/checkpoint.js';
 import { contrastiveDistillationLoss, contrastiveTerm, createProjectionHeads } from '../../main/train/contrastiveDistillation.js';

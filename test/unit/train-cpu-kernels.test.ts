@@ -1,6 +1,6 @@
 // The cpu backend's replacement gradient kernels must agree with the kernels they replaced:
 // filter gradients with chunked batches, strides, padding and channels; max-pool gradients.
-import type { Tensor4D } from '@tensorflow/tfjs';
+import type { Tensor4D } from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, type Tf } from '../../main/train/backend.js';
 import { makeCpuConv2DBackpropFilter, replacedCpuKernel } from '../../main/train/cpuGradients.js';

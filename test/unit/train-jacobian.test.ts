@@ -2,7 +2,7 @@
 // docs/losses.md): the directional form against the exact Jacobian, the loss against a hand
 // computation, and a student whose Jacobian moves toward its teacher's — on cpu and wasm.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
+import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
 import { selectBackend, type Tf } from '../../main/train/backend.js';
 import { directionalDerivatives, exactJacobian, jacobianDistance, jacobianMatchingLoss, randomUnitDirections } from '../../main/train/jacobianMatching.js';
 import { buildModel, type ClassifierModel, type ModelInput } from '../../main/train/models.js';

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, type Tf } from '../../main/train/backend.js';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Tensor1D, Tensor4D } from '@tensorflow/tfjs';
+import type { Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
 import { canFuseConvReluPool, convReluPool } from '../../main/train/convReluPool.js';
 import { WASM_GRADIENT_KERNELS } from '../../main/train/wasmGradients.js';
 
