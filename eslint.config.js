@@ -1,5 +1,6 @@
 // Lint for every layer: typescript-eslint's recommended rules, Vue's for the renderer, and the
-// layering rule from STYLE.md (shared/ and renderer/ never reach into Node or main/).
+// layering rules from STYLE.md (shared/ and renderer/ never reach into Node or main/; only
+// main/store imports better-sqlite3).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
@@ -29,6 +30,14 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
     rules: {
       'no-restricted-imports': ['error', { patterns: ['node:*', '**/main/**', 'electron', 'better-sqlite3'] }],
+    },
+  },
+  {
+    // The store owns the database (docs/database.md): everything else receives a Store.
+    files: ['main/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['main/store/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'better-sqlite3', message: 'only main/store opens the database: take a Store (main/store/store.ts) instead' }] }],
     },
   },
   {

@@ -9,6 +9,7 @@ import { createAnalyticsService } from '../main/analytics/analyticsService.js';
 import { openDatabase } from '../main/store/openDatabase.js';
 import { createDeviationFixture } from './deviationFixture.js';
 import { percentile, type BenchRow } from './table.js';
+import { createStore } from '../main/store/store.js';
 
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
@@ -34,7 +35,7 @@ export async function benchAnalytics(): Promise<BenchRow[]> {
     const scatterWarm: number[] = [];
     let bytes = 0;
     for (const studentRunId of studentRunIds) {
-      const service = createAnalyticsService(db);
+      const service = createAnalyticsService(createStore(db));
       const args = ScatterArgs.parse({ experimentId, studentRunId });
       const [frame, cold] = await timed(() => service.handlers.deviationScatter(args));
       bytes = frame.byteLength;
@@ -62,7 +63,7 @@ export async function benchAnalytics(): Promise<BenchRow[]> {
       ['class + predicted class', { labels: [0, 6], predicted: { runId: s1, classes: [2, 4] } }],
       ['gradient cosine < 0', { ranges: [{ measure: 'gradCosKd', max: 0 }] }, { column: 'gradNormKd', descending: true }],
     ];
-    const filterCold = createAnalyticsService(db);
+    const filterCold = createAnalyticsService(createStore(db));
     // Opening the explorer: the dataset's columns and the pair's probabilities are loaded once.
     const [, openMs] = await timed(() => filterCold.handlers.queryExamples(QueryExamplesArgs.parse({ experimentId, limit: 100 })));
     const coldTimes: number[] = [];
@@ -82,7 +83,7 @@ export async function benchAnalytics(): Promise<BenchRow[]> {
       note: `${filters.length} filter kinds, each first time building the columns it needs; opening the experiment (dataset columns + pair, once) ${ms(openMs)}`,
     });
 
-    const reportService = createAnalyticsService(db);
+    const reportService = createAnalyticsService(createStore(db));
     const [report, reportMs] = await timed(() => reportService.handlers.deviationReport(ReportArgs.parse({ experimentId })));
     out.push({
       benchmark: 'full report, 5-run experiment',

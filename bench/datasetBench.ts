@@ -8,6 +8,7 @@ import { createDatasetQueries } from '../main/store/datasetQueries.js';
 import { openDatabase } from '../main/store/openDatabase.js';
 import { sampleDatasetDir } from '../main/paths.js';
 import { percentile, type BenchRow } from './table.js';
+import { createStore } from '../main/store/store.js';
 
 const FULL_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 
@@ -22,7 +23,7 @@ export async function benchDatasets(): Promise<BenchRow[]> {
     let stageStart = performance.now();
     let stage = '';
     const t0 = performance.now();
-    const id = await importIntoDatabase(db, ImportOptions.parse({ path: source, format: 'idx', name: 'fmnist' }), (s) => {
+    const id = await importIntoDatabase(createStore(db), ImportOptions.parse({ path: source, format: 'idx', name: 'fmnist' }), (s) => {
       if (s !== stage) {
         const now = performance.now();
         if (stage) stages.set(stage, (stages.get(stage) ?? 0) + now - stageStart);

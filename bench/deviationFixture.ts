@@ -2,7 +2,7 @@
 // teacher and several students with logits for every example at every epoch. Students are noisy,
 // partly tempered copies of the teacher, so deviations, disagreements and flips all occur. Used
 // by the analytics benchmark (1,000,000 prediction rows) and by tests at small sizes.
-import type Database from 'better-sqlite3';
+import type { Connection } from '../main/store/store.js';
 import { createRandom } from '../shared/seededRandom.js';
 import { createDatasetQueries, type NewExample } from '../main/store/datasetQueries.js';
 import { createRunQueries } from '../main/store/runQueries.js';
@@ -27,7 +27,7 @@ export interface DeviationFixture {
   studentRunIds: number[];
 }
 
-export function createDeviationFixture(db: Database.Database, options: DeviationFixtureOptions): DeviationFixture {
+export function createDeviationFixture(db: Connection, options: DeviationFixtureOptions): DeviationFixture {
   const { examples: n, testShare = 1 / 7, classes = 10, students = 4, epochs = 3, seed = 1, name = 'synthetic deviations', kind = 'image' } = options;
   const random = createRandom(seed);
     const datasets = createDatasetQueries(db);

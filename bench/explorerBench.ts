@@ -11,6 +11,7 @@ import { startWebServer } from '../main/web/webServer.js';
 import { rendererDir } from '../main/paths.js';
 import { createDeviationFixture } from './deviationFixture.js';
 import { percentile, type BenchRow } from './table.js';
+import { createStore } from '../main/store/store.js';
 
 const CHROMIUM = process.env.DISOBEY_CHROMIUM ?? '/usr/bin/chromium';
 const POINTS = 70_000;
@@ -22,7 +23,7 @@ export async function benchExplorer(): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'disobey-bench-explorer-'));
   const databasePath = path.join(dir, 'explorer.db');
   const db = openDatabase(databasePath);
-  const services = createAppServices({ db, databasePath });
+  const services = createAppServices({ store: createStore(db), databasePath });
   const server = await startWebServer({ services });
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });

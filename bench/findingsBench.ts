@@ -11,6 +11,7 @@ import { openDatabase } from '../main/store/openDatabase.js';
 import { appRoot } from '../main/paths.js';
 import { createFindingsFixture, type SeedPlan } from './findingsFixture.js';
 import type { BenchRow } from './table.js';
+import { createStore } from '../main/store/store.js';
 
 const SECONDS_BUDGET_DEMO = 180;
 
@@ -42,11 +43,11 @@ export async function benchFindings(): Promise<BenchRow[]> {
       const cold: number[] = [];
       let result: Findings | undefined;
       for (let i = 0; i < 3; i++) {
-        const [r, ms] = await timed(() => createAnalyticsService(db).handlers.findings(args));
+        const [r, ms] = await timed(() => createAnalyticsService(createStore(db)).handlers.findings(args));
         result = r;
         cold.push(ms);
       }
-      const service = createAnalyticsService(db);
+      const service = createAnalyticsService(createStore(db));
       await service.handlers.findings(args);
       const [, warm] = await timed(() => service.handlers.findings(args));
       out.push({

@@ -3,7 +3,7 @@
 // teacher and the students the claims compare (one-hot, KD τ=1, one-hot → KD, KD → one-hot),
 // each run right on a chosen share of each split and as confident as a chosen scale of the
 // teacher. The tests recompute every statistic from the stored rows, not from these settings.
-import type Database from 'better-sqlite3';
+import type { Connection } from '../main/store/store.js';
 import { createRandom } from '../shared/seededRandom.js';
 import { createDatasetQueries, type NewExample } from '../main/store/datasetQueries.js';
 import { createRunQueries } from '../main/store/runQueries.js';
@@ -41,7 +41,7 @@ const onehot = { kind: 'onehot' };
 const kd = { kind: 'kd', alpha: 1, tau: 1, tauSquared: true };
 const base = { model: { arch: 'mlp', hidden: [8] }, optimizer: { kind: 'adam', lr: 0.001 }, batchSize: 32, epochs: EPOCHS, seed: 1 };
 
-export function createFindingsFixture(db: Database.Database, plans: SeedPlan[], options: { trainCount?: number; testCount?: number; noiseRate?: number; name?: string } = {}): FindingsFixture {
+export function createFindingsFixture(db: Connection, plans: SeedPlan[], options: { trainCount?: number; testCount?: number; noiseRate?: number; name?: string } = {}): FindingsFixture {
   const { trainCount = 400, testCount = 200, noiseRate = 0.2, name = 'findings fixture' } = options;
   const C = FIXTURE_CLASSES;
   const random = createRandom(11);

@@ -5,13 +5,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type Database from 'better-sqlite3';
+import type { Connection } from '../main/store/store.js';
 import { QueryExamplesArgs, ScatterArgs } from '../shared/analytics.js';
 import { createAnalyticsService } from '../main/analytics/analyticsService.js';
 import { ingestRuns } from '../main/data/runIngest.js';
 import { openDatabase } from '../main/store/openDatabase.js';
 import { createPlainDataset, encodeNpy, randomProbabilities } from './ingestFixture.js';
 import { percentile, type BenchRow } from './table.js';
+import { createStore } from '../main/store/store.js';
 
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
@@ -40,7 +41,7 @@ export async function benchIngest(): Promise<BenchRow[]> {
 
     let peakRss = process.memoryUsage().rss;
     t = performance.now();
-    const ingested = await ingestRuns(db, { path: root, datasetId: data.datasetId }, () => {
+    const ingested = await ingestRuns(createStore(db), { path: root, datasetId: data.datasetId }, () => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
     });
     const seconds = (performance.now() - t) / 1000;
@@ -70,8 +71,8 @@ export async function benchIngest(): Promise<BenchRow[]> {
 }
 
 /** The explorer's two calls on the ingested experiment: a filter's count + first page, and the scatter. */
-async function benchExplorerAtScale(db: Database.Database, experimentId: number, studentRunId: number, size: string, atScale: boolean, sample: () => void): Promise<BenchRow[]> {
-  const service = createAnalyticsService(db);
+async function benchExplorerAtScale(db: Connection, experimentId: number, studentRunId: number, size: string, atScale: boolean, sample: () => void): Promise<BenchRow[]> {
+  const service = createAnalyticsService(createStore(db));
   const timed = async <T>(f: () => T | Promise<T>): Promise<number> => {
     const t = performance.now();
     await f();
@@ -98,7 +99,7 @@ async function benchExplorerAtScale(db: Database.Database, experimentId: number,
   }
   repeat.sort((a, b) => a - b);
   const slowest = Math.max(...first);
-  const scatterCold = await timed(() => createAnalyticsService(db).handlers.deviationScatter(ScatterArgs.parse(scope)));
+  const scatterCold = await timed(() => createAnalyticsService(createStore(db)).handlers.deviationScatter(ScatterArgs.parse(scope)));
   const scatterWarm = await timed(() => service.handlers.deviationScatter(ScatterArgs.parse(scope)));
   return [
     {

@@ -1,7 +1,7 @@
 // Inputs for `disobey ingest` made in code: a plain dataset written straight into the store, and
 // NumPy .npy bytes, as a Python training job would write them (docs/ingest.md). Used by the ingest
 // benchmark (1,000,000 examples) and the ingest tests.
-import type Database from 'better-sqlite3';
+import type { Connection } from '../main/store/store.js';
 
 export interface PlainDataset {
   datasetId: number;
@@ -14,7 +14,7 @@ export interface PlainDataset {
 }
 
 /** n examples (the last `testShare` of them in `test`), C classes, labels `i mod C`; one transaction. */
-export function createPlainDataset(db: Database.Database, n: number, classes: number, name = 'ingest target', testShare = 0.25): PlainDataset {
+export function createPlainDataset(db: Connection, n: number, classes: number, name = 'ingest target', testShare = 0.25): PlainDataset {
   const testCount = Math.round(n * testShare);
   const datasetId = Number(
     db

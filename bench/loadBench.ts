@@ -18,6 +18,7 @@ import { startWebServer } from '../main/web/webServer.js';
 import { trainingPriority } from '../main/train/workerPriority.js';
 import { createDeviationFixture } from './deviationFixture.js';
 import { percentile, type BenchRow } from './table.js';
+import { createStore } from '../main/store/store.js';
 
 const CLIENT_FLAG = '--disobey-load-client';
 const CONCURRENCY = Number(process.env.DISOBEY_LOAD_CLIENTS ?? 20);
@@ -61,14 +62,14 @@ export async function benchLoad(): Promise<BenchRow[]> {
   let services: ReturnType<typeof createAppServices> | undefined;
   let server: Awaited<ReturnType<typeof startWebServer>> | undefined;
   try {
-    const sampleId = await ensureSampleDataset(db);
+    const sampleId = await ensureSampleDataset(createStore(db));
     if (sampleId === null) throw new Error('the sample dataset did not load');
     const fixture = createDeviationFixture(db, { examples: 70_000, students: 4, epochs: 3, seed: 7, name: 'load fixture' });
     const firstId = (datasetId: number) => db.prepare('SELECT min(id) AS first, count(*) AS n FROM examples WHERE dataset_id = ?').get(datasetId) as { first: number; n: number };
     const fixtureExamples = firstId(fixture.datasetId);
     const sampleExamples = firstId(sampleId);
 
-    services = createAppServices({ db, databasePath });
+    services = createAppServices({ store: createStore(db), databasePath });
     server = await startWebServer({ services });
     const call = (name: string, args: unknown) => services!.dispatch(name, args, 'http');
     const set = (await call('createCuratedSet', {

@@ -11,6 +11,7 @@ import { openDatabase } from '../main/store/openDatabase.js';
 import { selectBackend, type BackendKind } from '../main/train/backend.js';
 import { runExperiment } from '../main/train/experimentRunner.js';
 import { BENCH_MODELS } from './trainingThroughput.js';
+import { createStore } from '../main/store/store.js';
 
 export interface RecordingCost {
   backend: string;
@@ -25,12 +26,12 @@ export async function measureRecording(kind: BackendKind): Promise<RecordingCost
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'disobey-bench-rec-'));
   const db = openDatabase(path.join(dir, 'rec.db'));
   try {
-    const datasetId = await importIntoDatabase(db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm' }));
+    const datasetId = await importIntoDatabase(createStore(db), ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm' }));
     const run = { model: BENCH_MODELS.mlp, optimizer: { kind: 'adam', lr: 0.001 }, batchSize: 128, epochs: 2, seed: 1 };
-    const { experimentId } = planExperiment(db, { name: 'recording', datasetId, teacher: { name: 'teacher', ...run }, students: [{ name: 'student', ...run, phases: [{ from: 0, loss: { kind: 'kd' } }] }] });
+    const { experimentId } = planExperiment(createStore(db), { name: 'recording', datasetId, teacher: { name: 'teacher', ...run }, students: [{ name: 'student', ...run, phases: [{ from: 0, loss: { kind: 'kd' } }] }] });
     const cost: RecordingCost = { backend: backend.name, examples: 12_000, trainSeconds: 0, predictSeconds: 0, writeSeconds: 0 };
     await runExperiment({
-      db,
+      store: createStore(db),
       tf: backend.tf,
       backendName: backend.name,
       experimentId,

@@ -2,33 +2,21 @@
 // scatter, the dynamics (flips, confusion, cartography map, class heatmap), the gradient view and
 // the eigen lab. Analysis frames are cached per analysed pair and keyed by every run's recorded
 // epochs, so a frame is rebuilt only when training moved on.
-import type Database from 'better-sqlite3';
-import type { z } from 'zod';
+import type { ParsedArgs } from '../../shared/contract.js';
 import type {
   AnalysedExample,
   AnalysisScope,
-  CartographyMapArgs,
   ClassDeviationHeatmap,
-  ClassDeviationHeatmapArgs,
   ExampleFilter,
   DeviationReport,
-  EigenLabArgs,
   EigenLabResult,
   ExamplePage,
   ExampleTrajectory,
-  ExampleTrajectoryArgs,
   FlipEvents,
-  FlipEventsArgs,
   GradientView,
-  GradientViewArgs,
   MeasureHistogram,
-  MeasureHistogramArgs,
-  QueryExamplesArgs,
-  ReportArgs,
-  ScatterArgs,
   ScatterMeta,
   ThreeWayConfusion,
-  ThreeWayConfusionArgs,
 } from '../../shared/analytics.js';
 import { EXAMPLE_MEASURES, splitNotes, topKNotes, UNDERFIT_DEFAULT_QUANTILE, type ExampleMeasure } from '../../shared/analytics.js';
 import { encodeBinaryFrame } from '../../shared/binaryFrame.js';
@@ -36,9 +24,7 @@ import { exaggerationSlope } from '../../shared/deviationMetrics.js';
 import { runEigenLabSliced } from '../../shared/eigenLab.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { recordedEpochsKey, type ExperimentSummary, type RunSummary } from '../../shared/runs.js';
-import { createMatrixStore } from '../store/matrixChunks.js';
-import { createRunQueries } from '../store/runQueries.js';
-import { createDatasetQueries } from '../store/datasetQueries.js';
+import type { Store } from '../store/store.js';
 import type { Findings, FindingsArgs, SeriesReport } from '../../shared/findings.js';
 import { seriesReport } from './seriesReport.js';
 import { compareSplits } from '../../shared/domain.js';
@@ -69,16 +55,14 @@ interface ExampleHistoryRow {
   probs: Float32Array;
 }
 
-export function createAnalyticsService(db: Database.Database, options: { frameCacheBytes?: number } = {}) {
+export function createAnalyticsService(store: Store, options: { frameCacheBytes?: number } = {}) {
   const frameCacheBytes = options.frameCacheBytes ?? FRAME_CACHE_BYTES;
-  const runs = createRunQueries(db);
-  const matrices = createPredictionMatrices(db);
-  const matrixStore = createMatrixStore(db);
-  const datasets = createDatasetColumnsCache(db);
-  const datasetQueries = createDatasetQueries(db);
-  const setDataset = db.prepare('SELECT dataset_id FROM curated_sets WHERE id = ?').pluck();
-  const setMembers = db.prepare('SELECT example_id FROM curated_set_members WHERE set_id = ?').pluck();
-  const history = db.prepare('SELECT run_id, epoch, probs FROM predictions WHERE example_id = ? ORDER BY run_id, epoch').raw();
+  const runs = { ...store.experiments, ...store.runs };
+  const matrices = createPredictionMatrices(store.connection);
+  const matrixStore = store.predictions;
+  const datasets = createDatasetColumnsCache(store);
+  const datasetQueries = store.datasets;
+  const history = store.connection.prepare('SELECT run_id, epoch, probs FROM predictions WHERE example_id = ? ORDER BY run_id, epoch').raw();
   const frames = new Map<string, AnalysisFrame>();
   // Per experiment and its creation time: ids of a deleted experiment's runs may come back.
   const labelProbSums = new Map<string, ReturnType<typeof createLabelProbSumStore>>();
@@ -182,14 +166,14 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
 
   function curatedSetMembers(frame: AnalysisFrame) {
     return (setId: number): Set<number> => {
-      const datasetId = setDataset.get(setId) as number | undefined;
+      const datasetId = store.curatedSets.datasetOf(setId);
       if (datasetId === undefined) throw new NotFoundError(`no curated set with id ${setId}`);
       if (datasetId !== frame.dataset.datasetId) throw new ValidationError(`curated set ${setId} belongs to dataset ${datasetId}, not ${frame.dataset.datasetId}`, { field: 'curatedSet' });
-      return new Set(setMembers.all(setId) as number[]);
+      return new Set(store.curatedSets.memberIds(setId));
     };
   }
 
-  async function report(args: z.output<typeof ReportArgs>): Promise<DeviationReport> {
+  async function report(args: ParsedArgs<'deviationReport'>): Promise<DeviationReport> {
     const sources = sourcesFor(args.experimentId);
     const students = sources.experimentRuns.filter((r) => r.role === 'student' && r.teacherRunId !== null && r.epochsDone > 0);
     if (args.split !== undefined) splitIndexOf(sources.dataset, args.split);
@@ -370,7 +354,7 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
     return value;
   }
 
-  function queryExamples(args: z.output<typeof QueryExamplesArgs>): ExamplePage {
+  function queryExamples(args: ParsedArgs<'queryExamples'>): ExamplePage {
     const frame = frameFor(args);
     const rows = filterRows(frame, args.filter, { curatedSetMembers: curatedSetMembers(frame) });
     const page = sortedPage(frame, rows, args.sort.column, args.sort.descending, args.offset, args.limit);
@@ -400,7 +384,7 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
     return Int32Array.from(rows, (row) => frame.dataset.ids[row]!);
   }
 
-  function scatter(args: z.output<typeof ScatterArgs>): Uint8Array<ArrayBuffer> {
+  function scatter(args: ParsedArgs<'deviationScatter'>): Uint8Array<ArrayBuffer> {
     const frame = frameFor(args);
     const rows = filterRows(frame, { ...(args.filter ?? {}), ...(args.split !== undefined ? { split: args.split } : {}) }, { curatedSetMembers: curatedSetMembers(frame) });
     const a = frame.measure('teacherPhi');
@@ -433,7 +417,7 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
   }
 
   /** counts[(label · C + teacherTop) · C + studentTop] of the analysed pair over the examples both recorded. */
-  function threeWayConfusion(args: z.output<typeof ThreeWayConfusionArgs>): ThreeWayConfusion {
+  function threeWayConfusion(args: ParsedArgs<'threeWayConfusion'>): ThreeWayConfusion {
     const frame = frameFor({ ...args, classChoice: 'teacher-top' });
     const { dataset, numClasses: C } = frame;
     const si = args.split !== undefined ? splitIndexOf(dataset, args.split) : -1;
@@ -457,7 +441,7 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
   }
 
   /** Every run of the experiment on one example, epoch by epoch (the detail panel's bars and curves). */
-  function exampleTrajectory({ experimentId, exampleId }: z.output<typeof ExampleTrajectoryArgs>): ExampleTrajectory {
+  function exampleTrajectory({ experimentId, exampleId }: ParsedArgs<'exampleTrajectory'>): ExampleTrajectory {
     const sources = sourcesFor(experimentId);
     const dataset = sources.dataset;
     const row = dataset.rowOf(exampleId);
@@ -488,23 +472,23 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
     allExamples,
     filteredIds,
     handlers: {
-      deviationReport: (args: z.output<typeof ReportArgs>) => remembered('deviationReport', args, args.experimentId, () => report(args)),
+      deviationReport: (args: ParsedArgs<'deviationReport'>) => remembered('deviationReport', args, args.experimentId, () => report(args)),
       queryExamples,
       exampleTrajectory,
       // remembered's stamp covers every replicate of the series
       findings: (args: FindingsArgs) => remembered('findings', args, args.experimentId, () => findings(args)),
       seriesReport: seriesReportOf,
       // A filter naming a curated set depends on its members, which change without a new epoch.
-      deviationScatter: (args: z.output<typeof ScatterArgs>) => (args.filter?.curatedSet ? scatter(args) : remembered('deviationScatter', args, args.experimentId, () => scatter(args))),
-      flipEvents: (args: z.output<typeof FlipEventsArgs>): FlipEvents => flipEvents(args, sourcesFor(args.experimentId)),
+      deviationScatter: (args: ParsedArgs<'deviationScatter'>) => (args.filter?.curatedSet ? scatter(args) : remembered('deviationScatter', args, args.experimentId, () => scatter(args))),
+      flipEvents: (args: ParsedArgs<'flipEvents'>): FlipEvents => flipEvents(args, sourcesFor(args.experimentId)),
       threeWayConfusion,
-      cartographyMap: (args: z.output<typeof CartographyMapArgs>): Uint8Array<ArrayBuffer> => {
+      cartographyMap: (args: ParsedArgs<'cartographyMap'>): Uint8Array<ArrayBuffer> => {
         const frame = frameFor(args);
         return cartographyMap(frame, args, { curatedSetMembers: curatedSetMembers(frame) });
       },
-      classDeviationHeatmap: (args: z.output<typeof ClassDeviationHeatmapArgs>): ClassDeviationHeatmap => classDeviationHeatmap(frameFor(args), args),
+      classDeviationHeatmap: (args: ParsedArgs<'classDeviationHeatmap'>): ClassDeviationHeatmap => classDeviationHeatmap(frameFor(args), args),
       // A filter naming a curated set depends on its members, which change without a new epoch.
-      measureHistogram: (args: z.output<typeof MeasureHistogramArgs>): MeasureHistogram => {
+      measureHistogram: (args: ParsedArgs<'measureHistogram'>): MeasureHistogram => {
         const histogram = (): MeasureHistogram => {
           const frame = frameFor(args);
           const rows = filterRows(frame, args.filter ?? {}, { curatedSetMembers: curatedSetMembers(frame) });
@@ -512,12 +496,12 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
         };
         return args.filter?.curatedSet ? histogram() : remembered('measureHistogram', args, args.experimentId, histogram);
       },
-      gradientView: (args: z.output<typeof GradientViewArgs>): GradientView => {
+      gradientView: (args: ParsedArgs<'gradientView'>): GradientView => {
         const frame = frameFor(args);
         return gradientView(frame, args.split, args.groups ?? frame.dataset.classGroups);
       },
       // Seconds of computing at its limits: in slices, so other calls are answered meanwhile.
-      eigenLab: async (args: z.output<typeof EigenLabArgs>): Promise<EigenLabResult> => {
+      eigenLab: async (args: ParsedArgs<'eigenLab'>): Promise<EigenLabResult> => {
         const result = await runEigenLabSliced({ ...args, teacherSteps: args.teacherSteps }, () => new Promise<void>((resolve) => setImmediate(resolve)));
         const rows = (c: Float64Array[]) => c.map((row) => Array.from(row, orNull));
         return {

@@ -1,7 +1,7 @@
 // A dataset's examples as columns in id order — the row order of every prediction matrix —
 // cached per dataset, since examples never change after their import.
-import type Database from 'better-sqlite3';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import type { Store } from '../store/store.js';
 
 export interface DatasetColumns {
   datasetId: number;
@@ -45,26 +45,18 @@ function rowOfId(ids: Int32Array, id: number): number | undefined {
   return undefined;
 }
 
-export function createDatasetColumnsCache(db: Database.Database) {
-  const datasetRow = db.prepare('SELECT id, kind, class_names, class_groups, created_at FROM datasets WHERE id = ?');
-  // One row of JSON arrays aggregated inside SQLite: ~20 ms for 70,000 examples against ~200 ms
-  // for 70,000 rows crossing into JavaScript one by one. The covering index yields id order.
-  const exampleColumns = db.prepare(
-    `SELECT json_group_array(id), json_group_array(split), json_group_array(idx), json_group_array(label), json_group_array(coalesce(noisy_label, label))
-     FROM examples INDEXED BY examples_columns WHERE dataset_id = ?`,
-  ).raw();
-  const texts = db.prepare('SELECT text FROM examples WHERE dataset_id = ? ORDER BY id').pluck();
-  const textOf = db.prepare('SELECT text FROM examples WHERE id = ?').pluck();
+export function createDatasetColumnsCache(store: Pick<Store, 'datasets' | 'examples'>) {
+  const { datasets, examples } = store;
   const cache = new Map<string, DatasetColumns>();
 
   function load(datasetId: number): DatasetColumns {
-    const d = datasetRow.get(datasetId) as { id: number; kind: 'image' | 'text'; class_names: string; class_groups: string; created_at: string } | undefined;
+    const d = datasets.header(datasetId);
     if (!d) throw new NotFoundError(`no dataset with id ${datasetId}`);
-    const key = `${datasetId}:${d.created_at}`;
+    const key = `${datasetId}:${d.createdAt}`;
     const hit = cache.get(key);
     if (hit) return hit;
-    const [idsJson, splitJson, indexJson, labelJson, trainJson] = exampleColumns.get(datasetId) as string[];
-    const parsedIds = JSON.parse(idsJson!) as number[];
+    const { ids: idsJson, splits: splitJson, indices: indexJson, labels: labelJson, trainLabels: trainJson } = examples.columnsOf(datasetId);
+    const parsedIds = JSON.parse(idsJson) as number[];
     // Aggregate order is SQLite's scan order; sort defensively should it ever differ.
     const order = parsedIds.every((id, i) => i === 0 || id > parsedIds[i - 1]!)
       ? null
@@ -73,13 +65,13 @@ export function createDatasetColumnsCache(db: Database.Database) {
       const values = Int32Array.from(JSON.parse(json) as number[]);
       return order ? order.map((i) => values[i]!) : values;
     };
-    const ids = column(idsJson!);
-    const index = column(indexJson!);
-    const label = column(labelJson!);
-    const trainLabel = column(trainJson!);
+    const ids = column(idsJson);
+    const index = column(indexJson);
+    const label = column(labelJson);
+    const trainLabel = column(trainJson);
     const splitNames: string[] = [];
     const splitIndex = new Map<string, number>();
-    const splitOfRow = JSON.parse(splitJson!) as string[];
+    const splitOfRow = JSON.parse(splitJson) as string[];
     const split = new Uint16Array(ids.length);
     for (let r = 0; r < ids.length; r++) {
       const name = splitOfRow[order ? order[r]! : r]!;
@@ -92,12 +84,12 @@ export function createDatasetColumnsCache(db: Database.Database) {
     }
     let lower: string[] | null | undefined;
     let raw: (string | null)[] | undefined;
-    const rawTexts = () => (raw ??= texts.all(datasetId) as (string | null)[]);
+    const rawTexts = () => (raw ??= examples.textsOf(datasetId));
     const columns: DatasetColumns = {
       datasetId,
       kind: d.kind,
-      classNames: JSON.parse(d.class_names) as string[],
-      classGroups: JSON.parse(d.class_groups) as number[][],
+      classNames: d.classNames,
+      classGroups: d.classGroups,
       ids,
       split,
       splitNames,
@@ -108,7 +100,7 @@ export function createDatasetColumnsCache(db: Database.Database) {
       lowerTexts: () => (lower === undefined ? (lower = d.kind === 'text' ? rawTexts().map((t) => (t ?? '').toLowerCase()) : null) : lower),
       // A page's snippets are point reads until a text filter has loaded every text: loading a
       // million texts for a page of 100 was ~0.5 s.
-      snippet: (row) => (d.kind === 'text' ? (((raw ? raw[row] : (textOf.get(ids[row]) as string | null)) ?? '').slice(0, SNIPPET_CHARS)) : null),
+      snippet: (row) => (d.kind === 'text' ? (((raw ? raw[row] : examples.textOf(ids[row]!)) ?? '').slice(0, SNIPPET_CHARS)) : null),
     };
     for (const old of cache.keys()) if (old.startsWith(`${datasetId}:`)) cache.delete(old);
     cache.set(key, columns);

@@ -1,7 +1,7 @@
 // Whole run-epoch probability matrices, read from prediction_matrices (its chunks joined) and
 // kept in a byte-bounded LRU cache. A database written before that table existed gets each matrix rebuilt
 // once from the per-example rows and stored, when the connection may write.
-import type Database from 'better-sqlite3';
+import type { Connection } from '../store/store.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { createMatrixStore, typedView } from '../store/matrixChunks.js';
 
@@ -17,7 +17,7 @@ export interface ProbabilityMatrix {
 
 const DEFAULT_CACHE_BYTES = 768 * 1024 * 1024;
 
-export function createPredictionMatrices(db: Database.Database, cacheBytes = DEFAULT_CACHE_BYTES) {
+export function createPredictionMatrices(db: Connection, cacheBytes = DEFAULT_CACHE_BYTES) {
   const store = createMatrixStore(db);
   const selectRows = db.prepare('SELECT example_id, probs FROM predictions WHERE run_id = ? AND epoch = ? ORDER BY example_id').raw();
   const runStamp = db.prepare('SELECT created_at FROM runs WHERE id = ?').pluck();

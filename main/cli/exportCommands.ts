@@ -2,7 +2,6 @@
 // JSONL or ZIP through the same service the app calls, with progress on stderr; Ctrl-C and SIGTERM
 // cancel it and leave no file.
 import path from 'node:path';
-import type Database from 'better-sqlite3';
 import { contract } from '../../shared/contract.js';
 import type { CuratedSetSummary, ExportFormat, ExportResult } from '../../shared/curatedSets.js';
 import { DomainError, NotFoundError, ValidationError } from '../../shared/errors.js';
@@ -11,7 +10,7 @@ import { createAnalyticsService } from '../analytics/analyticsService.js';
 import { createCuratedSetHandlers } from '../services/curatedSets.js';
 import { createEventBus } from '../services/eventBus.js';
 import { createTaskRegistry } from '../services/taskRegistry.js';
-import { createDatasetQueries } from '../store/datasetQueries.js';
+import type { Store } from '../store/store.js';
 
 export interface ExportCommandOptions {
   set: string;
@@ -32,10 +31,10 @@ export function exportFormatOf(file: string): ExportFormat | null {
   return null;
 }
 
-function curatedSets(db: Database.Database) {
+function curatedSets(store: Store) {
   const events = createEventBus();
   const tasks = createTaskRegistry();
-  return { events, tasks, ...createCuratedSetHandlers(db, { events, tasks, filteredIds: createAnalyticsService(db).filteredIds }) };
+  return { events, tasks, ...createCuratedSetHandlers(store, { events, tasks, filteredIds: createAnalyticsService(store).filteredIds }) };
 }
 
 /** A set by its exact name, else by id when the argument is a whole number. */
@@ -51,8 +50,8 @@ function findSet(sets: ReturnType<typeof curatedSets>['queries'], nameOrId: stri
   throw new NotFoundError(`no curated set named or numbered "${nameOrId}"${known}`);
 }
 
-export function setsCommand(db: Database.Database, options: { json: boolean; dataset?: number | undefined }): void {
-  const { handlers } = curatedSets(db);
+export function setsCommand(store: Store, options: { json: boolean; dataset?: number | undefined }): void {
+  const { handlers } = curatedSets(store);
   const list = handlers.listCuratedSets({ datasetId: options.dataset });
   if (options.json) {
     console.log(JSON.stringify(list));
@@ -62,15 +61,15 @@ export function setsCommand(db: Database.Database, options: { json: boolean; dat
     console.log('no curated sets yet: create them in the app (explorer selection, "Add to set")');
     return;
   }
-  const datasets = new Map(createDatasetQueries(db).listDatasets().map((d) => [d.id, d.name]));
+  const datasets = new Map(store.datasets.listDatasets().map((d) => [d.id, d.name]));
   for (const s of list) {
     console.log(`set ${s.id} "${s.name}" · dataset ${s.datasetId} "${datasets.get(s.datasetId) ?? '?'}" · ${s.size} example${s.size === 1 ? '' : 's'} · created ${s.createdAt}`);
     if (s.description) console.log(`  ${s.description.split('\n')[0]}`);
   }
 }
 
-export async function exportCommand(db: Database.Database, options: ExportCommandOptions): Promise<void> {
-  const service = curatedSets(db);
+export async function exportCommand(store: Store, options: ExportCommandOptions): Promise<void> {
+  const service = curatedSets(store);
   const set = findSet(service.queries, options.set);
   const target = path.resolve(options.out);
   const format = options.format ?? exportFormatOf(target);

@@ -1,12 +1,11 @@
 // `disobey findings`: each SPEC experiment's claim tested on an experiment and its seed
 // replicates (docs/findings.md), as cards in text or as the contract's JSON.
-import type Database from 'better-sqlite3';
 import { ValidationError } from '../../shared/errors.js';
 import { FindingsArgs, type Findings } from '../../shared/findings.js';
 import { formatFindingValue, formatInterval, STATUS_WORDS, tallyClaims, tallySentence } from '../../shared/findingsText.js';
 import { describeZodError } from '../../shared/zodIssues.js';
 import { createAnalyticsService } from '../analytics/analyticsService.js';
-import { createRunQueries } from '../store/runQueries.js';
+import type { Store } from '../store/store.js';
 
 export interface FindingsCommandOptions {
   experiment?: number;
@@ -15,12 +14,12 @@ export interface FindingsCommandOptions {
   json: boolean;
 }
 
-export async function findingsCommand(db: Database.Database, options: FindingsCommandOptions): Promise<Findings> {
-  const experimentId = options.experiment ?? createRunQueries(db).listExperiments().at(-1)?.id;
+export async function findingsCommand(store: Store, options: FindingsCommandOptions): Promise<Findings> {
+  const experimentId = options.experiment ?? store.experiments.listExperiments().at(-1)?.id;
   if (experimentId === undefined) throw new ValidationError('the database holds no experiment yet: disobey train … or disobey demo');
   const parsed = FindingsArgs.safeParse({ experimentId, bootstrap: options.bootstrap, seed: options.seed });
   if (!parsed.success) throw new ValidationError(describeZodError(parsed.error));
-  const findings = await createAnalyticsService(db).handlers.findings(parsed.data);
+  const findings = await createAnalyticsService(store).handlers.findings(parsed.data);
   console.log(options.json ? JSON.stringify(findings) : formatFindings(findings));
   return findings;
 }

@@ -1,7 +1,6 @@
 // The `disobey` command line: import and list datasets, and serve web mode. It drives the
 // same services as the app; a failure prints one line and exits non-zero.
-import { parseArgs } from 'node:util';
-import type Database from 'better-sqlite3';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ImportOptions } from '../../shared/domain.js';
 import { MAX_SEEDS } from '../../shared/experimentSpec.js';
 import { ensureSampleDataset } from '../data/sampleDataset.js';
@@ -9,9 +8,8 @@ import { importWithSkipped } from '../data/importIntoDatabase.js';
 import { defaultDatabasePath } from '../paths.js';
 import { createAppServices } from '../services/appServices.js';
 import { describeZodError } from '../../shared/zodIssues.js';
-import { createDatasetQueries } from '../store/datasetQueries.js';
 import { databaseError } from '../store/databaseErrors.js';
-import { openDatabase, openDatabaseForReading, WRITER_BUSY_TIMEOUT_MS } from '../store/openDatabase.js';
+import { openStore, openStoreForReading, WRITER_BUSY_TIMEOUT_MS, type Store } from '../store/store.js';
 import { parseFrameAncestors } from '../web/httpSecurity.js';
 import { startWebServer } from '../web/webServer.js';
 import { formatDataset, formatSkipped } from './formatDataset.js';
@@ -25,6 +23,7 @@ import { manifestCommand } from './manifestCommand.js';
 import { demo, listRuns, resumeRun, trainFromFile, trainPreset } from './trainCommands.js';
 import { asksForHelp, commandUsage, findCommand, overallUsage, type CommandName } from './commandUsage.js';
 
+
 class UsageError extends Error {}
 
 const commonOptions = {
@@ -32,6 +31,18 @@ const commonOptions = {
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
+
+/** `{ name: { type: 'string' } }` for each name: most options take a value. */
+function valueOptions<const N extends string>(...names: N[]): Record<N, { type: 'string' }> {
+  return Object.fromEntries(names.map((n) => [n, { type: 'string' }])) as Record<N, { type: 'string' }>;
+}
+
+/** A command's arguments: the common options and its own; with `noPositionals`, a PATH or id given is refused. */
+function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: O, noPositionals = false) {
+  const parsed = parseArgs({ args: argv, allowPositionals: true, options: { ...commonOptions, ...options } });
+  if (noPositionals && parsed.positionals.length) throw new UsageError(`${command} takes no positional arguments, got "${parsed.positionals[0]}"`);
+  return parsed;
+}
 
 function numberOption(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -45,30 +56,30 @@ function numberOption(value: string | undefined, name: string): number | undefin
  * happens. Only the default database's folder is created; SQLite's failures name the file. A
  * writer waits for another process's write lock (an import, a training epoch) rather than failing.
  */
-async function withDatabase<T>(file: string | undefined, use: (db: Database.Database) => T | Promise<T>): Promise<T> {
+async function withDatabase<T>(file: string | undefined, use: (store: Store) => T | Promise<T>): Promise<T> {
   const target = file ?? defaultDatabasePath();
-  return useDatabase(target, openDatabase(target, { createFolder: file === undefined, busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS }), use);
+  return useDatabase(target, openStore(target, { createFolder: file === undefined, busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS }), use);
 }
 
 /** For commands that only read: a database that cannot be written is opened read-only, said in one line. */
-async function withReadableDatabase<T>(file: string | undefined, use: (db: Database.Database) => T | Promise<T>): Promise<T> {
+async function withReadableDatabase<T>(file: string | undefined, use: (store: Store) => T | Promise<T>): Promise<T> {
   const target = file ?? defaultDatabasePath();
-  const { db, readOnly } = openDatabaseForReading(target, { createFolder: file === undefined });
+  const { store, readOnly } = openStoreForReading(target, { createFolder: file === undefined });
   if (readOnly) console.error(readOnlyNotice(target));
-  return useDatabase(target, db, use);
+  return useDatabase(target, store, use);
 }
 
 function readOnlyNotice(file: string): string {
   return `disobey: ${file} is read-only (the file or its folder cannot be written): reading it; imports, training and other writes are impossible`;
 }
 
-async function useDatabase<T>(file: string, db: Database.Database, use: (db: Database.Database) => T | Promise<T>): Promise<T> {
+async function useDatabase<T>(file: string, store: Store, use: (store: Store) => T | Promise<T>): Promise<T> {
   try {
-    return await use(db);
+    return await use(store);
   } catch (err) {
     throw databaseError(err, file);
   } finally {
-    db.close();
+    store.close();
   }
 }
 
@@ -77,23 +88,8 @@ function listOption(value: string | undefined): string[] | undefined {
 }
 
 async function importCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...commonOptions,
-      format: { type: 'string' },
-      name: { type: 'string' },
-      subset: { type: 'string' },
-      classes: { type: 'string' },
-      'class-names': { type: 'string' },
-      noise: { type: 'string' },
-      'noise-seed': { type: 'string' },
-      'test-fraction': { type: 'string' },
-      seed: { type: 'string' },
-      'max-image-side': { type: 'string' },
-    },
-  });
+  const own = valueOptions('format', 'name', 'subset', 'classes', 'class-names', 'noise', 'noise-seed', 'test-fraction', 'seed', 'max-image-side');
+  const { values, positionals } = parseCommand('import', argv, own);
   if (positionals.length !== 1) throw new UsageError('import takes exactly one PATH');
   const noiseRate = numberOption(values.noise, 'noise');
   const parsed = ImportOptions.safeParse({
@@ -109,13 +105,13 @@ async function importCommand(argv: string[]): Promise<void> {
     maxImageSide: numberOption(values['max-image-side'], 'max-image-side'),
   });
   if (!parsed.success) throw new UsageError(describeZodError(parsed.error));
-  return withDatabase(values.db, async (db) => {
+  return withDatabase(values.db, async (store) => {
     const showProgress = process.stderr.isTTY && !values.json;
-    const { datasetId, skipped } = await importWithSkipped(db, parsed.data, (stage, done, total) => {
+    const { datasetId, skipped } = await importWithSkipped(store, parsed.data, (stage, done, total) => {
       if (showProgress) process.stderr.write(`\r${stage} ${done}/${total}   `);
     });
     if (showProgress) process.stderr.write('\n');
-    const dataset = createDatasetQueries(db).getDataset(datasetId);
+    const dataset = store.datasets.getDataset(datasetId);
     if (values.json) console.log(JSON.stringify({ ...dataset, skipped }));
     else console.log([formatDataset(dataset), formatSkipped(skipped)].filter(Boolean).join('\n'));
   });
@@ -123,24 +119,20 @@ async function importCommand(argv: string[]): Promise<void> {
 
 async function datasetsCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: commonOptions });
-  return withReadableDatabase(values.db, async (db) => {
-    const list = createDatasetQueries(db).listDatasets();
+  return withReadableDatabase(values.db, async (store) => {
+    const list = store.datasets.listDatasets();
     if (values.json) console.log(JSON.stringify(list));
     else console.log(list.length ? list.map(formatDataset).join('\n\n') : 'no datasets yet: disobey import PATH');
   });
 }
 
 async function groupsCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { ...commonOptions, set: { type: 'string' }, clear: { type: 'boolean', default: false } },
-  });
+  const { values, positionals } = parseCommand('groups', argv, { set: { type: 'string' }, clear: { type: 'boolean', default: false } } as const);
   const datasetId = Number(positionals[0]);
   if (positionals.length !== 1 || !Number.isInteger(datasetId) || datasetId < 1) throw new UsageError('groups takes one DATASET_ID');
   if (values.set !== undefined && values.clear) throw new UsageError('--set and --clear exclude each other');
-  return (values.set === undefined && !values.clear ? withReadableDatabase : withDatabase)(values.db, async (db) => {
-    const datasets = createDatasetQueries(db);
+  return (values.set === undefined && !values.clear ? withReadableDatabase : withDatabase)(values.db, async (store) => {
+    const datasets = store.datasets;
     let dataset = datasets.getDataset(datasetId);
     if (values.set !== undefined || values.clear) {
       dataset = datasets.setClassGroups(datasetId, values.clear ? [] : parseClassGroups(values.set!, dataset.classNames));
@@ -164,17 +156,17 @@ async function serveCommand(argv: string[]): Promise<void> {
   }
   const databasePath = values.db ?? defaultDatabasePath();
   // Browsing works on a database that cannot be written; every write is refused with READ_ONLY.
-  const { db, readOnly } = openDatabaseForReading(databasePath, { createFolder: values.db === undefined });
+  const { store, readOnly } = openStoreForReading(databasePath, { createFolder: values.db === undefined });
   if (readOnly) console.error(readOnlyNotice(databasePath));
-  if (!values['no-sample'] && !readOnly) await ensureSampleDataset(db);
-  const services = createAppServices({ db, databasePath });
+  if (!values['no-sample'] && !readOnly) await ensureSampleDataset(store);
+  const services = createAppServices({ store, databasePath });
   const server = await startWebServer({ services, port, frameAncestors });
   console.log(`Disobey web mode on ${databasePath}${readOnly ? ' (read-only: browsing only)' : ''}`);
   console.log(`open ${server.url}`);
   const stop = async () => {
     services.dispose();
     await server.close();
-    db.close();
+    store.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());
@@ -182,18 +174,14 @@ async function serveCommand(argv: string[]): Promise<void> {
 }
 
 async function trainingCommand(command: 'train' | 'resume' | 'runs' | 'demo', argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { ...commonOptions, backend: { type: 'string' }, dataset: { type: 'string' }, preset: { type: 'string' }, epochs: { type: 'string' }, seeds: { type: 'string' } },
-  });
+  const { values, positionals } = parseCommand(command, argv, valueOptions('backend', 'dataset', 'preset', 'epochs', 'seeds'));
   const epochs = numberOption(values.epochs, 'epochs');
   if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) throw new UsageError(`--epochs must be a whole number ≥ 1, got ${values.epochs}`);
   const seeds = numberOption(values.seeds, 'seeds');
   if (seeds !== undefined && (!Number.isInteger(seeds) || seeds < 1 || seeds > MAX_SEEDS)) throw new UsageError(`--seeds must be a whole number in 1–${MAX_SEEDS}, got ${values.seeds}`);
   if (seeds !== undefined && command !== 'train' && command !== 'demo') throw new UsageError(`--seeds is an option of train and demo, not ${command}`);
-  return (command === 'runs' ? withReadableDatabase : withDatabase)(values.db, async (db) => {
-    const opts = { db, backend: values.backend, json: values.json };
+  return (command === 'runs' ? withReadableDatabase : withDatabase)(values.db, async (store) => {
+    const opts = { store, backend: values.backend, json: values.json };
     if (command === 'runs') return listRuns(opts);
     if (command === 'demo') return await demo(opts, { epochs, seeds });
     if (command === 'resume') {
@@ -213,23 +201,9 @@ async function trainingCommand(command: 'train' | 'resume' | 'runs' | 'demo', ar
 }
 
 async function reportCli(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...commonOptions,
-      experiment: { type: 'string' },
-      epoch: { type: 'string' },
-      split: { type: 'string' },
-      class: { type: 'string' },
-      bootstrap: { type: 'string' },
-      seed: { type: 'string' },
-      examples: { type: 'string' },
-    },
-  });
-  if (positionals.length) throw new UsageError(`report takes no positional arguments, got "${positionals[0]}"`);
-  return withReadableDatabase(values.db, async (db) => {
-    await reportCommand(db, {
+  const { values } = parseCommand('report', argv, valueOptions('experiment', 'epoch', 'split', 'class', 'bootstrap', 'seed', 'examples'), true);
+  return withReadableDatabase(values.db, async (store) => {
+    await reportCommand(store, {
       experiment: numberOption(values.experiment, 'experiment'),
       epoch: numberOption(values.epoch, 'epoch'),
       split: values.split,
@@ -243,14 +217,9 @@ async function reportCli(argv: string[]): Promise<void> {
 }
 
 async function findingsCli(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { ...commonOptions, experiment: { type: 'string' }, bootstrap: { type: 'string' }, seed: { type: 'string' } },
-  });
-  if (positionals.length) throw new UsageError(`findings takes no positional arguments, got "${positionals[0]}"`);
-  return withReadableDatabase(values.db, async (db) => {
-    await findingsCommand(db, {
+  const { values } = parseCommand('findings', argv, valueOptions('experiment', 'bootstrap', 'seed'), true);
+  return withReadableDatabase(values.db, async (store) => {
+    await findingsCommand(store, {
       experiment: numberOption(values.experiment, 'experiment'),
       bootstrap: numberOption(values.bootstrap, 'bootstrap'),
       seed: numberOption(values.seed, 'seed'),
@@ -263,30 +232,18 @@ async function setsCli(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...commonOptions, dataset: { type: 'string' } } });
   const dataset = numberOption(values.dataset, 'dataset');
   if (dataset !== undefined && (!Number.isInteger(dataset) || dataset < 1)) throw new UsageError(`--dataset must be a dataset id, got ${values.dataset}`);
-  return withReadableDatabase(values.db, async (db) => {
-    setsCommand(db, { json: values.json, dataset });
+  return withReadableDatabase(values.db, async (store) => {
+    setsCommand(store, { json: values.json, dataset });
   });
 }
 
 async function mechanismsCli(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...commonOptions,
-      name: { type: 'string' },
-      source: { type: 'string', multiple: true },
-      patch: { type: 'boolean', default: false },
-      size: { type: 'string' },
-      'test-size': { type: 'string' },
-      seed: { type: 'string' },
-    },
-  });
-  if (positionals.length) throw new UsageError(`mechanisms takes no positional arguments, got "${positionals[0]}"`);
+  const own = { ...valueOptions('name', 'size', 'test-size', 'seed'), source: { type: 'string', multiple: true }, patch: { type: 'boolean', default: false } } as const;
+  const { values } = parseCommand('mechanisms', argv, own, true);
   const sources = (values.source ?? []).map((v) => numberOption(v, 'source')!);
-  return withDatabase(values.db, async (db) => {
+  return withDatabase(values.db, async (store) => {
     await mechanismsCommand(
-      db,
+      store,
       {
         name: values.name,
         sources,
@@ -302,24 +259,11 @@ async function mechanismsCli(argv: string[]): Promise<void> {
 }
 
 async function exportCli(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...commonOptions,
-      set: { type: 'string' },
-      out: { type: 'string' },
-      format: { type: 'string' },
-      experiment: { type: 'string' },
-      epoch: { type: 'string' },
-      force: { type: 'boolean', default: false },
-    },
-  });
-  if (positionals.length) throw new UsageError(`export takes no positional arguments, got "${positionals[0]}"`);
+  const { values } = parseCommand('export', argv, { ...valueOptions('set', 'out', 'format', 'experiment', 'epoch'), force: { type: 'boolean', default: false } } as const, true);
   const { set, out } = values;
   if (set === undefined || out === undefined) throw new UsageError('export needs --set NAME|ID and --out PATH');
-  return withReadableDatabase(values.db, async (db) => {
-    await exportCommand(db, {
+  return withReadableDatabase(values.db, async (store) => {
+    await exportCommand(store, {
       set,
       out,
       format: values.format,
@@ -332,44 +276,27 @@ async function exportCli(argv: string[]): Promise<void> {
 }
 
 async function ingestCli(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { ...commonOptions, dataset: { type: 'string' }, 'experiment-name': { type: 'string' } },
-  });
+  const { values, positionals } = parseCommand('ingest', argv, valueOptions('dataset', 'experiment-name'));
   if (positionals.length !== 1) throw new UsageError('ingest takes exactly one PATH');
   const datasetId = Number(values.dataset);
   if (!Number.isInteger(datasetId) || datasetId < 1) throw new UsageError('ingest needs --dataset ID');
-  return withDatabase(values.db, async (db) => {
-    await ingestCommand(db, { path: positionals[0]!, datasetId, experimentName: values['experiment-name'], json: values.json });
+  return withDatabase(values.db, async (store) => {
+    await ingestCommand(store, { path: positionals[0]!, datasetId, experimentName: values['experiment-name'], json: values.json });
   });
 }
 
 async function manifestCli(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...commonOptions,
-      experiment: { type: 'string' },
-      student: { type: 'string' },
-      epoch: { type: 'string' },
-      split: { type: 'string' },
-      rule: { type: 'string', multiple: true },
-      rules: { type: 'string' },
-      'default-weight': { type: 'string' },
-      kind: { type: 'string' },
-      format: { type: 'string' },
-      out: { type: 'string' },
-      force: { type: 'boolean', default: false },
-    },
-  });
-  if (positionals.length) throw new UsageError(`manifest takes no positional arguments, got "${positionals[0]}"`);
+  const own = {
+    ...valueOptions('experiment', 'student', 'epoch', 'split', 'rules', 'default-weight', 'kind', 'format', 'out'),
+    rule: { type: 'string', multiple: true },
+    force: { type: 'boolean', default: false },
+  } as const;
+  const { values } = parseCommand('manifest', argv, own, true);
   const experiment = numberOption(values.experiment, 'experiment');
   if (experiment === undefined) throw new UsageError('manifest needs --experiment ID');
-  return withReadableDatabase(values.db, async (db) => {
+  return withReadableDatabase(values.db, async (store) => {
     await manifestCommand(
-      db,
+      store,
       {
         experiment,
         student: numberOption(values.student, 'student'),

@@ -1,8 +1,8 @@
 // `disobey ingest`: runs trained elsewhere (docs/ingest.md) into an experiment on an imported
 // dataset, all or nothing: a failure leaves the database as it was. Prints each run's recorded
 // splits and what the ingest assumed (a bare cartography folder) or left out (splits not recorded).
-import type Database from 'better-sqlite3';
 import { ingestRuns } from '../data/runIngest.js';
+import type { Store } from '../store/store.js';
 
 export interface IngestCommandOptions {
   path: string;
@@ -11,10 +11,10 @@ export interface IngestCommandOptions {
   json: boolean;
 }
 
-export async function ingestCommand(db: Database.Database, options: IngestCommandOptions): Promise<void> {
+export async function ingestCommand(store: Store, options: IngestCommandOptions): Promise<void> {
   const showProgress = process.stderr.isTTY && !options.json;
   const started = performance.now();
-  const result = await ingestRuns(db, { path: options.path, datasetId: options.datasetId, experimentName: options.experimentName }, (_, done, total) => {
+  const result = await ingestRuns(store, { path: options.path, datasetId: options.datasetId, experimentName: options.experimentName }, (_, done, total) => {
     const eta = ((performance.now() - started) / 1000 / done) * (total - done);
     if (showProgress) process.stderr.write(`\ringest ${done}/${total} run-epochs, about ${Math.ceil(eta)} s left   `);
   });

@@ -2,11 +2,11 @@
 // explorer filters given as rules (shared/trainingManifest.ts, docs/manifests.md).
 import fs from 'node:fs';
 import path from 'node:path';
-import type Database from 'better-sqlite3';
 import { createAnalyticsService } from '../analytics/analyticsService.js';
 import { writeTrainingManifest } from '../export/trainingManifest.js';
 import { TrainingManifestArgs } from '../../shared/trainingManifest.js';
 import { describeZodError } from '../../shared/zodIssues.js';
+import type { Store } from '../store/store.js';
 
 export interface ManifestCommandOptions {
   experiment: number;
@@ -34,7 +34,7 @@ function parseJson(text: string, what: string, usage: (message: string) => Error
   }
 }
 
-export async function manifestCommand(db: Database.Database, options: ManifestCommandOptions, usage: (message: string) => Error): Promise<void> {
+export async function manifestCommand(store: Store, options: ManifestCommandOptions, usage: (message: string) => Error): Promise<void> {
   const rules = options.rules.map((r, i) => parseJson(r, `--rule ${i + 1}`, usage));
   if (options.rulesFile !== undefined) {
     const list = parseJson(fs.readFileSync(options.rulesFile, 'utf8'), options.rulesFile, usage);
@@ -58,7 +58,7 @@ export async function manifestCommand(db: Database.Database, options: ManifestCo
     overwrite: options.force,
   });
   if (!parsed.success) throw usage(describeZodError(parsed.error));
-  const result = await writeTrainingManifest({ db, filteredIds: createAnalyticsService(db).filteredIds }, parsed.data);
+  const result = await writeTrainingManifest({ store, filteredIds: createAnalyticsService(store).filteredIds }, parsed.data);
   if (result.content !== undefined) process.stdout.write(result.content);
   const summary = { path: result.path, rows: result.rows, bytes: result.bytes, counts: result.counts };
   if (options.json) {

@@ -1,11 +1,10 @@
 // `disobey mechanisms`: builds SPEC experiment 8's mechanism dataset from one or two imported
 // image datasets (the hard source first; the second source or the patch is the easy mechanism).
-import type Database from 'better-sqlite3';
 import { BuildMechanismDatasetArgs, mechanismNames, paperMechanismSplits } from '../../shared/mechanisms.js';
 import { describeZodError } from '../../shared/zodIssues.js';
 import { buildMechanismDataset } from '../data/mechanismDataset.js';
-import { createDatasetQueries } from '../store/datasetQueries.js';
 import { formatDataset } from './formatDataset.js';
+import type { Store } from '../store/store.js';
 
 export interface MechanismsCommandOptions {
   name: string | undefined;
@@ -18,7 +17,7 @@ export interface MechanismsCommandOptions {
 }
 
 /** Checks the options (a bad one throws `usage(message)`), builds the dataset in one transaction and prints it. */
-export async function mechanismsCommand(db: Database.Database, options: MechanismsCommandOptions, usage: (message: string) => Error): Promise<void> {
+export async function mechanismsCommand(store: Store, options: MechanismsCommandOptions, usage: (message: string) => Error): Promise<void> {
   if (options.name === undefined) throw usage('mechanisms needs --name NAME');
   if (options.sources.length < 1 || options.sources.length > 2) throw usage('mechanisms takes one or two --source ID');
   if (options.sources.length === 2 && options.patch) throw usage('--patch and a second --source exclude each other');
@@ -40,14 +39,14 @@ export async function mechanismsCommand(db: Database.Database, options: Mechanis
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
   try {
-    const id = await buildMechanismDataset(db, parsed.data, {
+    const id = await buildMechanismDataset(store, parsed.data, {
       signal: controller.signal,
       report: (stage, done, total) => {
         if (showProgress) process.stderr.write(`\r${stage} ${done}/${total}   `);
       },
     });
     if (showProgress) process.stderr.write('\n');
-    const dataset = createDatasetQueries(db).getDataset(id);
+    const dataset = store.datasets.getDataset(id);
     if (options.json) console.log(JSON.stringify(dataset));
     else {
       console.log(formatDataset(dataset));

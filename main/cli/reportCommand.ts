@@ -2,13 +2,12 @@
 // or JSON, and optionally every example's numbers as CSV (docs/metrics.md says how each is
 // computed; the Python package's `per_example` gives the same table).
 import fs from 'node:fs';
-import type Database from 'better-sqlite3';
 import { ReportArgs, EXAMPLE_MEASURES, type DeviationReport } from '../../shared/analytics.js';
 import { ValidationError } from '../../shared/errors.js';
 import { describeZodError } from '../../shared/zodIssues.js';
 import { createAnalyticsService } from '../analytics/analyticsService.js';
-import { createRunQueries } from '../store/runQueries.js';
 import type { SeedAggregate, SeriesReport } from '../../shared/findings.js';
+import type { Store } from '../store/store.js';
 
 export interface ReportCommandOptions {
   experiment?: number;
@@ -22,8 +21,8 @@ export interface ReportCommandOptions {
   examplesCsv?: string;
 }
 
-export async function reportCommand(db: Database.Database, options: ReportCommandOptions): Promise<void> {
-  const experiments = createRunQueries(db).listExperiments();
+export async function reportCommand(store: Store, options: ReportCommandOptions): Promise<void> {
+  const experiments = store.experiments.listExperiments();
   const experimentId = options.experiment ?? experiments.at(-1)?.id;
   if (experimentId === undefined) throw new ValidationError('the database holds no experiment yet: disobey train … or disobey demo');
   const parsed = ReportArgs.safeParse({
@@ -35,13 +34,13 @@ export async function reportCommand(db: Database.Database, options: ReportComman
     seed: options.seed,
   });
   if (!parsed.success) throw new ValidationError(describeZodError(parsed.error));
-  const analytics = createAnalyticsService(db);
+  const analytics = createAnalyticsService(store);
   const report = await analytics.handlers.deviationReport(parsed.data);
   if (options.examplesCsv) writeExamplesCsv(analytics, report, parsed.data.classChoice, options.examplesCsv, parsed.data.split);
   if (options.json) return console.log(JSON.stringify(report));
   console.log(formatReport(report));
   // Seed replicates: the same numbers averaged over every replicate, with their intervals.
-  if (createRunQueries(db).seriesOf(experimentId).length > 1) console.log(`\n${formatSeriesReport(await analytics.handlers.seriesReport({ experimentId }))}`);
+  if (store.experiments.seriesOf(experimentId).length > 1) console.log(`\n${formatSeriesReport(await analytics.handlers.seriesReport({ experimentId }))}`);
 }
 
 const meanCell = (a: SeedAggregate, show: (x: number | null) => string) => (a.mean === null ? '—' : `${show(a.mean)}${a.interval ? ` [${show(a.interval[0])}, ${show(a.interval[1])}]` : ''}`);

@@ -2,7 +2,6 @@
 // any UI), progress with an ETA on stderr, a summary table or JSON on stdout. Ctrl-C cancels;
 // a killed process leaves its runs interrupted, ready for `disobey resume`.
 import fs from 'node:fs';
-import type Database from 'better-sqlite3';
 import { DomainError } from '../../shared/errors.js';
 import { ImportOptions } from '../../shared/domain.js';
 import { FINDINGS_PRESET } from '../../shared/experimentSpec.js';
@@ -12,13 +11,13 @@ import { sampleDatasetDir } from '../paths.js';
 import { findingsPresetSpec, mechanismPresetSpecs, paperPresetSpec, planExperiment } from '../services/experimentPlanner.js';
 import { forkTrainWorker, trainWorkerCount, trainWorkerPath } from '../services/trainerProcess.js';
 import { findingsCommand } from './findingsCommand.js';
-import { createRunQueries } from '../store/runQueries.js';
 import { BackendKinds, selectBackend, type BackendKind } from '../train/backend.js';
 import { runExperiment, type TrainProgress } from '../train/experimentRunner.js';
 import { formatEta, formatRuns } from './formatRuns.js';
+import type { Store } from '../store/store.js';
 
 export interface TrainCommandOptions {
-  db: Database.Database;
+  store: Store;
   backend?: string;
   json: boolean;
 }
@@ -56,7 +55,7 @@ async function trainQueues(opts: TrainCommandOptions, experimentIds: number[], r
   const backend = await selectBackend(backendChoice(opts.backend));
   const showProgress = process.stderr.isTTY === true && !opts.json;
   const print = progressPrinter(showProgress);
-  const extraWorkers = runIds === undefined && experimentIds.length > 1 && opts.db.name !== ':memory:' && fs.existsSync(trainWorkerPath()) ? Math.min(trainWorkerCount(backend.kind), experimentIds.length) - 1 : 0;
+  const extraWorkers = runIds === undefined && experimentIds.length > 1 && opts.store.file !== ':memory:' && fs.existsSync(trainWorkerPath()) ? Math.min(trainWorkerCount(backend.kind), experimentIds.length) - 1 : 0;
   if (!opts.json) console.error(`training on backend: ${backend.name}${extraWorkers ? ` in ${extraWorkers + 1} processes` : ''}`);
   const controller = new AbortController();
   const workers = Array.from({ length: extraWorkers }, () => forkTrainWorker(trainWorkerPath()));
@@ -77,8 +76,8 @@ async function trainQueues(opts: TrainCommandOptions, experimentIds: number[], r
   };
   process.once('SIGINT', onSigint);
   try {
-    for (const w of workers) for (const experimentId of [...experimentIds].reverse()) w.send({ type: 'train', databasePath: opts.db.name, experimentId, backend: backend.kind });
-    for (const experimentId of experimentIds) await runExperiment({ db: opts.db, tf: backend.tf, backendName: backend.name, experimentId, runIds, signal: controller.signal, onProgress: print });
+    for (const w of workers) for (const experimentId of [...experimentIds].reverse()) w.send({ type: 'train', databasePath: opts.store.file, experimentId, backend: backend.kind });
+    for (const experimentId of experimentIds) await runExperiment({ store: opts.store, tf: backend.tf, backendName: backend.name, experimentId, runIds, signal: controller.signal, onProgress: print });
     const problems = (await Promise.all(workersDone)).filter((p): p is string => p !== null);
     if (problems.length) console.error(`disobey: ${problems.join('; ')}; disobey resume continues their runs`);
   } finally {
@@ -90,9 +89,9 @@ async function trainQueues(opts: TrainCommandOptions, experimentIds: number[], r
 
 /** Prints an experiment's runs (table or JSON) and fails when a run this command trained failed. */
 function reportTrained(opts: TrainCommandOptions, experimentId: number, runIds?: number[]): void {
-  const runs = createRunQueries(opts.db).listRuns(experimentId);
+  const runs = opts.store.runs.listRuns(experimentId);
   if (opts.json) console.log(JSON.stringify({ experimentId, backend: runs.find((r) => r.backend)?.backend ?? null, runs }));
-  else console.log(`experiment ${experimentId}\n${formatRuns(runs, createRunQueries(opts.db).experimentsWithLabelNoise())}`);
+  else console.log(`experiment ${experimentId}\n${formatRuns(runs, opts.store.experiments.experimentsWithLabelNoise())}`);
   // A resume answers for the runs it trained, not for an older failure it left alone.
   const failed = runs.filter((r) => r.status === 'failed' && (runIds === undefined || runIds.includes(r.id)));
   if (failed.length) throw new Error(`${failed.length} run(s) failed: ${failed.map((r) => `${r.name}: ${r.error}`).join('; ')}`);
@@ -107,7 +106,7 @@ export async function trainFromFile(opts: TrainCommandOptions, file: string, see
     throw new DomainError('SPEC_ERROR', `${file}: ${(err as Error).message}`, { file });
   }
   if (seeds !== undefined && spec !== null && typeof spec === 'object') spec = { ...spec, seeds };
-  const { experimentIds } = planExperiment(opts.db, spec);
+  const { experimentIds } = planExperiment(opts.store, spec);
   await trainSeries(opts, experimentIds);
 }
 
@@ -121,15 +120,15 @@ async function trainSeries(opts: TrainCommandOptions, experimentIds: number[]): 
 export async function trainPreset(opts: TrainCommandOptions, datasetId: number, epochs?: number, preset: 'paper' | 'findings' | 'mechanisms' = 'paper', seeds?: number): Promise<void> {
   const specs =
     preset === 'paper'
-      ? [paperPresetSpec(opts.db, datasetId, epochs, seeds)]
+      ? [paperPresetSpec(opts.store, datasetId, epochs, seeds)]
       : preset === 'findings'
-        ? [findingsPresetSpec(opts.db, datasetId, { epochs, seeds })]
-        : mechanismPresetSpecs(opts.db, datasetId, epochs).map((spec) => (seeds !== undefined ? { ...spec, seeds } : spec));
-  for (const spec of specs) await trainSeries(opts, planExperiment(opts.db, spec).experimentIds);
+        ? [findingsPresetSpec(opts.store, datasetId, { epochs, seeds })]
+        : mechanismPresetSpecs(opts.store, datasetId, epochs).map((spec) => (seeds !== undefined ? { ...spec, seeds } : spec));
+  for (const spec of specs) await trainSeries(opts, planExperiment(opts.store, spec).experimentIds);
 }
 
 export async function resumeRun(opts: TrainCommandOptions, runId: number): Promise<void> {
-  const runs = createRunQueries(opts.db);
+  const { runs } = opts.store;
   runs.reconcileInterrupted();
   const run = runs.getRun(runId);
   if (!['interrupted', 'cancelled', 'failed'].includes(run.status)) {
@@ -140,10 +139,10 @@ export async function resumeRun(opts: TrainCommandOptions, runId: number): Promi
 }
 
 export function listRuns(opts: TrainCommandOptions): void {
-  const runs = createRunQueries(opts.db);
-  if (!opts.db.readonly) runs.reconcileInterrupted(); // a read-only database lists as it was left
+  const { runs } = opts.store;
+  if (!opts.store.readonly) runs.reconcileInterrupted(); // a read-only database lists as it was left
   const all = runs.listRuns();
-  console.log(opts.json ? JSON.stringify(all) : all.length ? formatRuns(all, runs.experimentsWithLabelNoise()) : 'no runs yet: disobey train --dataset ID --preset paper');
+  console.log(opts.json ? JSON.stringify(all) : all.length ? formatRuns(all, opts.store.experiments.experimentsWithLabelNoise()) : 'no runs yet: disobey train --dataset ID --preset paper');
 }
 
 /**
@@ -152,24 +151,24 @@ export function listRuns(opts: TrainCommandOptions): void {
  */
 export async function demo(opts: TrainCommandOptions, options: { epochs?: number; seeds?: number } = {}): Promise<void> {
   const started = Date.now();
-  const datasetId = await ensureNoisySample(opts.db);
-  const spec = findingsPresetSpec(opts.db, datasetId, options);
-  const { experimentIds } = planExperiment(opts.db, spec);
+  const datasetId = await ensureNoisySample(opts.store);
+  const spec = findingsPresetSpec(opts.store, datasetId, options);
+  const { experimentIds } = planExperiment(opts.store, spec);
   await trainSeries(opts, experimentIds);
   if (opts.json) return;
   console.log('');
-  const findings = await findingsCommand(opts.db, { experiment: experimentIds[0], json: false });
+  const findings = await findingsCommand(opts.store, { experiment: experimentIds[0], json: false });
   const reproduced = findings.claims.filter((c) => c.status === 'reproduced').map((c) => c.id);
   console.log(`\ndemo: ${((Date.now() - started) / 1000).toFixed(0)} s · ${reproduced.length} of ${findings.claims.length} claims reproduced (${reproduced.join(', ') || 'none'}) · npm start opens the app on the Findings page of experiment ${experimentIds[0]}`);
 }
 
 /** The sample with FINDINGS_PRESET's label noise, imported once into this database (by its name). */
-async function ensureNoisySample(db: Database.Database): Promise<number> {
-  await ensureSampleDataset(db);
+async function ensureNoisySample(store: Store): Promise<number> {
+  await ensureSampleDataset(store);
   const name = `${SAMPLE_DATASET_NAME} · ${FINDINGS_PRESET.trainExamples.toLocaleString('en')} train · ${FINDINGS_PRESET.noiseRate * 100}% label noise`;
-  const existing = db.prepare('SELECT id FROM datasets WHERE name = ?').pluck().get(name) as number | undefined;
+  const existing = store.datasets.idByName(name);
   if (existing !== undefined) return existing;
   const dir = sampleDatasetDir();
   if (!fs.existsSync(dir)) throw new Error(`the embedded sample dataset is missing: ${dir}`);
-  return importIntoDatabase(db, ImportOptions.parse({ path: dir, format: 'idx', name, subset: FINDINGS_PRESET.trainExamples, noise: { rate: FINDINGS_PRESET.noiseRate, seed: FINDINGS_PRESET.noiseSeed } }));
+  return importIntoDatabase(store, ImportOptions.parse({ path: dir, format: 'idx', name, subset: FINDINGS_PRESET.trainExamples, noise: { rate: FINDINGS_PRESET.noiseRate, seed: FINDINGS_PRESET.noiseSeed } }));
 }

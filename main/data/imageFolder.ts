@@ -39,11 +39,7 @@ export interface DecodedImage {
 const DECODE_CONCURRENCY = 8;
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 
-export async function importImageFolder(
-  root: string,
-  options: ImageFolderOptions,
-  report: ReportProgress = () => {},
-): Promise<ParsedDataset> {
+export async function importImageFolder(root: string, options: ImageFolderOptions, report: ReportProgress = () => {}): Promise<ParsedDataset> {
   const source = path.resolve(root);
   const walk = await startWalk(source);
   const items = await listImages(walk, options);

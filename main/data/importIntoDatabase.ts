@@ -1,10 +1,9 @@
 // The whole import: parse and check every file in memory, then write the dataset in one
 // transaction. Used in-process for the embedded sample and inside the import worker.
 import path from 'node:path';
-import type Database from 'better-sqlite3';
 import { SKIPPED_EXAMPLES, type ImportOptions, type SkippedFile, type SkippedFiles } from '../../shared/domain.js';
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_GROUPS } from '../../shared/fashionMnist.js';
-import { createDatasetQueries } from '../store/datasetQueries.js';
+import type { Store } from '../store/store.js';
 import { parseDataset } from './importDataset.js';
 import type { ParsedDataset, ReportProgress } from './parsedDataset.js';
 
@@ -15,21 +14,20 @@ export interface ImportOutcome {
 }
 
 /** The import, answering the new dataset's id. */
-export async function importIntoDatabase(db: Database.Database, options: ImportOptions, report: ReportProgress = () => {}): Promise<number> {
-  return (await importWithSkipped(db, options, report)).datasetId;
+export async function importIntoDatabase(store: Store, options: ImportOptions, report: ReportProgress = () => {}): Promise<number> {
+  return (await importWithSkipped(store, options, report)).datasetId;
 }
 
 /** The import, answering the new dataset's id and what was skipped, for the import summary. */
 export async function importWithSkipped(
-  db: Database.Database,
+  store: Store,
   options: ImportOptions,
   report: ReportProgress = () => {},
 ): Promise<ImportOutcome> {
   const parsed = await parseDataset(options, report);
-  const queries = createDatasetQueries(db);
   const total = parsed.examples.length;
   report('write', 0, total);
-  const datasetId = queries.insertDataset(
+  const datasetId = store.importDataset(
     {
       // Without --name, the folder's name, numbered under the write lock if taken (two imports at once).
       name: options.name ?? (path.basename(options.path).replace(/\.(csv|jsonl|ndjson|zip)$/i, '').trim() || 'dataset'),

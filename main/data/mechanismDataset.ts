@@ -2,7 +2,6 @@
 // datasets: an ordinary image dataset whose examples stack a source image of class k above
 // another of class k (and/or carry a class-positioned patch), each part kept, removed or
 // randomised per split. Composed in memory (cancellable, with progress), written in one transaction.
-import type Database from 'better-sqlite3';
 import type { DatasetSummary } from '../../shared/domain.js';
 import { CancelledError, DomainError, ValidationError } from '../../shared/errors.js';
 import {
@@ -11,8 +10,7 @@ import {
   type BuildMechanismDatasetArgs,
   type MechanismName,
 } from '../../shared/mechanisms.js';
-import { createDatasetQueries, type NewExample } from '../store/datasetQueries.js';
-import { createMechanismQueries, type NewExampleMechanism } from '../store/mechanismQueries.js';
+import type { DatasetRepository, ExampleRepository, MechanismRowsOfExample, NewExample, Store } from '../store/store.js';
 import { composeImage, PATCH_GRID, planCanvas } from './mechanismImages.js';
 import { planSplit, splitRandom } from './mechanismPlan.js';
 import type { ReportProgress } from './parsedDataset.js';
@@ -34,12 +32,12 @@ interface ClassPools {
 
 const COMPOSE_CHUNK = 500;
 
-export async function buildMechanismDataset(db: Database.Database, args: BuildMechanismDatasetArgs, control: BuildControl = {}): Promise<number> {
+export async function buildMechanismDataset(store: Store, args: BuildMechanismDatasetArgs, control: BuildControl = {}): Promise<number> {
   const report = control.report ?? (() => {});
   const checkCancelled = () => {
     if (control.signal?.aborted) throw new CancelledError('mechanism dataset build cancelled; nothing was written');
   };
-  const datasets = createDatasetQueries(db);
+  const datasets = store.datasets;
   if (datasets.isNameTaken(args.name)) throw new DomainError('CONFLICT', `a dataset named "${args.name}" already exists`, { field: 'name' });
 
   const sources = args.sources.map((id, i) => checkedSource(datasets, id, i));
@@ -67,20 +65,19 @@ export async function buildMechanismDataset(db: Database.Database, args: BuildMe
       if (split.settings[m] !== 'remove') needed.push({ source: sources[i]!, split: sourceSplitOf(split), forSplit: split.name });
     });
   }
-  const loadPool = db.prepare('SELECT id, label, pixels FROM examples WHERE dataset_id = ? AND split = ? ORDER BY idx');
   for (const [i, need] of needed.entries()) {
     const key = `${need.source.id}/${need.split}`;
     if (!pools.has(key)) {
       checkCancelled();
       report('read', i, needed.length);
-      pools.set(key, readPool(loadPool, need.source, need.split, need.forSplit));
+      pools.set(key, readPool(store.examples, need.source, need.split, need.forSplit));
     }
   }
   report('read', needed.length, needed.length);
 
   const total = args.splits.reduce((n, s) => n + s.size, 0);
   const examples: NewExample[] = [];
-  const mechanismRows: Omit<NewExampleMechanism, 'exampleId'>[][] = [];
+  const mechanismRows: MechanismRowsOfExample[] = [];
   let done = 0;
   report('compose', 0, total);
   for (const split of args.splits) {
@@ -125,44 +122,39 @@ export async function buildMechanismDataset(db: Database.Database, args: BuildMe
   const classNames = sources.every((s) => sameNames(s.classNames, sources[0]!.classNames))
     ? sources[0]!.classNames
     : sources[0]!.classNames.map((_, k) => sources.map((s) => s.classNames[k]).join(' | '));
-  const mechanismQueries = createMechanismQueries(db);
   report('write', 0, total);
-  const write = db.transaction(() => {
-    const id = datasets.insertDataset(
-      {
-        name: args.name,
-        kind: 'image',
-        // schema 1's CHECK lists the importers and a CHECK cannot change without rebuilding the
-        // table; the composed images are an image folder's in all but origin (source says which)
-        format: 'folder',
-        source: `mechanisms: ${sources.map((s) => `dataset ${s.id} "${s.name}"`).join(' above ')}${args.patch ? ' + patch' : ''}`,
-        classNames,
-        classGroups: sources[0]!.classGroups,
-        shape: layout.shape,
-        options: {
-          mechanisms: mechanisms.map((name, m) =>
-            name === 'patch'
-              ? { name, grid: PATCH_GRID, position: 'class mod 10, row-major cells 0-8; 9 = the centre cell at half brightness' }
-              : { name, source: { datasetId: sources[m]!.id, name: sources[m]!.name }, rows: [layout.parts[m]!.top, layout.parts[m]!.top + layout.parts[m]!.shape.height] },
-          ),
-          labelMechanism,
-          sources: sources.map((s) => ({ datasetId: s.id, name: s.name })),
-          patch: args.patch,
-          splits: args.splits.map((s) => ({ name: s.name, size: s.size, settings: s.settings, correlation: s.correlation, from: sourceSplitOf(s) })),
-          seed: args.seed,
-        },
+  // One IMMEDIATE transaction, the write lock up front: the name check reads before the insert writes.
+  return store.importDataset(
+    {
+      name: args.name,
+      kind: 'image',
+      // schema 1's CHECK lists the importers and a CHECK cannot change without rebuilding the
+      // table; the composed images are an image folder's in all but origin (source says which)
+      format: 'folder',
+      source: `mechanisms: ${sources.map((s) => `dataset ${s.id} "${s.name}"`).join(' above ')}${args.patch ? ' + patch' : ''}`,
+      classNames,
+      classGroups: sources[0]!.classGroups,
+      shape: layout.shape,
+      options: {
+        mechanisms: mechanisms.map((name, m) =>
+          name === 'patch'
+            ? { name, grid: PATCH_GRID, position: 'class mod 10, row-major cells 0-8; 9 = the centre cell at half brightness' }
+            : { name, source: { datasetId: sources[m]!.id, name: sources[m]!.name }, rows: [layout.parts[m]!.top, layout.parts[m]!.top + layout.parts[m]!.shape.height] },
+        ),
+        labelMechanism,
+        sources: sources.map((s) => ({ datasetId: s.id, name: s.name })),
+        patch: args.patch,
+        splits: args.splits.map((s) => ({ name: s.name, size: s.size, settings: s.settings, correlation: s.correlation, from: sourceSplitOf(s) })),
+        seed: args.seed,
       },
-      examples,
-      (written) => report('write', written, total),
-    );
-    const ids = mechanismQueries.exampleIdsOf(id);
-    mechanismQueries.insertMany(mechanismRows.flatMap((rows, i) => rows.map((r) => ({ ...r, exampleId: ids[i]! }))));
-    return id;
-  });
-  return write.immediate(); // the write lock up front: the name check reads before the insert writes
+    },
+    examples,
+    (written) => report('write', written, total),
+      mechanismRows,
+  );
 }
 
-function checkedSource(datasets: ReturnType<typeof createDatasetQueries>, id: number, position: number): DatasetSummary {
+function checkedSource(datasets: DatasetRepository, id: number, position: number): DatasetSummary {
   let source: DatasetSummary;
   try {
     source = datasets.getDataset(id);
@@ -175,9 +167,9 @@ function checkedSource(datasets: ReturnType<typeof createDatasetQueries>, id: nu
   return source;
 }
 
-function readPool(statement: Database.Statement, source: DatasetSummary, split: 'train' | 'test', forSplit: string): ClassPools {
+function readPool(examples: ExampleRepository, source: DatasetSummary, split: 'train' | 'test', forSplit: string): ClassPools {
   const byClass: SourceImage[][] = source.classNames.map(() => []);
-  for (const r of statement.iterate(source.id, split) as Iterable<{ id: number; label: number; pixels: Buffer | null }>) {
+  for (const r of examples.imagesOfSplit(source.id, split)) {
     if (r.pixels && r.label < byClass.length) byClass[r.label]!.push({ id: r.id, pixels: new Uint8Array(r.pixels) });
   }
   const missing = byClass.findIndex((list) => list.length === 0);

@@ -8,12 +8,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { ImportError } from '../../shared/errors.js';
 import { describeZodError } from '../../shared/zodIssues.js';
-import { createDatasetQueries } from '../store/datasetQueries.js';
-import { createRunQueries, type EpochMatrixRecord } from '../store/runQueries.js';
+import type { EpochMatrixRecord, ExampleRepository, Store } from '../store/store.js';
 import { readNpy, readNpz, type NpyArray } from './npyReader.js';
 import { readParquetPredictions } from './parquetReader.js';
 
@@ -214,14 +212,12 @@ class DatasetIndex {
   private bySourceRef: Map<string, number> | null = null;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly examples: ExampleRepository,
     readonly datasetId: number,
+    numClasses: number,
   ) {
-    this.numClasses = createDatasetQueries(db).getDataset(datasetId).classNames.length;
-    const rows = db
-      .prepare('SELECT id, split, idx, coalesce(noisy_label, label) AS label, label AS clean FROM examples WHERE dataset_id = ? ORDER BY id')
-      .raw()
-      .iterate(datasetId) as IterableIterator<[number, string, number, number, number]>;
+    this.numClasses = numClasses;
+    const rows = examples.labelledRows(datasetId);
     const ids: number[] = [];
     const labels: number[] = [];
     const clean: number[] = [];
@@ -270,7 +266,7 @@ class DatasetIndex {
   positionOfIndex(split: string, index: number): number {
     if (!this.bySplitIndex) {
       this.bySplitIndex = new Map();
-      const rows = this.db.prepare('SELECT id, split, idx FROM examples WHERE dataset_id = ?').raw().iterate(this.datasetId) as IterableIterator<[number, string, number]>;
+      const rows = this.examples.splitIndexRows(this.datasetId);
       const pairs = new Map<string, [number, number][]>();
       for (const [id, s, idx] of rows) {
         const list = pairs.get(s) ?? [];
@@ -290,7 +286,7 @@ class DatasetIndex {
   positionOfSourceRef(ref: string): number {
     if (!this.bySourceRef) {
       this.bySourceRef = new Map();
-      const rows = this.db.prepare('SELECT id, source_ref FROM examples WHERE dataset_id = ?').raw().iterate(this.datasetId) as IterableIterator<[number, string]>;
+      const rows = this.examples.sourceRefRows(this.datasetId);
       // A source_ref shared by two examples cannot name either: -2 marks it ambiguous.
       for (const [id, ref] of rows) this.bySourceRef.set(ref, this.bySourceRef.has(ref) ? -2 : this.positionOfId(id));
     }
@@ -740,40 +736,35 @@ function unquoteCsv(field: string): string {
  * failure — a bad file, a key that names no example, a full disk — deletes the experiment again,
  * so the database is left as it was; a killed process leaves its runs `interrupted`.
  */
-export async function ingestRuns(db: Database.Database, options: IngestOptions, report: IngestProgress = () => {}): Promise<IngestResult> {
+export async function ingestRuns(store: Store, options: IngestOptions, report: IngestProgress = () => {}): Promise<IngestResult> {
   const planned = planRuns(options.path);
-  const index = new DatasetIndex(db, options.datasetId);
+  const index = new DatasetIndex(store.examples, options.datasetId, store.datasets.getDataset(options.datasetId).classNames.length);
   for (const r of planned) {
     const unknown = r.manifest.splits?.find((s) => !index.splitNames.includes(s));
     if (unknown !== undefined) throw new ImportError(`"splits" names ${JSON.stringify(unknown)}, which dataset ${options.datasetId} does not have (splits: ${index.splitNames.join(', ')})`, { file: path.join(r.dir, 'run.json'), field: 'splits' });
   }
   const total = planned.reduce((a, r) => a + r.manifest.epochs, 0);
-  const runs = createRunQueries(db);
   const teachers = planned.filter((r) => r.manifest.role === 'teacher');
   const name = options.experimentName ?? `ingested from ${path.basename(path.resolve(options.path))}`;
-  const created = db.transaction(() => {
-    const experimentId = runs.createExperiment(options.datasetId, name, {
+  const created = store.ingestExperiment({
+    datasetId: options.datasetId,
+    name,
+    spec: {
       external: true,
       source: path.resolve(options.path),
       runs: planned.map((r) => ({ name: r.manifest.name, role: r.manifest.role, teacher: r.manifest.teacher ?? null, epochs: r.manifest.epochs })),
-    });
-    const ids = new Map<string, number>();
-    // Teachers first, so a student names its teacher's run id.
-    for (const r of [...teachers, ...planned.filter((p) => p.manifest.role === 'student')]) {
+    },
+    // Teachers first, so a student names its teacher's run.
+    runs: [...teachers, ...planned.filter((p) => p.manifest.role === 'student')].map((r) => {
       const m = r.manifest;
-      const teacherName = m.role === 'student' ? (m.teacher ?? (teachers.length === 1 ? teachers[0]!.manifest.name : undefined)) : undefined;
-      const id = runs.createRun({
-        experimentId,
-        role: m.role,
+      return {
         name: m.name,
-        teacherRunId: teacherName === undefined ? null : ids.get(teacherName)!,
+        role: m.role,
+        teacher: m.role === 'student' ? (m.teacher ?? (teachers.length === 1 ? teachers[0]!.manifest.name : null)) : null,
         spec: { epochs: m.epochs, external: { settings: m.settings ?? null, key: m.key, source: path.resolve(r.dir), ...(m.topK === undefined ? {} : { topK: m.topK }) } },
-      });
-      runs.claimNextRun([id], new Set(['pending']), process.pid, 'external');
-      ids.set(m.name, id);
-    }
-    return { experimentId, ids };
-  }).immediate();
+      };
+    }),
+  });
 
   let done = 0;
   const result: IngestResult = { experimentId: created.experimentId, runs: [], notes: planned.flatMap((r) => (r.assumed ? [r.assumed] : [])) };
@@ -783,7 +774,7 @@ export async function ingestRuns(db: Database.Database, options: IngestOptions, 
       const loader = new EpochLoader(index, r.manifest);
       for (let e = 0; e < r.epochs.length; e++) {
         const loaded = await loader.load(r.epochs[e]!, e + 1);
-        runs.recordEpochMatrix({ runId, epoch: e + 1, seconds: 0, metrics: loaded.metrics, matrix: loaded.matrix });
+        store.recordEpochMatrix({ runId, epoch: e + 1, seconds: 0, metrics: loaded.metrics, matrix: loaded.matrix });
         report('ingest', ++done, total);
       }
       const splits = loader.recordedSplits();
@@ -791,23 +782,20 @@ export async function ingestRuns(db: Database.Database, options: IngestOptions, 
       if (left.length) result.notes.push(`"${r.manifest.name}" recorded ${splits.length === 1 ? 'only the split' : 'only the splits'} ${splits.join(', ')}, not ${left.join(', ')}: the analytics cover the splits it recorded`);
       result.runs.push({ id: runId, name: r.manifest.name, role: r.manifest.role, epochs: r.manifest.epochs, splits });
     }
-    db.transaction(() => {
-      for (const run of result.runs) {
-        // The splits a run left out are part of what it is: the report, findings and explorer say so.
-        if (run.splits.length < index.splitNames.length) {
-          const spec = runs.getRun(run.id).spec as { external: Record<string, unknown> };
-          runs.setRunSpec(run.id, { ...spec, external: { ...spec.external, splits: run.splits } });
-        }
-      }
-      for (const id of created.ids.values()) runs.finishRun(id, 'done');
-    }).immediate();
+    // The splits a run left out are part of what it is: the report, findings and explorer say so.
+    const withSplits = (runId: number, splits: string[]) => {
+      const spec = store.runs.getRun(runId).spec as { external: Record<string, unknown> };
+      return { ...spec, external: { ...spec.external, splits } };
+    };
+    const narrowed = new Map(result.runs.filter((run) => run.splits.length < index.splitNames.length).map((run) => [run.id, withSplits(run.id, run.splits)]));
+    store.finishIngest([...created.ids.values()].map((runId) => ({ runId, spec: narrowed.get(runId) })));
   } catch (err) {
     try {
-      runs.deleteExperiment(created.experimentId);
+      store.experiments.deleteExperiment(created.experimentId);
     } catch (cleanup) {
       // The delete failed too (the disk is full, say): the runs say why they are incomplete.
       const message = `ingest failed (${err instanceof Error ? err.message : String(err)}); removing it failed too: ${(cleanup as Error).message}`;
-      for (const id of created.ids.values()) runs.finishRun(id, 'failed', message);
+      for (const id of created.ids.values()) store.runs.finishRun(id, 'failed', message);
     }
     throw err;
   }

@@ -43,10 +43,10 @@ export interface RawRecord {
   line: number;
 }
 
-const COMMA = 0x2c;
-const QUOTE = 0x22;
-const CR = 0x0d;
-const LF = 0x0a;
+const COMMA = ','.charCodeAt(0);
+const QUOTE = '"'.charCodeAt(0);
+const CR = '\r'.charCodeAt(0);
+const LF = '\n'.charCodeAt(0);
 // Integer labels index classes "0".."K-1"; a huge one is an id, not a class index.
 const MAX_INTEGER_LABEL = 99_999;
 
@@ -58,11 +58,7 @@ export function textTableFormatOf(file: string): TextTableFormat | null {
   return null;
 }
 
-export async function importTextTable(
-  inputPath: string,
-  options: TextTableOptions,
-  report: ReportProgress = () => {},
-): Promise<ParsedDataset> {
+export async function importTextTable(inputPath: string, options: TextTableOptions, report: ReportProgress = () => {}): Promise<ParsedDataset> {
   const source = path.resolve(inputPath);
   const stat = await fs.stat(source).catch(() => null);
   if (!stat) throw new ImportError(`no such file or directory: ${source}`);

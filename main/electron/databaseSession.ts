@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { AppEvent } from '../../shared/contract.js';
 import { ensureSampleDataset } from '../data/sampleDataset.js';
 import { createAppServices, type AppServices, type AppServicesOptions } from '../services/appServices.js';
-import { openDatabase } from '../store/openDatabase.js';
+import { openStore } from '../store/store.js';
 import { refusalToOpen, type SwitchMode } from './databaseFile.js';
 
 export interface DatabaseSession {
@@ -26,20 +26,20 @@ export async function openDatabaseSession(
   hooks: SessionHooks,
   options: { createFolder?: boolean; /** the embedded sample's folder (tests pass a small one) */ sampleDir?: string } = {},
 ): Promise<DatabaseSession> {
-  const db = openDatabase(databasePath, { createFolder: options.createFolder ?? false });
+  const store = openStore(databasePath, { createFolder: options.createFolder ?? false });
   try {
-    await ensureSampleDataset(db, options.sampleDir);
+    await ensureSampleDataset(store, options.sampleDir);
   } catch (err) {
-    db.close();
+    store.close();
     throw err;
   }
-  const services = createAppServices({ db, databasePath, ...hooks });
+  const services = createAppServices({ store, databasePath, ...hooks });
   return {
     databasePath,
     services,
     close() {
       services.dispose();
-      db.close();
+      store.close();
     },
   };
 }

@@ -5,9 +5,7 @@ import type { ExportCuratedSetArgs, ExportResult } from '../../shared/curatedSet
 import type { DatasetSummary } from '../../shared/domain.js';
 import { CancelledError, DomainError } from '../../shared/errors.js';
 import type { PredictionMatrices } from '../analytics/predictionMatrices.js';
-import type { CuratedSetQueries } from '../store/curatedSetQueries.js';
-import type { DatasetQueries } from '../store/datasetQueries.js';
-import type { RunQueries } from '../store/runQueries.js';
+import type { Store } from '../store/store.js';
 import { encodeExamplePng } from './examplePng.js';
 import { csvHeader, csvRow, imageEntryName, jsonlLine, type ExportLayout, type ExportRecord } from './exportRecords.js';
 import { chooseExportRuns, probabilityCursor } from './exportRuns.js';
@@ -15,9 +13,9 @@ import { createOutputFile } from './outputFile.js';
 import { createZipWriter } from './zipWriter.js';
 
 export interface ExportSources {
-  sets: CuratedSetQueries;
-  datasets: DatasetQueries;
-  runs: RunQueries;
+  sets: Store['curatedSets'];
+  datasets: Store['datasets'];
+  experiments: Store['experiments'];
   matrices: PredictionMatrices;
 }
 
@@ -37,7 +35,7 @@ export const MAX_CSV_PIXELS = 4096;
 export async function exportCuratedSet(sources: ExportSources, args: ExportArgs, control: ExportControl): Promise<ExportResult> {
   const set = sources.sets.getSet(args.setId);
   const dataset = sources.datasets.getDataset(set.datasetId);
-  const runs = chooseExportRuns(sources.runs, sources.matrices, {
+  const runs = chooseExportRuns(sources.experiments, sources.matrices, {
     datasetId: set.datasetId,
     experimentId: args.experimentId,
     epoch: args.epoch,

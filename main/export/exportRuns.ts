@@ -3,7 +3,7 @@
 // whole matrix is read once (prediction_matrices, rebuilt from predictions when missing).
 import { ValidationError } from '../../shared/errors.js';
 import type { PredictionMatrices, ProbabilityMatrix } from '../analytics/predictionMatrices.js';
-import type { RunQueries } from '../store/runQueries.js';
+import type { ExperimentRepository } from '../store/store.js';
 
 export interface ExportRun {
   runId: number;
@@ -24,7 +24,7 @@ export interface ExportRunChoice {
   newestExperiment: () => number | null;
 }
 
-export function chooseExportRuns(runs: RunQueries, matrices: PredictionMatrices, choice: ExportRunChoice): ExportRun[] {
+export function chooseExportRuns(experiments: Pick<ExperimentRepository, 'getExperiment'>, matrices: PredictionMatrices, choice: ExportRunChoice): ExportRun[] {
   const experimentId = choice.experimentId ?? choice.newestExperiment();
   if (experimentId === null) {
     if (choice.epoch !== undefined) {
@@ -32,7 +32,7 @@ export function chooseExportRuns(runs: RunQueries, matrices: PredictionMatrices,
     }
     return [];
   }
-  const experiment = runs.getExperiment(experimentId);
+  const experiment = experiments.getExperiment(experimentId);
   if (experiment.datasetId !== choice.datasetId) {
     throw new ValidationError(`experiment ${experimentId} is on dataset ${experiment.datasetId}, not on the set's dataset ${choice.datasetId}`, { field: 'experimentId' });
   }

@@ -1,36 +1,25 @@
 // A training manifest (shared/trainingManifest.ts): every listed example with the weight, stage
 // and reason of the first rule whose filter passes it, or the default weight. Written like the
 // set exports (a partial file moved into place), or returned as text for web mode's download.
-import type Database from 'better-sqlite3';
 import type { AnalysisScope, ExampleFilter } from '../../shared/analytics.js';
 import { ValidationError } from '../../shared/errors.js';
 import { DEFAULT_REASON, type TrainingManifestArgs, type TrainingManifestResult } from '../../shared/trainingManifest.js';
-import { createDatasetQueries } from '../store/datasetQueries.js';
-import { createRunQueries } from '../store/runQueries.js';
+import type { Store } from '../store/store.js';
 import { csvRecord, csvText } from './csvText.js';
 import { createOutputFile } from './outputFile.js';
 
 export interface ManifestSources {
-  db: Database.Database;
+  store: Store;
   /** ids of every example a filter passes, in id order (analyticsService.filteredIds) */
   filteredIds(scope: AnalysisScope, filter: ExampleFilter): ArrayLike<number>;
 }
 
-interface ListedExample {
-  id: number;
-  split: string;
-  idx: number;
-  source_ref: string | null;
-}
-
 export async function writeTrainingManifest(sources: ManifestSources, args: TrainingManifestArgs): Promise<TrainingManifestResult> {
   const { rules, defaultWeight, kind, format, split, path, overwrite, ...scope } = args;
-  const dataset = createDatasetQueries(sources.db).getDataset(createRunQueries(sources.db).getExperiment(scope.experimentId).datasetId);
+  const dataset = sources.store.datasets.getDataset(sources.store.experiments.getExperiment(scope.experimentId).datasetId);
   const splits = dataset.splits.map((s) => s.split);
   if (split !== undefined && !splits.includes(split)) throw new ValidationError(`dataset ${dataset.id} has no split "${split}" (splits: ${splits.join(', ')})`, { field: 'split' });
-  const examples = sources.db
-    .prepare(`SELECT id, split, idx, source_ref FROM examples WHERE dataset_id = ?${split === undefined ? '' : ' AND split = ?'} ORDER BY id`)
-    .all(...(split === undefined ? [dataset.id] : [dataset.id, split])) as ListedExample[];
+  const examples = sources.store.examples.listed(dataset.id, split);
   const position = new Map(examples.map((e, i) => [e.id, i]));
 
   // ruleOf[i]: the index of the first rule passing example i; rules.length where none does.

@@ -1,14 +1,12 @@
 // The services behind the contract: one object with a handler per call, plus `dispatch`,
 // which every transport (IPC, HTTP, tests) goes through so validation happens in one place.
-import type Database from 'better-sqlite3';
 import { contract, isCallName, type CallName, type CallResult, type ParsedArgs } from '../../shared/contract.js';
 import type { SkippedFiles } from '../../shared/domain.js';
 import { ValidationError } from '../../shared/errors.js';
 import { describeZodError } from '../../shared/zodIssues.js';
 import { createProgressTracker } from '../../shared/progress.js';
 import { appVersion } from '../paths.js';
-import { databaseError } from '../store/databaseErrors.js';
-import { createDatasetQueries } from '../store/datasetQueries.js';
+import { databaseError, type Store } from '../store/store.js';
 import { buildMechanismDataset } from '../data/mechanismDataset.js';
 import { createAnalyticsService } from '../analytics/analyticsService.js';
 import { writeTrainingManifest } from '../export/trainingManifest.js';
@@ -25,7 +23,7 @@ import type { PickPathArgs, ThemeChoice } from '../../shared/desktop.js';
 export type Transport = 'ipc' | 'http';
 
 export interface AppServicesOptions {
-  db: Database.Database;
+  store: Store;
   databasePath: string;
   /** how training workers start; Node's fork unless the desktop shell passes its own */
   launchTrainWorker?: LaunchTrainWorker;
@@ -43,13 +41,13 @@ export interface DesktopHooks {
 
 type Handlers = { [K in CallName]: (args: ParsedArgs<K>, transport: Transport) => Promise<CallResult<K>> | CallResult<K> };
 
-export function createAppServices({ db, databasePath, launchTrainWorker, desktop }: AppServicesOptions) {
-  const datasets = createDatasetQueries(db);
+export function createAppServices({ store, databasePath, launchTrainWorker, desktop }: AppServicesOptions) {
+  const { datasets, examples } = store;
   const events = createEventBus();
   const tasks = createTaskRegistry();
-  const experiments = createExperimentHandlers(db, databasePath, events, launchTrainWorker);
-  const analytics = createAnalyticsService(db);
-  const curatedSets = createCuratedSetHandlers(db, { events, tasks, filteredIds: analytics.filteredIds });
+  const experiments = createExperimentHandlers(store, databasePath, events, launchTrainWorker);
+  const analytics = createAnalyticsService(store);
+  const curatedSets = createCuratedSetHandlers(store, { events, tasks, filteredIds: analytics.filteredIds });
 
   /**
    * A task that writes a new dataset (an import, a mechanism build): progress and the finish as
@@ -101,7 +99,7 @@ export function createAppServices({ db, databasePath, launchTrainWorker, desktop
       return { ...dataset, skipped };
     },
     buildMechanismDataset: ({ taskId, ...args }) =>
-      datasetTask(taskId, (report, signal) => buildMechanismDataset(db, args, { report, signal })),
+      datasetTask(taskId, (report, signal) => buildMechanismDataset(store, args, { report, signal })),
     deleteDataset: ({ datasetId }) => {
       const deleted = datasets.deleteDataset(datasetId);
       analytics.clear();
@@ -117,14 +115,14 @@ export function createAppServices({ db, databasePath, launchTrainWorker, desktop
     },
     listExamples: (args) => {
       datasets.getDataset(args.datasetId); // a clear NOT_FOUND beats an empty page
-      return datasets.listExamples(args);
+      return examples.listExamples(args);
     },
-    getExample: ({ exampleId }) => datasets.getExample(exampleId),
+    getExample: ({ exampleId }) => examples.getExample(exampleId),
     cancelTask: ({ taskId }) => ({ cancelled: tasks.cancel(taskId) }),
     ...experiments.handlers,
     ...analytics.handlers,
     ...curatedSets.handlers,
-    exportTrainingManifest: (args) => writeTrainingManifest({ db, filteredIds: analytics.filteredIds }, args),
+    exportTrainingManifest: (args) => writeTrainingManifest({ store, filteredIds: analytics.filteredIds }, args),
   };
 
   /** Validates the name and arguments against the contract, runs the call, checks the result. */
@@ -146,7 +144,7 @@ export function createAppServices({ db, databasePath, launchTrainWorker, desktop
   return {
     dispatch,
     events,
-    exampleImagePng: (exampleId: number) => exampleImagePng(datasets, exampleId),
+    exampleImagePng: (exampleId: number) => exampleImagePng(examples, exampleId),
     /** web mode's download of a set's export (GET /api/download/set) */
     exportToTemporaryFile: curatedSets.exportToTemporaryFile,
     dispose(): void {

@@ -4,31 +4,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type Database from 'better-sqlite3';
-import type { z } from 'zod';
 import type { AnalysisScope, ExampleFilter } from '../../shared/analytics.js';
-import type {
-  AddToCuratedSetArgs,
-  CreateCuratedSetArgs,
-  CuratedSetSummary,
-  ExportCuratedSetArgs,
-  ExportResult,
-  ListCuratedSetMembersArgs,
-  ListCuratedSetsArgs,
-  RemoveFromCuratedSetArgs,
-  SetCuratedNoteArgs,
-  SetIdArgs,
-  UpdateCuratedSetArgs,
-} from '../../shared/curatedSets.js';
+import type { CuratedSetSummary, ExportResult } from '../../shared/curatedSets.js';
+import type { ParsedArgs } from '../../shared/contract.js';
 import { DownloadExportQuery, exportFileName, MAX_SET_MEMBERS } from '../../shared/curatedSets.js';
 import { ValidationError } from '../../shared/errors.js';
 import { describeZodError } from '../../shared/zodIssues.js';
 import { createProgressTracker } from '../../shared/progress.js';
 import { createPredictionMatrices } from '../analytics/predictionMatrices.js';
 import { exportCuratedSet } from '../export/exportCuratedSet.js';
-import { createCuratedSetQueries } from '../store/curatedSetQueries.js';
-import { createDatasetQueries } from '../store/datasetQueries.js';
-import { createRunQueries } from '../store/runQueries.js';
+import type { Store } from '../store/store.js';
 import type { EventBus } from './eventBus.js';
 import type { TaskRegistry } from './taskRegistry.js';
 
@@ -85,11 +70,9 @@ export function sweepStaleDownloads(tmpDir = os.tmpdir(), now = Date.now()): num
   return removed;
 }
 
-export function createCuratedSetHandlers(db: Database.Database, { events, tasks, filteredIds }: CuratedSetDeps) {
-  const sets = createCuratedSetQueries(db);
-  const runs = createRunQueries(db);
-  const datasets = createDatasetQueries(db);
-  const matrices = createPredictionMatrices(db, EXPORT_MATRIX_CACHE_BYTES);
+export function createCuratedSetHandlers(store: Store, { events, tasks, filteredIds }: CuratedSetDeps) {
+  const { curatedSets: sets, experiments, datasets } = store;
+  const matrices = createPredictionMatrices(store.connection, EXPORT_MATRIX_CACHE_BYTES);
 
   function changed(set: CuratedSetSummary): CuratedSetSummary {
     events.emit({ type: 'curatedSetsChanged', datasetId: set.datasetId });
@@ -97,8 +80,8 @@ export function createCuratedSetHandlers(db: Database.Database, { events, tasks,
   }
 
   /** Every example of the dataset that the explorer's filter passes, in id order. */
-  function idsFromFilter(datasetId: number, source: NonNullable<z.output<typeof CreateCuratedSetArgs>['fromFilter']>): number[] {
-    const experiment = runs.getExperiment(source.experimentId);
+  function idsFromFilter(datasetId: number, source: NonNullable<ParsedArgs<'createCuratedSet'>['fromFilter']>): number[] {
+    const experiment = experiments.getExperiment(source.experimentId);
     if (experiment.datasetId !== datasetId) {
       throw new ValidationError(`experiment ${source.experimentId} is on dataset ${experiment.datasetId}, not on dataset ${datasetId} of the set`, { field: 'fromFilter' });
     }
@@ -109,7 +92,7 @@ export function createCuratedSetHandlers(db: Database.Database, { events, tasks,
   }
 
   /** `stop` cancels the task as cancelTask would (web mode: the client left or the server closes). */
-  async function runExport({ taskId: requestedId, ...args }: z.output<typeof ExportCuratedSetArgs>, stop?: AbortSignal): Promise<ExportResult> {
+  async function runExport({ taskId: requestedId, ...args }: ParsedArgs<'exportCuratedSet'>, stop?: AbortSignal): Promise<ExportResult> {
     const task = tasks.start(requestedId);
     const tracker = createProgressTracker();
     let last = { stage: '', percent: -1 };
@@ -117,7 +100,7 @@ export function createCuratedSetHandlers(db: Database.Database, { events, tasks,
     stop?.addEventListener('abort', cancel);
     if (stop?.aborted) cancel();
     try {
-      const result = await exportCuratedSet({ sets, datasets, runs, matrices }, args, {
+      const result = await exportCuratedSet({ sets, datasets, experiments, matrices }, args, {
         signal: task.signal,
         onProgress: (stage, done, total) => {
           // about one event per percent of each stage
@@ -166,33 +149,33 @@ export function createCuratedSetHandlers(db: Database.Database, { events, tasks,
     /** the queries, for the CLI's listing and name look-up */
     queries: sets,
     handlers: {
-      listCuratedSets: ({ datasetId }: z.output<typeof ListCuratedSetsArgs>) => {
+      listCuratedSets: ({ datasetId }: ParsedArgs<'listCuratedSets'>) => {
         if (datasetId !== undefined) datasets.requireDataset(datasetId); // a clear NOT_FOUND beats an empty list
         return sets.listSets(datasetId);
       },
-      createCuratedSet: (args: z.output<typeof CreateCuratedSetArgs>) => {
+      createCuratedSet: (args: ParsedArgs<'createCuratedSet'>) => {
         const ids = [...(args.fromFilter ? idsFromFilter(args.datasetId, args.fromFilter) : []), ...(args.exampleIds ?? [])];
         if (ids.length > MAX_SET_MEMBERS) throw new ValidationError(`${ids.length} examples; a set holds at most ${MAX_SET_MEMBERS}`, { field: 'exampleIds' });
         return changed(sets.createSet({ datasetId: args.datasetId, name: args.name, description: args.description ?? '' }, ids, args.note));
       },
-      updateCuratedSet: ({ setId, name, description }: z.output<typeof UpdateCuratedSetArgs>) => changed(sets.updateSet(setId, { name, description })),
+      updateCuratedSet: ({ setId, name, description }: ParsedArgs<'updateCuratedSet'>) => changed(sets.updateSet(setId, { name, description })),
       /** deleted: false when there was no such set (as deleteDataset) */
-      deleteCuratedSet: ({ setId }: z.output<typeof SetIdArgs>) => {
+      deleteCuratedSet: ({ setId }: ParsedArgs<'deleteCuratedSet'>) => {
         const set = sets.findSet(setId);
         const deleted = set !== null && sets.deleteSet(setId);
         if (deleted) changed(set);
         return { deleted };
       },
-      addToCuratedSet: ({ setId, exampleIds, note }: z.output<typeof AddToCuratedSetArgs>) => changed(sets.addMembers(setId, exampleIds, note)),
-      removeFromCuratedSet: ({ setId, exampleIds }: z.output<typeof RemoveFromCuratedSetArgs>) => changed(sets.removeMembers(setId, exampleIds)),
-      setCuratedNote: ({ setId, exampleId, note }: z.output<typeof SetCuratedNoteArgs>) => {
+      addToCuratedSet: ({ setId, exampleIds, note }: ParsedArgs<'addToCuratedSet'>) => changed(sets.addMembers(setId, exampleIds, note)),
+      removeFromCuratedSet: ({ setId, exampleIds }: ParsedArgs<'removeFromCuratedSet'>) => changed(sets.removeMembers(setId, exampleIds)),
+      setCuratedNote: ({ setId, exampleId, note }: ParsedArgs<'setCuratedNote'>) => {
         const updated = sets.setNote(setId, exampleId, note);
         if (updated) changed(sets.getSet(setId));
         return { updated };
       },
-      listCuratedSetMembers: ({ setId, offset, limit }: z.output<typeof ListCuratedSetMembersArgs>) => sets.membersPage(setId, offset, limit),
-      curatedSetsOfExample: ({ exampleId }: { exampleId: number }) => sets.setsOfExample(exampleId),
-      exportCuratedSet: (args: z.output<typeof ExportCuratedSetArgs>) => runExport(args),
+      listCuratedSetMembers: ({ setId, offset, limit }: ParsedArgs<'listCuratedSetMembers'>) => sets.membersPage(setId, offset, limit),
+      curatedSetsOfExample: ({ exampleId }: ParsedArgs<'curatedSetsOfExample'>) => sets.setsOfExample(exampleId),
+      exportCuratedSet: (args: ParsedArgs<'exportCuratedSet'>) => runExport(args),
     },
   };
 }

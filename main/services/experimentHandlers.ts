@@ -1,9 +1,8 @@
 // The contract's experiment and training calls: plan an experiment, hand it to the training
 // worker, relay the worker's progress as app events, cancel and resume.
-import type Database from 'better-sqlite3';
 import { DomainError } from '../../shared/errors.js';
 import type { ExperimentSummary } from '../../shared/runs.js';
-import { createRunQueries } from '../store/runQueries.js';
+import type { Store } from '../store/store.js';
 import type { BackendKind } from '../train/backend.js';
 import type { EventBus } from './eventBus.js';
 import { mechanismPresetSpecs, paperPresetSpec, planExperiment, findingsPresetSpec } from './experimentPlanner.js';
@@ -11,8 +10,8 @@ import { createTrainerProcess, type LaunchTrainWorker } from './trainerProcess.j
 
 const RESUMABLE = new Set(['interrupted', 'cancelled', 'failed']);
 
-export function createExperimentHandlers(db: Database.Database, databasePath: string, events: EventBus, launchTrainWorker?: LaunchTrainWorker) {
-  const runs = createRunQueries(db);
+export function createExperimentHandlers(store: Store, databasePath: string, events: EventBus, launchTrainWorker?: LaunchTrainWorker) {
+  const { runs, experiments } = store;
   let backend: string | null = null;
   // Runs left 'running' by a process that is gone (the app was killed) are interrupted.
   runs.reconcileInterrupted();
@@ -35,27 +34,27 @@ export function createExperimentHandlers(db: Database.Database, databasePath: st
 
   /** Plans a spec and queues every experiment it made (each seed replicate); answers with the first. */
   function start(spec: unknown, backendChoice: BackendKind | undefined): ExperimentSummary {
-    const { experimentId, experimentIds } = planExperiment(db, spec);
+    const { experimentId, experimentIds } = planExperiment(store, spec);
     // Workers take jobs in order, so a shared teacher (in the first replicate) trains first.
     for (const id of experimentIds) {
       trainer.train({ databasePath, experimentId: id, backend: backendChoice });
       events.emit({ type: 'runsChanged', experimentId: id });
     }
-    return runs.getExperiment(experimentId);
+    return experiments.getExperiment(experimentId);
   }
 
   return {
     backend: () => backend,
     handlers: {
-      listExperiments: () => runs.listExperiments(),
-      getExperiment: ({ experimentId }: { experimentId: number }) => runs.getExperiment(experimentId),
+      listExperiments: () => experiments.listExperiments(),
+      getExperiment: ({ experimentId }: { experimentId: number }) => experiments.getExperiment(experimentId),
       startExperiment: ({ spec, backend: b }: { spec: unknown; backend?: BackendKind }) => start(spec, b),
       startPaperPreset: ({ datasetId, epochs, seeds, backend: b }: { datasetId: number; epochs?: number; seeds?: number; backend?: BackendKind }) =>
-        start(paperPresetSpec(db, datasetId, epochs, seeds), b),
+        start(paperPresetSpec(store, datasetId, epochs, seeds), b),
       startFindingsPreset: ({ datasetId, epochs, seeds, backend: b }: { datasetId: number; epochs?: number; seeds?: number; backend?: BackendKind }) =>
-        start(findingsPresetSpec(db, datasetId, { epochs, seeds }), b),
+        start(findingsPresetSpec(store, datasetId, { epochs, seeds }), b),
       startMechanismPreset: ({ datasetId, epochs, backend: b }: { datasetId: number; epochs?: number; backend?: BackendKind }) =>
-        mechanismPresetSpecs(db, datasetId, epochs).map((spec) => start(spec, b)),
+        mechanismPresetSpecs(store, datasetId, epochs).map((spec) => start(spec, b)),
       runMetrics: ({ runId }: { runId: number }) => {
         runs.getRun(runId);
         return runs.epochMetrics(runId);

@@ -2,10 +2,9 @@
 // refusing what cannot run before anything is written: unknown dataset, a model for the wrong
 // kind of data, a reused teacher that is unfinished or from another dataset.
 import { randomBytes } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import { DomainError } from '../../shared/errors.js';
 import { FINDINGS_PRESET, findingsPreset, mechanismPreset, paperPreset, parseExperimentSpec, seedLabels, seedReplicateSpec, TextArchs, type ExperimentSpec, type ModelSpecInput } from '../../shared/experimentSpec.js';
-import { createRunQueries } from '../store/runQueries.js';
+import type { NewExperiment, Store } from '../store/store.js';
 
 export interface PlannedExperiment {
   /** the experiment planned, or a seeded spec's first replicate */
@@ -21,11 +20,10 @@ export interface PlannedExperiment {
  * is trained in the first replicate, and the later replicates' students name it as their teacher
  * (their stored spec says `teacher: {reuseRunId}`, as a reused teacher's does).
  */
-export function planExperiment(db: Database.Database, input: unknown): PlannedExperiment {
+export function planExperiment(store: Store, input: unknown): PlannedExperiment {
   const spec = parseExperimentSpec(input);
-  const dataset = db.prepare('SELECT kind FROM datasets WHERE id = ?').get(spec.datasetId) as { kind: 'image' | 'text' } | undefined;
+  const dataset = store.datasets.header(spec.datasetId);
   if (!dataset) throw new DomainError('SPEC_ERROR', `experiment spec: datasetId: no dataset with id ${spec.datasetId}`, { field: 'datasetId' });
-  const runs = createRunQueries(db);
   const checkModel = (model: { arch: string }, where: string) => {
     const isText = TextArchs.includes(model.arch as (typeof TextArchs)[number]);
     if (isText !== (dataset.kind === 'text')) {
@@ -34,12 +32,12 @@ export function planExperiment(db: Database.Database, input: unknown): PlannedEx
   };
   if ('model' in spec.teacher) checkModel(spec.teacher.model, 'teacher');
   else {
-    const reused = runs.getRun(spec.teacher.reuseRunId);
+    const reused = store.runs.getRun(spec.teacher.reuseRunId);
     if (reused.role !== 'teacher' || reused.status !== 'done') throw new DomainError('SPEC_ERROR', `experiment spec: teacher.reuseRunId: run ${reused.id} is not a finished teacher (role ${reused.role}, status ${reused.status})`, { field: 'teacher.reuseRunId' });
     if (reused.datasetId !== spec.datasetId) throw new DomainError('SPEC_ERROR', `experiment spec: teacher.reuseRunId: run ${reused.id} was trained on dataset ${reused.datasetId}, not ${spec.datasetId}`, { field: 'teacher.reuseRunId' });
   }
   spec.students.forEach((s, i) => checkModel(s.model, `students.${i}`));
-  const splits = new Set(db.prepare('SELECT DISTINCT split FROM examples WHERE dataset_id = ?').pluck().all(spec.datasetId) as string[]);
+  const splits = new Set(store.datasets.splitsOf(spec.datasetId));
   const checkSplit = (trainSplit: string | undefined, where: string) => {
     if (trainSplit !== undefined && !splits.has(trainSplit)) {
       throw new DomainError('SPEC_ERROR', `experiment spec: ${where}.trainSplit: dataset ${spec.datasetId} has no split "${trainSplit}" (it has ${[...splits].join(', ')})`, { field: `${where}.trainSplit` });
@@ -48,33 +46,27 @@ export function planExperiment(db: Database.Database, input: unknown): PlannedEx
   if ('model' in spec.teacher) checkSplit(spec.teacher.trainSplit, 'teacher');
   spec.students.forEach((s, i) => checkSplit(s.trainSplit, `students.${i}`));
 
-  /** One experiment with its runs; `teacherRunId` when its students distil from an existing teacher run. */
-  const planOne = (one: ExperimentSpec, sharedTeacherRunId: number | null): { id: number; teacherRunId: number } => {
-    const stored = sharedTeacherRunId === null ? one : { ...one, teacher: { reuseRunId: sharedTeacherRunId } };
-    const id = runs.createExperiment(one.datasetId, one.name, stored);
-    const teacherRunId =
-      sharedTeacherRunId ?? ('model' in one.teacher ? runs.createRun({ experimentId: id, role: 'teacher', name: one.teacher.name, teacherRunId: null, spec: one.teacher }) : one.teacher.reuseRunId);
-    for (const student of one.students) runs.createRun({ experimentId: id, role: 'student', name: student.name, teacherRunId, spec: student });
-    return { id, teacherRunId };
-  };
+  /** One experiment with its runs; `shareFirst` when its students distil from the first replicate's teacher. */
+  const planOne = (one: ExperimentSpec, shareFirst: boolean): NewExperiment => ({
+    datasetId: one.datasetId,
+    name: one.name,
+    spec: one,
+    teacher: shareFirst ? 'first' : 'model' in one.teacher ? { name: one.teacher.name, spec: one.teacher } : { reuseRunId: one.teacher.reuseRunId },
+    students: one.students.map((student) => ({ name: student.name, spec: student })),
+  });
   const labels = seedLabels(spec.seeds);
-  const experimentIds = db.transaction((): number[] => {
-    if (labels === null) return [planOne(spec, null).id];
-    const series = randomBytes(8).toString('hex');
-    let shared: number | null = null;
-    return labels.map((label) => {
-      const { id, teacherRunId } = planOne(seedReplicateSpec(spec, label), shared);
-      if (spec.seedTeacher === 'shared') shared = teacherRunId;
-      runs.setExperimentSeries(id, series, label);
-      return id;
-    });
-  }).immediate();
+  const series = randomBytes(8).toString('hex');
+  const experimentIds = store.createExperiments(
+    labels === null
+      ? [planOne(spec, false)]
+      : labels.map((label, i) => ({ ...planOne(seedReplicateSpec(spec, label), i > 0 && spec.seedTeacher === 'shared'), series: { series, seed: label } })),
+  );
   return { experimentId: experimentIds[0]!, experimentIds, spec };
 }
 
 /** Default models for the paper preset: a wider teacher, a narrower student, per kind of data. */
-export function paperPresetSpec(db: Database.Database, datasetId: number, epochs = 10, seeds?: number): ExperimentSpec {
-  const dataset = db.prepare('SELECT name, kind FROM datasets WHERE id = ?').get(datasetId) as { name: string; kind: 'image' | 'text' } | undefined;
+export function paperPresetSpec(store: Store, datasetId: number, epochs = 10, seeds?: number): ExperimentSpec {
+  const dataset = store.datasets.header(datasetId);
   if (!dataset) throw new DomainError('SPEC_ERROR', `no dataset with id ${datasetId}`, { field: 'datasetId' });
   const [model, studentModel]: [ModelSpecInput, ModelSpecInput] =
     dataset.kind === 'image'
@@ -91,9 +83,9 @@ export function paperPresetSpec(db: Database.Database, datasetId: number, epochs
  * (MLP 784-512-10, Adam 1e-3, batch 128). With `seedTeacher: 'per-seed'` each replicate trains
  * its own teacher (seeds 101, 102, …). Text datasets get a bag-of-words MLP of the same width.
  */
-export function findingsPresetSpec(db: Database.Database, datasetId: number, options: { epochs?: number; seeds?: number; hidden?: number; seedTeacher?: 'shared' | 'per-seed' } = {}): ExperimentSpec {
+export function findingsPresetSpec(store: Store, datasetId: number, options: { epochs?: number; seeds?: number; hidden?: number; seedTeacher?: 'shared' | 'per-seed' } = {}): ExperimentSpec {
   const { epochs = FINDINGS_PRESET.epochs, seeds = FINDINGS_PRESET.seeds, hidden = FINDINGS_PRESET.hidden, seedTeacher = FINDINGS_PRESET.seedTeacher } = options;
-  const dataset = db.prepare('SELECT name, kind FROM datasets WHERE id = ?').get(datasetId) as { name: string; kind: 'image' | 'text' } | undefined;
+  const dataset = store.datasets.header(datasetId);
   if (!dataset) throw new DomainError('SPEC_ERROR', `no dataset with id ${datasetId}`, { field: 'datasetId' });
   const model: ModelSpecInput = dataset.kind === 'image' ? { arch: 'mlp', hidden: [hidden] } : { arch: 'bow-mlp', hidden: [hidden] };
   const { teacher, students } = findingsPreset(epochs, { model, optimizer: { kind: 'adam', lr: 0.001 }, batchSize: 128, seed: 1, teacherSeed: 101 });
@@ -104,11 +96,11 @@ export function findingsPresetSpec(db: Database.Database, datasetId: number, opt
  * SPEC experiment 8 on a mechanism dataset: one experiment per teacher split (train, then
  * train-student), students with KD, Jacobian and contrastive losses on both splits.
  */
-export function mechanismPresetSpecs(db: Database.Database, datasetId: number, epochs = 10): ExperimentSpec[] {
-  const dataset = db.prepare('SELECT name, kind FROM datasets WHERE id = ?').get(datasetId) as { name: string; kind: 'image' | 'text' } | undefined;
+export function mechanismPresetSpecs(store: Store, datasetId: number, epochs = 10): ExperimentSpec[] {
+  const dataset = store.datasets.header(datasetId);
   if (!dataset) throw new DomainError('SPEC_ERROR', `no dataset with id ${datasetId}`, { field: 'datasetId' });
   if (dataset.kind !== 'image') throw new DomainError('SPEC_ERROR', `the mechanisms preset needs an image dataset built by disobey mechanisms; "${dataset.name}" holds texts`, { field: 'datasetId' });
-  const splits = new Set(db.prepare('SELECT DISTINCT split FROM examples WHERE dataset_id = ?').pluck().all(datasetId) as string[]);
+  const splits = new Set(store.datasets.splitsOf(datasetId));
   if (!splits.has('train') || !splits.has('train-student')) {
     throw new DomainError('SPEC_ERROR', `the mechanisms preset trains on the splits train and train-student of a mechanism dataset (disobey mechanisms); "${dataset.name}" has ${[...splits].join(', ')}`, { field: 'datasetId' });
   }

@@ -4,17 +4,17 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { toWireError } from '../../shared/errors.js';
 import { importWithSkipped } from '../data/importIntoDatabase.js';
 import { databaseError } from '../store/databaseErrors.js';
-import { openDatabase, WRITER_BUSY_TIMEOUT_MS } from '../store/openDatabase.js';
+import { openStore, WRITER_BUSY_TIMEOUT_MS } from '../store/store.js';
 import type { ImportWorkerInput, ImportWorkerMessage } from './importWorkerProtocol.js';
 
 const input = workerData as ImportWorkerInput;
 const post = (m: ImportWorkerMessage) => parentPort!.postMessage(m);
 
 async function main() {
-  const db = openDatabase(input.databasePath, { busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS });
+  const store = openStore(input.databasePath, { busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS });
   try {
     let lastPost = 0;
-    const { datasetId, skipped } = await importWithSkipped(db, input.options, (stage, done, total) => {
+    const { datasetId, skipped } = await importWithSkipped(store, input.options, (stage, done, total) => {
       const now = Date.now();
       if (now - lastPost > 100 || done === total) {
         lastPost = now;
@@ -23,7 +23,7 @@ async function main() {
     });
     post({ type: 'done', datasetId, skipped });
   } finally {
-    db.close();
+    store.close();
   }
 }
 

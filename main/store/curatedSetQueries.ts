@@ -3,36 +3,20 @@
 import type Database from 'better-sqlite3';
 import type { CuratedSetMember, CuratedSetSummary } from '../../shared/curatedSets.js';
 import { DomainError, NotFoundError, ValidationError } from '../../shared/errors.js';
+import type { ExampleDbRow } from './datasetQueries.js';
 
-/** One exported row: an example with its member note. */
-export interface CuratedExampleRow {
-  id: number;
-  split: string;
-  idx: number;
-  label: number;
-  noisy_label: number | null;
+/** One exported row: an example's columns with its member note. */
+export interface CuratedExampleRow extends Pick<ExampleDbRow, 'id' | 'split' | 'idx' | 'label' | 'noisy_label'> {
   text: string | null;
   note: string;
-}
-
-interface SetRow {
-  id: number;
-  dataset_id: number;
-  name: string;
-  description: string;
-  created_at: string;
-  size: number;
 }
 
 const SNIPPET_CHARS = 160;
 const ID_BATCH = 50_000;
 
-const SET_COLUMNS = `s.id, s.dataset_id, s.name, s.description, s.created_at,
-  (SELECT count(*) FROM curated_set_members m WHERE m.set_id = s.id) AS size`;
-
-function toSummary(r: SetRow): CuratedSetSummary {
-  return { id: r.id, datasetId: r.dataset_id, name: r.name, description: r.description, size: r.size, createdAt: r.created_at };
-}
+// Rows come out as CuratedSetSummary, in its key order.
+const SET_COLUMNS = `s.id, s.dataset_id AS datasetId, s.name, s.description,
+  (SELECT count(*) FROM curated_set_members m WHERE m.set_id = s.id) AS size, s.created_at AS createdAt`;
 
 function* batches(ids: readonly number[]): Generator<string> {
   for (let i = 0; i < ids.length; i += ID_BATCH) yield JSON.stringify(ids.slice(i, i + ID_BATCH));
@@ -44,6 +28,7 @@ export function createCuratedSetQueries(db: Database.Database) {
   const oneSet = db.prepare(`SELECT ${SET_COLUMNS} FROM curated_sets s WHERE s.id = ?`);
   const setNamed = db.prepare(`SELECT ${SET_COLUMNS} FROM curated_sets s WHERE s.name = ?`);
   const datasetName = db.prepare('SELECT name FROM datasets WHERE id = ?').pluck();
+  const setDataset = db.prepare('SELECT dataset_id FROM curated_sets WHERE id = ?').pluck();
   const insertSet = db.prepare('INSERT INTO curated_sets (dataset_id, name, description) VALUES (?, ?, ?)');
   const renameSet = db.prepare('UPDATE curated_sets SET name = ? WHERE id = ?');
   const describeSet = db.prepare('UPDATE curated_sets SET description = ? WHERE id = ?');
@@ -89,15 +74,15 @@ export function createCuratedSetQueries(db: Database.Database) {
   ).pluck();
 
   function getSet(setId: number): CuratedSetSummary {
-    const row = oneSet.get(setId) as SetRow | undefined;
+    const row = oneSet.get(setId) as CuratedSetSummary | undefined;
     if (!row) throw new NotFoundError(`no curated set with id ${setId}`);
-    return toSummary(row);
+    return row;
   }
 
   function requireFreeName(name: string, exceptSetId?: number): void {
-    const other = setNamed.get(name) as SetRow | undefined;
+    const other = setNamed.get(name) as CuratedSetSummary | undefined;
     if (other && other.id !== exceptSetId) {
-      throw new DomainError('CONFLICT', `a curated set named "${name}" already exists (set ${other.id}, dataset ${other.dataset_id})`, { field: 'name' });
+      throw new DomainError('CONFLICT', `a curated set named "${name}" already exists (set ${other.id}, dataset ${other.datasetId})`, { field: 'name' });
     }
   }
 
@@ -123,19 +108,23 @@ export function createCuratedSetQueries(db: Database.Database) {
 
     /** The set with this id, else null. */
     findSet(setId: number): CuratedSetSummary | null {
-      const row = oneSet.get(setId) as SetRow | undefined;
-      return row ? toSummary(row) : null;
+      const row = oneSet.get(setId) as CuratedSetSummary | undefined;
+      return row ?? null;
+    },
+
+    /** The dataset of the set with this id, else undefined (without counting its members). */
+    datasetOf(setId: number): number | undefined {
+      return setDataset.get(setId) as number | undefined;
     },
 
     /** The set with this exact name, else null. */
     findSetByName(name: string): CuratedSetSummary | null {
-      const row = setNamed.get(name) as SetRow | undefined;
-      return row ? toSummary(row) : null;
+      const row = setNamed.get(name) as CuratedSetSummary | undefined;
+      return row ?? null;
     },
 
     listSets(datasetId?: number): CuratedSetSummary[] {
-      const rows = (datasetId === undefined ? allSets.all() : datasetSets.all(datasetId)) as SetRow[];
-      return rows.map(toSummary);
+      return (datasetId === undefined ? allSets.all() : datasetSets.all(datasetId)) as CuratedSetSummary[];
     },
 
     /** Creates the set and adds its members in one transaction; every id must be an example of the dataset. */

@@ -55,7 +55,8 @@ interface DatasetRow {
   options: string | null;
 }
 
-interface ExampleDbRow {
+/** An examples row as a page reads it (the text cut to a snippet). */
+export interface ExampleDbRow {
   id: number;
   dataset_id: number;
   split: string;

@@ -1,13 +1,12 @@
 // Trains an experiment's queued runs, teacher first, recording every epoch. Used inside the
 // training worker process and by the CLI; the store is the only shared state, so a run killed
 // anywhere resumes from its last recorded epoch.
-import type Database from 'better-sqlite3';
 import type { AppEvent } from '../../shared/contract.js';
 import { CancelledError, DomainError } from '../../shared/errors.js';
 import { lossModelConflict, lossNeedsTeacher, parseRunSpec, type RunSpec } from '../../shared/experimentSpec.js';
 import type { RunStatus } from '../../shared/runs.js';
 import { databaseError } from '../store/databaseErrors.js';
-import { createRunQueries, type RunRecord } from '../store/runQueries.js';
+import type { RunRecord, Store } from '../store/store.js';
 import type { Tf } from './backend.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { predictAllSplits } from './epochRecording.js';
@@ -27,7 +26,7 @@ export interface RunnerCallbacks {
 }
 
 export interface RunExperimentOptions extends RunnerCallbacks {
-  db: Database.Database;
+  store: Store;
   tf: Tf;
   backendName: string;
   experimentId: number;
@@ -39,8 +38,8 @@ export interface RunExperimentOptions extends RunnerCallbacks {
 const RUNNABLE: ReadonlySet<RunStatus> = new Set<RunStatus>(['pending', 'interrupted']);
 
 export async function runExperiment(options: RunExperimentOptions): Promise<void> {
-  const { db, experimentId } = options;
-  const runs = createRunQueries(db);
+  const { store, experimentId } = options;
+  const runs = store.runs;
   runs.reconcileInterrupted();
   const experimentRuns = runs.listRuns(experimentId);
   // A student may distil from another experiment's teacher (a seed series' shared teacher): one
@@ -64,7 +63,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<void
     try {
       if (options.signal?.aborted) throw new CancelledError('training was cancelled');
       // A run is tried once per call: a failed run must not be claimed again when resuming.
-      const next = runs.claimNextRun(candidates.filter((id) => !attempted.has(id)), claimable, process.pid, options.backendName);
+      const next = store.claimNextRun(candidates.filter((id) => !attempted.has(id)), claimable, process.pid, options.backendName);
       if (next === 'none') return;
       if (next === 'wait') {
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -90,13 +89,13 @@ export async function runExperiment(options: RunExperimentOptions): Promise<void
 }
 
 async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCache: Map<string, TrainingData>, eta: QueueEta): Promise<void> {
-  const { db, tf, signal } = options;
-  const runs = createRunQueries(db);
+  const { store, tf, signal } = options;
+  const runs = store.runs;
   const spec = runSpecOf(run);
   const dataFor = (s: RunSpec) => {
     const key = JSON.stringify([s.model, s.trainSplit ?? 'train']);
     let data = dataCache.get(key);
-    if (!data) dataCache.set(key, (data = loadTrainingData(db, run.datasetId, s.model, s.trainSplit)));
+    if (!data) dataCache.set(key, (data = loadTrainingData(store, run.datasetId, s.model, s.trainSplit)));
     return data;
   };
   options.onRunChanged?.(run.experimentId, run.id);
@@ -145,7 +144,7 @@ async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCa
         const t0 = performance.now();
         const outputs = predictAllSplits(tf, info.model, data.splits);
         const t1 = performance.now();
-        runs.recordEpoch({
+        store.recordEpoch({
           runId: run.id,
           epoch: epoch + 1,
           seconds: info.summary.seconds,
@@ -162,7 +161,7 @@ async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCa
   } catch (err) {
     if (err instanceof CancelledError) runs.finishRun(run.id, 'cancelled', err.message);
     else {
-      const reason = databaseError(err, db.name); // "database or disk is full" → which file, and what to do
+      const reason = databaseError(err, store.file); // "database or disk is full" → which file, and what to do
       runs.finishRun(run.id, 'failed', reason instanceof Error ? reason.message : String(reason));
     }
     options.onRunChanged?.(run.experimentId, run.id);
@@ -189,8 +188,7 @@ interface TeacherOutputs {
  */
 function loadTeacher(run: RunRecord, studentSpec: RunSpec, options: RunExperimentOptions, dataFor: (s: RunSpec) => TrainingData): TeacherOutputs {
   if (run.teacherRunId === null) throw new DomainError('SPEC_ERROR', `run ${run.id} distils but has no teacher run`);
-  const runs = createRunQueries(options.db);
-  const teacher = runs.getRun(run.teacherRunId);
+  const teacher = options.store.runs.getRun(run.teacherRunId);
   if (teacher.status !== 'done' || !teacher.checkpoint) {
     throw new DomainError('CONFLICT', `the teacher run ${teacher.id} ("${teacher.name}") has not finished training (status ${teacher.status}); resuming run ${teacher.id} trains it, then this run`);
   }

@@ -1,10 +1,9 @@
 // The training worker process: long-lived, one TensorFlow instance, jobs run one after another.
 // It writes to the database on its own connection and reports progress over the IPC channel:
 // Node's (started by fork) or, in the desktop app, Electron's utility-process parent port.
-import type Database from 'better-sqlite3';
 import { CancelledError } from '../../shared/errors.js';
 import { databaseError } from '../store/databaseErrors.js';
-import { openDatabase } from '../store/openDatabase.js';
+import { openStore, type Store } from '../store/store.js';
 import { selectBackend, type SelectedBackend } from './backend.js';
 import { runExperiment } from './experimentRunner.js';
 import type { TrainWorkerMessage, TrainWorkerRequest } from './trainWorkerProtocol.js';
@@ -25,13 +24,13 @@ if (priorityProblem) console.warn(`disobey training worker: ${priorityProblem}`)
 const queue: TrainJob[] = [];
 let current: { job: TrainJob; controller: AbortController } | null = null;
 let backend: SelectedBackend | null = null;
-const connections = new Map<string, Database.Database>();
+const stores = new Map<string, Store>();
 const WORKER_BUSY_TIMEOUT_MS = 120_000;
 
-function connection(file: string): Database.Database {
-  let db = connections.get(file);
-  if (!db) connections.set(file, (db = openDatabase(file, { busyTimeoutMs: WORKER_BUSY_TIMEOUT_MS })));
-  return db;
+function storeOf(file: string): Store {
+  let store = stores.get(file);
+  if (!store) stores.set(file, (store = openStore(file, { busyTimeoutMs: WORKER_BUSY_TIMEOUT_MS })));
+  return store;
 }
 
 async function drain(): Promise<void> {
@@ -42,7 +41,7 @@ async function drain(): Promise<void> {
       backend ??= await selectBackend(job.backend);
       send({ type: 'backend', name: backend.name });
       await runExperiment({
-        db: connection(job.databasePath),
+        store: storeOf(job.databasePath),
         tf: backend.tf,
         backendName: backend.name,
         experimentId: job.experimentId,
@@ -77,6 +76,6 @@ else process.on('message', (m: TrainWorkerRequest) => receive(m));
 
 // A utility process ends with the app (Electron kills it); a forked one when its channel closes.
 process.on('disconnect', () => {
-  for (const db of connections.values()) db.close();
+  for (const store of stores.values()) store.close();
   process.exit(0);
 });

@@ -1,9 +1,9 @@
 // A dataset as model inputs: every split's examples in id order with their training labels
 // (the noisy label where noise flipped it), and the preprocessing built from the train split
 // only (image normalisation, or the text vocabulary), stored with each run.
-import type Database from 'better-sqlite3';
 import type { ModelSpec } from '../../shared/experimentSpec.js';
 import { DomainError } from '../../shared/errors.js';
+import type { Store, TrainingExampleRow } from '../store/store.js';
 import { computeNormalisation, normaliseImages, type ImageNormalisation } from './imageNormalisation.js';
 import type { ModelInput } from './models.js';
 import { buildVocabulary, encodeTokenIds, idfWeights, vocabularySize, type Vocabulary } from './textFeatures.js';
@@ -31,36 +31,18 @@ export interface TrainingData {
   preprocessing: Preprocessing;
 }
 
-interface DatasetRow {
-  kind: 'image' | 'text';
-  class_names: string;
-  height: number | null;
-  width: number | null;
-  channels: number | null;
-}
-
-interface ExampleRow {
-  id: number;
-  split: string;
-  y: number;
-  pixels: Buffer | null;
-  text: string | null;
-}
-
 const TEXT_ARCHS = new Set(['bow-mlp', 'embedding-bag', 'transformer']);
 
-export function loadTrainingData(db: Database.Database, datasetId: number, model: ModelSpec, trainSplit = 'train'): TrainingData {
-  const dataset = db.prepare('SELECT kind, class_names, height, width, channels FROM datasets WHERE id = ?').get(datasetId) as DatasetRow | undefined;
+export function loadTrainingData(store: Store, datasetId: number, model: ModelSpec, trainSplit = 'train'): TrainingData {
+  const dataset = store.datasets.header(datasetId);
   if (!dataset) throw new DomainError('SPEC_ERROR', `no dataset with id ${datasetId}`, { field: 'datasetId' });
   const isTextModel = TEXT_ARCHS.has(model.arch);
   if (isTextModel !== (dataset.kind === 'text')) {
     throw new DomainError('SPEC_ERROR', `the ${model.arch} model needs ${isTextModel ? 'a text' : 'an image'} dataset; dataset ${datasetId} holds ${dataset.kind}s`, { field: 'model.arch' });
   }
-  const numClasses = (JSON.parse(dataset.class_names) as string[]).length;
-  const rows = db
-    .prepare(`SELECT id, split, coalesce(noisy_label, label) AS y, ${dataset.kind === 'image' ? 'pixels, NULL AS text' : 'NULL AS pixels, text'} FROM examples WHERE dataset_id = ? ORDER BY id`)
-    .all(datasetId) as ExampleRow[];
-  const bySplit = new Map<string, ExampleRow[]>();
+  const numClasses = dataset.classNames.length;
+  const rows = store.examples.trainingRows(datasetId, dataset.kind);
+  const bySplit = new Map<string, TrainingExampleRow[]>();
   for (const r of rows) {
     let list = bySplit.get(r.split);
     if (!list) bySplit.set(r.split, (list = []));
@@ -73,11 +55,11 @@ export function loadTrainingData(db: Database.Database, datasetId: number, model
 
   let preprocessing: Preprocessing;
   let input: ModelInput;
-  let encode: (list: ExampleRow[]) => Float32Array | Int32Array;
+  let encode: (list: TrainingExampleRow[]) => Float32Array | Int32Array;
   if (dataset.kind === 'image') {
     const { height, width, channels } = dataset as { height: number; width: number; channels: number };
     const rowBytes = height * width * channels;
-    const concat = (list: ExampleRow[]) => {
+    const concat = (list: TrainingExampleRow[]) => {
       const out = new Uint8Array(list.length * rowBytes);
       list.forEach((r, i) => out.set(r.pixels!, i * rowBytes));
       return out;

@@ -15,6 +15,7 @@ import { trainWorkerPath } from '../../main/services/trainerProcess.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 import { waitForTraining } from '../helpers/training.js';
+import { createStore } from '../../main/store/store.js';
 
 describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(trainWorkerPath()))('the dataset page in Chromium', () => {
   let app: AppUnderTest;
@@ -32,7 +33,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
 
   beforeAll(async () => {
     app = await startAppUnderTest();
-    datasetId = await importIntoDatabase(app.db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-dataset', subset: 240, noise: { rate: 0.25, seed: 4 } }));
+    datasetId = await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-dataset', subset: 240, noise: { rate: 0.25, seed: 4 } }));
     browser = await openBrowserPage({ width: 1440, height: 900 });
     page = browser.page;
     await page.goto(app.server.url); // takes the token

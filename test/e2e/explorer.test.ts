@@ -17,6 +17,7 @@ import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 import { argmax, kl, phi, rowsOf } from '../helpers/storedPredictions.js';
 import { waitForTraining } from '../helpers/training.js';
+import { createStore } from '../../main/store/store.js';
 
 interface Example {
   id: number;
@@ -53,7 +54,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
 
   beforeAll(async () => {
     app = await startAppUnderTest();
-    const datasetId = await importIntoDatabase(app.db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-explorer', subset: 400 }));
+    const datasetId = await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-explorer', subset: 400 }));
     experiment = (await app.services.dispatch('startPaperPreset', { datasetId, epochs: EPOCHS }, 'http')) as ExperimentSummary;
     await waitForTraining(app.db, { experimentIds: [experiment.id], timeoutMs: 180_000 });
     examples = app.db.prepare('SELECT id, split, label FROM examples WHERE dataset_id = ? ORDER BY id').all(datasetId) as Example[];

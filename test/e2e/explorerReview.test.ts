@@ -21,6 +21,7 @@ import { argmax, FLOOR, phi } from '../helpers/storedPredictions.js';
 import { TEACHER_UNSURE_MARGIN, NOISE_SUSPECT_LABEL_PROB } from '../../renderer/src/explorer/filterPresets.js';
 import { P2_GRID } from '../../renderer/src/explorer/deviationCharts.js';
 import type { DeviationReport, ExamplePage } from '../../shared/analytics.js';
+import { createStore } from '../../main/store/store.js';
 
 const C = 10;
 const EPOCHS = 2;
@@ -116,14 +117,14 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
 
   beforeAll(async () => {
     app = await startAppUnderTest();
-    datasetId = await importIntoDatabase(app.db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-review', subset: 150, noise: { rate: 0.2, seed: 3 } }));
+    datasetId = await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-review', subset: 150, noise: { rate: 0.2, seed: 3 } }));
     examples = (app.db.prepare('SELECT id, split, label, coalesce(noisy_label, label) AS trainLabel FROM examples WHERE dataset_id = ? ORDER BY id').all(datasetId) as Example[]);
     const table = (f: (e: Example, epoch: number) => number[]) => (epoch: number) => new Map(examples.map((e) => [e.id, f(e, epoch)]));
     const root = path.join(app.dir, 'runs');
     writeRun(path.join(root, 'a-teacher'), { name: 'teacher', role: 'teacher', epochs: EPOCHS }, table(teacherOf));
     writeRun(path.join(root, 'b-kd'), { name: 'KD student', role: 'student', teacher: 'teacher', epochs: EPOCHS }, table((e, ep) => studentOf(e, ep, 5, 0.15)));
     writeRun(path.join(root, 'c-onehot'), { name: 'one-hot student', role: 'student', teacher: 'teacher', epochs: EPOCHS }, table((e, ep) => studentOf(e, ep, 9, 0.3)));
-    const result = await ingestRuns(app.db, { path: root, datasetId, experimentName: 'review fixture' });
+    const result = await ingestRuns(createStore(app.db), { path: root, datasetId, experimentName: 'review fixture' });
     experimentId = result.experimentId;
     const byName = new Map(result.runs.map((r) => [r.name, r.id]));
     teacherId = byName.get('teacher')!;

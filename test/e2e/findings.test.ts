@@ -17,6 +17,7 @@ import { tallyClaims, tallySentence } from '../../renderer/src/findingsDisplay.j
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 import { waitForTraining } from '../helpers/training.js';
+import { createStore } from '../../main/store/store.js';
 
 describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(trainWorkerPath()))('the findings page in Chromium', () => {
   let app: AppUnderTest;
@@ -31,7 +32,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
 
   beforeAll(async () => {
     app = await startAppUnderTest();
-    const datasetId = await importIntoDatabase(app.db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-findings', subset: 300 }));
+    const datasetId = await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-findings', subset: 300 }));
     experiment = (await app.services.dispatch('startPaperPreset', { datasetId, epochs: EPOCHS, seeds: SEEDS }, 'http')) as ExperimentSummary;
     await waitForTraining(app.db, { timeoutMs: 300_000 });
     findings = (await app.services.dispatch('findings', { experimentId: experiment.id }, 'http')) as Findings;

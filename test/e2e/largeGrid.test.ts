@@ -9,6 +9,7 @@ import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
 import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, launchChromium, SCREENSHOT_DIR } from '../helpers/browser.js';
+import { createStore } from '../../main/store/store.js';
 
 const FULL = '/usr/share/datasets/fashion-mnist';
 
@@ -20,7 +21,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
 
   beforeAll(async () => {
     app = await startAppUnderTest();
-    datasetId = await importIntoDatabase(app.db, ImportOptions.parse({ path: fs.existsSync(FULL) ? FULL : sampleDatasetDir(), name: 'fashion' }));
+    datasetId = await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: fs.existsSync(FULL) ? FULL : sampleDatasetDir(), name: 'fashion' }));
     total = app.db.prepare('SELECT count(*) FROM examples').pluck().get() as number;
     browser = await launchChromium();
   });

@@ -14,6 +14,7 @@ import { rendererDir } from '../../main/paths.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 import { argmax } from '../helpers/storedPredictions.js';
+import { createStore } from '../../main/store/store.js';
 
 const N = 400;
 const C = 4;
@@ -79,7 +80,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     const student = [11, 12].map((s) => probabilities(data, s, false));
     writeRun(path.join(root, 'a-teacher'), { name: 'teacher', role: 'teacher', epochs: EPOCHS }, data, teacher);
     writeRun(path.join(root, 'b-student'), { name: 'KD', role: 'student', teacher: 'teacher', epochs: EPOCHS }, data, student);
-    const result = await ingestRuns(app.db, { path: root, datasetId: data.datasetId, experimentName: 'manifest e2e' });
+    const result = await ingestRuns(createStore(app.db), { path: root, datasetId: data.datasetId, experimentName: 'manifest e2e' });
     experimentId = result.experimentId;
     [teacherId, studentId] = result.runs.map((r) => r.id) as [number, number];
     data.ids.forEach((id, i) => {
@@ -189,7 +190,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     });
     fs.writeFileSync(path.join(root, 'b-student', 'run.json'), JSON.stringify({ name: 'KD top-2', role: 'student', epochs: 1, topK: 2 }));
     fs.writeFileSync(path.join(root, 'b-student', 'epoch-1.jsonl'), lines.join('\n') + '\n');
-    const topK = await ingestRuns(app.db, { path: root, datasetId: data.datasetId, experimentName: 'top-k e2e' });
+    const topK = await ingestRuns(createStore(app.db), { path: root, datasetId: data.datasetId, experimentName: 'top-k e2e' });
     const note = /KD top-2 stored its top 2 probabilities and p\(label\) only: .* are exact; KL, .* are estimates/;
     await page.goto(`${base()}#/experiments/${topK.experimentId}/explore`);
     await page.getByTestId('explorer-note').waitFor();

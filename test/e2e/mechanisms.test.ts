@@ -14,6 +14,7 @@ import { trainWorkerPath } from '../../main/services/trainerProcess.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR } from '../helpers/browser.js';
 import { waitForTraining } from '../helpers/training.js';
+import { createStore } from '../../main/store/store.js';
 
 describe.skipIf(!fs.existsSync(trainWorkerPath()))('the mechanisms preset', () => {
   let app: AppUnderTest;
@@ -23,7 +24,7 @@ describe.skipIf(!fs.existsSync(trainWorkerPath()))('the mechanisms preset', () =
 
   beforeAll(async () => {
     app = await startAppUnderTest();
-    const sample = await ensureSampleDataset(app.db);
+    const sample = await ensureSampleDataset(createStore(app.db));
     dataset = await call<DatasetSummary>('buildMechanismDataset', {
       name: 'dominoes',
       sources: [sample, sample],

@@ -15,6 +15,7 @@ import { openDatabase } from '../../main/store/openDatabase.js';
 import { startWebServer, type WebServer } from '../../main/web/webServer.js';
 import { hasChromium, openBrowserPage, type AppInBrowser } from '../helpers/browser.js';
 import { makeTempDir } from '../helpers/tempDir.js';
+import { createStore } from '../../main/store/store.js';
 
 describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')))('web mode in a notebook frame', () => {
   const temp = makeTempDir();
@@ -33,8 +34,8 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     fs.writeFileSync(path.join(run, 'run.json'), JSON.stringify({ name: 'framed teacher', role: 'teacher', epochs: 1 }));
     const probs = randomProbabilities(20, 3, 1);
     fs.writeFileSync(path.join(run, 'epoch-1.jsonl'), data.ids.map((id, i) => JSON.stringify({ example: id, probs: Array.from(probs.subarray(i * 3, i * 3 + 3)) })).join('\n') + '\n');
-    await ingestRuns(db, { path: run, datasetId: data.datasetId, experimentName: 'shown in a notebook' });
-    services = createAppServices({ db, databasePath: path.join(temp.dir, 'frame.db') });
+    await ingestRuns(createStore(db), { path: run, datasetId: data.datasetId, experimentName: 'shown in a notebook' });
+    services = createAppServices({ store: createStore(db), databasePath: path.join(temp.dir, 'frame.db') });
     framable = await startWebServer({ services, frameAncestors: ['http://localhost:*'] });
     closed = await startWebServer({ services });
     // The "notebook": a page on another origin (localhost, not 127.0.0.1) holding an IFrame.

@@ -16,6 +16,7 @@ import { trainWorkerPath } from '../../main/services/trainerProcess.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 import { waitForTraining } from '../helpers/training.js';
+import { createStore } from '../../main/store/store.js';
 
 const TOUR_DIR = path.join(SCREENSHOT_DIR, 'tour');
 const SIZES = [
@@ -50,7 +51,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
 
   beforeAll(async () => {
     app = await startAppUnderTest();
-    datasetId = await importIntoDatabase(app.db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-tour', subset: 300 }));
+    datasetId = await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-tour', subset: 300 }));
     experiment = await call<ExperimentSummary>('startPaperPreset', { datasetId, epochs: 2 });
     await waitForTraining(app.db, { timeoutMs: 300_000 });
     set = await call<CuratedSetSummary>('createCuratedSet', { datasetId, name: 'tour set' });

@@ -18,6 +18,7 @@ import { startWebServer, type WebServer } from '../../main/web/webServer.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, launchChromium, SCREENSHOT_DIR } from '../helpers/browser.js';
 import { makeTempDir } from '../helpers/tempDir.js';
+import { createStore } from '../../main/store/store.js';
 
 const shot = (name: string) => path.join(SCREENSHOT_DIR, `paths-${name}.png`);
 
@@ -153,7 +154,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
   });
 
   it('exports an image set as CSV from its page (menu: Export set…) and imports it back through the dialog; a long error keeps the buttons on screen at 1024×768', async () => {
-    const datasetId = await importIntoDatabase(app.db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm sample', subset: 40 }));
+    const datasetId = await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm sample', subset: 40 }));
     const ids = app.db.prepare('SELECT id FROM examples WHERE dataset_id = ? ORDER BY id').pluck().all(datasetId) as number[];
     const set = await app.services.dispatch('createCuratedSet', { datasetId, name: 'shirts to check', exampleIds: ids.filter((_, i) => i % 2 === 0) }, 'http') as { id: number };
     await page.goto(`${app.server.url.split('#')[0]}#/sets/${set.id}`);
@@ -230,7 +231,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     const databasePath = path.join(temp.dir, 'desk.db');
     const db = openDatabase(databasePath);
     const services = createAppServices({
-      db,
+      store: createStore(db),
       databasePath,
       desktop: {
         pickPath: async (args) => {

@@ -17,6 +17,7 @@ import { trainWorkerPath } from '../../main/services/trainerProcess.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 import { waitForTraining } from '../helpers/training.js';
+import { createStore } from '../../main/store/store.js';
 
 /** renderer/src/stores/theme.ts's THEME_STORAGE_KEY (that module needs a window to import) */
 const THEME_STORAGE_KEY = 'disobey.theme';
@@ -69,7 +70,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
 
   beforeAll(async () => {
     app = await startAppUnderTest();
-    const datasetId = await importIntoDatabase(app.db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-theme', subset: 300 }));
+    const datasetId = await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-theme', subset: 300 }));
     experiment = (await app.services.dispatch('startPaperPreset', { datasetId, epochs: EPOCHS }, 'http')) as ExperimentSummary;
     await waitForTraining(app.db, { experimentIds: [experiment.id], timeoutMs: 300_000 });
     browser = await openBrowserPage({ width: 1440, height: 900 });

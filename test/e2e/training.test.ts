@@ -11,6 +11,7 @@ import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
 import { trainWorkerPath } from '../../main/services/trainerProcess.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
+import { createStore } from '../../main/store/store.js';
 
 describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(trainWorkerPath()))('training in the app', () => {
   let app: AppUnderTest;
@@ -21,7 +22,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
   beforeAll(async () => {
     app = await startAppUnderTest();
     // the demo card trains on the sample; a 1,000-per-split subset keeps the test quick
-    await importIntoDatabase(app.db, ImportOptions.parse({ path: sampleDatasetDir(), name: SAMPLE_DATASET_NAME, subset: 1000 }));
+    await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: sampleDatasetDir(), name: SAMPLE_DATASET_NAME, subset: 1000 }));
     browser = await openBrowserPage({ width: 1400, height: 900 });
     ({ page, errors } = browser);
   });

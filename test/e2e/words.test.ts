@@ -24,6 +24,7 @@ import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 import { specCodesIn } from '../helpers/visibleText.js';
 import { waitForTraining } from '../helpers/training.js';
+import { createStore } from '../../main/store/store.js';
 
 const shot = (name: string) => path.join(SCREENSHOT_DIR, `words-${name}.png`);
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
@@ -83,7 +84,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
   });
 
   it('trains the findings preset (two seeds) for the pages below', async () => {
-    const datasetId = await importIntoDatabase(app.db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-words', subset: 300 }));
+    const datasetId = await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-words', subset: 300 }));
     experiment = (await app.services.dispatch('startFindingsPreset', { datasetId, epochs: EPOCHS, seeds: SEEDS }, 'http')) as ExperimentSummary;
     await waitForTraining(app.db, { timeoutMs: 300_000 });
   }, 320_000);

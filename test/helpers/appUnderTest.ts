@@ -5,6 +5,7 @@ import { openDatabase } from '../../main/store/openDatabase.js';
 import { startWebServer, type WebServer } from '../../main/web/webServer.js';
 import { makeTempDir } from './tempDir.js';
 import type Database from 'better-sqlite3';
+import { createStore } from '../../main/store/store.js';
 
 export interface AppUnderTest {
   dir: string;
@@ -20,7 +21,7 @@ export async function startAppUnderTest(options: { staticDir?: string } = {}): P
   const temp = makeTempDir();
   const databasePath = path.join(temp.dir, 'app.db');
   const db = openDatabase(databasePath);
-  const services = createAppServices({ db, databasePath });
+  const services = createAppServices({ store: createStore(db), databasePath });
   const server = await startWebServer({ services, staticDir: options.staticDir });
   return {
     dir: temp.dir,

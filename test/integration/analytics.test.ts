@@ -10,6 +10,7 @@ import { decodeBinaryFrame } from '../../shared/binaryFrame.js';
 import { TOKEN_HEADER } from '../../shared/contract.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { rowsOf, argmax, phi, kl } from '../helpers/storedPredictions.js';
+import { createStore } from '../../main/store/store.js';
 
 interface Row {
   id: number;
@@ -434,8 +435,8 @@ describe('the frame cache', () => {
   it('keeps frames within its byte budget, the one asked for always, with the same answers when they are rebuilt', () => {
     const pageArgs = (studentRunId: number) =>
       QueryExamplesArgs.parse({ experimentId: fixture.experimentId, studentRunId, filter: { underfit: { delta: 0.1 } }, sort: { column: 'kl', descending: true }, limit: 50 });
-    const roomy = createAnalyticsService(app.db);
-    const tight = createAnalyticsService(app.db, { frameCacheBytes: 0 });
+    const roomy = createAnalyticsService(createStore(app.db));
+    const tight = createAnalyticsService(createStore(app.db), { frameCacheBytes: 0 });
     for (const round of [1, 2]) {
       for (const student of fixture.studentRunIds) {
         const expected = roomy.handlers.queryExamples(pageArgs(student));
@@ -465,5 +466,5 @@ describe('the packed matrices', () => {
 
 async function startAppUnderTestOn(db: Database.Database) {
   const { createAppServices } = await import('../../main/services/appServices.js');
-  return createAppServices({ db, databasePath: app.databasePath });
+  return createAppServices({ store: createStore(db), databasePath: app.databasePath });
 }

@@ -17,6 +17,7 @@ import { parseCsv } from '../../main/data/textTable.js';
 import { openZip } from '../../main/data/zipReader.js';
 import { createDatasetQueries } from '../../main/store/datasetQueries.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
+import { createStore } from '../../main/store/store.js';
 
 const IMAGE_CLASSES = ['T-shirt/top', 'Trouser', 'Pull, "over"', 'Größe'];
 
@@ -393,7 +394,7 @@ describe('curated set exports', () => {
 
 describe('exports imported back as datasets', () => {
   const importFile = async (file: string, name: string): Promise<DatasetSummary> => {
-    const id = await importIntoDatabase(app.db, ImportOptions.parse({ path: file, name }));
+    const id = await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: file, name }));
     return createDatasetQueries(app.db).getDataset(id);
   };
   const exampleRows = (datasetId: number) =>

@@ -13,6 +13,7 @@ import { decodeBinaryFrame } from '../../shared/binaryFrame.js';
 import { TOKEN_HEADER } from '../../shared/contract.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { rowsOf, argmax, phi, kl } from '../helpers/storedPredictions.js';
+import { createStore } from '../../main/store/store.js';
 
 interface Row {
   id: number;
@@ -227,7 +228,7 @@ describe('single-row dynamics of a large run', () => {
     const history = app.db.prepare('SELECT run_id, epoch, probs FROM predictions WHERE example_id = ? ORDER BY run_id, epoch').raw();
     let historyReads = 0;
     const sources = {
-      dataset: createDatasetColumnsCache(app.db).get(fixture.datasetId),
+      dataset: createDatasetColumnsCache(createStore(app.db)).get(fixture.datasetId),
       matrices: createPredictionMatrices(app.db),
       experimentRuns: experiment.runs,
       runSummary: (id: number) => runs.runSummary(id),

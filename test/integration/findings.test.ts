@@ -11,6 +11,7 @@ import { createRunQueries } from '../../main/store/runQueries.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { createFindingsFixture, type FindingsFixture, type SeedPlan } from '../../bench/findingsFixture.js';
 import { argmax, phi, rowsOf } from '../helpers/storedPredictions.js';
+import { createStore } from '../../main/store/store.js';
 
 let app: AppUnderTest;
 const call = <T>(name: string, args: unknown) => app.services.dispatch(name, args, 'http') as Promise<T>;
@@ -232,8 +233,8 @@ describe('a series still training', () => {
 describe('the findings preset', () => {
   it('plans a teacher and the four students the claims compare, per seed, recognised as their variants', async () => {
     const fixture = createDeviationFixture(app.db, { examples: 120, classes: 3, students: 1, epochs: 1, seed: 5, name: 'preset target' });
-    const spec = findingsPresetSpec(app.db, fixture.datasetId, { epochs: 4, seeds: 2 });
-    const { experimentIds } = planExperiment(app.db, spec);
+    const spec = findingsPresetSpec(createStore(app.db), fixture.datasetId, { epochs: 4, seeds: 2 });
+    const { experimentIds } = planExperiment(createStore(app.db), spec);
     expect(experimentIds).toHaveLength(2);
     const runs = createRunQueries(app.db);
     // one shared teacher (seed 101) in the first replicate; every replicate's students distil from it
@@ -247,9 +248,9 @@ describe('the findings preset', () => {
         ['onehot', 'kd', 'late', 'early'].map((key) => [key, 1 + i, { arch: 'mlp', hidden: [512], dropout: 0 }, teacher.id]),
       );
     }
-    const perSeed = planExperiment(app.db, findingsPresetSpec(app.db, fixture.datasetId, { epochs: 4, seeds: 2, seedTeacher: 'per-seed' }));
+    const perSeed = planExperiment(createStore(app.db), findingsPresetSpec(createStore(app.db), fixture.datasetId, { epochs: 4, seeds: 2, seedTeacher: 'per-seed' }));
     expect(perSeed.experimentIds.map((id) => (runs.getExperiment(id).runs.find((r) => r.role === 'teacher')!.spec as { seed: number }).seed)).toEqual([101, 102]);
-    expect(() => findingsPresetSpec(app.db, fixture.datasetId, { epochs: 1 })).toThrow(/at least 2 epochs/);
+    expect(() => findingsPresetSpec(createStore(app.db), fixture.datasetId, { epochs: 1 })).toThrow(/at least 2 epochs/);
   });
 });
 

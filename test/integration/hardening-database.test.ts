@@ -23,6 +23,7 @@ import { selectBackend } from '../../main/train/backend.js';
 import { runExperiment } from '../../main/train/experimentRunner.js';
 import { startWebServer, type WebServer } from '../../main/web/webServer.js';
 import { makeTempDir } from '../helpers/tempDir.js';
+import { createStore } from '../../main/store/store.js';
 
 const bin = path.resolve('bin/disobey.js');
 const built = fs.existsSync('out/main/cli.js');
@@ -77,7 +78,7 @@ function callApi(port: number, token: string, name: string, args: unknown): Prom
 /** The web app on `file`: services and server over one connection with the given busy timeout. */
 async function startApp(file: string, busyTimeoutMs?: number) {
   const db = openDatabase(file, { busyTimeoutMs });
-  const services: AppServices = createAppServices({ db, databasePath: file });
+  const services: AppServices = createAppServices({ store: createStore(db), databasePath: file });
   const server: WebServer = await startWebServer({ services });
   return {
     db,
@@ -96,7 +97,7 @@ const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileS
 async function databaseWithSample(file: string, subset = 300): Promise<number> {
   const db = openDatabase(file);
   try {
-    return await importIntoDatabase(db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm', subset }));
+    return await importIntoDatabase(createStore(db), ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm', subset }));
   } finally {
     db.close();
   }
@@ -334,7 +335,7 @@ describe.skipIf(!built)('item 8: resuming after the disk filled up', () => {
     const db = openDatabase(file);
     let teacherId = 0;
     try {
-      const { experimentId } = planExperiment(db, {
+      const { experimentId } = planExperiment(createStore(db), {
         name: 'disk full',
         datasetId,
         teacher: { name: 'teacher', model: { arch: 'mlp', hidden: [4] }, optimizer: { kind: 'adam', lr: 0.01 }, batchSize: 64, epochs: 3, seed: 1 },
@@ -347,7 +348,7 @@ describe.skipIf(!built)('item 8: resuming after the disk filled up', () => {
       // status, its checkpoint rewritten) but not for an epoch's 2,000 rows of probabilities.
       let full = false;
       await runExperiment({
-        db,
+        store: createStore(db),
         tf: backend.tf,
         backendName: backend.name,
         experimentId,

@@ -20,6 +20,7 @@ import { openDatabase } from '../../main/store/openDatabase.js';
 import { importError } from '../helpers/importError.js';
 import { baseArchives, malformedArchives, putTogether, zipInMemory } from '../helpers/malformedZips.js';
 import { makeTempDir } from '../helpers/tempDir.js';
+import { createStore } from '../../main/store/store.js';
 
 const temp = makeTempDir('disobey-hardening-');
 let db: Database.Database;
@@ -50,7 +51,7 @@ describe('skipped files in the import result (item 12)', () => {
     const notes = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`cat/notes-${i}.txt`, 'x']));
     const root = folder('skips', { 'cat/a.png': tinyPng(1), 'cat/b.png': tinyPng(2), 'dog/c.png': tinyPng(3), 'dog/d.png': tinyPng(4), ...notes });
     fs.writeFileSync(Buffer.from(`${root}/dog/\xff.png`, 'latin1'), tinyPng(5));
-    const outcome = await importWithSkipped(db, options({ path: root, name: 'skips' }));
+    const outcome = await importWithSkipped(createStore(db), options({ path: root, name: 'skips' }));
     expect(outcome.skipped.count).toBe(12);
     expect(outcome.skipped.examples).toEqual(Array.from({ length: 10 }, (_, i) => ({ path: `cat/notes-${i}.txt`, reason: 'not a PNG or JPEG file' })));
     const summary = createDatasetQueries(db).getDataset(outcome.datasetId);
@@ -62,7 +63,7 @@ describe('skipped files in the import result (item 12)', () => {
   it('names a file whose name is not UTF-8 among the first skipped, escaped', async () => {
     const root = folder('latin1', { 'a/1.png': tinyPng(1), 'b/1.png': tinyPng(2) });
     fs.writeFileSync(Buffer.from(`${root}/b/caf\xe9.png`, 'latin1'), tinyPng(3));
-    const { skipped } = await importWithSkipped(db, options({ path: root }));
+    const { skipped } = await importWithSkipped(createStore(db), options({ path: root }));
     expect(skipped).toEqual({ count: 1, examples: [{ path: 'b/caf\\xE9.png', reason: 'the name is not valid UTF-8' }] });
   });
 });
@@ -72,10 +73,10 @@ describe('the image side cap as an import option (item 11)', () => {
     const wide = await sharp({ create: { width: 4100, height: 3, channels: 3, background: { r: 1, g: 2, b: 3 } } }).png().toBuffer();
     const root = folder('wide', { 'a/1.png': wide, 'b/1.png': wide });
     const before = counts();
-    const err = await importError(importIntoDatabase(db, options({ path: root })));
+    const err = await importError(importIntoDatabase(createStore(db), options({ path: root })));
     expect(err.message).toBe(`${path.join(root, 'a', '1.png')}: the image is 4100×3 pixels, past the 4096×4096 limit (raise it with maxImageSide, or --max-image-side on the command line)`);
     expect(counts()).toEqual(before);
-    const id = await importIntoDatabase(db, options({ path: root, maxImageSide: 4100 }));
+    const id = await importIntoDatabase(createStore(db), options({ path: root, maxImageSide: 4100 }));
     expect(createDatasetQueries(db).getDataset(id).shape).toEqual({ height: 3, width: 4100, channels: 3 });
   });
 
@@ -90,7 +91,7 @@ describe('refused files write nothing (items 9 and 10)', () => {
     const before = counts();
     const deep = path.join(temp.dir, 'deep.jsonl');
     fs.writeFileSync(deep, `{"text":"a","label":"x"}\n{"text":"b","label":${'['.repeat(5000)}${']'.repeat(5000)}}\n`);
-    expect((await importError(importIntoDatabase(db, options({ path: deep })))).message).toBe(`${deep}, row 2: "label" must be a class name or a non-negative integer, found an array`);
+    expect((await importError(importIntoDatabase(createStore(db), options({ path: deep })))).message).toBe(`${deep}, row 2: "label" must be a class name or a non-negative integer, found an array`);
     const bomb = path.join(temp.dir, 'bomb.zip');
     const zero = Buffer.alloc(1 << 20);
     fs.writeFileSync(bomb, await zipInMemory(async (zip) => {
@@ -98,7 +99,7 @@ describe('refused files write nothing (items 9 and 10)', () => {
       for (let i = 0; i < 260; i++) await manifest.write(zero);
       await manifest.end();
     }));
-    expect((await importError(importIntoDatabase(db, options({ path: bomb })))).message).toBe(`${bomb}: manifest.csv inflates past 256 MB (it declares 260.0 MB)`);
+    expect((await importError(importIntoDatabase(createStore(db), options({ path: bomb })))).message).toBe(`${bomb}: manifest.csv inflates past 256 MB (it declares 260.0 MB)`);
     expect(counts()).toEqual(before);
   });
 });
@@ -109,7 +110,7 @@ describe('seeded malformed archives through the real imports (item 12b)', () => 
     const bases = await baseArchives([{ name: 'manifest.csv', bytes: Buffer.from(manifest), deflate: true }, ...[0, 1, 2].map((i) => ({ name: `images/${i}.png`, bytes: tinyPng(i) }))], 'curated');
     const intact = path.join(temp.dir, 'intact.zip');
     fs.writeFileSync(intact, putTogether(bases[1]!.parts, { zip64: true }));
-    const whole = createDatasetQueries(db).getDataset(await importIntoDatabase(db, options({ path: intact })));
+    const whole = createDatasetQueries(db).getDataset(await importIntoDatabase(createStore(db), options({ path: intact })));
     const tally = { refused: 0, imported: 0 };
     const failures: string[] = [];
     let n = 0;
@@ -118,7 +119,7 @@ describe('seeded malformed archives through the real imports (item 12b)', () => 
       fs.writeFileSync(file, archive.bytes);
       const before = counts();
       try {
-        const summary = createDatasetQueries(db).getDataset(await importIntoDatabase(db, options({ path: file })));
+        const summary = createDatasetQueries(db).getDataset(await importIntoDatabase(createStore(db), options({ path: file })));
         tally.imported++;
         const total = summary.splits.reduce((a, s) => a + s.count, 0);
         if (total !== 24 || summary.classNames.join() !== whole.classNames.join()) failures.push(`${archive.label}: imported ${total} examples of ${summary.classNames.join()}`);
@@ -153,7 +154,7 @@ describe('seeded malformed archives through the real imports (item 12b)', () => 
       fs.writeFileSync(file, archive.bytes);
       const before = counts();
       try {
-        const result = await ingestRuns(db, { path: dir, datasetId: data.datasetId });
+        const result = await ingestRuns(createStore(db), { path: dir, datasetId: data.datasetId });
         tally.ingested++;
         const chunks = db.prepare('SELECT probs FROM prediction_matrices WHERE run_id = ? ORDER BY chunk').pluck().all(result.runs[0]!.id) as Buffer[];
         const bytes = Buffer.concat(chunks);

@@ -18,6 +18,7 @@ import { sweepStaleDownloads } from '../../main/services/curatedSets.js';
 import { startWebServer, type WebServer } from '../../main/web/webServer.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, type AppInBrowser } from '../helpers/browser.js';
+import { createStore } from '../../main/store/store.js';
 
 // Downloads, the sweep and the app's own folder go to a private temp folder: the assertions
 // about `disobey-download-*` folders then see only this file's (other test files run in parallel).
@@ -94,7 +95,7 @@ function nextEvent(match: (e: AppEvent) => boolean, timeoutMs = 60_000): Promise
 
 beforeAll(async () => {
   app = await startAppUnderTest();
-  datasetId = (await ensureSampleDataset(app.db))!;
+  datasetId = (await ensureSampleDataset(createStore(app.db)))!;
   const page = (await app.services.dispatch('listExamples', { datasetId, limit: 1000 }, 'ipc')) as { total: number; items: { id: number }[] };
   exampleId = page.items[0]!.id;
   const all = app.db.prepare('SELECT id FROM examples WHERE dataset_id = ? ORDER BY id').pluck().all(datasetId) as number[];

@@ -15,6 +15,7 @@ import { ensureSampleDataset } from '../../main/data/sampleDataset.js';
 import { answerIpcCall } from '../../main/electron/ipcReply.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { containsHuge, hostilePayloads, rawBodies, TRAVERSAL_STRINGS } from '../helpers/hostilePayloads.js';
+import { createStore } from '../../main/store/store.js';
 
 const PAYLOADS_PER_CALL = 500;
 const HUGE_PER_CALL = 6;
@@ -206,7 +207,7 @@ function listFiles(dir: string): string[] {
 beforeAll(async () => {
   app = await startAppUnderTest();
   agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-  datasetId = (await ensureSampleDataset(app.db))!;
+  datasetId = (await ensureSampleDataset(createStore(app.db)))!;
   const first = (await app.services.dispatch('listExamples', { datasetId, limit: 3 }, 'ipc')) as { items: { id: number }[] };
   exampleId = first.items[0]!.id;
   const set = (await app.services.dispatch('createCuratedSet', { datasetId, name: 'seeded', exampleIds: first.items.map((e) => e.id), note: 'seed' }, 'ipc')) as { id: number };

@@ -25,6 +25,7 @@ import { openDatabase } from '../../main/store/openDatabase.js';
 import { startWebServer } from '../../main/web/webServer.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { makeTempDir } from '../helpers/tempDir.js';
+import { createStore } from '../../main/store/store.js';
 
 const bin = path.resolve('bin/disobey.js');
 const built = fs.existsSync('out/main/cli.js');
@@ -264,7 +265,7 @@ describe('CSV exports against formula injection', () => {
   });
 
   it('imports back as a dataset: every example, its split, its class and its text exactly (the apostrophes come off)', async () => {
-    const id = await importIntoDatabase(app.db, ImportOptions.parse({ path: await exportAs('csv'), name: 'hostile again' }));
+    const id = await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: await exportAs('csv'), name: 'hostile again' }));
     const dataset = createDatasetQueries(app.db).getDataset(id);
     expect(dataset.splits.map((s) => [s.split, s.count])).toEqual([['train', 40], ['test', 10]]);
     expect(dataset.classNames).toEqual(CLASS_NAMES); // in the exported order, apostrophes removed

@@ -14,6 +14,7 @@ import { parseCsv } from '../../main/data/textTable.js';
 import { sampleDatasetDir } from '../../main/paths.js';
 import { createRunQueries } from '../../main/store/runQueries.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
+import { createStore } from '../../main/store/store.js';
 
 let app: AppUnderTest;
 let datasetId: number;
@@ -43,7 +44,7 @@ const rowsOf = (where: string, ...params: number[]) =>
 beforeAll(async () => {
   app = await startAppUnderTest();
   // The sample with label noise, so exported train_label differs from label on some rows.
-  datasetId = await importIntoDatabase(app.db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm', subset: 150, noise: { rate: 0.3, seed: 4 } }));
+  datasetId = await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm', subset: 150, noise: { rate: 0.3, seed: 4 } }));
   const examples = rowsOf('e.dataset_id = ?', datasetId);
   // Eight runs with one recorded epoch: 8 × 10 probability columns, as after the demo's experiment.
   const runs = createRunQueries(app.db);

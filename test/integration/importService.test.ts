@@ -11,6 +11,7 @@ import { sampleDatasetDir } from '../../main/paths.js';
 import { importWorkerPath } from '../../main/services/importRunner.js';
 import { createDatasetQueries } from '../../main/store/datasetQueries.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
+import { createStore } from '../../main/store/store.js';
 
 const FULL = '/usr/share/datasets/fashion-mnist';
 
@@ -91,11 +92,11 @@ describe.skipIf(!fs.existsSync(importWorkerPath()))('importing through the app',
   });
 
   it('loads the embedded sample into a fresh database once, and never again after it is deleted', async () => {
-    expect(await ensureSampleDataset(app.db)).toBeGreaterThan(0);
+    expect(await ensureSampleDataset(createStore(app.db))).toBeGreaterThan(0);
     const [sample] = createDatasetQueries(app.db).listDatasets();
     expect(sample!.name).toBe(SAMPLE_DATASET_NAME);
     await app.services.dispatch('deleteDataset', { datasetId: sample!.id }, 'http');
-    expect(await ensureSampleDataset(app.db)).toBeNull();
+    expect(await ensureSampleDataset(createStore(app.db))).toBeNull();
     expect(count('datasets')).toBe(0);
   });
 });

@@ -18,6 +18,7 @@ import { createAppServices } from '../../main/services/appServices.js';
 import type { ClassDeviationHeatmap, DeviationReport, ExamplePage, ExampleTrajectory, FlipEvents, GradientView, ThreeWayConfusion } from '../../shared/analytics.js';
 import type { Findings, SeriesReport } from '../../shared/findings.js';
 import { makeTempDir } from '../helpers/tempDir.js';
+import { createStore } from '../../main/store/store.js';
 
 const N = 40;
 const C = 4;
@@ -114,7 +115,7 @@ describe('ingest', () => {
     const refs = data.splits.map((s, i) => `${s}.jsonl:${data.indices[i]! + 1}`);
     writeRun({ name: 'student', role: 'student', teacher: 'teacher', epochs: 2, key: 'source_ref' }, { 'epoch-1.jsonl': jsonl(refs, studentLogits[0]!, 'logits'), 'epoch-2.jsonl': jsonl(refs.toReversed(), reverseRows(studentLogits[1]!), 'logits') }, root);
 
-    const result = await ingestRuns(db, { path: root, datasetId: data.datasetId, experimentName: 'from torch' });
+    const result = await ingestRuns(createStore(db), { path: root, datasetId: data.datasetId, experimentName: 'from torch' });
     const [teacher, student] = result.runs;
     expect(result.runs.map((r) => [r.name, r.role, r.epochs])).toEqual([['teacher', 'teacher', 2], ['student', 'student', 2]]);
     expectClose(stored(teacher!.id, 1), teacherProbs[0]!);
@@ -134,7 +135,7 @@ describe('ingest', () => {
     const right = test.filter((i) => argmax(teacherProbs[1]!.subarray(i * C, (i + 1) * C)) === data.labels[i]).length;
     expect(accuracy).toBeCloseTo(right / test.length, 12);
 
-    const services = createAppServices({ db, databasePath });
+    const services = createAppServices({ store: createStore(db), databasePath });
     try {
       const report = (await services.dispatch('deviationReport', { experimentId: result.experimentId, bootstrap: 20 }, 'http')) as DeviationReport;
       expect(report.students).toHaveLength(1);
@@ -168,11 +169,11 @@ describe('ingest', () => {
         'epoch-1.test.index.csv': 'example\n' + test.toReversed().map((p) => `"test:${data.indices[p]}"\n`).join(''),
       },
     );
-    const npyRun = (await ingestRuns(db, { path: npyRoot, datasetId: data.datasetId })).runs[0]!;
+    const npyRun = (await ingestRuns(createStore(db), { path: npyRoot, datasetId: data.datasetId })).runs[0]!;
     expectClose(stored(npyRun.id, 1), probs);
 
     const npzRoot = writeRun({ name: 'npz teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.npz': await npz({ index: int64Npy(data.ids), probs: encodeNpy(probs, [N, C]) }) });
-    const npzRun = (await ingestRuns(db, { path: path.join(npzRoot, 'run.json'), datasetId: data.datasetId })).runs[0]!;
+    const npzRun = (await ingestRuns(createStore(db), { path: path.join(npzRoot, 'run.json'), datasetId: data.datasetId })).runs[0]!;
     expectClose(stored(npzRun.id, 1), probs);
 
     // Parquet, list layout, string keys "split:index" in shuffled order (key index).
@@ -192,7 +193,7 @@ describe('ingest', () => {
         { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
       ],
     });
-    const parquetRun = (await ingestRuns(db, { path: parquetRoot, datasetId: data.datasetId })).runs[0]!;
+    const parquetRun = (await ingestRuns(createStore(db), { path: parquetRoot, datasetId: data.datasetId })).runs[0]!;
     expectClose(stored(parquetRun.id, 1), probs);
   });
 
@@ -235,7 +236,7 @@ describe('ingest', () => {
       const npzFile = await npz({ index: int64Npy(data.ids), top_classes: reshapeNpy(int64Npy(t.classes.flat()), [N, K]), top_probs: encodeNpy(Float32Array.from(t.top.flat()), [N, K]), label_prob: encodeNpy(Float32Array.from(t.label), [N]) });
       writeRun({ name: 'student top-2', role: 'student', epochs: 2, topK: K }, { 'epoch-1.jsonl': lines + '\n', 'epoch-2.npz': npzFile }, root);
 
-      const result = await ingestRuns(db, { path: root, datasetId: data.datasetId });
+      const result = await ingestRuns(createStore(db), { path: root, datasetId: data.datasetId });
       const student = result.runs.find((r) => r.role === 'student')!;
       const chunks = db.prepare('SELECT top_k, length(probs) AS bytes, length(example_ids) AS idBytes FROM prediction_matrices WHERE run_id = ? AND epoch = 1').all(student.id) as { top_k: number; bytes: number; idBytes: number }[];
       expect(chunks.every((c) => c.top_k === K && c.bytes === (c.idBytes / 4) * K * 4)).toBe(true);
@@ -257,7 +258,7 @@ describe('ingest', () => {
       expect(metric.accuracy).toBeCloseTo(train.filter((i) => t.classes[i]![0] === data.labels[i]).length / train.length, 12);
       expect(metric.loss).toBeCloseTo(train.reduce((a, i) => a - Math.log(Math.fround(t.label[i]!)), 0) / train.length, 6);
 
-      const services = createAppServices({ db, databasePath });
+      const services = createAppServices({ store: createStore(db), databasePath });
       try {
         const report = (await services.dispatch('deviationReport', { experimentId: result.experimentId, bootstrap: 0 }, 'http')) as DeviationReport;
         expect(report.notes).toHaveLength(1);
@@ -292,7 +293,7 @@ describe('ingest', () => {
       for (const [name, files, message, k] of cases) {
         const root = writeRun({ name: 't', role: 'teacher', epochs: 1, topK: k ?? K }, files);
         const before = counts();
-        await expect(ingestRuns(db, { path: root, datasetId: data.datasetId }), name).rejects.toThrow(message);
+        await expect(ingestRuns(createStore(db), { path: root, datasetId: data.datasetId }), name).rejects.toThrow(message);
         expect(counts(), name).toEqual(before);
       }
     });
@@ -305,7 +306,7 @@ describe('ingest', () => {
     writeRun({ name: 'student', role: 'student', epochs: 2 }, { 'epoch-1.jsonl': good(3), 'epoch-2.jsonl': good(4).replace(`"example":${data.ids[9]},`, '"example":"nine",') }, root);
     const before = counts();
     const progress: number[] = [];
-    await expect(ingestRuns(db, { path: root, datasetId: data.datasetId }, (_, done) => progress.push(done))).rejects.toThrow(/run-\d+[\\/]epoch-2\.jsonl, row 10: an example key of type id must be an integer: "nine"/);
+    await expect(ingestRuns(createStore(db), { path: root, datasetId: data.datasetId }, (_, done) => progress.push(done))).rejects.toThrow(/run-\d+[\\/]epoch-2\.jsonl, row 10: an example key of type id must be an integer: "nine"/);
     expect(progress).toEqual([1, 2, 3]); // the teacher's two epochs and the student's first were written, then removed
     expect(counts()).toEqual(before);
   });
@@ -316,14 +317,14 @@ describe('ingest', () => {
     const files: Record<string, string | Buffer> = {};
     for (const e of [1, 2, 3]) Object.assign(files, { [`epoch-${e}.npy`]: encodeNpy(probs, [N, C]), [`epoch-${e}.index.csv`]: index });
     const root = writeRun({ name: 'repeated index', role: 'teacher', epochs: 3 }, files);
-    const run = (await ingestRuns(db, { path: root, datasetId: data.datasetId })).runs[0]!;
+    const run = (await ingestRuns(createStore(db), { path: root, datasetId: data.datasetId })).runs[0]!;
     for (const e of [1, 2, 3]) expectClose(stored(run.id, e), probs);
 
     const first = data.ids.slice(0, 1);
     Object.assign(files, { 'epoch-3.extra.jsonl': jsonl(first, probs.subarray(0, C), 'probs') });
     const twice = writeRun({ name: 'repeated index', role: 'teacher', epochs: 3 }, files);
     const before = counts();
-    await expect(ingestRuns(db, { path: twice, datasetId: data.datasetId })).rejects.toThrow(/appears twice this epoch/);
+    await expect(ingestRuns(createStore(db), { path: twice, datasetId: data.datasetId })).rejects.toThrow(/appears twice this epoch/);
     expect(counts()).toEqual(before);
   });
 
@@ -346,7 +347,7 @@ describe('ingest', () => {
         ],
       }),
     );
-    const run = (await ingestRuns(db, { path: root, datasetId: data.datasetId })).runs[0]!;
+    const run = (await ingestRuns(createStore(db), { path: root, datasetId: data.datasetId })).runs[0]!;
     for (const e of [1, 2, 3]) expectClose(stored(run.id, e), epochs[e - 1]!);
   });
 
@@ -381,7 +382,7 @@ describe('ingest', () => {
     it.each(cases)('%s', async (_, make, message) => {
       const root = await make();
       const before = counts();
-      await expect(ingestRuns(db, { path: root, datasetId: data.datasetId })).rejects.toThrow(message);
+      await expect(ingestRuns(createStore(db), { path: root, datasetId: data.datasetId })).rejects.toThrow(message);
       expect(counts()).toEqual(before);
     });
   });
@@ -425,7 +426,7 @@ describe('ingest', () => {
       fs.mkdirSync(folder, { recursive: true });
       const z = [logits(41), logits(42)];
       z.forEach((zz, e) => fs.writeFileSync(path.join(folder, `dynamics_epoch_${e}.jsonl`), dynamics(e, zz)));
-      const result = await ingestRuns(db, { path: path.dirname(folder), datasetId: data.datasetId });
+      const result = await ingestRuns(createStore(db), { path: path.dirname(folder), datasetId: data.datasetId });
       expect(result.runs.map((r) => [r.name, r.role, r.epochs, r.splits])).toEqual([['roberta', 'teacher', 2, ['train']]]);
       expect(result.notes).toEqual([
         expect.stringMatching(/training_dynamics: Dataset Cartography training dynamics without a run\.json, read as one teacher run "roberta" of 2 epochs whose guid is the example's index in the train split/),
@@ -449,10 +450,10 @@ describe('ingest', () => {
         fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ name, role, epochs: 2, key: 'index', split: 'train' }));
         for (const e of [0, 1]) fs.writeFileSync(path.join(dir, `dynamics_epoch_${e}.jsonl`), dynamics(e, logits(seed + e)));
       }
-      const { experimentId, runs } = await ingestRuns(db, { path: root, datasetId: data.datasetId });
+      const { experimentId, runs } = await ingestRuns(createStore(db), { path: root, datasetId: data.datasetId });
       const student = runs.find((r) => r.role === 'student')!.id;
       const testId = data.ids[data.splits.indexOf('test')]!;
-      const services = createAppServices({ db, databasePath });
+      const services = createAppServices({ store: createStore(db), databasePath });
       const call = (name: string, args: object) => services.dispatch(name as never, args as never, 'http');
       try {
         const report = (await call('deviationReport', { experimentId, bootstrap: 20 })) as DeviationReport;
@@ -497,7 +498,7 @@ describe('ingest', () => {
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(path.join(dir, 'dynamics_epoch_0.jsonl'), file);
         const before = counts();
-        await expect(ingestRuns(db, { path: dir, datasetId: data.datasetId }), name).rejects.toThrow(message);
+        await expect(ingestRuns(createStore(db), { path: dir, datasetId: data.datasetId }), name).rejects.toThrow(message);
         expect(counts(), name).toEqual(before);
       }
     });
@@ -534,7 +535,7 @@ print(json.dumps(out))
     const r = spawnSync(python, ['-c', script], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: path.resolve('python') } });
     expect(r.stderr).toBe('');
     const written = JSON.parse(r.stdout) as Record<string, { idx: number[]; p: number[][]; z: number[][] }>;
-    const result = await ingestRuns(db, { path: root, datasetId: data.datasetId });
+    const result = await ingestRuns(createStore(db), { path: root, datasetId: data.datasetId });
     const [student, teacher] = result.runs;
     const position = (split: string, index: number) => data.ids.findIndex((_, i) => data.splits[i] === split && data.indices[i] === index);
     for (const epoch of [1, 2]) {

@@ -10,6 +10,7 @@ import { ensureSampleDataset } from '../../main/data/sampleDataset.js';
 import { createDatasetQueries } from '../../main/store/datasetQueries.js';
 import { BuildMechanismDatasetArgs } from '../../shared/mechanisms.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
+import { createStore } from '../../main/store/store.js';
 
 let app: AppUnderTest;
 let sample: number;
@@ -17,7 +18,7 @@ let events: AppEvent[];
 
 beforeAll(async () => {
   app = await startAppUnderTest();
-  sample = (await ensureSampleDataset(app.db))!;
+  sample = (await ensureSampleDataset(createStore(app.db)))!;
   app.services.events.subscribe((e) => events.push(e));
 });
 afterAll(() => app.dispose());
@@ -214,7 +215,7 @@ describe('building a mechanism dataset', () => {
       splits: [{ name: 'train', size: 5000, settings: { top: 'keep', bottom: 'keep' } }],
     });
     await expect(
-      buildMechanismDataset(app.db, args, {
+      buildMechanismDataset(createStore(app.db), args, {
         report: (stage, done) => {
           if (stage === 'write' && done >= 2000) throw new Error('disk full (simulated)');
         },

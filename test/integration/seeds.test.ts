@@ -25,6 +25,7 @@ import { selectBackend, type SelectedBackend } from '../../main/train/backend.js
 import { runExperiment } from '../../main/train/experimentRunner.js';
 import { argmax, rowsOf } from '../helpers/storedPredictions.js';
 import { makeTempDir } from '../helpers/tempDir.js';
+import { createStore } from '../../main/store/store.js';
 
 const temp = makeTempDir();
 let db: Database.Database;
@@ -40,13 +41,13 @@ const spec = (name: string, extra: Partial<ExperimentSpecInput> = {}, epochs = 1
   students: [{ ...run('KD', 7, epochs), phases: [{ from: 0, loss: { kind: 'kd' } }] }, run('one-hot', 7, epochs)],
   ...extra,
 });
-const train = (experimentId: number) => runExperiment({ db, tf: backend.tf, backendName: backend.name, experimentId });
+const train = (experimentId: number) => runExperiment({ store: createStore(db), tf: backend.tf, backendName: backend.name, experimentId });
 const seedOf = (runId: number) => (runs.getRun(runId).spec as { seed: number }).seed;
 
 beforeAll(async () => {
   db = openDatabase(path.join(temp.dir, 'seeds.db'));
   runs = createRunQueries(db);
-  datasetId = await importIntoDatabase(db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm', subset: 200 }));
+  datasetId = await importIntoDatabase(createStore(db), ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm', subset: 200 }));
   backend = await selectBackend('wasm');
 });
 afterAll(() => {
@@ -57,7 +58,7 @@ afterAll(() => {
 describe('planning seed replicates', () => {
   it('makes one experiment per seed in one series, each with its own teacher and every run seed shifted by s − 1', () => {
     const before = runs.listExperiments().length;
-    const planned = planExperiment(db, spec('per-seed', { seeds: 3 }));
+    const planned = planExperiment(createStore(db), spec('per-seed', { seeds: 3 }));
     expect(planned.experimentIds).toHaveLength(3);
     expect(planned.experimentId).toBe(planned.experimentIds[0]);
     expect(runs.listExperiments()).toHaveLength(before + 3);
@@ -75,10 +76,10 @@ describe('planning seed replicates', () => {
   });
 
   it('plans a seeded list by its labels, and an experiment without seeds outside any series', () => {
-    const listed = planExperiment(db, spec('listed', { seeds: [4, 9] }));
+    const listed = planExperiment(createStore(db), spec('listed', { seeds: [4, 9] }));
     expect(runs.seriesOf(listed.experimentId).map((r) => r.seed)).toEqual([4, 9]);
     expect(seedOf(runs.getExperiment(listed.experimentIds[1]!).runs[0]!.id)).toBe(101 + 8);
-    const plain = planExperiment(db, spec('plain'));
+    const plain = planExperiment(createStore(db), spec('plain'));
     expect(plain.experimentIds).toEqual([plain.experimentId]);
     expect(runs.getExperiment(plain.experimentId)).toMatchObject({ name: 'plain', series: null, seed: null });
     expect(runs.seriesOf(plain.experimentId)).toEqual([{ experimentId: plain.experimentId, seed: null }]);
@@ -86,7 +87,7 @@ describe('planning seed replicates', () => {
 
   it('writes nothing when a replicate cannot be planned', () => {
     const before = runs.listExperiments().length;
-    expect(() => planExperiment(db, spec('bad', { seeds: 2, students: [{ ...run('s', 7), trainSplit: 'nowhere' }] }))).toThrow(/students\.0\.trainSplit: dataset \d+ has no split "nowhere"/);
+    expect(() => planExperiment(createStore(db), spec('bad', { seeds: 2, students: [{ ...run('s', 7), trainSplit: 'nowhere' }] }))).toThrow(/students\.0\.trainSplit: dataset \d+ has no split "nowhere"/);
     expect(runs.listExperiments()).toHaveLength(before);
   });
 });
@@ -94,7 +95,7 @@ describe('planning seed replicates', () => {
 describe('a shared teacher', () => {
   let planned: ReturnType<typeof planExperiment>;
   beforeAll(() => {
-    planned = planExperiment(db, spec('shared', { seeds: 3, seedTeacher: 'shared' }));
+    planned = planExperiment(createStore(db), spec('shared', { seeds: 3, seedTeacher: 'shared' }));
   });
 
   it('is one teacher run, in the first replicate, that every replicate\'s students name', () => {
@@ -147,10 +148,10 @@ describe('misfit in k of N seeds', () => {
   let series: number[];
   let plain: number;
   beforeAll(async () => {
-    series = planExperiment(db, spec('misfits', { seeds: 3 }, 2)).experimentIds;
-    plain = planExperiment(db, spec('alone', {}, 2)).experimentId;
+    series = planExperiment(createStore(db), spec('misfits', { seeds: 3 }, 2)).experimentIds;
+    plain = planExperiment(createStore(db), spec('alone', {}, 2)).experimentId;
     for (const id of [...series, plain]) await train(id);
-    analytics = createAnalyticsService(db);
+    analytics = createAnalyticsService(createStore(db));
   }, 180_000);
 
   const trainLabels = () => new Map((db.prepare('SELECT id, coalesce(noisy_label, label) AS y FROM examples WHERE dataset_id = ?').all(datasetId) as { id: number; y: number }[]).map((r) => [r.id, r.y]));
@@ -209,7 +210,7 @@ describe('the CLI', () => {
     const log = console.log;
     console.log = () => {};
     try {
-      await trainPreset({ db, backend: 'wasm', json: true }, datasetId, 1, 'paper', 2);
+      await trainPreset({ store: createStore(db), backend: 'wasm', json: true }, datasetId, 1, 'paper', 2);
     } finally {
       console.log = log;
     }
@@ -241,7 +242,7 @@ describe.skipIf(!fs.existsSync(trainWorkerPath()))('the app', () => {
   it('starts a seeded experiment: answers with the first replicate and its workers train every replicate', { timeout: 180_000 }, async () => {
     const app = await startAppUnderTest();
     try {
-      const id = await importIntoDatabase(app.db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm', subset: 100 }));
+      const id = await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm', subset: 100 }));
       const started = (await app.services.dispatch('startExperiment', { spec: { ...spec('app', { seeds: 2, seedTeacher: 'shared' }), datasetId: id }, backend: 'wasm' }, 'http')) as ExperimentSummary;
       expect(started).toMatchObject({ name: 'app · seed 1', seed: 1 });
       const appRuns = createRunQueries(app.db);

@@ -13,6 +13,7 @@ import { selectBackend } from '../../main/train/backend.js';
 import { runExperiment } from '../../main/train/experimentRunner.js';
 import { makeTempDir } from '../helpers/tempDir.js';
 import type Database from 'better-sqlite3';
+import { createStore } from '../../main/store/store.js';
 
 const temp = makeTempDir();
 let db: Database.Database;
@@ -23,7 +24,7 @@ beforeAll(async () => {
   const rows = seededRandomFor(5).sentiment(500);
   fs.writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n'));
   db = openDatabase(path.join(temp.dir, 'text.db'));
-  datasetId = await importIntoDatabase(db, ImportOptions.parse({ path: file }));
+  datasetId = await importIntoDatabase(createStore(db), ImportOptions.parse({ path: file }));
 });
 afterAll(() => {
   db.close();
@@ -34,7 +35,7 @@ describe('training on a text dataset', () => {
   it('trains bow-mlp (TF-IDF), embedding-bag and transformer students from a bow-mlp teacher', async () => {
     const base = { optimizer: { kind: 'adam', lr: 0.01 }, batchSize: 32, epochs: 4, seed: 1 };
     const kd = [{ from: 0, loss: { kind: 'kd', tau: 2 } }];
-    const { experimentId } = planExperiment(db, {
+    const { experimentId } = planExperiment(createStore(db), {
       name: 'text',
       datasetId,
       teacher: { name: 'teacher', model: { arch: 'bow-mlp', hidden: [32] }, ...base },
@@ -44,7 +45,7 @@ describe('training on a text dataset', () => {
       ],
     });
     const backend = await selectBackend('wasm');
-    await runExperiment({ db, tf: backend.tf, backendName: backend.name, experimentId });
+    await runExperiment({ store: createStore(db), tf: backend.tf, backendName: backend.name, experimentId });
     const runs = createRunQueries(db).listRuns(experimentId);
     expect(runs.map((r) => [r.name, r.status])).toEqual([['teacher', 'done'], ['bag', 'done'], ['transformer', 'done']]);
     expect(runs[0]!.testAccuracy).toBeGreaterThan(0.85);

@@ -10,6 +10,7 @@ import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
 import { sampleDatasetDir } from '../../main/paths.js';
 import { trainWorkerCount, trainWorkerPath } from '../../main/services/trainerProcess.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
+import { createStore } from '../../main/store/store.js';
 
 let app: AppUnderTest;
 let datasetId: number;
@@ -29,7 +30,7 @@ describe.skipIf(!fs.existsSync(trainWorkerPath()))('training through the app', (
   beforeAll(async () => {
     app = await startAppUnderTest();
     app.services.events.subscribe((e) => events.push(e));
-    datasetId = await importIntoDatabase(app.db, ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm', subset: 1500 }));
+    datasetId = await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm', subset: 1500 }));
   });
   afterAll(() => app.dispose());
 
