@@ -45,7 +45,7 @@ describe('the store', () => {
       loadTrainingData(store, datasetId, mlp('m').model as Parameters<typeof loadTrainingData>[2]);
       createDatasetColumnsCache(store).get(datasetId);
       store.examples.listed(datasetId, 'test');
-      [...store.examples.labelledRows(datasetId)];
+      Array.from(store.examples.labelledRows(datasetId));
       store.experiments.listExperiments();
     };
     calls(); // the first call may warm better-sqlite3's own transaction statements
