@@ -12,7 +12,7 @@ import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
 import { parseCsv } from '../../main/data/textTable.js';
 import { openZip } from '../../main/data/zipReader.js';
 import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
-import { trainWorkerPath } from '../../main/services/trainerProcess.js';
+import { workerEntryPath } from '../../main/workers/launcher.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 import { argmax, kl, phi, rowsOf } from '../helpers/storedPredictions.js';
@@ -24,7 +24,7 @@ interface Example {
   label: number;
 }
 
-describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(trainWorkerPath()))('the explorer in Chromium', () => {
+describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(workerEntryPath('train')))('the explorer in Chromium', () => {
   let app: AppUnderTest;
   let browser: AppInBrowser;
   let page: Page;

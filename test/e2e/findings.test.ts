@@ -12,13 +12,13 @@ import type { Findings, SeriesReport } from '../../shared/findings.js';
 import type { ExperimentSummary } from '../../shared/runs.js';
 import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
 import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
-import { trainWorkerPath } from '../../main/services/trainerProcess.js';
+import { workerEntryPath } from '../../main/workers/launcher.js';
 import { tallyClaims, tallySentence } from '../../renderer/src/findingsDisplay.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 import { waitForTraining } from '../helpers/training.js';
 
-describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(trainWorkerPath()))('the findings page in Chromium', () => {
+describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(workerEntryPath('train')))('the findings page in Chromium', () => {
   let app: AppUnderTest;
   let browser: AppInBrowser;
   let page: Page;

@@ -10,12 +10,12 @@ import { paperMechanismSplits } from '../../shared/mechanisms.js';
 import type { ExperimentSummary } from '../../shared/runs.js';
 import { ensureSampleDataset } from '../../main/data/sampleDataset.js';
 import { rendererDir } from '../../main/paths.js';
-import { trainWorkerPath } from '../../main/services/trainerProcess.js';
+import { workerEntryPath } from '../../main/workers/launcher.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR } from '../helpers/browser.js';
 import { waitForTraining } from '../helpers/training.js';
 
-describe.skipIf(!fs.existsSync(trainWorkerPath()))('the mechanisms preset', () => {
+describe.skipIf(!fs.existsSync(workerEntryPath('train')))('the mechanisms preset', () => {
   let app: AppUnderTest;
   let dataset: DatasetSummary;
   let experiments: ExperimentSummary[];

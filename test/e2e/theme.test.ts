@@ -13,7 +13,7 @@ import { ImportOptions } from '../../shared/domain.js';
 import type { ExperimentSummary } from '../../shared/runs.js';
 import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
 import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
-import { trainWorkerPath } from '../../main/services/trainerProcess.js';
+import { workerEntryPath } from '../../main/workers/launcher.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 import { waitForTraining } from '../helpers/training.js';
@@ -49,7 +49,7 @@ async function chartColours(chart: Locator): Promise<{ background: number; text:
   return { background, text };
 }
 
-describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(trainWorkerPath()))('light and dark themes in Chromium', () => {
+describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(workerEntryPath('train')))('light and dark themes in Chromium', () => {
   let app: AppUnderTest;
   let browser: AppInBrowser;
   let page: Page;

@@ -8,11 +8,11 @@ import { ImportOptions } from '../../shared/domain.js';
 import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
 import { SAMPLE_DATASET_NAME } from '../../main/data/sampleDataset.js';
 import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
-import { trainWorkerPath } from '../../main/services/trainerProcess.js';
+import { workerEntryPath } from '../../main/workers/launcher.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 
-describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(trainWorkerPath()))('training in the app', () => {
+describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(workerEntryPath('train')))('training in the app', () => {
   let app: AppUnderTest;
   let browser: AppInBrowser;
   let page: Page;

@@ -14,7 +14,7 @@ import { ImportOptions } from '../../shared/domain.js';
 import type { ExperimentSummary } from '../../shared/runs.js';
 import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
 import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
-import { trainWorkerPath } from '../../main/services/trainerProcess.js';
+import { workerEntryPath } from '../../main/workers/launcher.js';
 import { friendlyBackend } from '../../renderer/src/backendChip.js';
 import { compareHeaders, compareTableRows, divergingBackground, divergingExtent } from '../../renderer/src/compareTable.js';
 import { formatAccuracy } from '../../renderer/src/format.js';
@@ -45,7 +45,7 @@ async function uppercasedSymbols(page: Page): Promise<string[]> {
   });
 }
 
-describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(trainWorkerPath()))('words a newcomer understands, in Chromium', () => {
+describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(workerEntryPath('train')))('words a newcomer understands, in Chromium', () => {
   let app: AppUnderTest;
   let browser: AppInBrowser;
   let page: Page;
