@@ -15,7 +15,7 @@ import { ensureSampleDataset } from '../main/data/sampleDataset.js';
 import { createAppServices } from '../main/services/appServices.js';
 import { openDatabase } from '../main/store/openDatabase.js';
 import { startWebServer } from '../main/web/webServer.js';
-import { trainingPriority } from '../main/train/workerPriority.js';
+import { trainingPriority } from '../main/workers/workerPriority.js';
 import { createDeviationFixture } from './deviationFixture.js';
 import { percentile, type BenchRow } from './table.js';
 import { createStore } from '../main/store/store.js';

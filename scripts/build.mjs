@@ -33,9 +33,9 @@ if (process.argv.includes('--if-stale') && fs.existsSync(stamp) && fs.statSync(s
 const nodeEntries = {
   'main/cli': 'main/cli/index.ts',
   'main/electron': 'main/electron/index.ts',
-  'main/import-worker': 'main/services/importWorker.ts',
-  'main/train-worker': 'main/train/trainWorker.ts',
-  'main/bootstrap-worker': 'main/analytics/bootstrapWorker.ts',
+  'main/import-worker': 'main/workers/importWorker.ts',
+  'main/train-worker': 'main/workers/trainWorker.ts',
+  'main/bootstrap-worker': 'main/workers/bootstrapWorker.ts',
   'bench/index': 'bench/index.ts',
 };
 const existing = Object.fromEntries(Object.entries(nodeEntries).filter(([, src]) => fs.existsSync(path.join(root, src))));

@@ -30,7 +30,7 @@ import { seriesReport } from './seriesReport.js';
 import { compareSplits } from '../../shared/domain.js';
 import { analysedPair, buildAnalysisFrame, createLabelProbSumStore, resolvePair, type AnalysisFrame } from './analysisFrame.js';
 import { createDatasetColumnsCache, splitIndexOf } from './datasetColumns.js';
-import { createBootstrapPool } from './bootstrapPool.js';
+import { createBootstrapPool } from '../workers/bootstrapPool.js';
 import { cartographyMap, classDeviationHeatmap } from './cartography.js';
 import { orNull, rowsOfSplit, splitDeviation, teacherTrainAccuracy } from './deviationReport.js';
 import { columnOrder, filterRows, keptWithFrame, lowConfidenceRows, sortedPage } from './exampleQuery.js';

@@ -9,7 +9,8 @@ import { importIntoDatabase } from '../data/importIntoDatabase.js';
 import { ensureSampleDataset, SAMPLE_DATASET_NAME } from '../data/sampleDataset.js';
 import { sampleDatasetDir } from '../paths.js';
 import { findingsPresetSpec, mechanismPresetSpecs, paperPresetSpec, planExperiment } from '../services/experimentPlanner.js';
-import { forkTrainWorker, trainWorkerCount, trainWorkerPath } from '../services/trainerProcess.js';
+import { launchWorker, workerEntryPath, WorkerExitedError } from '../workers/launcher.js';
+import { trainWorkerCount } from '../workers/trainerPool.js';
 import { findingsCommand } from './findingsCommand.js';
 import { BackendKinds, selectBackend, type BackendKind } from '../train/backend.js';
 import { runExperiment, type TrainProgress } from '../train/experimentRunner.js';
@@ -55,34 +56,30 @@ async function trainQueues(opts: TrainCommandOptions, experimentIds: number[], r
   const backend = await selectBackend(backendChoice(opts.backend));
   const showProgress = process.stderr.isTTY === true && !opts.json;
   const print = progressPrinter(showProgress);
-  const extraWorkers = runIds === undefined && experimentIds.length > 1 && opts.store.file !== ':memory:' && fs.existsSync(trainWorkerPath()) ? Math.min(trainWorkerCount(backend.kind), experimentIds.length) - 1 : 0;
+  const extraWorkers = runIds === undefined && experimentIds.length > 1 && opts.store.file !== ':memory:' && fs.existsSync(workerEntryPath('train')) ? Math.min(trainWorkerCount(backend.kind), experimentIds.length) - 1 : 0;
   if (!opts.json) console.error(`training on backend: ${backend.name}${extraWorkers ? ` in ${extraWorkers + 1} processes` : ''}`);
   const controller = new AbortController();
-  const workers = Array.from({ length: extraWorkers }, () => forkTrainWorker(trainWorkerPath()));
-  const workersDone = workers.map(
-    (worker) =>
-      new Promise<string | null>((resolve) => {
-        let pending = experimentIds.length;
-        worker.onMessage((m) => {
-          if (m.type === 'progress') print(m.progress);
-          if (m.type === 'jobDone' && --pending === 0) resolve(null);
-        });
-        worker.onExit((code) => resolve(pending > 0 ? `a training worker exited (code ${code}) with ${pending} experiment(s) left` : null));
-      }),
+  const workers = Array.from({ length: extraWorkers }, () => launchWorker('train'));
+  const jobs = workers.flatMap((worker) =>
+    [...experimentIds].reverse().map((experimentId) => worker.start({ databasePath: opts.store.file, experimentId, backend: backend.kind }, (m) => m.type === 'progress' && print(m.progress))),
   );
   const onSigint = () => {
     controller.abort();
-    for (const w of workers) w.send({ type: 'cancel' });
+    for (const job of jobs) job.cancel();
   };
   process.once('SIGINT', onSigint);
   try {
-    for (const w of workers) for (const experimentId of [...experimentIds].reverse()) w.send({ type: 'train', databasePath: opts.store.file, experimentId, backend: backend.kind });
     for (const experimentId of experimentIds) await runExperiment({ store: opts.store, tf: backend.tf, backendName: backend.name, experimentId, runIds, signal: controller.signal, onProgress: print });
-    const problems = (await Promise.all(workersDone)).filter((p): p is string => p !== null);
+    const outcomes = await Promise.allSettled(jobs.map((job) => job.result));
+    const problems = workers.flatMap((_, w) => {
+      const left = outcomes.slice(w * experimentIds.length, (w + 1) * experimentIds.length).map((o) => (o.status === 'rejected' ? (o.reason as Error) : null));
+      const exited = left.filter((e) => e instanceof WorkerExitedError);
+      return exited.length ? [`a training worker exited (code ${exited[0]!.exit.code}) with ${exited.length} experiment(s) left`] : [];
+    });
     if (problems.length) console.error(`disobey: ${problems.join('; ')}; disobey resume continues their runs`);
   } finally {
     process.off('SIGINT', onSigint);
-    for (const w of workers) w.kill();
+    for (const w of workers) void w.terminate();
     if (showProgress) process.stderr.write('\n');
   }
 }

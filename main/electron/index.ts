@@ -23,7 +23,7 @@ import { callNames, ipcChannel, IPC_EVENT_CHANNEL, MEDIA_PROTOCOL, type AppEvent
 import type { ThemeChoice } from '../../shared/desktop.js';
 import { toWireError } from '../../shared/errors.js';
 import { appRoot, defaultDatabasePath, rendererDir, resourcesDir } from '../paths.js';
-import type { LaunchTrainWorker } from '../services/trainerProcess.js';
+import type { StartWorkerProcess } from '../workers/launcher.js';
 import { CONTENT_SECURITY_POLICY } from '../web/httpSecurity.js';
 import { exampleIdFromMediaPath, resolveRendererFile } from '../web/rendererFiles.js';
 import { aboutText, installedTrainingBackends } from './aboutText.js';
@@ -50,9 +50,12 @@ protocol.registerSchemesAsPrivileged([
 
 // Training workers run as Electron utility processes: the release build's RunAsNode fuse is off
 // (electron-builder.yml), so child_process.fork could not start this binary as Node.
-const launchTrainWorker: LaunchTrainWorker = (entry) => {
-  const child = utilityProcess.fork(entry, [], { serviceName: 'Disobey training', stdio: 'inherit' });
+const launchTrainWorker: StartWorkerProcess = (entry, serviceName) => {
+  const child = utilityProcess.fork(entry, [], { serviceName, stdio: 'inherit' });
   return {
+    get pid() {
+      return child.pid;
+    },
     send: (m) => child.postMessage(m),
     kill: () => void child.kill(),
     onMessage: (listener) => void child.on('message', listener),

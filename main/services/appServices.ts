@@ -14,10 +14,9 @@ import { createCuratedSetHandlers } from './curatedSets.js';
 import { createEventBus } from './eventBus.js';
 import { exampleImagePng } from './exampleImages.js';
 import { createExperimentHandlers } from './experimentHandlers.js';
-import { runImportInWorker } from './importRunner.js';
 import { createTaskRegistry } from './taskRegistry.js';
-import type { LaunchTrainWorker } from './trainerProcess.js';
 import { completePath } from './pathCompletion.js';
+import { runWorkerJob, type StartWorkerProcess } from '../workers/launcher.js';
 import type { PickPathArgs, ThemeChoice } from '../../shared/desktop.js';
 
 export type Transport = 'ipc' | 'http';
@@ -26,7 +25,7 @@ export interface AppServicesOptions {
   store: Store;
   databasePath: string;
   /** how training workers start; Node's fork unless the desktop shell passes its own */
-  launchTrainWorker?: LaunchTrainWorker;
+  launchTrainWorker?: StartWorkerProcess;
   /** what only the desktop shell can do; web mode and tests have none */
   desktop?: DesktopHooks;
 }
@@ -92,7 +91,7 @@ export function createAppServices({ store, databasePath, launchTrainWorker, desk
     importDataset: async ({ taskId, ...options }) => {
       let skipped: SkippedFiles = { count: 0, examples: [] };
       const dataset = await datasetTask(taskId, async (report, signal) => {
-        const outcome = await runImportInWorker(databasePath, options, report, signal);
+        const outcome = await runWorkerJob('import', { databasePath, options }, { onProgress: (p) => report(p.stage, p.done, p.total), signal });
         skipped = outcome.skipped;
         return outcome.datasetId;
       });

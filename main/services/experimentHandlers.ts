@@ -1,29 +1,34 @@
 // The contract's experiment and training calls: plan an experiment, hand it to the training
 // worker, relay the worker's progress as app events, cancel and resume.
-import { DomainError } from '../../shared/errors.js';
+import { CancelledError, DomainError } from '../../shared/errors.js';
 import type { ExperimentSummary } from '../../shared/runs.js';
 import type { Store } from '../store/store.js';
 import type { BackendKind } from '../train/backend.js';
 import type { EventBus } from './eventBus.js';
 import { mechanismPresetSpecs, paperPresetSpec, planExperiment, findingsPresetSpec } from './experimentPlanner.js';
-import { createTrainerProcess, type LaunchTrainWorker } from './trainerProcess.js';
+import { WorkerExitedError, type StartWorkerProcess } from '../workers/launcher.js';
+import { createTrainerPool } from '../workers/trainerPool.js';
 
 const RESUMABLE = new Set(['interrupted', 'cancelled', 'failed']);
 
-export function createExperimentHandlers(store: Store, databasePath: string, events: EventBus, launchTrainWorker?: LaunchTrainWorker) {
+export function createExperimentHandlers(store: Store, databasePath: string, events: EventBus, launchTrainWorker?: StartWorkerProcess) {
   const { runs, experiments } = store;
   let backend: string | null = null;
   // Runs left 'running' by a process that is gone (the app was killed) are interrupted.
   runs.reconcileInterrupted();
 
-  const trainer = createTrainerProcess({
-    onMessage(m) {
+  const trainer = createTrainerPool({
+    onProgress(m) {
       if (m.type === 'backend') {
         if (backend !== m.name) events.emit({ type: 'backendChanged', backend: m.name });
         backend = m.name;
       } else if (m.type === 'progress') events.emit({ type: 'trainProgress', ...m.progress });
-      else if (m.type === 'runChanged') events.emit({ type: 'runsChanged', experimentId: m.experimentId, runId: m.runId });
-      else if (m.type === 'jobDone') events.emit({ type: 'runsChanged', experimentId: m.experimentId });
+      else events.emit({ type: 'runsChanged', experimentId: m.experimentId, runId: m.runId });
+    },
+    // A run's failure is recorded on the run; a job's own (the database locked or unreadable) is said here.
+    onJobEnded(experimentId, error) {
+      if (error && !(error instanceof CancelledError) && !(error instanceof WorkerExitedError)) console.error(`disobey: training experiment ${experimentId}: ${error.message}`);
+      events.emit({ type: 'runsChanged', experimentId });
     },
     onExit() {
       for (const runId of runs.reconcileInterrupted()) {

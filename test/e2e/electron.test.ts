@@ -15,12 +15,13 @@ import { SAMPLE_DATASET_NAME } from '../../main/data/sampleDataset.js';
 import { MENU_ID, themeItemId } from '../../main/electron/menuTemplate.js';
 import { RECENT_FILE_NAME } from '../../main/electron/recentDatabases.js';
 import { WINDOW_STATE_FILE_NAME } from '../../main/electron/windowState.js';
-import { appRoot, rendererDir } from '../../main/paths.js';
+import { appRoot } from '../../main/paths.js';
 import { openDatabase } from '../../main/store/openDatabase.js';
+import { shownImageWidths } from '../helpers/appInBrowser.js';
 import { SCREENSHOT_DIR } from '../helpers/browser.js';
-import { ELECTRON_BIN, electronAppArgs, electronEnv, ensureDisplay, hasElectron, launchAgain, type Display } from '../helpers/electron.js';
+import { closeElectronApp, ELECTRON_BIN, electronAppArgs, electronEnv, ensureDisplay, hasElectron, electronAppBuilt, launchAgain, launchElectronApp, type Display } from '../helpers/electron.js';
 
-const built = ['out/main/electron.js', 'out/preload/index.cjs'].every((f) => fs.existsSync(path.join(appRoot(), f))) && fs.existsSync(path.join(rendererDir(), 'index.html'));
+const built = electronAppBuilt;
 
 if (!hasElectron) {
   console.warn(
@@ -58,10 +59,7 @@ describeElectron('the desktop app in Electron', () => {
   const userData = () => path.join(workDir, 'profile');
 
   async function launch(): Promise<void> {
-    const { _electron } = await import('playwright-core');
-    electronApp = await _electron.launch({ executablePath: ELECTRON_BIN, args: electronAppArgs(appRoot()), env, timeout: 60_000 });
-    page = await electronApp.firstWindow();
-    page.on('pageerror', (e) => errors.push(e.message));
+    ({ electronApp, page } = await launchElectronApp(env, errors));
   }
 
   const windowTitles = () => electronApp.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((w) => w.getTitle()));
@@ -80,11 +78,7 @@ describeElectron('the desktop app in Electron', () => {
     fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   }, 120_000);
 
-  afterAll(async () => {
-    await electronApp?.close();
-    display?.dispose();
-    if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
-  });
+  afterAll(() => closeElectronApp(electronApp, display, workDir));
 
   it('serves the renderer from the app protocol, talks over IPC and shows the backend', async () => {
     expect(page.url()).toMatch(/^disobey:\/\/app\//);
@@ -101,11 +95,7 @@ describeElectron('the desktop app in Electron', () => {
     await row.getByTestId('dataset-link').click();
     await page.getByTestId('example-grid').waitFor({ timeout: 30_000 });
     await page.getByTestId('example-cell').first().waitFor();
-    type Img = { decode(): Promise<void>; naturalWidth: number };
-    const widths = await page.locator('[data-testid=example-cell] img').evaluateAll(async (imgs) => {
-      await Promise.all(imgs.map((i) => (i as unknown as Img).decode()));
-      return imgs.map((i) => (i as unknown as Img).naturalWidth);
-    });
+    const widths = await shownImageWidths(page);
     expect(widths.length).toBeGreaterThan(0);
     expect(widths.every((w) => w === 28)).toBe(true);
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'electron-dataset-grid.png') });

@@ -7,12 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ElectronApplication, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appRoot, rendererDir } from '../../main/paths.js';
 import { SCREENSHOT_DIR } from '../helpers/browser.js';
-import { ELECTRON_BIN, ensureDisplay, hasElectron, type Display } from '../helpers/electron.js';
+import { closeElectronApp, electronAppBuilt, electronEnv, ensureDisplay, hasElectron, launchElectronApp, type Display } from '../helpers/electron.js';
 
-const built = ['out/main/electron.js', 'out/preload/index.cjs'].every((f) => fs.existsSync(path.join(appRoot(), f))) && fs.existsSync(path.join(rendererDir(), 'index.html'));
-const describeElectron = hasElectron && built ? describe : describe.skip;
+const describeElectron = hasElectron && electronAppBuilt ? describe : describe.skip;
 
 describeElectron('the theme in the desktop app', () => {
   let display: Display;
@@ -28,28 +26,14 @@ describeElectron('the theme in the desktop app', () => {
   beforeAll(async () => {
     display = await ensureDisplay();
     databaseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'disobey-electron-theme-'));
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'ELECTRON_RUN_AS_NODE') env[k] = v;
-    env.DISOBEY_DB = path.join(databaseDir, 'app.db');
-    if (display.display) env.DISPLAY = display.display;
-    const { _electron } = await import('playwright-core');
-    electronApp = await _electron.launch({
-      executablePath: ELECTRON_BIN,
-      args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), appRoot()],
-      env,
-      timeout: 60_000,
-    });
-    page = await electronApp.firstWindow();
-    page.on('pageerror', (e) => errors.push(e.message));
+    // a private profile too: the theme test never touches the user's recent databases or window state
+    const env = electronEnv({ database: path.join(databaseDir, 'app.db'), userData: path.join(databaseDir, 'profile'), display: display.display });
+    ({ electronApp, page } = await launchElectronApp(env, errors));
     fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await page.getByTestId('theme-toggle').waitFor({ timeout: 60_000 });
   }, 120_000);
 
-  afterAll(async () => {
-    await electronApp?.close();
-    display?.dispose();
-    if (databaseDir) fs.rmSync(databaseDir, { recursive: true, force: true });
-  });
+  afterAll(() => closeElectronApp(electronApp, display, databaseDir));
 
   it('sets nativeTheme from the toggle, and the page follows it', async () => {
     await choose('dark');

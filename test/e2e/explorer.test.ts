@@ -6,18 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImportOptions } from '../../shared/domain.js';
 import type { ExperimentSummary } from '../../shared/runs.js';
-import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
 import { parseCsv } from '../../main/data/textTable.js';
 import { openZip } from '../../main/data/zipReader.js';
-import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
-import { trainWorkerPath } from '../../main/services/trainerProcess.js';
+import { appBase, canTrainInBrowser, closeAppAndBrowser, expectOverwriteAsked, openAppPage, trainSample } from '../helpers/appInBrowser.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
-import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
+import { SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 import { argmax, kl, phi, rowsOf } from '../helpers/storedPredictions.js';
-import { waitForTraining } from '../helpers/training.js';
-import { createStore } from '../../main/store/store.js';
 
 interface Example {
   id: number;
@@ -25,7 +20,7 @@ interface Example {
   label: number;
 }
 
-describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(trainWorkerPath()))('the explorer in Chromium', () => {
+describe.skipIf(!canTrainInBrowser)('the explorer in Chromium', () => {
   let app: AppUnderTest;
   let browser: AppInBrowser;
   let page: Page;
@@ -47,29 +42,22 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     });
   }
 
-  const explore = (query: string) => page.goto(`${app.server.url.replace(/\/\?.*$/, '/')}#/experiments/${experiment.id}/explore${query}`);
+  const explore = (query: string) => page.goto(`${appBase(app)}#/experiments/${experiment.id}/explore${query}`);
   const gridTotal = async () => Number(await page.getByTestId('grid-total').getAttribute('data-total'));
   const routeQuery = () => new URLSearchParams(new URL(page.url()).hash.split('?')[1] ?? '');
   const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
 
   beforeAll(async () => {
     app = await startAppUnderTest();
-    const datasetId = await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-explorer', subset: 400 }));
-    experiment = (await app.services.dispatch('startPaperPreset', { datasetId, epochs: EPOCHS }, 'http')) as ExperimentSummary;
-    await waitForTraining(app.db, { experimentIds: [experiment.id], timeoutMs: 180_000 });
-    examples = app.db.prepare('SELECT id, split, label FROM examples WHERE dataset_id = ? ORDER BY id').all(datasetId) as Example[];
+    experiment = await trainSample(app, { name: 'fm-explorer', subset: 400, epochs: EPOCHS, timeoutMs: 180_000 });
+    examples = app.db.prepare('SELECT id, split, label FROM examples WHERE dataset_id = ? ORDER BY id').all(experiment.datasetId) as Example[];
     const runs = app.db.prepare('SELECT id, role FROM runs WHERE experiment_id = ? ORDER BY id').all(experiment.id) as { id: number; role: string }[];
     teacherId = runs.find((r) => r.role === 'teacher')!.id;
     studentIds = runs.filter((r) => r.role === 'student').map((r) => r.id);
-    browser = await openBrowserPage({ width: 1500, height: 1000 });
+    browser = await openAppPage(app, { width: 1500, height: 1000 });
     page = browser.page;
-    await page.goto(app.server.url); // takes the token
-    await page.waitForURL(/#\/experiments\/\d+/); // a bare start opens the newest experiment: let it, before going elsewhere
   }, 240_000);
-  afterAll(async () => {
-    await browser?.close();
-    await app?.dispose();
-  });
+  afterAll(() => closeAppAndBrowser(app, browser));
 
   it('a rectangle brush on P1 selects exactly the examples inside it', async () => {
     await explore('?split=train');
@@ -193,7 +181,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
   });
 
   it('compares students in a sortable table, and a correctness-matrix cell opens its examples', async () => {
-    await page.goto(`${app.server.url.replace(/\/\?.*$/, '/')}#/experiments/${experiment.id}/compare`);
+    await page.goto(`${appBase(app)}#/experiments/${experiment.id}/compare`);
     await page.getByTestId('compare-row').first().waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('compare-row').count()).toBe(studentIds.length);
     await page.getByTestId('sort-beta').click();
@@ -213,7 +201,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
 
   it('exports a set as a ZIP whose manifest matches the database, and asks before overwriting', async () => {
     const set = app.db.prepare("SELECT id, (SELECT count(*) FROM curated_set_members WHERE set_id = s.id) AS n FROM curated_sets s WHERE name = 'teacher right, KD wrong'").get() as { id: number; n: number };
-    await page.goto(`${app.server.url.replace(/\/\?.*$/, '/')}#/sets/${set.id}`);
+    await page.goto(`${appBase(app)}#/sets/${set.id}`);
     await page.getByTestId('member-row').first().waitFor();
     expect(await page.getByTestId('member-row').count()).toBe(set.n);
     const target = path.join(app.dir, 'picked.zip');
@@ -242,13 +230,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     } finally {
       await zip.close();
     }
-    const before = fs.statSync(target).mtimeMs;
-    await page.getByTestId('export-start').click();
-    await page.getByTestId('export-overwrite').waitFor();
-    expect(await page.getByTestId('export-error').textContent()).toMatch(/exists/);
-    expect(fs.statSync(target).mtimeMs).toBe(before);
-    await page.getByTestId('export-overwrite').click();
-    await page.getByTestId('export-done').waitFor();
+    await expectOverwriteAsked(page, target, 'export', 'export-start');
 
     // web mode also sends the export to the browser as a download
     await page.getByTestId('export-format').selectOption('csv');
@@ -263,7 +245,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
   });
 
   it('shows the dynamics page, and a cartography region opens its examples in the explorer', async () => {
-    const dynamics = () => page.goto(`${app.server.url.replace(/\/\?.*$/, '/')}#/experiments/${experiment.id}/dynamics`);
+    const dynamics = () => page.goto(`${appBase(app)}#/experiments/${experiment.id}/dynamics`);
     await dynamics();
     const region = page.getByTestId('region-never-matches');
     await expect.poll(async () => (await region.getAttribute('data-count')) ?? '').not.toBe('');
@@ -324,7 +306,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
   });
 
   it('shows the gradient view and the eigen lab', async () => {
-    await page.goto(`${app.server.url.replace(/\/\?.*$/, '/')}#/experiments/${experiment.id}/gradients`);
+    await page.goto(`${appBase(app)}#/experiments/${experiment.id}/gradients`);
     await page.getByTestId('gradient-table').waitFor({ timeout: 30_000 });
     await page.getByTestId('gradient-chart-quartiles').locator('canvas').first().waitFor();
     await shot('gradient-view');

@@ -12,11 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportOptions } from '../../shared/domain.js';
 import { createRandom } from '../../shared/seededRandom.js';
 import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
-import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
+import { sampleDatasetDir } from '../../main/paths.js';
 import { ingestRuns } from '../../main/data/runIngest.js';
 import { SCATTER_GRID } from '../../renderer/src/explorer/scatterPoints.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
-import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
+import { appBase, canOpenAppInBrowser, closeAppAndBrowser, openAppPage } from '../helpers/appInBrowser.js';
+import { SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 import { argmax, FLOOR, phi } from '../helpers/storedPredictions.js';
 import { TEACHER_UNSURE_MARGIN, NOISE_SUSPECT_LABEL_PROB } from '../../renderer/src/explorer/filterPresets.js';
 import { P2_GRID } from '../../renderer/src/explorer/deviationCharts.js';
@@ -83,7 +84,7 @@ function writeRun(dir: string, manifest: object, epochs: (epoch: number) => Prob
   }
 }
 
-describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')))('reviewing examples in the explorer', () => {
+describe.skipIf(!canOpenAppInBrowser)('reviewing examples in the explorer', () => {
   let app: AppUnderTest;
   let browser: AppInBrowser;
   let page: Page;
@@ -97,7 +98,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
 
   /** a run's probabilities as stored: float32 */
   const at = (runId: number, epoch = EPOCHS) => new Map([...probs.get(runId)!(epoch)].map(([id, p]) => [id, p.map(Math.fround)]));
-  const base = () => app.server.url.replace(/\/\?.*$/, '/');
+  const base = () => appBase(app);
   const explore = async (query = '') => {
     await page.goto(`${base()}#/experiments/${experimentId}/explore${query}`);
     await page.getByTestId('scatter-summary').waitFor();
@@ -133,15 +134,10 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     probs.set(teacherId, table(teacherOf));
     probs.set(kdId, table((e, ep) => studentOf(e, ep, 5, 0.15)));
     probs.set(onehotId, table((e, ep) => studentOf(e, ep, 9, 0.3)));
-    browser = await openBrowserPage({ width: 1440, height: 900 });
+    browser = await openAppPage(app, { width: 1440, height: 900 });
     page = browser.page;
-    await page.goto(app.server.url); // takes the token
-    await page.waitForURL(/#\/experiments\/\d+/);
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await app?.dispose();
-  });
+  afterAll(() => closeAppAndBrowser(app, browser));
 
   it('a new range row filters nothing, shows the measure’s observed range, and dragging on its histogram sets the bounds', async () => {
     await explore('?split=train');

@@ -3,23 +3,17 @@
 // status badge for each of the eight claims and the same tally the findings call returns, and a
 // claim's explore link opens the explorer on that claim's examples with their count; the Compare
 // tab averages every student's numbers over the two seeds, each with its interval.
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImportOptions } from '../../shared/domain.js';
 import type { Findings, SeriesReport } from '../../shared/findings.js';
 import type { ExperimentSummary } from '../../shared/runs.js';
-import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
-import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
-import { trainWorkerPath } from '../../main/services/trainerProcess.js';
 import { tallyClaims, tallySentence } from '../../renderer/src/findingsDisplay.js';
+import { appBase, canTrainInBrowser, closeAppAndBrowser, openAppPage, screenshotWhole, trainSample } from '../helpers/appInBrowser.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
-import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
-import { waitForTraining } from '../helpers/training.js';
-import { createStore } from '../../main/store/store.js';
+import { SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 
-describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(trainWorkerPath()))('the findings page in Chromium', () => {
+describe.skipIf(!canTrainInBrowser)('the findings page in Chromium', () => {
   let app: AppUnderTest;
   let browser: AppInBrowser;
   let page: Page;
@@ -28,23 +22,16 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
   const EPOCHS = 2;
   const SEEDS = 2;
 
-  const base = () => app.server.url.replace(/\/\?.*$/, '/');
+  const base = () => appBase(app);
 
   beforeAll(async () => {
     app = await startAppUnderTest();
-    const datasetId = await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-findings', subset: 300 }));
-    experiment = (await app.services.dispatch('startPaperPreset', { datasetId, epochs: EPOCHS, seeds: SEEDS }, 'http')) as ExperimentSummary;
-    await waitForTraining(app.db, { timeoutMs: 300_000 });
+    experiment = await trainSample(app, { name: 'fm-findings', subset: 300, epochs: EPOCHS, seeds: SEEDS, timeoutMs: 300_000 });
     findings = (await app.services.dispatch('findings', { experimentId: experiment.id }, 'http')) as Findings;
-    browser = await openBrowserPage({ width: 1500, height: 1000 });
+    browser = await openAppPage(app, { width: 1500, height: 1000 });
     page = browser.page;
-    await page.goto(app.server.url); // takes the token
-    await page.waitForURL(/#\/experiments\/\d+/); // a bare start opens the newest experiment: let it, before going elsewhere
   }, 360_000);
-  afterAll(async () => {
-    await browser?.close();
-    await app?.dispose();
-  });
+  afterAll(() => closeAppAndBrowser(app, browser));
 
   it('opens a trained experiment from the list on its findings', async () => {
     await page.goto(`${base()}#/experiments`);
@@ -76,12 +63,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     if (withEvidence) await page.getByTestId('finding-chart').first().locator('canvas').waitFor();
     expect(await page.getByTestId('findings-diagnostic').count()).toBe(findings.diagnostics.length);
     // The page scrolls inside itself: a window as tall as its content shows it whole.
-    const height = await page.locator('.page.findings').evaluate((el) => el.scrollHeight);
-    await page.setViewportSize({ width: 1500, height: Math.min(6000, height + 60) });
-    await page.waitForTimeout(400); // let the charts follow their boxes and paint
-    await page.screenshot({ path: '/tmp/findings.png' });
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'findings.png') });
-    await page.setViewportSize({ width: 1500, height: 1000 });
+    await screenshotWhole(page, '.page.findings', 'findings.png', { width: 1500, height: 1000 });
   });
 
   it('an explore link opens the explorer on the claim\'s student and examples, with their count', async () => {
@@ -118,12 +100,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     const accuracies = await page.getByTestId('series-accuracy').allTextContents();
     expect(accuracies).toHaveLength(expected.length);
     for (const text of accuracies) expect(text.replace(/\s+/g, ' ').trim()).toMatch(/^\d+\.\d%( clean)? \[-?\d+\.\d%, -?\d+\.\d%\]$/);
-    const height = await page.locator('.page.scroll').evaluate((el) => el.scrollHeight);
-    await page.setViewportSize({ width: 1500, height: Math.min(6000, height + 60) });
-    await page.waitForTimeout(400); // let the charts follow their boxes and paint
-    await page.screenshot({ path: '/tmp/compare-seeds.png' });
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'compare-seeds.png') });
-    await page.setViewportSize({ width: 1500, height: 1000 });
+    await screenshotWhole(page, '.page.scroll', 'compare-seeds.png', { width: 1500, height: 1000 });
     expect(browser.errors).toEqual([]);
   });
 });

@@ -5,9 +5,9 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rendererDir } from '../../main/paths.js';
+import { canOpenAppInBrowser, closeAppAndBrowser, shownImageWidths } from '../helpers/appInBrowser.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
-import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
+import { openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 
 const PER_CLASS = { circle: 7, square: 5 };
 
@@ -26,7 +26,7 @@ async function writeShapesFolder(root: string): Promise<void> {
   }
 }
 
-describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')))('the app in Chromium over web mode', () => {
+describe.skipIf(!canOpenAppInBrowser)('the app in Chromium over web mode', () => {
   let app: AppUnderTest;
   let browser: AppInBrowser;
   let page: Page;
@@ -39,10 +39,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     ({ page, errors } = browser);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await app?.dispose();
-  });
+  afterAll(() => closeAppAndBrowser(app, browser));
 
   it('imports an image folder through the import dialog and shows it in the grid', async () => {
     await page.goto(app.server.url);
@@ -62,12 +59,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     expect(total).toBeGreaterThan(0);
     expect(total).toBeLessThanOrEqual(12);
     // every cell on screen shows a real image loaded through the token-protected media path
-    // (the Node-side type-check has no DOM library: describe the image by what we use)
-    type Img = { decode(): Promise<void>; naturalWidth: number };
-    const widths = await page.locator('[data-testid=example-cell] img').evaluateAll(async (imgs) => {
-      await Promise.all(imgs.map((i) => (i as unknown as Img).decode()));
-      return imgs.map((i) => (i as unknown as Img).naturalWidth);
-    });
+    const widths = await shownImageWidths(page);
     expect(widths.length).toBeGreaterThan(0);
     expect(widths.every((w) => w === 16)).toBe(true);
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'dataset-grid.png') });

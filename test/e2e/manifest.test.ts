@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlainDataset, randomProbabilities, type PlainDataset } from '../../bench/ingestFixture.js';
 import { ingestRuns } from '../../main/data/runIngest.js';
 import { parseCsv } from '../../main/data/textTable.js';
-import { rendererDir } from '../../main/paths.js';
+import { appBase, canOpenAppInBrowser, closeAppAndBrowser, expectOverwriteAsked, openAppPage } from '../helpers/appInBrowser.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
-import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
+import { SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 import { argmax } from '../helpers/storedPredictions.js';
 import { createStore } from '../../main/store/store.js';
 
@@ -50,7 +50,7 @@ function csvRows(text: string): { header: string[]; rows: Row[] } {
   return { header, rows: body.map((r) => Object.fromEntries(header.map((h, i) => [h, r.fields[i]!]))) };
 }
 
-describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')))('the training manifest dialog in Chromium', () => {
+describe.skipIf(!canOpenAppInBrowser)('the training manifest dialog in Chromium', () => {
   let app: AppUnderTest;
   let browser: AppInBrowser;
   let page: Page;
@@ -63,7 +63,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
   const trainIds = () => data.ids.filter((_, i) => data.splits[i] === 'train');
 
   const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
-  const base = () => app.server.url.replace(/\/\?.*$/, '/');
+  const base = () => appBase(app);
   async function downloadCsv(name: string): Promise<{ header: string[]; rows: Row[]; fileName: string }> {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('manifest-download').click()]);
     const saved = path.join(app.dir, name);
@@ -87,15 +87,10 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
       const row = (p: Float32Array) => Array.from(p.subarray(i * C, (i + 1) * C));
       right.set(id, { teacher: argmax(row(teacher[EPOCHS - 1]!)) === data.labels[i], student: argmax(row(student[EPOCHS - 1]!)) === data.labels[i] });
     });
-    browser = await openBrowserPage({ width: 1400, height: 950 });
+    browser = await openAppPage(app, { width: 1400, height: 950 });
     page = browser.page;
-    await page.goto(app.server.url); // takes the token
-    await page.waitForURL(/#\/experiments\/\d+/); // a bare start opens the newest experiment
   });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.dispose();
-  });
+  afterAll(() => closeAppAndBrowser(app, browser));
 
   it('downloads the explorer filter as rule 1: its examples weighted 0.25 with the reason, every other training example at the default', async () => {
     const picked = trainIds().filter((id) => right.get(id)!.teacher && !right.get(id)!.student);
@@ -152,13 +147,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     expect(await shownCounts()).toEqual([1, 2, 3].map((s) => ids.filter((id) => stage(id) === s).length));
     await shot('manifest-curriculum');
 
-    const before = fs.statSync(target).mtimeMs;
-    await page.getByTestId('manifest-write').click();
-    await page.getByTestId('manifest-overwrite').waitFor();
-    expect(await page.getByTestId('manifest-error').textContent()).toMatch(/exists/);
-    expect(fs.statSync(target).mtimeMs).toBe(before);
-    await page.getByTestId('manifest-overwrite').click();
-    await page.getByTestId('manifest-done').waitFor();
+    await expectOverwriteAsked(page, target, 'manifest', 'manifest-write');
     await page.getByTestId('manifest-close').click();
     expect(await page.getByTestId('manifest-dialog').count()).toBe(0);
   });

@@ -9,29 +9,28 @@ import type { DatasetSummary } from '../../shared/domain.js';
 import { paperMechanismSplits } from '../../shared/mechanisms.js';
 import type { ExperimentSummary } from '../../shared/runs.js';
 import { ensureSampleDataset } from '../../main/data/sampleDataset.js';
-import { rendererDir } from '../../main/paths.js';
-import { trainWorkerPath } from '../../main/services/trainerProcess.js';
+import { workerEntryPath } from '../../main/workers/launcher.js';
+import { appBase, canOpenAppInBrowser, openAppPage } from '../helpers/appInBrowser.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
-import { hasChromium, openBrowserPage, SCREENSHOT_DIR } from '../helpers/browser.js';
+import { SCREENSHOT_DIR } from '../helpers/browser.js';
 import { waitForTraining } from '../helpers/training.js';
 import { createStore } from '../../main/store/store.js';
 
-describe.skipIf(!fs.existsSync(trainWorkerPath()))('the mechanisms preset', () => {
+describe.skipIf(!fs.existsSync(workerEntryPath('train')))('the mechanisms preset', () => {
   let app: AppUnderTest;
   let dataset: DatasetSummary;
   let experiments: ExperimentSummary[];
-  const call = <T>(name: string, args: unknown) => app.services.dispatch(name, args, 'http') as Promise<T>;
 
   beforeAll(async () => {
     app = await startAppUnderTest();
     const sample = await ensureSampleDataset(createStore(app.db));
-    dataset = await call<DatasetSummary>('buildMechanismDataset', {
+    dataset = await app.call<DatasetSummary>('buildMechanismDataset', {
       name: 'dominoes',
       sources: [sample, sample],
       splits: paperMechanismSplits({ hard: 'top', easy: 'bottom', trainSize: 300, testSize: 100 }),
       seed: 3,
     });
-    experiments = await call<ExperimentSummary[]>('startMechanismPreset', { datasetId: dataset.id, epochs: 2 });
+    experiments = await app.call<ExperimentSummary[]>('startMechanismPreset', { datasetId: dataset.id, epochs: 2 });
     // failed runs are reported by the first test, with every run's error
     await waitForTraining(app.db, { experimentIds: experiments.map((e) => e.id), timeoutMs: 240_000, allowFailed: true });
   }, 300_000);
@@ -46,20 +45,18 @@ describe.skipIf(!fs.existsSync(trainWorkerPath()))('the mechanisms preset', () =
     const kinds = runs.filter((r) => r.role === 'student').map((r) => `${JSON.parse(r.spec).phases[0].loss.kind}@${JSON.parse(r.spec).trainSplit}`);
     expect(new Set(kinds).size).toBe(6);
     expect(runs.every((r) => r.splits === dataset.splits.length)).toBe(true); // every split recorded each epoch
-    const report = await call<DeviationReport>('deviationReport', { experimentId: experiments[0]!.id, bootstrap: 0 });
+    const report = await app.call<DeviationReport>('deviationReport', { experimentId: experiments[0]!.id, bootstrap: 0 });
     expect(report.students).toHaveLength(6);
     const cf = report.students[0]!.splits.find((s) => s.split === 'cf-bottom-only')!;
     expect(cf.n).toBe(100);
     expect(cf.fidelity).not.toBeNull();
   });
 
-  it.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')))('draws P5: a heatmap per loss, named by its settings, and its difference from KD, with colour keys', async () => {
-    const browser = await openBrowserPage({ width: 1440, height: 900 });
+  it.skipIf(!canOpenAppInBrowser)('draws P5: a heatmap per loss, named by its settings, and its difference from KD, with colour keys', async () => {
+    const browser = await openAppPage(app, { width: 1440, height: 900 });
     try {
       const { page } = browser;
-      const base = app.server.url.replace(/\/\?.*$/, '/');
-      await page.goto(app.server.url);
-      await page.waitForURL(/#\/experiments\/\d+/); // a bare start opens the newest experiment first
+      const base = appBase(app);
       // the dataset page offers the page, now that students have trained on the mechanism dataset
       await page.goto(`${base}#/datasets/${dataset.id}`);
       await page.getByTestId('link-mechanisms').click();
@@ -90,7 +87,7 @@ describe.skipIf(!fs.existsSync(trainWorkerPath()))('the mechanisms preset', () =
       const key = page.getByTestId('colour-key');
       expect([await key.getAttribute('data-min'), await key.getAttribute('data-max')]).toEqual(['0', '1']);
       expect((await key.innerText()).split(/\s+/)).toEqual(['none', 'agree', '0.0', '0.5', '1.0', 'all', 'agree']);
-      const reports = await Promise.all(experiments.map((e) => call<DeviationReport>('deviationReport', { experimentId: e.id, bootstrap: 0 })));
+      const reports = await Promise.all(experiments.map((e) => app.call<DeviationReport>('deviationReport', { experimentId: e.id, bootstrap: 0 })));
       const runs = app.db.prepare(`SELECT id, spec FROM runs WHERE experiment_id IN (${experiments.map((e) => e.id).join(',')})`).all() as { id: number; spec: string }[];
       const specOf = new Map(runs.map((r) => [r.id, JSON.parse(r.spec) as { trainSplit?: string; phases: { loss: { kind: string } }[] }]));
       const cells = new Map<string, number>();

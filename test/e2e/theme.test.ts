@@ -4,20 +4,14 @@
 // application menu's theme commands switch it, and the charts redraw in the theme — their
 // background and text colours, read from the pixels, change with it. Screenshots of the chart
 // pages in both themes go to test-output/screenshots/theme-*.png.
-import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImportOptions } from '../../shared/domain.js';
 import type { ExperimentSummary } from '../../shared/runs.js';
-import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
-import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
-import { trainWorkerPath } from '../../main/services/trainerProcess.js';
+import { appBase, canTrainInBrowser, closeAppAndBrowser, openAppPage, trainSample } from '../helpers/appInBrowser.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
-import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
-import { waitForTraining } from '../helpers/training.js';
-import { createStore } from '../../main/store/store.js';
+import { SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 
 /** renderer/src/stores/theme.ts's THEME_STORAGE_KEY (that module needs a window to import) */
 const THEME_STORAGE_KEY = 'disobey.theme';
@@ -50,14 +44,14 @@ async function chartColours(chart: Locator): Promise<{ background: number; text:
   return { background, text };
 }
 
-describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(trainWorkerPath()))('light and dark themes in Chromium', () => {
+describe.skipIf(!canTrainInBrowser)('light and dark themes in Chromium', () => {
   let app: AppUnderTest;
   let browser: AppInBrowser;
   let page: Page;
   let experiment: ExperimentSummary;
   const EPOCHS = 4;
 
-  const base = () => app.server.url.replace(/\/\?.*$/, '/');
+  const base = () => appBase(app);
   const effective = () => page.evaluate(() => document.documentElement.dataset.theme);
   const choice = (c: 'system' | 'light' | 'dark') => page.locator(`[data-testid=theme-toggle] [data-theme-choice=${c}]`);
   const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOT_DIR, `theme-${name}.png`) });
@@ -70,19 +64,11 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
 
   beforeAll(async () => {
     app = await startAppUnderTest();
-    const datasetId = await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm-theme', subset: 300 }));
-    experiment = (await app.services.dispatch('startPaperPreset', { datasetId, epochs: EPOCHS }, 'http')) as ExperimentSummary;
-    await waitForTraining(app.db, { experimentIds: [experiment.id], timeoutMs: 300_000 });
-    browser = await openBrowserPage({ width: 1440, height: 900 });
+    experiment = await trainSample(app, { name: 'fm-theme', subset: 300, epochs: EPOCHS, timeoutMs: 300_000 });
+    browser = await openAppPage(app, { width: 1440, height: 900 }, { colorScheme: 'light' });
     page = browser.page;
-    await page.emulateMedia({ colorScheme: 'light' });
-    await page.goto(app.server.url); // takes the token
-    await page.waitForURL(/#\/experiments\/\d+/); // a bare start opens the newest experiment: let it, before going elsewhere
   }, 360_000);
-  afterAll(async () => {
-    await browser?.close();
-    await app?.dispose();
-  });
+  afterAll(() => closeAppAndBrowser(app, browser));
 
   it('follows the system by default, charts included', async () => {
     await openRuns();

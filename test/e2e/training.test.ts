@@ -1,19 +1,18 @@
 // The training UI in Chromium over web mode: the one-click demo with its progress bar, the run
 // monitor with curves, and the new-experiment form refusing a bad temperature.
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportOptions } from '../../shared/domain.js';
 import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
-import { SAMPLE_DATASET_NAME } from '../../main/data/sampleDataset.js';
-import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
-import { trainWorkerPath } from '../../main/services/trainerProcess.js';
-import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
-import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 import { createStore } from '../../main/store/store.js';
+import { SAMPLE_DATASET_NAME } from '../../main/data/sampleDataset.js';
+import { sampleDatasetDir } from '../../main/paths.js';
+import { canTrainInBrowser, closeAppAndBrowser } from '../helpers/appInBrowser.js';
+import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
+import { openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 
-describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(trainWorkerPath()))('training in the app', () => {
+describe.skipIf(!canTrainInBrowser)('training in the app', () => {
   let app: AppUnderTest;
   let browser: AppInBrowser;
   let page: Page;
@@ -26,10 +25,7 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     browser = await openBrowserPage({ width: 1400, height: 900 });
     ({ page, errors } = browser);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.dispose();
-  });
+  afterAll(() => closeAppAndBrowser(app, browser));
 
   it('runs the demo with one click, shows progress, and monitors every run to the end', async () => {
     await page.goto(app.server.url);

@@ -5,7 +5,6 @@
 // colour key for its tinted cells, with matrix cells that are not input boxes; counts wait with a
 // spinner, not "…"; the top bar names the backend that trained the experiment on screen; and no
 // page of this part shows a code of papers/SPEC.md or uppercases a maths symbol.
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,15 +12,15 @@ import type { DeviationReport } from '../../shared/analytics.js';
 import { ImportOptions } from '../../shared/domain.js';
 import type { ExperimentSummary } from '../../shared/runs.js';
 import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
-import { rendererDir, sampleDatasetDir } from '../../main/paths.js';
-import { trainWorkerPath } from '../../main/services/trainerProcess.js';
+import { sampleDatasetDir } from '../../main/paths.js';
 import { friendlyBackend } from '../../renderer/src/backendChip.js';
 import { compareHeaders, compareTableRows, divergingBackground, divergingExtent } from '../../renderer/src/compareTable.js';
 import { formatAccuracy } from '../../renderer/src/format.js';
 import { formulaPlainText } from '../../renderer/src/formulaText.js';
 import { DIAGNOSTIC_HELP, GLOSSARY, GLOSSARY_KEYS, type GlossaryEntry } from '../../renderer/src/glossary.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
-import { hasChromium, openBrowserPage, SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
+import { appBase, canTrainInBrowser, closeAppAndBrowser, openAppPage } from '../helpers/appInBrowser.js';
+import { SCREENSHOT_DIR, type AppInBrowser } from '../helpers/browser.js';
 import { specCodesIn } from '../helpers/visibleText.js';
 import { waitForTraining } from '../helpers/training.js';
 import { createStore } from '../../main/store/store.js';
@@ -46,14 +45,14 @@ async function uppercasedSymbols(page: Page): Promise<string[]> {
   });
 }
 
-describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.html')) || !fs.existsSync(trainWorkerPath()))('words a newcomer understands, in Chromium', () => {
+describe.skipIf(!canTrainInBrowser)('words a newcomer understands, in Chromium', () => {
   let app: AppUnderTest;
   let browser: AppInBrowser;
   let page: Page;
   let experiment: ExperimentSummary;
   const EPOCHS = 2;
   const SEEDS = 2;
-  const base = () => app.server.url.replace(/\/\?.*$/, '/');
+  const base = () => appBase(app);
   const open = async (hash: string) => {
     await page.goto(`${base()}#${hash}`);
   };
@@ -67,14 +66,10 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
 
   beforeAll(async () => {
     app = await startAppUnderTest();
-    browser = await openBrowserPage({ width: 1440, height: 900 });
+    browser = await openAppPage(app, { width: 1440, height: 900 }, { landing: null }); // nothing trained yet: no experiment to land on
     page = browser.page;
-    await page.goto(app.server.url); // takes the token; nothing trained yet
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await app?.dispose();
-  });
+  afterAll(() => closeAppAndBrowser(app, browser));
 
   it('before any training, the top bar says so in words, with what the chip means', async () => {
     const chip = page.getByTestId('backend-chip');

@@ -14,6 +14,8 @@ export interface AppUnderTest {
   services: AppServices;
   server: WebServer;
   base: string;
+  /** a contract call through `dispatch`, as web mode makes it */
+  call<T>(name: string, args: unknown): Promise<T>;
   dispose(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function startAppUnderTest(options: { staticDir?: string } = {}): P
     services,
     server,
     base: `http://127.0.0.1:${server.port}`,
+    call: <T>(name: string, args: unknown) => services.dispatch(name, args, 'http') as Promise<T>,
     async dispose() {
       services.dispose();
       await server.close();

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ElectronApplication, Page } from 'playwright-core';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -86,3 +87,22 @@ export function launchAgain(args: string[], env: Record<string, string>, timeout
     });
   });
 }
+
+/** The built app with Playwright's Electron driver, and its first window, whose page errors go to `errors`. */
+export async function launchElectronApp(env: Record<string, string>, errors: string[]): Promise<{ electronApp: ElectronApplication; page: Page }> {
+  const { _electron } = await import('playwright-core');
+  const electronApp = await _electron.launch({ executablePath: ELECTRON_BIN, args: electronAppArgs(root), env, timeout: 60_000 });
+  const page = await electronApp.firstWindow();
+  page.on('pageerror', (e) => errors.push(e.message));
+  return { electronApp, page };
+}
+
+/** What an afterAll ends: the app, the display it used, the test's folder (any of them missing when beforeAll failed). */
+export async function closeElectronApp(electronApp: ElectronApplication | undefined, display: Display | undefined, dir: string | undefined): Promise<void> {
+  await electronApp?.close();
+  display?.dispose();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** The shell, its preload and the renderer are built (npm run build). */
+export const electronAppBuilt = ['out/main/electron.js', 'out/preload/index.cjs', 'out/renderer/index.html'].every((f) => fs.existsSync(path.join(root, f)));

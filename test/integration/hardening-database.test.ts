@@ -15,7 +15,7 @@ import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
 import { sampleDatasetDir } from '../../main/paths.js';
 import { createAppServices, type AppServices } from '../../main/services/appServices.js';
 import { planExperiment } from '../../main/services/experimentPlanner.js';
-import { importWorkerPath } from '../../main/services/importRunner.js';
+import { workerEntryPath } from '../../main/workers/launcher.js';
 import { SCHEMA_VERSION } from '../../main/store/migrations.js';
 import { openDatabase } from '../../main/store/openDatabase.js';
 import { createRunQueries } from '../../main/store/runQueries.js';
@@ -103,7 +103,7 @@ async function databaseWithSample(file: string, subset = 300): Promise<number> {
   }
 }
 
-describe.skipIf(!fs.existsSync(importWorkerPath()))('item 4: two writers on one database at once', () => {
+describe.skipIf(!fs.existsSync(workerEntryPath('import')))('item 4: two writers on one database at once', () => {
   it('lands two imports sent through the web API while another process writes, numbering the default name they share', async () => {
     const file = path.join(temp.dir, 'concurrent.db');
     const app = await startApp(file);

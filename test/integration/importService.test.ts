@@ -8,14 +8,14 @@ import type { AppEvent } from '../../shared/contract.js';
 import type { DatasetSummary } from '../../shared/domain.js';
 import { ensureSampleDataset, SAMPLE_DATASET_NAME } from '../../main/data/sampleDataset.js';
 import { sampleDatasetDir } from '../../main/paths.js';
-import { importWorkerPath } from '../../main/services/importRunner.js';
+import { workerEntryPath } from '../../main/workers/launcher.js';
 import { createDatasetQueries } from '../../main/store/datasetQueries.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { createStore } from '../../main/store/store.js';
 
 const FULL = '/usr/share/datasets/fashion-mnist';
 
-describe.skipIf(!fs.existsSync(importWorkerPath()))('importing through the app', () => {
+describe.skipIf(!fs.existsSync(workerEntryPath('import')))('importing through the app', () => {
   let app: AppUnderTest;
   let events: AppEvent[];
   beforeEach(async () => {

@@ -16,7 +16,7 @@ import { trainPreset } from '../../main/cli/trainCommands.js';
 import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
 import { sampleDatasetDir } from '../../main/paths.js';
 import { planExperiment } from '../../main/services/experimentPlanner.js';
-import { trainWorkerPath } from '../../main/services/trainerProcess.js';
+import { workerEntryPath } from '../../main/workers/launcher.js';
 import type { ExperimentSummary } from '../../shared/runs.js';
 import { startAppUnderTest } from '../helpers/appUnderTest.js';
 import { openDatabase } from '../../main/store/openDatabase.js';
@@ -238,7 +238,7 @@ describe('the CLI', () => {
   });
 });
 
-describe.skipIf(!fs.existsSync(trainWorkerPath()))('the app', () => {
+describe.skipIf(!fs.existsSync(workerEntryPath('train')))('the app', () => {
   it('starts a seeded experiment: answers with the first replicate and its workers train every replicate', { timeout: 180_000 }, async () => {
     const app = await startAppUnderTest();
     try {

@@ -1,11 +1,11 @@
 // The training workers yield the cores to the app's own process: they lower their scheduling
-// priority as they start (main/train/workerPriority.ts), unless told not to.
+// priority as they start (main/workers/workerPriority.ts), unless told not to.
 import { fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { trainWorkerPath } from '../../main/services/trainerProcess.js';
-import { applyTrainingPriority, trainingPriority } from '../../main/train/workerPriority.js';
+import { workerEntryPath } from '../../main/workers/launcher.js';
+import { applyTrainingPriority, trainingPriority } from '../../main/workers/workerPriority.js';
 
 const { PRIORITY_NORMAL, PRIORITY_BELOW_NORMAL, PRIORITY_LOW } = os.constants.priority;
 
@@ -23,8 +23,8 @@ describe('the training priority', () => {
     expect(() => trainingPriority({ DISOBEY_TRAIN_PRIORITY: 'idle' })).toThrow(/DISOBEY_TRAIN_PRIORITY must be one of normal, below-normal, low \(got "idle"\)/);
   });
 
-  it.skipIf(!fs.existsSync(trainWorkerPath()))('is what a started training worker runs at', async () => {
-    const worker = fork(trainWorkerPath(), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, DISOBEY_TRAIN_PRIORITY: '' } });
+  it.skipIf(!fs.existsSync(workerEntryPath('train')))('is what a started training worker runs at', async () => {
+    const worker = fork(workerEntryPath('train'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, DISOBEY_TRAIN_PRIORITY: '' } });
     try {
       expect(await priorityOnceSet(worker.pid!)).toBe(PRIORITY_BELOW_NORMAL);
     } finally {

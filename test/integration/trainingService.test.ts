@@ -8,7 +8,8 @@ import type { ExperimentSummary } from '../../shared/runs.js';
 import { ImportOptions } from '../../shared/domain.js';
 import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
 import { sampleDatasetDir } from '../../main/paths.js';
-import { trainWorkerCount, trainWorkerPath } from '../../main/services/trainerProcess.js';
+import { workerEntryPath } from '../../main/workers/launcher.js';
+import { trainWorkerCount } from '../../main/workers/trainerPool.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { createStore } from '../../main/store/store.js';
 
@@ -26,7 +27,7 @@ async function until(predicate: () => boolean, what: string, ms = 120_000): Prom
 
 const experiment = async (id: number) => (await app.services.dispatch('getExperiment', { experimentId: id }, 'http')) as ExperimentSummary;
 
-describe.skipIf(!fs.existsSync(trainWorkerPath()))('training through the app', () => {
+describe.skipIf(!fs.existsSync(workerEntryPath('train')))('training through the app', () => {
   beforeAll(async () => {
     app = await startAppUnderTest();
     app.services.events.subscribe((e) => events.push(e));
