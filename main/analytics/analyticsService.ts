@@ -36,7 +36,7 @@ import { exaggerationSlope } from '../../shared/deviationMetrics.js';
 import { runEigenLabSliced } from '../../shared/eigenLab.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { recordedEpochsKey, type ExperimentSummary, type RunSummary } from '../../shared/runs.js';
-import { createMatrixStore } from '../store/matrixChunks.js';
+import { createMatrixStore, type HistoryRow } from '../store/matrixChunks.js';
 import { createRunQueries } from '../store/runQueries.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
 import type { Findings, FindingsArgs, SeriesReport } from '../../shared/findings.js';
@@ -63,12 +63,6 @@ import { createPredictionMatrices } from './predictionMatrices.js';
 const FRAME_CACHE_BYTES = 1024 * 1024 * 1024;
 const FRAME_CACHE_MAX = 32;
 
-interface ExampleHistoryRow {
-  runId: number;
-  epoch: number;
-  probs: Float32Array;
-}
-
 export function createAnalyticsService(db: Database.Database, options: { frameCacheBytes?: number } = {}) {
   const frameCacheBytes = options.frameCacheBytes ?? FRAME_CACHE_BYTES;
   const runs = createRunQueries(db);
@@ -78,7 +72,6 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
   const datasetQueries = createDatasetQueries(db);
   const setDataset = db.prepare('SELECT dataset_id FROM curated_sets WHERE id = ?').pluck();
   const setMembers = db.prepare('SELECT example_id FROM curated_set_members WHERE set_id = ?').pluck();
-  const history = db.prepare('SELECT run_id, epoch, probs FROM predictions WHERE example_id = ? ORDER BY run_id, epoch').raw();
   const frames = new Map<string, AnalysisFrame>();
   // Per experiment and its creation time: ids of a deleted experiment's runs may come back.
   const labelProbSums = new Map<string, ReturnType<typeof createLabelProbSumStore>>();
@@ -90,26 +83,13 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
   }
 
   /**
-   * One example's probabilities at every recorded epoch: trained runs' from their `predictions`
-   * rows, runs recorded as matrices only (ingested) from the chunk holding the example.
+   * One example's probabilities at every recorded epoch of the experiment's runs and of a teacher
+   * it reuses from another experiment, from the chunk holding the example in each run-epoch.
    */
-  function exampleHistory(exampleId: number, experimentRuns: readonly RunSummary[]): ExampleHistoryRow[] {
-    // An aligned copy by slicing the blob's memory: Uint8Array.from(blob) walks it byte by
-    // byte, which was most of a page's time once a run had recorded a hundred epochs.
-    const rows = (history.all(exampleId) as [number, number, Buffer][]).map(([runId, epoch, blob]) => ({ runId, epoch, probs: new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength)) }));
-    const rowsPerRun = new Map<number, number>();
-    for (const r of rows) rowsPerRun.set(r.runId, (rowsPerRun.get(r.runId) ?? 0) + 1);
-    let added = false;
-    for (const run of experimentRuns) {
-      if ((rowsPerRun.get(run.id) ?? 0) >= run.epochsDone) continue;
-      const have = new Set(rows.filter((r) => r.runId === run.id).map((r) => r.epoch));
-      const epochs = Array.from({ length: run.epochsDone }, (_, e) => e + 1).filter((e) => !have.has(e));
-      matrixStore.readRows(run.id, epochs, exampleId).forEach((probs, k) => {
-        if (probs) rows.push({ runId: run.id, epoch: epochs[k]!, probs });
-      });
-      added ||= epochs.length > 0;
-    }
-    return added ? rows.sort((a, b) => a.runId - b.runId || a.epoch - b.epoch) : rows;
+  function exampleHistory(exampleId: number, experimentRuns: readonly RunSummary[]): HistoryRow[] {
+    const own = new Set(experimentRuns.map((r) => r.id));
+    const reused = new Set(experimentRuns.flatMap((r) => (r.teacherRunId !== null && !own.has(r.teacherRunId) ? [r.teacherRunId] : [])));
+    return matrixStore.readHistory(exampleId, [...experimentRuns, ...[...reused].map((id) => runs.runSummary(id))]);
   }
 
   /** The experiment and its seed replicates, in seed order (the experiment alone without seeds). */

@@ -11,6 +11,7 @@ import readline from 'node:readline';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { ImportError } from '../../shared/errors.js';
+import type { Storage } from '../../shared/experimentSpec.js';
 import { describeZodError } from '../../shared/zodIssues.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
 import { createRunQueries, type EpochMatrixRecord } from '../store/runQueries.js';
@@ -53,6 +54,8 @@ export interface IngestOptions {
   path: string;
   datasetId: number;
   experimentName?: string;
+  /** how the probabilities are stored (float32 unless float16 is asked for; docs/database.md, "Precision") */
+  storage?: Storage;
 }
 
 export interface IngestResult {
@@ -756,6 +759,7 @@ export async function ingestRuns(db: Database.Database, options: IngestOptions, 
       external: true,
       source: path.resolve(options.path),
       runs: planned.map((r) => ({ name: r.manifest.name, role: r.manifest.role, teacher: r.manifest.teacher ?? null, epochs: r.manifest.epochs })),
+      ...(options.storage === undefined ? {} : { storage: options.storage }),
     });
     const ids = new Map<string, number>();
     // Teachers first, so a student names its teacher's run id.

@@ -33,7 +33,7 @@ describe('prediction matrix chunks', () => {
       const probs = probsOf(n, 1);
       const store = createMatrixStore(db);
       db.transaction(() => store.writeMatrix(runId, 1, C, Int32Array.from(ids), probs))();
-      const chunks = db.prepare('SELECT chunk, first_id, last_id, length(example_ids) / 4 AS rows FROM prediction_matrices WHERE run_id = ? ORDER BY chunk').all(runId);
+      const chunks = db.prepare('SELECT chunk, first_id, last_id, CASE length(example_ids) WHEN 0 THEN last_id - first_id + 1 ELSE length(example_ids) / 4 END AS rows FROM prediction_matrices WHERE run_id = ? ORDER BY chunk').all(runId);
       expect(chunks).toEqual([
         { chunk: 0, first_id: ids[0], last_id: ids[rowsPerChunk(C) - 1], rows: rowsPerChunk(C) },
         { chunk: 1, first_id: ids[rowsPerChunk(C)], last_id: ids[2 * rowsPerChunk(C) - 1], rows: rowsPerChunk(C) },

@@ -10,6 +10,7 @@ import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
 import { sampleDatasetDir } from '../../main/paths.js';
 import { trainWorkerCount, trainWorkerPath } from '../../main/services/trainerProcess.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
+import { allStoredRows } from '../helpers/storedPredictions.js';
 
 let app: AppUnderTest;
 let datasetId: number;
@@ -61,7 +62,7 @@ describe.skipIf(!fs.existsSync(trainWorkerPath()))('training through the app', (
     expect(info.backend).toMatch(/wasm|tensorflow|cpu/);
     const metrics = (await app.services.dispatch('runMetrics', { runId: current.runs[0]!.id }, 'http')) as { epoch: number; split: string }[];
     expect(metrics.map((m) => `${m.epoch}:${m.split}`)).toEqual(['1:test', '1:train', '2:test', '2:train']);
-    const predictions = app.db.prepare('SELECT count(*) FROM predictions').pluck().get();
+    const predictions = allStoredRows(app.db).length;
     expect(predictions).toBe(7 * 2 * 3000);
   });
 
