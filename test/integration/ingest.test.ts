@@ -106,6 +106,18 @@ function int64Npy(values: number[]): Buffer {
 }
 
 describe('ingest', () => {
+  it('stores an ingest asked for float16 as halves, the experiment saying so, and reads each probability within half rounding', async () => {
+    const probs = randomProbabilities(N, C, 31);
+    const dir = writeRun({ name: 'half', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': jsonl(data.ids, probs, 'probs') });
+    const result = await ingestRuns(db, { path: dir, datasetId: data.datasetId, storage: 'float16' });
+    const runId = result.runs[0]!.id;
+    expect(db.prepare('SELECT DISTINCT precision FROM prediction_matrices WHERE run_id = ?').pluck().all(runId)).toEqual(['float16']);
+    expect(JSON.parse(db.prepare('SELECT spec FROM experiments WHERE id = ?').pluck().get(result.experimentId) as string)).toMatchObject({ storage: 'float16' });
+    const back = Float32Array.from([...rowsOf(db, runId, 1).values()].flat());
+    expectClose(back, probs, 2 ** -12);
+    expectClose(createMatrixStore(db).readMatrix(runId, 1)!.probs, back, 0);
+  });
+
   it('JSONL runs land as written: probabilities within 1e-6, logits as their softmax, runs done and linked, the report reads them', async () => {
     const teacherProbs = [randomProbabilities(N, C, 1), randomProbabilities(N, C, 2)];
     teacherProbs[0]!.set([1, 0, 0, 0], 0); // a certain row: its zeros stay (near) zero, its loss finite
