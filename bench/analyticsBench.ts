@@ -25,7 +25,7 @@ export async function benchAnalytics(): Promise<BenchRow[]> {
   const db = openDatabase(file);
   try {
     const [fixture, generateMs] = await timed(() => createDeviationFixture(db, { examples: 70_000, students: 4, epochs: 3, seed: 1 }));
-    const rows = db.prepare('SELECT count(*) FROM predictions').pluck().get() as number;
+    const rows = db.prepare('SELECT sum(CASE length(example_ids) WHEN 0 THEN last_id - first_id + 1 ELSE length(example_ids) / 4 END) FROM prediction_matrices').pluck().get() as number;
     const { experimentId, studentRunIds } = fixture;
     const out: BenchRow[] = [];
     const note = `${rows.toLocaleString('en')} prediction rows (generated in ${(generateMs / 1000).toFixed(1)} s)`;

@@ -18,6 +18,8 @@ export interface DeviationFixtureOptions {
   name?: string;
   /** text datasets get a short text per example instead of pixels */
   kind?: 'image' | 'text';
+  /** the experiment's `storage`: how its probabilities are stored (float32 unless float16) */
+  storage?: 'float32' | 'float16';
 }
 
 export interface DeviationFixture {
@@ -28,7 +30,7 @@ export interface DeviationFixture {
 }
 
 export function createDeviationFixture(db: Connection, options: DeviationFixtureOptions): DeviationFixture {
-  const { examples: n, testShare = 1 / 7, classes = 10, students = 4, epochs = 3, seed = 1, name = 'synthetic deviations', kind = 'image' } = options;
+  const { examples: n, testShare = 1 / 7, classes = 10, students = 4, epochs = 3, seed = 1, name = 'synthetic deviations', kind = 'image', storage } = options;
   const random = createRandom(seed);
     const datasets = createDatasetQueries(db);
   const runs = createRunQueries(db);
@@ -74,7 +76,7 @@ export function createDeviationFixture(db: Connection, options: DeviationFixture
     for (let c = 0; c < classes; c++) teacherLogits[i * classes + c] = random.normal() * (0.5 + hardness[i]!) + (c === wrong ? 6 * (1 - hardness[i]!) + 0.5 : 0);
   }
 
-  const experimentId = runs.createExperiment(datasetId, name, { synthetic: true });
+  const experimentId = runs.createExperiment(datasetId, name, { synthetic: true, ...(storage ? { storage } : {}) });
   const spec = { epochs };
   const teacherRunId = runs.createRun({ experimentId, role: 'teacher', name: 'teacher', teacherRunId: null, spec });
   const studentRunIds = Array.from({ length: students }, (_, s) =>

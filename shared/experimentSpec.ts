@@ -275,6 +275,9 @@ export const TeacherReuse = z.object({ reuseRunId: z.number().int().positive() }
 export const MAX_SEEDS = 20;
 const MAX_RUN_SEED = 0xffff_ffff;
 export const SeedTeacherChoices = ['per-seed', 'shared'] as const;
+/** How an experiment stores its probabilities (docs/database.md, "Precision"). */
+export const StorageChoices = ['float32', 'float16'] as const;
+export type Storage = (typeof StorageChoices)[number];
 export type SeedTeacher = (typeof SeedTeacherChoices)[number];
 
 export const ExperimentSpec = z
@@ -296,6 +299,11 @@ export const ExperimentSpec = z
      * differ only by their own seed. A reused teacher (teacher.reuseRunId) is always shared.
      */
     seedTeacher: z.enum(SeedTeacherChoices).optional(),
+    /**
+     * How the runs' probabilities are stored: 'float32' (the default) or 'float16', half the
+     * space, each probability within 2^-11 of its float32 value relatively (docs/database.md, "Precision").
+     */
+    storage: z.enum(StorageChoices).optional(),
   })
   .strict()
   .superRefine((exp, ctx) => {

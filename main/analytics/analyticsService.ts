@@ -24,6 +24,7 @@ import { exaggerationSlope } from '../../shared/deviationMetrics.js';
 import { runEigenLabSliced } from '../../shared/eigenLab.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { recordedEpochsKey, type ExperimentSummary, type RunSummary } from '../../shared/runs.js';
+import type { HistoryRow } from '../store/matrixChunks.js';
 import type { Store } from '../store/store.js';
 import type { Findings, FindingsArgs, SeriesReport } from '../../shared/findings.js';
 import { seriesReport } from './seriesReport.js';
@@ -49,12 +50,6 @@ import { createPredictionMatrices } from './predictionMatrices.js';
 const FRAME_CACHE_BYTES = 1024 * 1024 * 1024;
 const FRAME_CACHE_MAX = 32;
 
-interface ExampleHistoryRow {
-  runId: number;
-  epoch: number;
-  probs: Float32Array;
-}
-
 export function createAnalyticsService(store: Store, options: { frameCacheBytes?: number } = {}) {
   const frameCacheBytes = options.frameCacheBytes ?? FRAME_CACHE_BYTES;
   const runs = { ...store.experiments, ...store.runs };
@@ -62,7 +57,6 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
   const matrixStore = store.predictions;
   const datasets = createDatasetColumnsCache(store);
   const datasetQueries = store.datasets;
-  const history = store.connection.prepare('SELECT run_id, epoch, probs FROM predictions WHERE example_id = ? ORDER BY run_id, epoch').raw();
   const frames = new Map<string, AnalysisFrame>();
   // Per experiment and its creation time: ids of a deleted experiment's runs may come back.
   const labelProbSums = new Map<string, ReturnType<typeof createLabelProbSumStore>>();
@@ -74,26 +68,13 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
   }
 
   /**
-   * One example's probabilities at every recorded epoch: trained runs' from their `predictions`
-   * rows, runs recorded as matrices only (ingested) from the chunk holding the example.
+   * One example's probabilities at every recorded epoch of the experiment's runs and of a teacher
+   * it reuses from another experiment, from the chunk holding the example in each run-epoch.
    */
-  function exampleHistory(exampleId: number, experimentRuns: readonly RunSummary[]): ExampleHistoryRow[] {
-    // An aligned copy by slicing the blob's memory: Uint8Array.from(blob) walks it byte by
-    // byte, which was most of a page's time once a run had recorded a hundred epochs.
-    const rows = (history.all(exampleId) as [number, number, Buffer][]).map(([runId, epoch, blob]) => ({ runId, epoch, probs: new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength)) }));
-    const rowsPerRun = new Map<number, number>();
-    for (const r of rows) rowsPerRun.set(r.runId, (rowsPerRun.get(r.runId) ?? 0) + 1);
-    let added = false;
-    for (const run of experimentRuns) {
-      if ((rowsPerRun.get(run.id) ?? 0) >= run.epochsDone) continue;
-      const have = new Set(rows.filter((r) => r.runId === run.id).map((r) => r.epoch));
-      const epochs = Array.from({ length: run.epochsDone }, (_, e) => e + 1).filter((e) => !have.has(e));
-      matrixStore.readRows(run.id, epochs, exampleId).forEach((probs, k) => {
-        if (probs) rows.push({ runId: run.id, epoch: epochs[k]!, probs });
-      });
-      added ||= epochs.length > 0;
-    }
-    return added ? rows.sort((a, b) => a.runId - b.runId || a.epoch - b.epoch) : rows;
+  function exampleHistory(exampleId: number, experimentRuns: readonly RunSummary[]): HistoryRow[] {
+    const own = new Set(experimentRuns.map((r) => r.id));
+    const reused = new Set(experimentRuns.flatMap((r) => (r.teacherRunId !== null && !own.has(r.teacherRunId) ? [r.teacherRunId] : [])));
+    return matrixStore.readHistory(exampleId, [...experimentRuns, ...[...reused].map((id) => runs.runSummary(id))]);
   }
 
   /** The experiment and its seed replicates, in seed order (the experiment alone without seeds). */

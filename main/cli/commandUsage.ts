@@ -56,12 +56,14 @@ export const COMMANDS = [
   {
     name: 'train',
     forms: [
-      'EXPERIMENT.json [--seeds N] [--db FILE] [--backend B] [--json]',
-      '--dataset ID --preset paper|findings|mechanisms [--epochs N] [--seeds N] [--db FILE] [--backend B] [--json]',
+      'EXPERIMENT.json [--seeds N] [--precision float32|float16] [--db FILE] [--backend B] [--json]',
+      '--dataset ID --preset paper|findings|mechanisms [--epochs N] [--seeds N] [--precision float32|float16]',
+      '+[--db FILE] [--backend B] [--json]',
     ],
     description: [
       "train a teacher and its students, recording every example's probabilities each epoch;",
-      '--seeds N (or "seeds" in the JSON) plans N seed replicates of one series and trains each',
+      '--seeds N (or "seeds" in the JSON) plans N seed replicates of one series and trains each;',
+      '--precision float16 (or "storage" in the JSON) stores the probabilities in half the space',
     ],
     backend: true,
   },
@@ -120,11 +122,12 @@ export const COMMANDS = [
   },
   {
     name: 'ingest',
-    forms: ['PATH --dataset ID [--experiment-name NAME] [--db FILE] [--json]'],
+    forms: ['PATH --dataset ID [--experiment-name NAME] [--precision float32|float16] [--db FILE] [--json]'],
     description: [
       'runs trained elsewhere (run.json + per-epoch JSONL, NPY + CSV index, NPZ or Parquet, or',
       "Dataset Cartography's dynamics_epoch_<E>.jsonl; docs/ingest.md) as a new experiment on",
-      'dataset ID; a run may record whole splits only (e.g. train); all or nothing',
+      'dataset ID; a run may record whole splits only (e.g. train); all or nothing;',
+      '--precision float16 stores the probabilities in half the space (docs/database.md)',
     ],
   },
   {

@@ -2,7 +2,7 @@
 // same services as the app; a failure prints one line and exits non-zero.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ImportOptions } from '../../shared/domain.js';
-import { MAX_SEEDS } from '../../shared/experimentSpec.js';
+import { MAX_SEEDS, StorageChoices, type Storage } from '../../shared/experimentSpec.js';
 import { ensureSampleDataset } from '../data/sampleDataset.js';
 import { importWithSkipped } from '../data/importIntoDatabase.js';
 import { defaultDatabasePath } from '../paths.js';
@@ -51,6 +51,13 @@ function numberOption(value: string | undefined, name: string): number | undefin
   return n;
 }
 
+/** --precision float32|float16: how an experiment stores its probabilities (docs/database.md, "Precision"). */
+function precisionOption(value: string | undefined): Storage | undefined {
+  if (value === undefined) return undefined;
+  if (!(StorageChoices as readonly string[]).includes(value)) throw new UsageError(`--precision must be ${StorageChoices.join(' or ')}, got "${value}"`);
+  return value as Storage;
+}
+
 /**
  * Opens the command's database (--db, else the default), runs `use`, and closes it whatever
  * happens. Only the default database's folder is created; SQLite's failures name the file. A
@@ -58,15 +65,20 @@ function numberOption(value: string | undefined, name: string): number | undefin
  */
 async function withDatabase<T>(file: string | undefined, use: (store: Store) => T | Promise<T>): Promise<T> {
   const target = file ?? defaultDatabasePath();
-  return useDatabase(target, openStore(target, { createFolder: file === undefined, busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS }), use);
+  return useDatabase(target, openStore(target, { createFolder: file === undefined, busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS, onMigrationProgress: printMigration(target) }), use);
 }
 
 /** For commands that only read: a database that cannot be written is opened read-only, said in one line. */
 async function withReadableDatabase<T>(file: string | undefined, use: (store: Store) => T | Promise<T>): Promise<T> {
   const target = file ?? defaultDatabasePath();
-  const { store, readOnly } = openStoreForReading(target, { createFolder: file === undefined });
+  const { store, readOnly } = openStoreForReading(target, { createFolder: file === undefined, onMigrationProgress: printMigration(target) });
   if (readOnly) console.error(readOnlyNotice(target));
   return useDatabase(target, store, use);
+}
+
+/** A migration's progress on stderr, one line each ("upgrading …: converting run 3 of 7…"). */
+function printMigration(file: string): (message: string) => void {
+  return (message) => console.error(`disobey: upgrading ${file}: ${message}`);
 }
 
 function readOnlyNotice(file: string): string {
@@ -156,7 +168,7 @@ async function serveCommand(argv: string[]): Promise<void> {
   }
   const databasePath = values.db ?? defaultDatabasePath();
   // Browsing works on a database that cannot be written; every write is refused with READ_ONLY.
-  const { store, readOnly } = openStoreForReading(databasePath, { createFolder: values.db === undefined });
+  const { store, readOnly } = openStoreForReading(databasePath, { createFolder: values.db === undefined, onMigrationProgress: printMigration(databasePath) });
   if (readOnly) console.error(readOnlyNotice(databasePath));
   if (!values['no-sample'] && !readOnly) await ensureSampleDataset(store);
   const services = createAppServices({ store, databasePath });
@@ -174,12 +186,14 @@ async function serveCommand(argv: string[]): Promise<void> {
 }
 
 async function trainingCommand(command: 'train' | 'resume' | 'runs' | 'demo', argv: string[]): Promise<void> {
-  const { values, positionals } = parseCommand(command, argv, valueOptions('backend', 'dataset', 'preset', 'epochs', 'seeds'));
+  const { values, positionals } = parseCommand(command, argv, valueOptions('backend', 'dataset', 'preset', 'epochs', 'seeds', 'precision'));
   const epochs = numberOption(values.epochs, 'epochs');
   if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) throw new UsageError(`--epochs must be a whole number ≥ 1, got ${values.epochs}`);
   const seeds = numberOption(values.seeds, 'seeds');
   if (seeds !== undefined && (!Number.isInteger(seeds) || seeds < 1 || seeds > MAX_SEEDS)) throw new UsageError(`--seeds must be a whole number in 1–${MAX_SEEDS}, got ${values.seeds}`);
   if (seeds !== undefined && command !== 'train' && command !== 'demo') throw new UsageError(`--seeds is an option of train and demo, not ${command}`);
+  const storage = precisionOption(values.precision);
+  if (storage !== undefined && command !== 'train') throw new UsageError(`--precision is an option of train and ingest, not ${command}`);
   return (command === 'runs' ? withReadableDatabase : withDatabase)(values.db, async (store) => {
     const opts = { store, backend: values.backend, json: values.json };
     if (command === 'runs') return listRuns(opts);
@@ -193,10 +207,10 @@ async function trainingCommand(command: 'train' | 'resume' | 'runs' | 'demo', ar
       if (values.preset !== 'paper' && values.preset !== 'mechanisms' && values.preset !== 'findings') throw new UsageError(`--preset must be "paper", "findings" or "mechanisms", got ${JSON.stringify(values.preset ?? null)}`);
       const datasetId = Number(values.dataset);
       if (!Number.isInteger(datasetId) || datasetId < 1) throw new UsageError(`--preset ${values.preset} needs --dataset ID`);
-      return await trainPreset(opts, datasetId, epochs, values.preset, seeds);
+      return await trainPreset(opts, datasetId, epochs, values.preset, seeds, storage);
     }
     if (positionals.length !== 1) throw new UsageError('train takes EXPERIMENT.json, or --dataset ID --preset paper');
-    return await trainFromFile(opts, positionals[0]!, seeds);
+    return await trainFromFile(opts, positionals[0]!, seeds, storage);
   });
 }
 
@@ -276,12 +290,13 @@ async function exportCli(argv: string[]): Promise<void> {
 }
 
 async function ingestCli(argv: string[]): Promise<void> {
-  const { values, positionals } = parseCommand('ingest', argv, valueOptions('dataset', 'experiment-name'));
+  const { values, positionals } = parseCommand('ingest', argv, valueOptions('dataset', 'experiment-name', 'precision'))
+  const storage = precisionOption(values.precision);
   if (positionals.length !== 1) throw new UsageError('ingest takes exactly one PATH');
   const datasetId = Number(values.dataset);
   if (!Number.isInteger(datasetId) || datasetId < 1) throw new UsageError('ingest needs --dataset ID');
   return withDatabase(values.db, async (store) => {
-    await ingestCommand(store, { path: positionals[0]!, datasetId, experimentName: values['experiment-name'], json: values.json });
+    await ingestCommand(store, { path: positionals[0]!, datasetId, experimentName: values['experiment-name'], storage, json: values.json });
   });
 }
 

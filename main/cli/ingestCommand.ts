@@ -1,6 +1,7 @@
 // `disobey ingest`: runs trained elsewhere (docs/ingest.md) into an experiment on an imported
 // dataset, all or nothing: a failure leaves the database as it was. Prints each run's recorded
 // splits and what the ingest assumed (a bare cartography folder) or left out (splits not recorded).
+import type { Storage } from '../../shared/experimentSpec.js';
 import { ingestRuns } from '../data/runIngest.js';
 import type { Store } from '../store/store.js';
 
@@ -8,13 +9,14 @@ export interface IngestCommandOptions {
   path: string;
   datasetId: number;
   experimentName: string | undefined;
+  storage?: Storage;
   json: boolean;
 }
 
 export async function ingestCommand(store: Store, options: IngestCommandOptions): Promise<void> {
   const showProgress = process.stderr.isTTY && !options.json;
   const started = performance.now();
-  const result = await ingestRuns(store, { path: options.path, datasetId: options.datasetId, experimentName: options.experimentName }, (_, done, total) => {
+  const result = await ingestRuns(store, { path: options.path, datasetId: options.datasetId, experimentName: options.experimentName, storage: options.storage }, (_, done, total) => {
     const eta = ((performance.now() - started) / 1000 / done) * (total - done);
     if (showProgress) process.stderr.write(`\ringest ${done}/${total} run-epochs, about ${Math.ceil(eta)} s left   `);
   });

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { DomainError } from '../../shared/errors.js';
 import { ImportOptions } from '../../shared/domain.js';
-import { FINDINGS_PRESET } from '../../shared/experimentSpec.js';
+import { FINDINGS_PRESET, type Storage } from '../../shared/experimentSpec.js';
 import { importIntoDatabase } from '../data/importIntoDatabase.js';
 import { ensureSampleDataset, SAMPLE_DATASET_NAME } from '../data/sampleDataset.js';
 import { sampleDatasetDir } from '../paths.js';
@@ -94,8 +94,8 @@ function reportTrained(opts: TrainCommandOptions, experimentId: number, runIds?:
   if (failed.length) throw new Error(`${failed.length} run(s) failed: ${failed.map((r) => `${r.name}: ${r.error}`).join('; ')}`);
 }
 
-/** `seeds` (--seeds N) replaces the file's own `seeds`; every seed replicate is trained, in seed order. */
-export async function trainFromFile(opts: TrainCommandOptions, file: string, seeds?: number): Promise<void> {
+/** `seeds` (--seeds N) and `storage` (--precision) replace the file's own; every seed replicate is trained, in seed order. */
+export async function trainFromFile(opts: TrainCommandOptions, file: string, seeds?: number, storage?: Storage): Promise<void> {
   let spec: unknown;
   try {
     spec = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -103,6 +103,7 @@ export async function trainFromFile(opts: TrainCommandOptions, file: string, see
     throw new DomainError('SPEC_ERROR', `${file}: ${(err as Error).message}`, { file });
   }
   if (seeds !== undefined && spec !== null && typeof spec === 'object') spec = { ...spec, seeds };
+  if (storage !== undefined && spec !== null && typeof spec === 'object') spec = { ...spec, storage };
   const { experimentIds } = planExperiment(opts.store, spec);
   await trainSeries(opts, experimentIds);
 }
@@ -114,14 +115,14 @@ async function trainSeries(opts: TrainCommandOptions, experimentIds: number[]): 
 }
 
 /** With `seeds`, each preset experiment is planned as that many seed replicates, trained side by side where cores allow. */
-export async function trainPreset(opts: TrainCommandOptions, datasetId: number, epochs?: number, preset: 'paper' | 'findings' | 'mechanisms' = 'paper', seeds?: number): Promise<void> {
+export async function trainPreset(opts: TrainCommandOptions, datasetId: number, epochs?: number, preset: 'paper' | 'findings' | 'mechanisms' = 'paper', seeds?: number, storage?: Storage): Promise<void> {
   const specs =
     preset === 'paper'
       ? [paperPresetSpec(opts.store, datasetId, epochs, seeds)]
       : preset === 'findings'
         ? [findingsPresetSpec(opts.store, datasetId, { epochs, seeds })]
         : mechanismPresetSpecs(opts.store, datasetId, epochs).map((spec) => (seeds !== undefined ? { ...spec, seeds } : spec));
-  for (const spec of specs) await trainSeries(opts, planExperiment(opts.store, spec).experimentIds);
+  for (const spec of specs) await trainSeries(opts, planExperiment(opts.store, storage === undefined ? spec : { ...spec, storage }).experimentIds);
 }
 
 export async function resumeRun(opts: TrainCommandOptions, runId: number): Promise<void> {

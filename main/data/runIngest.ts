@@ -10,6 +10,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { z } from 'zod';
 import { ImportError } from '../../shared/errors.js';
+import type { Storage } from '../../shared/experimentSpec.js';
 import { describeZodError } from '../../shared/zodIssues.js';
 import type { EpochMatrixRecord, ExampleRepository, Store } from '../store/store.js';
 import { readNpy, readNpz, type NpyArray } from './npyReader.js';
@@ -51,6 +52,8 @@ export interface IngestOptions {
   path: string;
   datasetId: number;
   experimentName?: string;
+  /** how the probabilities are stored (float32 unless float16 is asked for; docs/database.md, "Precision") */
+  storage?: Storage;
 }
 
 export interface IngestResult {
@@ -753,6 +756,7 @@ export async function ingestRuns(store: Store, options: IngestOptions, report: I
       external: true,
       source: path.resolve(options.path),
       runs: planned.map((r) => ({ name: r.manifest.name, role: r.manifest.role, teacher: r.manifest.teacher ?? null, epochs: r.manifest.epochs })),
+      ...(options.storage === undefined ? {} : { storage: options.storage }),
     },
     // Teachers first, so a student names its teacher's run.
     runs: [...teachers, ...planned.filter((p) => p.manifest.role === 'student')].map((r) => {

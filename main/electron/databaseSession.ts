@@ -26,7 +26,7 @@ export async function openDatabaseSession(
   hooks: SessionHooks,
   options: { createFolder?: boolean; /** the embedded sample's folder (tests pass a small one) */ sampleDir?: string } = {},
 ): Promise<DatabaseSession> {
-  const store = openStore(databasePath, { createFolder: options.createFolder ?? false });
+  const store = openStore(databasePath, { createFolder: options.createFolder ?? false, onMigrationProgress: (message) => console.log(`upgrading ${databasePath}: ${message}`) });
   try {
     await ensureSampleDataset(store, options.sampleDir);
   } catch (err) {

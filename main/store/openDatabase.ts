@@ -24,6 +24,8 @@ export interface OpenOptions {
    * the user named in a folder that does not exist is a typo more often than a wish, so it is refused.
    */
   createFolder?: boolean;
+  /** Told what a long migration is doing (e.g. "converting run 3 of 7…"); the CLI prints it. */
+  onMigrationProgress?: (message: string) => void;
 }
 
 /**
@@ -117,7 +119,7 @@ function prepareConnection(db: Database.Database, file: string, options: OpenOpt
   }
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  migrate(db, file);
+  migrate(db, file, undefined, options.onMigrationProgress);
   return db;
 }
 

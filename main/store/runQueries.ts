@@ -1,12 +1,12 @@
 // Experiments, runs, per-epoch metrics and per-example predictions. One completed epoch is
-// one transaction (metrics, every example's probabilities, checkpoint, epochs_done), so a
-// killed trainer loses at most the epoch in flight and the file stays consistent.
+// one transaction (metrics, the probability matrix, checkpoint, epochs_done), so a killed
+// trainer loses at most the epoch in flight and the file stays consistent.
 import type Database from 'better-sqlite3';
 import type { EpochMetric, ExperimentSummary, RunStatus, RunSummary } from '../../shared/runs.js';
 import { NotFoundError } from '../../shared/errors.js';
-import { softmaxWithStats } from '../../shared/predictionStats.js';
+import { softmaxInto } from '../../shared/softmax.js';
 import { lossNeedsTeacher, type LossSpec } from '../../shared/experimentSpec.js';
-import { createMatrixStore, type TopKMatrix } from './matrixChunks.js';
+import { createMatrixStore, PRECISIONS, type Precision, type TopKMatrix } from './matrixChunks.js';
 
 export interface NewRun {
   experimentId: number;
@@ -35,7 +35,7 @@ export interface RunRecord {
 /** One epoch's outputs for every recorded example: logits row-major, n × numClasses. */
 export interface EpochPredictions {
   exampleIds: ArrayLike<number>;
-  /** the training label of each example (noisy label where flipped) */
+  /** the training label of each example (noisy label where flipped); the store keeps only the probabilities */
   labels: ArrayLike<number>;
   logits: Float32Array;
   numClasses: number;
@@ -119,10 +119,12 @@ export function createRunQueries(db: Database.Database) {
   const running = db.prepare("SELECT id, owner_pid FROM runs WHERE status = 'running'");
   const markInterrupted = db.prepare("UPDATE runs SET status = 'interrupted', owner_pid = NULL WHERE id = ? AND status = 'running'");
   const insertMetric = db.prepare('INSERT OR REPLACE INTO epoch_metrics (run_id, epoch, split, loss, accuracy, seconds) VALUES (?, ?, ?, ?, ?, ?)');
-  const insertPrediction = db.prepare(
-    `INSERT OR REPLACE INTO predictions (run_id, epoch, example_id, probs, p_label, p_top, top_class, margin, entropy, loss)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  // The experiment's `storage` (float32 unless it asked for float16) is the precision of every chunk its runs write.
+  const storageOf = db.prepare("SELECT json_extract(e.spec, '$.storage') FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?").pluck();
+  const precisionOf = (runId: number): Precision => {
+    const storage = storageOf.get(runId);
+    return PRECISIONS.find((p) => p === storage) ?? 'float32';
+  };
   const matrices = createMatrixStore(db);
   const advance = db.prepare('UPDATE runs SET epochs_done = ?, seconds = seconds + ?, checkpoint = ? WHERE id = ?');
   const metricsOf = db.prepare('SELECT epoch, split, loss, accuracy, seconds FROM epoch_metrics WHERE run_id = ? ORDER BY epoch, split');
@@ -153,7 +155,7 @@ export function createRunQueries(db: Database.Database) {
 
   const recordEpochTx = db.transaction((rec: EpochRecord) => {
     for (const m of rec.metrics) insertMetric.run(rec.runId, rec.epoch, m.split, m.loss, m.accuracy, m.split === 'train' ? rec.seconds : null);
-    const { exampleIds, labels, logits, numClasses } = rec.predictions;
+    const { exampleIds, logits, numClasses } = rec.predictions;
     const n = exampleIds.length;
     // The matrix holds rows in ascending example id, whatever order the splits were predicted in.
     const order = ascendingOrder(exampleIds);
@@ -161,19 +163,18 @@ export function createRunQueries(db: Database.Database) {
     const ids = new Int32Array(n);
     for (let r = 0; r < n; r++) {
       const i = order[r]!;
-      const row = matrix.subarray(r * numClasses, (r + 1) * numClasses);
-      const s = softmaxWithStats(logits, i * numClasses, numClasses, labels[i]!, row);
+      softmaxInto(logits, i * numClasses, numClasses, matrix.subarray(r * numClasses, (r + 1) * numClasses));
       ids[r] = exampleIds[i]!;
-      insertPrediction.run(rec.runId, rec.epoch, exampleIds[i], Buffer.from(row.buffer, row.byteOffset, row.byteLength), s.pLabel, s.pTop, s.topClass, s.margin, s.entropy, s.loss);
     }
-    matrices.writeMatrix(rec.runId, rec.epoch, numClasses, ids, matrix);
+    matrices.writeMatrix(rec.runId, rec.epoch, numClasses, ids, matrix, precisionOf(rec.runId));
     advance.run(rec.epoch, rec.seconds, rec.checkpoint, rec.runId);
   });
   const recordMatrixTx = db.transaction((rec: EpochMatrixRecord) => {
     for (const m of rec.metrics) insertMetric.run(rec.runId, rec.epoch, m.split, m.loss, m.accuracy, m.split === 'train' ? rec.seconds : null);
     const m = rec.matrix;
-    if ('k' in m) matrices.writeTopK(rec.runId, rec.epoch, m);
-    else matrices.writeMatrix(rec.runId, rec.epoch, m.numClasses, m.exampleIds, m.probs);
+    const precision = precisionOf(rec.runId);
+    if ('k' in m) matrices.writeTopK(rec.runId, rec.epoch, m, precision);
+    else matrices.writeMatrix(rec.runId, rec.epoch, m.numClasses, m.exampleIds, m.probs, precision);
     advance.run(rec.epoch, rec.seconds, null, rec.runId);
   });
 
@@ -288,10 +289,7 @@ export function createRunQueries(db: Database.Database) {
       // tens of ms while the teacher's worker wrote and the explorer read (bench/loadBench.ts).
       recordEpochTx.immediate(rec);
     },
-    /**
-     * An epoch without per-example `predictions` rows: the matrix is the record (a row per
-     * example-epoch was ~85% of a million-example ingest's time). No checkpoint.
-     */
+    /** An epoch recorded from its probabilities (an ingested run): no logits, no checkpoint. */
     recordEpochMatrix(rec: EpochMatrixRecord): void {
       recordMatrixTx.immediate(rec);
     },

@@ -1,10 +1,12 @@
 """Decoding a run-epoch's stored probabilities as docs/database.md describes them.
 
 `prediction_matrices` holds each run-epoch as chunks of consecutive example ids (little-endian
-Int32 ids, Float32 probabilities); a run ingested with top-k storage keeps k values per row plus
-its label's, completed here exactly as the app does (main/store/matrixChunks.ts denseRows: the
-unknown mass spread evenly, in float32). A database from before prediction_matrices existed has
-only `predictions` rows, one BLOB per example.
+Int32 ids, or none when the chunk holds every id from first_id to last_id; Float32 probabilities,
+or float16 where the experiment chose `storage: 'float16'`); a run ingested with top-k storage keeps
+k values per row plus its label's, completed here exactly as the app does
+(main/store/matrixChunks.ts denseRows: the unknown mass spread evenly, in float32). A database
+from before prediction_matrices existed (and before schema 8) has only `predictions` rows, one
+BLOB per example.
 """
 import numpy as np
 
@@ -12,12 +14,13 @@ import numpy as np
 def read_matrix(con, run_id, epoch):
     """(example_ids int32 ascending, probs float32 [n, C]) of one run-epoch, or None when nothing is stored."""
     chunks = con.execute(
-        "SELECT num_classes, example_ids, probs, top_k, top_classes, label_classes, label_probs "
-        "FROM prediction_matrices WHERE run_id = ? AND epoch = ? ORDER BY chunk", (run_id, epoch)).fetchall()
+        "SELECT " + chunk_columns(con) + " FROM prediction_matrices WHERE run_id = ? AND epoch = ? ORDER BY chunk", (run_id, epoch)).fetchall()
     if chunks:
-        ids = np.concatenate([np.frombuffer(c[1], "<i4") for c in chunks]).astype(np.int32)
+        ids = np.concatenate([chunk_ids(c) for c in chunks]).astype(np.int32)
         probs = np.concatenate([_dense_rows(c) for c in chunks])
         return ids, probs
+    if not has_rows_table(con):
+        return None
     rows = con.execute("SELECT example_id, probs FROM predictions WHERE run_id = ? AND epoch = ? ORDER BY example_id", (run_id, epoch)).fetchall()
     if not rows:
         return None
@@ -26,15 +29,45 @@ def read_matrix(con, run_id, epoch):
     return ids, probs
 
 
+def _precision_column(con):
+    columns = [r[1] for r in con.execute("PRAGMA table_info(prediction_matrices)")]
+    return "precision" if "precision" in columns else "'float32'"
+
+
+CHUNK_COLUMNS = "num_classes, example_ids, probs, top_k, top_classes, label_classes, label_probs, first_id, last_id, "
+
+
+def chunk_columns(con):
+    """The columns _dense_rows and chunk_ids read (`precision` from schema 8 on; float32 before)."""
+    return CHUNK_COLUMNS + _precision_column(con)
+
+
+def has_rows_table(con):
+    return con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'predictions'").fetchone() is not None
+
+
+def chunk_ids(chunk):
+    """A chunk's example ids: stored, or first_id … last_id when none are (schema 8, no gap)."""
+    id_blob, first, last = chunk[1], chunk[7], chunk[8]
+    if len(id_blob) or first is None:
+        return np.frombuffer(id_blob, "<i4")
+    return np.arange(first, last + 1, dtype=np.int32)
+
+
+def _values(blob, precision):
+    return np.frombuffer(blob, "<f2" if precision == "float16" else "<f4").astype(np.float32)
+
+
 def _dense_rows(chunk):
-    num_classes, id_blob, prob_blob, k, top_blob, label_class_blob, label_prob_blob = chunk
-    n = len(id_blob) // 4
+    num_classes, _, prob_blob, k, top_blob, label_class_blob, label_prob_blob = chunk[:7]
+    precision = chunk[9]
+    n = len(chunk_ids(chunk))
     if k is None:
-        return np.frombuffer(prob_blob, "<f4").reshape(n, num_classes).astype(np.float32)
-    top_probs = np.frombuffer(prob_blob, "<f4").reshape(n, k)
+        return _values(prob_blob, precision).reshape(n, num_classes)
+    top_probs = _values(prob_blob, precision).reshape(n, k)
     top_classes = np.frombuffer(top_blob, "<i4").reshape(n, k)
     label_classes = np.frombuffer(label_class_blob, "<i4")
-    label_probs = np.frombuffer(label_prob_blob, "<f4")
+    label_probs = _values(label_prob_blob, precision)
     rows = np.arange(n)
     out = np.full((n, num_classes), np.nan, dtype=np.float32)
     mass = np.zeros(n)

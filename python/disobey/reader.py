@@ -13,11 +13,11 @@ import urllib.parse
 import numpy as np
 
 from . import _cli
-from ._matrices import _dense_rows, read_matrix
+from ._matrices import _dense_rows, chunk_columns, chunk_ids, has_rows_table, read_matrix
 from ._measures import COLUMNS, MEASURES, Probabilities, student_measures
 
 #: the newest schema (PRAGMA user_version) this package reads; main/store/migrations
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def connect(db_path):
@@ -314,13 +314,15 @@ class Database:
 
     def _row(self, run_id, epoch, example_id):
         chunk = self._con.execute(
-            "SELECT num_classes, example_ids, probs, top_k, top_classes, label_classes, label_probs FROM prediction_matrices "
+            "SELECT " + chunk_columns(self._con) + " FROM prediction_matrices "
             "WHERE run_id = ? AND epoch = ? AND (first_id IS NULL OR (first_id <= ? AND last_id >= ?)) ORDER BY first_id DESC LIMIT 1",
             (run_id, epoch, example_id, example_id)).fetchone()
         if chunk is None:
+            if not has_rows_table(self._con):
+                return None
             blob = self._con.execute("SELECT probs FROM predictions WHERE run_id = ? AND epoch = ? AND example_id = ?", (run_id, epoch, example_id)).fetchone()
             return None if blob is None else np.frombuffer(blob[0], "<f4").astype(np.float32)
-        ids = np.frombuffer(chunk[1], "<i4")
+        ids = chunk_ids(chunk)
         at = int(np.searchsorted(ids, example_id))
         if at >= len(ids) or ids[at] != example_id:
             return None

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import disobey
+from disobey._matrices import read_matrix
 from conftest import disobey as run_cli, disobey_json, needs_cli
 
 pytestmark = needs_cli
@@ -174,7 +175,12 @@ def test_a_database_without_matrices_is_read_from_its_predictions_rows(trained_d
     con = sqlite3.connect(trained_db)
     con.execute("VACUUM INTO ?", (str(copy),))
     con.close()
+    # Rewritten as a schema-7 file without matrices: a `predictions` row per example-epoch.
     con = sqlite3.connect(copy)
+    con.execute("CREATE TABLE predictions (run_id INTEGER, epoch INTEGER, example_id INTEGER, probs BLOB, PRIMARY KEY (run_id, epoch, example_id))")
+    for run_id, epoch in con.execute("SELECT DISTINCT run_id, epoch FROM prediction_matrices").fetchall():
+        ids, probs = read_matrix(con, run_id, epoch)
+        con.executemany("INSERT INTO predictions VALUES (?, ?, ?, ?)", [(run_id, epoch, int(i), p.astype("<f4").tobytes()) for i, p in zip(ids, probs)])
     con.execute("DELETE FROM prediction_matrices")
     con.commit()
     con.close()

@@ -1,6 +1,6 @@
 // The explorer, compare, curated-set, gradient and eigen-lab pages in Chromium over web mode, on
 // a database from a real small training run (the paper preset on a sample subset). Expected
-// numbers are recomputed here from the per-example `predictions` rows, never read from the app.
+// numbers are recomputed here from the stored chunks decoded with plain SQL, never read from the app.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,8 +1,7 @@
 // The analytics calls on real SQLite files: every number of the report, the filters, the scatter
-// and the gradient view recomputed here independently — from the per-example `predictions` rows
-// (not the packed matrices the service reads) with plain formulas — plus the copy identities.
+// and the gradient view recomputed here independently — from the stored chunks decoded with plain
+// SQL (not the reader the service uses) with plain formulas — plus the copy identities.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type Database from 'better-sqlite3';
 import { createDeviationFixture, type DeviationFixture } from '../../bench/deviationFixture.js';
 import { QueryExamplesArgs, type AnalysedExample, type DeviationReport, type ExamplePage, type GradientView, type ScatterMeta } from '../../shared/analytics.js';
 import { createAnalyticsService } from '../../main/analytics/analyticsService.js';
@@ -450,21 +449,3 @@ describe('the frame cache', () => {
     expect(tight.frameCache().bytes).toBeGreaterThan(0);
   });
 });
-
-describe('the packed matrices', () => {
-  it('are rebuilt from the per-example rows for a database that lacks them, with the same numbers', async () => {
-    const before = await call<ExamplePage>('queryExamples', { experimentId: fixture.experimentId, studentRunId: fixture.studentRunIds[2], epoch: 2, limit: 20 });
-    app.db.prepare('DELETE FROM prediction_matrices WHERE run_id = ? AND epoch = 2').run(fixture.studentRunIds[2]);
-    const fresh = await startAppUnderTestOn(app.db);
-    const after = await fresh.dispatch('queryExamples', { experimentId: fixture.experimentId, studentRunId: fixture.studentRunIds[2], epoch: 2, limit: 20 }, 'http');
-    expect(after).toEqual(before);
-    // Stored again, chunked like every other run-epoch of the same examples.
-    const chunksOf = (runId: number) => app.db.prepare('SELECT count(*) FROM prediction_matrices WHERE run_id = ? AND epoch = 2').pluck().get(runId);
-    expect(chunksOf(fixture.studentRunIds[2]!)).toBe(chunksOf(fixture.teacherRunId));
-  });
-});
-
-async function startAppUnderTestOn(db: Database.Database) {
-  const { createAppServices } = await import('../../main/services/appServices.js');
-  return createAppServices({ store: createStore(db), databasePath: app.databasePath });
-}

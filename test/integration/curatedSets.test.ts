@@ -1,6 +1,6 @@
 // Curated sets through the contract's dispatch on a real SQLite file: CRUD and its validation,
 // sets from an explorer filter, and exports (CSV, JSONL, ZIP) checked cell by cell against the
-// database — every probability against the per-example `predictions` rows, every PNG against the
+// database — every probability against the stored chunks decoded with plain SQL, every PNG against the
 // stored pixels — then imported back as datasets.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import { openZip } from '../../main/data/zipReader.js';
 import { createDatasetQueries } from '../../main/store/datasetQueries.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { createStore } from '../../main/store/store.js';
+import { rowsOf } from '../helpers/storedPredictions.js';
 
 const IMAGE_CLASSES = ['T-shirt/top', 'Trouser', 'Pull, "over"', 'Größe'];
 
@@ -56,7 +57,6 @@ beforeAll(async () => {
   app.db.prepare('UPDATE datasets SET class_names = ? WHERE id = ?').run(JSON.stringify(IMAGE_CLASSES), image.datasetId);
   app.db.prepare("UPDATE examples SET noisy_label = (label + 1) % 4 WHERE dataset_id = ? AND split = 'train' AND idx % 9 = 0").run(image.datasetId);
   const early = image.studentRunIds[1]!;
-  app.db.prepare('DELETE FROM predictions WHERE run_id = ? AND epoch = 3').run(early);
   app.db.prepare('DELETE FROM prediction_matrices WHERE run_id = ? AND epoch = 3').run(early);
   app.db.prepare('UPDATE runs SET epochs_done = 2 WHERE id = ?').run(early);
   text = createDeviationFixture(app.db, { examples: 120, testShare: 0.25, classes: 3, students: 1, epochs: 2, seed: 6, name: 'reviews', kind: 'text' });
@@ -191,7 +191,7 @@ describe('curated set exports', () => {
   let imageMembers: number[];
   let textSet: number;
   let textMembers: number[];
-  const probs = () => app.db.prepare('SELECT probs FROM predictions WHERE run_id = ? AND epoch = ? AND example_id = ?').pluck();
+  const probs = () => ({ get: (runId: number, epoch: number, exampleId: unknown) => Buffer.from(Float32Array.from(rowsOf(app.db, runId, epoch).get(exampleId as number)!).buffer) });
   const runColumns = (epochOfEarly: number, epoch = 3) => [
     { runId: image.teacherRunId, name: 'teacher', epoch },
     { runId: image.studentRunIds[0]!, name: 'student 1', epoch },

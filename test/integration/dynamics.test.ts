@@ -1,6 +1,6 @@
 // Training dynamics on real SQLite files (issue 8): the per-example cartography measures, the
 // cartography regions and their map, flip events, the three-way confusion and the class × epoch
-// deviation heatmap, each recomputed here independently from the per-example `predictions` rows
+// deviation heatmap, each recomputed here independently from the stored chunks decoded with plain SQL
 // with plain formulas.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeviationFixture, type DeviationFixture } from '../../bench/deviationFixture.js';
@@ -12,7 +12,7 @@ import type { CartographyMapMeta, ClassDeviationHeatmap, ExamplePage, FlipEvents
 import { decodeBinaryFrame } from '../../shared/binaryFrame.js';
 import { TOKEN_HEADER } from '../../shared/contract.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
-import { rowsOf, argmax, phi, kl } from '../helpers/storedPredictions.js';
+import { rowsOf, argmax, phi, kl, storedHistory } from '../helpers/storedPredictions.js';
 import { createStore } from '../../main/store/store.js';
 
 interface Row {
@@ -225,7 +225,6 @@ describe('single-row dynamics of a large run', () => {
   it('read the example history and agree with the columns', () => {
     const runs = createRunQueries(app.db);
     const experiment = runs.getExperiment(fixture.experimentId);
-    const history = app.db.prepare('SELECT run_id, epoch, probs FROM predictions WHERE example_id = ? ORDER BY run_id, epoch').raw();
     let historyReads = 0;
     const sources = {
       dataset: createDatasetColumnsCache(createStore(app.db)).get(fixture.datasetId),
@@ -234,7 +233,7 @@ describe('single-row dynamics of a large run', () => {
       runSummary: (id: number) => runs.runSummary(id),
       exampleHistory: (exampleId: number) => {
         historyReads++;
-        return (history.all(exampleId) as [number, number, Buffer][]).map(([runId, epoch, blob]) => ({ runId, epoch, probs: new Float32Array(new Uint8Array(blob).buffer) }));
+        return storedHistory(app.db, exampleId);
       },
       // Every run counts as large: a row is read from its history, never as a column.
       dynamicsColumnBytes: 0,

@@ -24,7 +24,7 @@ interface Row {
   trainLabel: number;
 }
 
-/** accuracy of a run's last epoch on a split against clean or training labels, from `predictions` rows */
+/** accuracy of a run's last epoch on a split against clean or training labels, from the stored chunks */
 function storedAccuracy(runId: number, split: string, labels: 'clean' | 'train'): number {
   const rows = app.db
     .prepare('SELECT e.id, e.split, e.label, coalesce(e.noisy_label, e.label) AS trainLabel FROM examples e JOIN runs r ON r.id = ? JOIN experiments x ON x.id = r.experiment_id WHERE e.dataset_id = x.dataset_id AND e.split = ?')

@@ -17,6 +17,7 @@ import { openDatabase } from '../../main/store/openDatabase.js';
 import { createAppServices } from '../../main/services/appServices.js';
 import type { ClassDeviationHeatmap, DeviationReport, ExamplePage, ExampleTrajectory, FlipEvents, GradientView, ThreeWayConfusion } from '../../shared/analytics.js';
 import type { Findings, SeriesReport } from '../../shared/findings.js';
+import { rowsOf } from '../helpers/storedPredictions.js';
 import { makeTempDir } from '../helpers/tempDir.js';
 import { createStore } from '../../main/store/store.js';
 
@@ -52,7 +53,7 @@ function jsonl(keys: (number | string)[], values: Float32Array, field: 'probs' |
 /** A run-epoch's stored matrix, its chunks decoded here with plain SQL (docs/database.md); ids must be the dataset's, ascending. */
 function stored(runId: number, epoch: number): Float32Array {
   const chunks = db.prepare('SELECT example_ids, probs, num_classes FROM prediction_matrices WHERE run_id = ? AND epoch = ? ORDER BY chunk').all(runId, epoch) as { example_ids: Buffer; probs: Buffer; num_classes: number }[];
-  const ids = chunks.flatMap((c) => Array.from(new Int32Array(c.example_ids.buffer.slice(c.example_ids.byteOffset, c.example_ids.byteOffset + c.example_ids.byteLength))));
+  const ids = [...rowsOf(db, runId, epoch).keys()];
   expect(ids).toEqual(data.ids);
   expect(chunks.every((c) => c.num_classes === C)).toBe(true);
   return Float32Array.from(chunks.flatMap((c) => Array.from(new Float32Array(c.probs.buffer.slice(c.probs.byteOffset, c.probs.byteOffset + c.probs.byteLength)))));
@@ -77,7 +78,7 @@ function softmaxRows(logits: Float32Array): Float32Array {
 }
 
 function counts(): number[] {
-  return ['experiments', 'runs', 'predictions', 'prediction_matrices', 'epoch_metrics'].map((t) => db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number);
+  return ['experiments', 'runs', 'prediction_matrices', 'epoch_metrics'].map((t) => db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number);
 }
 
 async function npz(arrays: Record<string, Buffer>): Promise<Buffer> {
@@ -106,6 +107,18 @@ function int64Npy(values: number[]): Buffer {
 }
 
 describe('ingest', () => {
+  it('stores an ingest asked for float16 as halves, the experiment saying so, and reads each probability within half rounding', async () => {
+    const probs = randomProbabilities(N, C, 31);
+    const dir = writeRun({ name: 'half', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': jsonl(data.ids, probs, 'probs') });
+    const result = await ingestRuns(createStore(db), { path: dir, datasetId: data.datasetId, storage: 'float16' });
+    const runId = result.runs[0]!.id;
+    expect(db.prepare('SELECT DISTINCT precision FROM prediction_matrices WHERE run_id = ?').pluck().all(runId)).toEqual(['float16']);
+    expect(JSON.parse(db.prepare('SELECT spec FROM experiments WHERE id = ?').pluck().get(result.experimentId) as string)).toMatchObject({ storage: 'float16' });
+    const back = Float32Array.from([...rowsOf(db, runId, 1).values()].flat());
+    expectClose(back, probs, 2 ** -12);
+    expectClose(createMatrixStore(db).readMatrix(runId, 1)!.probs, back, 0);
+  });
+
   it('JSONL runs land as written: probabilities within 1e-6, logits as their softmax, runs done and linked, the report reads them', async () => {
     const teacherProbs = [randomProbabilities(N, C, 1), randomProbabilities(N, C, 2)];
     teacherProbs[0]!.set([1, 0, 0, 0], 0); // a certain row: its zeros stay (near) zero, its loss finite
@@ -123,8 +136,6 @@ describe('ingest', () => {
     // The certain row's zeros are floored at 1e-30, so every loss stays finite.
     const trainLoss = db.prepare("SELECT loss FROM epoch_metrics WHERE run_id = ? AND epoch = 1 AND split = 'train'").pluck().get(teacher!.id) as number;
     expect(Number.isFinite(trainLoss)).toBe(true);
-    // The matrix is an ingested run's record: no per-example rows (docs/ingest.md, "What is written").
-    expect(db.prepare('SELECT count(*) FROM predictions WHERE run_id IN (?, ?)').pluck().get(teacher!.id, student!.id)).toBe(0);
     expectClose(stored(teacher!.id, 2), teacherProbs[1]!);
     expectClose(stored(student!.id, 2), softmaxRows(studentLogits[1]!));
     const runs = db.prepare('SELECT name, status, backend, epochs_done, teacher_run_id, spec FROM runs WHERE experiment_id = ? ORDER BY id').all(result.experimentId) as { status: string; backend: string; epochs_done: number; teacher_run_id: number | null; spec: string }[];
@@ -238,7 +249,7 @@ describe('ingest', () => {
 
       const result = await ingestRuns(createStore(db), { path: root, datasetId: data.datasetId });
       const student = result.runs.find((r) => r.role === 'student')!;
-      const chunks = db.prepare('SELECT top_k, length(probs) AS bytes, length(example_ids) AS idBytes FROM prediction_matrices WHERE run_id = ? AND epoch = 1').all(student.id) as { top_k: number; bytes: number; idBytes: number }[];
+      const chunks = db.prepare('SELECT top_k, length(probs) AS bytes, CASE length(example_ids) WHEN 0 THEN 4 * (last_id - first_id + 1) ELSE length(example_ids) END AS idBytes FROM prediction_matrices WHERE run_id = ? AND epoch = 1').all(student.id) as { top_k: number; bytes: number; idBytes: number }[];
       expect(chunks.every((c) => c.top_k === K && c.bytes === (c.idBytes / 4) * K * 4)).toBe(true);
       // As stored: each row's k classes and probabilities, its label's class and probability.
       for (const epoch of [1, 2]) {

@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMatrixStore, rowsPerChunk } from '../../main/store/matrixChunks.js';
+import { createRunQueries } from '../../main/store/runQueries.js';
+import { decodeHalves, encodeHalves } from '../../shared/float16.js';
 import { migrate, migrations } from '../../main/store/migrations.js';
 import { openDatabase } from '../../main/store/openDatabase.js';
 import { makeTempDir } from '../helpers/tempDir.js';
@@ -33,7 +35,7 @@ describe('prediction matrix chunks', () => {
       const probs = probsOf(n, 1);
       const store = createMatrixStore(db);
       db.transaction(() => store.writeMatrix(runId, 1, C, Int32Array.from(ids), probs))();
-      const chunks = db.prepare('SELECT chunk, first_id, last_id, length(example_ids) / 4 AS rows FROM prediction_matrices WHERE run_id = ? ORDER BY chunk').all(runId);
+      const chunks = db.prepare('SELECT chunk, first_id, last_id, CASE length(example_ids) WHEN 0 THEN last_id - first_id + 1 ELSE length(example_ids) / 4 END AS rows FROM prediction_matrices WHERE run_id = ? ORDER BY chunk').all(runId);
       expect(chunks).toEqual([
         { chunk: 0, first_id: ids[0], last_id: ids[rowsPerChunk(C) - 1], rows: rowsPerChunk(C) },
         { chunk: 1, first_id: ids[rowsPerChunk(C)], last_id: ids[2 * rowsPerChunk(C) - 1], rows: rowsPerChunk(C) },
@@ -50,6 +52,65 @@ describe('prediction matrix chunks', () => {
       db.transaction(() => store.writeMatrix(runId, 1, C, Int32Array.from(ids.slice(0, 3)), probs.slice(0, 3 * C)))();
       expect(db.prepare('SELECT count(*) FROM prediction_matrices WHERE run_id = ?').pluck().get(runId)).toBe(1);
       expect(Array.from(store.readMatrix(runId, 1)!.exampleIds)).toEqual(ids.slice(0, 3));
+    } finally {
+      db.close();
+    }
+  });
+
+  it('stores an experiment asking for float16 as halves, twice as many rows a chunk, and reads float32 back', () => {
+    const db = openDatabase(path.join(temp.dir, 'half.db'));
+    try {
+      const n = 3 * rowsPerChunk(C, 2) + 7;
+      const { runId, ids } = seedRun(db, n);
+      db.prepare('UPDATE experiments SET spec = ?').run(JSON.stringify({ storage: 'float16' }));
+      const logits = Float32Array.from({ length: n * C }, (_, i) => Math.sin(i * 12.9898) * 4);
+      createRunQueries(db).recordEpoch({ runId, epoch: 1, seconds: 1, metrics: [], predictions: { exampleIds: ids, labels: ids.map(() => 0), logits, numClasses: C }, checkpoint: Buffer.alloc(0) });
+      const chunks = db.prepare('SELECT precision, length(probs) AS bytes, length(example_ids) AS idBytes FROM prediction_matrices WHERE run_id = ? ORDER BY chunk').all(runId) as { precision: string; bytes: number; idBytes: number }[];
+      expect(chunks.map((c) => [c.precision, c.bytes, c.idBytes])).toEqual([...[0, 1, 2].map(() => ['float16', 2 * C * rowsPerChunk(C, 2), 0]), ['float16', 2 * C * 7, 0]]);
+      // The same rows a float32 experiment stores, each rounded to the nearest half.
+      const exact = new Float32Array(n * C);
+      for (let i = 0; i < n; i++) {
+        const row = logits.slice(i * C, (i + 1) * C);
+        const sum = row.reduce((s, z) => s + Math.exp(z - Math.max(...row)), 0);
+        row.forEach((z, c) => (exact[i * C + c] = Math.exp(z - Math.max(...row)) / sum));
+      }
+      const halves = decodeHalves(encodeHalves(exact));
+      const store = createMatrixStore(db);
+      const whole = store.readMatrix(runId, 1)!;
+      expect(Array.from(whole.exampleIds)).toEqual(ids);
+      let worst = 0;
+      whole.probs.forEach((p, i) => (worst = Math.max(worst, Math.abs(p - halves[i]!))));
+      expect(worst).toBeLessThanOrEqual(2 ** -24); // a float32 softmax may differ from ours by an ulp before rounding
+      expect(Math.max(...whole.probs.map((p, i) => Math.abs(p - exact[i]!)))).toBeLessThanOrEqual(2 ** -12);
+      for (const i of [0, rowsPerChunk(C, 2), n - 1]) expect(store.readRow(runId, 1, ids[i]!)).toEqual(whole.probs.slice(i * C, (i + 1) * C));
+    } finally {
+      db.close();
+    }
+  });
+
+  it('stores ids only for a chunk with gaps, and top-k chunks at float16', () => {
+    const db = openDatabase(path.join(temp.dir, 'gaps.db'));
+    try {
+      const { runId, ids } = seedRun(db, 40);
+      const kept = Int32Array.from(ids.filter((_, i) => i % 3 !== 1));
+      const probs = probsOf(kept.length, 3);
+      const store = createMatrixStore(db);
+      db.transaction(() => store.writeMatrix(runId, 1, C, kept, probs))();
+      expect(db.prepare('SELECT length(example_ids) FROM prediction_matrices WHERE run_id = ? AND epoch = 1').pluck().all(runId)).toEqual([4 * kept.length]);
+      expect(store.readMatrix(runId, 1)).toEqual({ exampleIds: kept, probs, numClasses: C, topK: null });
+      expect(store.readRow(runId, 1, ids[1]!)).toBeNull();
+      expect(store.readRow(runId, 1, ids[3]!)).toEqual(probs.slice(2 * C, 3 * C));
+
+      const n = ids.length;
+      const topK = { numClasses: C, k: 1, exampleIds: Int32Array.from(ids), topProbs: Float32Array.from(ids, (_, i) => 0.5 + i / 100), topClasses: Int32Array.from(ids, (_, i) => i % C), labelClasses: Int32Array.from(ids, () => 0), labelProbs: Float32Array.from(ids, (_, i) => (i % C === 0 ? 0.5 + i / 100 : 0.1)) };
+      db.transaction(() => store.writeTopK(runId, 2, topK, 'float16'))();
+      const m = store.readMatrix(runId, 2)!;
+      expect(m.topK).toBe(1);
+      for (let i = 0; i < n; i++) {
+        const row = m.probs.slice(i * C, (i + 1) * C);
+        expect(row[i % C]).toBe(decodeHalves(encodeHalves([topK.topProbs[i]!]))[0]);
+        expect(row[0]).toBe(decodeHalves(encodeHalves([topK.labelProbs[i]!]))[0]);
+      }
     } finally {
       db.close();
     }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sampleDatasetDir } from '../../main/paths.js';
 import { makeTempDir } from '../helpers/tempDir.js';
+import { allStoredRows } from '../helpers/storedPredictions.js';
 
 const bin = path.resolve('bin/disobey.js');
 const temp = makeTempDir();
@@ -46,7 +47,7 @@ function readRecords(file: string) {
   try {
     return {
       metrics: db.prepare('SELECT run_id, epoch, split, loss, accuracy FROM epoch_metrics ORDER BY run_id, epoch, split').all() as { loss: number; accuracy: number }[],
-      predictions: db.prepare('SELECT run_id, epoch, example_id, probs FROM predictions ORDER BY run_id, epoch, example_id').all() as { run_id: number; epoch: number; example_id: number; probs: Buffer }[],
+      predictions: allStoredRows(db).map((r) => ({ run_id: r.runId, epoch: r.epoch, example_id: r.exampleId, probs: Buffer.from(Float32Array.from(r.probs).buffer) })),
     };
   } finally {
     db.close();
@@ -77,7 +78,8 @@ describe.skipIf(!fs.existsSync('out/main/cli.js'))('a killed training run', () =
     const check = new Database(killed);
     expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
     // every recorded epoch is whole: all 6,000 examples (4,000 train + 2,000 test) or none
-    const perEpoch = check.prepare('SELECT count(*) FROM predictions GROUP BY run_id, epoch').pluck().all();
+    const stored = allStoredRows(check);
+    const perEpoch = [...new Set(stored.map((r) => `${r.runId}:${r.epoch}`))].map((key) => stored.filter((r) => `${r.runId}:${r.epoch}` === key).length);
     expect(perEpoch.every((n) => n === 6000)).toBe(true);
     check.close();
 

@@ -12,6 +12,7 @@ import { workerEntryPath } from '../../main/workers/launcher.js';
 import { trainWorkerCount } from '../../main/workers/trainerPool.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { createStore } from '../../main/store/store.js';
+import { allStoredRows } from '../helpers/storedPredictions.js';
 
 let app: AppUnderTest;
 let datasetId: number;
@@ -63,7 +64,7 @@ describe.skipIf(!fs.existsSync(workerEntryPath('train')))('training through the 
     expect(info.backend).toMatch(/wasm|tensorflow|cpu/);
     const metrics = (await app.services.dispatch('runMetrics', { runId: current.runs[0]!.id }, 'http')) as { epoch: number; split: string }[];
     expect(metrics.map((m) => `${m.epoch}:${m.split}`)).toEqual(['1:test', '1:train', '2:test', '2:train']);
-    const predictions = app.db.prepare('SELECT count(*) FROM predictions').pluck().get();
+    const predictions = allStoredRows(app.db).length;
     expect(predictions).toBe(7 * 2 * 3000);
   });
 
