@@ -33,6 +33,7 @@ if (process.argv.includes('--if-stale') && fs.existsSync(stamp) && fs.statSync(s
 const nodeEntries = {
   'main/cli': 'main/cli/index.ts',
   'main/electron': 'main/electron/index.ts',
+  'main/services-process': 'main/electron/servicesProcess.ts',
   'main/import-worker': 'main/services/importWorker.ts',
   'main/train-worker': 'main/train/trainWorker.ts',
   'main/bootstrap-worker': 'main/analytics/bootstrapWorker.ts',
