@@ -1,12 +1,12 @@
 // The services process's channel in the desktop app: main makes a MessageChannelMain, keeps one
 // port and hands the other to the utility process over its parentPort (as VS Code does for its
 // utility processes). Both ends speak messagePeer.ts's protocol through `electronPortLink`.
-// Types only from electron: this runs in the utility process too, where main's API is absent.
-import type { MessagePortMain, ParentPort } from 'electron';
+// Types only from electron: this runs in the utility process too, where main's API is absent;
+// and nothing of the services, which main's bundle must not carry.
+import type { MessagePortMain } from 'electron';
 import path from 'node:path';
 import { appRoot } from '../paths.js';
 import type { MessageLink } from '../services/messagePeer.js';
-import { hostServices, type ServicesHost } from '../services/servicesHost.js';
 
 /** The first message main posts to the services process; the port travels with it. */
 export const SERVICES_PORT_MESSAGE = 'disobey:services-port';
@@ -42,20 +42,4 @@ export function electronPortLink(port: MessagePortMain): MessageLink {
   };
   port.start();
   return link;
-}
-
-/**
- * In the services process: waits for main's port on `parentPort`, then hosts the services on it
- * until main closes it or ends; `exit` then ends the process. Answers the host once it runs.
- */
-export function acceptServicesPort(parentPort: Pick<ParentPort, 'on' | 'off'>, exit: () => void): Promise<ServicesHost> {
-  return new Promise((resolve) => {
-    const onMessage = (event: Electron.MessageEvent) => {
-      const [port] = event.ports;
-      if (event.data !== SERVICES_PORT_MESSAGE || !port) return;
-      parentPort.off('message', onMessage);
-      resolve(hostServices(electronPortLink(port), { exit }));
-    };
-    parentPort.on('message', onMessage);
-  });
 }

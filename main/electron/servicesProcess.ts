@@ -4,7 +4,7 @@
 // speaks over the fork's IPC channel instead. It ends when its parent leaves.
 import { processLink } from '../services/messagePeer.js';
 import { hostServices, type ServicesHost } from '../services/servicesHost.js';
-import { acceptServicesPort } from './servicesPort.js';
+import { acceptServicesPort } from './acceptServicesPort.js';
 
 const exit = () => process.exit(0);
 let host: Promise<ServicesHost>;

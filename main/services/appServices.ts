@@ -152,6 +152,7 @@ export function createAppServices({ db, databasePath, launchTrainWorker, desktop
     dispose(): void {
       tasks.cancelAll();
       experiments.dispose();
+      analytics.clear(); // a closed session the services process keeps holds no frames
     },
   };
 }

@@ -95,20 +95,27 @@ export function createPeer(link: MessageLink, handlers: PeerHandlers, name: stri
   const calls = (handlers.calls ?? {}) as Record<string, (args: unknown) => unknown>;
   const notices = (handlers.notices ?? {}) as Record<string, (args: unknown) => void>;
 
+  const fail = (id: number, err: unknown) => {
+    if (!closed) link.post({ kind: 'answer', id, ok: false, error: toWireError(err) } satisfies Envelope);
+  };
   const answer = (id: number, run: () => unknown) => {
     let result: unknown;
     try {
       result = run();
     } catch (err) {
-      return link.post({ kind: 'answer', id, ok: false, error: toWireError(err) } satisfies Envelope);
+      return fail(id, err);
     }
     Promise.resolve(result).then(
       (value) => {
-        if (!closed) link.post({ kind: 'answer', id, ok: true, result: value } satisfies Envelope);
+        if (closed) return;
+        try {
+          link.post({ kind: 'answer', id, ok: true, result: value } satisfies Envelope);
+        } catch (err) {
+          // a result that cannot be cloned is the answer's failure, not this process's
+          fail(id, new DomainError('INTERNAL', `${name}: the answer cannot be sent: ${(err as Error).message}`));
+        }
       },
-      (err: unknown) => {
-        if (!closed) link.post({ kind: 'answer', id, ok: false, error: toWireError(err) } satisfies Envelope);
-      },
+      (err: unknown) => fail(id, err),
     );
   };
 
@@ -152,7 +159,12 @@ export function createPeer(link: MessageLink, handlers: PeerHandlers, name: stri
       const id = nextId++;
       return new Promise((resolve, reject) => {
         waiting.set(id, { resolve, reject });
-        link.post({ kind: 'call', id, method, args } satisfies Envelope);
+        try {
+          link.post({ kind: 'call', id, method, args } satisfies Envelope);
+        } catch (err) {
+          waiting.delete(id);
+          reject(err as Error); // arguments that cannot be cloned
+        }
       });
     },
     notice(method, args) {

@@ -34,13 +34,15 @@ const fake = vi.hoisted(() => ({
 vi.mock('electron', async () => {
   const { EventEmitter: Emitter } = await import('node:events');
   const { MessageChannel } = await import('node:worker_threads');
-  /** Electron's MessagePortMain over a worker_threads port: messages arrive as { data, ports }. */
+  /** Electron's MessagePortMain over a worker_threads port: queued until start(), messages arrive as { data, ports }. */
   const mainPort = (port: import('node:worker_threads').MessagePort) => {
     const emitter = new Emitter();
-    port.on('message', (data: unknown) => emitter.emit('message', { data, ports: [] }));
     port.on('close', () => emitter.emit('close'));
-    port.unref();
-    return Object.assign(emitter, { postMessage: (data: unknown) => port.postMessage(data), start: () => {}, close: () => port.close() });
+    const start = () => {
+      port.on('message', (data: unknown) => emitter.emit('message', { data, ports: [] }));
+      port.unref();
+    };
+    return Object.assign(emitter, { postMessage: (data: unknown) => port.postMessage(data), start, close: () => port.close() });
   };
   /**
    * The services process, hosted in this test's process: the real entry's code (acceptServicesPort)
@@ -49,7 +51,7 @@ vi.mock('electron', async () => {
   const servicesProcess = () => {
     const child = new Emitter();
     const parentPort = new Emitter();
-    const ready = import('../../main/electron/servicesPort.js').then(({ acceptServicesPort }) => {
+    const ready = import('../../main/electron/acceptServicesPort.js').then(({ acceptServicesPort }) => {
       void acceptServicesPort(parentPort as never, () => child.emit('exit', 0));
     });
     return Object.assign(child, {
