@@ -31,7 +31,7 @@ const file = (name: string) => path.join(temp.dir, name);
 const sampleDir = file('sample');
 afterAll(() => temp.dispose());
 
-/** Examples in the large experiment: its first analytics call takes about a second. */
+/** Examples in the large experiment: its first analytics call takes about a second (two CPU cores). */
 const LARGE = 40_000;
 let large: { experimentId: number; studentRunIds: number[] };
 
@@ -234,11 +234,12 @@ describe.skipIf(!fs.existsSync(servicesProcessPath()))('the services host in its
     }
     console.log(`queryExamples on ${LARGE} examples, first call: in the host ${inHost.ms.toFixed(0)} ms (longest stall here ${inHost.longestStallMs.toFixed(0)} ms); in-process ${inProcess.ms.toFixed(0)} ms (longest stall ${inProcess.longestStallMs.toFixed(0)} ms)`);
     // the measure sees a stall where there is one …
-    expect(inProcess.ms).toBeGreaterThan(300);
+    expect(inProcess.ms).toBeGreaterThan(200);
     expect(inProcess.longestStallMs).toBeGreaterThan(inProcess.ms / 2);
-    // … and the host's call of the same length leaves this process's timer ticking
-    expect(inHost.ms).toBeGreaterThan(300);
-    expect(inHost.longestStallMs).toBeLessThan(Math.min(150, inHost.ms / 3));
+    // … and the host's call of about the same length leaves this process's timer ticking (a
+    // ratio, not milliseconds: on a starved machine both the call and every tick take longer)
+    expect(inHost.ms).toBeGreaterThan(200);
+    expect(inHost.longestStallMs).toBeLessThan(inHost.ms / 4);
     const page = (await session.services.dispatch('queryExamples', args, 'ipc')) as { total: number };
     expect(page.total).toBe(LARGE);
   }, 120_000);
