@@ -33,6 +33,7 @@ if (process.argv.includes('--if-stale') && fs.existsSync(stamp) && fs.statSync(s
 const nodeEntries = {
   'main/cli': 'main/cli/index.ts',
   'main/electron': 'main/electron/index.ts',
+  'main/services-process': 'main/electron/servicesProcess.ts',
   'main/import-worker': 'main/workers/importWorker.ts',
   'main/train-worker': 'main/workers/trainWorker.ts',
   'main/bootstrap-worker': 'main/workers/bootstrapWorker.ts',

@@ -1,47 +1,18 @@
-// One open database and the services over it, and the switch from one to another (File › Open
-// Database…, New Database…, Open Recent, a second launch naming a database). No Electron here:
-// the shell passes its dialogs in as `SwitchUi`, so plain Node tests drive a real switch.
+// The database in use and the switch from one to another (File › Open Database…, New Database…,
+// Open Recent, a second launch naming a database). No Electron here: the shell passes its dialogs
+// in as `SwitchUi` and its way of opening a session (the services process), so plain Node tests
+// drive a real switch.
 import path from 'node:path';
 import type { AppEvent } from '../../shared/contract.js';
-import { ensureSampleDataset } from '../data/sampleDataset.js';
-import { createAppServices, type AppServices, type AppServicesOptions } from '../services/appServices.js';
-import { openStore } from '../store/store.js';
+import type { SessionServices } from '../services/servicesClient.js';
 import { refusalToOpen, type SwitchMode } from './databaseFile.js';
 
+/** One open database and its services: in the services process (the app), or in-process (tests). */
 export interface DatabaseSession {
   databasePath: string;
-  services: AppServices;
+  services: SessionServices;
   /** stops its training workers and tasks, then closes the database */
   close(): void;
-}
-
-export type SessionHooks = Pick<AppServicesOptions, 'launchTrainWorker' | 'desktop'>;
-
-/**
- * Opens `databasePath` (created when missing; its folder only when `createFolder`), loads the
- * embedded sample unless the database has had it once (as at every launch), and starts its services.
- */
-export async function openDatabaseSession(
-  databasePath: string,
-  hooks: SessionHooks,
-  options: { createFolder?: boolean; /** the embedded sample's folder (tests pass a small one) */ sampleDir?: string } = {},
-): Promise<DatabaseSession> {
-  const store = openStore(databasePath, { createFolder: options.createFolder ?? false, onMigrationProgress: (message) => console.log(`upgrading ${databasePath}: ${message}`) });
-  try {
-    await ensureSampleDataset(store, options.sampleDir);
-  } catch (err) {
-    store.close();
-    throw err;
-  }
-  const services = createAppServices({ store, databasePath, ...hooks });
-  return {
-    databasePath,
-    services,
-    close() {
-      services.dispose();
-      store.close();
-    },
-  };
 }
 
 /** The session the IPC handlers, the app protocol and the menu use now; events go to `forward`. */
@@ -73,7 +44,7 @@ export function createCurrentDatabase(first: DatabaseSession, forward: (event: A
 }
 
 /** Runs this database's services are training now (a switch stops the ones this app started). */
-export async function runningRunCount(services: Pick<AppServices, 'dispatch'>): Promise<number> {
+export async function runningRunCount(services: Pick<SessionServices, 'dispatch'>): Promise<number> {
   const experiments = (await services.dispatch('listExperiments', {}, 'ipc')) as { runs: { status: string }[] }[];
   return experiments.reduce((n, e) => n + e.runs.filter((r) => r.status === 'running').length, 0);
 }

@@ -1,13 +1,16 @@
 // The Electron shell, and nothing else: one sandboxed window, the app protocol that serves
 // the renderer and example images, IPC handlers derived from the contract, the application
-// menu, native dialogs, one instance per user, and the switch between databases. Everything
-// it decides is in plain modules beside it (menuTemplate, databaseSession, windowState, …).
+// menu, native dialogs, one instance per user, and the switch between databases. The services
+// themselves (store, analytics, imports, exports) run in a utility process that every contract
+// call is forwarded to over a MessagePort (servicesPort.ts); what it decides is in plain modules
+// beside it (menuTemplate, databaseSession, windowState, …).
 import {
   app,
   BrowserWindow,
   dialog,
   ipcMain,
   Menu,
+  MessageChannelMain,
   net,
   protocol,
   screen,
@@ -23,17 +26,19 @@ import { callNames, ipcChannel, IPC_EVENT_CHANNEL, MEDIA_PROTOCOL, type AppEvent
 import type { ThemeChoice } from '../../shared/desktop.js';
 import { toWireError } from '../../shared/errors.js';
 import { appRoot, defaultDatabasePath, rendererDir, resourcesDir } from '../paths.js';
+import { connectServices, type ServicesClient } from '../services/servicesClient.js';
 import type { StartWorkerProcess } from '../workers/launcher.js';
 import { CONTENT_SECURITY_POLICY } from '../web/httpSecurity.js';
 import { exampleIdFromMediaPath, resolveRendererFile } from '../web/rendererFiles.js';
 import { aboutText, installedTrainingBackends } from './aboutText.js';
 import { refusalToOpen, windowTitle, withDatabaseExtension } from './databaseFile.js';
-import { createCurrentDatabase, createDatabaseSwitcher, openDatabaseSession, type DatabaseSession, type DatabaseSwitcher } from './databaseSession.js';
+import { createCurrentDatabase, createDatabaseSwitcher, type DatabaseSession, type DatabaseSwitcher } from './databaseSession.js';
 import { createDesktopHooks, showPathDialog } from './desktopHooks.js';
 import { answerIpcCall } from './ipcReply.js';
 import { databaseArgument, launchData, namedDatabase, secondLaunchDatabase } from './launchArgs.js';
 import { buildMenuTemplate, type MenuActions } from './menuTemplate.js';
 import { createRecentDatabases } from './recentDatabases.js';
+import { electronPortLink, SERVICES_PORT_MESSAGE, servicesProcessPath } from './servicesPort.js';
 import { createWindowStateStore, MIN_WINDOW_SIZE, placeWindow } from './windowState.js';
 
 const APP_ORIGIN = `${MEDIA_PROTOCOL}://app`;
@@ -105,8 +110,22 @@ async function main(named: string | null): Promise<void> {
       refreshMenu();
     },
   });
-  const hooks = { launchTrainWorker, desktop };
   const showError = (title: string, message: string) => dialog.showErrorBox(title, message);
+  let quitting = false;
+
+  /** The services process: main keeps one end of a MessageChannelMain and hands the other over. */
+  function startServices(): ServicesClient {
+    const child = utilityProcess.fork(servicesProcessPath(), [], { serviceName: 'Disobey services', stdio: 'inherit' });
+    const { port1, port2 } = new MessageChannelMain();
+    child.postMessage(SERVICES_PORT_MESSAGE, [port2]);
+    const link = electronPortLink(port1);
+    child.once('exit', (code) => {
+      if (!quitting) console.error(`disobey: the services process stopped (exit code ${code})`);
+      link.close();
+    });
+    return connectServices(link, { desktop, launchTrainWorker });
+  }
+  let services = startServices();
 
   const databasePath = named ?? defaultDatabasePath();
   const refusal = refusalToOpen(databasePath, 'named');
@@ -114,7 +133,7 @@ async function main(named: string | null): Promise<void> {
   try {
     if (refusal) throw new Error(refusal);
     // Only a database not named on the command line (the per-user default, or DISOBEY_DB) gets its folder created.
-    first = await openDatabaseSession(databasePath, hooks, { createFolder: databaseArgument(process.argv, process.cwd()) === null });
+    first = await services.open(databasePath, { createFolder: databaseArgument(process.argv, process.cwd()) === null });
   } catch (err) {
     showError('Disobey cannot start', `Cannot open the database ${databasePath}:\n\n${(err as Error).message}`);
     app.exit(1);
@@ -197,7 +216,32 @@ async function main(named: string | null): Promise<void> {
   };
   const loadPage = () => window.loadURL(`${APP_ORIGIN}/index.html`);
 
-  switcher = createDatabaseSwitcher(current, (file) => openDatabaseSession(file, hooks), {
+  // A services process that ends on its own (a crash): a new one reopens the database in use,
+  // and the window reloads on it; one that keeps ending is not restarted for ever.
+  const restarts: number[] = [];
+  const restartWhenLost = (client: ServicesClient) =>
+    client.onLost(() => {
+      if (quitting) return;
+      const file = current.session.databasePath;
+      restarts.push(Date.now());
+      if (restarts.length >= 3 && restarts.at(-1)! - restarts.at(-3)! < 60_000) {
+        showError('Disobey', `The services process stopped three times within a minute while ${file} was open; Disobey quits. Its terminal output says why.`);
+        app.quit();
+        return;
+      }
+      services = startServices();
+      restartWhenLost(services);
+      services
+        .open(file)
+        .then((next) => {
+          current.replace(next);
+          return loadPage();
+        })
+        .catch((err: unknown) => showError('Disobey', `The services process stopped, and ${file} could not be reopened:\n\n${(err as Error).message}`));
+    });
+  restartWhenLost(services);
+
+  switcher = createDatabaseSwitcher(current, (file) => services.open(file), {
     showError,
     async confirmStopTraining(runs, from, to) {
       const { response } = await dialog.showMessageBox(window, {
@@ -289,6 +333,7 @@ async function main(named: string | null): Promise<void> {
   app.on('will-quit', () => {
     if (shutDown) return;
     shutDown = true;
+    quitting = true;
     current.close();
   });
 

@@ -149,6 +149,7 @@ export function createAppServices({ store, databasePath, launchTrainWorker, desk
     dispose(): void {
       tasks.cancelAll();
       experiments.dispose();
+      analytics.clear(); // a closed session the services process keeps holds no frames
     },
   };
 }

@@ -1,10 +1,11 @@
 // The desktop app itself, through Playwright's Electron driver: the built shell, preload and
 // renderer on a fresh database and a private profile (DISOBEY_USER_DATA). The same smoke test as
 // in Chromium (the sample listed and browsable, its images drawn) over IPC with nothing of Node
-// reachable from the page; then what only the desktop app has: the window title naming the
-// database, the application menu and its commands reaching the page, native dialogs behind
-// pickPath, the theme, navigation refused, a second launch handing its database to this
-// window, and the window's bounds remembered.
+// reachable from the page, and the services in a utility process of their own, holding the
+// database; then what only the desktop app has: the window title naming the database, the
+// application menu and its commands reaching the page, native dialogs behind pickPath, the
+// theme, navigation refused, a second launch handing its database to this window, and the
+// window's bounds remembered.
 // Skipped with a notice where no Electron binary is installed (it cannot be downloaded everywhere).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -86,6 +87,31 @@ describeElectron('the desktop app in Electron', () => {
     expect(await page.getByTestId('transport-chip').textContent()).toMatch(/desktop/);
     await expect.poll(() => page.getByTestId('backend-chip').textContent(), { timeout: 30_000 }).toMatch(/\S/);
     expect(await page.getByTestId('backend-chip').isVisible()).toBe(true);
+  });
+
+  it('runs the services in a utility process of their own: it holds the database, the main process does not', async () => {
+    const processes = await electronApp.evaluate(({ app }) => ({
+      mainPid: process.pid,
+      utility: app.getAppMetrics().filter((m) => m.type === 'Utility').map((m) => ({ pid: m.pid, name: m.name ?? null, serviceName: m.serviceName ?? null })),
+    }));
+    const services = processes.utility.filter((m) => m.name === 'Disobey services' || m.serviceName === 'Disobey services');
+    expect(services, JSON.stringify(processes.utility)).toHaveLength(1);
+    const servicesPid = services[0]!.pid;
+    expect(servicesPid).not.toBe(processes.mainPid);
+    if (process.platform === 'linux') {
+      // which process has the database file open
+      const openFiles = (pid: number) =>
+        fs.readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+          try {
+            return [fs.readlinkSync(`/proc/${pid}/fd/${fd}`)];
+          } catch {
+            return []; // closed meanwhile
+          }
+        });
+      const db = fs.realpathSync(database('app.db'));
+      expect(openFiles(servicesPid)).toContain(db);
+      expect(openFiles(processes.mainPid)).not.toContain(db);
+    }
   });
 
   it('lists the embedded sample, opens it, and draws its images in the grid', async () => {

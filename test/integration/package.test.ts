@@ -4,11 +4,13 @@
 // temporary database: import the sample, train one short run on wasm, report, serve a page to
 // Chromium. The extracted tree has only the package's node_modules, so a runtime module left out of
 // the package (moved to devDependencies, excluded in electron-builder.yml) fails here.
-import { spawn, spawnSync } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measurePayload, packageApp, PAYLOAD_GOAL_BYTES, type Payload } from '../../bench/packagePayload.js';
+import { processLink } from '../../main/services/messagePeer.js';
+import { connectServices } from '../../main/services/servicesClient.js';
 import { hasChromium, openBrowserPage } from '../helpers/browser.js';
 import { makeTempDir } from '../helpers/tempDir.js';
 
@@ -89,7 +91,7 @@ describe.skipIf(!fs.existsSync('out/main/cli.js'))('the desktop package', () => 
     const nativeBackends = [...packages].some((p) => optional.has(p) && !(p in ALLOWED_PACKAGES));
     if (nativeBackends) console.warn('NOTICE: the package holds tfjs-node (installed here); the 100 MB goal is checked without it only');
     else expect(payload.asarBytes + payload.unpackedBytes).toBeLessThanOrEqual(PAYLOAD_GOAL_BYTES);
-    for (const entry of ['out/main/electron.js', 'out/main/cli.js', 'out/main/train-worker.js', 'out/renderer/index.html', 'package.json']) {
+    for (const entry of ['out/main/electron.js', 'out/main/services-process.js', 'out/main/cli.js', 'out/main/train-worker.js', 'out/renderer/index.html', 'package.json']) {
       expect(fs.existsSync(path.join(appRoot, entry)), entry).toBe(true);
     }
   });
@@ -107,6 +109,24 @@ describe.skipIf(!fs.existsSync('out/main/cli.js'))('the desktop package', () => 
     expect(report.stderr).toBe('');
     expect(report.code).toBe(0);
     expect(report.stdout).toMatch(/experiment 1 ·/);
+  }, 60_000);
+
+  it("starts the desktop app's services process from the extracted package: it loads the sample and answers calls", async () => {
+    // under Node over a fork's IPC channel, as the desktop app starts it with utilityProcess.fork
+    const child = fork(path.join(appRoot, 'out/main/services-process.js'), [], { cwd: temp.dir, env: env(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      const client = connectServices(processLink(child));
+      const session = await client.open(path.join(temp.dir, 'services.db'));
+      const datasets = (await session.services.dispatch('listDatasets', {}, 'ipc')) as { name: string }[];
+      expect(datasets.map((d) => d.name)).toEqual(['Fashion-MNIST sample']);
+      const png = await session.services.exampleImagePng(1);
+      expect(Array.from(png.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
+      await client.shutdown();
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill();
+    }
   }, 60_000);
 
   it.skipIf(!hasChromium)('serves the app to Chromium from the extracted package', async () => {

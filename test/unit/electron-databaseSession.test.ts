@@ -12,12 +12,12 @@ import { SAMPLE_DATASET_NAME } from '../../main/data/sampleDataset.js';
 import {
   createCurrentDatabase,
   createDatabaseSwitcher,
-  openDatabaseSession,
   runningRunCount,
   type CurrentDatabase,
   type DatabaseSession,
   type SwitchUi,
 } from '../../main/electron/databaseSession.js';
+import { openDatabaseSession } from '../../main/services/servicesHost.js';
 import { SCHEMA_VERSION } from '../../main/store/migrations.js';
 import { makeTempDir } from '../helpers/tempDir.js';
 import { encodeIdx } from './encodeIdx.js';

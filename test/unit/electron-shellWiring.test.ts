@@ -27,10 +27,39 @@ const fake = vi.hoisted(() => ({
   openAnswer: { canceled: true, filePaths: [] as string[] } as unknown,
   saveAnswer: { canceled: true, filePath: '' } as unknown,
   lockData: undefined as unknown,
+  /** the services processes started, in order, with how they were forked */
+  servicesProcesses: [] as { entry: string; serviceName: unknown; process: EventEmitter }[],
 }));
 
 vi.mock('electron', async () => {
   const { EventEmitter: Emitter } = await import('node:events');
+  const { MessageChannel } = await import('node:worker_threads');
+  /** Electron's MessagePortMain over a worker_threads port: queued until start(), messages arrive as { data, ports }. */
+  const mainPort = (port: import('node:worker_threads').MessagePort) => {
+    const emitter = new Emitter();
+    port.on('close', () => emitter.emit('close'));
+    const start = () => {
+      port.on('message', (data: unknown) => emitter.emit('message', { data, ports: [] }));
+      port.unref();
+    };
+    return Object.assign(emitter, { postMessage: (data: unknown) => port.postMessage(data), start, close: () => port.close() });
+  };
+  /**
+   * The services process, hosted in this test's process: the real entry's code (acceptServicesPort)
+   * on a stand-in for its parentPort, reached over a real MessageChannel.
+   */
+  const servicesProcess = () => {
+    const child = new Emitter();
+    const parentPort = new Emitter();
+    const ready = import('../../main/electron/acceptServicesPort.js').then(({ acceptServicesPort }) => {
+      void acceptServicesPort(parentPort as never, () => child.emit('exit', 0));
+    });
+    return Object.assign(child, {
+      pid: process.pid,
+      postMessage: (data: unknown, ports: unknown[] = []) => void ready.then(() => parentPort.emit('message', { data, ports })),
+      kill: () => true,
+    });
+  };
   const appEvents = new Emitter();
   const paths: Record<string, string> = {};
   class BrowserWindow extends Emitter {
@@ -113,7 +142,23 @@ vi.mock('electron', async () => {
     },
     session: { defaultSession: { setPermissionRequestHandler: () => {} } },
     shell: { openPath: async (p: string) => (fake.log.push(['openPath', p]), '') },
-    utilityProcess: { fork: () => { throw new Error('no training in this test'); } },
+    MessageChannelMain: class {
+      port1: ReturnType<typeof mainPort>;
+      port2: ReturnType<typeof mainPort>;
+      constructor() {
+        const { port1, port2 } = new MessageChannel();
+        this.port1 = mainPort(port1);
+        this.port2 = mainPort(port2);
+      }
+    },
+    utilityProcess: {
+      fork: (entry: string, _args: string[], options: { serviceName?: string }) => {
+        if (!entry.endsWith('services-process.js')) throw new Error('no training in this test');
+        const child = servicesProcess();
+        fake.servicesProcesses.push({ entry, serviceName: options.serviceName, process: child });
+        return child;
+      },
+    },
     nativeTheme: { themeSource: 'system' },
   };
 });
@@ -287,6 +332,18 @@ describe('the Electron shell, wired to real services', () => {
     expect((menuItem(MENU_ID.openRecent).submenu as Item[]).map((i) => i.label ?? i.type)).toEqual(['No Recent Databases', 'separator', 'Clear Recently Opened']);
     win().emit('close');
     expect(JSON.parse(fs.readFileSync(file('profile/window-state.json'), 'utf8'))).toEqual({ version: 1, bounds: { x: 12, y: 34, width: 1111, height: 777 }, maximized: false });
+  });
+
+  it('runs the services in a utility process, reached over a MessagePort, and restarts it on the database in use if it stops', async () => {
+    const { servicesProcessPath } = await import('../../main/electron/servicesPort.js');
+    expect(fake.servicesProcesses.map((p) => [p.entry, p.serviceName])).toEqual([[servicesProcessPath(), 'Disobey services']]);
+    const loads = win().loads.length;
+    fake.servicesProcesses[0]!.process.emit('exit', 1); // it crashed
+    await until(() => win().loads.length === loads + 1, 'the window to reload');
+    expect(fake.servicesProcesses).toHaveLength(2);
+    expect(fake.log.filter((l) => l[0] === 'errorBox')).toHaveLength(1); // only the earlier refusal: a restart is no error
+    expect(await call('appInfo')).toMatchObject({ databasePath: file('fresh.db') });
+    expect((await call('listDatasets')) as unknown[]).toHaveLength(1);
   });
 
   it('quits when the window is closed, closing the database', async () => {
