@@ -1,7 +1,7 @@
 // The analytics calls of the contract: the deviation report, filtered example pages, the binary
 // scatter, the dynamics (flips, confusion, cartography map, class heatmap), the gradient view and
-// the eigen lab. Analysis frames are cached per analysed pair and keyed by every run's recorded
-// epochs, so a frame is rebuilt only when training moved on.
+// the eigen lab. Analysis frames are kept in one frame cache (frameCache.ts) keyed by the analysed
+// pair and every run's recorded epochs, so a frame is rebuilt only when training moved on.
 import type Database from 'better-sqlite3';
 import type { z } from 'zod';
 import type {
@@ -42,26 +42,26 @@ import { createDatasetQueries } from '../store/datasetQueries.js';
 import type { Findings, FindingsArgs, SeriesReport } from '../../shared/findings.js';
 import { seriesReport } from './seriesReport.js';
 import { compareSplits } from '../../shared/domain.js';
-import { analysedPair, buildAnalysisFrame, createLabelProbSumStore, resolvePair, type AnalysisFrame } from './analysisFrame.js';
+import { analysedPair, buildAnalysisFrame, resolvePair, type AnalysisFrame, type LabelProbSums, type LabelProbSumStore } from './analysisFrame.js';
+import { createFrameCache } from './frameCache.js';
+import { createMatrixViews } from './frameBasis.js';
+import { LruCache } from '../../shared/lruCache.js';
 import { createDatasetColumnsCache, splitIndexOf } from './datasetColumns.js';
 import { createBootstrapPool } from './bootstrapPool.js';
 import { cartographyMap, classDeviationHeatmap } from './cartography.js';
 import { orNull, rowsOfSplit, splitDeviation, teacherTrainAccuracy } from './deviationReport.js';
-import { columnOrder, filterRows, keptWithFrame, lowConfidenceRows, sortedPage } from './exampleQuery.js';
+import { columnOrder, filterRows, lowConfidenceRows, sortedPage } from './exampleQuery.js';
 import { flipEvents } from './flipEvents.js';
 import { measureHistogram } from './measureHistogram.js';
 import { gradientView } from './gradientView.js';
 import { computeFindings } from './findings.js';
 import { createPredictionMatrices } from './predictionMatrices.js';
 
-// Enough for several users each on their own student and epoch (a 70,000-example frame with
-// every column built holds about 15 MB besides the shared probability matrices).
 /**
- * Analysis frames kept: by the bytes of the columns, orders and filters they have built (a frame
- * of 70,000 examples holds ~10–30 MB, one of a million ~150–250 MB), and at most this many.
+ * Running p(label) sums kept across frames (frameTrajectories.ts), 16 bytes per example and run:
+ * a million-example experiment of sixteen runs.
  */
-const FRAME_CACHE_BYTES = 1024 * 1024 * 1024;
-const FRAME_CACHE_MAX = 32;
+const LABEL_PROB_SUM_BYTES = 256 * 1024 * 1024;
 
 interface ExampleHistoryRow {
   runId: number;
@@ -70,7 +70,6 @@ interface ExampleHistoryRow {
 }
 
 export function createAnalyticsService(db: Database.Database, options: { frameCacheBytes?: number } = {}) {
-  const frameCacheBytes = options.frameCacheBytes ?? FRAME_CACHE_BYTES;
   const runs = createRunQueries(db);
   const matrices = createPredictionMatrices(db);
   const matrixStore = createMatrixStore(db);
@@ -79,14 +78,19 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
   const setDataset = db.prepare('SELECT dataset_id FROM curated_sets WHERE id = ?').pluck();
   const setMembers = db.prepare('SELECT example_id FROM curated_set_members WHERE set_id = ?').pluck();
   const history = db.prepare('SELECT run_id, epoch, probs FROM predictions WHERE example_id = ? ORDER BY run_id, epoch').raw();
-  const frames = new Map<string, AnalysisFrame>();
-  // Per experiment and its creation time: ids of a deleted experiment's runs may come back.
-  const labelProbSums = new Map<string, ReturnType<typeof createLabelProbSumStore>>();
-  function labelProbSumsOf(experiment: { id: number; createdAt: string }) {
-    const key = `${experiment.id}|${experiment.createdAt}`;
-    let store = labelProbSums.get(key);
-    if (!store) labelProbSums.set(key, (store = createLabelProbSumStore()));
-    return store;
+  const frames = createFrameCache(options.frameCacheBytes);
+  const matrixViews = createMatrixViews();
+  // By run, under its experiment and the experiment's creation time: ids of a deleted
+  // experiment's runs may come back. Each run keeps its furthest sums.
+  const labelProbSums = new LruCache<string, LabelProbSums>({ maxBytes: LABEL_PROB_SUM_BYTES, sizeOf: (s) => s.sum.byteLength + s.sumSq.byteLength });
+  function labelProbSumsOf(experiment: { id: number; createdAt: string }): LabelProbSumStore {
+    const key = (runId: number) => `${experiment.id}|${experiment.createdAt}|${runId}`;
+    return {
+      latest: (runId) => labelProbSums.get(key(runId)),
+      keep: (runId, sums) => {
+        if ((labelProbSums.peek(key(runId))?.epoch ?? 0) < sums.epoch) labelProbSums.set(key(runId), sums);
+      },
+    };
   }
 
   /**
@@ -138,47 +142,16 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
       runSummary: (runId: number) => runs.runSummary(runId),
       exampleHistory: (exampleId: number) => exampleHistory(exampleId, experiment.runs),
       labelProbSums: labelProbSumsOf(experiment),
+      matrixViews,
     };
   }
 
   function frameFor(scope: AnalysisScope): AnalysisFrame {
     const sources = sourcesFor(scope.experimentId);
     const pair = resolvePair(scope, sources);
-    const { stamp } = sources;
-    const key = `${scope.experimentId}|${pair.student.id}@${pair.studentEpoch}|${pair.teacher.id}@${pair.teacherEpoch}|${scope.classChoice}|${stamp}`;
-    let frame = frames.get(key);
-    if (frame) {
-      frames.delete(key);
-    } else {
-      frame = buildAnalysisFrame({ ...scope, studentRunId: pair.student.id, epoch: pair.studentEpoch }, sources);
-      // While an experiment trains every epoch changes its stamp: frames under an older stamp
-      // can never be asked for again, and must not push other experiments' frames out.
-      for (const old of [...frames.keys()]) if (old.startsWith(`${scope.experimentId}|`) && !old.endsWith(`|${stamp}`)) frames.delete(old);
-    }
-    frames.set(key, frame);
-    // The least recently used go first while the frames hold more than the budget; the frame
-    // asked for now stays whatever its size. Columns are built after this call, so a frame's
-    // growth counts from the next one.
-    let bytes = framesBytes();
-    for (const [oldKey, old] of frames) {
-      if (oldKey === key || (frames.size <= FRAME_CACHE_MAX && bytes <= frameCacheBytes)) break;
-      bytes -= heldBytes([old]);
-      frames.delete(oldKey);
-    }
-    return frame;
+    const pairKey = `${pair.student.id}@${pair.studentEpoch}|${pair.teacher.id}@${pair.teacherEpoch}|${scope.classChoice}`;
+    return frames.frame(scope.experimentId, pairKey, sources.stamp, () => buildAnalysisFrame({ ...scope, studentRunId: pair.student.id, epoch: pair.studentEpoch }, sources));
   }
-
-  /** Bytes the frames hold of their own (an array shared by two frames counts once per frame). */
-  function heldBytes(of: Iterable<AnalysisFrame>): number {
-    let bytes = 0;
-    for (const frame of of) {
-      const buffers = new Set<ArrayBufferLike>();
-      for (const a of [...frame.heldArrays(), ...keptWithFrame(frame)]) buffers.add(a.buffer);
-      for (const b of buffers) bytes += b.byteLength;
-    }
-    return bytes;
-  }
-  const framesBytes = () => heldBytes(frames.values());
 
   function curatedSetMembers(frame: AnalysisFrame) {
     return (setId: number): Set<number> => {
@@ -351,19 +324,12 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
   // student's scatter after a filter was cleared. Keyed by the call's arguments and the
   // experiment's recorded epochs; a report of five runs costs ~0.75 s, a scatter tens of ms, and
   // under 20 readers the report alone took half the server's time (bench/loadBench.ts).
-  const results = new Map<string, unknown>();
-  const RESULT_CACHE_SIZE = 24;
+  const results = new LruCache<string, unknown>({ maxEntries: 24 });
   function remembered<T>(call: string, args: unknown, experimentId: number, compute: () => T): T {
     const stamp = recordedStamp(replicatesOf(experimentId));
     const key = `${call}|${stamp}|${JSON.stringify(args)}`;
-    if (results.has(key)) {
-      const hit = results.get(key) as T;
-      results.delete(key);
-      results.set(key, hit);
-      return hit;
-    }
+    if (results.has(key)) return results.get(key) as T;
     const value = compute();
-    if (results.size >= RESULT_CACHE_SIZE) results.delete(results.keys().next().value!);
     results.set(key, value);
     // A failed computation (a rejected promise) is not kept.
     if (value instanceof Promise) value.catch(() => results.delete(key));
@@ -535,12 +501,13 @@ export function createAnalyticsService(db: Database.Database, options: { frameCa
     /** Settles when the columns scheduled after first pages are built (benchmarks wait for it). */
     idle: (): Promise<void> => warming,
     /** How many analysis frames are kept, and the bytes they hold (tests and benchmarks). */
-    frameCache: () => ({ frames: frames.size, bytes: framesBytes() }),
+    frameCache: () => frames.stats(),
     /** Forget cached frames and matrices (after a dataset or experiment is deleted). */
     clear(): void {
       results.clear();
       frames.clear();
       labelProbSums.clear();
+      matrixViews.clear();
       matrices.clear();
       matrixStore.clearCache();
       datasets.clear();

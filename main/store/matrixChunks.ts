@@ -4,6 +4,7 @@
 // through `writeMatrix` (ingest with top-k storage through `writeTopK`); the analytics read whole
 // matrices or one example's rows back, always as C probabilities per row.
 import type Database from 'better-sqlite3';
+import { LruCache } from '../../shared/lruCache.js';
 
 /**
  * ~8 KB of values per chunk, never fewer than 16 rows. A page of 100 examples reads one chunk
@@ -90,7 +91,7 @@ export function denseRows(chunk: ChunkRow, only?: number): Float32Array {
 const ROW_CACHE_SIZE = 50_000;
 
 export function createMatrixStore(db: Database.Database) {
-  const rowCache = new Map<string, Float32Array>();
+  const rowCache = new LruCache<string, Float32Array>({ maxEntries: ROW_CACHE_SIZE });
   const runStamp = db.prepare('SELECT created_at FROM runs WHERE id = ?').pluck();
   const remove = db.prepare('DELETE FROM prediction_matrices WHERE run_id = ? AND epoch = ?');
   const insert = db.prepare('INSERT INTO prediction_matrices (run_id, epoch, chunk, num_classes, first_id, last_id, example_ids, probs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
@@ -130,7 +131,6 @@ export function createMatrixStore(db: Database.Database) {
       const mid = (lo + hi) >> 1;
       if (ids[mid]! === exampleId) {
         const row = denseRows(found.slice(0, 7) as ChunkRow, mid);
-        if (rowCache.size >= ROW_CACHE_SIZE) rowCache.delete(rowCache.keys().next().value!);
         rowCache.set(key, row);
         return row;
       }
