@@ -1,5 +1,8 @@
 // The analytics calls of the contract: the deviation report, filtered example pages, the binary
 // scatter, the dynamics (flips, confusion, cartography map, class heatmap), the gradient view and
+// the eigen lab. Analysis frames are kept in one frame cache (frameCache.ts) keyed by the analysed
+// pair and every run's recorded epochs, so a frame is rebuilt only when training moved on.
+import type { z } from 'zod';
 // the eigen lab. Analysis frames are cached per analysed pair and keyed by every run's recorded
 // epochs, so a frame is rebuilt only when training moved on.
 import type { ParsedArgs } from '../../shared/contract.js';
@@ -29,42 +32,46 @@ import type { Store } from '../store/store.js';
 import type { Findings, FindingsArgs, SeriesReport } from '../../shared/findings.js';
 import { seriesReport } from './seriesReport.js';
 import { compareSplits } from '../../shared/domain.js';
-import { analysedPair, buildAnalysisFrame, createLabelProbSumStore, resolvePair, type AnalysisFrame } from './analysisFrame.js';
+import { analysedPair, buildAnalysisFrame, resolvePair, type AnalysisFrame, type LabelProbSums, type LabelProbSumStore } from './analysisFrame.js';
+import { createFrameCache } from './frameCache.js';
+import { createMatrixViews } from './frameBasis.js';
+import { LruCache } from '../../shared/lruCache.js';
 import { createDatasetColumnsCache, splitIndexOf } from './datasetColumns.js';
 import { createBootstrapPool } from '../workers/bootstrapPool.js';
 import { cartographyMap, classDeviationHeatmap } from './cartography.js';
 import { orNull, rowsOfSplit, splitDeviation, teacherTrainAccuracy } from './deviationReport.js';
-import { columnOrder, filterRows, keptWithFrame, lowConfidenceRows, sortedPage } from './exampleQuery.js';
+import { columnOrder, filterRows, lowConfidenceRows, sortedPage } from './exampleQuery.js';
 import { flipEvents } from './flipEvents.js';
 import { measureHistogram } from './measureHistogram.js';
 import { gradientView } from './gradientView.js';
 import { computeFindings } from './findings.js';
 import { createPredictionMatrices } from './predictionMatrices.js';
 
-// Enough for several users each on their own student and epoch (a 70,000-example frame with
-// every column built holds about 15 MB besides the shared probability matrices).
 /**
- * Analysis frames kept: by the bytes of the columns, orders and filters they have built (a frame
- * of 70,000 examples holds ~10–30 MB, one of a million ~150–250 MB), and at most this many.
+ * Running p(label) sums kept across frames (frameTrajectories.ts), 16 bytes per example and run:
+ * a million-example experiment of sixteen runs.
  */
-const FRAME_CACHE_BYTES = 1024 * 1024 * 1024;
-const FRAME_CACHE_MAX = 32;
+const LABEL_PROB_SUM_BYTES = 256 * 1024 * 1024;
 
 export function createAnalyticsService(store: Store, options: { frameCacheBytes?: number } = {}) {
-  const frameCacheBytes = options.frameCacheBytes ?? FRAME_CACHE_BYTES;
   const runs = { ...store.experiments, ...store.runs };
-  const matrices = createPredictionMatrices(store.connection);
+  const matrices = createPredictionMatrices(store.predictions);
   const matrixStore = store.predictions;
   const datasets = createDatasetColumnsCache(store);
   const datasetQueries = store.datasets;
-  const frames = new Map<string, AnalysisFrame>();
-  // Per experiment and its creation time: ids of a deleted experiment's runs may come back.
-  const labelProbSums = new Map<string, ReturnType<typeof createLabelProbSumStore>>();
-  function labelProbSumsOf(experiment: { id: number; createdAt: string }) {
-    const key = `${experiment.id}|${experiment.createdAt}`;
-    let store = labelProbSums.get(key);
-    if (!store) labelProbSums.set(key, (store = createLabelProbSumStore()));
-    return store;
+  const frames = createFrameCache(options.frameCacheBytes);
+  const matrixViews = createMatrixViews();
+  // By run, under its experiment and the experiment's creation time: ids of a deleted
+  // experiment's runs may come back. Each run keeps its furthest sums.
+  const labelProbSums = new LruCache<string, LabelProbSums>({ maxBytes: LABEL_PROB_SUM_BYTES, sizeOf: (s) => s.sum.byteLength + s.sumSq.byteLength });
+  function labelProbSumsOf(experiment: { id: number; createdAt: string }): LabelProbSumStore {
+    const key = (runId: number) => `${experiment.id}|${experiment.createdAt}|${runId}`;
+    return {
+      latest: (runId) => labelProbSums.get(key(runId)),
+      keep: (runId, sums) => {
+        if ((labelProbSums.peek(key(runId))?.epoch ?? 0) < sums.epoch) labelProbSums.set(key(runId), sums);
+      },
+    };
   }
 
   /**
@@ -103,47 +110,16 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
       runSummary: (runId: number) => runs.runSummary(runId),
       exampleHistory: (exampleId: number) => exampleHistory(exampleId, experiment.runs),
       labelProbSums: labelProbSumsOf(experiment),
+      matrixViews,
     };
   }
 
   function frameFor(scope: AnalysisScope): AnalysisFrame {
     const sources = sourcesFor(scope.experimentId);
     const pair = resolvePair(scope, sources);
-    const { stamp } = sources;
-    const key = `${scope.experimentId}|${pair.student.id}@${pair.studentEpoch}|${pair.teacher.id}@${pair.teacherEpoch}|${scope.classChoice}|${stamp}`;
-    let frame = frames.get(key);
-    if (frame) {
-      frames.delete(key);
-    } else {
-      frame = buildAnalysisFrame({ ...scope, studentRunId: pair.student.id, epoch: pair.studentEpoch }, sources);
-      // While an experiment trains every epoch changes its stamp: frames under an older stamp
-      // can never be asked for again, and must not push other experiments' frames out.
-      for (const old of [...frames.keys()]) if (old.startsWith(`${scope.experimentId}|`) && !old.endsWith(`|${stamp}`)) frames.delete(old);
-    }
-    frames.set(key, frame);
-    // The least recently used go first while the frames hold more than the budget; the frame
-    // asked for now stays whatever its size. Columns are built after this call, so a frame's
-    // growth counts from the next one.
-    let bytes = framesBytes();
-    for (const [oldKey, old] of frames) {
-      if (oldKey === key || (frames.size <= FRAME_CACHE_MAX && bytes <= frameCacheBytes)) break;
-      bytes -= heldBytes([old]);
-      frames.delete(oldKey);
-    }
-    return frame;
+    const pairKey = `${pair.student.id}@${pair.studentEpoch}|${pair.teacher.id}@${pair.teacherEpoch}|${scope.classChoice}`;
+    return frames.frame(scope.experimentId, pairKey, sources.stamp, () => buildAnalysisFrame({ ...scope, studentRunId: pair.student.id, epoch: pair.studentEpoch }, sources));
   }
-
-  /** Bytes the frames hold of their own (an array shared by two frames counts once per frame). */
-  function heldBytes(of: Iterable<AnalysisFrame>): number {
-    let bytes = 0;
-    for (const frame of of) {
-      const buffers = new Set<ArrayBufferLike>();
-      for (const a of [...frame.heldArrays(), ...keptWithFrame(frame)]) buffers.add(a.buffer);
-      for (const b of buffers) bytes += b.byteLength;
-    }
-    return bytes;
-  }
-  const framesBytes = () => heldBytes(frames.values());
 
   function curatedSetMembers(frame: AnalysisFrame) {
     return (setId: number): Set<number> => {
@@ -316,19 +292,12 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
   // student's scatter after a filter was cleared. Keyed by the call's arguments and the
   // experiment's recorded epochs; a report of five runs costs ~0.75 s, a scatter tens of ms, and
   // under 20 readers the report alone took half the server's time (bench/loadBench.ts).
-  const results = new Map<string, unknown>();
-  const RESULT_CACHE_SIZE = 24;
+  const results = new LruCache<string, unknown>({ maxEntries: 24 });
   function remembered<T>(call: string, args: unknown, experimentId: number, compute: () => T): T {
     const stamp = recordedStamp(replicatesOf(experimentId));
     const key = `${call}|${stamp}|${JSON.stringify(args)}`;
-    if (results.has(key)) {
-      const hit = results.get(key) as T;
-      results.delete(key);
-      results.set(key, hit);
-      return hit;
-    }
+    if (results.has(key)) return results.get(key) as T;
     const value = compute();
-    if (results.size >= RESULT_CACHE_SIZE) results.delete(results.keys().next().value!);
     results.set(key, value);
     // A failed computation (a rejected promise) is not kept.
     if (value instanceof Promise) value.catch(() => results.delete(key));
@@ -500,12 +469,13 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
     /** Settles when the columns scheduled after first pages are built (benchmarks wait for it). */
     idle: (): Promise<void> => warming,
     /** How many analysis frames are kept, and the bytes they hold (tests and benchmarks). */
-    frameCache: () => ({ frames: frames.size, bytes: framesBytes() }),
+    frameCache: () => frames.stats(),
     /** Forget cached frames and matrices (after a dataset or experiment is deleted). */
     clear(): void {
       results.clear();
       frames.clear();
       labelProbSums.clear();
+      matrixViews.clear();
       matrices.clear();
       matrixStore.clearCache();
       datasets.clear();

@@ -18,38 +18,20 @@ function checkClasses(frame: AnalysisFrame, classes: readonly number[], field: s
 }
 
 /**
- * Filters kept per frame: the explorer pages through one filter, and the report, scatter and grid
- * of a view ask for the same one. At most this many, holding at most twice the frame's rows in
- * all (8 MB a frame at a million examples).
- */
-const FILTERS_KEPT = 16;
-const filtered = new WeakMap<AnalysisFrame, Map<string, Int32Array>>();
-
-/**
  * Rows (indices into the frame, ascending) that pass every clause of the filter; shared, not to be
- * modified. A frame's columns never change, so a filter's rows are kept with it — except a curated
- * set's, whose members change without a new frame.
+ * modified. A frame's columns never change, so a filter's rows are kept with it (frame.kept.filters)
+ * — except a curated set's, whose members change without a new frame.
  */
 export function filterRows(frame: AnalysisFrame, filter: ExampleFilter, context: FilterContext): Int32Array {
   if (filter.curatedSet) return computeFilterRows(frame, filter, context);
-  let kept = filtered.get(frame);
-  if (!kept) filtered.set(frame, (kept = new Map()));
   const key = JSON.stringify(filter);
-  let rows = kept.get(key);
-  if (rows) kept.delete(key);
-  else {
+  let rows = frame.kept.filters.get(key);
+  if (!rows) {
     rows = computeFilterRows(frame, filter, context);
     // A few passing rows should not keep the whole frame-sized buffer they were narrowed in.
     if (rows.length * 2 < rows.buffer.byteLength / 4) rows = rows.slice();
-    let total = rows.length;
-    for (const r of kept.values()) total += r.length;
-    for (const [oldKey, old] of kept) {
-      if (kept.size < FILTERS_KEPT && total <= 2 * frame.dataset.ids.length) break;
-      kept.delete(oldKey);
-      total -= old.length;
-    }
+    frame.kept.filters.set(key, rows);
   }
-  kept.set(key, rows);
   return rows;
 }
 
@@ -198,24 +180,9 @@ function computeLowConfidenceRows(frame: AnalysisFrame, a: Float64Array, quantil
   return low;
 }
 
-// A frame's columns never change, so orders derived from them are kept with the frame: under
-// load every page of every filter re-sorted 70,000 rows, the server's largest cost after paging.
-const derived = new WeakMap<AnalysisFrame, Map<string, Uint8Array | Int32Array>>();
-
-/** The orders, masks and filter results kept with a frame (for the service's memory budget). */
-export function keptWithFrame(frame: AnalysisFrame): ArrayBufferView[] {
-  return [...(derived.get(frame)?.values() ?? []), ...(filtered.get(frame)?.values() ?? [])];
-}
-
-function hasOnFrame(frame: AnalysisFrame, key: string): boolean {
-  return derived.get(frame)?.has(key) ?? false;
-}
-
 function cachedOnFrame<T extends Uint8Array | Int32Array>(frame: AnalysisFrame, key: string, build: () => T): T {
-  let byKey = derived.get(frame);
-  if (!byKey) derived.set(frame, (byKey = new Map()));
-  let value = byKey.get(key) as T | undefined;
-  if (!value) byKey.set(key, (value = build()));
+  let value = frame.kept.derived.get(key) as T | undefined;
+  if (!value) frame.kept.derived.set(key, (value = build()));
   return value;
 }
 
@@ -238,7 +205,7 @@ export function sortedPage(frame: AnalysisFrame, rows: Int32Array, column: SortC
   if (column === 'id') return descending ? Int32Array.from({ length: end - offset }, (_, k) => rows[rows.length - 1 - offset - k]!) : rows.slice(offset, end);
   const n = frame.dataset.ids.length;
   const key = `order:${column}:${descending}`;
-  if (hasOnFrame(frame, key) || rows.length === n) {
+  if (frame.kept.derived.has(key) || rows.length === n) {
     const order = columnOrder(frame, column, descending);
     if (rows.length === n) return order.slice(offset, end);
     const wanted = new Uint8Array(n);

@@ -383,11 +383,7 @@ function exp3Underfitting(ctx: ClaimContext): FindingClaim {
   const first = values[0]!;
   return {
     ...c,
-    status: gapOk && deltaOk ? 'reproduced' : 'not-reproduced',
-    statistic: gap.mean,
-    interval: gap.interval,
-    intervalMethod: gap.interval ? `Student t over ${gap.n} seeds` : null,
-    threshold,
+    ...decidedOverSeeds(gapOk && deltaOk, gap, threshold),
     reason:
       `The KD student fits the noisy train labels ${gap.mean >= 0 ? `${fmt(gap.mean, 1)} points less` : `${fmt(-gap.mean, 1)} points more`} than its teacher (${intervalText(gap.interval, (v) => fmt(v, 1))}; ` +
       `teacher ${values.map((v) => pct(v.value.teacherAcc)).join(', ')} vs student ${values.map((v) => pct(v.value.studentAcc)).join(', ')}); ` +

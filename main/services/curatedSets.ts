@@ -72,7 +72,7 @@ export function sweepStaleDownloads(tmpDir = os.tmpdir(), now = Date.now()): num
 
 export function createCuratedSetHandlers(store: Store, { events, tasks, filteredIds }: CuratedSetDeps) {
   const { curatedSets: sets, experiments, datasets } = store;
-  const matrices = createPredictionMatrices(store.connection, EXPORT_MATRIX_CACHE_BYTES);
+  const matrices = createPredictionMatrices(store.predictions, EXPORT_MATRIX_CACHE_BYTES);
 
   function changed(set: CuratedSetSummary): CuratedSetSummary {
     events.emit({ type: 'curatedSetsChanged', datasetId: set.datasetId });

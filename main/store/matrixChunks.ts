@@ -12,6 +12,7 @@ import { decodeHalves, encodeHalves } from '../../shared/float16.js';
 export type Precision = Storage;
 export const PRECISIONS: readonly Precision[] = StorageChoices;
 const BYTES: Record<Precision, number> = { float32: 4, float16: 2 };
+import { LruCache } from '../../shared/lruCache.js';
 
 /**
  * ~8 KB of values per chunk, never fewer than 16 rows. A page of 100 examples reads one chunk
@@ -143,7 +144,7 @@ export interface StoredMatrix {
 const ROW_CACHE_SIZE = 50_000;
 
 export function createMatrixStore(db: Database.Database) {
-  const rowCache = new Map<string, Float32Array>();
+  const rowCache = new LruCache<string, Float32Array>({ maxEntries: ROW_CACHE_SIZE });
   const runStamp = db.prepare('SELECT created_at FROM runs WHERE id = ?').pluck();
   const remove = db.prepare('DELETE FROM prediction_matrices WHERE run_id = ? AND epoch = ?');
   const insert = db.prepare(
@@ -197,7 +198,6 @@ export function createMatrixStore(db: Database.Database) {
     }
     if (at < 0) return null;
     const row = denseRows(found, at);
-    if (rowCache.size >= ROW_CACHE_SIZE) rowCache.delete(rowCache.keys().next().value!);
     rowCache.set(key, row);
     return row;
   }

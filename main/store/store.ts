@@ -64,7 +64,7 @@ export function createStore(db: Connection) {
   };
   const experiments = pick(runQueries, ['deleteExperiment', 'listExperiments', 'getExperiment', 'experimentsWithLabelNoise', 'seriesOf', 'experimentSpec']);
   const runs = pick(runQueries, ['getRun', 'runSummary', 'listRuns', 'setRunSpec', 'setPreprocessing', 'finishRun', 'epochMetrics', 'reconcileInterrupted', 'resumeQueue']);
-  const predictions = pick(matrixStore, ['readMatrix', 'readRow', 'readRows', 'readHistory', 'clearCache']);
+  const predictions = pick(matrixStore, ['readMatrix', 'readRow', 'readRows', 'readHistory', 'runStamp', 'clearCache']);
 
   const importDatasetTx = db.transaction((dataset: NewDataset, rows: Iterable<NewExample>, onRow?: (written: number) => void, mechanisms?: readonly MechanismRowsOfExample[]) => {
     const id = datasetQueries.insertDataset(dataset, rows, onRow);
@@ -129,11 +129,6 @@ export function createStore(db: Connection) {
     curatedSets: createCuratedSetQueries(db),
     mechanisms: pick(mechanismQueries, ['exampleIdsOf']),
     meta: createMetaQueries(db),
-    /**
-     * The connection itself, only for the prediction readers that issue 18 item 2 moves into the
-     * store (analytics/predictionMatrices.ts, the analytics' per-example history).
-     */
-    connection: db,
 
     /**
      * Writes a dataset and all its examples (with a mechanism dataset's per-example mechanism

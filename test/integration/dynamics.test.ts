@@ -228,7 +228,7 @@ describe('single-row dynamics of a large run', () => {
     let historyReads = 0;
     const sources = {
       dataset: createDatasetColumnsCache(createStore(app.db)).get(fixture.datasetId),
-      matrices: createPredictionMatrices(app.db),
+      matrices: createPredictionMatrices(createStore(app.db).predictions),
       experimentRuns: experiment.runs,
       runSummary: (id: number) => runs.runSummary(id),
       exampleHistory: (exampleId: number) => {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ImportError } from '../../shared/errors.js';
 import { importImageFolder } from '../../main/data/imageFolder.js';
 import { encodePng } from '../../main/data/png.js';
@@ -14,15 +14,11 @@ import { importTextTable } from '../../main/data/textTable.js';
 import { importZipDataset } from '../../main/data/zipDataset.js';
 import { openZip } from '../../main/data/zipReader.js';
 import { importError } from '../helpers/importError.js';
+import { tempDirPerTest } from '../helpers/tempDir.js';
 import { baseArchives, crc32, malformedArchives, putTogether, takeApart, zipInMemory, type BaseArchive } from '../helpers/malformedZips.js';
 
 let dir: string;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'disobey-hardening-'));
-});
-afterEach(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+tempDirPerTest('disobey-hardening-', (made) => (dir = made));
 
 const split = { testFraction: 0.25, seed: 3 };
 const MB = 1 << 20;

@@ -4,17 +4,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importImageFolder } from '../../main/data/imageFolder.js';
 import { importError } from '../helpers/importError.js';
+import { tempDirPerTest } from '../helpers/tempDir.js';
 
 let dir: string;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'disobey-'));
-});
-afterEach(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+tempDirPerTest('disobey-', (made) => (dir = made));
 
 const split = { testFraction: 0.2, seed: 7 };
 

@@ -117,13 +117,8 @@ describe('compareHeaders', () => {
 
 describe('the diverging colour scale', () => {
   it('ends at the largest |value| rounded up to 1, 2, 2.5 or 5 × 10^k', () => {
-    expect(niceCeil(0.03)).toBe(0.05);
-    expect(niceCeil(0.9)).toBe(1);
-    expect(niceCeil(1)).toBe(1);
-    expect(niceCeil(1.2)).toBe(2);
-    expect(niceCeil(2.2)).toBe(2.5);
-    expect(niceCeil(3)).toBe(5);
-    expect(niceCeil(7)).toBe(10);
+    const ceilings = [[0.03, 0.05], [0.9, 1], [1, 1], [1.2, 2], [2.2, 2.5], [3, 5], [7, 10]] as const;
+    for (const [value, ceiling] of ceilings) expect(niceCeil(value), String(value)).toBe(ceiling);
     expect(divergingExtent([-0.9, 0.3, null, Number.NaN])).toBe(1);
     expect(divergingExtent([null])).toBe(1);
   });

@@ -111,28 +111,16 @@ describe('buildExperimentSpec', () => {
     expect(built.spec.students[0]!.selfDistill).toBe(true);
   });
 
-  it('reports τ = 0 at the τ field of that student and phase', () => {
+  it.each([
+    ['reports τ = 0 at the τ field of that student and phase', (form: ExperimentForm) => void form.students.push({ ...newStudentForm(form), loss: kdLossForm('0') }), 'students.1.phases.0.loss.tau', 'tau must be > 0'],
+    ['reports epochs 0 once, at the teacher’s epochs field', (form: ExperimentForm) => void (form.teacher.epochs = '0'), 'teacher.epochs', 'epochs must be ≥ 1'],
+    ['asks for at least one student', (form: ExperimentForm) => void (form.students = []), 'students', 'add at least one student'],
+  ])('%s', (_name, change, path, message) => {
     const form = validForm();
-    form.students.push({ ...newStudentForm(form), loss: kdLossForm('0') });
+    change(form);
     const built = buildExperimentSpec(form, 'image');
     expect(built.ok).toBe(false);
-    expect(built.issues).toEqual([{ path: 'students.1.phases.0.loss.tau', message: 'tau must be > 0' }]);
-  });
-
-  it('reports epochs 0 once, at the teacher’s epochs field', () => {
-    const form = validForm();
-    form.teacher.epochs = '0';
-    const built = buildExperimentSpec(form, 'image');
-    expect(built.ok).toBe(false);
-    expect(built.issues).toEqual([{ path: 'teacher.epochs', message: 'epochs must be ≥ 1' }]);
-  });
-
-  it('asks for at least one student', () => {
-    const form = validForm();
-    form.students = [];
-    const built = buildExperimentSpec(form, 'image');
-    expect(built.ok).toBe(false);
-    expect(built.issues).toEqual([{ path: 'students', message: 'add at least one student' }]);
+    expect(built.issues).toEqual([{ path, message }]);
   });
 
   it('explains blank and non-numeric fields at their own paths', () => {

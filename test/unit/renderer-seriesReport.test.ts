@@ -27,47 +27,44 @@ function metrics(overrides: Partial<Record<SeedMetric, SeedAggregate>> = {}): Re
   };
 }
 
+/** A report over seeds 1 and 2 (experiments 11 and 12) of the given students. */
+const twoSeeds = (students: object[]): SeriesReport => SeriesReport.parse({ experimentIds: [11, 12], seeds: [1, 2], students });
+/** The KD student of both seeds, over the given splits. */
+const kdStudent = (splits: object[]) => ({ name: 'student-kd', runIds: [102, 202], splits });
+
 /** Two seeds, a KD and a one-hot student, train and test; label noise on train. */
 function report(): SeriesReport {
-  return SeriesReport.parse({
-    experimentIds: [11, 12],
-    seeds: [1, 2],
-    students: [
+  return twoSeeds([
+    kdStudent([
       {
-        name: 'student-kd',
-        runIds: [102, 202],
-        splits: [
-          {
-            split: 'train',
-            metrics: metrics({
-              teacherCleanAccuracy: agg(0.95, [0.94, 0.96], [0.95, 0.95]),
-              studentCleanAccuracy: agg(0.83, [0.8, 0.86], [0.82, 0.84]),
-            }),
-          },
-          { split: 'test', metrics: metrics() },
-        ],
+        split: 'train',
+        metrics: metrics({
+          teacherCleanAccuracy: agg(0.95, [0.94, 0.96], [0.95, 0.95]),
+          studentCleanAccuracy: agg(0.83, [0.8, 0.86], [0.82, 0.84]),
+        }),
       },
-      {
-        name: 'student-onehot',
-        runIds: [103, null],
-        splits: [
-          {
-            split: 'test',
-            metrics: metrics({
-              studentAccuracy: agg(0.7, null, [0.7, null]),
-              fidelity: none,
-              beta: { n: 1, mean: 1.25, interval: null, values: [1.25, null] },
-              meanKl: { n: 1, mean: 0.2, interval: null, values: [0.2, null] },
-              deltaLowest: { n: 1, mean: -0.1, interval: null, values: [-0.1, null] },
-              deltaTop: { n: 1, mean: 0.3, interval: null, values: [0.3, null] },
-              hardPointFitRate: { n: 1, mean: 0.4, interval: null, values: [0.4, null] },
-              teacherAccuracy: { n: 1, mean: 0.9, interval: null, values: [0.9, null] },
-            }),
-          },
-        ],
-      },
-    ],
-  });
+      { split: 'test', metrics: metrics() },
+    ]),
+    {
+      name: 'student-onehot',
+      runIds: [103, null],
+      splits: [
+        {
+          split: 'test',
+          metrics: metrics({
+            studentAccuracy: agg(0.7, null, [0.7, null]),
+            fidelity: none,
+            beta: { n: 1, mean: 1.25, interval: null, values: [1.25, null] },
+            meanKl: { n: 1, mean: 0.2, interval: null, values: [0.2, null] },
+            deltaLowest: { n: 1, mean: -0.1, interval: null, values: [-0.1, null] },
+            deltaTop: { n: 1, mean: 0.3, interval: null, values: [0.3, null] },
+            hardPointFitRate: { n: 1, mean: 0.4, interval: null, values: [0.4, null] },
+            teacherAccuracy: { n: 1, mean: 0.9, interval: null, values: [0.9, null] },
+          }),
+        },
+      ],
+    },
+  ]);
 }
 
 describe('the across-seeds table', () => {
@@ -137,27 +134,19 @@ describe('the across-seeds table', () => {
   });
 
   it('cuts an interval that reaches past what a number can be to its range; β and Δ are unbounded', () => {
-    const wide = SeriesReport.parse({
-      experimentIds: [11, 12],
-      seeds: [1, 2],
-      students: [
+    const wide = twoSeeds([
+      kdStudent([
         {
-          name: 'student-kd',
-          runIds: [102, 202],
-          splits: [
-            {
-              split: 'test',
-              metrics: metrics({
-                studentAccuracy: agg(0.42, [-0.316, 1.209], [0.3, 0.54]),
-                hardPointFitRate: agg(0.9, [0.5, 1.3], [0.85, 0.95]),
-                meanKl: agg(0.75, [-1.0284, 2.5261], [0.5, 1]),
-                beta: agg(0.3, [-1.333, 1.978], [0.2, 0.4]),
-              }),
-            },
-          ],
+          split: 'test',
+          metrics: metrics({
+            studentAccuracy: agg(0.42, [-0.316, 1.209], [0.3, 0.54]),
+            hardPointFitRate: agg(0.9, [0.5, 1.3], [0.85, 0.95]),
+            meanKl: agg(0.75, [-1.0284, 2.5261], [0.5, 1]),
+            beta: agg(0.3, [-1.333, 1.978], [0.2, 0.4]),
+          }),
         },
-      ],
-    });
+      ]),
+    ]);
     const cells = seriesTableRows(wide)[0]!.cells;
     expect(cells.accuracy.text).toBe('42.0% [0.0%, 100.0%]');
     expect(cells.hardPointFit.text).toBe('90.0% [50.0%, 100.0%]');

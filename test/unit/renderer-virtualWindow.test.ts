@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  columnsFor,
-  isGridKey,
-  moveIndex,
-  pagesForRange,
-  rowCountFor,
-  scrollTopToReveal,
-  visibleWindow,
-} from '../../renderer/src/grid/virtualWindow.js';
+import { columnsFor, isGridKey, moveIndex, pagesForRange, rowCountFor, scrollTopToReveal, visibleWindow } from '../../renderer/src/grid/virtualWindow.js';
 
 describe('columnsFor', () => {
   it('fits whole cells, at least one', () => {

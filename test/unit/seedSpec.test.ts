@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../shared/errors.js';
 import { parseExperimentSpec, seedLabels, seedReplicateSpec, type ExperimentSpecInput, type RunSpecInput } from '../../shared/experimentSpec.js';
 import { experimentRows, seedLabel } from '../../renderer/src/seedSeries.js';
+import { refusal } from '../helpers/specs.js';
 
 const run = (name: string, seed: number): RunSpecInput => ({ name, model: { arch: 'mlp', hidden: [8] }, optimizer: { kind: 'adam', lr: 0.01 }, batchSize: 16, epochs: 2, seed });
 const base: ExperimentSpecInput = {
@@ -14,15 +15,7 @@ const base: ExperimentSpecInput = {
   students: [{ ...run('KD', 7), phases: [{ from: 0, loss: { kind: 'kd' } }] }, run('one-hot', 7)],
 };
 
-function refusal(input: unknown): DomainError {
-  try {
-    parseExperimentSpec(input);
-  } catch (err) {
-    expect(err).toBeInstanceOf(DomainError);
-    return err as DomainError;
-  }
-  throw new Error('expected the spec to be refused');
-}
+const refused = (input: unknown): DomainError => refusal(() => parseExperimentSpec(input));
 
 describe('the seeds of an experiment spec', () => {
   it('takes a count N as the seed labels 1…N and a list as itself; without seeds there are none', () => {
@@ -46,7 +39,7 @@ describe('the seeds of an experiment spec', () => {
       ['3', 'seeds', /a count of replicates \(1–20\) or a list of distinct seeds/],
     ];
     for (const [seeds, field, message] of cases) {
-      const err = refusal({ ...base, seeds });
+      const err = refused({ ...base, seeds });
       expect(err.code, JSON.stringify(seeds)).toBe('SPEC_ERROR');
       expect(err.place.field, JSON.stringify(seeds)).toBe(field);
       expect(err.message, JSON.stringify(seeds)).toMatch(message);
@@ -54,12 +47,12 @@ describe('the seeds of an experiment spec', () => {
   });
 
   it('refuses a shift that takes a run seed below 0, seedTeacher without seeds, and a per-seed choice for a reused teacher', () => {
-    const below = refusal({ ...base, teacher: run('teacher', 0), seeds: [1, 0] });
+    const below = refused({ ...base, teacher: run('teacher', 0), seeds: [1, 0] });
     expect(below.place.field).toBe('seeds.1');
     expect(below.message).toMatch(/replicate seed 0 shifts every run's seed by -1, which takes "teacher"'s seed 0 to -1/);
-    expect(refusal({ ...base, seedTeacher: 'shared' }).place.field).toBe('seedTeacher');
-    expect(refusal({ ...base, seeds: 2, seedTeacher: 'alone' }).place.field).toBe('seedTeacher');
-    const reused = refusal({ ...base, teacher: { reuseRunId: 4 }, seeds: 2, seedTeacher: 'per-seed' });
+    expect(refused({ ...base, seedTeacher: 'shared' }).place.field).toBe('seedTeacher');
+    expect(refused({ ...base, seeds: 2, seedTeacher: 'alone' }).place.field).toBe('seedTeacher');
+    const reused = refused({ ...base, teacher: { reuseRunId: 4 }, seeds: 2, seedTeacher: 'per-seed' });
     expect(reused.place.field).toBe('seedTeacher');
     expect(reused.message).toMatch(/a reused teacher .* is one teacher for every replicate/);
     expect(parseExperimentSpec({ ...base, teacher: { reuseRunId: 4 }, seeds: 2 }).seeds).toBe(2);

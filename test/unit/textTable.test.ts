@@ -1,19 +1,14 @@
 // CSV and JSONL text datasets: the RFC 4180 parser's corners, strict UTF-8, label and split
 // handling, and an ImportError naming the file and row for every bad input.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importTextTable, parseCsv } from '../../main/data/textTable.js';
 import { importError } from '../helpers/importError.js';
+import { tempDirPerTest } from '../helpers/tempDir.js';
 
 let dir: string;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'disobey-'));
-});
-afterEach(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+tempDirPerTest('disobey-', (made) => (dir = made));
 
 const split = { testFraction: 0.2, seed: 3 };
 
@@ -23,6 +18,8 @@ function write(name: string, content: string | Uint8Array): string {
   return file;
 }
 
+/** Writes a file into the test folder and imports it. */
+const importWritten = (name: string, content: string) => importTextTable(write(name, content), split);
 
 describe('parseCsv', () => {
   const fields = (text: string) => parseCsv(text, 'f.csv').map((r) => r.fields);
@@ -73,11 +70,7 @@ describe('parseCsv', () => {
 
 describe('importTextTable', () => {
   it('imports one CSV with a split column: string labels naturally sorted, UTF-8 text, groups', async () => {
-    const file = write(
-      'reviews.csv',
-      'Text,Label,Split,Group\n"naïve café 日本",pos,train,g1\n"bad, very bad",neg,train,g2\n"meh\nok",class10,test,g1\nfine,class2,Test,\n',
-    );
-    const ds = await importTextTable(file, split);
+    const ds = await importWritten('reviews.csv', 'Text,Label,Split,Group\n"naïve café 日本",pos,train,g1\n"bad, very bad",neg,train,g2\n"meh\nok",class10,test,g1\nfine,class2,Test,\n');
     expect(ds.kind).toBe('text');
     expect(ds.format).toBe('csv');
     expect(ds.shape).toBeNull();
@@ -105,11 +98,7 @@ describe('importTextTable', () => {
   });
 
   it('imports JSONL with string or integer labels, CRLF and blank lines', async () => {
-    const file = write(
-      'data.jsonl',
-      '{"text": "naïve café 日本", "label": 1, "split": "train"}\r\n\n{"text": "b", "label": "0", "split": "test", "group": 7}\n{"TEXT": "c", "Label": 1, "split": "train"}\n',
-    );
-    const ds = await importTextTable(file, split);
+    const ds = await importWritten('data.jsonl', '{"text": "naïve café 日本", "label": 1, "split": "train"}\r\n\n{"text": "b", "label": "0", "split": "test", "group": 7}\n{"TEXT": "c", "Label": 1, "split": "train"}\n');
     expect(ds.format).toBe('jsonl');
     expect(ds.classNames).toEqual(['0', '1']);
     expect(ds.examples.map((e) => [e.text, e.label, e.split, e.group, e.sourceRef])).toEqual([

@@ -10,6 +10,7 @@ import type { ModelInput } from '../../main/train/models.js';
 import { predictFeatures, predictProbabilities, trainRun, type TrainRunOptions } from '../../main/train/trainer.js';
 import { parseRunSpec, type RunSpecInput } from '../../shared/experimentSpec.js';
 import { gaussianMixture } from '../helpers/gaussianMixture.js';
+import { runSpecInput } from '../helpers/specs.js';
 
 const DIM = 8;
 const CLASSES = 4;
@@ -87,16 +88,16 @@ describe.each(['cpu', 'wasm'] as const)('contrastive distillation on %s', (backe
       teacher.model.dispose();
     });
     const student = (overrides: Partial<RunSpecInput> = {}) =>
-      parseRunSpec({
-        name: 's',
-        model: { arch: 'mlp', hidden: [16] },
-        optimizer: { kind: 'adam', lr: 0.01 },
-        batchSize: 32,
-        epochs: 4,
-        seed: 9,
-        phases: [{ from: 0, loss: { kind: 'kd' } }, { from: 1, loss: { kind: 'contrastive', beta: 0.5, dim: 8 } }],
-        ...overrides,
-      });
+      parseRunSpec(
+        runSpecInput({
+          name: 's',
+          model: { arch: 'mlp', hidden: [16] },
+          optimizer: { kind: 'adam', lr: 0.01 },
+          seed: 9,
+          phases: [{ from: 0, loss: { kind: 'kd' } }, { from: 1, loss: { kind: 'contrastive', beta: 0.5, dim: 8 } }],
+          ...overrides,
+        }),
+      );
     const options = (extra: Partial<TrainRunOptions> = {}): TrainRunOptions => ({
       tf,
       spec: student(),

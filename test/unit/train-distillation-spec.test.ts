@@ -1,28 +1,11 @@
 // The jacobian (SPEC.md V5) and contrastive (V6) loss kinds in experiment specs: their defaults,
 // the ranges refused with a message naming the field, and the models they cannot train.
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../shared/errors.js';
 import { hasPenultimateLayer, parseExperimentSpec, parseModelSpec, parseRunSpec, type RunSpecInput } from '../../shared/experimentSpec.js';
+import { refusal, runSpecInput } from '../helpers/specs.js';
 
-const baseRun: RunSpecInput = {
-  name: 'student',
-  model: { arch: 'mlp', hidden: [64] },
-  optimizer: { kind: 'adam', lr: 0.001 },
-  batchSize: 32,
-  epochs: 4,
-  seed: 7,
-};
+const baseRun: RunSpecInput = runSpecInput();
 const teacher = { ...baseRun, name: 'teacher' };
-
-function refusal(parse: () => unknown): DomainError {
-  try {
-    parse();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DomainError);
-    return err as DomainError;
-  }
-  throw new Error('expected the spec to be refused');
-}
 
 const experiment = (studentOverrides: Partial<RunSpecInput> & { selfDistill?: boolean }, teacherOverrides: Partial<RunSpecInput> = {}) =>
   parseExperimentSpec({ name: 'e', datasetId: 1, teacher: { ...teacher, ...teacherOverrides }, students: [{ ...baseRun, ...studentOverrides }] });

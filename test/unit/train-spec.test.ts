@@ -1,7 +1,6 @@
 // Experiment specs: what is refused and with which message, the defaults filled in, the loss in
 // force at each epoch (SPEC.md V3) and the paper preset's line-up.
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../shared/errors.js';
 import {
   ModelArchs,
   lossAtEpoch,
@@ -11,25 +10,9 @@ import {
   parseRunSpec,
   type RunSpecInput,
 } from '../../shared/experimentSpec.js';
+import { refusal, runSpecInput } from '../helpers/specs.js';
 
-const baseRun: RunSpecInput = {
-  name: 'student',
-  model: { arch: 'mlp', hidden: [64] },
-  optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9 },
-  batchSize: 32,
-  epochs: 4,
-  seed: 7,
-};
-
-function refusal(parse: () => unknown): DomainError {
-  try {
-    parse();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DomainError);
-    return err as DomainError;
-  }
-  throw new Error('expected the spec to be refused');
-}
+const baseRun: RunSpecInput = runSpecInput({ optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9 } });
 
 describe('run specs', () => {
   it('fills in the defaults: constant rate, one-hot from epoch 0, no weight decay, KD α = 1, τ = 1 with τ²', () => {

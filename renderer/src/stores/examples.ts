@@ -4,6 +4,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowReactive, shallowRef } from 'vue';
 import type { ExampleRow } from '../../../shared/domain.js';
+import { LruCache } from '../../../shared/lruCache.js';
 import { api } from '../api.js';
 import { pagesForRange } from '../grid/virtualWindow.js';
 import { EMPTY_FILTER, selectionKey, type FilterState } from '../routeQuery.js';
@@ -36,7 +37,7 @@ function newCache(datasetId: number, filter: FilterState): SelectionCache {
 
 export const useExamplesStore = defineStore('examples', () => {
   const current = shallowRef<SelectionCache | null>(null);
-  const kept = new Map<string, SelectionCache>();
+  const kept = new LruCache<string, SelectionCache>({ maxEntries: KEPT_SELECTIONS });
   let wanted: number[] = [];
   const inFlight = ref(0);
 
@@ -50,14 +51,8 @@ export const useExamplesStore = defineStore('examples', () => {
   function select(id: number, next: FilterState): void {
     const key = selectionKey(id, next);
     if (current.value?.key === key) return;
-    let cache = kept.get(key);
-    if (cache) kept.delete(key);
-    else cache = newCache(id, next);
-    kept.set(key, cache); // most recent last
-    while (kept.size > KEPT_SELECTIONS) {
-      const oldest = kept.keys().next().value as string;
-      kept.delete(oldest);
-    }
+    const cache = kept.get(key) ?? newCache(id, next);
+    kept.set(key, cache);
     current.value = cache;
     wanted = [0];
     pump();
@@ -128,7 +123,7 @@ export const useExamplesStore = defineStore('examples', () => {
 
   /** Forgets cached pages (after a dataset changed or was deleted). */
   function invalidate(id?: number): void {
-    for (const [key, cache] of kept) if (id === undefined || cache.datasetId === id) kept.delete(key);
+    kept.deleteWhere((cache) => id === undefined || cache.datasetId === id);
     if (current.value && (id === undefined || current.value.datasetId === id)) {
       const { datasetId: d, filter: f } = current.value;
       current.value = null;

@@ -1,0 +1,202 @@
+// An analysis frame's per-example measures (shared/analytics.ts EXAMPLE_MEASURES): each one a
+// function of one row, and a column that function over every row — built on first use (filters,
+// sorts), while a page of 100 examples reads single rows without it. Formulas are those of
+// shared/deviationMetrics.ts and docs/metrics.md.
+import type { ExampleMeasure } from '../../shared/analytics.js';
+import { klPerExample, klRow, logitConfidence } from '../../shared/deviationMetrics.js';
+import type { FrameBasis, RunAt } from './frameBasis.js';
+import { lastRow } from './framePasses.js';
+
+type RowMeasures = Record<ExampleMeasure, (i: number) => number>;
+type MeasureOf = (name: ExampleMeasure) => Float64Array;
+type ColumnBuilders = Partial<Record<ExampleMeasure, (measure: MeasureOf) => Float64Array>>;
+type GradientRow = readonly [normOnehot: number, normKd: number, cosOnehot: number, cosKd: number];
+
+/** What the row measures read besides the basis: the other stages' row functions. */
+export interface MeasureParts {
+  topClass(runId: number): Int32Array;
+  /** each other replicate's student top class per row, −1 where it lacks the row */
+  replicateTops(): Int32Array[];
+  trajectoryRow(run: RunAt, i: number): [number, number];
+  dynamicsRow(i: number): Record<'klMean' | 'klStd' | 'deviationMean' | 'deviationStd' | 'flips', number>;
+  gradientRow(i: number): GradientRow;
+}
+
+/** Margin (top minus second probability) and natural-log entropy of one row. */
+function marginAndEntropy(probs: Float32Array, offset: number, C: number): [number, number] {
+  let first = -Infinity;
+  let second = -Infinity;
+  let h = 0;
+  for (let c = 0; c < C; c++) {
+    const p = probs[offset + c]!;
+    if (p > first) {
+      second = first;
+      first = p;
+    } else if (p > second) second = p;
+    if (p > 0) h -= p * Math.log(p);
+  }
+  return [first - second, h];
+}
+
+/**
+ * The gradients stage (experiment 7): g_onehot = p^S − e_y and g_kd = p^S − p^T (y the training
+ * label), their norms, and each one's cosine to the mean gradient of the example's class within
+ * its split. The class sums are one pass over the pair, made on first use.
+ */
+export function createGradients({ dataset, n, C, teacherProbs, studentProbs }: FrameBasis) {
+  const y = dataset.trainLabel;
+  const at = (i: number) => (dataset.split[i]! * C + y[i]!) * 2 * C;
+  let sums: Float64Array | undefined;
+  function classSums(): Float64Array {
+    if (sums) return sums;
+    const s = new Float64Array(dataset.splitNames.length * C * 2 * C);
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(studentProbs[i * C]!) || !Number.isFinite(teacherProbs[i * C]!)) continue;
+      const o = at(i);
+      for (let c = 0; c < C; c++) {
+        const p = studentProbs[i * C + c]!;
+        s[o + c]! += p - (c === y[i] ? 1 : 0);
+        s[o + C + c]! += p - teacherProbs[i * C + c]!;
+      }
+    }
+    return (sums = s);
+  }
+  const row = lastRow((i): GradientRow => {
+    const s = classSums();
+    const o = at(i);
+    let n1 = 0;
+    let n2 = 0;
+    let d1 = 0;
+    let d2 = 0;
+    let m1 = 0;
+    let m2 = 0;
+    for (let c = 0; c < C; c++) {
+      const p = studentProbs[i * C + c]!;
+      const g1 = p - (c === y[i] ? 1 : 0);
+      const g2 = p - teacherProbs[i * C + c]!;
+      n1 += g1 * g1;
+      n2 += g2 * g2;
+      // The class mean is kept as a sum: a cosine does not depend on its length.
+      d1 += g1 * s[o + c]!;
+      d2 += g2 * s[o + C + c]!;
+      m1 += s[o + c]! * s[o + c]!;
+      m2 += s[o + C + c]! * s[o + C + c]!;
+    }
+    const cos = (d: number, g: number, m: number) => (g > 0 && m > 0 ? d / Math.sqrt(g * m) : NaN);
+    return [Math.sqrt(n1), Math.sqrt(n2), cos(d1, n1, m1), cos(d2, n2, m2)] as const;
+  });
+  return { row, held: (): Float64Array[] => (sums ? [sums] : []) };
+}
+
+/** The row-measures stage: every measure as a function of one row, from the pair's probabilities and the other stages' rows. */
+export function rowMeasures(basis: FrameBasis, parts: MeasureParts): RowMeasures {
+  const { dataset, C, teacherAt, studentAt, teacherProbs, studentProbs, confidenceClass, confidence } = basis;
+  const { topClass, trajectoryRow, dynamicsRow, gradientRow } = parts;
+  const teacherMarginEntropy = lastRow((i) => marginAndEntropy(teacherProbs, i * C, C));
+  const studentMarginEntropy = lastRow((i) => marginAndEntropy(studentProbs, i * C, C));
+  const recordedByBoth = (i: number) => Number.isFinite(teacherProbs[i * C]!) && Number.isFinite(studentProbs[i * C]!);
+  return {
+    teacherProb: (i) => teacherProbs[i * C + confidenceClass[i]!]!,
+    studentProb: (i) => studentProbs[i * C + confidenceClass[i]!]!,
+    teacherPhi: (i) => confidence(teacherProbs, i),
+    studentPhi: (i) => confidence(studentProbs, i),
+    deviation: (i) => confidence(studentProbs, i) - confidence(teacherProbs, i),
+    kl: (i) => klRow(teacherProbs, i * C, studentProbs, i * C, C),
+    teacherMargin: (i) => teacherMarginEntropy(i)[0],
+    studentMargin: (i) => studentMarginEntropy(i)[0],
+    teacherEntropy: (i) => teacherMarginEntropy(i)[1],
+    studentEntropy: (i) => studentMarginEntropy(i)[1],
+    teacherLabelProb: (i) => teacherProbs[i * C + dataset.trainLabel[i]!]!,
+    studentLabelProb: (i) => studentProbs[i * C + dataset.trainLabel[i]!]!,
+    teacherLabelProbMean: (i) => trajectoryRow(teacherAt, i)[0],
+    teacherLabelProbStd: (i) => trajectoryRow(teacherAt, i)[1],
+    studentLabelProbMean: (i) => trajectoryRow(studentAt, i)[0],
+    studentLabelProbStd: (i) => trajectoryRow(studentAt, i)[1],
+    gradNormOnehot: (i) => gradientRow(i)[0],
+    gradNormKd: (i) => gradientRow(i)[1],
+    gradCosOnehot: (i) => gradientRow(i)[2],
+    gradCosKd: (i) => gradientRow(i)[3],
+    tv: (i) => {
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += Math.abs(teacherProbs[i * C + c]! - studentProbs[i * C + c]!);
+      return sum / 2;
+    },
+    top1Disagree: (i) => (recordedByBoth(i) ? Number(topClass(teacherAt.runId)[i] !== topClass(studentAt.runId)[i]) : NaN),
+    studentTopRankInTeacher: (i) => {
+      if (!recordedByBoth(i)) return NaN;
+      // Ties rank as argmax breaks them: an equal probability at a lower class index ranks higher.
+      const s = topClass(studentAt.runId)[i]!;
+      const ps = teacherProbs[i * C + s]!;
+      let rank = 1;
+      for (let c = 0; c < C; c++) {
+        const p = teacherProbs[i * C + c]!;
+        if (p > ps || (p === ps && c < s)) rank++;
+      }
+      return rank;
+    },
+    klMean: (i) => dynamicsRow(i).klMean,
+    klStd: (i) => dynamicsRow(i).klStd,
+    deviationMean: (i) => dynamicsRow(i).deviationMean,
+    deviationStd: (i) => dynamicsRow(i).deviationStd,
+    flips: (i) => dynamicsRow(i).flips,
+    // Replicates without the row do not count; the analysed student without it makes the row NaN.
+    misfitSeeds: (i) => {
+      if (!Number.isFinite(studentProbs[i * C]!)) return NaN;
+      const y = dataset.trainLabel[i]!;
+      let k = Number(topClass(studentAt.runId)[i] !== y);
+      for (const top of parts.replicateTops()) if (top[i] !== -1 && top[i] !== y) k++;
+      return k;
+    },
+  };
+}
+
+/** The columns computed in one pass where that is much faster than row by row: from the pair, the trajectories and the dynamics columns. */
+export function columnBuilders(
+  { C, teacherAt, studentAt, teacherProbs, studentProbs, confidenceClass }: FrameBasis,
+  trajectory: (run: RunAt) => [Float64Array, Float64Array],
+  dynamics: () => Record<'klMean' | 'klStd' | 'deviationMean' | 'deviationStd' | 'flips', Float64Array>,
+): ColumnBuilders {
+  return {
+    teacherPhi: () => logitConfidence(teacherProbs, C, confidenceClass),
+    studentPhi: () => logitConfidence(studentProbs, C, confidenceClass),
+    deviation: (measure) => {
+      const a = measure('teacherPhi');
+      return measure('studentPhi').map((b, i) => b - a[i]!);
+    },
+    kl: () => klPerExample(teacherProbs, studentProbs, C),
+    teacherLabelProbMean: () => trajectory(teacherAt)[0],
+    teacherLabelProbStd: () => trajectory(teacherAt)[1],
+    studentLabelProbMean: () => trajectory(studentAt)[0],
+    studentLabelProbStd: () => trajectory(studentAt)[1],
+    klMean: () => dynamics().klMean,
+    klStd: () => dynamics().klStd,
+    deviationMean: () => dynamics().deviationMean,
+    deviationStd: () => dynamics().deviationStd,
+    flips: () => dynamics().flips,
+  };
+}
+
+/** The columns stage: a measure over every row, built on first use (in one pass where a builder exists, else row by row) and kept. */
+export function createMeasureColumns(n: number, rows: RowMeasures, builders: ColumnBuilders) {
+  const columns = new Map<ExampleMeasure, Float64Array>();
+  function measure(name: ExampleMeasure): Float64Array {
+    let column = columns.get(name);
+    if (!column) {
+      const build = builders[name];
+      if (build) column = build(measure);
+      else {
+        const f = rows[name];
+        column = new Float64Array(n);
+        for (let i = 0; i < n; i++) column[i] = f(i);
+      }
+      columns.set(name, column);
+    }
+    return column;
+  }
+  return {
+    measure,
+    /** one row's measure: from the column when it exists, else computed for that row alone */
+    measureAt: (name: ExampleMeasure, row: number): number => columns.get(name)?.[row] ?? rows[name](row),
+    held: (): Float64Array[] => [...columns.values()],
+  };
+}
