@@ -85,6 +85,15 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await nextTick();
 }
 
+/** The page of experiment `id` (a getter follows a route), opened over a fake source and loaded. */
+async function openPage(id: () => number = () => 3) {
+  const fake = fakeSource();
+  const scope = effectScope();
+  const page = scope.run(() => useExperimentPage(id, fake.source))!;
+  await settle();
+  return { fake, scope, page };
+}
+
 describe('useExperimentPage', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
@@ -93,7 +102,7 @@ describe('useExperimentPage', () => {
     const fake = fakeSource();
     const scope = effectScope();
     const page = scope.run(() => useExperimentPage(() => 3, fake.source))!;
-    expect(page.loading.value).toBe(true);
+    expect(page.loading.value).toBe(true); // before it settles
     await settle();
     expect(page.experiment.value?.name).toBe('experiment 3');
     expect(page.dataset.value?.name).toBe('digits');
@@ -104,10 +113,7 @@ describe('useExperimentPage', () => {
   });
 
   it('follows runsChanged for its experiment: a burst of events is one fetch, and the new epochs show', async () => {
-    const fake = fakeSource();
-    const scope = effectScope();
-    const page = scope.run(() => useExperimentPage(() => 3, fake.source))!;
-    await settle();
+    const { fake, scope, page } = await openPage();
     fake.server.set(3, experiment(3, 2));
     fake.emit({ type: 'runsChanged', experimentId: 3, runId: 1 });
     fake.emit({ type: 'runsChanged', experimentId: 3, runId: 2 });
@@ -121,10 +127,7 @@ describe('useExperimentPage', () => {
   });
 
   it('ignores runsChanged of other experiments', async () => {
-    const fake = fakeSource();
-    const scope = effectScope();
-    scope.run(() => useExperimentPage(() => 3, fake.source));
-    await settle();
+    const { fake, scope } = await openPage();
     fake.emit({ type: 'runsChanged', experimentId: 4, runId: 9 });
     await vi.advanceTimersByTimeAsync(1000);
     expect(fake.fetched).toEqual([3]);
@@ -132,11 +135,8 @@ describe('useExperimentPage', () => {
   });
 
   it('loads the new experiment when the route changes, and an error names what failed', async () => {
-    const fake = fakeSource();
     const id = ref(3);
-    const scope = effectScope();
-    const page = scope.run(() => useExperimentPage(() => id.value, fake.source))!;
-    await settle();
+    const { scope, page } = await openPage(() => id.value);
     id.value = 99;
     await settle();
     expect(page.experiment.value).toBeNull();
@@ -149,10 +149,7 @@ describe('useExperimentPage', () => {
   });
 
   it('stops listening when the page goes away', async () => {
-    const fake = fakeSource();
-    const scope = effectScope();
-    scope.run(() => useExperimentPage(() => 3, fake.source));
-    await settle();
+    const { fake, scope } = await openPage();
     fake.emit({ type: 'runsChanged', experimentId: 3 });
     scope.stop();
     expect(fake.listeners.size).toBe(0);
@@ -161,10 +158,7 @@ describe('useExperimentPage', () => {
   });
 
   it('keeps the last good experiment when a refresh fails, and says why', async () => {
-    const fake = fakeSource();
-    const scope = effectScope();
-    const page = scope.run(() => useExperimentPage(() => 3, fake.source))!;
-    await settle();
+    const { fake, scope, page } = await openPage();
     fake.fail('the server went away');
     fake.emit({ type: 'runsChanged', experimentId: 3 });
     await vi.advanceTimersByTimeAsync(300);

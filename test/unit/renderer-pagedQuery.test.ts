@@ -28,6 +28,16 @@ function paged(server: ReturnType<typeof fakeServer>, keep = 1) {
   return usePagedQuery<string, Item, { items: Item[]; total: number; note: string }>({ pageSize: 100, maxInFlight: 3, keep, keyOf: (q) => q, fetchPage: server.fetchPage });
 }
 
+/** A paged query on 'a' whose first page has arrived. */
+async function firstPageOfA(keep = 1) {
+  const server = fakeServer();
+  const p = paged(server, keep);
+  p.setQuery('a');
+  server.calls[0]!.resolve();
+  await flush();
+  return { server, p };
+}
+
 describe('usePagedQuery', () => {
   it('fetches the first page of a new query, then the pages of the visible range, at most three at a time', async () => {
     const server = fakeServer();
@@ -63,11 +73,7 @@ describe('usePagedQuery', () => {
   });
 
   it('keeps the pages of recent queries when asked, so switching back fetches nothing', async () => {
-    const server = fakeServer();
-    const p = paged(server, 2);
-    p.setQuery('a');
-    server.calls[0]!.resolve();
-    await flush();
+    const { server, p } = await firstPageOfA(2);
     p.setQuery('b');
     server.calls[1]!.resolve();
     await flush();
@@ -80,11 +86,7 @@ describe('usePagedQuery', () => {
   });
 
   it('steps into a page not loaded yet, and finds loaded items by position and id', async () => {
-    const server = fakeServer();
-    const p = paged(server);
-    p.setQuery('a');
-    server.calls[0]!.resolve();
-    await flush();
+    const { server, p } = await firstPageOfA();
     const next = p.loadItemAt(100);
     expect(server.calls.map((c) => c.offset)).toEqual([0, 100]);
     server.calls[1]!.resolve();
@@ -106,11 +108,7 @@ describe('usePagedQuery', () => {
   });
 
   it('stops fetching after an error until retried, and says what failed', async () => {
-    const server = fakeServer();
-    const p = paged(server);
-    p.setQuery('a');
-    server.calls[0]!.resolve();
-    await flush();
+    const { server, p } = await firstPageOfA();
     p.ensureRange(100, 200);
     server.calls[1]!.reject('disk on fire');
     await flush();
@@ -123,11 +121,7 @@ describe('usePagedQuery', () => {
   });
 
   it('invalidates the queries it is told to and fetches the current one again', async () => {
-    const server = fakeServer();
-    const p = paged(server, 3);
-    p.setQuery('a');
-    server.calls[0]!.resolve();
-    await flush();
+    const { server, p } = await firstPageOfA(3);
     p.invalidate((q) => q === 'a');
     expect(p.itemAt(0)).toBeUndefined();
     expect(server.calls.map((c) => c.query)).toEqual(['a', 'a']);
