@@ -1,6 +1,6 @@
 // A dataset's page (its examples, its mechanisms): the dataset from the store when known, else
 // fetched, kept in step with the store's list (a re-listed or edited dataset shows its new summary).
-import { shallowRef, watch } from 'vue';
+import { computed, shallowRef, watch } from 'vue';
 import type { DatasetSummary } from '../../../shared/domain.js';
 import { useDatasetsStore } from '../stores/datasets.js';
 
@@ -30,5 +30,7 @@ export function useDatasetPage(datasetId: () => number) {
       if (d) dataset.value = d;
     },
   );
-  return { datasets, dataset, error };
+  /** the crumb up to the dataset from its sub-pages */
+  const crumb = computed(() => ({ to: { name: 'dataset', params: { id: String(datasetId()) } }, label: dataset.value?.name ?? `dataset ${datasetId()}` }));
+  return { datasets, dataset, error, crumb };
 }

@@ -73,5 +73,7 @@ export function useExperimentPage(experimentId: () => number, source: Experiment
 
   /** Fetches the experiment (and its dataset when unknown) again now. */
   const reload = () => load(experimentId(), true);
-  return { experiment, dataset, runs, loading, error, reload };
+  /** the crumb up to the experiment from its analysis pages */
+  const crumb = computed(() => ({ to: { name: 'experiment', params: { id: String(experimentId()) } }, label: experiment.value?.name ?? `experiment #${experimentId()}` }));
+  return { experiment, dataset, runs, loading, error, reload, crumb };
 }
