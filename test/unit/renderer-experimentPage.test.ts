@@ -1,3 +1,5 @@
+/// <reference path="../../renderer/src/env.d.ts" />
+// (the composable's module reaches the app's API client, whose window bridge env.d.ts declares)
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
