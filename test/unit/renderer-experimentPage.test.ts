@@ -1,5 +1,6 @@
+// The composable's module reaches the app's API client, whose window bridge env.d.ts declares.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- a global declaration file, nothing to import
 /// <reference path="../../renderer/src/env.d.ts" />
-// (the composable's module reaches the app's API client, whose window bridge env.d.ts declares)
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
