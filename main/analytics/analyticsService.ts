@@ -2,7 +2,6 @@
 // scatter, the dynamics (flips, confusion, cartography map, class heatmap), the gradient view and
 // the eigen lab. Analysis frames are kept in one frame cache (frameCache.ts) keyed by the analysed
 // pair and every run's recorded epochs, so a frame is rebuilt only when training moved on.
-import type { z } from 'zod';
 // the eigen lab. Analysis frames are cached per analysed pair and keyed by every run's recorded
 // epochs, so a frame is rebuilt only when training moved on.
 import type { ParsedArgs } from '../../shared/contract.js';

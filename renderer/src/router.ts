@@ -1,6 +1,7 @@
 // Hash history: the app is served from the Electron app protocol and from web mode's server,
 // and neither has to know the renderer's routes.
-import { createRouter, createWebHashHistory } from 'vue-router';
+import type { Component } from 'vue';
+import { createRouter, createWebHashHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router';
 import { isBareStartHash, landingPage } from './runProgress.js';
 import { useExperimentsStore } from './stores/experiments.js';
 import DatasetView from './views/DatasetView.vue';
@@ -23,60 +24,29 @@ const startedWithoutRoute = isBareStartHash(window.location.hash);
 /** How long the first page waits for the experiment list before showing the datasets page. */
 const START_WAIT_MS = 2000;
 
+/** An experiment's pages: /experiments/:id for `experiment`, /experiments/:id/<name> for the others, each given the id as `experimentId`. */
+function experimentPages(pages: Record<string, Component>): RouteRecordRaw[] {
+  return Object.entries(pages).map(([name, component]) => ({
+    path: name === 'experiment' ? '/experiments/:id(\\d+)' : `/experiments/:id(\\d+)/${name}`,
+    name,
+    component,
+    props: (route: RouteLocationNormalized) => ({ experimentId: Number(route.params.id) }),
+  }));
+}
+
+function datasetPage(path: string, name: string, component: Component): RouteRecordRaw {
+  return { path, name, component, props: (route) => ({ datasetId: Number(route.params.id) }) };
+}
+
 export const router = createRouter({
   history: createWebHashHistory(),
   routes: [
     { path: '/', name: 'datasets', component: DatasetsView },
-    {
-      path: '/datasets/:id(\\d+)',
-      name: 'dataset',
-      component: DatasetView,
-      props: (route) => ({ datasetId: Number(route.params.id) }),
-    },
+    datasetPage('/datasets/:id(\\d+)', 'dataset', DatasetView),
     { path: '/experiments', name: 'experiments', component: ExperimentsView },
     { path: '/experiments/new', name: 'new-experiment', component: NewExperimentView },
-    {
-      path: '/experiments/:id(\\d+)',
-      name: 'experiment',
-      component: ExperimentView,
-      props: (route) => ({ experimentId: Number(route.params.id) }),
-    },
-    {
-      path: '/experiments/:id(\\d+)/findings',
-      name: 'findings',
-      component: FindingsView,
-      props: (route) => ({ experimentId: Number(route.params.id) }),
-    },
-    {
-      path: '/experiments/:id(\\d+)/explore',
-      name: 'explore',
-      component: ExplorerView,
-      props: (route) => ({ experimentId: Number(route.params.id) }),
-    },
-    {
-      path: '/experiments/:id(\\d+)/compare',
-      name: 'compare',
-      component: CompareView,
-      props: (route) => ({ experimentId: Number(route.params.id) }),
-    },
-    {
-      path: '/experiments/:id(\\d+)/gradients',
-      name: 'gradients',
-      component: GradientView,
-      props: (route) => ({ experimentId: Number(route.params.id) }),
-    },
-    {
-      path: '/experiments/:id(\\d+)/dynamics',
-      name: 'dynamics',
-      component: DynamicsView,
-      props: (route) => ({ experimentId: Number(route.params.id) }),
-    },
-    {
-      path: '/datasets/:id(\\d+)/mechanisms',
-      name: 'mechanisms',
-      component: MechanismsView,
-      props: (route) => ({ datasetId: Number(route.params.id) }),
-    },
+    ...experimentPages({ experiment: ExperimentView, findings: FindingsView, explore: ExplorerView, compare: CompareView, gradients: GradientView, dynamics: DynamicsView }),
+    datasetPage('/datasets/:id(\\d+)/mechanisms', 'mechanisms', MechanismsView),
     { path: '/eigen-lab', name: 'eigen-lab', component: EigenLabView },
     { path: '/help', name: 'help', component: HelpView },
     { path: '/sets', name: 'sets', component: SetsView, props: { setId: null } },

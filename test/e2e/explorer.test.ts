@@ -321,4 +321,22 @@ describe.skipIf(!canTrainInBrowser)('the explorer in Chromium', () => {
     await shot('curated-sets');
     expect(browser.errors).toEqual([]);
   });
+
+  it('keeps the gradient page in step with its runs: a runsChanged event shows what they now record', async () => {
+    await page.goto(`${app.server.url.replace(/\/\?.*$/, '/')}#/experiments/${experiment.id}/gradients`);
+    await page.getByTestId('gradient-table').waitFor({ timeout: 30_000 });
+    const studentId = studentIds[0]!;
+    const name = app.db.prepare('SELECT name FROM runs WHERE id = ?').pluck().get(studentId) as string;
+    const renamed = page.getByTestId('gradient-student').locator('option', { hasText: `${name} (renamed)` });
+    expect(await renamed.count()).toBe(0);
+    app.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(`${name} (renamed)`, studentId);
+    try {
+      app.services.events.emit({ type: 'runsChanged', experimentId: experiment.id, runId: studentId });
+      await expect.poll(() => renamed.count(), { timeout: 10_000 }).toBe(1);
+    } finally {
+      app.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(name, studentId);
+      app.services.events.emit({ type: 'runsChanged', experimentId: experiment.id, runId: studentId });
+    }
+    expect(browser.errors).toEqual([]);
+  });
 });

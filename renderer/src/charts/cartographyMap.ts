@@ -35,6 +35,17 @@ export const MAP_GROUP_COLOURS: Record<MapGroup, string> = {
  * Drawn bottom to top; a point takes the colour of the last of its regions here. `overtakes` may
  * overlap any KL region: it is drawn (and clicked) over them.
  */
+/** The map's legend names of its groups. */
+export const MAP_GROUP_NAMES: Record<MapGroup, string> = { 'never-matches': 'never matches', forgets: 'forgets', overtakes: 'overtakes', tracks: 'tracks', other: 'in no region' };
+
+/** Each region in a sentence, on the region counts above the map. */
+export const REGION_TEXT: Record<CartographyRegion, string> = {
+  'never-matches': 'never matches the teacher (KL above 0.1 at every epoch)',
+  forgets: 'matched the teacher, then drifted away',
+  overtakes: 'right where the teacher is wrong',
+  tracks: 'tracks the teacher (small KL, steady)',
+};
+
 export const MAP_DRAW_ORDER: readonly MapGroup[] = ['other', 'tracks', 'forgets', 'never-matches', 'overtakes'];
 
 /** The one group a point is drawn in, from its region bits. */
@@ -81,7 +92,7 @@ const AXIS_NAMES = {
  * Axes fitted to the points and the threshold lines (so every line shows): KL's mean and every std
  * from 0, since they cannot go below it; b − a's mean around its points and 0 (no deviation).
  */
-export function cartographyMapOption(points: CartographyMapPoints, series: readonly MapSeries[], regionNames: Record<MapGroup, string>) {
+export function cartographyMapOption(points: CartographyMapPoints, series: readonly MapSeries[], regionNames: Record<MapGroup, string> = MAP_GROUP_NAMES) {
   const { meta } = points;
   const [xName, yName] = AXIS_NAMES[meta.axes];
   // The thresholds bound `tracks` (mean KL ≤ klThreshold, std ≤ klStdThreshold); b − a has none, its zero is "no deviation".

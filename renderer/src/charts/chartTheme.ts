@@ -121,3 +121,8 @@ export function chartTheme(theme: EffectiveTheme): Record<string, unknown> {
     markLine: { label: { color: ink.muted } },
   };
 }
+
+/** A colour key's bar as a CSS gradient, in the colours a chart draws in the theme. */
+export function keyGradient(colours: readonly string[], theme: EffectiveTheme): string {
+  return `linear-gradient(to right, ${colours.map((c) => themedColor(c, theme)).join(', ')})`;
+}

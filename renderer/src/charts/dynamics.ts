@@ -124,6 +124,11 @@ export function confusionSliceOption(slice: number[][], classNames: readonly str
   };
 }
 
+/** The class × epoch heatmap's height: one row of cells per class, so a hundred classes stay readable. */
+export function classHeatmapHeight(classes: number): string {
+  return `${Math.max(360, 60 + classes * 20)}px`;
+}
+
 export type HeatmapMeasure = 'kl' | 'deviation';
 
 /** Cells get their value written in them while they stay this few. */

@@ -2,14 +2,7 @@
 // the settings form turned into eigenLab arguments, the comparison of teacher and student at one
 // point of training, and the ECharts options of the three charts — c_k(t) per mode, c_k against
 // the eigen index k at that point, and P3's (c_1, c_j) curves.
-import type { LineSeriesOption } from 'echarts/charts';
-import type {
-  GridComponentOption,
-  LegendComponentOption,
-  MarkLineComponentOption,
-  TooltipComponentOption,
-} from 'echarts/components';
-import type { ComposeOption } from 'echarts/core';
+import type { ChartOption, LineSeriesOption, MarkLineComponentOption } from './chartOption.js';
 import { EigenLabArgs, type EigenLabResult } from '../../../shared/analytics.js';
 import type { CallArgs } from '../../../shared/contract.js';
 import { fieldIssues } from '../../../shared/zodIssues.js';
@@ -17,9 +10,7 @@ import { epochAxis, extentOf, fitAxis, fitValues } from './axes.js';
 import { withTopLegend } from './legend.js';
 import { RUN_COLORS } from './trainingCurves.js';
 
-export type EigenChartOption = ComposeOption<
-  LineSeriesOption | GridComponentOption | TooltipComponentOption | LegendComponentOption | MarkLineComponentOption
->;
+export type EigenChartOption = ChartOption<LineSeriesOption>;
 
 type Row = readonly (number | null)[];
 
@@ -309,6 +300,50 @@ export function describeComparison(result: Pick<EigenLabResult, 'teacherSteps' |
     : 'no clear lag on this direction here: try a smaller mode (larger k) or an earlier T̃.';
   return `At step ${fmtStep(cmp.teacherStep)} the student’s ${c1} is ${fmt(s1)} against the teacher’s ${fmt(t1)}${topRatio}, and its ${cj} is ${fmt(sj)} against ${fmt(tj)}${ratio}: ${verdict} ${why}`;
 }
+
+/** The summary under the modes chart: the comparison read off at the probe mode of the chosen ones. */
+export function comparisonSummary(result: EigenLabResult, cmp: EigenComparison, modes: readonly number[]): string {
+  return describeComparison(result, cmp, probeMode(modes, result.eigenvalues.length));
+}
+
+/** The slider's row: the chosen one, else the recorded row at or just after the compared step while a c_1 level is chosen. */
+export function sliderIndexOf(result: Pick<EigenLabResult, 'teacher' | 'steps'>, point: ComparePoint, cmp: EigenComparison | null): number {
+  if ('index' in point) return point.index;
+  const step = cmp?.teacherStep ?? 0;
+  const i = result.steps.findIndex((s) => s >= step);
+  return i >= 0 ? i : defaultStepIndex(result);
+}
+
+/** A number in the lab's facts line: three significant digits, exponent form when tiny. */
+export function formatLabNumber(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '—';
+  return Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toPrecision(3);
+}
+
+/** The run's facts in one line: modes, the extreme eigenvalues, η, the teacher's stop and the student's steps. */
+export function labFacts(r: Pick<EigenLabResult, 'eigenvalues' | 'steps' | 'teacherSteps' | 'stepSize'>): string {
+  const lambda = r.eigenvalues;
+  const last = r.steps[r.steps.length - 1] ?? 0;
+  const teacher = r.teacherSteps === null ? 'teacher trained to convergence' : `teacher stopped at T̃ = ${r.teacherSteps}`;
+  return `n = ${lambda.length} modes · λ${subscript(1)} = ${formatLabNumber(lambda[0])}, λ${subscript(lambda.length)} = ${formatLabNumber(lambda[lambda.length - 1])} · η = ${formatLabNumber(r.stepSize)} · ${teacher} · ${last} student steps, ${r.steps.length} recorded`;
+}
+
+/** A recorded or interpolated step as the comparison line writes it. */
+export function formatLabStep(step: number | null | undefined): string {
+  return step === null || step === undefined ? '—' : fmtStep(step);
+}
+
+/** The lab form's plain number fields, in the order the form shows them (step size and teacher steps have their own switches). */
+export const EIGEN_NUMBER_FIELDS: readonly { key: EigenFormField; label: string; symbol?: string; title?: string; decimal?: boolean; testid: string; row: 1 | 2 }[] = [
+  { key: 'n', symbol: 'n', label: 'examples', testid: 'eigen-n', row: 1 },
+  { key: 'p', symbol: 'p', label: 'features', testid: 'eigen-p', row: 1 },
+  { key: 'scaleFrom', label: 'Scale from', title: 'per-feature standard deviations: geomspace(from, to, p)', decimal: true, testid: 'eigen-scale-from', row: 1 },
+  { key: 'scaleTo', label: 'Scale to', decimal: true, testid: 'eigen-scale-to', row: 1 },
+  { key: 'noise', label: 'Noise', title: 'label noise: y = X w* + noise · ε', decimal: true, testid: 'eigen-noise', row: 1 },
+  { key: 'seed', label: 'Seed', testid: 'eigen-seed', row: 1 },
+  { key: 'studentSteps', label: 'Student steps', testid: 'eigen-student-steps', row: 2 },
+  { key: 'record', label: 'Record every', title: 'record c_k every this many steps', testid: 'eigen-record', row: 2 },
+];
 
 // ---------------------------------------------------------------- charts
 

@@ -2,18 +2,14 @@
 // browser: one bar per evidence entry (a seed, a split, a test set) in the claim's unit, the
 // statistic as a solid line, its 95% interval as a band and the SPEC threshold as a dashed line,
 // on a y axis fitted to include 0, the threshold, the interval and every value.
-import type { BarSeriesOption, LineSeriesOption } from 'echarts/charts';
-import type { GridComponentOption, LegendComponentOption, MarkAreaComponentOption, MarkLineComponentOption, TooltipComponentOption } from 'echarts/components';
-import type { ComposeOption } from 'echarts/core';
+import type { BarSeriesOption, ChartOption, LineSeriesOption } from './chartOption.js';
 import type { FindingClaim } from '../../../shared/findings.js';
-import { formatFindingValue, formatUnitNumber, hasChartEvidence, OP_SYMBOLS, UNIT_NAMES } from '../findingsDisplay.js';
+import { exploreLink, formatFindingValue, formatInterval, formatUnitNumber, hasChartEvidence, OP_SYMBOLS, UNIT_NAMES } from '../findingsDisplay.js';
 import { fitValues, type AxisBounds } from './axes.js';
 import { withTopLegend } from './legend.js';
 import { escapeHtml } from './trainingCurves.js';
 
-export type FindingChartOption = ComposeOption<
-  BarSeriesOption | LineSeriesOption | GridComponentOption | TooltipComponentOption | LegendComponentOption | MarkLineComponentOption | MarkAreaComponentOption
->;
+export type FindingChartOption = ChartOption<BarSeriesOption | LineSeriesOption>;
 
 export const FINDING_COLORS = { evidence: '#5c7cfa', statistic: '#1f2937', interval: 'rgba(31, 41, 55, 0.13)', intervalLegend: '#b8bec6', threshold: '#d9480f' } as const;
 
@@ -51,6 +47,29 @@ interface TooltipParam {
 }
 
 /** The claim's chart; null when no evidence entry has a value (the card says so instead). */
+/** A horizontal line at a level (the statistic, the threshold): a data-less series of its own, so it has its own legend entry. */
+function levelLine(
+  id: 'statistic' | 'threshold',
+  y: number,
+  look: { type: 'solid' | 'dashed'; width: number; position: 'insideStartTop' | 'insideEndTop'; text: string },
+): LineSeriesOption {
+  const color = FINDING_COLORS[id];
+  return {
+    type: 'line',
+    id,
+    name: SERIES_NAMES[id],
+    data: [],
+    itemStyle: { color },
+    markLine: {
+      silent: true,
+      symbol: 'none',
+      lineStyle: { color, type: look.type, width: look.width },
+      label: { position: look.position, fontSize: 10, color, formatter: look.text },
+      data: [{ yAxis: y, name: SERIES_NAMES[id] }],
+    },
+  };
+}
+
 export function findingChartOption(claim: FindingClaim): FindingChartOption | null {
   if (!hasChartEvidence(claim)) return null;
   const unit = claim.unit;
@@ -74,20 +93,7 @@ export function findingChartOption(claim: FindingClaim): FindingChartOption | nu
   ];
   // The lines and the band are mark lines/areas of data-less series, so each has its own legend entry.
   if (claim.statistic !== null) {
-    series.push({
-      type: 'line',
-      id: 'statistic',
-      name: SERIES_NAMES.statistic,
-      data: [],
-      itemStyle: { color: FINDING_COLORS.statistic },
-      markLine: {
-        silent: true,
-        symbol: 'none',
-        lineStyle: { color: FINDING_COLORS.statistic, type: 'solid', width: 2 },
-        label: { position: 'insideStartTop', fontSize: 10, color: FINDING_COLORS.statistic, formatter: formatUnitNumber(claim.statistic, unit) },
-        data: [{ yAxis: claim.statistic, name: SERIES_NAMES.statistic }],
-      },
-    });
+    series.push(levelLine('statistic', claim.statistic, { type: 'solid', width: 2, position: 'insideStartTop', text: formatUnitNumber(claim.statistic, unit) }));
   }
   if (claim.interval) {
     series.push({
@@ -100,20 +106,8 @@ export function findingChartOption(claim: FindingClaim): FindingChartOption | nu
     });
   }
   if (claim.threshold) {
-    series.push({
-      type: 'line',
-      id: 'threshold',
-      name: SERIES_NAMES.threshold,
-      data: [],
-      itemStyle: { color: FINDING_COLORS.threshold },
-      markLine: {
-        silent: true,
-        symbol: 'none',
-        lineStyle: { color: FINDING_COLORS.threshold, type: 'dashed', width: 1.5 },
-        label: { position: 'insideEndTop', fontSize: 10, color: FINDING_COLORS.threshold, formatter: `${OP_SYMBOLS[claim.threshold.op]} ${formatUnitNumber(claim.threshold.value, unit)}` },
-        data: [{ yAxis: claim.threshold.value, name: SERIES_NAMES.threshold }],
-      },
-    });
+    const text = `${OP_SYMBOLS[claim.threshold.op]} ${formatUnitNumber(claim.threshold.value, unit)}`;
+    series.push(levelLine('threshold', claim.threshold.value, { type: 'dashed', width: 1.5, position: 'insideEndTop', text }));
   }
   return withTopLegend<FindingChartOption>({
     animation: false,
@@ -151,4 +145,25 @@ export function findingChartOption(claim: FindingClaim): FindingChartOption | nu
     },
     series,
   }, series.map((s) => s.name as string), { top: 2, gap: 10 });
+}
+
+/** A claim's card on the Findings page: its statistic and interval in its unit, the chart, the evidence values and the explorer links. */
+export interface ClaimCard {
+  claim: FindingClaim;
+  statistic: string;
+  interval: string | null;
+  option: FindingChartOption | null;
+  evidence: { label: string; value: string }[];
+  links: ReturnType<typeof exploreLink>[];
+}
+
+export function claimCards(claims: readonly FindingClaim[]): ClaimCard[] {
+  return claims.map((claim) => ({
+    claim,
+    statistic: formatFindingValue(claim.statistic, claim.unit),
+    interval: formatInterval(claim.interval, claim.unit),
+    option: findingChartOption(claim),
+    evidence: claim.evidence.map((e) => ({ label: e.label, value: e.value === null ? '—' : formatUnitNumber(e.value, claim.unit) })),
+    links: claim.explore.map(exploreLink),
+  }));
 }

@@ -2,22 +2,13 @@
 // denoising): grouped bars of the one-hot and KD logit gradients' mean norm and cosine to the
 // class-mean gradient, the table rows, the sentences that read the numbers, and the text form
 // of confusable class groups ("A,B;C,D", as `disobey groups --set` takes it).
-import type { BarSeriesOption } from 'echarts/charts';
-import type {
-  GridComponentOption,
-  LegendComponentOption,
-  TitleComponentOption,
-  TooltipComponentOption,
-} from 'echarts/components';
-import type { ComposeOption } from 'echarts/core';
+import type { BarSeriesOption, ChartOption } from './chartOption.js';
 import type { GradientAggregate, GradientView } from '../../../shared/analytics.js';
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_GROUPS } from '../../../shared/fashionMnist.js';
 import { fitValues } from './axes.js';
 import { LEGEND_ITEM_HEIGHT, withTopLegend } from './legend.js';
 
-export type GradientChartOption = ComposeOption<
-  BarSeriesOption | GridComponentOption | TooltipComponentOption | LegendComponentOption | TitleComponentOption
->;
+export type GradientChartOption = ChartOption<BarSeriesOption>;
 
 export const ONEHOT_COLOR = '#68717c';
 export const KD_COLOR = '#2563c9';
@@ -260,4 +251,14 @@ export function gradientFindings(view: GradientView): string[] {
     );
   }
   return out;
+}
+
+/** Everything the gradient page draws from one answer: the two bar charts (no group chart without groups), the table and the findings. */
+export function gradientPage(view: GradientView): { quartiles: GradientChartOption; groups: GradientChartOption | null; rows: GradientTableRow[]; findings: string[] } {
+  return {
+    quartiles: gradientBarsOption(view.quartiles),
+    groups: view.groups.length > 0 ? gradientBarsOption(view.groups) : null,
+    rows: gradientTableRows(view),
+    findings: gradientFindings(view),
+  };
 }

@@ -5,6 +5,14 @@
 import type { LegendComponentOption } from 'echarts/components';
 
 export const LEGEND_FONT_SIZE = 11;
+
+/** The set of series hidden from a chart after its legend entry `name` was clicked: shown again if hidden, else hidden. */
+export function toggledName(hidden: ReadonlySet<string>, name: string): Set<string> {
+  const next = new Set(hidden);
+  if (next.has(name)) next.delete(name);
+  else next.add(name);
+  return next;
+}
 export const LEGEND_ITEM_WIDTH = 18;
 export const LEGEND_ITEM_HEIGHT = 10;
 /** between items on a row, and between rows */

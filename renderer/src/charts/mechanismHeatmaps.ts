@@ -347,3 +347,20 @@ export function heatmapOption(grid: Grid, context: HeatmapContext) {
     ],
   };
 }
+
+/** A grid's heatmap as the page draws it: the option, and the box it needs for its axis labels (at least 200 px high). */
+export function mechanismChart(grid: Grid, context: HeatmapContext): { option: ReturnType<typeof heatmapOption>; style: { width: string; height: string } } {
+  const size = heatmapSize(
+    grid,
+    grid.rows.map((r) => splitAxisLabel(context.mechanisms, r)),
+    grid.columns.map((c) => splitAxisLabel(context.mechanisms, c)),
+  );
+  return { option: heatmapOption(grid, context), style: { width: `${size.width}px`, height: `${Math.max(200, size.height)}px` } };
+}
+
+/** A colour key's tick values: its ends, and the middle (0 on a centred difference scale). */
+export function scaleTicks(scale: ColourScale, difference: boolean): string[] {
+  const digits = scale.max >= 10 ? 0 : scale.max >= 1 ? 1 : 2;
+  const f = (v: number) => signed(v, digits, difference);
+  return difference ? [f(scale.min), '0', f(scale.max)] : [f(scale.min), f((scale.min + scale.max) / 2), f(scale.max)];
+}

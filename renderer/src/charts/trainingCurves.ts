@@ -3,9 +3,7 @@
 // solid, and a vertical mark where a scheduled student switches its loss (lossSwitch.ts decides
 // its x, the same on every chart over epochs). Axes are fitted to the curves (axes.ts) and the
 // legend wraps to show every run's full name (legend.ts).
-import type { LineSeriesOption } from 'echarts/charts';
-import type { GridComponentOption, LegendComponentOption, MarkLineComponentOption, TooltipComponentOption } from 'echarts/components';
-import type { ComposeOption } from 'echarts/core';
+import type { ChartOption, LineSeriesOption } from './chartOption.js';
 import { lossSwitches, type LossSpec } from '../../../shared/experimentSpec.js';
 import { epochAxis, fitValues, percentTick } from './axes.js';
 import { withTopLegend } from './legend.js';
@@ -20,9 +18,7 @@ export type CurveSplit = (typeof CURVE_SPLITS)[number];
 
 export const RUN_COLORS = ['#1f2937', '#2563c9', '#d9480f', '#2b8a3e', '#9c36b5', '#c2255c', '#0b7285', '#e07400', '#5c7cfa', '#5c940d'];
 
-export type CurveChartOption = ComposeOption<
-  LineSeriesOption | GridComponentOption | TooltipComponentOption | LegendComponentOption | MarkLineComponentOption
->;
+export type CurveChartOption = ChartOption<LineSeriesOption>;
 
 type CurveRun = Pick<RunSummary, 'id' | 'name' | 'role' | 'epochs' | 'spec'>;
 

@@ -4,7 +4,7 @@ import type { DeviationReport, SplitDeviation, StudentDeviation } from '../../..
 import { withTopLegend } from '../charts/legend.js';
 import { RUN_COLORS } from '../charts/trainingCurves.js';
 import { niceAxis } from './axisBounds.js';
-import { TOOLTIP_CSS } from './scatterPoints.js';
+import { TOOLTIP_CSS, type LegendItem } from './scatterPoints.js';
 
 export function splitOf(student: StudentDeviation, split: string): SplitDeviation | undefined {
   return student.splits.find((s) => s.split === split);
@@ -104,6 +104,19 @@ export function binnedCurveOption(report: DeviationReport, split: string, phiLab
     ],
   };
   return options.legend === false ? option : withTopLegend(option, names);
+}
+
+/** P2's legend beside the chart (the chart draws none): a line per student, then the dashed zero line. */
+export function binnedCurveLegend(option: { series: { name: string; itemStyle?: { color?: string } }[] }): LegendItem[] {
+  return [
+    ...option.series.filter((l) => l.name !== DELTA_ZERO).map((l) => ({ name: l.name, colour: l.itemStyle?.color ?? '#868e96', mark: 'line' as const })),
+    { name: DELTA_ZERO, colour: '#868e96', mark: 'dashed' as const },
+  ];
+}
+
+/** A chart's axis bounds as "min,max" per axis, for what reads the chart from outside (tests, data attributes). */
+export function axisBoundsText(option: { xAxis?: { min: number; max: number }; yAxis?: { min: number; max: number } }): { x: string; y: string } {
+  return { x: option.xAxis ? `${option.xAxis.min},${option.xAxis.max}` : '', y: option.yAxis ? `${option.yAxis.min},${option.yAxis.max}` : '' };
 }
 
 export interface CompareRow {

@@ -81,6 +81,24 @@ export function brushFromArea(area: { brushType: string; coordRange: number[][] 
   return null;
 }
 
+/** The chart's brush area for a brush kept in the URL (brushFromArea's inverse), so what selects the grid is drawn. */
+export function brushAreaOf(brush: Brush | null): { brushType: 'rect' | 'polygon'; xAxisIndex: 0; yAxisIndex: 0; coordRange: number[][] } | null {
+  if (!brush) return null;
+  const coordRange = brush.kind === 'rect' ? [brush.x, brush.y] : brush.points;
+  return { brushType: brush.kind === 'rect' ? 'rect' : 'polygon', xAxisIndex: 0, yAxisIndex: 0, coordRange };
+}
+
+/** The ECharts action that sets a chart's mouse mode: drawing a rectangle or a lasso, or (null) hovering and clicking points. */
+export function brushCursorAction(kind: 'rect' | 'polygon' | null) {
+  return { type: 'takeGlobalCursor', key: 'brush', brushOption: { brushType: kind ?? false, brushMode: 'single' } };
+}
+
+/** A brush in words, for the line under the chart. */
+export function describeBrush(b: Brush): string {
+  if (b.kind === 'rect') return `teacher ${b.x.map((v) => v.toFixed(2)).join('…')} × student ${b.y.map((v) => v.toFixed(2)).join('…')}`;
+  return `lasso of ${b.points.length} points`;
+}
+
 export const CLASS_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#79706e', '#1f77b4', '#aec7e8', '#ff7f0e', '#ffbb78', '#2ca02c', '#98df8a', '#d62728', '#ff9896', '#9467bd', '#c5b0d5'];
 const CORRECTNESS = [
   { name: 'both right', colour: '#8fb3d9' },

@@ -89,6 +89,13 @@ export const useExperimentsStore = defineStore('experiments', () => {
     return experiment;
   }
 
+  /** Fetched anew and kept in the list (an experiment page following its runs). */
+  async function refresh(experimentId: number): Promise<ExperimentSummary> {
+    const experiment = await api.getExperiment({ experimentId });
+    upsert(experiment);
+    return experiment;
+  }
+
   const metricsSeq = new Map<number, number>();
   async function loadMetrics(runId: number): Promise<void> {
     const seq = (metricsSeq.get(runId) ?? 0) + 1;
@@ -179,6 +186,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
     newestId,
     load,
     get,
+    refresh,
     byRunId,
     loadMetrics,
     ensureMetrics,
