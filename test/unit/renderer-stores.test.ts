@@ -102,6 +102,17 @@ describe('the tasks store', () => {
     expect(task).toMatchObject({ state: 'failed', error: 'the import was cancelled', errorCode: 'CANCELLED', cancelling: false });
   });
 
+  it('lets the call end a task it started, keeping the call’s error code when its taskFinished event came first', async () => {
+    const tasks = useTasksStore();
+    const call = pending<string>();
+    const { task, result } = tasks.start('export', () => call.promise);
+    emit({ type: 'taskFinished', taskId: task.id, kind: 'export', ok: false, error: '/tmp/a.zip exists' });
+    expect(task.state).toBe('running');
+    call.reject(Object.assign(new Error('/tmp/a.zip exists'), { code: 'CONFLICT' }));
+    expect(await result).toBeNull();
+    expect(task).toMatchObject({ state: 'failed', error: '/tmp/a.zip exists', errorCode: 'CONFLICT' });
+  });
+
   it('ends a task that only events follow (a browser download) with its taskFinished event', () => {
     const tasks = useTasksStore();
     const ok = tasks.begin('download');

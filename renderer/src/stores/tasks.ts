@@ -51,6 +51,8 @@ export const useTasksStore = defineStore('tasks', () => {
   const toast = ref<{ text: string; error: boolean; seq: number } | null>(null);
   let toastTimer: ReturnType<typeof setTimeout> | undefined;
   let toastSeq = 0;
+  /** tasks whose call decides how they end (its taskFinished event may come first, without the error's code) */
+  const endedByCall = new Set<string>();
 
   /** The newest task of a kind (a dialog reopened shows its task). */
   function latest(kind: TaskKind): Task | null {
@@ -101,6 +103,7 @@ export const useTasksStore = defineStore('tasks', () => {
    */
   function start<T>(kind: TaskKind, call: (taskId: string) => Promise<T>): { task: Task; result: Promise<T | null> } {
     const task = begin(kind);
+    endedByCall.add(task.id);
     const result = call(task.id).then(
       (value) => {
         finish(task, null);
@@ -111,6 +114,7 @@ export const useTasksStore = defineStore('tasks', () => {
         return null;
       },
     );
+    void result.finally(() => endedByCall.delete(task.id));
     return { task, result };
   }
 
@@ -142,6 +146,9 @@ export const useTasksStore = defineStore('tasks', () => {
       task.fraction = percent(event.done, event.total) / 100;
       task.etaSeconds = taskEtaSeconds(event, (Date.now() - task.startedAt) / 1000);
       task.started = true;
+    } else if (endedByCall.has(task.id)) {
+      // the call's own answer ends it; the event's message is kept in case it says more
+      if (!event.ok && event.error) task.error ??= event.error;
     } else if (event.ok) {
       finish(task, null);
     } else {
