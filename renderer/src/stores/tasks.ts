@@ -5,6 +5,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, type Ref } from 'vue';
 import type { AppEvent } from '../../../shared/contract.js';
+import { estimateEtaSeconds } from '../../../shared/progress.js';
 import { api } from '../api.js';
 import { percent } from '../format.js';
 import { newTaskId } from '../taskId.js';
@@ -40,9 +41,7 @@ export const TOAST_MS = 3200;
  * total (nothing before any progress or once the total is unknown).
  */
 export function taskEtaSeconds(progress: { done: number; total: number; etaSeconds: number | null }, elapsedSeconds: number): number | null {
-  if (progress.etaSeconds !== null) return progress.etaSeconds;
-  if (!(progress.total > 0) || !(progress.done > 0) || !(elapsedSeconds > 0)) return null;
-  return Math.max(0, (elapsedSeconds * (progress.total - progress.done)) / progress.done);
+  return progress.etaSeconds ?? estimateEtaSeconds(progress.done, progress.total, elapsedSeconds);
 }
 
 export const useTasksStore = defineStore('tasks', () => {
