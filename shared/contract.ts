@@ -54,10 +54,10 @@ import { TrainingManifestArgs, TrainingManifestResult } from './trainingManifest
 import { Findings, FindingsArgs, SeriesReport, SeriesReportArgs } from './findings.js';
 import { ExperimentSpec, MAX_SEEDS } from './experimentSpec.js';
 import { checkMechanismArgs, MechanismDatasetFields } from './mechanisms.js';
-import { EpochMetric, ExperimentSummary, RunSummary } from './runs.js';
+import { EpochMetric, ExperimentSummary, RunSummary, TrainingBackends } from './runs.js';
 import { CompletePathArgs, CompletePathResult, MenuCommand, PickPathArgs, PickPathResult, ThemeChoice } from './desktop.js';
 
-const TrainingBackendChoice = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+const TrainingBackendChoice = z.enum(TrainingBackends);
 
 function call<A extends z.ZodType, R extends z.ZodType>(args: A, result: R) {
   return { args, result };

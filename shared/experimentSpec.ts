@@ -589,9 +589,3 @@ export function mechanismPreset(epochs: number, base: PaperPresetBase & { teache
     ),
   }));
 }
-
-/** The preset table the UI offers; each entry builds a full teacher + students line-up. */
-export const PRESETS = {
-  paper: paperPreset,
-  findings: findingsPreset,
-} as const;

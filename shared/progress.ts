@@ -14,6 +14,15 @@ export function estimateEtaSeconds(done: number, total: number, elapsedSeconds: 
   return (remaining * elapsedSeconds) / done;
 }
 
+/** Compact ETA for dense rows and the terminal: "42s", "1m05s", "2h03m"; `unknown` when there is none. */
+export function formatEtaShort(seconds: number | null | undefined, unknown = '—'): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return unknown;
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
 /** Tracks one task's stages; `now` is injectable so the ETA is testable. */
 export function createProgressTracker(now: () => number = () => Date.now()) {
   let stage = '';

@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { Id } from './domain.js';
 
+/** The training backends, best first: the one list the contract, the trainer, the CLI and the form use. */
+export const TrainingBackends = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+
 export const RunStatus = z.enum(['pending', 'running', 'done', 'interrupted', 'failed', 'cancelled']);
 export type RunStatus = z.infer<typeof RunStatus>;
 

@@ -1,6 +1,7 @@
 // The CLI's table of commands and their usage: `disobey help` prints all of it, and
 // `disobey <command> --help` (or -h, or `disobey help <command>`) prints that command's part.
 // index.ts runs exactly these commands (its runner table is keyed by CommandName).
+import { TrainingBackends } from '../../shared/runs.js';
 import { defaultDatabasePath } from '../paths.js';
 
 export interface CommandUsage {
@@ -147,7 +148,7 @@ export const COMMANDS = [
 
 export type CommandName = (typeof COMMANDS)[number]['name'];
 
-const BACKENDS_LINE = 'backends: tensorflow-gpu, tensorflow, wasm, cpu (default: the best available)';
+const BACKENDS_LINE = `backends: ${TrainingBackends.join(', ')} (default: the best available)`;
 
 function isCommandName(name: string): name is CommandName {
   return COMMANDS.some((c) => c.name === name);

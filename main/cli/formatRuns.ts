@@ -16,9 +16,3 @@ export function formatRuns(runs: RunSummary[], noisyExperiments: ReadonlySet<num
   const footnote = runs.some(noisy) ? ['* against the noisy training labels the run saw (the dataset has label noise); disobey report shows accuracy on the clean labels too'] : [];
   return [line(header), ...rows.map(line), ...footnote].join('\n');
 }
-
-export function formatEta(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return '…';
-  const s = Math.round(seconds);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
-}

@@ -14,8 +14,9 @@ import { trainWorkerCount } from '../workers/trainerPool.js';
 import { findingsCommand } from './findingsCommand.js';
 import { BackendKinds, selectBackend, type BackendKind } from '../train/backend.js';
 import { runExperiment, type TrainProgress } from '../train/experimentRunner.js';
-import { formatEta, formatRuns } from './formatRuns.js';
+import { formatRuns } from './formatRuns.js';
 import type { Store } from '../store/store.js';
+import { formatEtaShort } from '../../shared/progress.js';
 
 export interface TrainCommandOptions {
   store: Store;
@@ -37,7 +38,7 @@ function progressPrinter(enabled: boolean) {
     if (now - last < 250) return;
     last = now;
     const rate = p.examplesPerSecond ? `${Math.round(p.examplesPerSecond)} ex/s` : '';
-    process.stderr.write(`\r\x1b[K${p.runName}: epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss?.toFixed(3) ?? '…'} ${rate} · ETA ${formatEta(p.etaSeconds)}`);
+    process.stderr.write(`\r\x1b[K${p.runName}: epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss?.toFixed(3) ?? '…'} ${rate} · ETA ${formatEtaShort(p.etaSeconds, '…')}`);
   };
 }
 

@@ -13,13 +13,14 @@ import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.j
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { DomainError } from '../../shared/errors.js';
+import { TrainingBackends } from '../../shared/runs.js';
 import { registerCpuGradientKernels } from './cpuGradients.js';
 import { registerWasmGradientKernels } from './wasmGradients.js';
 
 /** The tfjs namespace; tfjs-node's is a superset with the same API. */
 export type Tf = typeof tfjs;
 
-export const BackendKinds = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BackendKinds = TrainingBackends;
 export type BackendKind = (typeof BackendKinds)[number];
 
 export interface SelectedBackend {

@@ -19,8 +19,10 @@ import {
   type SeedTeacher,
   type StudentSpec,
 } from '../../shared/experimentSpec.js';
+import { TrainingBackends } from '../../shared/runs.js';
+import { fieldIssues } from '../../shared/zodIssues.js';
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_CHOICES = ['auto', ...TrainingBackends] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 export const OPTIMIZERS = ['sgd', 'adam'] as const;
 export const LR_SCHEDULES = ['constant', 'cosine', 'step'] as const;
@@ -314,7 +316,7 @@ export function buildExperimentSpec(form: ExperimentForm, datasetKind: DatasetKi
   const result = ExperimentSpec.safeParse(spec);
   const fromSchema: FormIssue[] = [];
   if (!result.success) {
-    for (const issue of flattenUnionIssues(result.error.issues)) {
+    for (const issue of fieldIssues(result.error, 'fitting')) {
       let path = issue.path.map(String);
       // a student's copy of a shared teacher setting, or a self-distilled student's copy of the teacher's model
       if (path[0] === 'students' && path.length >= 3) {
@@ -336,31 +338,6 @@ export function buildExperimentSpec(form: ExperimentForm, datasetKind: DatasetKi
     return true;
   });
   return { spec, issues: all, ok: all.length === 0 };
-}
-
-interface RawIssue {
-  code?: string;
-  path: PropertyKey[];
-  message: string;
-  errors?: RawIssue[][];
-}
-
-/**
- * A union that failed outright (a type error in every branch) reports one `invalid_union` issue
- * holding each branch's issues. The form only ever builds the first kind of branch that fits
- * (a teacher to train, not one to reuse), so the branch that does not refuse the object's keys
- * is the one to report, its paths under the union's.
- */
-export function flattenUnionIssues(issues: readonly RawIssue[], prefix: PropertyKey[] = []): { path: PropertyKey[]; message: string }[] {
-  return issues.flatMap((issue) => {
-    const path = [...prefix, ...issue.path];
-    if (issue.code === 'invalid_union' && issue.errors && issue.errors.length > 0) {
-      const branch =
-        issue.errors.find((b) => !b.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0)) ?? issue.errors[0]!;
-      return flattenUnionIssues(branch, path);
-    }
-    return [{ path, message: issue.message }];
-  });
 }
 
 /** A narrower model of the same kind, for students distilled from a wider teacher. */

@@ -35,14 +35,8 @@ export function formatDate(iso: string): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-/** Compact ETA for dense rows: "42s", "1m05s", "2h03m"; an em dash when unknown. */
-export function formatEtaShort(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '—';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
+/** Compact ETA for dense rows ("1m05s"), the CLI's too. */
+export { formatEtaShort } from '../../shared/progress.js';
 
 /** An accuracy in [0, 1] as "91.3%"; an em dash when unknown. */
 export function formatAccuracy(value: number | null | undefined, digits = 1): string {

@@ -3,6 +3,7 @@
 // and events are parsed and fanned out to subscribers. Transports (IPC, HTTP) plug in below.
 import type { z } from 'zod';
 import { AppEvent, callNames, contract, type CallArgs, type CallName, type CallResult } from '../../../shared/contract.js';
+import { describeZodError } from '../../../shared/zodIssues.js';
 
 export type TransportKind = 'desktop' | 'web';
 
@@ -43,13 +44,6 @@ export interface ApiCore {
 
 export type Api = ApiCore & ApiMethods;
 
-export function describeZodIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(arguments)'}: ${i.message}`)
-    .join('; ');
-}
-
 function asApiError(err: unknown, name: CallName): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof Error) {
@@ -66,7 +60,7 @@ export function createApi(transport: Transport, log: (message: string) => void =
   function dispatchEvent(raw: unknown): void {
     const parsed = AppEvent.safeParse(raw);
     if (!parsed.success) {
-      log(`disobey: ignored a malformed event: ${describeZodIssues(parsed.error)}`);
+      log(`disobey: ignored a malformed event: ${describeZodError(parsed.error)}`);
       return;
     }
     for (const listener of [...listeners]) {
@@ -82,7 +76,7 @@ export function createApi(transport: Transport, log: (message: string) => void =
     const spec = contract[name] as { args: z.ZodType; result: z.ZodType } | undefined;
     if (!spec) throw new ApiError('VALIDATION_ERROR', `unknown call ${String(name)}`);
     const checked = spec.args.safeParse(rest[0] ?? {});
-    if (!checked.success) throw new ApiError('VALIDATION_ERROR', `invalid arguments for ${name}: ${describeZodIssues(checked.error)}`, name);
+    if (!checked.success) throw new ApiError('VALIDATION_ERROR', `invalid arguments for ${name}: ${describeZodError(checked.error)}`, name);
     let raw: unknown;
     try {
       raw = await transport.send(name, checked.data);
@@ -90,7 +84,7 @@ export function createApi(transport: Transport, log: (message: string) => void =
       throw asApiError(err, name);
     }
     const result = spec.result.safeParse(raw);
-    if (!result.success) throw new ApiError('SCHEMA_ERROR', `unexpected result from ${name}: ${describeZodIssues(result.error)}`, name);
+    if (!result.success) throw new ApiError('SCHEMA_ERROR', `unexpected result from ${name}: ${describeZodError(result.error)}`, name);
     return result.data as CallResult<K>;
   }
 

@@ -1,7 +1,6 @@
 // Keyboard review in the explorer's detail panel: which keys do what (one list, shown by the
-// shortcuts overlay and the panel), which curated sets the number keys add to (the nine most
-// recently used, remembered per machine), and when a key press is the user typing instead.
-import { ref } from 'vue';
+// shortcuts overlay and the panel), the order of the curated sets the number keys add to (the
+// record itself lives in stores/sets.ts), and when a key press is the user typing instead.
 
 export interface Shortcut {
   keys: string[];
@@ -51,35 +50,6 @@ export interface SetKey {
   key: number;
   setId: number;
   name: string;
-}
-
-/** What the number keys add to right now (the explorer fills it while open; the overlay shows it). */
-export const numberKeySets = ref<SetKey[]>([]);
-
-const STORAGE_KEY = 'disobey.recentCuratedSets';
-const REMEMBERED = 50;
-
-function readUsed(): number[] {
-  try {
-    const parsed: unknown = JSON.parse(globalThis.localStorage?.getItem(STORAGE_KEY) ?? '[]');
-    return Array.isArray(parsed) ? parsed.filter((x): x is number => Number.isInteger(x) && x > 0) : [];
-  } catch {
-    return [];
-  }
-}
-
-/** Set ids, the most recently used first (this machine's record). */
-export const recentlyUsedSets = ref<number[]>(readUsed());
-
-/** A set was just added to or created: it becomes key 1. */
-export function markSetUsed(setId: number): void {
-  const next = [setId, ...recentlyUsedSets.value.filter((id) => id !== setId)].slice(0, REMEMBERED);
-  recentlyUsedSets.value = next;
-  try {
-    globalThis.localStorage?.setItem(STORAGE_KEY, JSON.stringify(next));
-  } catch {
-    // storage full or disabled: the order lasts for this session
-  }
 }
 
 /**

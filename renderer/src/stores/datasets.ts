@@ -1,29 +1,21 @@
-// The dataset list, and the one import that may be running: its progress comes from
-// `progress`/`taskFinished` events carrying the task id this client picked.
+// The dataset list, and the calls that make datasets: an import (one at a time) and a mechanism
+// build, each a task of stores/tasks.ts (progress, ETA, cancel).
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { AppEvent } from '../../../shared/contract.js';
+import type { AppEvent, CallArgs } from '../../../shared/contract.js';
 import type { DatasetSummary, ImportOptionsInput } from '../../../shared/domain.js';
 import { api } from '../api.js';
-import { newTaskId } from '../taskId.js';
-
-export interface ImportProgress {
-  taskId: string;
-  running: boolean;
-  stage: string;
-  done: number;
-  total: number;
-  etaSeconds: number | null;
-  error: string | null;
-  cancelling: boolean;
-}
+import { upsertById } from './keyedList.js';
+import { useTasksStore, type Task } from './tasks.js';
 
 export const useDatasetsStore = defineStore('datasets', () => {
   const list = ref<DatasetSummary[]>([]);
   const loaded = ref(false);
   const loading = ref(false);
   const error = ref<string | null>(null);
-  const importing = ref<ImportProgress | null>(null);
+  const tasks = useTasksStore();
+  /** the newest import of this window (running, or finished and not cleared) */
+  const importing = computed<Task | null>(() => tasks.latest('import'));
 
   const byId = computed(() => new Map(list.value.map((d) => [d.id, d])));
 
@@ -40,76 +32,41 @@ export const useDatasetsStore = defineStore('datasets', () => {
     }
   }
 
-  function upsert(dataset: DatasetSummary): void {
-    const i = list.value.findIndex((d) => d.id === dataset.id);
-    if (i >= 0) list.value.splice(i, 1, dataset);
-    else list.value.push(dataset);
-  }
+  const upsert = (dataset: DatasetSummary): DatasetSummary => upsertById(list.value, dataset);
 
   /** From the list when present, else fetched (a bookmarked dataset page opens before the list). */
   async function get(datasetId: number): Promise<DatasetSummary> {
-    const known = byId.value.get(datasetId);
-    if (known) return known;
-    const dataset = await api.getDataset({ datasetId });
-    upsert(dataset);
-    return dataset;
+    return byId.value.get(datasetId) ?? upsert(await api.getDataset({ datasetId }));
   }
 
   function onEvent(event: AppEvent): void {
-    if (event.type === 'datasetsChanged') {
-      void load();
-      return;
-    }
-    if (event.type !== 'progress' && event.type !== 'taskFinished') return;
-    const task = importing.value;
-    if (!task || event.taskId !== task.taskId || !task.running) return;
-    if (event.type === 'progress') {
-      task.stage = event.stage;
-      task.done = event.done;
-      task.total = event.total;
-      task.etaSeconds = event.etaSeconds;
-    } else if (event.type === 'taskFinished' && !event.ok && event.error) {
-      // the call's rejection carries the same message; whichever comes first is shown
-      task.error ??= event.error;
-    }
+    if (event.type === 'datasetsChanged') void load();
   }
   api.onEvent(onEvent);
 
   /** Starts an import; resolves to the new dataset, or null when it failed (the message is in `importing.error`). */
   async function importDataset(options: ImportOptionsInput): Promise<DatasetSummary | null> {
-    if (importing.value?.running) throw new Error('an import is already running');
-    const taskId = newTaskId('import');
-    importing.value = { taskId, running: true, stage: 'starting', done: 0, total: 0, etaSeconds: null, error: null, cancelling: false };
-    const task = importing.value;
-    try {
-      const dataset = await api.importDataset({ ...options, taskId });
-      upsert(dataset);
-      task.running = false;
-      task.error = null;
-      return dataset;
-    } catch (err) {
-      task.running = false;
-      task.error = (err as Error).message;
-      return null;
-    } finally {
-      task.cancelling = false;
-    }
+    if (importing.value?.state === 'running') throw new Error('an import is already running');
+    const dataset = await tasks.start('import', (taskId) => api.importDataset({ ...options, taskId })).result;
+    if (dataset) upsert(dataset);
+    return dataset;
   }
 
-  async function cancelImport(): Promise<void> {
-    const task = importing.value;
-    if (!task?.running) return;
-    task.cancelling = true;
-    try {
-      await api.cancelTask({ taskId: task.taskId });
-    } catch (err) {
-      task.cancelling = false;
-      task.error = (err as Error).message;
-    }
+  function cancelImport(): Promise<void> {
+    return importing.value ? tasks.cancel(importing.value.id) : Promise.resolve();
   }
 
   function clearImport(): void {
-    if (!importing.value?.running) importing.value = null;
+    if (importing.value) tasks.forget(importing.value.id);
+  }
+
+  /** Builds a mechanism dataset (shared/mechanisms.ts): the task at once, the dataset (null when it failed) when built. */
+  function buildMechanismDataset(args: Omit<CallArgs<'buildMechanismDataset'>, 'taskId'>): { task: Task; dataset: Promise<DatasetSummary | null> } {
+    const { task, result } = tasks.start('mechanisms', (taskId) => api.buildMechanismDataset({ ...args, taskId }));
+    return {
+      task,
+      dataset: result.then((dataset) => (dataset ? upsert(dataset) : null)),
+    };
   }
 
   async function remove(datasetId: number): Promise<boolean> {
@@ -118,5 +75,5 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return deleted;
   }
 
-  return { list, loaded, loading, error, importing, byId, load, get, upsert, importDataset, cancelImport, clearImport, remove };
+  return { list, loaded, loading, error, importing, byId, load, get, upsert, importDataset, cancelImport, clearImport, buildMechanismDataset, remove };
 });

@@ -8,6 +8,7 @@ import type { EpochMetric, ExperimentSummary, RunSummary } from '../../../shared
 import { api } from '../api.js';
 import { coalesce } from '../coalesce.js';
 import { ACTIVE_STATUSES, newestExperimentId, type LiveProgress } from '../runProgress.js';
+import { upsertById } from './keyedList.js';
 
 /** How long bursts of runsChanged events are collected before the list and curves refresh. */
 export const REFRESH_MS = 300;
@@ -64,11 +65,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
     return undefined;
   }
 
-  function upsert(experiment: ExperimentSummary): void {
-    const i = list.value.findIndex((e) => e.id === experiment.id);
-    if (i >= 0) list.value.splice(i, 1, experiment);
-    else list.value.push(experiment);
-  }
+  const upsert = (experiment: ExperimentSummary): ExperimentSummary => upsertById(list.value, experiment);
 
   function upsertRun(run: RunSummary): void {
     const e = byId.value.get(run.experimentId);
@@ -82,11 +79,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
 
   /** From the list when present, else fetched (a bookmarked experiment page opens before the list). */
   async function get(experimentId: number): Promise<ExperimentSummary> {
-    const known = byId.value.get(experimentId);
-    if (known) return known;
-    const experiment = await api.getExperiment({ experimentId });
-    upsert(experiment);
-    return experiment;
+    return byId.value.get(experimentId) ?? upsert(await api.getExperiment({ experimentId }));
   }
 
   /** Fetched anew and kept in the list (an experiment page following its runs). */
@@ -152,6 +145,14 @@ export const useExperimentsStore = defineStore('experiments', () => {
     return experiment;
   }
 
+  /** The mechanisms preset on a mechanism dataset: one experiment per teacher split, all returned. */
+  async function startMechanismPreset(args: CallArgs<'startMechanismPreset'>): Promise<ExperimentSummary[]> {
+    const started = await api.startMechanismPreset(args);
+    for (const experiment of started) upsert(experiment);
+    listRefresh.request(); // their runs as they start
+    return started;
+  }
+
   /** Starts the paper preset as the demo, remembered so the datasets page follows it. */
   async function startDemo(datasetId: number, epochs = 5): Promise<ExperimentSummary> {
     const experiment = await startPaperPreset({ datasetId, epochs });
@@ -193,6 +194,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
     startExperiment,
     startPaperPreset,
     startFindingsPreset,
+    startMechanismPreset,
     startDemo,
     cancelTraining,
     resumeRun,

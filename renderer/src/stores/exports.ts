@@ -1,0 +1,48 @@
+// Exports: a curated set to a file (a long task with progress, cancellable) or, in web mode, to
+// the browser (the server streams it; progress arrives for the task id in the URL), and a training
+// manifest to a file or as text for the browser to save.
+import { defineStore } from 'pinia';
+import type { CallArgs, CallResult } from '../../../shared/contract.js';
+import { DOWNLOAD_EXPORT_PATH, type ExportFormat } from '../../../shared/curatedSets.js';
+import { api } from '../api.js';
+import { useTasksStore, type Task } from './tasks.js';
+
+export interface SetDownload {
+  setId: number;
+  format: ExportFormat;
+  experimentId?: number | undefined;
+  epoch?: number | undefined;
+}
+
+/** Lets the browser save what `href` serves (a download URL or an object URL). */
+export function startDownload(href: string, fileName = ''): void {
+  const link = document.createElement('a');
+  link.href = href;
+  link.download = fileName;
+  link.click();
+}
+
+export const useExportsStore = defineStore('exports', () => {
+  const tasks = useTasksStore();
+
+  /** Writes a set's export: the task at once, the result (null when it failed or was cancelled) when written. */
+  function exportSet(args: Omit<CallArgs<'exportCuratedSet'>, 'taskId'>): { task: Task; result: Promise<CallResult<'exportCuratedSet'> | null> } {
+    return tasks.start('export', (taskId) => api.exportCuratedSet({ ...args, taskId }));
+  }
+
+  /** Web mode: the browser fetches the export; the task ends with the server's taskFinished event. */
+  function downloadSet(args: SetDownload): Task {
+    const task = tasks.begin('download');
+    const params = new URLSearchParams({ setId: String(args.setId), format: args.format, taskId: task.id });
+    if (args.experimentId !== undefined) params.set('experimentId', String(args.experimentId));
+    if (args.epoch !== undefined) params.set('epoch', String(args.epoch));
+    startDownload(`${DOWNLOAD_EXPORT_PATH}?${params}`);
+    return task;
+  }
+
+  function trainingManifest(args: CallArgs<'exportTrainingManifest'>): Promise<CallResult<'exportTrainingManifest'>> {
+    return api.exportTrainingManifest(args);
+  }
+
+  return { exportSet, downloadSet, trainingManifest };
+});
