@@ -10,6 +10,8 @@ import { defaultDatabasePath } from '../paths.js';
 import { createAppServices } from '../services/appServices.js';
 import { describeZodError } from '../../shared/zodIssues.js';
 import { createDatasetQueries } from '../store/datasetQueries.js';
+import { createImageSourceQueries } from '../store/imageSourceQueries.js';
+import { relocateDataset } from '../services/exampleOriginals.js';
 import { databaseError } from '../store/databaseErrors.js';
 import { openDatabase, openDatabaseForReading, WRITER_BUSY_TIMEOUT_MS } from '../store/openDatabase.js';
 import { parseFrameAncestors } from '../web/httpSecurity.js';
@@ -92,6 +94,8 @@ async function importCommand(argv: string[]): Promise<void> {
       'test-fraction': { type: 'string' },
       seed: { type: 'string' },
       'max-image-side': { type: 'string' },
+      store: { type: 'string' },
+      'train-size': { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new UsageError('import takes exactly one PATH');
@@ -107,12 +111,19 @@ async function importCommand(argv: string[]): Promise<void> {
     testFraction: numberOption(values['test-fraction'], 'test-fraction'),
     seed: numberOption(values.seed, 'seed'),
     maxImageSide: numberOption(values['max-image-side'], 'max-image-side'),
+    store: values.store,
+    trainSize: numberOption(values['train-size'], 'train-size'),
   });
   if (!parsed.success) throw new UsageError(describeZodError(parsed.error));
   return withDatabase(values.db, async (db) => {
     const showProgress = process.stderr.isTTY && !values.json;
+    const started = new Map<string, number>();
     const { datasetId, skipped } = await importWithSkipped(db, parsed.data, (stage, done, total) => {
-      if (showProgress) process.stderr.write(`\r${stage} ${done}/${total}   `);
+      if (!showProgress) return;
+      const since = started.get(stage) ?? started.set(stage, Date.now()).get(stage)!;
+      const seconds = (Date.now() - since) / 1000;
+      const eta = done > 0 && done < total && seconds > 1 ? ` · ${Math.ceil((seconds / done) * (total - done))} s left` : '';
+      process.stderr.write(`\r\x1b[K${stage} ${done}/${total}${eta}`);
     });
     if (showProgress) process.stderr.write('\n');
     const dataset = createDatasetQueries(db).getDataset(datasetId);
@@ -127,6 +138,19 @@ async function datasetsCommand(argv: string[]): Promise<void> {
     const list = createDatasetQueries(db).listDatasets();
     if (values.json) console.log(JSON.stringify(list));
     else console.log(list.length ? list.map(formatDataset).join('\n\n') : 'no datasets yet: disobey import PATH');
+  });
+}
+
+async function relocateCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...commonOptions, dataset: { type: 'string' }, root: { type: 'string' } } });
+  const datasetId = Number(values.dataset);
+  if (positionals.length > 0 || !Number.isInteger(datasetId) || datasetId < 1 || !values.root) throw new UsageError('relocate takes --dataset ID --root NEWPATH');
+  return withDatabase(values.db, async (db) => {
+    createDatasetQueries(db).requireDataset(datasetId);
+    const { root, checked } = await relocateDataset(createImageSourceQueries(db), datasetId, values.root as string);
+    const dataset = createDatasetQueries(db).getDataset(datasetId);
+    if (values.json) console.log(JSON.stringify({ ...dataset, checked }));
+    else console.log(`dataset ${datasetId} "${dataset.name}" now reads its files from ${root} (${checked} checked by SHA-256)`);
   });
 }
 
@@ -395,6 +419,7 @@ const runners: Record<CommandName, (argv: string[]) => Promise<void>> = {
   datasets: datasetsCommand,
   serve: serveCommand,
   groups: groupsCommand,
+  relocate: relocateCommand,
   train: (argv) => trainingCommand('train', argv),
   resume: (argv) => trainingCommand('resume', argv),
   runs: (argv) => trainingCommand('runs', argv),

@@ -14,7 +14,9 @@ import { createAnalyticsService } from '../analytics/analyticsService.js';
 import { writeTrainingManifest } from '../export/trainingManifest.js';
 import { createCuratedSetHandlers } from './curatedSets.js';
 import { createEventBus } from './eventBus.js';
-import { exampleImagePng } from './exampleImages.js';
+import { createImageSourceQueries } from '../store/imageSourceQueries.js';
+import { exampleImage, exampleImagePng } from './exampleImages.js';
+import { readExampleOriginal, relocateDataset } from './exampleOriginals.js';
 import { createExperimentHandlers } from './experimentHandlers.js';
 import { runImportInWorker } from './importRunner.js';
 import { createTaskRegistry } from './taskRegistry.js';
@@ -45,6 +47,7 @@ type Handlers = { [K in CallName]: (args: ParsedArgs<K>, transport: Transport) =
 
 export function createAppServices({ db, databasePath, launchTrainWorker, desktop }: AppServicesOptions) {
   const datasets = createDatasetQueries(db);
+  const imageSources = createImageSourceQueries(db);
   const events = createEventBus();
   const tasks = createTaskRegistry();
   const experiments = createExperimentHandlers(db, databasePath, events, launchTrainWorker);
@@ -109,6 +112,12 @@ export function createAppServices({ db, databasePath, launchTrainWorker, desktop
       if (deleted) events.emit({ type: 'curatedSetsChanged', datasetId }); // its sets went with it
       return { deleted };
     },
+    relocateDataset: async ({ datasetId, root }) => {
+      datasets.requireDataset(datasetId);
+      const { checked } = await relocateDataset(imageSources, datasetId, root);
+      events.emit({ type: 'datasetsChanged' });
+      return { dataset: datasets.getDataset(datasetId), checked };
+    },
     setClassGroups: ({ datasetId, groups }) => {
       const dataset = datasets.setClassGroups(datasetId, groups);
       analytics.clear(); // frames hold the dataset's groups
@@ -147,6 +156,10 @@ export function createAppServices({ db, databasePath, launchTrainWorker, desktop
     dispatch,
     events,
     exampleImagePng: (exampleId: number) => exampleImagePng(datasets, exampleId),
+    /** the grid's image: a referenced example's stored thumbnail, else its pixels as PNG */
+    exampleImage: (exampleId: number) => exampleImage(datasets, imageSources, exampleId),
+    /** a referenced example's original file, byte for byte (GET /api/example/<id>/original, the app protocol) */
+    exampleOriginal: (exampleId: number) => readExampleOriginal(imageSources, exampleId),
     /** web mode's download of a set's export (GET /api/download/set) */
     exportToTemporaryFile: curatedSets.exportToTemporaryFile,
     dispose(): void {

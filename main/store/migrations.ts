@@ -9,8 +9,10 @@ import m004 from './migrations/004_example_mechanisms.sql';
 import m005 from './migrations/005_matrix_chunks.sql';
 import m006 from './migrations/006_top_k_matrices.sql';
 import m007 from './migrations/007_experiment_seeds.sql';
+import m008 from './migrations/008_placeholder.sql';
+import m009 from './migrations/009_image_sources.sql';
 
-export const migrations: readonly string[] = [m001, m002, m003, m004, m005, m006, m007];
+export const migrations: readonly string[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009];
 export const SCHEMA_VERSION = migrations.length;
 
 export class SchemaVersionError extends DomainError {

@@ -1,0 +1,1 @@
+-- 008: placeholder for helper onecopy's migration (issue 18 item 2); replaced at merge.
