@@ -9,6 +9,7 @@ import { benchLosses } from './lossCostBench.js';
 import { benchIngest } from './ingestBench.js';
 import { benchFindings } from './findingsBench.js';
 import { benchPackage } from './packagePayload.js';
+import { benchImages } from './imageBench.js';
 import { formatTable, type BenchRow } from './table.js';
 
 const childAt = process.argv.indexOf('--child');
@@ -29,8 +30,9 @@ const sections: [string, () => Promise<BenchRow[]> | BenchRow[]][] = [
   ['findings', benchFindings],
 ];
 const rows: BenchRow[] = [];
-// Only on request: it packs the app with electron-builder (`npm run bench -- package`).
-const onRequest: [string, () => Promise<BenchRow[]>][] = [['package', benchPackage]];
+// Only on request: `package` packs the app with electron-builder (`npm run bench -- package`);
+// `images` generates and imports 100,000 photo files (`npm run bench -- images`).
+const onRequest: [string, () => Promise<BenchRow[]>][] = [['package', benchPackage], ['images', benchImages]];
 for (const [name, run] of sections) if (!only.length || only.includes(name)) rows.push(...(await run()));
 for (const [name, run] of onRequest) if (only.includes(name)) rows.push(...(await run()));
 console.log(`Disobey benchmarks — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}\n`);

@@ -281,7 +281,13 @@ export interface OpenedImage {
  * the side cap checked on it, then a decoder held to the same limit. BMP, which sharp's build
  * does not read, is decoded here (bmp.ts) and handed over as raw pixels.
  */
-export async function openImage(input: string | Buffer, file: string, maxSide = DEFAULT_MAX_IMAGE_SIDE): Promise<OpenedImage> {
+export async function openImage(
+  input: string | Buffer,
+  file: string,
+  maxSide = DEFAULT_MAX_IMAGE_SIDE,
+  /** the header when already read (the reference import's header pass): not read again */
+  known?: Omit<OpenedImage, 'image'>,
+): Promise<OpenedImage> {
   const unreadable = (err: unknown): never => {
     throw new ImportError(`cannot read the image: ${(err as Error).message}`, { file }, { cause: err });
   };
@@ -291,6 +297,7 @@ export async function openImage(input: string | Buffer, file: string, maxSide = 
     const image = sharp(bmp.data, { raw: { width: bmp.width, height: bmp.height, channels: bmp.channels } });
     return { image, width: bmp.width, height: bmp.height, grey: false };
   }
+  if (known) return { image: sharp(bytes, { limitInputPixels: maxSide * maxSide }), ...known };
   const meta = await sharp(bytes, { limitInputPixels: false }).metadata().catch(unreadable);
   checkImageSide(meta.width ?? 0, meta.height ?? 0, maxSide, file);
   const turned = (meta.orientation ?? 1) >= 5; // EXIF 5–8 swap width and height

@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import sharp from 'sharp';
 import { DEFAULT_MAX_IMAGE_SIDE, PIXEL_STORE_DEFAULT_MAX_SIDE, THUMBNAIL_SIDE, type ImageStore } from '../../shared/domain.js';
 import { CancelledError, ImportError } from '../../shared/errors.js';
 import type { NewDataset } from '../store/datasetQueries.js';
@@ -61,33 +62,50 @@ export interface ReferencedImage {
   tensor: Buffer | null;
 }
 
-/** One file: its bytes hashed, decoded once per output (JPEG shrink-on-load keeps that cheap). */
-export async function referenceImage(file: string, channels: 1 | 3, trainSize: number, maxSide = DEFAULT_MAX_IMAGE_SIDE): Promise<ReferencedImage> {
+/**
+ * One file: its bytes hashed, then decoded once, to the smallest size both outputs can be cut
+ * from (JPEG and WebP shrink on load), and the thumbnail and tensor made from those pixels.
+ */
+export async function referenceImage(file: string, channels: 1 | 3, trainSize: number, maxSide = DEFAULT_MAX_IMAGE_SIDE, header?: ImageHeader): Promise<ReferencedImage> {
   const unreadable = (err: unknown): never => {
     throw new ImportError(`cannot read the image: ${(err as Error).message}`, { file }, { cause: err });
   };
   const bytes = await fs.readFile(file).catch(unreadable);
   const sha256 = createHash('sha256').update(bytes).digest();
-  const opened = await openImage(bytes, file, maxSide);
-  const base = opened.image
+  const opened = await openImage(bytes, file, maxSide, header);
+  const { width, height } = opened;
+  // Small enough to be cheap, large enough that the thumbnail's long side and the tensor's short side are not enlarged.
+  const scale = Math.min(1, Math.max(THUMBNAIL_SIDE / Math.max(width, height), trainSize / Math.min(width, height)));
+  const w = Math.max(1, Math.round(width * scale));
+  const h = Math.max(1, Math.round(height * scale));
+  const reduced = await opened.image
     .rotate()
     .flatten({ background: ALPHA_BACKGROUND })
-    .toColourspace(channels === 1 ? 'b-w' : 'srgb');
-  const thumbnail = base
-    .clone()
+    .toColourspace(channels === 1 ? 'b-w' : 'srgb')
+    .resize({ width: w, height: h, fit: 'fill' })
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true })
+    .catch(unreadable);
+  const raw = { raw: { width: reduced.info.width, height: reduced.info.height, channels: reduced.info.channels as 1 | 3 } };
+  const thumbnail = sharp(reduced.data, raw)
     .resize({ width: THUMBNAIL_SIDE, height: THUMBNAIL_SIDE, fit: 'inside', withoutEnlargement: true })
     .webp({ quality: 80 })
     .toBuffer()
     .catch(unreadable);
   const tensor =
     trainSize > 0
-      ? base.clone().resize({ width: trainSize, height: trainSize, fit: 'cover', position: 'centre' }).raw({ depth: 'uchar' }).toBuffer().catch(unreadable)
+      ? sharp(reduced.data, raw)
+          .resize({ width: trainSize, height: trainSize, fit: 'cover', position: 'centre' })
+          .toColourspace(channels === 1 ? 'b-w' : 'srgb')
+          .raw()
+          .toBuffer()
+          .catch(unreadable)
       : Promise.resolve(null);
   const [thumb, pixels] = await Promise.all([thumbnail, tensor]);
   if (pixels && pixels.length !== trainSize * trainSize * channels) {
     throw new ImportError(`the training tensor came out as ${pixels.length} bytes, not ${trainSize}×${trainSize}×${channels}`, { file });
   }
-  return { bytes: bytes.length, sha256, width: opened.width, height: opened.height, thumbnail: thumb, tensor: pixels };
+  return { bytes: bytes.length, sha256, width, height, thumbnail: thumb, tensor: pixels };
 }
 
 export interface ReferenceImportPlan {
@@ -132,7 +150,7 @@ export async function writeReferenceDataset(
     report('import', 0, total);
     await inOrder(
       total,
-      (i) => referenceImage(path.join(listing.source, listing.examples[i]!.sourceRef), channels, S, plan.maxSide),
+      (i) => referenceImage(path.join(listing.source, listing.examples[i]!.sourceRef), channels, S, plan.maxSide, headers[i]),
       (image, i) => {
         const e = listing.examples[i]!;
         const index = nextIndex.get(e.split) ?? 0;

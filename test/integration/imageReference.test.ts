@@ -13,7 +13,7 @@ import { CancelledError } from '../../shared/errors.js';
 import { importWithSkipped } from '../../main/data/importIntoDatabase.js';
 import { createDatasetQueries } from '../../main/store/datasetQueries.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
-import { encodeRgb, photoPixels, writePhotoFolder } from '../helpers/imageFixtures.js';
+import { encodeRgb, photoPixels, writePhotoFolder } from '../../bench/imageFixture.js';
 import { importError } from '../helpers/importError.js';
 import { makeTempDir } from '../helpers/tempDir.js';
 

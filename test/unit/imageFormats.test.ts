@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../main/data/imageFolder.js';
 import { referenceImage } from '../../main/data/referenceImport.js';
-import { encodeBmp24, encodeRgb, halves, type PhotoFormat } from '../helpers/imageFixtures.js';
+import { encodeBmp24, encodeRgb, halves, type PhotoFormat } from '../../bench/imageFixture.js';
 import { importError } from '../helpers/importError.js';
 import { makeTempDir } from '../helpers/tempDir.js';
 
