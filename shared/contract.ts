@@ -272,6 +272,10 @@ export const MEDIA_PROTOCOL = 'disobey';
 export function exampleImagePath(exampleId: number): string {
   return `/media/example/${exampleId}.png`;
 }
+/** A referenced example's original file, byte for byte (datasets stored by reference only). */
+export function exampleOriginalPath(exampleId: number): string {
+  return `/api/example/${exampleId}/original`;
+}
 
 /** IPC channel names derived from the contract; the preload exposes nothing else. */
 export const ipcChannel = (name: CallName) => `disobey:call:${name}`;
