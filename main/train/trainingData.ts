@@ -56,6 +56,9 @@ export function loadTrainingData(db: Database.Database, datasetId: number, model
   if (isTextModel !== (dataset.kind === 'text')) {
     throw new DomainError('SPEC_ERROR', `the ${model.arch} model needs ${isTextModel ? 'a text' : 'an image'} dataset; dataset ${datasetId} holds ${dataset.kind}s`, { field: 'model.arch' });
   }
+  if (dataset.kind === 'image' && !dataset.height) {
+    throw new DomainError('SPEC_ERROR', `dataset ${datasetId} keeps its images by reference without training images (imported with --train-size 0): ingest runs trained elsewhere, or re-import with --train-size S to train here`, { field: 'datasetId' });
+  }
   const numClasses = (JSON.parse(dataset.class_names) as string[]).length;
   const rows = db
     .prepare(`SELECT id, split, coalesce(noisy_label, label) AS y, ${dataset.kind === 'image' ? 'pixels, NULL AS text' : 'NULL AS pixels, text'} FROM examples WHERE dataset_id = ? ORDER BY id`)

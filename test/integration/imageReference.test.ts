@@ -12,6 +12,7 @@ import { ImportOptions } from '../../shared/domain.js';
 import { CancelledError } from '../../shared/errors.js';
 import { importWithSkipped } from '../../main/data/importIntoDatabase.js';
 import { createDatasetQueries } from '../../main/store/datasetQueries.js';
+import { loadTrainingData } from '../../main/train/trainingData.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { encodeRgb, photoPixels, writePhotoFolder } from '../../bench/imageFixture.js';
 import { importError } from '../helpers/importError.js';
@@ -115,6 +116,18 @@ describe('reference import', () => {
     // and the database takes the next import
     await importFolder({ trainSize: 8 });
     expect(count('example_files')).toBe(60);
+  });
+});
+
+describe('downstream', () => {
+  it('trains on the stored S×S tensors, and says why a dataset without them cannot be trained here', async () => {
+    const id = await importFolder({ trainSize: 16 });
+    const data = loadTrainingData(app.db, id, { arch: 'mlp', hidden: [8], dropout: 0 });
+    expect(data.input).toEqual({ kind: 'image', height: 16, width: 16, channels: 3 });
+    expect(data.train.x.length).toBe(data.train.n * 16 * 16 * 3);
+    expect(data.train.n).toBeGreaterThan(0);
+    const none = await importFolder({ trainSize: 0, name: 'no tensors' });
+    expect(() => loadTrainingData(app.db, none, { arch: 'mlp', hidden: [8], dropout: 0 })).toThrow(/--train-size 0/);
   });
 });
 
