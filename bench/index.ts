@@ -10,6 +10,7 @@ import { benchIngest } from './ingestBench.js';
 import { benchFindings } from './findingsBench.js';
 import { benchPackage } from './packagePayload.js';
 import { benchStorage } from './storageBench.js';
+import { benchImages } from './imageBench.js';
 import { formatTable, type BenchRow } from './table.js';
 
 const childAt = process.argv.indexOf('--child');
@@ -31,10 +32,12 @@ const sections: [string, () => Promise<BenchRow[]> | BenchRow[]][] = [
 ];
 const rows: BenchRow[] = [];
 // Only on request: `package` packs the app with electron-builder (`npm run bench -- package`);
-// `storage` measures the prediction data's bytes on disk and float16's effect on every measure.
+// `storage` measures the prediction data's bytes on disk and float16's effect on every measure;
+// `images` generates and imports 100,000 photo files.
 const onRequest: [string, () => Promise<BenchRow[]>][] = [
   ['package', benchPackage],
   ['storage', benchStorage],
+  ['images', benchImages],
 ];
 for (const [name, run] of sections) if (!only.length || only.includes(name)) rows.push(...(await run()));
 for (const [name, run] of onRequest) if (only.includes(name)) rows.push(...(await run()));

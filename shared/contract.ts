@@ -97,6 +97,11 @@ export const contract = {
     DatasetSummary,
   ),
   deleteDataset: call(z.object({ datasetId: Id }).strict(), z.object({ deleted: z.boolean() })),
+  /** re-points a dataset stored by reference at the folder its files moved to, once a sample of them hashes the same there */
+  relocateDataset: call(
+    z.object({ datasetId: Id, root: z.string().min(1).max(4096) }).strict(),
+    z.object({ dataset: DatasetSummary, checked: z.number().int().nonnegative() }),
+  ),
   /** confusable class groups of a dataset (disjoint lists of class indices; [] for none) */
   setClassGroups: call(
     z.object({ datasetId: Id, groups: z.array(z.array(z.number().int().nonnegative()).min(1).max(1000)).max(100) }).strict(),
@@ -266,6 +271,10 @@ export type AppEvent = z.infer<typeof AppEvent>;
 export const MEDIA_PROTOCOL = 'disobey';
 export function exampleImagePath(exampleId: number): string {
   return `/media/example/${exampleId}.png`;
+}
+/** A referenced example's original file, byte for byte (datasets stored by reference only). */
+export function exampleOriginalPath(exampleId: number): string {
+  return `/api/example/${exampleId}/original`;
 }
 
 /** IPC channel names derived from the contract; the preload exposes nothing else. */

@@ -58,6 +58,28 @@ export const DatasetMechanisms = z.object({
 });
 export type DatasetMechanisms = z.infer<typeof DatasetMechanisms>;
 
+/**
+ * Where an image dataset's pixels live: `pixels` (every image stored whole, one shared size) or
+ * `reference` (the originals stay under `root`; the database keeps a thumbnail per image and a
+ * training tensor of trainSize × trainSize, none when trainSize is 0).
+ */
+export const ImageStore = z.enum(['pixels', 'reference']);
+export type ImageStore = z.infer<typeof ImageStore>;
+
+export const DatasetStorage = z.discriminatedUnion('store', [
+  z.object({ store: z.literal('pixels') }),
+  z.object({ store: z.literal('reference'), root: z.string(), trainSize: z.number().int().nonnegative(), thumbnailType: z.string() }),
+]);
+export type DatasetStorage = z.infer<typeof DatasetStorage>;
+
+/** the training tensor's side when a reference import names none: shorter side to 64, centred 64×64 crop */
+export const DEFAULT_TRAIN_SIZE = 64;
+export const MAX_TRAIN_SIZE = 1024;
+/** thumbnails of referenced images: at most this many pixels on the long side */
+export const THUMBNAIL_SIDE = 128;
+/** images of one shared size up to this side default to the pixels store; larger or mixed ones to reference */
+export const PIXEL_STORE_DEFAULT_MAX_SIDE = 64;
+
 export const DatasetSummary = z.object({
   id: Id,
   name: z.string(),
@@ -72,6 +94,8 @@ export const DatasetSummary = z.object({
   createdAt: z.string(),
   /** mechanism datasets only: their mechanisms and split layout */
   mechanisms: DatasetMechanisms.optional(),
+  /** image datasets: where the pixels live (absent for text datasets) */
+  storage: DatasetStorage.optional(),
 });
 export type DatasetSummary = z.infer<typeof DatasetSummary>;
 
@@ -107,6 +131,10 @@ export const ImportOptions = z.object({
   seed: z.number().int().nonnegative().default(0),
   /** image files wider or taller than this many pixels are refused (default DEFAULT_MAX_IMAGE_SIDE) */
   maxImageSide: z.number().int().positive().max(MAX_IMAGE_SIDE_LIMIT).optional(),
+  /** image folders: `pixels` or `reference`; default reference when the images differ in size or exceed 64×64 */
+  store: ImageStore.optional(),
+  /** reference store: the training tensor's side S (shorter side to S, centred S×S crop); 0 stores none */
+  trainSize: z.number().int().min(0).max(MAX_TRAIN_SIZE).optional(),
 });
 export type ImportOptions = z.infer<typeof ImportOptions>;
 export type ImportOptionsInput = z.input<typeof ImportOptions>;
@@ -156,6 +184,8 @@ export const ExampleDetail = ExampleRow.extend({
   sourceRef: z.string().nullable(),
   /** mechanism datasets only: what each mechanism shows */
   mechanisms: z.array(ExampleMechanism).optional(),
+  /** reference datasets only: the original file (path relative to the dataset's root) and its size after EXIF orientation */
+  original: z.object({ path: z.string(), width: z.number().int().positive(), height: z.number().int().positive(), bytes: z.number().int().nonnegative() }).optional(),
 });
 export type ExampleDetail = z.infer<typeof ExampleDetail>;
 

@@ -20,12 +20,20 @@ export const COMMANDS = [
     forms: [
       'PATH [--db FILE] [--format idx|folder|csv|jsonl|zip] [--name NAME] [--subset N]',
       '+[--classes A,B,...] [--class-names A,B,...] [--noise RATE] [--noise-seed S]',
-      '+[--test-fraction F] [--seed S] [--max-image-side PX] [--json]',
+      '+[--test-fraction F] [--seed S] [--max-image-side PX] [--store pixels|reference] [--train-size S] [--json]',
     ],
     description: [
       "import a dataset (IDX files, an image folder, CSV or JSONL text, a curated set's ZIP) in one transaction;",
-      'images wider or taller than --max-image-side (default 4096) are refused; skipped files are listed',
+      'images wider or taller than --max-image-side (default 4096) are refused; skipped files are listed;',
+      'an image folder is stored by reference (the files stay where they are; a thumbnail and an S×S',
+      'training tensor each, --train-size, default 64, 0 for none) when its images differ in size or',
+      'exceed 64×64, else as pixels; --store chooses',
     ],
+  },
+  {
+    name: 'relocate',
+    forms: ['--dataset ID --root NEWPATH [--db FILE] [--json]'],
+    description: ["point a dataset stored by reference at the folder its files moved to (a sample is hashed first)"],
   },
   {
     name: 'datasets',

@@ -7,6 +7,10 @@ export function formatDataset(d: DatasetSummary): string {
     `dataset ${d.id} "${d.name}" (${d.kind} ${shape}, ${d.classNames.length} classes, from ${d.format})`,
     `classes: ${d.classNames.map((c, i) => `${i}=${c}`).join(', ')}`,
   ];
+  if (d.storage?.store === 'reference') {
+    const tensors = d.storage.trainSize > 0 ? `training tensors ${d.storage.trainSize}×${d.storage.trainSize}` : 'no training tensors';
+    lines.push(`stored by reference: originals in ${d.storage.root}; thumbnails and ${tensors}`);
+  }
   const width = Math.max(5, ...d.splits.map((s) => s.split.length));
   lines.push(`${'split'.padEnd(width)}  ${'count'.padStart(7)}  ${'noisy'.padStart(6)}  per class`);
   for (const s of d.splits) {

@@ -8,6 +8,7 @@ import { importWithSkipped } from '../data/importIntoDatabase.js';
 import { defaultDatabasePath } from '../paths.js';
 import { createAppServices } from '../services/appServices.js';
 import { describeZodError } from '../../shared/zodIssues.js';
+import { relocateDataset } from '../services/exampleOriginals.js';
 import { databaseError } from '../store/databaseErrors.js';
 import { openStore, openStoreForReading, WRITER_BUSY_TIMEOUT_MS, type Store } from '../store/store.js';
 import { parseFrameAncestors } from '../web/httpSecurity.js';
@@ -100,7 +101,7 @@ function listOption(value: string | undefined): string[] | undefined {
 }
 
 async function importCommand(argv: string[]): Promise<void> {
-  const own = valueOptions('format', 'name', 'subset', 'classes', 'class-names', 'noise', 'noise-seed', 'test-fraction', 'seed', 'max-image-side');
+  const own = valueOptions('format', 'name', 'subset', 'classes', 'class-names', 'noise', 'noise-seed', 'test-fraction', 'seed', 'max-image-side', 'store', 'train-size');
   const { values, positionals } = parseCommand('import', argv, own);
   if (positionals.length !== 1) throw new UsageError('import takes exactly one PATH');
   const noiseRate = numberOption(values.noise, 'noise');
@@ -115,12 +116,19 @@ async function importCommand(argv: string[]): Promise<void> {
     testFraction: numberOption(values['test-fraction'], 'test-fraction'),
     seed: numberOption(values.seed, 'seed'),
     maxImageSide: numberOption(values['max-image-side'], 'max-image-side'),
+    store: values.store,
+    trainSize: numberOption(values['train-size'], 'train-size'),
   });
   if (!parsed.success) throw new UsageError(describeZodError(parsed.error));
   return withDatabase(values.db, async (store) => {
     const showProgress = process.stderr.isTTY && !values.json;
+    const started = new Map<string, number>();
     const { datasetId, skipped } = await importWithSkipped(store, parsed.data, (stage, done, total) => {
-      if (showProgress) process.stderr.write(`\r${stage} ${done}/${total}   `);
+      if (!showProgress) return;
+      const since = started.get(stage) ?? started.set(stage, Date.now()).get(stage)!;
+      const seconds = (Date.now() - since) / 1000;
+      const eta = done > 0 && done < total && seconds > 1 ? ` · ${Math.ceil((seconds / done) * (total - done))} s left` : '';
+      process.stderr.write(`\r\x1b[K${stage} ${done}/${total}${eta}`);
     });
     if (showProgress) process.stderr.write('\n');
     const dataset = store.datasets.getDataset(datasetId);
@@ -135,6 +143,19 @@ async function datasetsCommand(argv: string[]): Promise<void> {
     const list = store.datasets.listDatasets();
     if (values.json) console.log(JSON.stringify(list));
     else console.log(list.length ? list.map(formatDataset).join('\n\n') : 'no datasets yet: disobey import PATH');
+  });
+}
+
+async function relocateCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseCommand('relocate', argv, valueOptions('dataset', 'root'));
+  const datasetId = Number(values.dataset);
+  if (positionals.length > 0 || !Number.isInteger(datasetId) || datasetId < 1 || !values.root) throw new UsageError('relocate takes --dataset ID --root NEWPATH');
+  return withDatabase(values.db, async (store) => {
+    store.datasets.requireDataset(datasetId);
+    const { root, checked } = await relocateDataset(store.imageSources, datasetId, values.root as string);
+    const dataset = store.datasets.getDataset(datasetId);
+    if (values.json) console.log(JSON.stringify({ ...dataset, checked }));
+    else console.log(`dataset ${datasetId} "${dataset.name}" now reads its files from ${root} (${checked} checked by SHA-256)`);
   });
 }
 
@@ -337,6 +358,7 @@ const runners: Record<CommandName, (argv: string[]) => Promise<void>> = {
   datasets: datasetsCommand,
   serve: serveCommand,
   groups: groupsCommand,
+  relocate: relocateCommand,
   train: (argv) => trainingCommand('train', argv),
   resume: (argv) => trainingCommand('resume', argv),
   runs: (argv) => trainingCommand('runs', argv),

@@ -1,12 +1,15 @@
-// Folders of PNG/JPEG images, root/<split>/<class>/* or root/<class>/* (then split here),
-// decoded with sharp into one shared height × width and 1 or 3 channels. Entries that cannot be
-// taken (names that are not UTF-8, symbolic links that leave the folder, other files) are skipped
-// and listed with the reason; an image past the side cap is refused from its header, undecoded.
+// Folders of images, root/<split>/<class>/* or root/<class>/* (then split here): PNG, JPEG,
+// WebP, GIF (first frame), TIFF and BMP. `listImageFolder` walks the folder; the pixels store
+// decodes every image here into one shared height × width and 1 or 3 channels, the reference
+// store (referenceImport.ts) keeps the files where they are. Entries that cannot be taken (names
+// that are not UTF-8, symbolic links that leave the folder, other files) are skipped and listed
+// with the reason; an image past the side cap is refused from its header, undecoded.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { DEFAULT_MAX_IMAGE_SIDE, type ImageShape, type SkippedFile } from '../../shared/domain.js';
 import { ImportError } from '../../shared/errors.js';
+import { decodeBmp, isBmp } from './bmp.js';
 import { escapeFileName, utf8FileName } from './fileNames.js';
 import { compareNatural, sortNatural } from './naturalOrder.js';
 import type { ParsedDataset, ParsedExample, ReportProgress } from './parsedDataset.js';
@@ -34,33 +37,54 @@ export interface DecodedImage {
   channels: 1 | 3;
 }
 
-// sharp decodes on its own thread pool; a few files in flight keep it busy without
+/** A walked image folder: every image with its split and label, in import order, and what was skipped. */
+export interface ImageFolderListing {
+  source: string;
+  classNames: string[];
+  /** `sourceRef` is the path relative to `source`, '/'-separated; no pixels yet */
+  examples: ParsedExample[];
+  skipped: SkippedFile[];
+}
+
+// sharp decodes on libuv's thread pool; a few files in flight keep it busy without
 // holding thousands of undecoded files open at once.
 const DECODE_CONCURRENCY = 8;
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
+export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.bmp']);
 
-export async function importImageFolder(root: string, options: ImageFolderOptions, report: ReportProgress = () => {}): Promise<ParsedDataset> {
+/** Walks the folder: classes in natural order, examples split, then class, then path. */
+export async function listImageFolder(root: string, options: ImageFolderOptions): Promise<ImageFolderListing> {
   const source = path.resolve(root);
   const walk = await startWalk(source);
   const items = await listImages(walk, options);
-  if (items.length === 0) throw new ImportError('no PNG or JPEG images found in the class folders', { file: source });
+  if (items.length === 0) throw new ImportError('no PNG or JPEG images found in the class folders (nor WebP, GIF, TIFF or BMP)', { file: source });
   const classNames = sortNatural(new Set(items.map((item) => item.className)));
   if (classNames.length < 2) {
     throw new ImportError(`every image is in class "${classNames[0]}": a single class cannot be classified`, { file: source });
   }
-
-  const maxSide = options.maxImageSide ?? DEFAULT_MAX_IMAGE_SIDE;
-  const decoded = await decodeAll(items.map((item) => item.file), (file) => decodeImage(file, file, maxSide), report);
-  const { shape, pixels } = sharedShape(decoded, items.map((item) => item.file));
   const labelOf = new Map(classNames.map((name, i) => [name, i]));
-  const examples: ParsedExample[] = items.map((item, i) => ({
+  const examples: ParsedExample[] = items.map((item) => ({
     split: item.split,
     label: labelOf.get(item.className) as number,
-    pixels: pixels[i] as Uint8Array,
     sourceRef: path.relative(source, item.file).split(path.sep).join('/'),
   }));
   const skipped = walk.skipped.sort((a, b) => compareNatural(a.path, b.path));
-  return { kind: 'image', format: 'folder', source, classNames, shape, examples, skipped };
+  return { source, classNames, examples, skipped };
+}
+
+/** The pixels store: every image decoded whole into one shared shape. */
+export async function importImageFolder(root: string, options: ImageFolderOptions, report: ReportProgress = () => {}): Promise<ParsedDataset> {
+  return decodeImageFolder(await listImageFolder(root, options), options, report);
+}
+
+/** Decodes a listing's images (after any subset or class filter) for the pixels store. */
+export async function decodeImageFolder(listing: ImageFolderListing, options: ImageFolderOptions, report: ReportProgress = () => {}): Promise<ParsedDataset> {
+  const { source, classNames } = listing;
+  const maxSide = options.maxImageSide ?? DEFAULT_MAX_IMAGE_SIDE;
+  const files = listing.examples.map((e) => path.join(source, e.sourceRef));
+  const decoded = await decodeAll(files, (file) => decodeImage(file, file, maxSide), report);
+  const { shape, pixels } = sharedShape(decoded, files);
+  const examples: ParsedExample[] = listing.examples.map((e, i) => ({ ...e, pixels: pixels[i] as Uint8Array }));
+  return { kind: 'image', format: 'folder', source, classNames, shape, examples, skipped: listing.skipped };
 }
 
 /** Checks that every image has the first one's size; one colour image makes all RGB (grey ones replicated). */
@@ -238,19 +262,61 @@ export function checkImageSide(width: number, height: number, maxSide: number, f
   }
 }
 
-/** Decodes a PNG or JPEG (a file, or its bytes) to grey or RGB pixels; `file` names it in errors. */
+/** An image opened for decoding: its header (size after EXIF orientation) and a sharp pipeline held to the side cap. */
+export interface OpenedImage {
+  image: Sharp;
+  /** width and height as shown, after EXIF orientation */
+  width: number;
+  height: number;
+  /** grey (with or without alpha): 1 channel out; anything else (RGB, CMYK, palette) 3 */
+  grey: boolean;
+}
+
+/**
+ * Opens an image file (or its bytes): the header first (sharp reads no pixels for metadata) and
+ * the side cap checked on it, then a decoder held to the same limit. BMP, which sharp's build
+ * does not read, is decoded here (bmp.ts) and handed over as raw pixels.
+ */
+export async function openImage(
+  input: string | Buffer,
+  file: string,
+  maxSide = DEFAULT_MAX_IMAGE_SIDE,
+  /** the header when already read (the reference import's header pass): not read again */
+  known?: Omit<OpenedImage, 'image'>,
+): Promise<OpenedImage> {
+  const unreadable = (err: unknown): never => {
+    throw new ImportError(`cannot read the image: ${(err as Error).message}`, { file }, { cause: err });
+  };
+  const bytes = typeof input === 'string' && path.extname(input).toLowerCase() === '.bmp' ? await fs.readFile(input).catch(unreadable) : input;
+  if (typeof bytes !== 'string' && isBmp(bytes)) {
+    const bmp = decodeBmp(bytes, file, maxSide);
+    const image = sharp(bmp.data, { raw: { width: bmp.width, height: bmp.height, channels: bmp.channels } });
+    return { image, width: bmp.width, height: bmp.height, grey: false };
+  }
+  if (known) return { image: sharp(bytes, { limitInputPixels: maxSide * maxSide }), ...known };
+  const meta = await sharp(bytes, { limitInputPixels: false }).metadata().catch(unreadable);
+  checkImageSide(meta.width ?? 0, meta.height ?? 0, maxSide, file);
+  const turned = (meta.orientation ?? 1) >= 5; // EXIF 5–8 swap width and height
+  return {
+    image: sharp(bytes, { limitInputPixels: maxSide * maxSide }),
+    width: (turned ? meta.height : meta.width) ?? 0,
+    height: (turned ? meta.width : meta.height) ?? 0,
+    grey: meta.channels === 1 || (meta.channels === 2 && meta.hasAlpha),
+  };
+}
+
+/**
+ * Decodes an image (a file, or its bytes) to 8-bit grey or RGB pixels for the pixels store, EXIF
+ * orientation applied; CMYK and 16-bit become 8-bit sRGB or grey, alpha is dropped. `file` names it in errors.
+ */
 export async function decodeImage(input: string | Buffer, file: string, maxSide = DEFAULT_MAX_IMAGE_SIDE): Promise<DecodedImage> {
   const unreadable = (err: unknown): never => {
     throw new ImportError(`cannot read the image: ${(err as Error).message}`, { file }, { cause: err });
   };
-  // The header first (sharp reads no pixels for metadata), then a decoder held to the same limit.
-  const meta = await sharp(input, { limitInputPixels: false }).metadata().catch(unreadable);
-  checkImageSide(meta.width ?? 0, meta.height ?? 0, maxSide, file);
-  const image = sharp(input, { limitInputPixels: maxSide * maxSide });
-  // sharp hands out sRGB unless told otherwise; grey files (with or without alpha) stay 1 channel.
-  const grey = meta.channels === 1 || (meta.channels === 2 && meta.hasAlpha);
-  const pipeline = grey ? image.removeAlpha().toColourspace('b-w') : image.removeAlpha();
-  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true }).catch(unreadable);
+  const { image, grey } = await openImage(input, file, maxSide);
+  // Grey files (with or without alpha) stay 1 channel; the rest become sRGB (CMYK, 16-bit, palette).
+  const pipeline = image.rotate().removeAlpha().toColourspace(grey ? 'b-w' : 'srgb');
+  const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }).catch(unreadable);
   if (info.channels !== 1 && info.channels !== 3) {
     throw new ImportError(`unsupported image with ${info.channels} channels after removing alpha (expected grey or RGB)`, { file });
   }
@@ -260,7 +326,7 @@ export async function decodeImage(input: string | Buffer, file: string, maxSide 
   return { data, width: info.width, height: info.height, channels: info.channels };
 }
 
-function greyToRgb(grey: Uint8Array): Uint8Array {
+export function greyToRgb(grey: Uint8Array): Uint8Array {
   const rgb = new Uint8Array(grey.length * 3);
   for (let i = 0; i < grey.length; i++) {
     const v = grey[i] as number;

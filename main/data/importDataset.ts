@@ -6,7 +6,7 @@ import type { ImportFormat, ImportOptions } from '../../shared/domain.js';
 import { ImportError } from '../../shared/errors.js';
 import { applyDatasetOptions } from './datasetOptions.js';
 import { importIdx, isIdxFileName } from './idx.js';
-import { importImageFolder } from './imageFolder.js';
+import { importImageFolder, listImageFolder, type ImageFolderListing } from './imageFolder.js';
 import type { ParsedDataset, ReportProgress } from './parsedDataset.js';
 import { importTextTable, textTableFormatOf } from './textTable.js';
 import { importZipDataset } from './zipDataset.js';
@@ -32,6 +32,21 @@ export async function parseDataset(options: ImportOptions, report: ReportProgres
       break;
   }
   return applyDatasetOptions({ ...parsed, source }, options);
+}
+
+/**
+ * An image folder walked and reshaped by the import options (classes, subset, noise) before any
+ * pixel is decoded, so a subset of a million photos decodes only the files it keeps.
+ */
+export async function listFolderForImport(options: ImportOptions): Promise<ImageFolderListing> {
+  const listing = await listImageFolder(path.resolve(options.path), { testFraction: options.testFraction, seed: options.seed, maxImageSide: options.maxImageSide });
+  const reshaped = applyDatasetOptions({ kind: 'image', format: 'folder', shape: null, ...listing }, options);
+  return { source: listing.source, classNames: reshaped.classNames, examples: reshaped.examples, skipped: listing.skipped };
+}
+
+/** The format asked for, else the one the path shows. */
+export async function importFormatOf(options: ImportOptions): Promise<ImportFormat> {
+  return options.format ?? (await detectFormat(path.resolve(options.path)));
 }
 
 /** Tells the format from the path: IDX names, .csv/.jsonl/.zip files, or folders of images. */

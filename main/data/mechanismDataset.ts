@@ -161,6 +161,9 @@ function checkedSource(datasets: DatasetRepository, id: number, position: number
   } catch {
     throw new ValidationError(`source ${position + 1}: no dataset with id ${id}`, { field: 'sources' });
   }
+  if (source.kind === 'image' && !source.shape) {
+    throw new ValidationError(`source ${position + 1}: dataset ${id} "${source.name}" keeps no training images (imported by reference with --train-size 0)`, { field: 'sources' });
+  }
   if (source.kind !== 'image' || !source.shape) {
     throw new ValidationError(`source ${position + 1}: dataset ${id} "${source.name}" holds texts, not images`, { field: 'sources' });
   }

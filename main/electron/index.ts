@@ -24,17 +24,17 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { callNames, ipcChannel, IPC_EVENT_CHANNEL, MEDIA_PROTOCOL, type AppEvent } from '../../shared/contract.js';
 import type { ThemeChoice } from '../../shared/desktop.js';
-import { toWireError } from '../../shared/errors.js';
 import { appRoot, defaultDatabasePath, rendererDir, resourcesDir } from '../paths.js';
 import { connectServices, type ServicesClient } from '../services/servicesClient.js';
 import type { StartWorkerProcess } from '../workers/launcher.js';
 import { CONTENT_SECURITY_POLICY } from '../web/httpSecurity.js';
-import { exampleIdFromMediaPath, resolveRendererFile } from '../web/rendererFiles.js';
+import { resolveRendererFile } from '../web/rendererFiles.js';
 import { aboutText, installedTrainingBackends } from './aboutText.js';
 import { refusalToOpen, windowTitle, withDatabaseExtension } from './databaseFile.js';
 import { createCurrentDatabase, createDatabaseSwitcher, type DatabaseSession, type DatabaseSwitcher } from './databaseSession.js';
 import { createDesktopHooks, showPathDialog } from './desktopHooks.js';
 import { answerIpcCall } from './ipcReply.js';
+import { exampleMediaResponse } from './mediaProtocol.js';
 import { databaseArgument, launchData, namedDatabase, secondLaunchDatabase } from './launchArgs.js';
 import { buildMenuTemplate, type MenuActions } from './menuTemplate.js';
 import { createRecentDatabases } from './recentDatabases.js';
@@ -147,14 +147,8 @@ async function main(named: string | null): Promise<void> {
   protocol.handle(MEDIA_PROTOCOL, async (request) => {
     const url = new URL(request.url);
     if (url.host !== 'app') return new Response('not found', { status: 404 });
-    const exampleId = exampleIdFromMediaPath(url.pathname);
-    if (exampleId !== null) {
-      try {
-        return new Response(new Uint8Array(await current.session.services.exampleImagePng(exampleId)), { headers: { 'Content-Type': 'image/png' } });
-      } catch (err) {
-        return new Response(toWireError(err).message, { status: 404 });
-      }
-    }
+    const media = await exampleMediaResponse(current.session.services, url.pathname);
+    if (media) return media;
     const found = resolveRendererFile(rendererDir(), url.pathname);
     if (!found) return new Response('not found', { status: 404 });
     const response = await net.fetch(pathToFileURL(found.file).href);

@@ -12,7 +12,8 @@ import { createAnalyticsService } from '../analytics/analyticsService.js';
 import { writeTrainingManifest } from '../export/trainingManifest.js';
 import { createCuratedSetHandlers } from './curatedSets.js';
 import { createEventBus } from './eventBus.js';
-import { exampleImagePng } from './exampleImages.js';
+import { exampleImage, exampleImagePng } from './exampleImages.js';
+import { readExampleOriginal, relocateDataset } from './exampleOriginals.js';
 import { createExperimentHandlers } from './experimentHandlers.js';
 import { createTaskRegistry } from './taskRegistry.js';
 import { completePath } from './pathCompletion.js';
@@ -42,6 +43,7 @@ type Handlers = { [K in CallName]: (args: ParsedArgs<K>, transport: Transport) =
 
 export function createAppServices({ store, databasePath, launchTrainWorker, desktop }: AppServicesOptions) {
   const { datasets, examples } = store;
+  const imageSources = store.imageSources;
   const events = createEventBus();
   const tasks = createTaskRegistry();
   const experiments = createExperimentHandlers(store, databasePath, events, launchTrainWorker);
@@ -106,6 +108,12 @@ export function createAppServices({ store, databasePath, launchTrainWorker, desk
       if (deleted) events.emit({ type: 'curatedSetsChanged', datasetId }); // its sets went with it
       return { deleted };
     },
+    relocateDataset: async ({ datasetId, root }) => {
+      datasets.requireDataset(datasetId);
+      const { checked } = await relocateDataset(imageSources, datasetId, root);
+      events.emit({ type: 'datasetsChanged' });
+      return { dataset: datasets.getDataset(datasetId), checked };
+    },
     setClassGroups: ({ datasetId, groups }) => {
       const dataset = datasets.setClassGroups(datasetId, groups);
       analytics.clear(); // frames hold the dataset's groups
@@ -144,6 +152,10 @@ export function createAppServices({ store, databasePath, launchTrainWorker, desk
     dispatch,
     events,
     exampleImagePng: (exampleId: number) => exampleImagePng(examples, exampleId),
+    /** the grid's image: a referenced example's stored thumbnail, else its pixels as PNG */
+    exampleImage: (exampleId: number) => exampleImage(examples, imageSources, exampleId),
+    /** a referenced example's original file, byte for byte (GET /api/example/<id>/original, the app protocol) */
+    exampleOriginal: (exampleId: number) => readExampleOriginal(imageSources, exampleId),
     /** web mode's download of a set's export (GET /api/download/set) */
     exportToTemporaryFile: curatedSets.exportToTemporaryFile,
     dispose(): void {

@@ -11,11 +11,20 @@ import type { DispatchArgs, OpenArgs, OpenSessionOptions, TrainWorkerExitArgs, T
 import type { StartWorkerProcess, WorkerProcess } from '../workers/launcher.js';
 
 /** The services of one database, wherever they run (AppServices in-process has this shape too). */
+/** an image's bytes and media type (a Buffer on this side, a Uint8Array once it crossed the port) */
+export interface ExampleImage {
+  data: Uint8Array;
+  contentType: string;
+}
+
 export interface SessionServices {
   dispatch(name: unknown, args: unknown, transport: Transport): Promise<unknown>;
   /** the session's events; the shell also emits its menu commands here */
   events: EventBus;
-  exampleImagePng(exampleId: number): Promise<Uint8Array>;
+  /** the grid's image: a referenced example's thumbnail, else its pixels as PNG */
+  exampleImage(exampleId: number): Promise<ExampleImage>;
+  /** a referenced example's original file, byte for byte */
+  exampleOriginal(exampleId: number): Promise<ExampleImage>;
 }
 
 export interface RemoteSession {
@@ -99,7 +108,8 @@ export function connectServices(link: MessageLink, hooks: ParentHooks = {}): Ser
         services: {
           dispatch: (name, callArgs, transport) => peer.call('dispatch', { session, name, args: callArgs, transport } satisfies DispatchArgs),
           events,
-          exampleImagePng: (exampleId) => peer.call('exampleImagePng', { session, exampleId }) as Promise<Uint8Array>,
+          exampleImage: (exampleId) => peer.call('exampleImage', { session, exampleId }) as Promise<ExampleImage>,
+          exampleOriginal: (exampleId) => peer.call('exampleOriginal', { session, exampleId }) as Promise<ExampleImage>,
         },
         close() {
           sessionEvents.delete(session);

@@ -167,7 +167,8 @@ export function hostServices(link: MessageLink, options: { exit?: () => void } =
           return { session: id };
         },
         dispatch: ({ session, name, args, transport }: DispatchArgs) => sessionOf(session).services.dispatch(name, args, transport),
-        exampleImagePng: ({ session, exampleId }: { session: number; exampleId: number }) => sessionOf(session).services.exampleImagePng(exampleId),
+        exampleImage: ({ session, exampleId }: { session: number; exampleId: number }) => sessionOf(session).services.exampleImage(exampleId),
+        exampleOriginal: ({ session, exampleId }: { session: number; exampleId: number }) => sessionOf(session).services.exampleOriginal(exampleId),
         close: ({ session }: { session: number }) => {
           closeSession(session);
           return null;

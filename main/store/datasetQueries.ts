@@ -1,7 +1,7 @@
 // Reading and writing datasets and their examples. Statements are prepared once per
 // connection; a whole import is written in one transaction, so it lands whole or not at all.
 import type Database from 'better-sqlite3';
-import { compareSplits, DatasetMechanisms, type DatasetSummary, type ExampleDetail, type ExampleMechanism, type ExampleRow, type ImageShape, type SplitCounts } from '../../shared/domain.js';
+import { compareSplits, DatasetMechanisms, type DatasetStorage, type DatasetSummary, type ExampleDetail, type ExampleMechanism, type ExampleRow, type ImageShape, type SplitCounts } from '../../shared/domain.js';
 import { DomainError, NotFoundError, ValidationError } from '../../shared/errors.js';
 
 export interface NewDataset {
@@ -112,6 +112,9 @@ export function createDatasetQueries(db: Database.Database) {
             d.kind, d.height, d.width, d.channels
      FROM examples e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = ?`,
   );
+  // Migration 009: where an image dataset's pixels live, and a referenced example's original file.
+  const imageSource = db.prepare('SELECT root, train_size AS trainSize, thumbnail_type AS thumbnailType FROM dataset_image_sources WHERE dataset_id = ?');
+  const exampleFile = db.prepare('SELECT path, width, height, bytes FROM example_files WHERE example_id = ?');
   const exampleMechanisms = db.prepare(
     `SELECT mechanism, class, source_example_id AS sourceExampleId FROM example_mechanisms WHERE example_id = ?
      ORDER BY CASE mechanism WHEN 'top' THEN 0 WHEN 'bottom' THEN 1 WHEN 'image' THEN 2 WHEN 'patch' THEN 3 ELSE 4 END, mechanism`,
@@ -141,6 +144,8 @@ export function createDatasetQueries(db: Database.Database) {
     }
     const splits = [...bySplit.values()].sort((a, b) => compareSplits(a.split, b.split));
     const mechanisms = mechanismsOf(row.options);
+    const reference = row.kind === 'image' ? (imageSource.get(row.id) as { root: string; trainSize: number; thumbnailType: string } | undefined) : undefined;
+    const storage: DatasetStorage | undefined = row.kind !== 'image' ? undefined : reference ? { store: 'reference', ...reference } : { store: 'pixels' };
     return {
       id: row.id,
       name: row.name,
@@ -153,6 +158,7 @@ export function createDatasetQueries(db: Database.Database) {
       splits,
       createdAt: row.created_at,
       ...(mechanisms ? { mechanisms } : {}),
+      ...(storage ? { storage } : {}),
     };
   }
 
@@ -295,6 +301,7 @@ export function createDatasetQueries(db: Database.Database) {
         | undefined;
       if (!r) throw new NotFoundError(`no example with id ${id}`);
       const mechanisms = exampleMechanisms.all(id) as ExampleMechanism[];
+      const original = r.kind === 'image' ? (exampleFile.get(id) as { path: string; width: number; height: number; bytes: number } | undefined) : undefined;
       return {
         id: r.id,
         datasetId: r.dataset_id,
@@ -308,6 +315,7 @@ export function createDatasetQueries(db: Database.Database) {
         shape: r.height && r.width && r.channels ? { height: r.height, width: r.width, channels: r.channels } : null,
         sourceRef: r.source_ref,
         ...(mechanisms.length ? { mechanisms } : {}),
+        ...(original ? { original } : {}),
       };
     },
 

@@ -7,6 +7,7 @@ import { createCuratedSetQueries } from './curatedSetQueries.js';
 import { createDatasetQueries, type NewDataset, type NewExample } from './datasetQueries.js';
 import { createExampleQueries } from './exampleQueries.js';
 import { createMatrixStore } from './matrixChunks.js';
+import { createImageSourceQueries } from './imageSourceQueries.js';
 import { createMechanismQueries, type NewExampleMechanism } from './mechanismQueries.js';
 import { createMetaQueries } from './metaQueries.js';
 import { openDatabase, openDatabaseForReading, type OpenOptions } from './openDatabase.js';
@@ -129,6 +130,8 @@ export function createStore(db: Connection) {
     curatedSets: createCuratedSetQueries(db),
     mechanisms: pick(mechanismQueries, ['exampleIdsOf']),
     meta: createMetaQueries(db),
+    /** where a reference dataset's originals live: its root, each example's file, size, hash and thumbnail */
+    imageSources: createImageSourceQueries(db),
 
     /**
      * Writes a dataset and all its examples (with a mechanism dataset's per-example mechanism

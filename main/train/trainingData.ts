@@ -40,6 +40,9 @@ export function loadTrainingData(store: Store, datasetId: number, model: ModelSp
   if (isTextModel !== (dataset.kind === 'text')) {
     throw new DomainError('SPEC_ERROR', `the ${model.arch} model needs ${isTextModel ? 'a text' : 'an image'} dataset; dataset ${datasetId} holds ${dataset.kind}s`, { field: 'model.arch' });
   }
+  if (dataset.kind === 'image' && !dataset.height) {
+    throw new DomainError('SPEC_ERROR', `dataset ${datasetId} keeps its images by reference without training images (imported with --train-size 0): ingest runs trained elsewhere, or re-import with --train-size S to train here`, { field: 'datasetId' });
+  }
   const numClasses = dataset.classNames.length;
   const rows = store.examples.trainingRows(datasetId, dataset.kind);
   const bySplit = new Map<string, TrainingExampleRow[]>();

@@ -45,3 +45,12 @@ export function exampleIdFromMediaPath(pathname: string): number | null {
   const m = /^\/media\/example\/(\d{1,15})\.png$/.exec(pathname);
   return m ? Number(m[1]) : null;
 }
+
+/** The path of an example's original file (reference datasets), in web mode and the app protocol alike. */
+export const ORIGINAL_PATH = /^\/api\/example\/(\d{1,15})\/original$/;
+
+/** Matches /api/example/<id>/original and returns the id. */
+export function exampleIdFromOriginalPath(pathname: string): number | null {
+  const m = ORIGINAL_PATH.exec(pathname);
+  return m ? Number(m[1]) : null;
+}

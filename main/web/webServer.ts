@@ -1,6 +1,7 @@
 // Web mode: the built renderer and the same contract over HTTP, on 127.0.0.1 only, behind a
 // per-launch token. POST /api/call/<name> runs a call; GET /api/events streams events (SSE);
-// GET /media/example/<id>.png serves images; GET /api/download/set?setId=…&format=… sends a
+// GET /media/example/<id>.png serves images (a thumbnail for referenced images); GET
+// /api/example/<id>/original a referenced example's original file; GET /api/download/set?setId=…&format=… sends a
 // curated set's export as a download; everything else is the renderer's static files. Requests
 // to /api and /media from another origin, and calls that are not JSON, are refused (httpSecurity.ts).
 import fs from 'node:fs';
@@ -13,7 +14,7 @@ import { toWireError, type ErrorCode } from '../../shared/errors.js';
 import type { AppServices } from '../services/appServices.js';
 import { sweepStaleDownloads } from '../services/curatedSets.js';
 import { rendererDir } from '../paths.js';
-import { exampleIdFromMediaPath, resolveRendererFile } from './rendererFiles.js';
+import { exampleIdFromMediaPath, exampleIdFromOriginalPath, resolveRendererFile } from './rendererFiles.js';
 import { createLaunchToken, isAllowedHost, isJsonContentType, isOwnOriginRequest, presentedToken, setSecurityHeaders, tokenCookie } from './httpSecurity.js';
 
 export interface WebServerOptions {
@@ -147,17 +148,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (url.pathname === '/api/events') return streamEvents(res);
     if (url.pathname === DOWNLOAD_EXPORT_PATH) return sendExport(url, res);
     const exampleId = exampleIdFromMediaPath(url.pathname);
-    if (exampleId !== null) {
-      try {
-        const png = await services.exampleImagePng(exampleId);
-        res.writeHead(200, { 'Content-Type': 'image/png', 'Cache-Control': 'private, max-age=3600', 'Content-Length': png.length });
-        res.end(png);
-      } catch (err) {
-        const wire = toWireError(err);
-        sendJson(res, STATUS_BY_CODE[wire.code], { ok: false, error: wire });
-      }
-      return;
-    }
+    if (exampleId !== null) return sendImage(res, () => services.exampleImage(exampleId), 'private, max-age=3600');
+    // An original file, behind the same Host, Origin and token checks as every call; never cached (it is checked against its hash each time).
+    const originalId = exampleIdFromOriginalPath(url.pathname);
+    if (originalId !== null) return sendImage(res, () => services.exampleOriginal(originalId), 'no-store');
     return serveStatic(url.pathname, res);
   }
 
@@ -211,6 +205,17 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       'Cache-Control': 'no-store',
     });
     stream.pipe(res);
+  }
+
+  async function sendImage(res: ServerResponse, read: () => Promise<{ data: Buffer; contentType: string }>, cacheControl: string): Promise<void> {
+    try {
+      const { data, contentType } = await read();
+      res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': cacheControl, 'Content-Length': data.length });
+      res.end(data);
+    } catch (err) {
+      const wire = toWireError(err);
+      sendJson(res, STATUS_BY_CODE[wire.code], { ok: false, error: wire });
+    }
   }
 
   function streamEvents(res: ServerResponse): void {

@@ -485,6 +485,11 @@ export const GLOSSARY = {
     text: 'Examples whose training label was flipped on purpose by label noise at import; the clean class is kept and shown, and the class filter counts them under it.',
     section: 'setup',
   },
+  trainingSize: {
+    term: 'training size',
+    text: 'For images kept by reference: each image’s shorter side is scaled to this many pixels and the centred square kept; that square is what training sees. The original stays on disk; 0 keeps no training images.',
+    section: 'setup',
+  },
 } as const satisfies Record<string, GlossaryEntry>;
 
 export type GlossaryKey = keyof typeof GLOSSARY;

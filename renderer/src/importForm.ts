@@ -1,6 +1,6 @@
 // The import dialog's text fields turned into the contract's import options, with a plain
 // message for the first field that does not make sense; and what its path field may pick.
-import { MAX_IMAGE_SIDE_LIMIT, type ImportFormat, type ImportOptionsInput } from '../../shared/domain.js';
+import { MAX_IMAGE_SIDE_LIMIT, MAX_TRAIN_SIZE, type ImportFormat, type ImportOptionsInput } from '../../shared/domain.js';
 import type { PathFilter, PathPickMode } from './pathInput.js';
 
 export const IMPORT_FORMATS = ['auto', 'idx', 'folder', 'csv', 'jsonl', 'zip'] as const;
@@ -49,10 +49,14 @@ export interface ImportFormFields {
   noiseSeed: string;
   testFraction: string;
   maxImageSide: string;
+  /** image folders: where the pixels live; auto lets the importer choose from the images' sizes */
+  store: 'auto' | 'pixels' | 'reference';
+  /** reference store: the training tensor's side (blank: the default, 64; 0: none) */
+  trainSize: string;
 }
 
 export function emptyImportForm(): ImportFormFields {
-  return { path: '', format: 'auto', name: '', subset: '', classes: '', noiseRate: '', noiseSeed: '', testFraction: '', maxImageSide: '' };
+  return { path: '', format: 'auto', name: '', subset: '', classes: '', noiseRate: '', noiseSeed: '', testFraction: '', maxImageSide: '', store: 'auto', trainSize: '' };
 }
 
 export type BuiltImport = { ok: true; options: ImportOptionsInput } | { ok: false; error: string };
@@ -115,6 +119,16 @@ export function buildImportOptions(form: ImportFormFields): BuiltImport {
       return { ok: false, error: `Max image side must be a whole number of pixels, 1 to ${MAX_IMAGE_SIDE_LIMIT}.` };
     }
     options.maxImageSide = maxImageSide;
+  }
+
+  if (form.store !== 'auto') options.store = form.store;
+  const trainSize = parseNumber(form.trainSize);
+  if (trainSize !== null) {
+    if (!Number.isInteger(trainSize) || trainSize < 0 || trainSize > MAX_TRAIN_SIZE) {
+      return { ok: false, error: `Training size must be a whole number of pixels, 0 to ${MAX_TRAIN_SIZE} (0 stores no training images).` };
+    }
+    if (form.store === 'pixels') return { ok: false, error: 'Training size applies to images stored by reference; the pixels store keeps every image whole.' };
+    options.trainSize = trainSize;
   }
   return { ok: true, options };
 }

@@ -76,7 +76,7 @@ describe('the image side cap as an import option (item 11)', () => {
     const err = await importError(importIntoDatabase(createStore(db), options({ path: root })));
     expect(err.message).toBe(`${path.join(root, 'a', '1.png')}: the image is 4100×3 pixels, past the 4096×4096 limit (raise it with maxImageSide, or --max-image-side on the command line)`);
     expect(counts()).toEqual(before);
-    const id = await importIntoDatabase(createStore(db), options({ path: root, maxImageSide: 4100 }));
+    const id = await importIntoDatabase(createStore(db), options({ path: root, maxImageSide: 4100, store: 'pixels' }));
     expect(createDatasetQueries(db).getDataset(id).shape).toEqual({ height: 3, width: 4100, channels: 3 });
   });
 
@@ -186,7 +186,7 @@ describe.skipIf(!fs.existsSync(cli))('the CLI import (items 11 and 12)', () => {
     const refused = disobey('import', root, '--db', database);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('past the 4096×4096 limit');
-    const json = disobey('import', root, '--db', database, '--max-image-side', '4100', '--json');
+    const json = disobey('import', root, '--db', database, '--max-image-side', '4100', '--store', 'pixels', '--json');
     expect(json.stderr).toBe('');
     const result = JSON.parse(json.stdout);
     expect(result.shape).toEqual({ height: 2, width: 4100, channels: 3 });

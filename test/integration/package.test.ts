@@ -120,7 +120,7 @@ describe.skipIf(!fs.existsSync('out/main/cli.js'))('the desktop package', () => 
       const session = await client.open(path.join(temp.dir, 'services.db'));
       const datasets = (await session.services.dispatch('listDatasets', {}, 'ipc')) as { name: string }[];
       expect(datasets.map((d) => d.name)).toEqual(['Fashion-MNIST sample']);
-      const png = await session.services.exampleImagePng(1);
+      const { data: png } = await session.services.exampleImage(1);
       expect(Array.from(png.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
       await client.shutdown();
       expect(await exited).toBe(0);

@@ -138,7 +138,7 @@ describe('the services host over a MessageChannel', () => {
     await until(() => parent.themes.length === 1, 'the theme');
     expect(parent.themes).toEqual(['dark']);
     // example images cross as bytes: a PNG
-    const png = await session.services.exampleImagePng(1);
+    const { data: png } = await session.services.exampleImage(1);
     expect(png).toBeInstanceOf(Uint8Array);
     expect(Array.from(png.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
     session.close();

@@ -22,7 +22,7 @@ describe('the store', () => {
     const db = openDatabase(file);
     cleanups.unshift(() => db.close());
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['curated_set_members', 'curated_sets', 'datasets', 'epoch_metrics', 'example_mechanisms', 'examples', 'experiments', 'meta', 'prediction_matrices', 'runs']);
+    expect(tables).toEqual(['curated_set_members', 'curated_sets', 'dataset_image_sources', 'datasets', 'epoch_metrics', 'example_files', 'example_mechanisms', 'examples', 'experiments', 'meta', 'prediction_matrices', 'runs']);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);

@@ -2,7 +2,7 @@
 // checked against the contract before anything is sent, results are parsed on the way back,
 // and events are parsed and fanned out to subscribers. Transports (IPC, HTTP) plug in below.
 import type { z } from 'zod';
-import { AppEvent, callNames, contract, type CallArgs, type CallName, type CallResult } from '../../../shared/contract.js';
+import { AppEvent, callNames, contract, exampleImagePath, exampleOriginalPath, type CallArgs, type CallName, type CallResult } from '../../../shared/contract.js';
 import { describeZodError } from '../../../shared/zodIssues.js';
 
 export type TransportKind = 'desktop' | 'web';
@@ -40,6 +40,8 @@ export interface ApiCore {
   onEvent(listener: (event: AppEvent) => void): () => void;
   /** a URL an <img> can load for an example's image */
   imageUrl(exampleId: number): string;
+  /** a URL for a referenced example's original file (datasets stored by reference) */
+  originalUrl(exampleId: number): string;
 }
 
 export type Api = ApiCore & ApiMethods;
@@ -103,6 +105,8 @@ export function createApi(transport: Transport, log: (message: string) => void =
       };
     },
     imageUrl: (exampleId) => transport.imageUrl(exampleId),
+    // The same origin, protocol and token as the image's URL: only the path differs.
+    originalUrl: (exampleId) => transport.imageUrl(exampleId).replace(exampleImagePath(exampleId), exampleOriginalPath(exampleId)),
   };
   const methods = Object.fromEntries(
     callNames.map((name) => [name, (...rest: unknown[]) => (call as (n: CallName, ...a: unknown[]) => Promise<unknown>)(name, ...rest)]),

@@ -11,3 +11,5 @@ export const exampleTrajectory = (args: CallArgs<'exampleTrajectory'>): Promise<
 export const measureHistogram = (args: CallArgs<'measureHistogram'>): Promise<CallResult<'measureHistogram'>> => api.measureHistogram(args);
 /** the URL of an example's image (the desktop app's protocol, or web mode's route) */
 export const imageUrl = (exampleId: number): string => api.imageUrl(exampleId);
+/** a referenced example's original file, byte for byte (the detail panel's zoomable view) */
+export const originalUrl = (exampleId: number): string => api.originalUrl(exampleId);

@@ -1,0 +1,228 @@
+// Image folders stored by reference (issue 21): the originals stay where they are; each example
+// keeps its file's relative path, size and SHA-256, a WebP thumbnail (≤ 128 px on the long side)
+// and a training tensor (shorter side to S, then the centred S×S crop; none when S is 0).
+// Files stream through sharp's thread pool a window at a time, so memory does not grow with the
+// number of files, and rows go into one open transaction: a failure or cancel leaves nothing.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { DEFAULT_MAX_IMAGE_SIDE, PIXEL_STORE_DEFAULT_MAX_SIDE, THUMBNAIL_SIDE, type ImageStore } from '../../shared/domain.js';
+import { CancelledError, ImportError } from '../../shared/errors.js';
+import type { NewDataset } from '../store/datasetQueries.js';
+import type { Store } from '../store/store.js';
+import { openImage, type ImageFolderListing } from './imageFolder.js';
+import type { ReportProgress } from './parsedDataset.js';
+
+/** Transparent pixels are composited on white before thumbnails and tensors are made (documented in the README). */
+export const ALPHA_BACKGROUND = { r: 255, g: 255, b: 255 };
+export const THUMBNAIL_TYPE = 'image/webp';
+// Files in flight: enough to keep every core of libuv's pool decoding while the next files are read.
+const IN_FLIGHT = Math.max(8, 4 * os.availableParallelism());
+const WINDOW = 4 * IN_FLIGHT;
+
+export interface ImageHeader {
+  width: number;
+  height: number;
+  grey: boolean;
+}
+
+/** Every image's header (size after EXIF orientation, grey or colour), read without decoding pixels; the side cap is checked here. */
+export async function readHeaders(listing: ImageFolderListing, maxSide: number, report: ReportProgress, signal?: AbortSignal): Promise<ImageHeader[]> {
+  const files = listing.examples.map((e) => path.join(listing.source, e.sourceRef));
+  const headers = new Array<ImageHeader>(files.length);
+  await inOrder(files.length, async (i) => {
+    const { width, height, grey } = await openImage(files[i] as string, files[i] as string, maxSide);
+    return { width, height, grey };
+  }, (header, i) => {
+    headers[i] = header;
+    report('read headers', i + 1, files.length);
+  }, signal);
+  return headers;
+}
+
+/** The store an import asked for, or the default: pixels for one shared size up to 64×64, else reference. */
+export function chooseStore(asked: ImageStore | undefined, headers: ImageHeader[]): ImageStore {
+  if (asked) return asked;
+  const first = headers[0];
+  if (!first) return 'pixels';
+  const uniform = headers.every((h) => h.width === first.width && h.height === first.height);
+  return uniform && first.width <= PIXEL_STORE_DEFAULT_MAX_SIDE && first.height <= PIXEL_STORE_DEFAULT_MAX_SIDE ? 'pixels' : 'reference';
+}
+
+export interface ReferencedImage {
+  bytes: number;
+  sha256: Buffer;
+  width: number;
+  height: number;
+  thumbnail: Buffer;
+  /** trainSize × trainSize × channels, or null when trainSize is 0 */
+  tensor: Buffer | null;
+}
+
+/**
+ * One file: its bytes hashed, then decoded once, to the smallest size both outputs can be cut
+ * from (JPEG and WebP shrink on load), and the thumbnail and tensor made from those pixels.
+ */
+export async function referenceImage(file: string, channels: 1 | 3, trainSize: number, maxSide = DEFAULT_MAX_IMAGE_SIDE, header?: ImageHeader): Promise<ReferencedImage> {
+  const unreadable = (err: unknown): never => {
+    throw new ImportError(`cannot read the image: ${(err as Error).message}`, { file }, { cause: err });
+  };
+  const bytes = await fs.readFile(file).catch(unreadable);
+  const sha256 = createHash('sha256').update(bytes).digest();
+  const opened = await openImage(bytes, file, maxSide, header);
+  const { width, height } = opened;
+  // Small enough to be cheap, large enough that the thumbnail's long side and the tensor's short side are not enlarged.
+  const scale = Math.min(1, Math.max(THUMBNAIL_SIDE / Math.max(width, height), trainSize / Math.min(width, height)));
+  const w = Math.max(1, Math.round(width * scale));
+  const h = Math.max(1, Math.round(height * scale));
+  const reduced = await opened.image
+    .rotate()
+    .flatten({ background: ALPHA_BACKGROUND })
+    .toColourspace(channels === 1 ? 'b-w' : 'srgb')
+    .resize({ width: w, height: h, fit: 'fill' })
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true })
+    .catch(unreadable);
+  const raw = { raw: { width: reduced.info.width, height: reduced.info.height, channels: reduced.info.channels as 1 | 3 } };
+  const thumbnail = sharp(reduced.data, raw)
+    .resize({ width: THUMBNAIL_SIDE, height: THUMBNAIL_SIDE, fit: 'inside', withoutEnlargement: true })
+    .webp({ quality: 80 })
+    .toBuffer()
+    .catch(unreadable);
+  const tensor =
+    trainSize > 0
+      ? sharp(reduced.data, raw)
+          .resize({ width: trainSize, height: trainSize, fit: 'cover', position: 'centre' })
+          .toColourspace(channels === 1 ? 'b-w' : 'srgb')
+          .raw()
+          .toBuffer()
+          .catch(unreadable)
+      : Promise.resolve(null);
+  const [thumb, pixels] = await Promise.all([thumbnail, tensor]);
+  if (pixels && pixels.length !== trainSize * trainSize * channels) {
+    throw new ImportError(`the training tensor came out as ${pixels.length} bytes, not ${trainSize}×${trainSize}×${channels}`, { file });
+  }
+  return { bytes: bytes.length, sha256, width, height, thumbnail: thumb, tensor: pixels };
+}
+
+export interface ReferenceImportPlan {
+  name: string;
+  renameIfTaken: boolean;
+  trainSize: number;
+  maxSide: number;
+  classGroups: number[][];
+  options: unknown;
+}
+
+/**
+ * Writes a reference dataset: headers were read (every image's colour decides the tensors'
+ * channels), then each file is hashed, thumbnailed and cut to its tensor, and its row written in
+ * import order inside one transaction. Answers the new dataset's id.
+ */
+export async function writeReferenceDataset(
+  store: Store,
+  listing: ImageFolderListing,
+  headers: ImageHeader[],
+  plan: ReferenceImportPlan,
+  report: ReportProgress,
+  signal?: AbortSignal,
+): Promise<number> {
+  const channels: 1 | 3 = headers.every((h) => h.grey) ? 1 : 3;
+  const S = plan.trainSize;
+  const dataset: NewDataset = {
+    name: plan.name,
+    renameIfTaken: plan.renameIfTaken,
+    kind: 'image',
+    format: 'folder',
+    source: listing.source,
+    classNames: listing.classNames,
+    classGroups: plan.classGroups,
+    shape: S > 0 ? { height: S, width: S, channels } : null,
+    options: plan.options,
+  };
+  const writer = store.imageSources.beginReferenceImport(dataset, { root: listing.source, trainSize: S, thumbnailType: THUMBNAIL_TYPE });
+  try {
+    const nextIndex = new Map<string, number>();
+    const total = listing.examples.length;
+    report('import', 0, total);
+    await inOrder(
+      total,
+      (i) => referenceImage(path.join(listing.source, listing.examples[i]!.sourceRef), channels, S, plan.maxSide, headers[i]),
+      (image, i) => {
+        const e = listing.examples[i]!;
+        const index = nextIndex.get(e.split) ?? 0;
+        nextIndex.set(e.split, index + 1);
+        writer.insert({
+          split: e.split,
+          index,
+          label: e.label,
+          noisyLabel: e.noisyLabel ?? null,
+          pixels: image.tensor,
+          path: e.sourceRef,
+          width: image.width,
+          height: image.height,
+          bytes: image.bytes,
+          sha256: image.sha256,
+          thumbnail: image.thumbnail,
+        });
+        report('import', i + 1, total);
+      },
+      signal,
+    );
+    writer.commit();
+    return writer.datasetId;
+  } catch (err) {
+    writer.rollback();
+    throw err;
+  }
+}
+
+/**
+ * Runs `work(i)` for i = 0 … count − 1 with up to IN_FLIGHT at once and hands each result to
+ * `take` in index order. No file starts more than WINDOW places past the last one taken (a slow
+ * file holds the others back), so memory stays flat in `count`. The earliest failing index's
+ * error wins, whichever failed first.
+ */
+export async function inOrder<T>(count: number, work: (i: number) => Promise<T>, take: (result: T, i: number) => void, signal?: AbortSignal): Promise<void> {
+  const ready = new Map<number, T>();
+  const failures: { index: number; error: unknown }[] = [];
+  let next = 0;
+  let taken = 0;
+  let waiting: (() => void)[] = [];
+  const flush = () => {
+    while (ready.has(taken)) {
+      const result = ready.get(taken) as T;
+      ready.delete(taken);
+      take(result, taken);
+      taken++;
+    }
+    const wake = waiting;
+    waiting = [];
+    for (const resolve of wake) resolve();
+  };
+  const lane = async (): Promise<void> => {
+    while (failures.length === 0 && next < count) {
+      if (signal?.aborted) throw new CancelledError('import cancelled; nothing was written');
+      if (next - taken >= WINDOW) {
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        continue;
+      }
+      const index = next++;
+      try {
+        ready.set(index, await work(index));
+        flush();
+      } catch (error) {
+        failures.push({ index, error });
+        flush(); // lanes held back by the window stop too
+        return;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, count) }, lane));
+  const failure = failures.sort((a, b) => a.index - b.index)[0];
+  if (failure) throw failure.error;
+  if (signal?.aborted) throw new CancelledError('import cancelled; nothing was written');
+}
+
