@@ -142,9 +142,20 @@ export interface StoredMatrix {
  * asks for the same page again as the user brushes and sorts. Recorded epochs never change.
  */
 const ROW_CACHE_SIZE = 50_000;
+/**
+ * The chunk last read per run-epoch, as stored (~8 KB each): a page of neighbouring examples'
+ * histories reads each run-epoch's chunk once instead of once per example.
+ */
+const CHUNK_CACHE_ENTRIES = 4096;
+const CHUNK_CACHE_BYTES = 64 * 1024 * 1024;
+
+const chunkBytes = (c: ChunkRow): number => c[1].byteLength + c[2].byteLength + (c[4]?.byteLength ?? 0) + (c[5]?.byteLength ?? 0) + (c[6]?.byteLength ?? 0);
+/** Whether a chunk's id range holds `exampleId` (a matrix from before schema 5 holds every id). */
+const rangeHolds = (c: ChunkRow, exampleId: number): boolean => c[8] === null || (c[8] <= exampleId && (c[9] === null || exampleId <= c[9]));
 
 export function createMatrixStore(db: Database.Database) {
   const rowCache = new LruCache<string, Float32Array>({ maxEntries: ROW_CACHE_SIZE });
+  const chunkCache = new LruCache<string, ChunkRow>({ maxEntries: CHUNK_CACHE_ENTRIES, maxBytes: CHUNK_CACHE_BYTES, sizeOf: chunkBytes });
   const runStamp = db.prepare('SELECT created_at FROM runs WHERE id = ?').pluck();
   const remove = db.prepare('DELETE FROM prediction_matrices WHERE run_id = ? AND epoch = ?');
   const insert = db.prepare(
@@ -160,6 +171,7 @@ export function createMatrixStore(db: Database.Database) {
   /** Replaces a run-epoch's chunks, rows [0, n) in chunks of `step`, each through `insertChunk(chunk, start, end)`. */
   function writeChunks(runId: number, epoch: number, n: number, step: number, insertChunk: (chunk: number, start: number, end: number) => void): void {
     remove.run(runId, epoch);
+    chunkCache.deleteWhere((_, key) => key.startsWith(`${runId}:`) && key.endsWith(`:${epoch}`));
     for (let start = 0, chunk = 0; start < n || chunk === 0; start += step, chunk++) {
       const end = Math.min(n, start + step);
       insertChunk(chunk, start, end);
@@ -179,8 +191,11 @@ export function createMatrixStore(db: Database.Database) {
     const key = `${runId}:${stamp}:${epoch}:${exampleId}`;
     const hit = rowCache.get(key);
     if (hit) return hit;
-    const found = (selectChunkOf.get(runId, epoch, exampleId) ?? selectWholeMatrix.get(runId, epoch)) as ChunkRow | undefined;
+    const chunkKey = `${runId}:${stamp}:${epoch}`;
+    const cached = chunkCache.get(chunkKey);
+    const found = cached && rangeHolds(cached, exampleId) ? cached : ((selectChunkOf.get(runId, epoch, exampleId) ?? selectWholeMatrix.get(runId, epoch)) as ChunkRow | undefined);
     if (!found) return null;
+    if (found !== cached) chunkCache.set(chunkKey, found);
     const [, idBlob, , , , , , , first, last] = found;
     if (last !== null && last < exampleId) return null;
     let at = -1;
@@ -278,6 +293,7 @@ export function createMatrixStore(db: Database.Database) {
     /** Forgets cached rows (their runs were deleted). */
     clearCache(): void {
       rowCache.clear();
+      chunkCache.clear();
     },
   };
 }
