@@ -32,7 +32,8 @@ export async function benchExplorer(): Promise<BenchRow[]> {
     const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
     page.on('pageerror', (e) => console.error(`explorer bench: page error: ${e.message}`));
     await page.goto(server.url);
-    await page.waitForURL(/#\/experiments\/\d+/); // a bare start opens the newest experiment first
+    await page.waitForURL(/#\/experiments\/\d+/); // a bare start opens the newest experiment first (on its findings)
+    await page.evaluate((id) => (location.hash = `#/experiments/${id}`), fixture.experimentId); // its runs and curves
     await page.getByTestId('run-card').first().waitFor();
     await page.waitForLoadState('networkidle'); // its curves drawn: the clock measures the explorer alone
     const base = `#/experiments/${fixture.experimentId}/explore`;
