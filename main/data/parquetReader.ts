@@ -2,8 +2,16 @@
 // column `example` and the C values of each row, as one list column or as C wide columns. The
 // result has the NPY reader's shape, so the ingest checks both formats with the same code.
 import fs from 'node:fs/promises';
-import { parquetMetadata, parquetRead, parquetSchema, type ColumnData, type FileMetaData, type SchemaTree } from 'hyparquet';
+import { parquetMetadata, parquetMetadataAsync, parquetRead, parquetSchema, type ColumnData, type CompressionCodec, type DecodedArray, type Encoding, type FileMetaData, type SchemaTree } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+// hyparquet's page decoders (its published src/*.js entry points): the top-k reader decodes list
+// columns flat, which parquetRead cannot.
+import { parquetHeader } from 'hyparquet/src/column.js';
+import { convert, convertWithDictionary, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
+import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js';
+import { readPlain } from 'hyparquet/src/plain.js';
+import { getMaxDefinitionLevel } from 'hyparquet/src/schema.js';
+import type { ColumnDecoder, DataPage } from 'hyparquet/src/types.js';
 import { ImportError } from '../../shared/errors.js';
 import type { NpyArray } from './npyReader.js';
 
@@ -245,4 +253,264 @@ function describe(value: unknown): string {
 
 function namesOf(columns: SchemaTree[]): string {
   return columns.map((c) => c.element.name).join(', ') || 'no columns';
+}
+
+/** One row group of a top-k Parquet file, flat: row r's k classes and probabilities at r·k … r·k + k − 1. */
+export interface ParquetTopKBatch {
+  /** the file's row (0-based) of this batch's first row */
+  rowStart: number;
+  keys: ArrayLike<string | number>;
+  classes: ArrayLike<number>;
+  probs: ArrayLike<number>;
+  labelProbs: ArrayLike<number>;
+}
+
+const TOP_K_COLUMNS = { classes: 'top_classes', probs: 'top_probs', labelProb: 'label_prob' } as const;
+const INTEGER_TYPES = ['INT32', 'INT64'];
+
+/**
+ * Reads a top-k predictions file (docs/ingest.md, "Many classes") one row group at a time, so a
+ * part of any size costs one row group of memory: columns `example`, `top_classes` (list<int>),
+ * `top_probs` (list<float>) and `label_prob` (float). The lists are decoded straight into flat
+ * arrays — building one JS array per row cost more than everything else the ingest does.
+ */
+export async function readParquetTopK(file: string, k: number, onBatch: (batch: ParquetTopKBatch) => void): Promise<void> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, 'r');
+  } catch (err) {
+    throw new ImportError(`cannot read the file: ${(err as Error).message}`, { file }, { cause: err });
+  }
+  try {
+    const size = (await handle.stat()).size;
+    const slice = async (start: number, end: number): Promise<ArrayBuffer> => {
+      const bytes = new Uint8Array(end - start);
+      const { bytesRead } = await handle.read(bytes, 0, bytes.length, start);
+      if (bytesRead !== bytes.length) throw new ImportError(`the file ends at byte ${start + bytesRead}, before the ${end} its metadata promises (truncated?)`, { file });
+      return bytes.buffer;
+    };
+    const head = size >= 4 ? Buffer.from(await slice(0, 4)).toString('latin1') : '';
+    const tail = size >= 12 ? Buffer.from(await slice(size - 4, size)).toString('latin1') : '';
+    if (head !== PARQUET_MAGIC || tail !== PARQUET_MAGIC) throw new ImportError('not a Parquet file (no PAR1 marker at its start and end; truncated or another format?)', { file });
+    let metadata: FileMetaData;
+    try {
+      metadata = await parquetMetadataAsync({ byteLength: size, slice });
+    } catch (err) {
+      throw new ImportError(`not a readable Parquet file: ${(err as Error).message}`, { file }, { cause: err });
+    }
+    const columns = topKColumns(parquetSchema(metadata), file);
+    let rowStart = 0;
+    for (const group of metadata.row_groups) {
+      const rows = Number(group.num_rows);
+      const read = async (column: SchemaTree): Promise<DecodedColumn> => {
+        const chunk = group.columns.find((c) => c.meta_data?.path_in_schema[0] === column.element.name);
+        const meta = chunk?.meta_data;
+        if (!meta) throw new ImportError(`row group at row ${rowStart} has no column "${column.element.name}"`, { file });
+        const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
+        const bytes = await slice(start, start + Number(meta.total_compressed_size));
+        try {
+          return decodeColumnChunk(new Uint8Array(bytes), column, meta.codec);
+        } catch (err) {
+          throw new ImportError(`not a readable Parquet file: column "${column.element.name}" of the row group at row ${rowStart}: ${(err as Error).message}`, { file }, { cause: err });
+        }
+      };
+      if (rows > 0) {
+        const key = await read(columns.key);
+        const classes = await read(columns.classes);
+        const probs = await read(columns.probs);
+        const labelProb = await read(columns.labelProb);
+        onBatch({
+          rowStart,
+          keys: flatKeys(key, rows, rowStart, file),
+          classes: listOf(classes, TOP_K_COLUMNS.classes, k, rows, rowStart, file),
+          probs: listOf(probs, TOP_K_COLUMNS.probs, k, rows, rowStart, file),
+          labelProbs: flatOf(labelProb, TOP_K_COLUMNS.labelProb, rows, rowStart, file),
+        });
+      }
+      rowStart += rows;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The four columns of a top-k file, each of the type it must be. */
+function topKColumns(schema: SchemaTree, file: string): Record<'key' | 'classes' | 'probs' | 'labelProb', SchemaTree> {
+  const find = (name: string, what: string) => {
+    const column = schema.children.find((c) => c.element.name === name);
+    if (!column) throw new ImportError(`a Parquet file of a top-k run needs columns "${KEY_COLUMN}", "${TOP_K_COLUMNS.classes}", "${TOP_K_COLUMNS.probs}" and "${TOP_K_COLUMNS.labelProb}" (${what} missing); it holds ${namesOf(schema.children)}`, { file });
+    return column;
+  };
+  const key = find(KEY_COLUMN, `"${KEY_COLUMN}"`);
+  if (key.children.length > 0 || !key.element.type || !KEY_TYPES.includes(key.element.type)) {
+    throw new ImportError(`"${KEY_COLUMN}" must be a plain int32, int64 or string column, not ${key.element.type ?? 'a list or struct'}`, { file });
+  }
+  const classes = find(TOP_K_COLUMNS.classes, `"${TOP_K_COLUMNS.classes}"`);
+  const classLeaf = listLeaf(classes, 'list<int32> or list<int64>', file);
+  if (!INTEGER_TYPES.includes(classLeaf.element.type ?? '')) throw new ImportError(`"${TOP_K_COLUMNS.classes}" must hold int32 or int64 values, not ${classLeaf.element.type ?? 'a group'}`, { file });
+  const probs = find(TOP_K_COLUMNS.probs, `"${TOP_K_COLUMNS.probs}"`);
+  checkFloatLeaf(listLeaf(probs, 'list<float> or list<double>', file), `"${TOP_K_COLUMNS.probs}"`, file);
+  const labelProb = find(TOP_K_COLUMNS.labelProb, `"${TOP_K_COLUMNS.labelProb}"`);
+  if (labelProb.children.length > 0) throw new ImportError(`"${TOP_K_COLUMNS.labelProb}" must be a plain float or double column, not a list or struct`, { file });
+  checkFloatLeaf(labelProb, `"${TOP_K_COLUMNS.labelProb}"`, file);
+  return { key, classes, probs, labelProb };
+}
+
+/** The leaf of a LIST column (one repeated level on its single path down), or an error naming the type it must be. */
+function listLeaf(column: SchemaTree, type: string, file: string): SchemaTree {
+  let node = column;
+  let repeated = node.element.repetition_type === 'REPEATED' ? 1 : 0;
+  while (node.children.length === 1) {
+    node = node.children[0]!;
+    if (node.element.repetition_type === 'REPEATED') repeated++;
+  }
+  if (column.children.length === 0 || node.children.length > 0 || repeated !== 1) throw new ImportError(`"${column.element.name}" must be a list column (${type}, one list of topK values per row)`, { file });
+  return node;
+}
+
+/** A column chunk's values (nulls left out) and its levels (empty where the schema has none). */
+interface DecodedColumn {
+  name: string;
+  values: DecodedArray;
+  definitionLevels: number[];
+  repetitionLevels: number[];
+  maxDefinitionLevel: number;
+}
+
+/**
+ * Decodes every page of one column chunk with hyparquet's page decoders, concatenating values and
+ * levels instead of assembling rows (its `parquetRead` builds an array per list).
+ */
+function decodeColumnChunk(bytes: Uint8Array, column: SchemaTree, codec: CompressionCodec): DecodedColumn {
+  const schemaPath = pathTo(column);
+  const leaf = schemaPath[schemaPath.length - 1]!;
+  const decoder: ColumnDecoder = { pathInSchema: schemaPath.slice(1).map((s) => s.element.name), type: leaf.element.type!, element: leaf.element, schemaPath, codec, compressors, parsers: DEFAULT_PARSERS, utf8: true };
+  const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
+  const values: DecodedArray[] = [];
+  let definitionLevels: number[] = [];
+  let repetitionLevels: number[] = [];
+  // Array concat copies packed small integers in bulk; a push per level was the reader's hot spot.
+  const append = (to: number[], levels: number[] | undefined) => (!levels?.length ? to : to.length ? to.concat(levels) : levels);
+  let dictionary: DecodedArray | undefined;
+  while (reader.offset < bytes.byteLength - 1) {
+    const header = parquetHeader(reader);
+    const page = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
+    reader.offset += header.compressed_page_size;
+    let decoded: DataPage;
+    let encoding: Encoding;
+    if (header.type === 'DICTIONARY_PAGE') {
+      const plain = decompressPage(page, header.uncompressed_page_size, codec, compressors);
+      const count = header.dictionary_page_header?.num_values ?? 0;
+      dictionary = convert(readPlain({ view: new DataView(plain.buffer, plain.byteOffset, plain.byteLength), offset: 0 }, decoder.type, count, leaf.element.type_length), decoder);
+      continue;
+    } else if (header.type === 'DATA_PAGE' && header.data_page_header) {
+      decoded = readDataPage(decompressPage(page, header.uncompressed_page_size, codec, compressors), header.data_page_header, decoder);
+      encoding = header.data_page_header.encoding;
+    } else if (header.type === 'DATA_PAGE_V2' && header.data_page_header_v2) {
+      decoded = readDataPageV2(page, header, decoder);
+      encoding = header.data_page_header_v2.encoding;
+    } else continue;
+    values.push(convertWithDictionary(decoded.dataPage, dictionary, encoding, decoder));
+    definitionLevels = append(definitionLevels, decoded.definitionLevels);
+    repetitionLevels = append(repetitionLevels, decoded.repetitionLevels);
+  }
+  return { name: column.element.name, values: concatValues(values), definitionLevels, repetitionLevels, maxDefinitionLevel: getMaxDefinitionLevel(schemaPath) };
+}
+
+/** The schema path from the root down a column's single line of children to its leaf. */
+function pathTo(column: SchemaTree): SchemaTree[] {
+  const path: SchemaTree[] = [{ element: { name: 'root' }, children: [column], count: 1 } as SchemaTree, column];
+  let node = column;
+  while (node.children.length === 1) path.push((node = node.children[0]!));
+  return path;
+}
+
+function concatValues(parts: DecodedArray[]): DecodedArray {
+  if (parts.length === 1) return parts[0]!;
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const first = parts[0];
+  if (first && ArrayBuffer.isView(first) && parts.every((p) => p.constructor === first.constructor)) {
+    const out = new (first.constructor as new (n: number) => Int32Array)(total);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p as Int32Array, at);
+      at += p.length;
+    }
+    return out;
+  }
+  const out: unknown[] = [];
+  for (const p of parts) for (let i = 0; i < p.length; i++) out.push(p[i]);
+  return out;
+}
+
+/** A plain column's row-group values as numbers, a null refused with its row. */
+function flatOf(column: DecodedColumn, name: string, rows: number, rowStart: number, file: string): ArrayLike<number> {
+  checkNoNulls(column, rows, rowStart, file);
+  const { values } = column;
+  if (values instanceof Float32Array || values instanceof Float64Array || values instanceof Int32Array) return values;
+  const out = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const value: unknown = values[i];
+    if (typeof value === 'number') out[i] = value;
+    else if (typeof value === 'bigint') out[i] = Number(value);
+    else throw new ImportError(`"${name}" is ${describe(value)}, not a number`, { file, row: rowStart + i });
+  }
+  return out;
+}
+
+function checkNoNulls(column: DecodedColumn, rows: number, rowStart: number, file: string): void {
+  const { definitionLevels, maxDefinitionLevel, values, name } = column;
+  for (let i = 0; i < definitionLevels.length; i++) {
+    if (definitionLevels[i] !== maxDefinitionLevel) throw new ImportError(`"${name}" is null`, { file, row: rowStart + i });
+  }
+  if (values.length !== rows) throw new ImportError(`column "${name}" decoded to ${values.length} rows where its row group has ${rows}`, { file, row: rowStart });
+}
+
+function flatKeys(column: DecodedColumn, rows: number, rowStart: number, file: string): ArrayLike<string | number> {
+  checkNoNulls(column, rows, rowStart, file);
+  const { values } = column;
+  if (values instanceof Int32Array || values instanceof Uint32Array) return values;
+  return readKeys([{ columnName: KEY_COLUMN, columnData: values, rowStart, rowEnd: rowStart + rows }], rows + rowStart, file).slice(rowStart);
+}
+
+/**
+ * A list column's values for `rows` rows of exactly k values each. The usual file (no nulls, k
+ * a row) passes one pass over its levels; otherwise the first bad row is found and named.
+ */
+function listOf(column: DecodedColumn, name: string, k: number, rows: number, rowStart: number, file: string): ArrayLike<number> {
+  const { values, definitionLevels: def, repetitionLevels: rep, maxDefinitionLevel: maxDef } = column;
+  let regular = rep.length === rows * k && values.length === rows * k && (def.length === 0 || def.length === rep.length);
+  for (let i = 0; regular && i < rep.length; i++) regular = rep[i] === (i % k === 0 ? 0 : 1) && (def.length === 0 || def[i] === maxDef);
+  if (!regular) {
+    // Row r starts at each repetition level 0; a definition level below the maximum is a null (list or element).
+    let row = -1;
+    let count = 0;
+    let nulls = 0;
+    const check = () => {
+      if (row < 0) return;
+      if (nulls > 0) throw new ImportError(`"${name}" is null or holds a null; each row needs ${k} values (topK in run.json)`, { file, row: rowStart + row });
+      if (count !== k) throw new ImportError(`"${name}" holds ${count} values where run.json says topK ${k}`, { file, row: rowStart + row });
+    };
+    for (let i = 0; i < rep.length; i++) {
+      if (rep[i] === 0) {
+        check();
+        row++;
+        count = 0;
+        nulls = 0;
+      }
+      if (def.length && def[i]! < maxDef) nulls++;
+      else count++;
+    }
+    check();
+    throw new ImportError(`column "${name}" decoded to ${row + 1} rows where its row group has ${rows}`, { file, row: rowStart });
+  }
+  if (values instanceof Int32Array || values instanceof Float32Array || values instanceof Float64Array) return values;
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const value: unknown = values[i];
+    if (typeof value === 'number') out[i] = value;
+    else if (typeof value === 'bigint') out[i] = Number(value);
+    else throw new ImportError(`"${name}"[${i % k}] is ${describe(value)}, not a number`, { file, row: rowStart + Math.floor(i / k) });
+  }
+  return out;
 }

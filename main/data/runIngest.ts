@@ -14,7 +14,7 @@ import type { Storage } from '../../shared/experimentSpec.js';
 import { describeZodError } from '../../shared/zodIssues.js';
 import type { EpochMatrixRecord, ExampleRepository, Store } from '../store/store.js';
 import { readNpy, readNpz, type NpyArray } from './npyReader.js';
-import { readParquetPredictions } from './parquetReader.js';
+import { readParquetPredictions, readParquetTopK } from './parquetReader.js';
 
 export const RunManifest = z
   .object({
@@ -33,7 +33,7 @@ export const RunManifest = z
     values: z.enum(['probs', 'logits']).default('probs'),
     /**
      * Top-k storage (many classes): files give each example's k largest probabilities and its
-     * label's, not all C (JSONL or NPZ; docs/ingest.md, "Many classes")
+     * label's, not all C (JSONL, NPZ or Parquet; docs/ingest.md, "Many classes")
      */
     topK: z.number().int().min(1).max(100_000).optional(),
     /** the splits the run records (a train-only log: ["train"]); given, every epoch must record exactly these */
@@ -85,6 +85,10 @@ interface PlannedRun {
 }
 
 const PREDICTION_FILE = /^epoch-(\d+)(?:\.([^.]+))?\.(jsonl|npy|npz|parquet)$/;
+/** A folder of Parquet part files for one epoch, as Spark, Ray or a DDP job writes it: `epoch-3/`, `epoch_003.train/`. */
+const PARTS_DIR = /^epoch[-_](\d+)(?:\.([^.]+))?$/;
+/** What a distributed writer leaves beside its parts: markers (`_SUCCESS`), summaries (`_metadata`), checksums (`.part-0.parquet.crc`). */
+const PART_SIDECAR = /^[_.]|\.crc$/;
 /** Dataset Cartography (Swayamdipta et al. 2020): one JSONL file per epoch, epochs counted from 0. */
 const CARTOGRAPHY_FILE = /^dynamics_epoch_(\d+)\.jsonl$/;
 /** where Dataset Cartography's training loop writes its files, inside the model's output folder */
@@ -93,9 +97,26 @@ const CARTOGRAPHY_DIR = 'training_dynamics';
 /** The folder holding a run's prediction files: the run folder, or its training_dynamics/ when only that holds cartography files. */
 function filesDirOf(dir: string): string {
   const own = fs.readdirSync(dir);
-  if (own.some((n) => PREDICTION_FILE.test(n) || CARTOGRAPHY_FILE.test(n))) return dir;
+  if (own.some((n) => PREDICTION_FILE.test(n) || CARTOGRAPHY_FILE.test(n) || isPartsDir(dir, n))) return dir;
   const nested = path.join(dir, CARTOGRAPHY_DIR);
   return fs.existsSync(nested) && fs.statSync(nested).isDirectory() && fs.readdirSync(nested).some((n) => CARTOGRAPHY_FILE.test(n)) ? nested : dir;
+}
+
+function isPartsDir(dir: string, name: string): boolean {
+  return PARTS_DIR.test(name) && fs.statSync(path.join(dir, name)).isDirectory();
+}
+
+/** An epoch folder's Parquet parts in name order (part-00000, part-00001, …); anything but parts and the writers' sidecars is refused. */
+function partFiles(dir: string): string[] {
+  const parts: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (PART_SIDECAR.test(entry.name)) continue;
+    const file = path.join(dir, entry.name);
+    if (!entry.isFile() || !entry.name.endsWith('.parquet')) throw new ImportError('an epoch folder holds Parquet part files (*.parquet) and its writer\'s _SUCCESS, _metadata and .crc files, nothing else', { file });
+    parts.push(file);
+  }
+  if (!parts.length) throw new ImportError('an epoch folder holds no Parquet part file (*.parquet)', { file: dir });
+  return parts;
 }
 
 function hasCartographyFiles(dir: string): boolean {
@@ -172,6 +193,15 @@ function planFiles(dir: string, filesDir: string, manifest: RunManifest): Planne
   const kinds = new Set<string>();
   for (const name of fs.readdirSync(filesDir).sort()) {
     const file = path.join(filesDir, name);
+    const parts = isPartsDir(filesDir, name) ? PARTS_DIR.exec(name) : null;
+    if (parts) {
+      const epoch = Number(parts[1]);
+      kinds.add('epoch-<E>');
+      if (kinds.size > 1) throw new ImportError('a run folder holds epoch-<E> files and cartography dynamics_epoch_<E>.jsonl files: keep one kind per run', { file: filesDir });
+      if (epoch < 1 || epoch > manifest.epochs) throw new ImportError(`epoch ${epoch} is outside the manifest's 1…${manifest.epochs}`, { file });
+      for (const part of partFiles(file)) epochs[epoch - 1]!.push({ file: part, format: 'parquet', split: parts[2] });
+      continue;
+    }
     const m = PREDICTION_FILE.exec(name);
     const c = m ? null : CARTOGRAPHY_FILE.exec(name);
     if (!m && !c) continue;
@@ -180,7 +210,7 @@ function planFiles(dir: string, filesDir: string, manifest: RunManifest): Planne
     if (c) {
       const fileEpoch = Number(c[1]);
       if (fileEpoch >= manifest.epochs) throw new ImportError(`cartography epoch ${fileEpoch} (epochs count from 0) is outside the manifest's ${manifest.epochs} epochs, 0…${manifest.epochs - 1}`, { file });
-      if (manifest.topK !== undefined) throw new ImportError('a top-k run (topK in run.json) reads JSONL or NPZ files, not cartography files', { file });
+      if (manifest.topK !== undefined) throw new ImportError('a top-k run (topK in run.json) reads JSONL, NPZ or Parquet files, not cartography files', { file });
       epochs[fileEpoch]!.push({ file, format: 'cartography', split: undefined, fileEpoch });
       continue;
     }
@@ -190,7 +220,7 @@ function planFiles(dir: string, filesDir: string, manifest: RunManifest): Planne
   }
   const missing = epochs.flatMap((files, e) => (files.length ? [] : [e + 1]));
   if (missing.length) {
-    const expected = kinds.has('dynamics_epoch_<E>') ? `dynamics_epoch_${missing[0]! - 1}.jsonl (cartography epochs count from 0)` : 'epoch-<E>[.<split>].jsonl|npy|npz|parquet';
+    const expected = kinds.has('dynamics_epoch_<E>') ? `dynamics_epoch_${missing[0]! - 1}.jsonl (cartography epochs count from 0)` : 'epoch-<E>[.<split>].jsonl|npy|npz|parquet, or a folder epoch-<E>[.<split>]/ of Parquet parts';
     throw new ImportError(`no predictions file for epoch ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''} (expected ${expected})`, { file: filesDir });
   }
   return { dir, manifest, epochs };
@@ -346,7 +376,10 @@ class EpochLoader {
   /** all C probabilities per example (runs without topK) */
   private readonly probs: Float32Array;
   private readonly top: TopKRows | null;
-  private readonly seen: Uint8Array;
+  /** per example: 0, or 1 + the index in `files` of this epoch's file that gave it (to name both files of a duplicate) */
+  private readonly seen: Uint32Array;
+  private files: PredictionFile[] = [];
+  private fileNumber = 0;
   /** Key files are usually the same every epoch: resolving a million keys once saves ~0.5 s per epoch. */
   private lastKeys: ResolvedKeys | null = null;
 
@@ -359,7 +392,7 @@ class EpochLoader {
     if (k !== undefined && k >= this.c) throw new ImportError(`topK ${k} must be smaller than the dataset's ${this.c} classes (with all of them, leave topK out)`, { field: 'topK' });
     this.top = k === undefined ? null : { k, classes: new Int32Array(index.size * k), probs: new Float32Array(index.size * k), labelProbs: new Float32Array(index.size) };
     this.probs = new Float32Array(this.top ? 0 : index.size * this.c);
-    this.seen = new Uint8Array(index.size);
+    this.seen = new Uint32Array(index.size);
   }
 
   /** per split code: whether the run's first epoch recorded it (every later epoch must record the same) */
@@ -372,8 +405,10 @@ class EpochLoader {
 
   async load(files: PredictionFile[], epoch: number): Promise<LoadedEpoch> {
     this.seen.fill(0);
-    for (const f of files) {
-      if (this.top && f.format !== 'jsonl' && f.format !== 'npz') throw new ImportError(`a top-k run (topK in run.json) reads JSONL or NPZ files, not ${f.format.toUpperCase()}`, { file: f.file });
+    this.files = files;
+    for (const [i, f] of files.entries()) {
+      this.fileNumber = i + 1;
+      if (this.top && f.format !== 'jsonl' && f.format !== 'npz' && f.format !== 'parquet') throw new ImportError(`a top-k run (topK in run.json) reads JSONL or NPZ files, not ${f.format.toUpperCase()}; Parquet works too (columns example, top_classes, top_probs, label_prob)`, { file: f.file });
       if (f.format === 'jsonl') await this.readJsonl(f);
       else if (f.format === 'cartography') await this.readCartography(f);
       else if (f.format === 'npy') await this.readNpy(f);
@@ -471,9 +506,15 @@ class EpochLoader {
         if (position < 0) throw bad(`split "${s}" of dataset ${this.index.datasetId} has no example with index`);
       }
     }
-    if (this.seen[position]) throw bad(`${this.index.describe(position)} appears twice this epoch`);
-    this.seen[position] = 1;
+    if (this.seen[position]) throw bad(`${this.index.describe(position)} appears twice this epoch${this.alsoIn(position)}`);
+    this.seen[position] = this.fileNumber;
     return position;
+  }
+
+  /** Where an example seen twice was seen first, when that was another file of the epoch (another part). */
+  private alsoIn(position: number): string {
+    const first = this.seen[position]!;
+    return first && first !== this.fileNumber ? ` (also in ${this.files[first - 1]!.file})` : '';
   }
 
   /** Checks one row and stores it as probabilities: p / Σp, or the softmax of logits. */
@@ -658,8 +699,22 @@ class EpochLoader {
   }
 
   private async readParquet(f: PredictionFile): Promise<void> {
+    if (this.top) return this.readTopKParquet(f);
     const { keys, values, kind } = await readParquetPredictions(f.file);
+    // An empty part (a worker whose shard was empty) has no rows to check.
+    if (keys.length === 0) return;
     this.storeArray(values, keys, () => keys, f, f.file, 0, kind);
+  }
+
+  /** A top-k Parquet file, one row group at a time (rows numbered from 0 in the file). */
+  private async readTopKParquet(f: PredictionFile): Promise<void> {
+    const { k } = this.top!;
+    await readParquetTopK(f.file, k, ({ rowStart, keys, classes, probs, labelProbs }) => {
+      for (let r = 0; r < keys.length; r++) {
+        const row = rowStart + r;
+        this.storeTopK(this.resolve(keys[r], f.split, f.file, row), classes, probs, r * k, k, labelProbs[r]!, f.file, row);
+      }
+    });
   }
 
   /**
@@ -685,8 +740,8 @@ class EpochLoader {
     if (last && last.split === split && sameKeys(last.source, source)) {
       for (const p of last.positions) {
         // The file itself held no example twice; another file of this epoch may have.
-        if (this.seen[p]) throw new ImportError(`${this.index.describe(p)} appears twice this epoch: ${JSON.stringify(keys()[last.positions.indexOf(p)])}`, { file: keyFile });
-        this.seen[p] = 1;
+        if (this.seen[p]) throw new ImportError(`${this.index.describe(p)} appears twice this epoch${this.alsoIn(p)}: ${JSON.stringify(keys()[last.positions.indexOf(p)])}`, { file: keyFile });
+        this.seen[p] = this.fileNumber;
       }
       return last.positions;
     }
