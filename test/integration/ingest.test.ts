@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { createPlainDataset, encodeNpy, randomProbabilities, type PlainDataset } from '../../bench/ingestFixture.js';
 import { parquetWriteFile } from 'hyparquet-writer';
+import { writeTopKParquet, type TopKRowsToWrite } from '../../bench/imagenetFixture.js';
 import { createZipWriter } from '../../main/export/zipWriter.js';
 import { ingestRuns } from '../../main/data/runIngest.js';
 import { createMatrixStore } from '../../main/store/matrixChunks.js';
@@ -308,6 +309,120 @@ describe('ingest', () => {
         expect(counts(), name).toEqual(before);
       }
     });
+
+    /** Rows as a top-k Parquet file written row by row (nulls and odd lengths allowed, as a careless job might write them). */
+    function topKRowsParquet(file: string, rows: { example: number; top_classes: (number | null)[] | null; top_probs: (number | null)[] | null; label_prob: number }[]): void {
+      const list = (name: string, type: 'INT32' | 'FLOAT') => [
+        { name, repetition_type: 'OPTIONAL' as const, converted_type: 'LIST' as const, num_children: 1 },
+        { name: 'list', repetition_type: 'REPEATED' as const, num_children: 1 },
+        { name: 'element', repetition_type: 'OPTIONAL' as const, type },
+      ];
+      parquetWriteFile({
+        filename: file,
+        columnData: (['example', 'top_classes', 'top_probs', 'label_prob'] as const).map((name) => ({ name, data: rows.map((r) => r[name]) })),
+        schema: [{ name: 'schema', num_children: 4 }, { name: 'example', type: 'INT32', repetition_type: 'REQUIRED' }, ...list('top_classes', 'INT32'), ...list('top_probs', 'FLOAT'), { name: 'label_prob', type: 'FLOAT', repetition_type: 'REQUIRED' }],
+      });
+    }
+
+    it('reads top-k Parquet, as one file or as an epoch folder of part files in name order, row group by row group', async () => {
+      const t = topK(randomProbabilities(N, C, 34));
+      const rows: TopKRowsToWrite = { k: K, keys: Int32Array.from(data.ids), classes: Int32Array.from(t.classes.flat()), probs: Float32Array.from(t.top.flat()), labelProbs: Float32Array.from(t.label) };
+      const root = writeRun({ name: 'parquet top-2', role: 'teacher', epochs: 2, topK: K }, { 'epoch-2.parquet': Buffer.alloc(0) });
+      writeTopKParquet(path.join(root, 'epoch-2.parquet'), rows, 0, N, 7);
+      // Epoch 1 as Spark writes it: parts (one empty), a _SUCCESS marker and checksum files beside them.
+      const parts = path.join(root, 'epoch-1');
+      fs.mkdirSync(parts);
+      writeTopKParquet(path.join(parts, 'part-00000.parquet'), rows, 0, 15, 4);
+      writeTopKParquet(path.join(parts, 'part-00001.parquet'), rows, 15, 15);
+      writeTopKParquet(path.join(parts, 'part-00002.parquet'), rows, 15, N, 6);
+      for (const name of ['_SUCCESS', '.part-00000.parquet.crc', 'part-00000.parquet.crc']) fs.writeFileSync(path.join(parts, name), '');
+      const run = (await ingestRuns(createStore(db), { path: root, datasetId: data.datasetId })).runs[0]!;
+      for (const epoch of [1, 2]) {
+        const raw = db.prepare('SELECT probs, top_classes, label_probs FROM prediction_matrices WHERE run_id = ? AND epoch = ? ORDER BY chunk').all(run.id, epoch) as Record<string, Buffer>[];
+        const decode = <T extends Float32Array | Int32Array>(column: string, Ctor: new (b: ArrayBuffer) => T) => raw.flatMap((r) => Array.from(new Ctor(r[column]!.buffer.slice(r[column]!.byteOffset, r[column]!.byteOffset + r[column]!.byteLength) as ArrayBuffer)));
+        expect(decode('top_classes', Int32Array)).toEqual(t.classes.flat());
+        expect(decode('probs', Float32Array)).toEqual(t.top.flat().map(Math.fround));
+        expect(decode('label_probs', Float32Array)).toEqual(t.label.map(Math.fround));
+        expectClose(createMatrixStore(db).readMatrix(run.id, epoch)!.probs, completed(t));
+      }
+    });
+
+    it('refuses top-k Parquet that cannot be right, by file, row and field, writing nothing', async () => {
+      const t = topK(randomProbabilities(N, C, 35));
+      const good = (i: number) => ({ example: data.ids[i]!, top_classes: t.classes[i]! as (number | null)[] | null, top_probs: t.top[i]! as (number | null)[] | null, label_prob: t.label[i]! });
+      const file = (patchRow: number, patch: object) => data.ids.map((_, i) => ({ ...good(i), ...(i === patchRow ? patch : {}) }));
+      const rows: TopKRowsToWrite = { k: K, keys: Int32Array.from(data.ids), classes: Int32Array.from(t.classes.flat()), probs: Float32Array.from(t.top.flat()), labelProbs: Float32Array.from(t.label) };
+      const cases: [string, (dir: string) => void, RegExp][] = [
+        ['a null probability', (dir) => topKRowsParquet(path.join(dir, 'epoch-1.parquet'), file(6, { top_probs: [0.5, null] })), /epoch-1\.parquet, row 6: "top_probs" is null or holds a null/],
+        ['a null list', (dir) => topKRowsParquet(path.join(dir, 'epoch-1.parquet'), file(2, { top_classes: null })), /epoch-1\.parquet, row 2: "top_classes" is null or holds a null/],
+        ['three classes where topK is 2', (dir) => topKRowsParquet(path.join(dir, 'epoch-1.parquet'), file(9, { top_classes: [0, 1, 2], top_probs: [0.3, 0.3, 0.3] })), /epoch-1\.parquet, row 9: "top_classes" holds 3 values where run\.json says topK 2/],
+        ['a label probability outside [0, 1]', (dir) => topKRowsParquet(path.join(dir, 'epoch-1.parquet'), file(11, { label_prob: 1.5 })), /epoch-1\.parquet, row 11: label_prob 1\.5 is outside \[0, 1\]/],
+        ['a missing column', (dir) => parquetWriteFile({ filename: path.join(dir, 'epoch-1.parquet'), columnData: [{ name: 'example', data: Int32Array.from(data.ids) }] }), /epoch-1\.parquet: a Parquet file of a top-k run needs columns "example", "top_classes", "top_probs" and "label_prob" \("top_classes" missing\); it holds example/],
+        ['a key in two parts', (dir) => {
+          fs.mkdirSync(path.join(dir, 'epoch-1'));
+          writeTopKParquet(path.join(dir, 'epoch-1', 'part-00000.parquet'), rows, 0, 20);
+          writeTopKParquet(path.join(dir, 'epoch-1', 'part-00001.parquet'), rows, 19, N);
+        }, /part-00001\.parquet, row 0: example \d+ \(train\) appears twice this epoch \(also in \S*epoch-1[\\/]part-00000\.parquet\)/],
+        ['a corrupt part', (dir) => {
+          fs.mkdirSync(path.join(dir, 'epoch-1'));
+          writeTopKParquet(path.join(dir, 'epoch-1', 'part-00000.parquet'), rows, 0, 20);
+          writeTopKParquet(path.join(dir, 'epoch-1', 'part-00001.parquet'), rows, 20, N);
+          const bytes = fs.readFileSync(path.join(dir, 'epoch-1', 'part-00001.parquet'));
+          bytes.fill(7, 20, 120);
+          fs.writeFileSync(path.join(dir, 'epoch-1', 'part-00001.parquet'), bytes);
+        }, /part-00001\.parquet: not a readable Parquet file/],
+        ['a truncated part', (dir) => {
+          fs.mkdirSync(path.join(dir, 'epoch-1'));
+          writeTopKParquet(path.join(dir, 'epoch-1', 'part-00000.parquet'), rows, 0, N);
+          fs.truncateSync(path.join(dir, 'epoch-1', 'part-00000.parquet'), 300);
+        }, /part-00000\.parquet: not a Parquet file \(no PAR1 marker/],
+        ['a stray file among the parts', (dir) => {
+          fs.mkdirSync(path.join(dir, 'epoch-1'));
+          writeTopKParquet(path.join(dir, 'epoch-1', 'part-00000.parquet'), rows, 0, N);
+          fs.writeFileSync(path.join(dir, 'epoch-1', 'part-00001.json'), '{}');
+        }, /part-00001\.json: an epoch folder holds Parquet part files/],
+        ['an epoch folder without parts', (dir) => {
+          fs.mkdirSync(path.join(dir, 'epoch-1'));
+          fs.writeFileSync(path.join(dir, 'epoch-1', '_SUCCESS'), '');
+        }, /epoch-1: an epoch folder holds no Parquet part file/],
+      ];
+      for (const [name, make, message] of cases) {
+        const root = writeRun({ name: 't', role: 'teacher', epochs: 1, topK: K }, {});
+        make(root);
+        const before = counts();
+        await expect(ingestRuns(createStore(db), { path: root, datasetId: data.datasetId }), name).rejects.toThrow(message);
+        expect(counts(), name).toEqual(before);
+      }
+    });
+  });
+
+  it('reads epoch folders of dense Parquet parts per split (key index), an empty part among them', async () => {
+    const probs = randomProbabilities(N, C, 36);
+    const root = writeRun({ name: 'parquet parts', role: 'teacher', epochs: 1, key: 'index' }, {});
+    const part = (split: string, file: string, positions: number[]) => {
+      fs.mkdirSync(path.join(root, `epoch_001.${split}`), { recursive: true });
+      parquetWriteFile({
+        filename: path.join(root, `epoch_001.${split}`, file),
+        columnData: [
+          { name: 'example', data: Int32Array.from(positions.map((p) => data.indices[p]!)) },
+          { name: 'probs', data: positions.map((p) => Array.from(probs.subarray(p * C, (p + 1) * C))) },
+        ],
+        schema: [
+          { name: 'root', num_children: 2 },
+          { name: 'example', type: 'INT32', repetition_type: 'REQUIRED' },
+          { name: 'probs', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+          { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+          { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
+        ],
+      });
+    };
+    const of = (split: string) => data.ids.map((_, p) => p).filter((p) => data.splits[p] === split);
+    part('train', 'part-00000.parquet', of('train').slice(0, 12));
+    part('train', 'part-00001.parquet', of('train').slice(12));
+    part('test', 'part-00000.parquet', []);
+    part('test', 'part-00001.parquet', of('test').reverse());
+    const run = (await ingestRuns(createStore(db), { path: root, datasetId: data.datasetId })).runs[0]!;
+    expectClose(stored(run.id, 1), probs);
   });
 
   it('a failure in a later run removes the runs already written: the database is as it was', async () => {

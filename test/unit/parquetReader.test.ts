@@ -7,7 +7,7 @@ import zlib from 'node:zlib';
 import { parquetMetadata } from 'hyparquet';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readParquetPredictions } from '../../main/data/parquetReader.js';
+import { readParquetPredictions, readParquetTopK } from '../../main/data/parquetReader.js';
 import { ImportError } from '../../shared/errors.js';
 import { makeTempDir } from '../helpers/tempDir.js';
 
@@ -287,5 +287,72 @@ describe('readParquetPredictions: what it refuses', () => {
     const err = await refusal(file);
     expect(err.message).toBe(`${file}, row 1: "example" 9007199254740992 is beyond ±9007199254740991, the largest integer a key can be read as exactly`);
     expect(err.place).toEqual({ file, row: 1 });
+  });
+});
+
+describe('readParquetTopK', () => {
+  /** A top-k file as pyarrow writes it (three-level lists, dictionary pages where they pay), via hyparquet-writer's row path. */
+  function topKFile(name: string, keys: Column['data'], classes: unknown[], probs: unknown[], labelProbs: Column['data'], options: { keyType?: 'INT32' | 'INT64' | 'STRING'; classType?: 'INT32' | 'INT64' | 'FLOAT'; rowGroupSize?: number } = {}): string {
+    const { keyType = 'INT32', classType = 'INT32', rowGroupSize } = options;
+    // The key element of the dense layout's schema: the same key column.
+    const key = listSchema(keyType, 'probs', 'FLOAT').slice(1, 2);
+    const list = (column: string, type: 'INT32' | 'INT64' | 'FLOAT' | 'DOUBLE') => [
+      { name: column, repetition_type: 'OPTIONAL' as const, converted_type: 'LIST' as const, num_children: 1 },
+      { name: 'list', repetition_type: 'REPEATED' as const, num_children: 1 },
+      { name: 'element', repetition_type: 'OPTIONAL' as const, type },
+    ];
+    return write(name, {
+      columnData: [
+        { name: 'example', data: keys },
+        { name: 'top_classes', data: classes },
+        { name: 'top_probs', data: probs },
+        { name: 'label_prob', data: labelProbs },
+      ],
+      schema: [{ name: 'root', num_children: 4 }, ...key, ...list('top_classes', classType), ...list('top_probs', 'FLOAT'), { name: 'label_prob', type: 'DOUBLE', repetition_type: 'REQUIRED' }],
+      ...(rowGroupSize ? { rowGroupSize } : {}),
+    });
+  }
+
+  async function readAll(file: string, k: number) {
+    const batches: { rowStart: number; keys: (string | number)[]; classes: number[]; probs: number[]; labelProbs: number[] }[] = [];
+    await readParquetTopK(file, k, (b) => batches.push({ rowStart: b.rowStart, keys: Array.from(b.keys), classes: Array.from(b.classes), probs: Array.from(b.probs), labelProbs: Array.from(b.labelProbs) }));
+    return batches;
+  }
+
+  it('hands back each row group flat, in row order: keys, k classes and probabilities a row, p(label)', async () => {
+    const n = 7;
+    const classes = Array.from({ length: n }, (_, i) => [i % 3, (i + 1) % 3]);
+    const probs = Array.from({ length: n }, (_, i) => f32([0.5 + i / 100, 0.25]));
+    const file = topKFile('top.parquet', Array.from({ length: n }, (_, i) => `train:${i}`), classes, probs, Float64Array.from({ length: n }, (_, i) => i / 1000), { keyType: 'STRING', rowGroupSize: 3 });
+    const batches = await readAll(file, 2);
+    expect(batches.map((b) => b.rowStart)).toEqual([0, 3, 6]);
+    expect(batches.flatMap((b) => b.keys)).toEqual(Array.from({ length: n }, (_, i) => `train:${i}`));
+    expect(batches.flatMap((b) => b.classes)).toEqual(classes.flat());
+    expect(batches.flatMap((b) => b.probs)).toEqual(probs.flat());
+    expect(batches.flatMap((b) => b.labelProbs)).toEqual(Array.from({ length: n }, (_, i) => i / 1000));
+  });
+
+  it('reads int64 classes and keys as numbers, and an empty file as no batch', async () => {
+    const file = topKFile('int64.parquet', [5n, 6n], [[3n, 1n], [0n, 2n]], [[0.5, 0.2], [0.6, 0.1]], new Float64Array([0.1, 0.05]), { keyType: 'INT64', classType: 'INT64' });
+    const [batch] = await readAll(file, 2);
+    expect(batch!.keys).toEqual([5, 6]);
+    expect(batch!.classes).toEqual([3, 1, 0, 2]);
+    expect(await readAll(topKFile('empty.parquet', new Int32Array(0), [], [], new Float64Array(0)), 2)).toEqual([]);
+  });
+
+  it('names the file, the 0-based row and the column of a list that is null or of another length than k', async () => {
+    const file = topKFile('short.parquet', new Int32Array([0, 1, 2, 3]), [[0, 1], [1, 2], [2], [0, 1]], [[0.5, 0.2], [0.5, 0.2], [0.5], [0.5, 0.2]], new Float64Array(4), { rowGroupSize: 2 });
+    const err = await readAll(file, 2).catch((e: unknown) => e as ImportError);
+    expect(err).toBeInstanceOf(ImportError);
+    expect((err as ImportError).message).toBe(`${file}, row 2: "top_classes" holds 1 values where run.json says topK 2`);
+    const nulls = topKFile('null.parquet', new Int32Array([0, 1]), [[0, 1], [1, 2]], [[0.5, 0.2], [0.5, null]], new Float64Array(2));
+    expect(((await readAll(nulls, 2).catch((e: unknown) => e)) as Error).message).toBe(`${nulls}, row 1: "top_probs" is null or holds a null; each row needs 2 values (topK in run.json)`);
+  });
+
+  it('refuses a file whose columns are not the top-k layout', async () => {
+    const dense = listFile('dense.parquet', new Int32Array([0]), [[1]]);
+    expect(((await readAll(dense, 2).catch((e: unknown) => e)) as Error).message).toBe(`${dense}: a Parquet file of a top-k run needs columns "example", "top_classes", "top_probs" and "label_prob" ("top_classes" missing); it holds example, probs`);
+    const floats = topKFile('float-classes.parquet', new Int32Array([0]), [[0.5, 1.5]], [[0.5, 0.2]], new Float64Array(1), { classType: 'FLOAT' });
+    expect(((await readAll(floats, 2).catch((e: unknown) => e)) as Error).message).toBe(`${floats}: "top_classes" must hold int32 or int64 values, not FLOAT`);
   });
 });
