@@ -11,11 +11,18 @@ import { benchFindings } from './findingsBench.js';
 import { benchPackage } from './packagePayload.js';
 import { benchStorage } from './storageBench.js';
 import { benchImages } from './imageBench.js';
+import { benchImagenet, runImagenetChild } from './imagenetBench.js';
 import { formatTable, type BenchRow } from './table.js';
 
 const childAt = process.argv.indexOf('--child');
 if (childAt >= 0) {
   await runBenchChild(process.argv.slice(childAt + 1));
+  process.exit();
+}
+
+const imagenetChildAt = process.argv.indexOf('--imagenet-child');
+if (imagenetChildAt >= 0) {
+  await runImagenetChild(process.argv.slice(imagenetChildAt + 1));
   process.exit();
 }
 
@@ -33,11 +40,13 @@ const sections: [string, () => Promise<BenchRow[]> | BenchRow[]][] = [
 const rows: BenchRow[] = [];
 // Only on request: `package` packs the app with electron-builder (`npm run bench -- package`);
 // `storage` measures the prediction data's bytes on disk and float16's effect on every measure;
-// `images` generates and imports 100,000 photo files.
+// `images` generates and imports 100,000 photo files; `imagenet` ingests 53M top-5 rows from
+// Parquet parts and times the analytics on them (docs/scale.md).
 const onRequest: [string, () => Promise<BenchRow[]>][] = [
   ['package', benchPackage],
   ['storage', benchStorage],
   ['images', benchImages],
+  ['imagenet', benchImagenet],
 ];
 for (const [name, run] of sections) if (!only.length || only.includes(name)) rows.push(...(await run()));
 for (const [name, run] of onRequest) if (only.includes(name)) rows.push(...(await run()));
