@@ -2,15 +2,16 @@
 // column `example` and the C values of each row, as one list column or as C wide columns. The
 // result has the NPY reader's shape, so the ingest checks both formats with the same code.
 import fs from 'node:fs/promises';
-import { parquetMetadata, parquetMetadataAsync, parquetRead, parquetSchema, type ColumnData, type CompressionCodec, type DecodedArray, type Encoding, type FileMetaData, type SchemaTree } from 'hyparquet';
+import { parquetMetadata, parquetMetadataAsync, parquetRead, parquetSchema, type ColumnData, type CompressionCodec, type DecodedArray, type FileMetaData, type SchemaTree } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 // hyparquet's page decoders (its published src/*.js entry points): the top-k reader decodes list
 // columns flat, which parquetRead cannot.
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { convert, convertWithDictionary, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
+import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
 import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js';
 import { readPlain } from 'hyparquet/src/plain.js';
-import { getMaxDefinitionLevel } from 'hyparquet/src/schema.js';
+import { getMaxDefinitionLevel, getMaxRepetitionLevel } from 'hyparquet/src/schema.js';
 import type { ColumnDecoder, DataPage } from 'hyparquet/src/types.js';
 import { ImportError } from '../../shared/errors.js';
 import type { NpyArray } from './npyReader.js';
@@ -302,23 +303,25 @@ export async function readParquetTopK(file: string, k: number, onBatch: (batch: 
     let rowStart = 0;
     for (const group of metadata.row_groups) {
       const rows = Number(group.num_rows);
-      const read = async (column: SchemaTree): Promise<DecodedColumn> => {
-        const chunk = group.columns.find((c) => c.meta_data?.path_in_schema[0] === column.element.name);
-        const meta = chunk?.meta_data;
+      // The four column chunks' byte ranges, read in one go (they usually lie side by side).
+      const ranges = [columns.key, columns.classes, columns.probs, columns.labelProb].map((column) => {
+        const meta = group.columns.find((c) => c.meta_data?.path_in_schema[0] === column.element.name)?.meta_data;
         if (!meta) throw new ImportError(`row group at row ${rowStart} has no column "${column.element.name}"`, { file });
         const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
-        const bytes = await slice(start, start + Number(meta.total_compressed_size));
-        try {
-          return decodeColumnChunk(new Uint8Array(bytes), column, meta.codec);
-        } catch (err) {
-          throw new ImportError(`not a readable Parquet file: column "${column.element.name}" of the row group at row ${rowStart}: ${(err as Error).message}`, { file }, { cause: err });
-        }
-      };
+        return { column, codec: meta.codec, start, end: start + Number(meta.total_compressed_size) };
+      });
+      const from = Math.min(...ranges.map((r) => r.start));
+      const to = Math.max(...ranges.map((r) => r.end));
       if (rows > 0) {
-        const key = await read(columns.key);
-        const classes = await read(columns.classes);
-        const probs = await read(columns.probs);
-        const labelProb = await read(columns.labelProb);
+        if (from < 0 || to > size) throw new ImportError(`not a readable Parquet file: the row group at row ${rowStart} lies at bytes ${from}…${to}, outside the file's ${size}`, { file });
+        const bytes = new Uint8Array(await slice(from, to));
+        const [key, classes, probs, labelProb] = ranges.map(({ column, codec, start, end }) => {
+          try {
+            return decodeColumnChunk(bytes.subarray(start - from, end - from), column, codec);
+          } catch (err) {
+            throw new ImportError(`not a readable Parquet file: column "${column.element.name}" of the row group at row ${rowStart}: ${(err as Error).message}`, { file }, { cause: err });
+          }
+        }) as [DecodedColumn, DecodedColumn, DecodedColumn, DecodedColumn];
         onBatch({
           rowStart,
           keys: flatKeys(key, rows, rowStart, file),
@@ -372,49 +375,101 @@ function listLeaf(column: SchemaTree, type: string, file: string): SchemaTree {
 interface DecodedColumn {
   name: string;
   values: DecodedArray;
-  definitionLevels: number[];
-  repetitionLevels: number[];
+  definitionLevels: Uint8Array;
+  repetitionLevels: Uint8Array;
   maxDefinitionLevel: number;
 }
 
 /**
- * Decodes every page of one column chunk with hyparquet's page decoders, concatenating values and
- * levels instead of assembling rows (its `parquetRead` builds an array per list).
+ * Decodes every page of one column chunk, concatenating values and levels instead of assembling
+ * rows (hyparquet's `parquetRead` builds an array per list). Levels are read into bytes with
+ * hyparquet's RLE/bit-packed decoder: its own page readers put them in plain arrays of a page's
+ * length, which cost more than everything else the ingest does. Version-1 pages (pyarrow's and
+ * Spark's default) and encodings other than plain and dictionary go through hyparquet's page
+ * readers, their levels then copied into bytes.
  */
 function decodeColumnChunk(bytes: Uint8Array, column: SchemaTree, codec: CompressionCodec): DecodedColumn {
   const schemaPath = pathTo(column);
   const leaf = schemaPath[schemaPath.length - 1]!;
   const decoder: ColumnDecoder = { pathInSchema: schemaPath.slice(1).map((s) => s.element.name), type: leaf.element.type!, element: leaf.element, schemaPath, codec, compressors, parsers: DEFAULT_PARSERS, utf8: true };
+  const maxDefinitionLevel = getMaxDefinitionLevel(schemaPath);
+  const maxRepetitionLevel = getMaxRepetitionLevel(schemaPath);
   const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
   const values: DecodedArray[] = [];
-  let definitionLevels: number[] = [];
-  let repetitionLevels: number[] = [];
-  // Array concat copies packed small integers in bulk; a push per level was the reader's hot spot.
-  const append = (to: number[], levels: number[] | undefined) => (!levels?.length ? to : to.length ? to.concat(levels) : levels);
+  const definitionLevels: Uint8Array[] = [];
+  const repetitionLevels: Uint8Array[] = [];
   let dictionary: DecodedArray | undefined;
+  const readerOf = (b: Uint8Array) => ({ view: new DataView(b.buffer, b.byteOffset, b.byteLength), offset: 0 });
+  const levels = (r: ReturnType<typeof readerOf>, max: number, count: number, length?: number): Uint8Array => {
+    const out = new Uint8Array(max ? count : 0);
+    if (max) readRleBitPackedHybrid(r, 32 - Math.clz32(max), out, length);
+    return out;
+  };
   while (reader.offset < bytes.byteLength - 1) {
     const header = parquetHeader(reader);
     const page = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
     reader.offset += header.compressed_page_size;
-    let decoded: DataPage;
-    let encoding: Encoding;
     if (header.type === 'DICTIONARY_PAGE') {
       const plain = decompressPage(page, header.uncompressed_page_size, codec, compressors);
       const count = header.dictionary_page_header?.num_values ?? 0;
-      dictionary = convert(readPlain({ view: new DataView(plain.buffer, plain.byteOffset, plain.byteLength), offset: 0 }, decoder.type, count, leaf.element.type_length), decoder);
+      dictionary = convert(readPlain(readerOf(plain), decoder.type, count, leaf.element.type_length), decoder);
       continue;
-    } else if (header.type === 'DATA_PAGE' && header.data_page_header) {
-      decoded = readDataPage(decompressPage(page, header.uncompressed_page_size, codec, compressors), header.data_page_header, decoder);
-      encoding = header.data_page_header.encoding;
-    } else if (header.type === 'DATA_PAGE_V2' && header.data_page_header_v2) {
-      decoded = readDataPageV2(page, header, decoder);
-      encoding = header.data_page_header_v2.encoding;
-    } else continue;
-    values.push(convertWithDictionary(decoded.dataPage, dictionary, encoding, decoder));
-    definitionLevels = append(definitionLevels, decoded.definitionLevels);
-    repetitionLevels = append(repetitionLevels, decoded.repetitionLevels);
+    }
+    const v1 = header.type === 'DATA_PAGE' ? header.data_page_header : undefined;
+    const v2 = header.type === 'DATA_PAGE_V2' ? header.data_page_header_v2 : undefined;
+    if (!v1 && !v2) continue;
+    const encoding = (v1 ?? v2)!.encoding;
+    const count = (v1 ?? v2)!.num_values;
+    if (v1 || (encoding !== 'PLAIN' && encoding !== 'PLAIN_DICTIONARY' && encoding !== 'RLE_DICTIONARY')) {
+      const decoded: DataPage = v1 ? readDataPage(decompressPage(page, header.uncompressed_page_size, codec, compressors), v1, decoder) : readDataPageV2(page, header, decoder);
+      values.push(convertWithDictionary(decoded.dataPage, dictionary, encoding, decoder));
+      definitionLevels.push(Uint8Array.from(decoded.definitionLevels ?? []));
+      repetitionLevels.push(Uint8Array.from(decoded.repetitionLevels));
+      continue;
+    }
+    // Version 2 (what hyparquet-writer writes): uncompressed levels of known lengths, then the values.
+    const h = v2!;
+    const levelReader = readerOf(page);
+    const rep = levels(levelReader, maxRepetitionLevel, count, h.repetition_levels_byte_length);
+    levelReader.offset = h.repetition_levels_byte_length;
+    const def = levels(levelReader, maxDefinitionLevel, count, h.definition_levels_byte_length);
+    const levelBytes = h.repetition_levels_byte_length + h.definition_levels_byte_length;
+    const rest = page.subarray(levelBytes);
+    const size = header.uncompressed_page_size - levelBytes;
+    const valueReader = readerOf(h.is_compressed !== false && size ? decompressPage(rest, size, codec, compressors) : rest);
+    let present = def.length ? 0 : count;
+    for (let i = 0; i < def.length; i++) if (def[i] === maxDefinitionLevel) present++;
+    values.push(encoding === 'PLAIN' ? convert(readPlain(valueReader, decoder.type, present, leaf.element.type_length), decoder) : lookUp(valueReader, present, dictionary));
+    definitionLevels.push(def);
+    repetitionLevels.push(rep);
   }
-  return { name: column.element.name, values: concatValues(values), definitionLevels, repetitionLevels, maxDefinitionLevel: getMaxDefinitionLevel(schemaPath) };
+  return { name: column.element.name, values: concatValues(values), definitionLevels: concatLevels(definitionLevels), repetitionLevels: concatLevels(repetitionLevels), maxDefinitionLevel };
+}
+
+/** A dictionary page's values for `count` RLE/bit-packed indices. */
+function lookUp(reader: { view: DataView; offset: number }, count: number, dictionary: DecodedArray | undefined): DecodedArray {
+  if (!dictionary) throw new Error('a dictionary-encoded page without a dictionary page before it');
+  const indices = new Int32Array(count);
+  const width = reader.view.getUint8(reader.offset++);
+  if (width) readRleBitPackedHybrid(reader, width, indices, reader.view.byteLength - reader.offset);
+  const out = ArrayBuffer.isView(dictionary) ? new (dictionary.constructor as new (n: number) => Float64Array)(count) : new Array<unknown>(count);
+  for (let i = 0; i < count; i++) {
+    const at = indices[i]!;
+    if (at >= dictionary.length) throw new Error(`dictionary index ${at} beyond its ${dictionary.length} values`);
+    out[i] = dictionary[at] as number;
+  }
+  return out as DecodedArray;
+}
+
+function concatLevels(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** The schema path from the root down a column's single line of children to its leaf. */
