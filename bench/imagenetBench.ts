@@ -17,6 +17,7 @@ import { ingestRuns } from '../main/data/runIngest.js';
 import { openDatabase } from '../main/store/openDatabase.js';
 import { createStore, type Connection } from '../main/store/store.js';
 import { createPlainDataset } from './ingestFixture.js';
+import { explorerFilters } from './ingestBench.js';
 import { writeTopKParquet, type TopKRowsToWrite } from './imagenetFixture.js';
 import { predictionBytesOnDisk } from './storageBench.js';
 import { percentile, type BenchRow } from './table.js';
@@ -223,13 +224,7 @@ async function serve(db: Connection, experimentId: number, studentRunId: number)
   const scope = { experimentId, studentRunId };
   const openMs = await timed(() => service.handlers.queryExamples(QueryExamplesArgs.parse({ ...scope, limit: 100 })));
   await service.idle();
-  const filters: [string, object, object?][] = [
-    ['split + teacher confidence', { split: 'train', ranges: [{ measure: 'teacherProb', max: 0.5 }] }],
-    ['underfit δ=0.5, sorted by Δ', { underfit: { delta: 0.5 } }, { column: 'deviation' }],
-    ['label + predicted class, by KL', { labels: [0, 6], predicted: { runId: studentRunId, classes: [2, 4] } }, { column: 'kl', descending: true }],
-    ['teacher wrong, student right', { correctness: [{ runId: studentRunId, correct: true }] }],
-    ['total variation ≥ 0.5', { ranges: [{ measure: 'tv', min: 0.5 }] }, { column: 'tv', descending: true }],
-  ];
+  const filters = explorerFilters(studentRunId);
   const first: [string, number][] = [];
   const repeat: number[] = [];
   for (const [name, filter, sort] of filters) {

@@ -70,6 +70,17 @@ export async function benchIngest(): Promise<BenchRow[]> {
   }
 }
 
+/** One filter of each kind the explorer offers (name, filter, sort), as the benches at scale time them. */
+export function explorerFilters(studentRunId: number): [string, object, object?][] {
+  return [
+    ['split + teacher confidence', { split: 'train', ranges: [{ measure: 'teacherProb', max: 0.5 }] }],
+    ['underfit δ=0.5, sorted by Δ', { underfit: { delta: 0.5 } }, { column: 'deviation' }],
+    ['label + predicted class, by KL', { labels: [0, 6], predicted: { runId: studentRunId, classes: [2, 4] } }, { column: 'kl', descending: true }],
+    ['teacher wrong, student right', { correctness: [{ runId: studentRunId, correct: true }] }],
+    ['total variation ≥ 0.5', { ranges: [{ measure: 'tv', min: 0.5 }] }, { column: 'tv', descending: true }],
+  ];
+}
+
 /** The explorer's two calls on the ingested experiment: a filter's count + first page, and the scatter. */
 async function benchExplorerAtScale(db: Connection, experimentId: number, studentRunId: number, size: string, atScale: boolean, sample: () => void): Promise<BenchRow[]> {
   const service = createAnalyticsService(createStore(db));
@@ -83,13 +94,7 @@ async function benchExplorerAtScale(db: Connection, experimentId: number, studen
   const openMs = await timed(() => service.handlers.queryExamples(QueryExamplesArgs.parse({ ...scope, limit: 100 })));
   // The columns the service builds while the first page is read (analyticsService prewarm).
   const warmMs = await timed(() => service.idle());
-  const filters: [string, object, object?][] = [
-    ['split + teacher confidence', { split: 'train', ranges: [{ measure: 'teacherProb', max: 0.5 }] }],
-    ['underfit δ=0.5, sorted by Δ', { underfit: { delta: 0.5 } }, { column: 'deviation' }],
-    ['label + predicted class, by KL', { labels: [0, 6], predicted: { runId: studentRunId, classes: [2, 4] } }, { column: 'kl', descending: true }],
-    ['teacher wrong, student right', { correctness: [{ runId: studentRunId, correct: true }] }],
-    ['total variation ≥ 0.5', { ranges: [{ measure: 'tv', min: 0.5 }] }, { column: 'tv', descending: true }],
-  ];
+  const filters = explorerFilters(studentRunId);
   const first: number[] = [];
   const repeat: number[] = [];
   for (const [, filter, sort] of filters) {

@@ -276,12 +276,9 @@ const INTEGER_TYPES = ['INT32', 'INT64'];
  * arrays — building one JS array per row cost more than everything else the ingest does.
  */
 export async function readParquetTopK(file: string, k: number, onBatch: (batch: ParquetTopKBatch) => void): Promise<void> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, 'r');
-  } catch (err) {
+  const handle = await fs.open(file, 'r').catch((err: unknown) => {
     throw new ImportError(`cannot read the file: ${(err as Error).message}`, { file }, { cause: err });
-  }
+  });
   try {
     const size = (await handle.stat()).size;
     const slice = async (start: number, end: number): Promise<ArrayBuffer> => {
