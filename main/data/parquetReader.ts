@@ -167,7 +167,8 @@ async function readColumns(bytes: ArrayBuffer, metadata: FileMetaData, names: st
   return chunks;
 }
 
-function readKeys(chunks: ColumnData[], rows: number, file: string): (string | number)[] {
+/** Keys of rows 0…rows-1 of `chunks`; errors number rows from `firstRow` (a row group's first row in its file). */
+function readKeys(chunks: ColumnData[], rows: number, file: string, firstRow = 0): (string | number)[] {
   const keys = new Array<string | number>(rows);
   const largest = BigInt(Number.MAX_SAFE_INTEGER);
   for (const { columnData, rowStart } of chunks) {
@@ -178,14 +179,15 @@ function readKeys(chunks: ColumnData[], rows: number, file: string): (string | n
     }
     for (let i = 0; i < columnData.length; i++) {
       const key: unknown = columnData[i];
-      const row = rowStart + i;
+      // The row as the file numbers it, for errors.
+      const row = firstRow + rowStart + i;
       if (typeof key === 'string' || (typeof key === 'number' && Number.isSafeInteger(key))) {
-        keys[row] = key;
+        keys[rowStart + i] = key;
       } else if (typeof key === 'bigint') {
         if (key > largest || key < -largest) {
           throw new ImportError(`"${KEY_COLUMN}" ${key} is beyond ±${Number.MAX_SAFE_INTEGER}, the largest integer a key can be read as exactly`, { file, row });
         }
-        keys[row] = Number(key);
+        keys[rowStart + i] = Number(key);
       } else if (typeof key === 'number') {
         throw new ImportError(`"${KEY_COLUMN}" ${key} is not an integer`, { file, row });
       } else {
@@ -522,7 +524,7 @@ function flatKeys(column: DecodedColumn, rows: number, rowStart: number, file: s
   checkNoNulls(column, rows, rowStart, file);
   const { values } = column;
   if (values instanceof Int32Array || values instanceof Uint32Array) return values;
-  return readKeys([{ columnName: KEY_COLUMN, columnData: values, rowStart, rowEnd: rowStart + rows }], rows + rowStart, file).slice(rowStart);
+  return readKeys([{ columnName: KEY_COLUMN, columnData: values, rowStart: 0, rowEnd: rows }], rows, file, rowStart);
 }
 
 /**

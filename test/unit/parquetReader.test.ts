@@ -349,6 +349,11 @@ describe('readParquetTopK', () => {
     expect(((await readAll(nulls, 2).catch((e: unknown) => e)) as Error).message).toBe(`${nulls}, row 1: "top_probs" is null or holds a null; each row needs 2 values (topK in run.json)`);
   });
 
+  it('numbers a bad key by its row in the file, not in its row group', async () => {
+    const file = topKFile('big-key-top.parquet', [1n, 2n, 9007199254740992n], [[0, 1], [1, 2], [2, 0]], [[0.5, 0.2], [0.5, 0.2], [0.5, 0.2]], new Float64Array(3), { keyType: 'INT64', rowGroupSize: 2 });
+    expect(((await readAll(file, 2).catch((e: unknown) => e)) as Error).message).toBe(`${file}, row 2: "example" 9007199254740992 is beyond ±9007199254740991, the largest integer a key can be read as exactly`);
+  });
+
   it('refuses a file whose columns are not the top-k layout', async () => {
     const dense = listFile('dense.parquet', new Int32Array([0]), [[1]]);
     expect(((await readAll(dense, 2).catch((e: unknown) => e)) as Error).message).toBe(`${dense}: a Parquet file of a top-k run needs columns "example", "top_classes", "top_probs" and "label_prob" ("top_classes" missing); it holds example, probs`);
