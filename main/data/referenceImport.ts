@@ -96,7 +96,12 @@ export async function referenceImage(file: string, channels: 1 | 3, trainSize: n
     .catch(unreadable);
   const tensor =
     trainSize > 0
-      ? sharp(reduced.data, raw).resize({ width: trainSize, height: trainSize, fit: 'cover', position: 'centre' }).raw().toBuffer().catch(unreadable)
+      ? sharp(reduced.data, raw)
+          .resize({ width: trainSize, height: trainSize, fit: 'cover', position: 'centre' })
+          .toColourspace(channels === 1 ? 'b-w' : 'srgb') // raw output is sRGB unless told: grey stays 1 channel
+          .raw()
+          .toBuffer()
+          .catch(unreadable)
       : Promise.resolve(null);
   const [thumb, pixels] = await Promise.all([thumbnail, tensor]);
   if (pixels && pixels.length !== trainSize * trainSize * channels) {
