@@ -129,7 +129,7 @@ export async function benchImages(): Promise<BenchRow[]> {
       measured: `${perCore.toFixed(0)} images/s per core`,
       goal: '≥ 300 images/s per core',
       pass: perCore >= 300,
-      note: `${size}; per CPU-second of all threads (${((100 * m.headerCpuSeconds) / m.cpuSeconds).toFixed(0)}% in the header pass); wall ${m.seconds.toFixed(1)} s = ${(n / m.seconds).toFixed(0)} images/s on ${cores} × ${cpuModel} (load average ${os.loadavg()[0]!.toFixed(1)}); 1.28M photos: ${(IMAGENET / perCore / cores / 3600).toFixed(1)} h on ${cores} free cores at this rate; ${made}`,
+      note: `${size}; per CPU-second of all threads (${((100 * m.headerCpuSeconds) / m.cpuSeconds).toFixed(0)}% in the header pass); wall ${m.seconds.toFixed(1)} s = ${(n / m.seconds).toFixed(0)} images/s on ${cores} × ${cpuModel} (load average ${os.loadavg()[0]!.toFixed(1)}); 1.28M photos: ${(IMAGENET / perCore / cores / 3600).toFixed(1)} h at this rate per core on ${cores} free cores, ${(IMAGENET / (n / m.seconds) / 3600).toFixed(1)} h at this run's wall rate; ${made}`,
     },
     {
       benchmark: 'images by reference: peak memory',
