@@ -23,6 +23,9 @@ export function formatEtaShort(seconds: number | null | undefined, unknown = '�
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/** No estimate before a stage has run this long: the rate of its first few items says little. */
+export const ETA_AFTER_SECONDS = 1;
+
 /** Tracks one task's stages; `now` is injectable so the ETA is testable. */
 export function createProgressTracker(now: () => number = () => Date.now()) {
   let stage = '';
@@ -34,7 +37,12 @@ export function createProgressTracker(now: () => number = () => Date.now()) {
         stageStart = now();
       }
       const elapsed = (now() - stageStart) / 1000;
-      return { stage, done, total, etaSeconds: estimateEtaSeconds(done, total, elapsed) };
+      return { stage, done, total, etaSeconds: elapsed < ETA_AFTER_SECONDS ? null : estimateEtaSeconds(done, total, elapsed) };
     },
   };
+}
+
+/** The terminal's progress line: "decode 120/1000 files · ETA 42s" ("ETA …" while there is none). */
+export function formatProgressLine({ stage, done, total, etaSeconds }: ProgressSnapshot, unit = ''): string {
+  return `${stage} ${done}/${total}${unit ? ` ${unit}` : ''} · ETA ${formatEtaShort(etaSeconds, '…')}`;
 }

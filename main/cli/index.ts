@@ -8,6 +8,7 @@ import { importWithSkipped } from '../data/importIntoDatabase.js';
 import { defaultDatabasePath } from '../paths.js';
 import { createAppServices } from '../services/appServices.js';
 import { describeZodError } from '../../shared/zodIssues.js';
+import { createProgressTracker, formatProgressLine } from '../../shared/progress.js';
 import { relocateDataset } from '../services/exampleOriginals.js';
 import { databaseError } from '../store/databaseErrors.js';
 import { openStore, openStoreForReading, WRITER_BUSY_TIMEOUT_MS, type Store } from '../store/store.js';
@@ -122,13 +123,9 @@ async function importCommand(argv: string[]): Promise<void> {
   if (!parsed.success) throw new UsageError(describeZodError(parsed.error));
   return withDatabase(values.db, async (store) => {
     const showProgress = process.stderr.isTTY && !values.json;
-    const started = new Map<string, number>();
+    const tracker = createProgressTracker();
     const { datasetId, skipped } = await importWithSkipped(store, parsed.data, (stage, done, total) => {
-      if (!showProgress) return;
-      const since = started.get(stage) ?? started.set(stage, Date.now()).get(stage)!;
-      const seconds = (Date.now() - since) / 1000;
-      const eta = done > 0 && done < total && seconds > 1 ? ` · ${Math.ceil((seconds / done) * (total - done))} s left` : '';
-      process.stderr.write(`\r\x1b[K${stage} ${done}/${total}${eta}`);
+      if (showProgress) process.stderr.write(`\r\x1b[K${formatProgressLine(tracker.update(stage, done, total))}`);
     });
     if (showProgress) process.stderr.write('\n');
     const dataset = store.datasets.getDataset(datasetId);

@@ -2,6 +2,7 @@
 // dataset, all or nothing: a failure leaves the database as it was. Prints each run's recorded
 // splits and what the ingest assumed (a bare cartography folder) or left out (splits not recorded).
 import type { Storage } from '../../shared/experimentSpec.js';
+import { createProgressTracker, formatProgressLine } from '../../shared/progress.js';
 import { ingestRuns } from '../data/runIngest.js';
 import type { Store } from '../store/store.js';
 
@@ -15,10 +16,9 @@ export interface IngestCommandOptions {
 
 export async function ingestCommand(store: Store, options: IngestCommandOptions): Promise<void> {
   const showProgress = process.stderr.isTTY && !options.json;
-  const started = performance.now();
+  const tracker = createProgressTracker();
   const result = await ingestRuns(store, { path: options.path, datasetId: options.datasetId, experimentName: options.experimentName, storage: options.storage }, (_, done, total) => {
-    const eta = ((performance.now() - started) / 1000 / done) * (total - done);
-    if (showProgress) process.stderr.write(`\ringest ${done}/${total} run-epochs, about ${Math.ceil(eta)} s left   `);
+    if (showProgress) process.stderr.write(`\r\x1b[K${formatProgressLine(tracker.update('ingest', done, total), 'run-epochs')}`);
   });
   if (showProgress) process.stderr.write('\n');
   if (options.json) {

@@ -50,13 +50,16 @@ export interface ImageFolderListing {
 // holding thousands of undecoded files open at once.
 const DECODE_CONCURRENCY = 8;
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.bmp']);
+/** The formats read, as messages name them. */
+const IMAGE_FORMATS_READ = 'PNG, JPEG, WebP, GIF, TIFF or BMP';
+const NOT_AN_IMAGE = `not an image file (${IMAGE_FORMATS_READ})`;
 
 /** Walks the folder: classes in natural order, examples split, then class, then path. */
 export async function listImageFolder(root: string, options: ImageFolderOptions): Promise<ImageFolderListing> {
   const source = path.resolve(root);
   const walk = await startWalk(source);
   const items = await listImages(walk, options);
-  if (items.length === 0) throw new ImportError('no PNG or JPEG images found in the class folders (nor WebP, GIF, TIFF or BMP)', { file: source });
+  if (items.length === 0) throw new ImportError(`no images found in the class folders (${IMAGE_FORMATS_READ})`, { file: source });
   const classNames = sortNatural(new Set(items.map((item) => item.className)));
   if (classNames.length < 2) {
     throw new ImportError(`every image is in class "${classNames[0]}": a single class cannot be classified`, { file: source });
@@ -164,7 +167,7 @@ async function isSplitLayout(walk: Walk, dirs: string[]): Promise<boolean> {
 /**
  * A folder's subfolders and images by name. Hidden entries are passed over; the rest that cannot
  * be taken are recorded in `walk.skipped` with the reason: names that are not UTF-8 (they could
- * not be stored or shown as they are), files that are not PNG or JPEG, and symbolic links except
+ * not be stored or shown as they are), files that are not images read here, and symbolic links except
  * those to an image inside the dataset folder. Linked folders are never followed, so a walk
  * cannot loop or leave the folder; an image linked from outside could pull a private file in.
  */
@@ -191,7 +194,7 @@ async function listDirectory(walk: Walk, dir: string): Promise<{ dirs: string[];
     if (entry.isDirectory()) dirs.push(name);
     else if (entry.isFile()) {
       if (isImage) images.push(name);
-      else skip(name, 'not a PNG or JPEG file');
+      else skip(name, NOT_AN_IMAGE);
     } else if (entry.isSymbolicLink()) {
       const reason = await linkProblem(walk, path.join(dir, name), isImage);
       if (reason) skip(name, reason);
@@ -207,7 +210,7 @@ async function linkProblem(walk: Walk, link: string, isImage: boolean): Promise<
   if (!target) return 'a broken symbolic link';
   if (target.isDirectory()) return 'a symbolic link to a folder (not followed)';
   if (!target.isFile()) return 'not a regular file';
-  if (!isImage) return 'not a PNG or JPEG file';
+  if (!isImage) return NOT_AN_IMAGE;
   const real = await fs.realpath(link).catch(() => null);
   if (real === null) return 'a broken symbolic link';
   if (!real.startsWith(walk.realRoot + path.sep)) return 'a symbolic link to a file outside the dataset folder (not followed)';
@@ -305,9 +308,20 @@ export async function openImage(
   };
 }
 
+/** Transparent pixels are composited on white, in both stores, before anything is kept (documented in the README). */
+export const ALPHA_BACKGROUND = { r: 255, g: 255, b: 255 };
+
+/**
+ * The one path from a decoder to the colours either store keeps: EXIF orientation applied, alpha
+ * composited on ALPHA_BACKGROUND, then 1 channel (grey) or 3 (sRGB: CMYK, 16-bit and palettes too).
+ */
+export function storedColours(image: Sharp, channels: 1 | 3): Sharp {
+  return image.rotate().flatten({ background: ALPHA_BACKGROUND }).toColourspace(channels === 1 ? 'b-w' : 'srgb');
+}
+
 /**
  * Decodes an image (a file, or its bytes) to 8-bit grey or RGB pixels for the pixels store, EXIF
- * orientation applied; CMYK and 16-bit become 8-bit sRGB or grey, alpha is dropped. `file` names it in errors.
+ * orientation applied; CMYK and 16-bit become 8-bit sRGB or grey, alpha is composited on white. `file` names it in errors.
  */
 export async function decodeImage(input: string | Buffer, file: string, maxSide = DEFAULT_MAX_IMAGE_SIDE): Promise<DecodedImage> {
   const unreadable = (err: unknown): never => {
@@ -315,10 +329,9 @@ export async function decodeImage(input: string | Buffer, file: string, maxSide 
   };
   const { image, grey } = await openImage(input, file, maxSide);
   // Grey files (with or without alpha) stay 1 channel; the rest become sRGB (CMYK, 16-bit, palette).
-  const pipeline = image.rotate().removeAlpha().toColourspace(grey ? 'b-w' : 'srgb');
-  const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }).catch(unreadable);
+  const { data, info } = await storedColours(image, grey ? 1 : 3).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }).catch(unreadable);
   if (info.channels !== 1 && info.channels !== 3) {
-    throw new ImportError(`unsupported image with ${info.channels} channels after removing alpha (expected grey or RGB)`, { file });
+    throw new ImportError(`unsupported image with ${info.channels} channels after compositing alpha (expected grey or RGB)`, { file });
   }
   if (data.length !== info.width * info.height * info.channels) {
     throw new ImportError(`unsupported pixel depth: ${data.length} bytes for ${info.width}×${info.height}×${info.channels}`, { file });

@@ -53,7 +53,7 @@ describe('skipped files in the import result (item 12)', () => {
     fs.writeFileSync(Buffer.from(`${root}/dog/\xff.png`, 'latin1'), tinyPng(5));
     const outcome = await importWithSkipped(createStore(db), options({ path: root, name: 'skips' }));
     expect(outcome.skipped.count).toBe(12);
-    expect(outcome.skipped.examples).toEqual(Array.from({ length: 10 }, (_, i) => ({ path: `cat/notes-${i}.txt`, reason: 'not a PNG or JPEG file' })));
+    expect(outcome.skipped.examples).toEqual(Array.from({ length: 10 }, (_, i) => ({ path: `cat/notes-${i}.txt`, reason: 'not an image file (PNG, JPEG, WebP, GIF, TIFF or BMP)' })));
     const summary = createDatasetQueries(db).getDataset(outcome.datasetId);
     expect(summary.splits.reduce((a, s) => a + s.count, 0)).toBe(4);
     // The contract's import result carries it to the app as it is.
@@ -190,9 +190,9 @@ describe.skipIf(!fs.existsSync(cli))('the CLI import (items 11 and 12)', () => {
     expect(json.stderr).toBe('');
     const result = JSON.parse(json.stdout);
     expect(result.shape).toEqual({ height: 2, width: 4100, channels: 3 });
-    expect(result.skipped).toEqual({ count: 1, examples: [{ path: 'b/readme.md', reason: 'not a PNG or JPEG file' }] });
+    expect(result.skipped).toEqual({ count: 1, examples: [{ path: 'b/readme.md', reason: 'not an image file (PNG, JPEG, WebP, GIF, TIFF or BMP)' }] });
     const text = disobey('import', root, '--db', database, '--max-image-side', '4100', '--name', 'again');
-    expect(text.stdout).toContain('skipped 1 file:\n  b/readme.md: not a PNG or JPEG file');
+    expect(text.stdout).toContain('skipped 1 file:\n  b/readme.md: not an image file (PNG, JPEG, WebP, GIF, TIFF or BMP)');
     expect(disobey('import', root, '--db', database, '--max-image-side', '0').status).toBe(2);
   });
 });

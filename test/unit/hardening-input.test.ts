@@ -211,7 +211,7 @@ describe('files an image folder skips (item 12)', () => {
         { path: '\\xFFfish', reason: 'the name is not valid UTF-8' },
         { path: 'cat/\\xE9.png', reason: 'the name is not valid UTF-8' },
         { path: 'cat/more', reason: 'a symbolic link to a folder (not followed)' },
-        { path: 'cat/notes.txt', reason: 'not a PNG or JPEG file' },
+        { path: 'cat/notes.txt', reason: 'not an image file (PNG, JPEG, WebP, GIF, TIFF or BMP)' },
         { path: 'dog/broken.png', reason: 'a broken symbolic link' },
         { path: 'dog/outside.png', reason: 'a symbolic link to a file outside the dataset folder (not followed)' },
       ]);

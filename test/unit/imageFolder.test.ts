@@ -6,6 +6,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { importImageFolder } from '../../main/data/imageFolder.js';
+import { referenceImage } from '../../main/data/referenceImport.js';
 import { importError } from '../helpers/importError.js';
 import { tempDirPerTest } from '../helpers/tempDir.js';
 
@@ -100,16 +101,22 @@ describe('importImageFolder', () => {
     expect([...colour]).toEqual([...pattern(4, 3, 3, 2)]);
   });
 
-  it('drops an alpha channel (grey+alpha reads as grey)', async () => {
+  it("composites alpha on white, the same pixels as the reference store's tensor (grey+alpha reads as grey)", async () => {
+    const greyAlpha = pattern(4, 4, 2, 3);
     for (const cls of ['a', 'b']) {
       const file = path.join(dir, cls, 'x.png');
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      await sharp(pattern(4, 3, 2, 3), { raw: { width: 4, height: 3, channels: 2 } }).toColourspace('b-w').png().toFile(file);
+      await sharp(greyAlpha, { raw: { width: 4, height: 4, channels: 2 } }).toColourspace('b-w').png().toFile(file);
     }
     const ds = await importImageFolder(dir, split);
     expect(ds.shape?.channels).toBe(1);
-    const greyOnly = pattern(4, 3, 2, 3).filter((_, i) => i % 2 === 0);
-    expect([...(ds.examples[0]?.pixels as Uint8Array)]).toEqual([...greyOnly]);
+    const stored = [...(ds.examples[0]?.pixels as Uint8Array)];
+    // grey g at opacity a over white: g·a/255 + 255·(1 − a/255)
+    const onWhite = Array.from({ length: 16 }, (_, i) => (greyAlpha[2 * i]! * greyAlpha[2 * i + 1]! + 255 * (255 - greyAlpha[2 * i + 1]!)) / 255);
+    stored.forEach((v, i) => expect(Math.abs(v - onWhite[i]!)).toBeLessThanOrEqual(1));
+    // 4×4 at training size 4 is the image itself: the reference store keeps the very same bytes
+    const ref = await referenceImage(path.join(dir, 'a', 'x.png'), 1, 4);
+    expect([...ref.tensor!]).toEqual(stored);
   });
 
   it('rejects mixed image sizes, naming the file, its size, and the size and file that set it', async () => {
@@ -138,7 +145,7 @@ describe('importImageFolder', () => {
     fs.writeFileSync(path.join(dir, 'a', 'readme.txt'), 'no images here');
     const err = await importError(importImageFolder(dir, split));
     expect(err.message).toContain(dir);
-    expect(err.message).toContain('no PNG or JPEG images');
+    expect(err.message).toContain('no images found in the class folders (PNG, JPEG, WebP, GIF, TIFF or BMP)');
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'disobey-'));
     try {
       expect((await importError(importImageFolder(empty, split))).message).toContain(empty);
