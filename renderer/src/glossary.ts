@@ -490,6 +490,16 @@ export const GLOSSARY = {
     text: 'For images kept by reference: each image’s shorter side is scaled to this many pixels and the centred square kept; that square is what training sees. The original stays on disk; 0 keeps no training images.',
     section: 'setup',
   },
+  thumbnail: {
+    term: 'thumbnail',
+    text: 'The small copy of an image kept by reference (at most 128 pixels on its long side) that the example grid shows; the original file stays on disk and the detail panel shows it full size.',
+    section: 'setup',
+  },
+  datasetFolder: {
+    term: 'dataset folder',
+    text: 'Where the original files of a dataset kept by reference live. If the folder moves (another disk, another mount), Relocate points the dataset at its new place once a sample of the files there is checked to be byte for byte the ones imported (their SHA-256 hashes match).',
+    section: 'setup',
+  },
 } as const satisfies Record<string, GlossaryEntry>;
 
 export type GlossaryKey = keyof typeof GLOSSARY;
