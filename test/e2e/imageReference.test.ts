@@ -156,7 +156,8 @@ describe.skipIf(!canOpenAppInBrowser)('image folders by reference in Chromium', 
       fs.mkdirSync(path.join(runs, dir), { recursive: true });
       fs.writeFileSync(path.join(runs, dir, 'run.json'), JSON.stringify(manifest));
       for (const epoch of [1, 2]) {
-        const lines = examples.map((e, i) => JSON.stringify({ example: e.id, probs: probsOf((e.label + (i % 4 === 0 ? 1 : 0)) % 3, sure - 0.1 / epoch) }));
+        // confidence varying by example, so the explorer's charts have a spread to show
+        const lines = examples.map((e, i) => JSON.stringify({ example: e.id, probs: probsOf((e.label + (i % 4 === 0 ? 1 : 0)) % 3, sure - 0.1 / epoch + 0.15 * (((i * 7) % 5) / 5)) }));
         fs.writeFileSync(path.join(runs, dir, `epoch-${epoch}.jsonl`), lines.join('\n') + '\n');
       }
     }
