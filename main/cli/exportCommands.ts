@@ -116,11 +116,11 @@ export async function exportCommand(store: Store, options: ExportCommandOptions)
     if (showProgress) process.stderr.write('\n');
   }
   if (options.json) console.log(JSON.stringify(result));
-  else console.log(`wrote ${result.rows} example${result.rows === 1 ? '' : 's'} of set ${set.id} "${set.name}" to ${result.path} (${result.format}${result.images ? ` with ${ZIP_IMAGE_WORDS[result.images]}` : ''}, ${formatBytes(result.bytes)})`);
+  else console.log(`wrote ${result.rows} example${result.rows === 1 ? '' : 's'} of set ${set.id} "${set.name}" to ${result.path} (${result.format}${result.images && result.images !== 'png' ? ` with ${ZIP_IMAGE_WORDS[result.images]}` : ''}, ${formatBytes(result.bytes)})`);
 }
 
-const ZIP_IMAGE_WORDS: Record<NonNullable<ExportResult['images']>, string> = {
-  png: 'a PNG per image',
+/** what a reference dataset's ZIP holds, in the summary line (a pixels dataset's PNGs go unsaid, as before) */
+const ZIP_IMAGE_WORDS: Record<'originals' | 'thumbnails', string> = {
   originals: 'the original files',
   thumbnails: 'the thumbnails',
 };
