@@ -492,12 +492,13 @@ export const GLOSSARY = {
   },
   thumbnail: {
     term: 'thumbnail',
-    text: 'The small copy of an image kept by reference (at most 128 pixels on its long side) that the example grid shows; the original file stays on disk and the detail panel shows it full size.',
+    text: 'The small copy of an image kept by reference (at most 128 pixels on its long side) that the grid shows; the detail panel shows the original file full size.',
     section: 'setup',
   },
   datasetFolder: {
     term: 'dataset folder',
-    text: 'Where the original files of a dataset kept by reference live. If the folder moves (another disk, another mount), Relocate points the dataset at its new place once a sample of the files there is checked to be byte for byte the ones imported (their SHA-256 hashes match).',
+    text: 'Where the original files of a dataset kept by reference live. If it moves, Relocate points the dataset at the new place once a sample of the files there matches the import.',
+    definition: 'A sample of up to 20 files, spread over the dataset, is read in the new folder and its SHA-256 hashes compared with those recorded at import; one missing or different file and nothing changes.',
     section: 'setup',
   },
 } as const satisfies Record<string, GlossaryEntry>;
