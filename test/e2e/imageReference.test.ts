@@ -2,7 +2,8 @@
 // through the import dialog (its training-image preview first), an example's original shown in the
 // detail panel (zoomable) with the very bytes of the file on disk, the folder moved and the
 // dataset re-pointed with the Relocate dialog, and runs trained elsewhere ingested over a
-// --train-size 0 import (no pixels stored) opened in the explorer with their thumbnails.
+// --train-size 0 import (no pixels stored) opened in the explorer with their thumbnails; a curated
+// set exported from its page as the original files or the thumbnails.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportOptions } from '../../shared/domain.js';
 import { importWithSkipped } from '../../main/data/importIntoDatabase.js';
 import { ingestRuns } from '../../main/data/runIngest.js';
+import { openZip } from '../../main/data/zipReader.js';
 import { createStore } from '../../main/store/store.js';
 import { writePhotoFolder } from '../../bench/imageFixture.js';
 import { appBase, canOpenAppInBrowser, closeAppAndBrowser, openAppPage, shownImageWidths } from '../helpers/appInBrowser.js';
@@ -139,6 +141,33 @@ describe.skipIf(!canOpenAppInBrowser)('image folders by reference in Chromium', 
     await img.waitFor();
     const src = await img.evaluate((i) => (i as unknown as { src: string }).src);
     expect(Buffer.from(await fetchedInPage(src), 'base64').equals(fs.readFileSync(path.join(moved, first.path)))).toBe(true);
+  });
+
+  it('exports a curated set of the dataset as a ZIP of its original files, or of its thumbnails when chosen', async () => {
+    const folder = path.join(app.dir, 'moved-photos');
+    const ids = app.db.prepare('SELECT id FROM examples WHERE dataset_id = ? ORDER BY id LIMIT 4').pluck().all(datasetId) as number[];
+    const set = (await app.services.dispatch('createCuratedSet', { datasetId, name: 'four photos', exampleIds: ids }, 'http')) as { id: number };
+    await page.goto(`${appBase(app)}#/sets/${set.id}`);
+    await page.getByTestId('export-panel').waitFor();
+    expect(await page.getByTestId('export-images').inputValue()).toBe('originals');
+    for (const [choice, name] of [['originals', 'originals.zip'], ['thumbnails', 'thumbnails.zip']] as const) {
+      await page.getByTestId('export-images').selectOption(choice);
+      const target = path.join(app.dir, name);
+      await page.getByTestId('export-path').fill(target);
+      await page.getByTestId('export-start').click();
+      await expect.poll(() => page.getByTestId('export-done').textContent().catch(() => ''), { timeout: 30_000 }).toContain(`with the ${choice === 'originals' ? 'original files' : 'thumbnails'}`);
+      const archive = await openZip(target);
+      const names = [...archive.entries.keys()].slice(1);
+      if (choice === 'originals') {
+        const paths = ids.map((id) => app.db.prepare('SELECT path FROM example_files WHERE example_id = ?').pluck().get(id) as string);
+        expect(names).toEqual(paths);
+        for (const p of paths) expect((await archive.read(archive.entries.get(p)!)).equals(fs.readFileSync(path.join(folder, p)))).toBe(true);
+      } else {
+        expect(names.every((n) => n.endsWith('.webp'))).toBe(true);
+      }
+      await archive.close();
+    }
+    await page.getByTestId('export-panel').screenshot({ path: path.join(SCREENS, 'export-thumbnails.png') });
   });
 
   it('opens runs trained elsewhere, over a --train-size 0 import, in the explorer with thumbnails', async () => {
