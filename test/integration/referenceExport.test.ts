@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import type { CallArgs, CallName, CallResult } from '../../shared/contract.js';
+import { TOKEN_HEADER, type CallArgs, type CallName, type CallResult } from '../../shared/contract.js';
+import { DOWNLOAD_EXPORT_PATH } from '../../shared/curatedSets.js';
 import { ImportOptions, type ImportOptionsInput } from '../../shared/domain.js';
 import type { DomainError } from '../../shared/errors.js';
 import { importWithSkipped } from '../../main/data/importIntoDatabase.js';
@@ -94,6 +95,13 @@ describe('ZIP export of a reference dataset', () => {
     expect(cli.stderr).toBe('');
     expect(cli.stdout).toMatch(/^wrote 5 examples of set 1 "picked" to .*cli-thumbs\.zip \(zip with the thumbnails, [\d.]+ KiB\)\n$/);
     expect((await zipContents(cliFile)).names).toEqual(zip.names);
+
+    // web mode's download asks the same
+    const response = await fetch(`${photos.app.base}${DOWNLOAD_EXPORT_PATH}?setId=1&format=zip&images=thumbnails&token=${photos.app.server.token}`, { headers: { [TOKEN_HEADER]: photos.app.server.token } });
+    expect(response.status).toBe(200);
+    const downloaded = path.join(photos.temp.dir, 'downloaded.zip');
+    fs.writeFileSync(downloaded, Buffer.from(await response.arrayBuffer()));
+    expect((await zipContents(downloaded)).names).toEqual(zip.names);
   });
 
   it('refuses the export when a file changed since the import, naming it; no file is left', async () => {
