@@ -51,6 +51,7 @@ import {
   UpdateCuratedSetArgs,
 } from './curatedSets.js';
 import { TrainingManifestArgs, TrainingManifestResult } from './trainingManifest.js';
+import { TrainingPreview, TrainingPreviewArgs } from './trainingPreview.js';
 import { Findings, FindingsArgs, SeriesReport, SeriesReportArgs } from './findings.js';
 import { ExperimentSpec, MAX_SEEDS } from './experimentSpec.js';
 import { checkMechanismArgs, MechanismDatasetFields } from './mechanisms.js';
@@ -210,6 +211,8 @@ export const contract = {
   exportCuratedSet: call(ExportCuratedSetArgs, ExportResult),
   /** per-example weights or a curriculum for the next run, from explorer filters (shared/trainingManifest.ts) */
   exportTrainingManifest: call(TrainingManifestArgs, TrainingManifestResult),
+  /** the import form's preview: the first few images of a folder as training would see them (S×S) beside their thumbnails; nothing is written */
+  previewTrainingImages: call(TrainingPreviewArgs, TrainingPreview),
 } as const;
 
 export type Contract = typeof contract;

@@ -96,6 +96,10 @@ export const CuratedSetOfExample = z.object({ setId: Id, name: z.string(), note:
 export const ExportFormat = z.enum(['csv', 'jsonl', 'zip']);
 export type ExportFormat = z.infer<typeof ExportFormat>;
 
+/** What a ZIP export of a dataset stored by reference holds: the original files byte for byte (the default), or the stored thumbnails. */
+export const ExportImages = z.enum(['originals', 'thumbnails']);
+export type ExportImages = z.infer<typeof ExportImages>;
+
 export const ExportCuratedSetArgs = z
   .object({
     setId: Id,
@@ -107,6 +111,8 @@ export const ExportCuratedSetArgs = z
     /** each run at this epoch, or its last when it has fewer (default: each run's last) */
     epoch: z.number().int().positive().max(1_000_000).optional(),
     overwrite: z.boolean().default(false),
+    /** ZIP of a dataset stored by reference: its original files (default) or its thumbnails; pixels datasets' ZIPs hold PNGs */
+    images: ExportImages.optional(),
     taskId: TaskId.optional(),
   })
   .strict();
@@ -117,6 +123,8 @@ export const ExportResult = z.object({
   format: ExportFormat,
   rows: z.number().int().nonnegative(),
   bytes: z.number().int().nonnegative(),
+  /** a ZIP's images: PNGs of stored pixels, the original files, or thumbnails; absent when it holds none */
+  images: z.enum(['png', 'originals', 'thumbnails']).optional(),
 });
 export type ExportResult = z.infer<typeof ExportResult>;
 
@@ -130,6 +138,7 @@ export const DownloadExportQuery = z
     format: ExportFormat,
     experimentId: z.coerce.number().pipe(Id).optional(),
     epoch: z.coerce.number().int().positive().max(1_000_000).optional(),
+    images: ExportImages.optional(),
     taskId: TaskId.optional(),
   })
   .strict();

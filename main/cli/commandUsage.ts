@@ -122,10 +122,12 @@ export const COMMANDS = [
   },
   {
     name: 'export',
-    forms: ['--set NAME|ID --out PATH [--format csv|jsonl|zip] [--experiment ID] [--epoch E]', '+[--force] [--db FILE] [--json]'],
+    forms: ['--set NAME|ID --out PATH [--format csv|jsonl|zip] [--experiment ID] [--epoch E]', '+[--images originals|thumbnails] [--force] [--db FILE] [--json]'],
     description: [
       "a curated set with every run's probabilities (default: the newest experiment, each run's",
-      "last epoch); ZIP adds a PNG per image; the format follows PATH's extension; never",
+      "last epoch); ZIP adds a PNG per image, or, for a dataset stored by reference, the original",
+      'files byte for byte under their paths (refused, naming the file, when one moved or changed)',
+      "or with --images thumbnails its thumbnails; the format follows PATH's extension; never",
       'overwrites without --force',
     ],
   },

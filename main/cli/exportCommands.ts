@@ -18,6 +18,8 @@ export interface ExportCommandOptions {
   format?: string | undefined;
   experiment?: number | undefined;
   epoch?: number | undefined;
+  /** a reference dataset's ZIP: originals (default) or thumbnails */
+  images?: string | undefined;
   force: boolean;
   json: boolean;
 }
@@ -81,6 +83,7 @@ export async function exportCommand(store: Store, options: ExportCommandOptions)
     path: target,
     experimentId: options.experiment,
     epoch: options.epoch,
+    images: options.images,
     overwrite: options.force,
     taskId,
   });
@@ -113,8 +116,14 @@ export async function exportCommand(store: Store, options: ExportCommandOptions)
     if (showProgress) process.stderr.write('\n');
   }
   if (options.json) console.log(JSON.stringify(result));
-  else console.log(`wrote ${result.rows} example${result.rows === 1 ? '' : 's'} of set ${set.id} "${set.name}" to ${result.path} (${result.format}, ${formatBytes(result.bytes)})`);
+  else console.log(`wrote ${result.rows} example${result.rows === 1 ? '' : 's'} of set ${set.id} "${set.name}" to ${result.path} (${result.format}${result.images && result.images !== 'png' ? ` with ${ZIP_IMAGE_WORDS[result.images]}` : ''}, ${formatBytes(result.bytes)})`);
 }
+
+/** what a reference dataset's ZIP holds, in the summary line (a pixels dataset's PNGs go unsaid, as before) */
+const ZIP_IMAGE_WORDS: Record<'originals' | 'thumbnails', string> = {
+  originals: 'the original files',
+  thumbnails: 'the thumbnails',
+};
 
 function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;

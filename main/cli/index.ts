@@ -291,7 +291,7 @@ async function mechanismsCli(argv: string[]): Promise<void> {
 }
 
 async function exportCli(argv: string[]): Promise<void> {
-  const { values } = parseCommand('export', argv, { ...valueOptions('set', 'out', 'format', 'experiment', 'epoch'), force: { type: 'boolean', default: false } } as const, true);
+  const { values } = parseCommand('export', argv, { ...valueOptions('set', 'out', 'format', 'experiment', 'epoch', 'images'), force: { type: 'boolean', default: false } } as const, true);
   const { set, out } = values;
   if (set === undefined || out === undefined) throw new UsageError('export needs --set NAME|ID and --out PATH');
   return withReadableDatabase(values.db, async (store) => {
@@ -301,6 +301,7 @@ async function exportCli(argv: string[]): Promise<void> {
       format: values.format,
       experiment: numberOption(values.experiment, 'experiment'),
       epoch: numberOption(values.epoch, 'epoch'),
+      images: values.images,
       force: values.force,
       json: values.json,
     });

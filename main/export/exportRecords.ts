@@ -99,8 +99,8 @@ export function jsonlLine(layout: ExportLayout, r: ExportRecord): string {
 }
 
 /** `images/<split>/<label name, tamed>/<id>.png`: names keep letters, digits, space . _ -; others become _. */
-export function imageEntryName(split: string, labelName: string, id: number): string {
+export function imageEntryName(split: string, labelName: string, id: number, extension = 'png'): string {
   let folder = labelName.normalize('NFC').replace(/[^\p{L}\p{N} ._-]/gu, '_').trim().slice(0, 100);
   if (folder === '' || /^\.+$/.test(folder)) folder = '_';
-  return `images/${split}/${folder}/${id}.png`;
+  return `images/${split}/${folder}/${id}.${extension}`;
 }

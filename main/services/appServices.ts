@@ -10,6 +10,7 @@ import { databaseError, type Store } from '../store/store.js';
 import { buildMechanismDataset } from '../data/mechanismDataset.js';
 import { createAnalyticsService } from '../analytics/analyticsService.js';
 import { writeTrainingManifest } from '../export/trainingManifest.js';
+import { previewTrainingImages } from '../data/trainingPreview.js';
 import { createCuratedSetHandlers } from './curatedSets.js';
 import { createEventBus } from './eventBus.js';
 import { exampleImage, exampleImagePng } from './exampleImages.js';
@@ -130,6 +131,7 @@ export function createAppServices({ store, databasePath, launchTrainWorker, desk
     ...analytics.handlers,
     ...curatedSets.handlers,
     exportTrainingManifest: (args) => writeTrainingManifest({ store, filteredIds: analytics.filteredIds }, args),
+    previewTrainingImages: (args) => previewTrainingImages(args),
   };
 
   /** Validates the name and arguments against the contract, runs the call, checks the result. */

@@ -13,6 +13,7 @@ import { describeZodError } from '../../shared/zodIssues.js';
 import { createProgressTracker } from '../../shared/progress.js';
 import { createPredictionMatrices } from '../analytics/predictionMatrices.js';
 import { exportCuratedSet } from '../export/exportCuratedSet.js';
+import { readExampleOriginal } from './exampleOriginals.js';
 import type { Store } from '../store/store.js';
 import type { EventBus } from './eventBus.js';
 import type { TaskRegistry } from './taskRegistry.js';
@@ -71,7 +72,7 @@ export function sweepStaleDownloads(tmpDir = os.tmpdir(), now = Date.now()): num
 }
 
 export function createCuratedSetHandlers(store: Store, { events, tasks, filteredIds }: CuratedSetDeps) {
-  const { curatedSets: sets, experiments, datasets } = store;
+  const { curatedSets: sets, experiments, datasets, imageSources } = store;
   const matrices = createPredictionMatrices(store.predictions, EXPORT_MATRIX_CACHE_BYTES);
 
   function changed(set: CuratedSetSummary): CuratedSetSummary {
@@ -100,7 +101,7 @@ export function createCuratedSetHandlers(store: Store, { events, tasks, filtered
     stop?.addEventListener('abort', cancel);
     if (stop?.aborted) cancel();
     try {
-      const result = await exportCuratedSet({ sets, datasets, experiments, matrices }, args, {
+      const result = await exportCuratedSet({ sets, datasets, experiments, matrices, imageSources, readOriginal: (id) => readExampleOriginal(imageSources, id) }, args, {
         signal: task.signal,
         onProgress: (stage, done, total) => {
           // about one event per percent of each stage

@@ -490,6 +490,17 @@ export const GLOSSARY = {
     text: 'For images kept by reference: each image’s shorter side is scaled to this many pixels and the centred square kept; that square is what training sees. The original stays on disk; 0 keeps no training images.',
     section: 'setup',
   },
+  thumbnail: {
+    term: 'thumbnail',
+    text: 'The small copy of an image kept by reference (at most 128 pixels on its long side) that the grid shows; the detail panel shows the original file full size.',
+    section: 'setup',
+  },
+  datasetFolder: {
+    term: 'dataset folder',
+    text: 'Where the original files of a dataset kept by reference live. If it moves, Relocate points the dataset at the new place once a sample of the files there matches the import.',
+    definition: 'A sample of up to 20 files, spread over the dataset, is read in the new folder and its SHA-256 hashes compared with those recorded at import; one missing or different file and nothing changes.',
+    section: 'setup',
+  },
 } as const satisfies Record<string, GlossaryEntry>;
 
 export type GlossaryKey = keyof typeof GLOSSARY;

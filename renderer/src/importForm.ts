@@ -1,6 +1,7 @@
 // The import dialog's text fields turned into the contract's import options, with a plain
 // message for the first field that does not make sense; and what its path field may pick.
-import { MAX_IMAGE_SIDE_LIMIT, MAX_TRAIN_SIZE, type ImportFormat, type ImportOptionsInput } from '../../shared/domain.js';
+import { DEFAULT_TRAIN_SIZE, MAX_IMAGE_SIDE_LIMIT, MAX_TRAIN_SIZE, type ImportFormat, type ImportOptionsInput } from '../../shared/domain.js';
+import type { CallArgs } from '../../shared/contract.js';
 import type { PathFilter, PathPickMode } from './pathInput.js';
 
 export const IMPORT_FORMATS = ['auto', 'idx', 'folder', 'csv', 'jsonl', 'zip'] as const;
@@ -131,4 +132,24 @@ export function buildImportOptions(form: ImportFormFields): BuiltImport {
     options.trainSize = trainSize;
   }
   return { ok: true, options };
+}
+
+/** How many images the import form previews (the call shows fewer when the training size is large). */
+export const PREVIEW_IMAGES = 6;
+
+/**
+ * The training-image preview's arguments from the form: its path, training size (blank: the
+ * default) and side cap, checked as the import checks them.
+ */
+export function previewRequest(form: ImportFormFields): { ok: true; args: CallArgs<'previewTrainingImages'> } | { ok: false; error: string } {
+  const built = buildImportOptions({ ...form, store: 'reference' });
+  if (!built.ok) return built;
+  const { path, trainSize, maxImageSide } = built.options;
+  return { ok: true, args: { path, trainSize: trainSize ?? DEFAULT_TRAIN_SIZE, count: PREVIEW_IMAGES, ...(maxImageSide !== undefined ? { maxImageSide } : {}) } };
+}
+
+/** The side a previewed S×S training image is drawn at: small ones enlarged (pixel for pixel, to at least 64 px), large ones fitted to 128 px. */
+export function previewDrawnSide(trainSize: number): number {
+  if (trainSize >= 128) return 128;
+  return trainSize * Math.max(1, Math.floor(64 / Math.max(1, trainSize)));
 }

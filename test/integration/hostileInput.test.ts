@@ -111,6 +111,7 @@ function validBases(dir: string): Bases {
       { experimentId: 1, studentRunId: 2, split: 'train', rules: [{ filter, weight: 0.5, reason: 'underfit' }], defaultWeight: 1, kind: 'curriculum', format: 'jsonl', path: path.join(dir, 'weights.csv'), overwrite: false },
       ...escapeTargets.map((target) => ({ experimentId: 1, rules: [{ filter: { underfit: { delta: 0.5 } }, weight: 0, reason: 'r' }], path: target, overwrite: true })),
     ],
+    previewTrainingImages: [{ path: dir, trainSize: 32, count: 4 }],
   };
 }
 

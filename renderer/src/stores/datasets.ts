@@ -75,5 +75,12 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return deleted;
   }
 
-  return { list, loaded, loading, error, importing, byId, load, get, upsert, importDataset, cancelImport, clearImport, buildMechanismDataset, remove };
+  /** Re-points a dataset stored by reference at the folder its files moved to (after the service checks a sample's hashes there). */
+  async function relocate(datasetId: number, root: string): Promise<{ dataset: DatasetSummary; checked: number }> {
+    const answer = await api.relocateDataset({ datasetId, root });
+    upsert(answer.dataset);
+    return answer;
+  }
+
+  return { list, loaded, loading, error, importing, byId, load, get, upsert, importDataset, cancelImport, clearImport, buildMechanismDataset, remove, relocate };
 });

@@ -3,7 +3,7 @@
 // manifest to a file or as text for the browser to save.
 import { defineStore } from 'pinia';
 import type { CallArgs, CallResult } from '../../../shared/contract.js';
-import { DOWNLOAD_EXPORT_PATH, type ExportFormat } from '../../../shared/curatedSets.js';
+import { DOWNLOAD_EXPORT_PATH, type ExportFormat, type ExportImages } from '../../../shared/curatedSets.js';
 import { api } from '../api.js';
 import { useTasksStore, type Task } from './tasks.js';
 
@@ -12,6 +12,8 @@ export interface SetDownload {
   format: ExportFormat;
   experimentId?: number | undefined;
   epoch?: number | undefined;
+  /** a reference dataset's ZIP: originals (default) or thumbnails */
+  images?: ExportImages | undefined;
 }
 
 /** Lets the browser save what `href` serves (a download URL or an object URL). */
@@ -36,6 +38,7 @@ export const useExportsStore = defineStore('exports', () => {
     const params = new URLSearchParams({ setId: String(args.setId), format: args.format, taskId: task.id });
     if (args.experimentId !== undefined) params.set('experimentId', String(args.experimentId));
     if (args.epoch !== undefined) params.set('epoch', String(args.epoch));
+    if (args.images !== undefined) params.set('images', args.images);
     startDownload(`${DOWNLOAD_EXPORT_PATH}?${params}`);
     return task;
   }
