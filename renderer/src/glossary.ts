@@ -490,6 +490,13 @@ export const GLOSSARY = {
     text: 'For images kept by reference: each image’s shorter side is scaled to this many pixels and the centred square kept; that square is what training sees. The original stays on disk; 0 keeps no training images.',
     section: 'setup',
   },
+  estimate: {
+    term: 'estimate',
+    text: 'A run of this pair stored only its top-k probabilities and p(label): this number needs classes it did not store, so it is computed with the unknown probability spread evenly over them.',
+    definition:
+      'Exact from the top k: p(label), top classes, accuracy, fidelity, flips, margins with k ≥ 2 and φ at a stored class. Estimated: KL, total variation, entropy, the margin at k = 1, φ of a class outside the top k (and Δ, β, the bins built on it). The Help’s metrics notes give each one’s bounds.',
+    section: 'agreement',
+  },
 } as const satisfies Record<string, GlossaryEntry>;
 
 export type GlossaryKey = keyof typeof GLOSSARY;
