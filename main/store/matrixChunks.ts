@@ -1,9 +1,10 @@
 // A run-epoch's probability matrix in the database: rows in ascending example id, stored as
 // chunks of consecutive rows (docs/database.md) so that one example's row is a small read and no
 // value nears SQLite's 1 GB limit. This is the one copy of every probability: training, ingest
-// and the schema-8 migration write through `writeMatrix` / `writeTopK`; the analytics read whole
-// matrices, one example's rows or its history back, always as C float32 probabilities per row,
-// whatever precision the chunk was stored at.
+// and the schema-8 migration write through `writeMatrix` / `writeTopK`. The analytics read whole
+// matrices as stored (`readStored`: a top-k run's columns, never n × C); exports, one example's
+// rows and its history read C float32 probabilities per row (`readMatrix`, `readRow`), whatever
+// precision the chunk was stored at.
 import type Database from 'better-sqlite3';
 import { StorageChoices, type Storage } from '../../shared/experimentSpec.js';
 import { decodeHalves, encodeHalves } from '../../shared/float16.js';
