@@ -551,6 +551,37 @@ export function topKNotes(runs: readonly { name: string; spec: unknown }[]): str
   });
 }
 
+/** A number of the report that is an estimate where a run of the pair is stored top-k (besides the per-example measures). */
+export type EstimatedNumber = ExampleMeasure | 'meanKl' | 'beta' | 'bins';
+
+/**
+ * Which numbers of a student–teacher pair are estimates (docs/metrics.md, "Top-k runs"), given the
+ * k each stored (null: every probability) and the class φ is read at: KL and TV need every class
+ * of both; entropy every class of its run, the margin its second value (k = 1); φ is exact at a
+ * known class — the label, and the teacher's own top class — so the student's φ (and Δ, β, the
+ * bins) is an estimate only at the teacher's top class; the rank in a top-k teacher beyond k.
+ */
+export function topKEstimates(teacherK: number | null, studentK: number | null, classChoice: 'teacher-top' | 'label'): Set<EstimatedNumber> {
+  const out = new Set<EstimatedNumber>();
+  const add = (when: boolean, ...names: EstimatedNumber[]) => {
+    if (when) for (const n of names) out.add(n);
+  };
+  add(teacherK !== null || studentK !== null, 'kl', 'tv', 'klMean', 'klStd', 'gradNormKd', 'gradCosKd', 'meanKl');
+  add(studentK !== null && classChoice === 'teacher-top', 'studentProb', 'studentPhi', 'deviation', 'deviationMean', 'deviationStd', 'beta', 'bins');
+  add(studentK !== null, 'studentEntropy', 'gradNormOnehot', 'gradCosOnehot');
+  add(teacherK !== null, 'teacherEntropy', 'studentTopRankInTeacher');
+  add(teacherK === 1, 'teacherMargin');
+  add(studentK === 1, 'studentMargin');
+  return out;
+}
+
+/** topKEstimates of a student run and its teacher among `runs` (an experiment's), from their specs. */
+export function pairEstimates(runs: readonly { id: number; spec: unknown; teacherRunId: number | null }[], studentRunId: number | undefined, classChoice: 'teacher-top' | 'label'): Set<EstimatedNumber> {
+  const student = runs.find((r) => r.id === studentRunId);
+  const teacher = runs.find((r) => r.id === student?.teacherRunId);
+  return student ? topKEstimates(teacher ? topKOf(teacher.spec) : null, topKOf(student.spec), classChoice) : new Set();
+}
+
 /** The splits a run ingested from elsewhere recorded where it left some out (its spec's external.splits), else null: every split. */
 export function recordedSplitsOf(spec: unknown): string[] | null {
   const splits = (spec as { external?: { splits?: unknown } } | null)?.external?.splits;

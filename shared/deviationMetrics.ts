@@ -357,16 +357,29 @@ export function underfitsLowConfidence(result: Pick<BinnedDeviation, 'delta'>): 
 export function hardPointFitRate(teacherConfidence: Numbers, studentProbs: Numbers, labels: Numbers, numClasses: number, fraction = 0.25): number {
   const n = rowCount(studentProbs, numClasses, 'hardPointFitRate studentProbs');
   sameRows(n, teacherConfidence.length, 'hardPointFitRate teacherConfidence');
-  sameRows(n, labels.length, 'hardPointFitRate labels');
+  return hardPointFitRateOfTops(teacherConfidence, (i) => argmaxRow(studentProbs, i * numClasses, numClasses), labels, fraction);
+}
+
+/** M3 from the student's top class per example (`studentTop(i)`) instead of its rows: a top-k run's top classes are exact. */
+export function hardPointFitRateOfTops(teacherConfidence: Numbers, studentTop: (i: number) => number, labels: Numbers, fraction = 0.25): number {
+  sameRows(teacherConfidence.length, labels.length, 'hardPointFitRate labels');
   if (!(fraction > 0 && fraction <= 1)) throw new RangeError(`fraction must be in (0, 1], got ${fraction}`);
   const order = sortedFiniteIndices(teacherConfidence);
   const take = Math.floor(order.length * fraction);
   let correct = 0;
   for (let s = 0; s < take; s++) {
     const i = order[s]!;
-    if (argmaxRow(studentProbs, i * numClasses, numClasses) === labels[i]) correct++;
+    if (studentTop(i) === labels[i]) correct++;
   }
   return take === 0 ? NaN : correct / take;
+}
+
+/** M4 from the top class per example: share whose top class equals the label; NaN when empty. */
+export function accuracyOfTops(top: Numbers, labels: Numbers): number {
+  sameRows(top.length, labels.length, 'accuracy labels');
+  let correct = 0;
+  for (let i = 0; i < top.length; i++) if (top[i] === labels[i]) correct++;
+  return top.length === 0 ? NaN : correct / top.length;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import { createStudentDynamics, type ClassEpochSums, type StudentDynamics } from
 import { columnBuilders, createGradients, createMeasureColumns, rowMeasures } from './frameMeasures.js';
 import { createTrajectories, type LabelProbSumStore } from './frameTrajectories.js';
 import type { PredictionMatrices } from './predictionMatrices.js';
+import type { ProbabilityTable } from './probabilityTable.js';
 
 export type { RunAt } from './frameBasis.js';
 export type { ClassEpochSums, StudentDynamics } from './frameDynamics.js';
@@ -54,8 +55,9 @@ export interface AnalysisFrame {
   seedReplicates: number;
   /** k of φ per example */
   confidenceClass: Int32Array;
-  teacherProbs: Float32Array;
-  studentProbs: Float32Array;
+  /** the pair's probabilities over the dataset's rows (a top-k run's as stored) */
+  teacherProbs: ProbabilityTable;
+  studentProbs: ProbabilityTable;
   /** a measure for every row (computed on first use, then kept) */
   measure(name: ExampleMeasure): Float64Array;
   /** one row's measure: from the column when it exists, else computed for that row alone */
@@ -63,7 +65,7 @@ export interface AnalysisFrame {
   /** a run's top class per example (ties → lowest class) */
   topClass(runId: number): Int32Array;
   /** a run's probabilities at the epoch it is read at, rows in the dataset's id order */
-  runProbs(runId: number): Float32Array;
+  runProbs(runId: number): ProbabilityTable;
   /** mean and population std of a run's p(training label) over its epochs 1..(read epoch), one row */
   labelProbStats(runId: number, row: number): [number, number];
   /** mean and std of p(training label) over a run's epochs, every row (built once; pages then read it) */
@@ -151,24 +153,24 @@ export function buildAnalysisFrame(scope: AnalysisScope, sources: FrameSources):
     if (!at) throw new ValidationError(`run ${runId} is not analysed with this experiment (runs: ${runs.map((r) => r.runId).join(', ')})`, { field: 'runId' });
     return at;
   };
-  const runProbs = (runId: number): Float32Array => {
+  const runProbs = (runId: number): ProbabilityTable => {
     const at = runAt(runId);
     return probsOf(at.runId, at.epoch);
   };
   // Top classes: each run's at the epoch it is read at (shared per matrix), and each other
   // replicate's student's, −1 where it lacks the row (built on first use; the matrices are not kept).
-  const topClass = (runId: number): Int32Array => views.topClass(runProbs(runId), C);
+  const topClass = (runId: number): Int32Array => views.topClass(runProbs(runId));
   let replicateTops: Int32Array[] | undefined;
   const replicateTopClasses = (): Int32Array[] =>
     (replicateTops ??= replicateStudents.map((r) => {
       const probs = probsOf(r.runId, r.epoch, false);
-      const top = views.topClass(probs, C).slice();
-      for (let i = 0; i < n; i++) if (!Number.isFinite(probs[i * C]!)) top[i] = -1;
+      const top = views.topClass(probs).slice();
+      for (let i = 0; i < n; i++) if (!probs.recorded(i)) top[i] = -1;
       return top;
     }));
 
   const confidenceClass = scope.classChoice === 'label' ? dataset.trainLabel : topClass(teacherAt.runId);
-  const basis: FrameBasis = { dataset, n, C, teacherAt, studentAt, teacherProbs, studentProbs, confidenceClass, probsOf, ...basisHelpers(C, confidenceClass, sources.exampleHistory) };
+  const basis: FrameBasis = { dataset, n, C, teacherAt, studentAt, teacherProbs, studentProbs, confidenceClass, probsOf, ...basisHelpers(confidenceClass, sources.exampleHistory) };
   const trajectories = createTrajectories(basis, sources.labelProbSums);
   const dynamics = createStudentDynamics(basis, () => columns.measure('teacherPhi'), sources.dynamicsColumnBytes);
   const gradients = createGradients(basis);

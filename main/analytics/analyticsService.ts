@@ -205,13 +205,10 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
           return gradientView(frame, split, frame.dataset.classGroups);
         },
         epochMetrics: (runId) => runs.epochMetrics(runId),
-        teacherProbabilities: (experimentId, studentRunId, split) => {
+        teacherRows: (experimentId, studentRunId, split) => {
           const frame = pairFrame(experimentId, studentRunId);
-          const C = frame.numClasses;
           const rows = rowsOfSplit(frame, split);
-          const probs = new Float32Array(rows.length * C);
-          rows.forEach((i, r) => probs.set(frame.teacherProbs.subarray(i * C, (i + 1) * C), r * C));
-          return { probs, numClasses: C };
+          return { rows: rows.length, numClasses: frame.numClasses, row: (r, scratch) => frame.teacherProbs.row(rows[r]!, scratch) };
         },
       },
       args,
@@ -249,7 +246,7 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
       runs: frame.runs.map((run) => {
         const top = frame.topClass(run.runId)[row]!;
         const [mean, std] = frame.labelProbStats(run.runId, row);
-        const labelProb = frame.runProbs(run.runId)[row * frame.numClasses + dataset.trainLabel[row]!]!;
+        const labelProb = frame.runProbs(run.runId).prob(row, dataset.trainLabel[row]!);
         return { runId: run.runId, topClass: top, correct: top === dataset.trainLabel[row], labelProb: orNull(labelProb), labelProbMean: orNull(mean), labelProbStd: orNull(std) };
       }),
     };
@@ -376,7 +373,7 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
     let n = 0;
     for (let i = 0; i < dataset.ids.length; i++) {
       if (si >= 0 && dataset.split[i] !== si) continue;
-      if (!Number.isFinite(frame.teacherProbs[i * C]!) || !Number.isFinite(frame.studentProbs[i * C]!)) continue;
+      if (!frame.teacherProbs.recorded(i) || !frame.studentProbs.recorded(i)) continue;
       counts[(dataset.trainLabel[i]! * C + teacherTop[i]!) * C + studentTop[i]!]! += 1;
       n++;
     }

@@ -1,15 +1,7 @@
 // SPEC M1–M7 for every student of an experiment against its teacher, per split (OOD splits
 // included), from the analysis frame's columns and shared/deviationMetrics.ts.
 import type { SplitDeviation } from '../../shared/analytics.js';
-import {
-  accuracy,
-  binnedDeviation,
-  exaggerationSlope,
-  fidelity,
-  hardPointFitRate,
-  klPerExample,
-  underfitsLowConfidence,
-} from '../../shared/deviationMetrics.js';
+import { accuracyOfTops, binnedDeviation, exaggerationSlope, hardPointFitRateOfTops, underfitsLowConfidence } from '../../shared/deviationMetrics.js';
 import type { AnalysisFrame } from './analysisFrame.js';
 
 export interface SplitReportOptions {
@@ -43,36 +35,32 @@ function gather(values: Float64Array | Int32Array, rows: Int32Array): Float64Arr
   return out;
 }
 
-function gatherRows(probs: Float32Array, rows: Int32Array, C: number): Float32Array {
-  const out = new Float32Array(rows.length * C);
-  rows.forEach((i, r) => out.set(probs.subarray(i * C, (i + 1) * C), r * C));
-  return out;
-}
-
 /** Drops examples a run has no prediction for (NaN rows, e.g. a run ingested for a subset). */
 function predictedRows(frame: AnalysisFrame, rows: Int32Array): Int32Array {
-  const C = frame.numClasses;
   const { teacherProbs, studentProbs } = frame;
   let kept = 0;
   const out = new Int32Array(rows.length);
-  for (const i of rows) if (Number.isFinite(teacherProbs[i * C]!) && Number.isFinite(studentProbs[i * C]!)) out[kept++] = i;
+  for (const i of rows) if (teacherProbs.recorded(i) && studentProbs.recorded(i)) out[kept++] = i;
   return out.subarray(0, kept);
 }
 
+/**
+ * A split's numbers from the frame's columns: φ, KL and each run's top class per row (so a top-k
+ * run's report never completes its rows; accuracy, fidelity and M3 are exact from its top classes).
+ */
 export function splitDeviation(frame: AnalysisFrame, split: string, options: SplitReportOptions): SplitDeviationParts {
-  const C = frame.numClasses;
   const rows = predictedRows(frame, rowsOfSplit(frame, split));
   const a = gather(frame.measure('teacherPhi'), rows);
   const b = gather(frame.measure('studentPhi'), rows);
-  const teacher = gatherRows(frame.teacherProbs, rows, C);
-  const student = gatherRows(frame.studentProbs, rows, C);
+  const teacherTop = gather(frame.topClass(frame.teacher.runId), rows);
+  const studentTop = gather(frame.topClass(frame.student.runId), rows);
   const labels = gather(frame.dataset.trainLabel, rows);
   const clean = gather(frame.dataset.label, rows);
   let noisy = false;
   for (let r = 0; r < labels.length && !noisy; r++) noisy = labels[r] !== clean[r];
   const slope = exaggerationSlope(a, b, { bootstrap: 0 });
   const binned = binnedDeviation(a, b, options.bins);
-  const kl = klPerExample(teacher, student, C);
+  const kl = gather(frame.measure('kl'), rows);
   const deviation: SplitDeviation = {
     split,
     n: rows.length,
@@ -87,13 +75,13 @@ export function splitDeviation(frame: AnalysisFrame, split: string, options: Spl
       hi: orNull(binned.edges[j + 1]),
     })),
     underfits: underfitsLowConfidence(binned),
-    hardPointFitRate: rows.length ? orNull(hardPointFitRate(a, student, labels, C, options.hardFraction)) : null,
-    teacherAccuracy: orNull(accuracy(teacher, labels, C)),
-    studentAccuracy: orNull(accuracy(student, labels, C)),
-    teacherCleanAccuracy: noisy ? orNull(accuracy(teacher, clean, C)) : null,
-    studentCleanAccuracy: noisy ? orNull(accuracy(student, clean, C)) : null,
+    hardPointFitRate: rows.length ? orNull(hardPointFitRateOfTops(a, (r) => studentTop[r]!, labels, options.hardFraction)) : null,
+    teacherAccuracy: orNull(accuracyOfTops(teacherTop, labels)),
+    studentAccuracy: orNull(accuracyOfTops(studentTop, labels)),
+    teacherCleanAccuracy: noisy ? orNull(accuracyOfTops(teacherTop, clean)) : null,
+    studentCleanAccuracy: noisy ? orNull(accuracyOfTops(studentTop, clean)) : null,
     meanKl: kl.length ? orNull(kl.reduce((s, v) => s + v, 0) / kl.length) : null,
-    fidelity: orNull(fidelity(teacher, student, C)),
+    fidelity: orNull(accuracyOfTops(teacherTop, studentTop)),
   };
   return { deviation, a, b };
 }

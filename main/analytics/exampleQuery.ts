@@ -111,9 +111,9 @@ function computeFilterRows(frame: AnalysisFrame, filter: ExampleFilter, context:
     checkClasses(frame, [label, teacherTop, studentTop], 'confusion');
     const tTop = frame.topClass(frame.teacher.runId);
     const sTop = frame.topClass(frame.student.runId);
-    const C = frame.numClasses;
+    const { teacherProbs, studentProbs } = frame;
     // The cells of threeWayConfusion count only examples both runs recorded.
-    narrow((i) => dataset.trainLabel[i] === label && tTop[i] === teacherTop && sTop[i] === studentTop && Number.isFinite(frame.teacherProbs[i * C]!) && Number.isFinite(frame.studentProbs[i * C]!));
+    narrow((i) => dataset.trainLabel[i] === label && tTop[i] === teacherTop && sTop[i] === studentTop && teacherProbs.recorded(i) && studentProbs.recorded(i));
   }
   if (filter.curatedSet) {
     const members = context.curatedSetMembers(filter.curatedSet.setId);
@@ -133,8 +133,8 @@ function regionClause(frame: AnalysisFrame, region: NonNullable<ExampleFilter['r
     const y = frame.dataset.trainLabel;
     const tTop = frame.topClass(frame.teacher.runId);
     const sTop = frame.topClass(frame.student.runId);
-    const C = frame.numClasses;
-    narrow((i) => sTop[i] === y[i] && tTop[i] !== y[i] && Number.isFinite(frame.teacherProbs[i * C]!) && Number.isFinite(frame.studentProbs[i * C]!));
+    const { teacherProbs, studentProbs } = frame;
+    narrow((i) => sTop[i] === y[i] && tTop[i] !== y[i] && teacherProbs.recorded(i) && studentProbs.recorded(i));
     return;
   }
   const d = frame.studentDynamics();

@@ -4,12 +4,7 @@
 // same questions run on any imported dataset or ingested experiment; a claim whose variant is
 // missing is not-applicable and says which run it needs.
 import { splitNotes, topKNotes, type DeviationReport, type ExampleFilter, type GradientView, type SplitDeviation, type StudentDeviation } from '../../shared/analytics.js';
-import {
-  exaggerationSlope,
-  fidelity,
-  klPerExample,
-  logitConfidence,
-} from '../../shared/deviationMetrics.js';
+import { argmaxRow, exaggerationSlope, klRow, logitConfidenceRow } from '../../shared/deviationMetrics.js';
 import { progressAtMatchedTop, runEigenLabSliced } from '../../shared/eigenLab.js';
 import { LossPhase, type LossSpec } from '../../shared/experimentSpec.js';
 import type {
@@ -36,7 +31,8 @@ export interface FindingsSources {
   gradient(experimentId: number, studentRunId: number, split: string): GradientView;
   epochMetrics(runId: number): EpochMetric[];
   /** the teacher's probabilities (at its last epoch) of a student's pair on one split, rows in id order, for exp1 */
-  teacherProbabilities(experimentId: number, studentRunId: number, split: string): { probs: Float32Array; numClasses: number };
+  /** the teacher's rows of a split, one at a time (a top-k teacher's completed into `scratch`, C values) */
+  teacherRows(experimentId: number, studentRunId: number, split: string): { rows: number; numClasses: number; row(r: number, scratch: Float32Array): Float32Array };
 }
 
 /** The variants the claims compare, recognised by their loss phases (SPEC V1–V3). */
@@ -262,29 +258,32 @@ function exp1MetricSanity(ctx: ClaimContext): FindingClaim {
   const split = ctx.testSplit ?? ctx.splits[0];
   if (!rep || !pair || split === undefined) return notApplicable(c, 'no student has a recorded epoch yet, so there is no teacher–student pair to check.');
   const teacherRunId = pair.teacherRunId;
-  const { probs, numClasses: C } = ctx.sources.teacherProbabilities(rep.experimentId, pair.studentRunId, split);
-  const n = probs.length / C;
-  // φ of the top class two ways: the stable form and log(p / Σ_{c≠k} p_c) on the same stored row.
-  const top = new Int32Array(n);
+  const teacher = ctx.sources.teacherRows(rep.experimentId, pair.studentRunId, split);
+  const { rows: n, numClasses: C } = teacher;
+  const scratch = new Float32Array(C);
+  // Row by row, so a split of a million examples is never one n × C table: φ of the top class two
+  // ways (the stable form, and log(p / Σ_{c≠k} p_c) on the same stored row), a copy's KL and fidelity.
+  const stable = new Float64Array(n);
   let worstPhi = 0;
   let checked = 0;
+  let kl = 0;
+  let agree = 0;
   for (let i = 0; i < n; i++) {
+    const probs = teacher.row(i, scratch);
     let k = 0;
-    for (let j = 1; j < C; j++) if (probs[i * C + j]! > probs[i * C + k]!) k = j;
-    top[i] = k;
-  }
-  const stable = logitConfidence(probs, C, top);
-  for (let i = 0; i < n; i++) {
-    const p = probs[i * C + top[i]!]!;
+    for (let j = 1; j < C; j++) if (probs[j]! > probs[k]!) k = j;
+    stable[i] = logitConfidenceRow(probs, 0, C, k);
+    kl = Math.max(kl, Math.abs(klRow(probs, 0, probs, 0, C)));
+    if (argmaxRow(probs, 0, C) === argmaxRow(probs, 0, C)) agree++;
+    const p = probs[k]!;
     let rest = 0;
-    for (let j = 0; j < C; j++) if (j !== top[i]) rest += probs[i * C + j]!;
+    for (let j = 0; j < C; j++) if (j !== k) rest += probs[j]!;
     if (!Number.isFinite(p) || p <= 1e-12 || rest <= 1e-12) continue;
     worstPhi = Math.max(worstPhi, Math.abs(stable[i]! - Math.log(p / rest)));
     checked++;
   }
   const copy = exaggerationSlope(stable, stable, { bootstrap: 0 });
-  const kl = klPerExample(probs, probs, C).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  const fid = fidelity(probs, probs, C);
+  const fid = n === 0 ? NaN : agree / n;
   const deviations = [
     { label: 'φ: stable − log(p/(1−p))', value: worstPhi },
     { label: 'copy: β − 1', value: Math.abs(copy.beta - 1) },

@@ -4,13 +4,13 @@
 // loss against `window` epochs under the new one.
 import type { z } from 'zod';
 import type { FlipEvents, FlipEventsArgs } from '../../shared/analytics.js';
-import { argmaxRows } from '../../shared/deviationMetrics.js';
 import { ValidationError } from '../../shared/errors.js';
 import { lossSwitches } from '../../shared/experimentSpec.js';
 import type { RunSummary } from '../../shared/runs.js';
 import type { DatasetColumns } from './datasetColumns.js';
 import { splitIndexOf } from './datasetColumns.js';
 import type { PredictionMatrices } from './predictionMatrices.js';
+import { storedTable, topColumn } from './probabilityTable.js';
 
 type Counts = { changed: number; rightToWrong: number; wrongToRight: number };
 
@@ -39,12 +39,13 @@ export function flipEvents(
       const topAt = (epoch: number): Int32Array => {
         let top = tops[epoch];
         if (!top) {
-          const m = matrices.get(run.id, epoch);
-          const rowTops = argmaxRows(m.probs, m.numClasses);
+          const m = matrices.stored(run.id, epoch);
+          const table = storedTable(m);
+          const rowTops = topColumn(table);
           top = tops[epoch] = new Int32Array(n).fill(-1);
           for (let r = 0; r < m.exampleIds.length; r++) {
             const row = dataset.rowOf(m.exampleIds[r]!);
-            if (row !== undefined && Number.isFinite(m.probs[r * m.numClasses]!)) top[row] = rowTops[r]!;
+            if (row !== undefined && table.recorded(r)) top[row] = rowTops[r]!;
           }
         }
         return top;

@@ -1,9 +1,9 @@
 // An analysis frame's dynamics: the analysed student's epochs 1..E against the teacher's last
 // epoch (dataset cartography, docs/metrics.md), as whole columns in one pass over the epochs —
 // with the class × epoch heatmap's sums riding along — or for one row.
-import { argmaxRow, argmaxRows, klPerExample, klRow, logitConfidence, logitConfidenceRow } from '../../shared/deviationMetrics.js';
 import type { FrameBasis } from './frameBasis.js';
 import { lastRow, stepwise } from './framePasses.js';
+import { confidenceColumn, klColumn, oneRowTable, pairRows, topColumn, type ProbabilityTable } from './probabilityTable.js';
 import { TRAJECTORY_COLUMN_BYTES } from './frameTrajectories.js';
 
 /**
@@ -103,12 +103,12 @@ export function createStudentDynamics(basis: FrameBasis, teacherPhi: () => Float
     const sums: ClassEpochSums = { epochs, kl: new Float64Array(epochs * cells), deviation: new Float64Array(epochs * cells), count: new Uint32Array(epochs * cells) };
     for (let e = 1; e <= epochs; e++) {
       const probs = e === epochs ? studentProbs : probsOf(studentAt.runId, e, false);
-      const kl = klPerExample(teacherProbs, probs, C);
-      const b = logitConfidence(probs, C, confidenceClass);
-      const top = argmaxRows(probs, C);
+      const kl = klColumn(teacherProbs, probs);
+      const b = confidenceColumn(probs, confidenceClass);
+      const top = topColumn(probs);
       const base = (e - 1) * cells;
       for (let i = 0; i < n; i++) {
-        const recorded = Number.isFinite(probs[i * C]!) && Number.isFinite(teacherProbs[i * C]!);
+        const recorded = probs.recorded(i) && teacherProbs.recorded(i);
         acc.add(i, e, epochs, kl[i]!, b[i]! - a[i]!, top[i]!, recorded);
         if (!recorded) continue;
         const o = base + dataset.split[i]! * C + dataset.trainLabel[i]!;
@@ -130,17 +130,17 @@ export function createStudentDynamics(basis: FrameBasis, teacherPhi: () => Float
     // A page's rows come one by one: from the epoch matrices where they are small enough to keep
     // (building whole columns for a page of 100 would cost the first page of every filter the
     // full pass), else from each example's history.
-    const small = epochs * n * C * 4 <= columnBytes;
+    const small = epochs * studentProbs.bytes <= columnBytes;
     const history = small ? undefined : basis.exampleHistory(dataset.ids[i]!)?.filter((h) => h.runId === studentAt.runId && h.epoch <= epochs);
     const fromHistory = history !== undefined && history.length === epochs;
     const a = basis.confidence(teacherProbs, i);
     const k = confidenceClass[i]!;
     const acc = createDynamicsAccumulator(1);
     for (let e = 1; e <= epochs; e++) {
-      const probs = fromHistory ? history[e - 1]!.probs : probsOf(studentAt.runId, e, small);
-      const at = fromHistory ? 0 : i * C;
-      const recorded = Number.isFinite(probs[at]!) && Number.isFinite(teacherProbs[i * C]!);
-      acc.add(0, e, epochs, klRow(teacherProbs, i * C, probs, at, C), logitConfidenceRow(probs, at, C, k) - a, argmaxRow(probs, at, C), recorded);
+      // An example's history row is a table of one row; `at` is the row in `probs`.
+      const probs: ProbabilityTable = fromHistory ? oneRowTable(history[e - 1]!.probs, i, n) : probsOf(studentAt.runId, e, small);
+      const recorded = probs.recorded(i) && teacherProbs.recorded(i);
+      acc.add(0, e, epochs, pairRows(teacherProbs, probs).kl(i), probs.confidence(i, k) - a, probs.top(i), recorded);
     }
     return rowOf(acc.finish(epochs), 0);
   });

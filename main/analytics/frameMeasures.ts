@@ -3,9 +3,9 @@
 // sorts), while a page of 100 examples reads single rows without it. Formulas are those of
 // shared/deviationMetrics.ts and docs/metrics.md.
 import type { ExampleMeasure } from '../../shared/analytics.js';
-import { klPerExample, klRow, logitConfidence } from '../../shared/deviationMetrics.js';
 import type { FrameBasis, RunAt } from './frameBasis.js';
 import { lastRow } from './framePasses.js';
+import { confidenceColumn, klColumn, pairRows, type ProbabilityTable } from './probabilityTable.js';
 
 type RowMeasures = Record<ExampleMeasure, (i: number) => number>;
 type MeasureOf = (name: ExampleMeasure) => Float64Array;
@@ -22,22 +22,6 @@ export interface MeasureParts {
   gradientRow(i: number): GradientRow;
 }
 
-/** Margin (top minus second probability) and natural-log entropy of one row. */
-function marginAndEntropy(probs: Float32Array, offset: number, C: number): [number, number] {
-  let first = -Infinity;
-  let second = -Infinity;
-  let h = 0;
-  for (let c = 0; c < C; c++) {
-    const p = probs[offset + c]!;
-    if (p > first) {
-      second = first;
-      first = p;
-    } else if (p > second) second = p;
-    if (p > 0) h -= p * Math.log(p);
-  }
-  return [first - second, h];
-}
-
 /**
  * The gradients stage (experiment 7): g_onehot = p^S − e_y and g_kd = p^S − p^T (y the training
  * label), their norms, and each one's cosine to the mean gradient of the example's class within
@@ -46,17 +30,23 @@ function marginAndEntropy(probs: Float32Array, offset: number, C: number): [numb
 export function createGradients({ dataset, n, C, teacherProbs, studentProbs }: FrameBasis) {
   const y = dataset.trainLabel;
   const at = (i: number) => (dataset.split[i]! * C + y[i]!) * 2 * C;
+  // A top-k row is completed into these, one row at a time; a dense row is read in place.
+  const studentRow = new Float32Array(C);
+  const teacherRow = new Float32Array(C);
+  const rowOf = (probs: ProbabilityTable, i: number, scratch: Float32Array): [Float32Array, number] => (probs.dense ? [probs.dense, i * C] : [probs.row(i, scratch), 0]);
   let sums: Float64Array | undefined;
   function classSums(): Float64Array {
     if (sums) return sums;
     const s = new Float64Array(dataset.splitNames.length * C * 2 * C);
     for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(studentProbs[i * C]!) || !Number.isFinite(teacherProbs[i * C]!)) continue;
+      if (!studentProbs.recorded(i) || !teacherProbs.recorded(i)) continue;
       const o = at(i);
+      const [sp, so] = rowOf(studentProbs, i, studentRow);
+      const [tp, to] = rowOf(teacherProbs, i, teacherRow);
       for (let c = 0; c < C; c++) {
-        const p = studentProbs[i * C + c]!;
+        const p = sp[so + c]!;
         s[o + c]! += p - (c === y[i] ? 1 : 0);
-        s[o + C + c]! += p - teacherProbs[i * C + c]!;
+        s[o + C + c]! += p - tp[to + c]!;
       }
     }
     return (sums = s);
@@ -64,6 +54,8 @@ export function createGradients({ dataset, n, C, teacherProbs, studentProbs }: F
   const row = lastRow((i): GradientRow => {
     const s = classSums();
     const o = at(i);
+    const [sp, so] = rowOf(studentProbs, i, studentRow);
+    const [tp, to] = rowOf(teacherProbs, i, teacherRow);
     let n1 = 0;
     let n2 = 0;
     let d1 = 0;
@@ -71,9 +63,9 @@ export function createGradients({ dataset, n, C, teacherProbs, studentProbs }: F
     let m1 = 0;
     let m2 = 0;
     for (let c = 0; c < C; c++) {
-      const p = studentProbs[i * C + c]!;
+      const p = sp[so + c]!;
       const g1 = p - (c === y[i] ? 1 : 0);
-      const g2 = p - teacherProbs[i * C + c]!;
+      const g2 = p - tp[to + c]!;
       n1 += g1 * g1;
       n2 += g2 * g2;
       // The class mean is kept as a sum: a cosine does not depend on its length.
@@ -90,24 +82,25 @@ export function createGradients({ dataset, n, C, teacherProbs, studentProbs }: F
 
 /** The row-measures stage: every measure as a function of one row, from the pair's probabilities and the other stages' rows. */
 export function rowMeasures(basis: FrameBasis, parts: MeasureParts): RowMeasures {
-  const { dataset, C, teacherAt, studentAt, teacherProbs, studentProbs, confidenceClass, confidence } = basis;
+  const { dataset, teacherAt, studentAt, teacherProbs, studentProbs, confidenceClass, confidence } = basis;
   const { topClass, trajectoryRow, dynamicsRow, gradientRow } = parts;
-  const teacherMarginEntropy = lastRow((i) => marginAndEntropy(teacherProbs, i * C, C));
-  const studentMarginEntropy = lastRow((i) => marginAndEntropy(studentProbs, i * C, C));
-  const recordedByBoth = (i: number) => Number.isFinite(teacherProbs[i * C]!) && Number.isFinite(studentProbs[i * C]!);
+  const teacherMarginEntropy = lastRow((i) => teacherProbs.marginEntropy(i));
+  const studentMarginEntropy = lastRow((i) => studentProbs.marginEntropy(i));
+  const recordedByBoth = (i: number) => teacherProbs.recorded(i) && studentProbs.recorded(i);
+  const pair = pairRows(teacherProbs, studentProbs);
   return {
-    teacherProb: (i) => teacherProbs[i * C + confidenceClass[i]!]!,
-    studentProb: (i) => studentProbs[i * C + confidenceClass[i]!]!,
+    teacherProb: (i) => teacherProbs.prob(i, confidenceClass[i]!),
+    studentProb: (i) => studentProbs.prob(i, confidenceClass[i]!),
     teacherPhi: (i) => confidence(teacherProbs, i),
     studentPhi: (i) => confidence(studentProbs, i),
     deviation: (i) => confidence(studentProbs, i) - confidence(teacherProbs, i),
-    kl: (i) => klRow(teacherProbs, i * C, studentProbs, i * C, C),
+    kl: (i) => pair.kl(i),
     teacherMargin: (i) => teacherMarginEntropy(i)[0],
     studentMargin: (i) => studentMarginEntropy(i)[0],
     teacherEntropy: (i) => teacherMarginEntropy(i)[1],
     studentEntropy: (i) => studentMarginEntropy(i)[1],
-    teacherLabelProb: (i) => teacherProbs[i * C + dataset.trainLabel[i]!]!,
-    studentLabelProb: (i) => studentProbs[i * C + dataset.trainLabel[i]!]!,
+    teacherLabelProb: (i) => teacherProbs.prob(i, dataset.trainLabel[i]!),
+    studentLabelProb: (i) => studentProbs.prob(i, dataset.trainLabel[i]!),
     teacherLabelProbMean: (i) => trajectoryRow(teacherAt, i)[0],
     teacherLabelProbStd: (i) => trajectoryRow(teacherAt, i)[1],
     studentLabelProbMean: (i) => trajectoryRow(studentAt, i)[0],
@@ -116,23 +109,12 @@ export function rowMeasures(basis: FrameBasis, parts: MeasureParts): RowMeasures
     gradNormKd: (i) => gradientRow(i)[1],
     gradCosOnehot: (i) => gradientRow(i)[2],
     gradCosKd: (i) => gradientRow(i)[3],
-    tv: (i) => {
-      let sum = 0;
-      for (let c = 0; c < C; c++) sum += Math.abs(teacherProbs[i * C + c]! - studentProbs[i * C + c]!);
-      return sum / 2;
-    },
+    tv: (i) => pair.tv(i),
     top1Disagree: (i) => (recordedByBoth(i) ? Number(topClass(teacherAt.runId)[i] !== topClass(studentAt.runId)[i]) : NaN),
     studentTopRankInTeacher: (i) => {
       if (!recordedByBoth(i)) return NaN;
       // Ties rank as argmax breaks them: an equal probability at a lower class index ranks higher.
-      const s = topClass(studentAt.runId)[i]!;
-      const ps = teacherProbs[i * C + s]!;
-      let rank = 1;
-      for (let c = 0; c < C; c++) {
-        const p = teacherProbs[i * C + c]!;
-        if (p > ps || (p === ps && c < s)) rank++;
-      }
-      return rank;
+      return pair.rankIn(i, topClass(studentAt.runId)[i]!);
     },
     klMean: (i) => dynamicsRow(i).klMean,
     klStd: (i) => dynamicsRow(i).klStd,
@@ -141,7 +123,7 @@ export function rowMeasures(basis: FrameBasis, parts: MeasureParts): RowMeasures
     flips: (i) => dynamicsRow(i).flips,
     // Replicates without the row do not count; the analysed student without it makes the row NaN.
     misfitSeeds: (i) => {
-      if (!Number.isFinite(studentProbs[i * C]!)) return NaN;
+      if (!studentProbs.recorded(i)) return NaN;
       const y = dataset.trainLabel[i]!;
       let k = Number(topClass(studentAt.runId)[i] !== y);
       for (const top of parts.replicateTops()) if (top[i] !== -1 && top[i] !== y) k++;
@@ -152,18 +134,18 @@ export function rowMeasures(basis: FrameBasis, parts: MeasureParts): RowMeasures
 
 /** The columns computed in one pass where that is much faster than row by row: from the pair, the trajectories and the dynamics columns. */
 export function columnBuilders(
-  { C, teacherAt, studentAt, teacherProbs, studentProbs, confidenceClass }: FrameBasis,
+  { teacherAt, studentAt, teacherProbs, studentProbs, confidenceClass }: FrameBasis,
   trajectory: (run: RunAt) => [Float64Array, Float64Array],
   dynamics: () => Record<'klMean' | 'klStd' | 'deviationMean' | 'deviationStd' | 'flips', Float64Array>,
 ): ColumnBuilders {
   return {
-    teacherPhi: () => logitConfidence(teacherProbs, C, confidenceClass),
-    studentPhi: () => logitConfidence(studentProbs, C, confidenceClass),
+    teacherPhi: () => confidenceColumn(teacherProbs, confidenceClass),
+    studentPhi: () => confidenceColumn(studentProbs, confidenceClass),
     deviation: (measure) => {
       const a = measure('teacherPhi');
       return measure('studentPhi').map((b, i) => b - a[i]!);
     },
-    kl: () => klPerExample(teacherProbs, studentProbs, C),
+    kl: () => klColumn(teacherProbs, studentProbs),
     teacherLabelProbMean: () => trajectory(teacherAt)[0],
     teacherLabelProbStd: () => trajectory(teacherAt)[1],
     studentLabelProbMean: () => trajectory(studentAt)[0],

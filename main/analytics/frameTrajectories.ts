@@ -60,9 +60,10 @@ export function createTrajectories(basis: FrameBasis, labelProbSums: LabelProbSu
         const sum = from ? from.sum.slice() : new Float64Array(n);
         const sumSq = from ? from.sumSq.slice() : new Float64Array(n);
         for (let e = (from?.epoch ?? 0) + 1; e <= run.epoch; e++) {
-          const probs = probsOf(run.runId, e, false);
+          const table = probsOf(run.runId, e, false);
+          const probs = table.dense;
           for (let i = 0; i < n; i++) {
-            const p = probs[i * C + dataset.trainLabel[i]!]!;
+            const p = probs ? probs[i * C + dataset.trainLabel[i]!]! : table.prob(i, dataset.trainLabel[i]!);
             sum[i]! += p;
             sumSq[i]! += p * p;
           }
@@ -90,7 +91,7 @@ export function createTrajectories(basis: FrameBasis, labelProbSums: LabelProbSu
     if (cached) return [cached[0][i]!, cached[1][i]!];
     // Where a run's matrices are small the whole column is cheaper than a page's hundred history
     // queries (random reads across the predictions table), and it stays with the frame.
-    if (run.epoch * n * C * 4 <= TRAJECTORY_COLUMN_BYTES) {
+    if (run.epoch * probsOf(run.runId, run.epoch).bytes <= TRAJECTORY_COLUMN_BYTES) {
       const [mean, std] = columnsOf(run);
       return [mean[i]!, std[i]!];
     }
@@ -98,7 +99,7 @@ export function createTrajectories(basis: FrameBasis, labelProbSums: LabelProbSu
     // loading every epoch's whole matrix for 100 rows would cost epochs × runs matrix reads.
     const y = dataset.trainLabel[i]!;
     const history = exampleHistory(dataset.ids[i]!)?.filter((h) => h.runId === run.runId && h.epoch <= run.epoch);
-    const labelProbs = history && history.length === run.epoch ? history.map((h) => h.probs[y]!) : Array.from({ length: run.epoch }, (_, e) => probsOf(run.runId, e + 1)[i * C + y]!);
+    const labelProbs = history && history.length === run.epoch ? history.map((h) => h.probs[y]!) : Array.from({ length: run.epoch }, (_, e) => probsOf(run.runId, e + 1).prob(i, y));
     let sum = 0;
     let sumSq = 0;
     for (const p of labelProbs) {

@@ -1,9 +1,10 @@
 // A run-epoch's probability matrix in the database: rows in ascending example id, stored as
 // chunks of consecutive rows (docs/database.md) so that one example's row is a small read and no
 // value nears SQLite's 1 GB limit. This is the one copy of every probability: training, ingest
-// and the schema-8 migration write through `writeMatrix` / `writeTopK`; the analytics read whole
-// matrices, one example's rows or its history back, always as C float32 probabilities per row,
-// whatever precision the chunk was stored at.
+// and the schema-8 migration write through `writeMatrix` / `writeTopK`. The analytics read whole
+// matrices as stored (`readStored`: a top-k run's columns, never n × C); exports, one example's
+// rows and its history read C float32 probabilities per row (`readMatrix`, `readRow`), whatever
+// precision the chunk was stored at.
 import type Database from 'better-sqlite3';
 import { StorageChoices, type Storage } from '../../shared/experimentSpec.js';
 import { decodeHalves, encodeHalves } from '../../shared/float16.js';
@@ -138,6 +139,23 @@ export interface StoredMatrix {
 }
 
 /**
+ * A top-k run-epoch's rows as stored, never completed: k classes and probabilities a row, its
+ * label's class and probability (docs/metrics.md, "Top-k runs"). About 8k + 8 bytes a row where a
+ * completed matrix would take 4C (at k = 5, C = 1,000: 48 bytes against 4,000).
+ */
+export interface TopKStoredMatrix {
+  exampleIds: Int32Array;
+  numClasses: number;
+  topK: number;
+  /** row r's k probabilities, row-major */
+  topProbs: Float32Array;
+  /** their classes */
+  topClasses: Int32Array;
+  labelClasses: Int32Array;
+  labelProbs: Float32Array;
+}
+
+/**
  * Rows kept by readRow: a page of 100 examples × runs × epochs reads ~2,000, and the explorer
  * asks for the same page again as the user brushes and sorts. Recorded epochs never change.
  */
@@ -152,6 +170,23 @@ const CHUNK_CACHE_BYTES = 64 * 1024 * 1024;
 const chunkBytes = (c: ChunkRow): number => c[1].byteLength + c[2].byteLength + (c[4]?.byteLength ?? 0) + (c[5]?.byteLength ?? 0) + (c[6]?.byteLength ?? 0);
 /** Whether a chunk's id range holds `exampleId` (a matrix from before schema 5 holds every id). */
 const rangeHolds = (c: ChunkRow, exampleId: number): boolean => c[8] === null || (c[8] <= exampleId && (c[9] === null || exampleId <= c[9]));
+
+/** A run-epoch's chunks (at least one) as one matrix of C probabilities per row. */
+function completedMatrix(chunks: ChunkRow[]): StoredMatrix {
+  const numClasses = chunks[0]![0];
+  const topK = chunks[0]![3];
+  if (chunks.length === 1) return { numClasses, topK, exampleIds: chunkIds(chunks[0]!), probs: denseRows(chunks[0]!) };
+  const rows = chunks.reduce((n, c) => n + chunkRowCount(c), 0);
+  const exampleIds = new Int32Array(rows);
+  const probs = new Float32Array(rows * numClasses);
+  let at = 0;
+  for (const chunk of chunks) {
+    exampleIds.set(chunkIds(chunk), at);
+    probs.set(denseRows(chunk), at * numClasses);
+    at += chunkRowCount(chunk);
+  }
+  return { exampleIds, probs, numClasses, topK };
+}
 
 export function createMatrixStore(db: Database.Database) {
   const rowCache = new LruCache<string, Float32Array>({ maxEntries: ROW_CACHE_SIZE });
@@ -246,20 +281,40 @@ export function createMatrixStore(db: Database.Database) {
     /** The whole matrix of a run-epoch as C probabilities per row (top-k completed as denseRows says), or null when none is stored. */
     readMatrix(runId: number, epoch: number): StoredMatrix | null {
       const chunks = selectChunks.all(runId, epoch) as ChunkRow[];
+      return chunks.length ? completedMatrix(chunks) : null;
+    },
+
+    /**
+     * The whole matrix of a run-epoch as stored: C probabilities a row for a dense run, the top-k
+     * columns for a top-k run (nothing n × C is allocated); null when none is stored.
+     */
+    readStored(runId: number, epoch: number): StoredMatrix | TopKStoredMatrix | null {
+      const chunks = selectChunks.all(runId, epoch) as ChunkRow[];
       if (!chunks.length) return null;
-      const numClasses = chunks[0]![0];
-      const topK = chunks[0]![3];
-      if (chunks.length === 1) return { numClasses, topK, exampleIds: chunkIds(chunks[0]!), probs: denseRows(chunks[0]!) };
+      const [numClasses, , , topK] = chunks[0]!;
+      if (topK === null) return completedMatrix(chunks);
       const rows = chunks.reduce((n, c) => n + chunkRowCount(c), 0);
-      const exampleIds = new Int32Array(rows);
-      const probs = new Float32Array(rows * numClasses);
+      const m: TopKStoredMatrix = {
+        exampleIds: new Int32Array(rows),
+        numClasses,
+        topK,
+        topProbs: new Float32Array(rows * topK),
+        topClasses: new Int32Array(rows * topK),
+        labelClasses: new Int32Array(rows),
+        labelProbs: new Float32Array(rows),
+      };
       let at = 0;
       for (const chunk of chunks) {
-        exampleIds.set(chunkIds(chunk), at);
-        probs.set(denseRows(chunk), at * numClasses);
+        const [, , probBlob, k, topBlob, labelBlob, labelProbBlob, precision] = chunk;
+        if (k !== topK) throw new RangeError(`run ${runId} epoch ${epoch}: chunk stores top-${k ?? 'all'}, the first top-${topK}`);
+        m.exampleIds.set(chunkIds(chunk), at);
+        m.topProbs.set(valuesOf(probBlob, precision), at * topK);
+        m.topClasses.set(typedView(topBlob!, Int32Array), at * topK);
+        m.labelClasses.set(typedView(labelBlob!, Int32Array), at);
+        m.labelProbs.set(valuesOf(labelProbBlob!, precision), at);
         at += chunkRowCount(chunk);
       }
-      return { exampleIds, probs, numClasses, topK };
+      return m;
     },
 
     /** One example's probabilities at a run-epoch, or null when that run-epoch does not hold it. */

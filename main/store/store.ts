@@ -65,7 +65,7 @@ export function createStore(db: Connection) {
   };
   const experiments = pick(runQueries, ['deleteExperiment', 'listExperiments', 'getExperiment', 'experimentsWithLabelNoise', 'seriesOf', 'experimentSpec']);
   const runs = pick(runQueries, ['getRun', 'runSummary', 'listRuns', 'setRunSpec', 'setPreprocessing', 'finishRun', 'epochMetrics', 'reconcileInterrupted', 'resumeQueue']);
-  const predictions = pick(matrixStore, ['readMatrix', 'readRow', 'readRows', 'readHistory', 'runStamp', 'clearCache']);
+  const predictions = pick(matrixStore, ['readMatrix', 'readStored', 'readRow', 'readRows', 'readHistory', 'runStamp', 'clearCache']);
 
   const importDatasetTx = db.transaction((dataset: NewDataset, rows: Iterable<NewExample>, onRow?: (written: number) => void, mechanisms?: readonly MechanismRowsOfExample[]) => {
     const id = datasetQueries.insertDataset(dataset, rows, onRow);

@@ -501,6 +501,13 @@ export const GLOSSARY = {
     definition: 'A sample of up to 20 files, spread over the dataset, is read in the new folder and its SHA-256 hashes compared with those recorded at import; one missing or different file and nothing changes.',
     section: 'setup',
   },
+  estimate: {
+    term: 'estimate',
+    text: 'A run of this pair stored only its top-k probabilities and p(label): this number needs classes it did not store, so it is computed with the unknown probability spread evenly over them.',
+    definition:
+      'Exact from the top k: p(label), top classes, accuracy, fidelity, flips, margins with k ≥ 2 and φ at a stored class. Estimated: KL, total variation, entropy, the margin at k = 1, φ of a class outside the top k (and Δ, β, the bins built on it). The Help’s metrics notes give each one’s bounds.',
+    section: 'agreement',
+  },
 } as const satisfies Record<string, GlossaryEntry>;
 
 export type GlossaryKey = keyof typeof GLOSSARY;
