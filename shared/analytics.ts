@@ -322,8 +322,13 @@ export const ThreeWayConfusionArgs = z
     studentRunId: Id.optional(),
     epoch: z.number().int().positive().max(1_000_000).optional(),
     split: SplitName.optional(),
+    /** only this label's teacher × student slice (C² cells); required above THREE_WAY_MAX_CLASSES classes */
+    label: z.number().int().nonnegative().max(1_000_000).optional(),
   })
   .strict();
+
+/** Above this many classes the whole label × teacher × student cube (C³ cells) is not sent: ask for one label's slice. */
+export const THREE_WAY_MAX_CLASSES = 100;
 
 /**
  * Which pair a result describes: the analysed student and its teacher, each at the epoch read
@@ -337,10 +342,14 @@ export const AnalysedPair = z.object({
 });
 export type AnalysedPair = z.infer<typeof AnalysedPair>;
 
-/** counts[(label · C + teacherTop) · C + studentTop] over the examples both runs recorded. */
+/**
+ * counts[(label · C + teacherTop) · C + studentTop] over the examples both runs recorded; with a
+ * `label`, only that label's slice: counts[teacherTop · C + studentTop] (n counts that label's examples).
+ */
 export const ThreeWayConfusion = AnalysedPair.extend({
   split: SplitName.nullable(),
   numClasses: z.number().int().positive(),
+  label: z.number().int().nonnegative().nullable(),
   n: Count,
   counts: z.array(Count),
 });

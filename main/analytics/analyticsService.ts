@@ -20,7 +20,7 @@ import type {
   ScatterMeta,
   ThreeWayConfusion,
 } from '../../shared/analytics.js';
-import { EXAMPLE_MEASURES, splitNotes, topKNotes, UNDERFIT_DEFAULT_QUANTILE, type ExampleMeasure } from '../../shared/analytics.js';
+import { EXAMPLE_MEASURES, splitNotes, THREE_WAY_MAX_CLASSES, topKNotes, UNDERFIT_DEFAULT_QUANTILE, type ExampleMeasure } from '../../shared/analytics.js';
 import { encodeBinaryFrame } from '../../shared/binaryFrame.js';
 import { exaggerationSlope } from '../../shared/deviationMetrics.js';
 import { runEigenLabSliced } from '../../shared/eigenLab.js';
@@ -369,18 +369,26 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
     const si = args.split !== undefined ? splitIndexOf(dataset, args.split) : -1;
     const teacherTop = frame.topClass(frame.teacher.runId);
     const studentTop = frame.topClass(frame.student.runId);
-    const counts = new Array<number>(C * C * C).fill(0);
+    const label = args.label ?? null;
+    if (label === null && C > THREE_WAY_MAX_CLASSES) {
+      throw new ValidationError(`the three-way confusion of ${C} classes has ${C}³ cells; ask for one label's slice (label 0 … ${C - 1})`, { field: 'label' });
+    }
+    if (label !== null && label >= C) throw new ValidationError(`label ${label} is not a class of this dataset (0 … ${C - 1})`, { field: 'label' });
+    const counts = new Array<number>(label === null ? C * C * C : C * C).fill(0);
     let n = 0;
     for (let i = 0; i < dataset.ids.length; i++) {
       if (si >= 0 && dataset.split[i] !== si) continue;
       if (!frame.teacherProbs.recorded(i) || !frame.studentProbs.recorded(i)) continue;
-      counts[(dataset.trainLabel[i]! * C + teacherTop[i]!) * C + studentTop[i]!]! += 1;
+      const y = dataset.trainLabel[i]!;
+      if (label !== null && y !== label) continue;
+      counts[((label === null ? y * C : 0) + teacherTop[i]!) * C + studentTop[i]!]! += 1;
       n++;
     }
     return {
       ...analysedPair(frame),
       split: args.split ?? null,
       numClasses: C,
+      label,
       n,
       counts,
     };

@@ -219,6 +219,19 @@ describe('the three-way confusion', () => {
   it('refuses classes the dataset does not have', async () => {
     await expect(query({ filter: { confusion: { label: 0, teacherTop: C, studentTop: 0 } } })).rejects.toThrow(/class 4 does not exist/);
   });
+
+  it("gives one label's slice on request, the cube's cells for that label", async () => {
+    const scope = { experimentId: fixture.experimentId, studentRunId: fixture.studentRunIds[1]! };
+    const cube = await call<ThreeWayConfusion>('threeWayConfusion', scope);
+    expect(cube.label).toBeNull();
+    for (let label = 0; label < C; label++) {
+      const slice = await call<ThreeWayConfusion>('threeWayConfusion', { ...scope, label });
+      expect(slice.label).toBe(label);
+      expect(slice.counts).toEqual(cube.counts.slice(label * C * C, (label + 1) * C * C));
+      expect(slice.n).toBe(examples.filter((e) => e.trainLabel === label).length);
+    }
+    await expect(call('threeWayConfusion', { ...scope, label: C })).rejects.toThrow(/label 4 is not a class/);
+  });
 });
 
 describe('single-row dynamics of a large run', () => {

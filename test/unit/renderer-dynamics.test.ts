@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { CartographyMapMeta, ClassDeviationHeatmap } from '../../shared/analytics.js';
 import { decodeBinaryFrame, encodeBinaryFrame } from '../../shared/binaryFrame.js';
 import { brushedView, cartographyMapOption, cartographyMapPoints, mapGroupOf, mapSeries, type MapGroup } from '../../renderer/src/charts/cartographyMap.js';
-import { classHeatmapOption, confusionSlice, confusionSliceOption, flipTimelineOption } from '../../renderer/src/charts/dynamics.js';
+import { classHeatmapOption, confusionCellClasses, confusionSlice, confusionSliceOption, flipTimelineOption } from '../../renderer/src/charts/dynamics.js';
 
 describe('dynamics charts', () => {
   it('plots each run\'s flips per epoch and marks each run\'s loss switches on its own series', () => {
@@ -42,10 +42,31 @@ describe('dynamics charts', () => {
 
   it('slices the three-way confusion at one label', () => {
     // C = 2: counts[(label·2 + teacher)·2 + student]
-    const confusion = { studentRunId: 2, teacherRunId: 1, studentEpoch: 3, teacherEpoch: 3, split: null, numClasses: 2, n: 36, counts: [1, 2, 3, 4, 5, 6, 7, 8] };
+    const confusion = { studentRunId: 2, teacherRunId: 1, studentEpoch: 3, teacherEpoch: 3, split: null, numClasses: 2, label: null, n: 36, counts: [1, 2, 3, 4, 5, 6, 7, 8] };
     expect(confusionSlice(confusion, 0)).toEqual([[1, 2], [3, 4]]);
     expect(confusionSlice(confusion, 1)).toEqual([[5, 6], [7, 8]]);
     expect(confusionSliceOption(confusionSlice(confusion, 1), ['a', 'b']).series[0]!.data).toEqual([[0, 0, 5], [1, 0, 6], [0, 1, 7], [1, 1, 8]]);
+  });
+
+  it('reads a one-label answer as that label\'s slice, and refuses another label', () => {
+    const slice = { studentRunId: 2, teacherRunId: 1, studentEpoch: 3, teacherEpoch: 3, split: null, numClasses: 2, label: 1, n: 26, counts: [5, 6, 7, 8] };
+    expect(confusionSlice(slice, 1)).toEqual([[5, 6], [7, 8]]);
+    expect(confusionSlice(slice, 0)).toEqual([]);
+  });
+
+  it('above the cube limit keeps only the classes a label reaches, and its cells name their classes', () => {
+    const C = 300;
+    const slice = Array.from({ length: C }, () => new Array<number>(C).fill(0));
+    slice[7]![7] = 40;
+    slice[7]![250] = 3;
+    slice[120]![7] = 2;
+    const option = confusionSliceOption(slice, Array.from({ length: C }, (_, c) => `c${c}`));
+    expect(option.yAxis.data).toEqual(['c7', 'c120']);
+    expect(option.xAxis.data).toEqual(['c7', 'c250']);
+    expect(option.series[0]!.data).toHaveLength(4);
+    const cell = option.series[0]!.data.find((d) => d[2] === 3)!;
+    expect(confusionCellClasses(cell)).toEqual({ studentTop: 250, teacherTop: 7 });
+    expect(confusionCellClasses([1, 0, 6])).toEqual({ studentTop: 1, teacherTop: 0 });
   });
 });
 

@@ -2,7 +2,7 @@
 // examples changed their top class and how many went right→wrong or wrong→right, with each loss
 // switch marked and each run's accuracy on the split on a second axis — the three-way confusion's
 // slice for one label (teacher × student top class), and the class × epoch deviation heatmap.
-import type { ClassDeviationHeatmap, FlipEvents, ThreeWayConfusion } from '../../../shared/analytics.js';
+import { THREE_WAY_MAX_CLASSES, type ClassDeviationHeatmap, type FlipEvents, type ThreeWayConfusion } from '../../../shared/analytics.js';
 import type { EpochMetric } from '../../../shared/runs.js';
 import { epochAxis, fitAxis, fitValues, percentTick, tickDecimals } from './axes.js';
 import { withTopLegend } from './legend.js';
@@ -99,29 +99,48 @@ export function flipTimelineOption(events: FlipEvents, measure: FlipMeasure, met
 }
 
 /** counts[teacherTop][studentTop] of the examples whose training label is `label`. */
+/** Label `label`'s teacher × student counts: from the whole cube, or from a one-label answer (empty when it is another label's). */
 export function confusionSlice(confusion: ThreeWayConfusion, label: number): number[][] {
   const C = confusion.numClasses;
-  return Array.from({ length: C }, (_, t) => Array.from({ length: C }, (_, s) => confusion.counts[(label * C + t) * C + s]!));
+  if (confusion.label !== null && confusion.label !== label) return [];
+  const base = confusion.label === null ? label * C * C : 0;
+  return Array.from({ length: C }, (_, t) => Array.from({ length: C }, (_, s) => confusion.counts[base + t * C + s]!));
 }
 
+/**
+ * The slice as a heatmap: cells [student class, teacher class, count]. Above THREE_WAY_MAX_CLASSES classes only the classes with a count in the slice get a row
+ * or column (a label's examples reach few of a thousand classes), and cells are [student position,
+ * teacher position, count, student class, teacher class]; below, every class does.
+ */
 export function confusionSliceOption(slice: number[][], classNames: readonly string[]) {
-  const data: [number, number, number][] = [];
+  const C = slice.length;
+  const compact = C > THREE_WAY_MAX_CLASSES;
+  const rows = Array.from({ length: C }, (_, t) => t).filter((t) => !compact || slice[t]!.some((v) => v > 0));
+  const cols = Array.from({ length: C }, (_, c) => c).filter((c) => !compact || slice.some((row) => row[c]! > 0));
+  const data: number[][] = [];
   let max = 0;
-  slice.forEach((row, t) =>
-    row.forEach((v, s) => {
-      data.push([s, t, v]);
+  rows.forEach((t, ti) =>
+    cols.forEach((c, ci) => {
+      const v = slice[t]![c]!;
+      data.push(compact ? [ci, ti, v, c, t] : [c, t, v]);
       max = Math.max(max, v);
     }),
   );
+  const names = (classes: number[]) => classes.map((c) => classNames[c] ?? String(c));
   return {
     animation: false,
     grid: { left: 110, right: 12, top: 10, bottom: 70 },
-    tooltip: { formatter: (p: { value: [number, number, number] }) => `teacher ${classNames[p.value[1]]}, student ${classNames[p.value[0]]}: ${p.value[2]}` },
-    xAxis: { type: 'category', data: [...classNames], name: "student's top class", nameLocation: 'middle', nameGap: 56, axisLabel: { rotate: 40, fontSize: 10 } },
-    yAxis: { type: 'category', data: [...classNames], name: "teacher's top class", nameLocation: 'middle', nameGap: 96, axisLabel: { fontSize: 10 } },
+    tooltip: { formatter: (p: { value: number[] }) => `teacher ${classNames[confusionCellClasses(p.value).teacherTop]}, student ${classNames[confusionCellClasses(p.value).studentTop]}: ${p.value[2]}` },
+    xAxis: { type: 'category', data: names(cols), name: "student's top class", nameLocation: 'middle', nameGap: 56, axisLabel: { rotate: 40, fontSize: 10 } },
+    yAxis: { type: 'category', data: names(rows), name: "teacher's top class", nameLocation: 'middle', nameGap: 96, axisLabel: { fontSize: 10 } },
     visualMap: { show: false, min: 0, max: Math.max(1, max), inRange: { color: ['#f8f9fa', '#1864ab'] } },
-    series: [{ type: 'heatmap', data, label: { show: true, fontSize: 10, formatter: (p: { value: [number, number, number] }) => (p.value[2] ? String(p.value[2]) : '') } }],
+    series: [{ type: 'heatmap', data, label: { show: true, fontSize: 10, formatter: (p: { value: number[] }) => (p.value[2] ? String(p.value[2]) : '') } }],
   };
+}
+
+/** The student's and teacher's top classes of a heatmap cell of confusionSliceOption. */
+export function confusionCellClasses(cell: readonly number[]): { studentTop: number; teacherTop: number } {
+  return cell.length >= 5 ? { studentTop: cell[3]!, teacherTop: cell[4]! } : { studentTop: cell[0]!, teacherTop: cell[1]! };
 }
 
 /** The class × epoch heatmap's height: one row of cells per class, so a hundred classes stay readable. */
