@@ -1,8 +1,8 @@
 // A million points on a chart: ECharts draws the axes, lines, brush and legend, while the points
 // themselves are drawn by a small WebGL2 renderer into a canvas under ECharts' (transparent) one,
 // fitted to the plot's rectangle. ECharts' own large-mode scatter redraws every point on the main
-// thread at each zoom step, too slow past a few hundred thousand; here a zoom or pan changes four
-// numbers. Where WebGL2 is missing the same points are drawn with the 2D canvas (slower, exact).
+// thread at each zoom step, too slow past a few hundred thousand; here a zoom or pan moves the last
+// drawing (a CSS transform) and the points are drawn anew when the gesture pauses. Where WebGL2 is missing the same points are drawn with the 2D canvas (slower, exact).
 // Picking (click, hover) and brushing read the typed arrays, never the drawn pixels.
 
 /** One colour group of points: x0, y0, x1, y1, … in data units. */
@@ -38,6 +38,23 @@ export interface PointView {
   x: [number, number];
   y: [number, number];
   rect: { x: number; y: number; width: number; height: number };
+}
+
+/**
+ * The CSS transform (origin top left) that moves a drawing made for `drawn` to where its points
+ * fall in `now`, on the same plot rectangle: during a zoom or pan the last drawing is moved and
+ * scaled at the compositor's pace, and the points are drawn anew once the gesture pauses.
+ */
+export function previewTransform(drawn: PointView, now: PointView): { tx: number; ty: number; sx: number; sy: number } {
+  const { width, height } = now.rect;
+  const nx = now.x[1] - now.x[0];
+  const ny = now.y[1] - now.y[0];
+  return {
+    sx: (drawn.x[1] - drawn.x[0]) / nx,
+    sy: (drawn.y[1] - drawn.y[0]) / ny,
+    tx: ((drawn.x[0] - now.x[0]) / nx) * width,
+    ty: ((now.y[1] - drawn.y[1]) / ny) * height,
+  };
 }
 
 /** '#rrggbb' (or '#rgb') as 0–1 channels; anything else reads as mid grey. */
@@ -116,10 +133,8 @@ export interface PointLayer {
   dispose(): void;
 }
 
-/** Sizes the canvas to the plot's rectangle (CSS and device pixels); true when the backing store changed. */
+/** Sizes the canvas to the plot's rectangle (CSS and device pixels); its container places it. */
 function fitCanvas(canvas: HTMLCanvasElement, rect: PointView['rect'], dpr: number): void {
-  canvas.style.left = `${rect.x}px`;
-  canvas.style.top = `${rect.y}px`;
   canvas.style.width = `${rect.width}px`;
   canvas.style.height = `${rect.height}px`;
   const w = Math.max(1, Math.round(rect.width * dpr));
