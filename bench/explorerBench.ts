@@ -135,10 +135,10 @@ async function benchExplorerAt(points: number, sizes: { students: number; epochs
     // The Dynamics page's cartography map: from the route change to the map drawn.
     const mapStarted = Date.now();
     await page.evaluate((hash) => (location.hash = hash), `#/experiments/${fixture.experimentId}/dynamics`);
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=cartography-map]')?.getAttribute('data-n')) > 0, null, { timeout: 120_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=map-summary]')?.getAttribute('data-n')) > 0, null, { timeout: 120_000 });
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     const mapMs = Date.now() - mapStarted;
-    const mapN = Number(await page.getByTestId('cartography-map').getAttribute('data-n'));
+    const mapN = Number(await page.getByTestId('map-summary').getAttribute('data-n'));
     const mapBox = (await page.getByTestId('cartography-map').boundingBox())!;
     const mapZoom = await zoomPanFps(page, mapBox);
 
