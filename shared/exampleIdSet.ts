@@ -45,14 +45,17 @@ export function exampleIdSetTest(set: ExampleIdSet): (id: number) => boolean {
   };
 }
 
+/** Up to this many ids a selection stays a plain list, as readable as before in any request. */
+const LIST_UP_TO = 10_000;
+
 /**
- * A filter clause holding exactly `ids` (at least one), in the smaller of its two forms: the JSON
- * list of ids (a few, or spread far apart) or the bit set (many ids close together).
+ * A filter clause holding exactly `ids` (at least one): the JSON list of ids, or — past ten
+ * thousand ids, when it is smaller — the bit set.
  */
 export function exampleIdClause(ids: readonly number[]): { exampleIds: number[] } | { exampleIdSet: ExampleIdSet } {
   const [first, last] = idExtent(ids);
   const span = last - first + 1;
   const listBytes = ids.length * (String(last).length + 1); // an id and its comma
   const setBytes = Math.ceil(span / 8 / 3) * 4;
-  return setBytes < listBytes ? { exampleIdSet: encodeExampleIdSet(ids) } : { exampleIds: [...ids] };
+  return ids.length > LIST_UP_TO && setBytes < listBytes ? { exampleIdSet: encodeExampleIdSet(ids) } : { exampleIds: [...ids] };
 }

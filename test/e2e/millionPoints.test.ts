@@ -77,7 +77,6 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     await page.getByTestId('brush-pick').click();
     const box = (await page.getByTestId('scatter-chart').boundingBox())!;
     const layer = page.getByTestId('scatter-chart').getByTestId('point-layer');
-    const before = await layer.boundingBox();
     const pixels = () => layer.screenshot().then((b) => b.toString('base64'));
     const drawn = await pixels();
     await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.5);
@@ -85,8 +84,8 @@ describe.skipIf(!hasChromium || !fs.existsSync(path.join(rendererDir(), 'index.h
     await expect.poll(pixels, { timeout: 10_000 }).not.toBe(drawn);
     // once the wheel stops the points are drawn anew for the zoomed axes, on the plot where it was
     await expect.poll(() => layer.evaluate((c) => (c as unknown as { style: { transform: string } }).style.transform), { timeout: 10_000 }).toBe('');
-    expect(await layer.boundingBox()).toEqual(before);
     await shot('million-points-p1-zoomed');
+    expect(await layer.boundingBox()).toEqual(await layer.locator('..').boundingBox()); // drawn in place over the plot, nothing left moved
   });
 
   it('draws the cartography map with the point layer, its legend naming every region', async () => {

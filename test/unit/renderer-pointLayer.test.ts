@@ -71,6 +71,8 @@ describe('brushing a million points', () => {
   it('keeps a few spread ids as a list, and a set exact at both ends', () => {
     expect(exampleIdClause([5, 6])).toEqual({ exampleIds: [5, 6] });
     expect(exampleIdClause([3, 90_000_000])).toEqual({ exampleIds: [3, 90_000_000] });
+    const spread = Array.from({ length: 20_000 }, (_, i) => i * 1000);
+    expect(exampleIdClause(spread)).toEqual({ exampleIds: spread }); // far apart: the list is smaller
     const set = encodeExampleIdSet([17, 24, 25, 40]);
     expect(set.first).toBe(17);
     const has = exampleIdSetTest(set);
