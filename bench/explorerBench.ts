@@ -100,7 +100,8 @@ async function benchExplorerAt(points: number, sizes: { students: number; epochs
       if (openMs === 0) openMs = Date.now() - started;
       else draws.push(Date.now() - started);
     }
-    const drawnBy = (await page.getByTestId('scatter-chart').locator('[data-testid=point-layer]').getAttribute('data-layer')) ?? 'ECharts scatter';
+    const layer = page.getByTestId('scatter-chart').getByTestId('point-layer');
+    const drawnBy = (await layer.count()) ? `the point layer (${await layer.getAttribute('data-layer')})` : 'ECharts scatter';
 
     const box = (await page.getByTestId('scatter-chart').boundingBox())!;
     const zoom = await zoomPanFps(page, box);
