@@ -169,6 +169,11 @@ export const ExampleFilter = z
     noisy: z.boolean().optional(),
     /** only these examples (a brushed selection) */
     exampleIds: z.array(Id).min(1).max(1_000_000).optional(),
+    /** only these examples, a large brushed selection as a bit set (shared/exampleIdSet.ts): bit k of `bits` (base64) is example id first + k */
+    exampleIdSet: z
+      .object({ first: Id, bits: z.string().min(4).max(12_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64') })
+      .strict()
+      .optional(),
     /** a cartography region of the analysed student (RegionClause) */
     region: RegionClause.optional(),
     /** one cell of the three-way confusion: training label, the teacher's and the analysed student's top class (both recorded) */

@@ -3,6 +3,7 @@
 // parameterized query. Sorting is stable (ties by example id), so pages never overlap.
 import type { ExampleFilter, SortColumn } from '../../shared/analytics.js';
 import { ValidationError } from '../../shared/errors.js';
+import { exampleIdSetTest } from '../../shared/exampleIdSet.js';
 import type { AnalysisFrame } from './analysisFrame.js';
 import { splitIndexOf } from './datasetColumns.js';
 import { radixOrder } from './radixOrder.js';
@@ -63,6 +64,10 @@ function computeFilterRows(frame: AnalysisFrame, filter: ExampleFilter, context:
       if (row !== undefined) wanted[row] = 1;
     }
     narrow((i) => wanted[i] === 1);
+  }
+  if (filter.exampleIdSet) {
+    const has = exampleIdSetTest(filter.exampleIdSet);
+    narrow((i) => has(dataset.ids[i]!));
   }
   if (filter.labels) {
     checkClasses(frame, filter.labels, 'labels');

@@ -6,6 +6,7 @@ import { createDeviationFixture, type DeviationFixture } from '../../bench/devia
 import { QueryExamplesArgs, type AnalysedExample, type DeviationReport, type ExamplePage, type GradientView, type ScatterMeta } from '../../shared/analytics.js';
 import { createAnalyticsService } from '../../main/analytics/analyticsService.js';
 import { decodeBinaryFrame } from '../../shared/binaryFrame.js';
+import { encodeExampleIdSet } from '../../shared/exampleIdSet.js';
 import { TOKEN_HEADER } from '../../shared/contract.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { rowsOf, argmax, phi, kl } from '../helpers/storedPredictions.js';
@@ -257,6 +258,8 @@ describe('example filters', () => {
     expect(ids(await query({ filter: { curatedSet: { setId } } }))).toEqual(picked);
     expect((await query({ filter: { curatedSet: { setId, member: false } } })).total).toBe(395);
     expect(ids(await query({ filter: { exampleIds: [picked[3]!, picked[1]!, 999_999] } }))).toEqual([picked[1], picked[3]]);
+    // the same selection as a bit set (a large brush): exactly its members, an id past the dataset ignored
+    expect(ids(await query({ filter: { exampleIdSet: encodeExampleIdSet([picked[3]!, picked[1]!, 999_999]) } }))).toEqual([picked[1], picked[3]]);
   });
 
   it('refuses unknown runs, classes and splits, text search on images, and raw SQL, with messages naming them', async () => {

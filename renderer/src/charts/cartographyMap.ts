@@ -6,6 +6,7 @@ import { CARTOGRAPHY_REGIONS, type CartographyMapMeta, type CartographyRegion, t
 import type { BinaryFrame } from '../../../shared/binaryFrame.js';
 import { extentOf, fitAxis, unionExtent } from './axes.js';
 import { withTopLegend } from './legend.js';
+import { POINT_LAYER_THRESHOLD, pointCount, ZOOM_AND_PAN, type PointCloud } from './pointLayer.js';
 
 export type MapGroup = CartographyRegion | 'other';
 
@@ -83,6 +84,14 @@ export function mapSeries(points: CartographyMapPoints): MapSeries[] {
   return out;
 }
 
+const pointStyle = (group: MapGroup) => ({ size: 4, opacity: group === 'other' ? 0.45 : 0.7 });
+
+/** The map's points for the point layer past ECharts' smooth scatter size (null at or below), in series order. */
+export function mapPointCloud(series: readonly MapSeries[], regionNames: Record<MapGroup, string> = MAP_GROUP_NAMES): PointCloud | null {
+  if (pointCount(series) <= POINT_LAYER_THRESHOLD) return null;
+  return { groups: series.map((s) => ({ name: regionNames[s.group], colour: MAP_GROUP_COLOURS[s.group], xy: s.xy, ...pointStyle(s.group) })) };
+}
+
 const AXIS_NAMES = {
   kl: ['mean KL(teacher ‖ student) over epochs', 'std of KL over epochs'],
   deviation: ['mean b − a over epochs', 'std of b − a over epochs'],
@@ -119,6 +128,7 @@ export function cartographyMapOption(points: CartographyMapPoints, series: reado
       yAxis: { type: 'value', name: yName, nameLocation: 'middle', nameGap: 42, min: y.min, max: y.max, interval: y.interval },
       brush: { xAxisIndex: 0, yAxisIndex: 0, brushMode: 'single', transformable: false, throttleType: 'debounce', throttleDelay: 100, seriesIndex: 'none', brushStyle: { borderWidth: 1, color: 'rgba(37,99,201,0.08)', borderColor: '#2563c9' } },
       toolbox: { show: false },
+      dataZoom: ZOOM_AND_PAN.map((z) => ({ ...z })),
       series: [
         ...series.map((s) => ({
           type: 'scatter',
@@ -127,8 +137,8 @@ export function cartographyMapOption(points: CartographyMapPoints, series: reado
           dimensions: ['x', 'y'],
           large: true,
           largeThreshold: 200,
-          symbolSize: 4,
-          itemStyle: { color: MAP_GROUP_COLOURS[s.group], opacity: s.group === 'other' ? 0.45 : 0.7 },
+          symbolSize: pointStyle(s.group).size,
+          itemStyle: { color: MAP_GROUP_COLOURS[s.group], opacity: pointStyle(s.group).opacity },
         })),
         {
           type: 'line',

@@ -5,6 +5,7 @@
 // error — and encoding leaves defaults out so URLs stay short.
 import { CartographyRegion, ExampleFilter, ExampleMeasure, REGION_DEFAULTS, SortColumn, type ClassChoice } from '../../../shared/analytics.js';
 import { SplitName } from '../../../shared/domain.js';
+import { exampleIdClause } from '../../../shared/exampleIdSet.js';
 import type { QueryLike } from '../routeQuery.js';
 
 export type ColourBy = 'class' | 'correctness' | 'group';
@@ -216,7 +217,8 @@ export function filterOf(state: ExplorerState, studentRunId: number | null, brus
   if (state.noisy !== null) filter.noisy = state.noisy;
   if (state.region) filter.region = { kind: state.region };
   if (state.confusion) filter.confusion = state.confusion;
-  if (brushedIds) filter.exampleIds = brushedIds.length ? [...brushedIds] : [0x7fffffff]; // an empty brush selects nothing
+  if (brushedIds && brushedIds.length === 0) filter.exampleIds = [0x7fffffff]; // an empty brush selects nothing
+  else if (brushedIds) Object.assign(filter, exampleIdClause(brushedIds)); // hundreds of thousands of hits travel as a bit set
   return ExampleFilter.parse(filter);
 }
 
@@ -267,9 +269,10 @@ export function explorerStateOfFilter(filter: ExampleFilter, studentRunId: numbe
   }
   if (f.confusion) state.confusion = { ...f.confusion };
   if (f.exampleIds) dropped.push(`a list of ${f.exampleIds.length} examples`);
+  if (f.exampleIdSet) dropped.push('a brushed set of examples');
   // A clause added to the filter later and not mapped above is named rather than silently lost.
   const back = filterOf(state, studentRunId) as Record<string, unknown>;
-  const named = new Set(['predicted', 'region', 'exampleIds']);
+  const named = new Set(['predicted', 'region', 'exampleIds', 'exampleIdSet']);
   for (const [key, value] of Object.entries(f)) {
     if (!named.has(key) && JSON.stringify(back[key]) !== JSON.stringify(value)) dropped.push(`the ${key} clause`);
   }

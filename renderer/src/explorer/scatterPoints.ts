@@ -4,6 +4,7 @@
 // explains the colours and a clicked point names its example.
 import type { ScatterMeta } from '../../../shared/analytics.js';
 import type { BinaryFrame } from '../../../shared/binaryFrame.js';
+import { POINT_LAYER_THRESHOLD, ZOOM_AND_PAN, type PointCloud } from '../charts/pointLayer.js';
 import { finiteExtent, niceAxis, type NiceAxis } from './axisBounds.js';
 import type { Brush, ColourBy } from './explorerState.js';
 
@@ -185,6 +186,19 @@ export function idAtPoint(layout: ScatterLayout, seriesIndex: number | undefined
   return id === undefined ? null : id;
 }
 
+/** How a P1 point is drawn, by ECharts' scatter or by the point layer alike. */
+const POINT_STYLE = Object.freeze({ size: 3, opacity: 0.55 });
+
+/**
+ * P1's points for the point layer when there are more than ECharts' scatter draws smoothly
+ * (null at or below: ECharts draws them). Groups in series order, so a picked point names its
+ * series and index as ECharts would.
+ */
+export function scatterPointCloud(layout: ScatterLayout): PointCloud | null {
+  if (layout.groups.reduce((n, g) => n + g.count, 0) <= POINT_LAYER_THRESHOLD) return null;
+  return { groups: layout.groups.map((g, i) => ({ name: g.name, colour: g.colour, xy: layout.data[i]!, ...POINT_STYLE })) };
+}
+
 export interface LegendItem {
   name: string;
   colour: string;
@@ -244,6 +258,7 @@ export function scatterOption(layout: ScatterLayout, meta: Pick<ScatterMeta, 'be
     yAxis: { type: 'value', name: `student ${phiLabel}`, nameLocation: 'middle', nameGap: 36, min: y.min, max: y.max, interval: y.interval },
     brush: { xAxisIndex: 0, yAxisIndex: 0, brushMode: 'single', transformable: false, throttleType: 'debounce', throttleDelay: 100, seriesIndex: 'none', brushStyle: { borderWidth: 1, color: 'rgba(37,99,201,0.08)', borderColor: '#2563c9' } },
     toolbox: { show: false },
+    dataZoom: ZOOM_AND_PAN.map((z) => ({ ...z })),
     series: [
       ...groups.map((g, gi) => ({
         type: 'scatter',
@@ -252,9 +267,9 @@ export function scatterOption(layout: ScatterLayout, meta: Pick<ScatterMeta, 'be
         dimensions: ['x', 'y'],
         large: true,
         largeThreshold: 200, // a few hundred points per colour already draw faster as one path than as shapes
-        symbolSize: 3,
+        symbolSize: POINT_STYLE.size,
         cursor: 'pointer',
-        itemStyle: { color: g.colour, opacity: 0.55 },
+        itemStyle: { color: g.colour, opacity: POINT_STYLE.opacity },
       })),
       {
         type: 'line',
