@@ -237,10 +237,19 @@ export class DataParallelSteps {
     const { total } = layoutOf(variables);
     const wanted = Math.max(0, Math.min(options.threads, shards) - 1);
     const canStart = wanted > 0 && options.backend !== undefined && fs.existsSync(gradientWorkerPath());
-    const workers = canStart ? workersFor(options.backend as BackendKind, wanted) : [];
     const buffers = { weights: new SharedArrayBuffer(total * 4), grads: new SharedArrayBuffer(shards * total * 4) };
     const init: GradientWorkerRequest = { type: 'init', backend: options.backend as BackendKind, model: model.spec, input: model.input, numClasses: model.numClasses, seed: options.seed, ...buffers };
-    await Promise.all(workers.map((w) => w.ask(init)));
+    let workers: GradientWorker[] = [];
+    try {
+      workers = canStart ? workersFor(options.backend as BackendKind, wanted) : [];
+      await Promise.all(workers.map((w) => w.ask(init)));
+    } catch (err) {
+      // Threads change the speed only: a worker that cannot start (a packaged app's archive, a
+      // missing backend) leaves the run to this thread, with the same numbers.
+      process.emitWarning(`training on one thread: ${err instanceof Error ? err.message : String(err)}`);
+      await closeGradientWorkers();
+      workers = [];
+    }
     return new DataParallelSteps(tf, model, variables, shards, workers, buffers);
   }
 
