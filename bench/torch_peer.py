@@ -12,7 +12,8 @@ import torch
 from torch import nn
 
 # threads 0 (or none) keeps PyTorch's own default
-threads = int(sys.argv[1]) if len(sys.argv) > 1 and int(sys.argv[1]) > 0 else torch.get_num_threads()
+default_threads = torch.get_num_threads()
+threads = int(sys.argv[1]) if len(sys.argv) > 1 and int(sys.argv[1]) > 0 else default_threads
 budget = float(sys.argv[2]) if len(sys.argv) > 2 else 3.0
 torch.set_num_threads(threads)
 torch.manual_seed(0)
@@ -55,7 +56,7 @@ def blas_kernel():
     return "; ".join(found + build) or "unknown"
 
 
-result = {"threads": threads, "torch": torch.__version__}
+result = {"threads": threads, "default_threads": default_threads, "torch": torch.__version__}
 for name, make in models.items():
     model = make()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)

@@ -25,6 +25,8 @@ const MODELS = ['mlp', 'cnn'] as const;
 
 interface TorchPeer {
   threads: number;
+  /** torch.get_num_threads() before the peer set its own */
+  default_threads: number;
   blas: string;
   mlp: { train: number; infer: number };
   cnn: { train: number; infer: number };
@@ -109,20 +111,23 @@ function pairRows(kind: BackendKind, threads: number, pairs: Pairs): BenchRow[] 
     });
   }
   const peerInfer = pairs.peer.length ? ` · PyTorch: ${spread(pairs.peer.map((t) => t.mlp.infer), rate)} / ${spread(pairs.peer.map((t) => t.cnn.infer), rate)}` : '';
-  rows.push({ benchmark: `inference (recording) MLP / CNN — ${label}`, measured: `${spread(pairs.ours.map((t) => t.mlp.infer), rate)} / ${spread(pairs.ours.map((t) => t.cnn.infer), rate)}`, goal: '', pass: null, note: `one thread${peerInfer}` });
+  rows.push({ benchmark: `inference (recording) MLP / CNN — ${label}`, measured: `${spread(pairs.ours.map((t) => t.mlp.infer), rate)} / ${spread(pairs.ours.map((t) => t.cnn.infer), rate)}`, goal: '', pass: null, note: `inference on one thread${peerInfer}` });
   return rows;
 }
 
 export function benchTraining(): BenchRow[] {
-  const rows: BenchRow[] = [{ benchmark: 'CPU', measured: cpuModel(), goal: '', pass: null, note: `PyTorch's default here: ${Number(process.env.OMP_NUM_THREADS) || 1} thread(s) unless told` }];
+  const rows: BenchRow[] = [{ benchmark: 'CPU', measured: cpuModel(), goal: '', pass: null }];
   // The portable backend beside PyTorch given the same threads: one, then every core.
   const threadCounts = CORES > 1 ? [1, CORES] : [1];
   let blas = '';
+  let peerDefault: number | undefined;
   for (const threads of threadCounts) {
     const pairs = interleaved('wasm', threads);
     blas ||= pairs.peer[0]?.blas ?? '';
+    peerDefault ??= pairs.peer[0]?.default_threads;
     rows.push(...pairRows('wasm', threads, pairs));
   }
+  if (peerDefault !== undefined) (rows[0] as BenchRow).note = `PyTorch's default here: ${peerDefault} thread${peerDefault === 1 ? '' : 's'}`;
   if (blas) rows.push({ benchmark: 'PyTorch peer BLAS', measured: blas.split(';')[0] ?? blas, goal: '', pass: null, note: blas.split(';').slice(1).join(';').trim() });
   // The other backends once each, on every core.
   for (const kind of BackendKinds.filter((k) => k !== 'wasm')) {
