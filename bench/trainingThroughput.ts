@@ -1,11 +1,13 @@
 // One backend's training and inference speed for the benchmark's two models, measured in a
-// process of its own (one TensorFlow per process) on the Fashion-MNIST sample: batch 128, Adam.
+// process of its own (one TensorFlow per process) on the Fashion-MNIST sample: batch 128, Adam,
+// on `threads` threads (gradient worker threads beside this one, main/train/dataParallel.ts).
 import { parseRunSpec, type ModelSpecInput } from '../shared/experimentSpec.js';
 import { CancelledError } from '../shared/errors.js';
 import { importIdx } from '../main/data/idx.js';
 import { sampleDatasetDir } from '../main/paths.js';
 import { selectBackend, type BackendKind } from '../main/train/backend.js';
 import { computeNormalisation, normaliseImages } from '../main/train/imageNormalisation.js';
+import { startedGradientWorkers } from '../main/train/dataParallel.js';
 import { buildModel } from '../main/train/models.js';
 import { predictProbabilities, trainRun } from '../main/train/trainer.js';
 
@@ -16,11 +18,12 @@ export const BENCH_MODELS: Record<'mlp' | 'cnn', ModelSpecInput> = {
 
 export interface Throughput {
   backend: string;
+  threads: number;
   mlp: { train: number; infer: number };
   cnn: { train: number; infer: number };
 }
 
-export async function measureThroughput(kind: BackendKind, budgetSeconds: number): Promise<Throughput> {
+export async function measureThroughput(kind: BackendKind, budgetSeconds: number, threads = 1): Promise<Throughput> {
   const backend = await selectBackend(kind);
   const { tf } = backend;
   const parsed = await importIdx(sampleDatasetDir());
@@ -30,7 +33,7 @@ export async function measureThroughput(kind: BackendKind, budgetSeconds: number
   const x = normaliseImages(pixels, computeNormalisation(pixels, 1));
   const y = Int32Array.from(train, (e) => e.label);
   const input = { kind: 'image' as const, height: 28, width: 28, channels: 1 };
-  const out = { backend: backend.name } as Throughput;
+  const out = { backend: backend.name, threads: 1 } as Throughput;
   for (const name of ['mlp', 'cnn'] as const) {
     const spec = parseRunSpec({ name, model: BENCH_MODELS[name], optimizer: { kind: 'adam', lr: 0.001 }, batchSize: 128, epochs: 1, seed: 1 });
     const controller = new AbortController();
@@ -44,6 +47,7 @@ export async function measureThroughput(kind: BackendKind, budgetSeconds: number
         data: { train: { x, y, n: train.length } },
         numClasses: 10,
         input,
+        threads: { backend: kind, count: threads },
         signal: controller.signal,
         onBatch: () => {
           batches++;
@@ -65,6 +69,8 @@ export async function measureThroughput(kind: BackendKind, budgetSeconds: number
     const inferRate = inferN / ((performance.now() - started) / 1000);
     model.dispose();
     out[name] = { train: trainRate, infer: inferRate };
+    // The threads that trained: this one and the gradient workers it started.
+    out.threads = 1 + startedGradientWorkers();
   }
   return out;
 }

@@ -37,6 +37,7 @@ const nodeEntries = {
   'main/import-worker': 'main/workers/importWorker.ts',
   'main/train-worker': 'main/workers/trainWorker.ts',
   'main/bootstrap-worker': 'main/workers/bootstrapWorker.ts',
+  'main/gradient-worker': 'main/train/gradientWorker.ts',
   'bench/index': 'bench/index.ts',
 };
 const existing = Object.fromEntries(Object.entries(nodeEntries).filter(([, src]) => fs.existsSync(path.join(root, src))));

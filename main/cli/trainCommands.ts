@@ -13,6 +13,7 @@ import { launchWorker, workerEntryPath, WorkerExitedError } from '../workers/lau
 import { trainWorkerCount } from '../workers/trainerPool.js';
 import { findingsCommand } from './findingsCommand.js';
 import { BackendKinds, selectBackend, type BackendKind } from '../train/backend.js';
+import { trainingThreads } from '../train/dataParallel.js';
 import { runExperiment, type TrainProgress } from '../train/experimentRunner.js';
 import { formatRuns } from './formatRuns.js';
 import type { Store } from '../store/store.js';
@@ -70,7 +71,8 @@ async function trainQueues(opts: TrainCommandOptions, experimentIds: number[], r
   };
   process.once('SIGINT', onSigint);
   try {
-    for (const experimentId of experimentIds) await runExperiment({ store: opts.store, tf: backend.tf, backendName: backend.name, experimentId, runIds, signal: controller.signal, onProgress: print });
+    const threads = trainingThreads(backend.kind);
+    for (const experimentId of experimentIds) await runExperiment({ store: opts.store, tf: backend.tf, backendName: backend.name, threads, experimentId, runIds, signal: controller.signal, onProgress: print });
     const outcomes = await Promise.allSettled(jobs.map((job) => job.result));
     const problems = workers.flatMap((_, w) => {
       const left = outcomes.slice(w * experimentIds.length, (w + 1) * experimentIds.length).map((o) => (o.status === 'rejected' ? (o.reason as Error) : null));

@@ -1,8 +1,5 @@
 // After each epoch: every split's logits from the model, the split's loss and accuracy against
-// the training labels, and all of it handed to the store as one transaction.
-import type { Tf } from './backend.js';
-import type { ClassifierModel } from './models.js';
-import { predictProbabilities } from './trainer.js';
+// the training labels, handed to the store as one transaction (experimentRunner.ts).
 import type { SplitData } from './trainingData.js';
 
 export interface SplitOutputs {
@@ -36,13 +33,21 @@ export function lossAndAccuracy(logits: Float32Array, labels: ArrayLike<number>,
   return { loss: n ? lossSum / n : 0, accuracy: n ? correct / n : 0 };
 }
 
-export function predictAllSplits(tf: Tf, model: ClassifierModel, splits: readonly SplitData[]): SplitOutputs {
+/**
+ * Every split's logits, loss and accuracy. `predict` gives inference-mode logits for n rows,
+ * batchSize at a time (EpochEndInfo.predictLogits: on every thread the run trains with).
+ */
+export async function predictAllSplits(
+  predict: (x: Float32Array | Int32Array, n: number, batchSize: number) => Promise<Float32Array>,
+  numClasses: number,
+  splits: readonly SplitData[],
+): Promise<SplitOutputs> {
   const total = splits.reduce((n, s) => n + s.n, 0);
-  const C = model.numClasses;
+  const C = numClasses;
   const out: SplitOutputs = { exampleIds: new Int32Array(total), labels: new Int32Array(total), logits: new Float32Array(total * C), metrics: [] };
   let offset = 0;
   for (const s of splits) {
-    const { logits } = predictProbabilities(tf, model, s.x, s.n, 512);
+    const logits = await predict(s.x, s.n, 512);
     out.exampleIds.set(s.exampleIds, offset);
     out.labels.set(s.y, offset);
     out.logits.set(logits, offset * C);

@@ -7,7 +7,7 @@ import { lossModelConflict, lossNeedsTeacher, parseRunSpec, type RunSpec } from 
 import type { RunStatus } from '../../shared/runs.js';
 import { databaseError } from '../store/databaseErrors.js';
 import type { RunRecord, Store } from '../store/store.js';
-import type { Tf } from './backend.js';
+import type { BackendKind, Tf } from './backend.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { predictAllSplits } from './epochRecording.js';
 import { buildModel, type ClassifierModel } from './models.js';
@@ -30,6 +30,12 @@ export interface RunExperimentOptions extends RunnerCallbacks {
   tf: Tf;
   backendName: string;
   experimentId: number;
+  /**
+   * Threads the machine gives training (its cores) and the backend the extra ones start: a run
+   * takes its share, max ÷ the runs training at its start, all of them when it trains alone. The
+   * count changes the speed only (dataParallel.ts). Default: one thread.
+   */
+  threads?: { backend: BackendKind; max: number };
   /** only these runs (resume); default: every run not yet done, cancelled ones excluded */
   runIds?: number[];
   signal?: AbortSignal;
@@ -108,6 +114,8 @@ async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCa
     const teacherLogits = teacher?.logits;
     const resumeFrom = run.epochsDone > 0 && run.checkpoint ? decodeCheckpoint(run.checkpoint) : null;
     let lastBatchAt = performance.now();
+    // The previous epoch's write, still to run: it waits for the next epoch's first step (see below).
+    let pendingWrite: Promise<void> = Promise.resolve();
     await trainRun({
       tf,
       spec,
@@ -121,6 +129,7 @@ async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCa
       initialWeights: resumeFrom?.weights,
       initialOptimizerState: resumeFrom?.optimizer,
       initialHeads: resumeFrom?.heads,
+      threads: threadsForRun(runs, options.threads),
       signal,
       onBatch: (b) => {
         eta.batchDone(run.id, 1 / b.batches);
@@ -140,23 +149,42 @@ async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCa
           etaSeconds: eta.secondsLeft(),
         });
       },
-      onEpochEnd: (epoch, weights, info) => {
+      onEpochEnd: async (epoch, weights, info) => {
+        await pendingWrite;
         const t0 = performance.now();
-        const outputs = predictAllSplits(tf, info.model, data.splits);
+        const outputs = await predictAllSplits(info.predictLogits, data.numClasses, data.splits);
         const t1 = performance.now();
-        store.recordEpoch({
-          runId: run.id,
-          epoch: epoch + 1,
-          seconds: info.summary.seconds,
-          metrics: outputs.metrics,
-          predictions: { exampleIds: outputs.exampleIds, labels: outputs.labels, logits: outputs.logits, numClasses: data.numClasses },
-          checkpoint: encodeCheckpoint({ weights, optimizer: info.optimizerState, heads: info.heads }),
-        });
-        const t2 = performance.now();
-        options.onEpochTiming?.({ runId: run.id, epoch: epoch + 1, trainSeconds: info.summary.seconds, predictSeconds: (t1 - t0) / 1000, writeSeconds: (t2 - t1) / 1000 });
-        options.onRunChanged?.(run.experimentId, run.id);
+        const checkpoint = encodeCheckpoint({ weights, optimizer: info.optimizerState, heads: info.heads });
+        // The write runs once the next epoch's first step is under way, so on a run with gradient
+        // workers it overlaps their shards; the next epoch end, or the run's end, waits for it.
+        pendingWrite = new Promise<void>((resolve, reject) =>
+          setImmediate(() => {
+            try {
+              const w0 = performance.now();
+              store.recordEpoch({
+                runId: run.id,
+                epoch: epoch + 1,
+                seconds: info.summary.seconds,
+                metrics: outputs.metrics,
+                predictions: { exampleIds: outputs.exampleIds, labels: outputs.labels, logits: outputs.logits, numClasses: data.numClasses },
+                checkpoint,
+              });
+              const w1 = performance.now();
+              options.onEpochTiming?.({ runId: run.id, epoch: epoch + 1, trainSeconds: info.summary.seconds, predictSeconds: (t1 - t0) / 1000, writeSeconds: (w1 - w0) / 1000 });
+              options.onRunChanged?.(run.experimentId, run.id);
+              resolve();
+            } catch (err) {
+              reject(err as Error);
+            }
+          }),
+        );
+        // A failed write surfaces at the next await; until then it must not count as unhandled.
+        pendingWrite.catch(() => undefined);
       },
-    }).then((result) => result.model.dispose());
+    })
+      .then((result) => result.model.dispose())
+      .finally(() => pendingWrite.catch(() => undefined));
+    await pendingWrite;
     runs.finishRun(run.id, 'done');
   } catch (err) {
     if (err instanceof CancelledError) runs.finishRun(run.id, 'cancelled', err.message);
@@ -171,6 +199,13 @@ async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCa
     teacher?.model?.dispose();
   }
   options.onRunChanged?.(run.experimentId, run.id);
+}
+
+/** A run's share of the training threads: all of them when it trains alone (see RunExperimentOptions.threads). */
+function threadsForRun(runs: Store['runs'], threads: RunExperimentOptions['threads']): { backend: BackendKind; count: number } | undefined {
+  if (!threads || threads.max <= 1) return undefined;
+  const training = runs.listRuns().filter((r) => r.status === 'running').length;
+  return { backend: threads.backend, count: Math.max(1, Math.floor(threads.max / Math.max(1, training))) };
 }
 
 interface TeacherOutputs {

@@ -4,7 +4,8 @@
 import type { Scalar, Tensor, Tensor1D, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
 import { CancelledError, DomainError } from '../../shared/errors.js';
 import { lossAtEpoch, lossModelConflict, lossNeedsTeacher, type ContrastiveLossSpec, type LossSpec, type RunSpec } from '../../shared/experimentSpec.js';
-import type { Tf } from './backend.js';
+import type { BackendKind, Tf } from './backend.js';
+import { DataParallelSteps, shardable, shardCount } from './dataParallel.js';
 import { contrastiveDistillationLoss, createProjectionHeads, type ProjectionHeads } from './contrastiveDistillation.js';
 import { directionalDerivatives, jacobianMatchingLoss, randomUnitDirections } from './jacobianMatching.js';
 import { distillationLoss, oneHotCrossEntropy } from './losses.js';
@@ -51,6 +52,8 @@ export interface EpochEndInfo {
   heads: Float32Array[];
   /** the model as trained so far, for recording predictions; valid only during the callback */
   model: ClassifierModel;
+  /** inference-mode logits of n rows, batchSize at a time, on every thread the run trains with */
+  predictLogits(x: Float32Array | Int32Array, n: number, batchSize: number): Promise<Float32Array>;
 }
 
 export interface TrainRunOptions {
@@ -71,6 +74,12 @@ export interface TrainRunOptions {
   startEpoch?: number;
   initialWeights?: readonly Float32Array[];
   initialOptimizerState?: OptimizerState;
+  /**
+   * Threads to train with, the backend the extra ones start (gradient worker threads). Batches of
+   * onehot and kd steps are cut into shardCount(batchSize) shards whatever the count, so it
+   * changes the speed, never the weights. Default: this thread only.
+   */
+  threads?: { backend: BackendKind; count: number };
   onBatch?: (info: BatchInfo) => void;
   onEpochEnd?: (epoch: number, weights: Float32Array[], info: EpochEndInfo) => Promise<void> | void;
   signal?: AbortSignal;
@@ -83,6 +92,8 @@ export interface TrainRunResult {
   weights: Float32Array[];
   optimizerState: OptimizerState;
   heads: Float32Array[];
+  /** threads that computed the gradients: this one and its gradient workers */
+  threads: number;
 }
 
 function featuresPerExample(split: TrainingSplit): number {
@@ -203,10 +214,31 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   ];
   const variables = trainable.map((p) => p.variable);
   const optimizer = createOptimizer(tf, spec.optimizer, trainable);
+  /** One optimiser step from the shards' summed gradients; the heads (contrastive only) get none. */
+  const shardedStep = async (steps: DataParallelSteps, loss: LossSpec, batch: Parameters<DataParallelSteps['step']>[1]): Promise<number> => {
+    const { value, grads } = await steps.step(loss, batch);
+    try {
+      optimizer.apply(variables.map((_, i) => grads[i]), learningRateNow);
+    } finally {
+      for (const g of grads) g.dispose();
+    }
+    return value;
+  };
+  let learningRateNow = spec.optimizer.lr;
+  // Steps whose loss decomposes over examples take their gradient shard by shard (dataParallel.ts).
+  const shards = shardCount(spec.batchSize);
+  const anyShardable = Array.from({ length: spec.epochs - startEpoch }, (_, i) => lossAtEpoch(spec.phases, startEpoch + i)).some((l) => shardable(model, l));
+  let parallel: DataParallelSteps | undefined;
+  const modelVariables = model.parameters.filter((p) => p.trainable).map((p) => p.variable);
   const headWeights = () => (heads ? [heads.student, heads.teacher].map((h) => Float32Array.from(h.dataSync() as Float32Array)) : []);
   try {
     if (options.initialWeights) model.setWeights(options.initialWeights);
     if (options.initialOptimizerState) optimizer.setState(options.initialOptimizerState);
+    if (shards > 1 && anyShardable) {
+      parallel = await DataParallelSteps.start({ tf, backend: options.threads?.backend, model, variables: modelVariables, shards, threads: options.threads?.count ?? 1, seed: spec.seed });
+    }
+    const predictLogits = async (x: Float32Array | Int32Array, n: number, batchSize: number): Promise<Float32Array> =>
+      parallel ? parallel.predict(x, n, batchSize, (rows, count) => predictProbabilities(tf, model, rows, count, batchSize).logits) : predictProbabilities(tf, model, x, n, batchSize).logits;
 
     const batches = Math.ceil(train.n / spec.batchSize);
     const shape = inputShape(input);
@@ -214,6 +246,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     for (let epoch = startEpoch; epoch < spec.epochs; epoch++) {
       const loss = lossAtEpoch(spec.phases, epoch);
       const learningRate = learningRateAt(spec.lrSchedule, spec.optimizer.lr, epoch, spec.epochs);
+      learningRateNow = learningRate;
       const order = epochPermutation(train.n, spec.seed, epoch);
       const epochStarted = performance.now();
       let lossSum = 0;
@@ -232,7 +265,9 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
           loss.kind === 'jacobian' ? randomUnitDirections(loss.directions, rowLength, deriveSeed(spec.seed, SeedPurpose.jacobianDirections, epoch, batch)) : undefined;
         const dropoutSeed = deriveSeed(spec.seed, SeedPurpose.dropout, epoch, batch);
 
-        const batchLoss = tf.tidy(() => {
+        const batchLoss = parallel && shardable(model, loss)
+          ? await shardedStep(parallel, loss, { x: xValues, y: yValues, teacher: teacherValues, dropoutSeed })
+          : tf.tidy(() => {
           const x = tf.tensor(xValues, [size, ...shape], textInput ? 'int32' : 'float32');
           const y = tf.tensor1d(yValues, 'int32') as Tensor1D;
           const teacher = teacherValues ? (tf.tensor2d(teacherValues, [size, numClasses]) as Tensor2D) : undefined;
@@ -288,9 +323,9 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
         examplesPerSecond: train.n / Math.max(seconds, 1e-9),
       };
       summaries.push(summary);
-      if (options.onEpochEnd) await options.onEpochEnd(epoch, model.getWeights(), { summary, optimizerState: optimizer.getState(), heads: headWeights(), model });
+      if (options.onEpochEnd) await options.onEpochEnd(epoch, model.getWeights(), { summary, optimizerState: optimizer.getState(), heads: headWeights(), model, predictLogits });
     }
-    return { model, epochs: summaries, weights: model.getWeights(), optimizerState: optimizer.getState(), heads: headWeights() };
+    return { model, epochs: summaries, weights: model.getWeights(), optimizerState: optimizer.getState(), heads: headWeights(), threads: parallel?.threads ?? 1 };
   } catch (err) {
     model.dispose();
     throw err;
@@ -314,11 +349,10 @@ export function predictProbabilities(tf: Tf, model: ClassifierModel, x: Float32A
   const dtype = model.input.kind === 'text' ? 'int32' : 'float32';
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(start + batchSize, n);
-    const rows = tf.tidy(() => {
-      const batch = tf.tensor(x.subarray(start * rowLength, end * rowLength), [end - start, ...shape], dtype);
-      return model.predictLogits(batch).dataSync() as Float32Array;
-    });
-    logits.set(rows, start * classes);
+    // The tidy returns the tensor, not its values: it would walk a typed array element by element.
+    const rows = tf.tidy(() => model.predictLogits(tf.tensor(x.subarray(start * rowLength, end * rowLength), [end - start, ...shape], dtype)));
+    logits.set(rows.dataSync() as Float32Array, start * classes);
+    rows.dispose();
   }
   return { logits };
 }
@@ -336,11 +370,9 @@ export function predictFeatures(tf: Tf, model: ClassifierModel, x: Float32Array 
   const dtype = model.input.kind === 'text' ? 'int32' : 'float32';
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(start + batchSize, n);
-    const rows = tf.tidy(() => {
-      const batch = tf.tensor(x.subarray(start * rowLength, end * rowLength), [end - start, ...shape], dtype);
-      return model.forwardWithFeatures(batch, { training: false }).features.dataSync() as Float32Array;
-    });
-    features.set(rows, start * dim);
+    const rows = tf.tidy(() => model.forwardWithFeatures(tf.tensor(x.subarray(start * rowLength, end * rowLength), [end - start, ...shape], dtype), { training: false }).features);
+    features.set(rows.dataSync() as Float32Array, start * dim);
+    rows.dispose();
   }
   return { dim, features };
 }

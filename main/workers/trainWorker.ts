@@ -4,6 +4,7 @@
 import { databaseError } from '../store/databaseErrors.js';
 import { openStore, type Store } from '../store/store.js';
 import { selectBackend, type SelectedBackend } from '../train/backend.js';
+import { trainingThreads } from '../train/dataParallel.js';
 import { runExperiment } from '../train/experimentRunner.js';
 import { serveWorker } from './serveWorker.js';
 
@@ -25,6 +26,7 @@ serveWorker('train', async (job, { signal, progress }) => {
       store: storeOf(job.databasePath),
       tf: backend.tf,
       backendName: backend.name,
+      threads: trainingThreads(backend.kind),
       experimentId: job.experimentId,
       runIds: job.runIds,
       signal,

@@ -1,6 +1,8 @@
 // The app's training workers: started on first use, given jobs, cancelled, and watched. Workers
-// share an experiment's queue by claiming runs in the database; wasm and the plain JS backend use
-// one thread per process, so there one worker per core trains independent runs side by side.
+// share an experiment's queue by claiming runs in the database; on wasm and the plain JS backend
+// one worker per core trains independent runs side by side, and a run takes the cores its
+// neighbours leave (gradient worker threads, main/train/dataParallel.ts): a teacher training
+// alone uses every core, students training side by side one each — about one thread per core.
 // If a worker dies, its runs are marked interrupted (by the caller, told through onExit) and can resume.
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -28,7 +30,7 @@ function nativeTensorflowInstalled(): boolean {
   });
 }
 
-/** Native TensorFlow uses every core (or the GPU) from one process; wasm and cpu use one thread each. */
+/** Native TensorFlow uses every core (or the GPU) from one process; wasm and cpu one process per core (up to 4). */
 export function trainWorkerCount(backend: BackendKind | undefined): number {
   if (process.env.DISOBEY_TRAIN_WORKERS) return Math.max(1, Number(process.env.DISOBEY_TRAIN_WORKERS) || 1);
   const native = backend ? backend.startsWith('tensorflow') : nativeTensorflowInstalled();
