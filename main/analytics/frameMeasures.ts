@@ -5,7 +5,7 @@
 import type { ExampleMeasure } from '../../shared/analytics.js';
 import type { FrameBasis, RunAt } from './frameBasis.js';
 import { lastRow } from './framePasses.js';
-import { confidenceColumn, klColumn, pairRows, type ProbabilityTable } from './probabilityTable.js';
+import { confidenceColumn, createSparseRowAdder, klColumn, pairRows, type ProbabilityTable } from './probabilityTable.js';
 
 type RowMeasures = Record<ExampleMeasure, (i: number) => number>;
 type MeasureOf = (name: ExampleMeasure) => Float64Array;
@@ -38,6 +38,7 @@ export function createGradients({ dataset, n, C, teacherProbs, studentProbs }: F
   function classSums(): Float64Array {
     if (sums) return sums;
     const s = new Float64Array(dataset.splitNames.length * C * 2 * C);
+    if (studentProbs.topK !== null && teacherProbs.topK !== null) return (sums = sparseClassSums(s));
     for (let i = 0; i < n; i++) {
       if (!studentProbs.recorded(i) || !teacherProbs.recorded(i)) continue;
       const o = at(i);
@@ -50,6 +51,24 @@ export function createGradients({ dataset, n, C, teacherProbs, studentProbs }: F
       }
     }
     return (sums = s);
+  }
+  /**
+   * The same sums from two top-k tables in O(k) a row: each row's known values less its share go
+   * to their classes, and the shares, which every class gets, are added per (split, label) at the end.
+   */
+  function sparseClassSums(s: Float64Array): Float64Array {
+    const addStudent = createSparseRowAdder(studentProbs);
+    const addTeacher = createSparseRowAdder(teacherProbs);
+    const shares = new Float64Array(s.length / C);
+    for (let i = 0; i < n; i++) {
+      if (!studentProbs.recorded(i) || !teacherProbs.recorded(i)) continue;
+      const o = at(i);
+      shares[o / C]! += addStudent(i, s, o, 1);
+      s[o + y[i]!]! -= 1;
+      shares[o / C + 1]! += addStudent(i, s, o + C, 1) + addTeacher(i, s, o + C, -1);
+    }
+    for (let g = 0; g < shares.length; g++) for (let c = 0; c < C; c++) s[g * C + c]! += shares[g]!;
+    return s;
   }
   const row = lastRow((i): GradientRow => {
     const s = classSums();

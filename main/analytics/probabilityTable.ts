@@ -217,6 +217,20 @@ function topOfKnown(row: KnownRow, C: number): number {
 const newKnown = (k: number): KnownRow => ({ classes: new Int32Array(k + 1), values: new Float64Array(k + 1), count: 0, share: 0 });
 
 /**
+ * Adds `sign` × row i of a top-k table into out[offset … offset + C) in O(k): its known values less
+ * its share go to their classes, and the share itself, which every class gets, is returned for
+ * the caller to add to all C at once. False-y (0) share where row i is not recorded.
+ */
+export function createSparseRowAdder(table: ProbabilityTable) {
+  const row = newKnown(table.topK ?? 0);
+  return (i: number, out: Float64Array, offset: number, sign: number): number => {
+    if (!(table as TopKTable).known(i, row)) return 0;
+    for (let j = 0; j < row.count; j++) out[offset + row.classes[j]!]! += sign * (row.values[j]! - row.share);
+    return sign * row.share;
+  };
+}
+
+/**
  * The measures of two tables' rows together (a teacher's and a student's): KL(T ‖ S), total
  * variation, and the rank of a class in T. Two top-k rows are combined over the union of their
  * known classes, the rest (both rows' shares) counted at once; otherwise both rows are completed.

@@ -307,7 +307,9 @@ export function createMatrixStore(db: Database.Database) {
       for (const chunk of chunks) {
         const [, , probBlob, k, topBlob, labelBlob, labelProbBlob, precision] = chunk;
         if (k !== topK) throw new RangeError(`run ${runId} epoch ${epoch}: chunk stores top-${k ?? 'all'}, the first top-${topK}`);
-        m.exampleIds.set(chunkIds(chunk), at);
+        const [, idBlob, , , , , , , first, last] = chunk;
+        if (idBlob.byteLength === 0 && first !== null && last !== null) for (let id = first; id <= last; id++) m.exampleIds[at + id - first] = id;
+        else m.exampleIds.set(typedView(idBlob, Int32Array), at);
         m.topProbs.set(valuesOf(probBlob, precision), at * topK);
         m.topClasses.set(typedView(topBlob!, Int32Array), at * topK);
         m.labelClasses.set(typedView(labelBlob!, Int32Array), at);
