@@ -7,7 +7,7 @@
 // import. The folder is kept under os.tmpdir(), named by its parameters, and reused by later
 // runs. Prints images/s per core, peak RSS, the database against the folder's bytes, and what
 // that extrapolates to at ImageNet's 1,281,167 photos.
-import { spawnSync } from 'node:child_process';
+import { measureInChild } from './benchChild.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -109,13 +109,9 @@ async function measureImport(root: string): Promise<ImportMeasure> {
 export async function benchImages(): Promise<BenchRow[]> {
   const n = Number(process.env.DISOBEY_BENCH_IMAGES ?? 100_000);
   const folder = await photoFolder(n);
-  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), CHILD_FLAG, folder.root], { encoding: 'utf8', timeout: 6 * 3600_000, maxBuffer: 2 ** 24 });
-  const last = child.stdout?.trim().split('\n').pop() ?? '';
-  if (child.status !== 0 || !last.startsWith('{')) {
-    const why = (child.stderr || last || `exit ${child.status ?? child.signal}`).trim().split('\n').pop()!.slice(0, 160);
-    return [{ benchmark: 'images by reference', measured: 'failed', goal: '≥ 300 images/s per core', pass: false, note: why }];
-  }
-  const m = JSON.parse(last) as ImportMeasure;
+  const answer = measureInChild<ImportMeasure>(fileURLToPath(import.meta.url), [CHILD_FLAG, folder.root], 6 * 3600);
+  if (!answer.ok) return [{ benchmark: 'images by reference', measured: 'failed', goal: '≥ 300 images/s per core', pass: false, note: answer.reason.slice(-160) }];
+  const m = answer.value;
   const cores = os.availableParallelism();
   const cpuModel = os.cpus()[0]?.model ?? 'cpu';
   const perCore = n / m.cpuSeconds;

@@ -5,7 +5,7 @@
 // as the CLI and `disobey serve` would, so each process's peak RSS is its own.
 // DISOBEY_BENCH_IMAGENET_SCALE (default 1) scales the examples; _EPOCHS, _STUDENTS, _PARTS the rest;
 // DISOBEY_BENCH_IMAGENET_ANALYTICS=0 skips the analytics child.
-import { spawnSync } from 'node:child_process';
+import { measureInChild } from './benchChild.js';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -242,12 +242,10 @@ async function serve(db: Connection, experimentId: number, studentRunId: number)
   return { openMs, first, repeatP50: percentile(repeat, 50), repeatMax: repeat.at(-1) ?? NaN, reportMs, findingsMs, findingsNote, maxRssKiB: process.resourceUsage().maxRSS };
 }
 
-/** Runs `node out/bench/index.js --imagenet-child …` and parses its JSON line; an error row when it fails. */
+/** Runs `node out/bench/index.js --imagenet-child …` and parses its JSON line; the reason as a string when it fails. */
 function child<T>(args: string[], timeoutS: number): T | string {
-  const r = spawnSync(process.execPath, [process.argv[1]!, '--imagenet-child', ...args], { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 * 2 ** 20 });
-  const line = r.stdout?.trim().split('\n').at(-1);
-  if (r.status === 0 && line) return JSON.parse(line) as T;
-  return `failed (${r.signal ?? `exit ${r.status}`}): ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' ')}`;
+  const answer = measureInChild<T>(process.argv[1]!, ['--imagenet-child', ...args], timeoutS);
+  return answer.ok ? answer.value : `failed (${answer.reason})`;
 }
 
 export async function benchImagenet(): Promise<BenchRow[]> {

@@ -1,7 +1,7 @@
 // `npm run bench losses`: what the jacobian (SPEC.md V5) and contrastive (V6) losses cost against
 // plain KD — training examples/s of a small MLP and CNN student distilling from a same-arch
 // teacher, per backend, each backend in a child process of its own (one TensorFlow per process).
-import { spawnSync } from 'node:child_process';
+import { measureInChild } from './benchChild.js';
 import { fileURLToPath } from 'node:url';
 import { CancelledError } from '../shared/errors.js';
 import { parseRunSpec, type LossSpec, type ModelSpecInput } from '../shared/experimentSpec.js';
@@ -88,12 +88,12 @@ const rate = (v: number) => `${Math.round(v).toLocaleString('en')} ex/s`;
 export function benchLosses(): BenchRow[] {
   const rows: BenchRow[] = [];
   for (const kind of BackendKinds) {
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--loss-child', kind], { encoding: 'utf8', timeout: 300_000 });
-    const last = JSON.parse(r.stdout.trim().split('\n').pop() || '{"error":"no output"}') as ChildResult | { error: string };
-    if (r.status !== 0 || 'error' in last) {
-      rows.push({ benchmark: `losses on ${kind}`, measured: 'not available', goal: '', pass: null, note: ('error' in last ? last.error : `exit ${r.status}`).slice(0, 120) });
+    const answer = measureInChild<ChildResult>(fileURLToPath(import.meta.url), ['--loss-child', kind], 300);
+    if (!answer.ok) {
+      rows.push({ benchmark: `losses on ${kind}`, measured: 'not available', goal: '', pass: null, note: answer.reason.slice(0, 120) });
       continue;
     }
+    const last = answer.value;
     for (const arch of ['mlp', 'cnn'] as const) {
       const kd = last.rates[arch].kd;
       for (const loss of ['kd', 'jacobian', 'contrastive'] as const) {

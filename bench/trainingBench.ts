@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { appRoot } from '../main/paths.js';
 import { BackendKinds, type BackendKind } from '../main/train/backend.js';
 import type { RecordingCost } from './recordingOverhead.js';
+import { measureInChild, type ChildAnswer } from './benchChild.js';
 import { percentile, type BenchRow } from './table.js';
 import type { Throughput } from './trainingThroughput.js';
 
@@ -33,12 +34,8 @@ interface TorchPeer {
 }
 
 /** Runs this bench file again as a child doing one measurement; one TensorFlow per process. */
-function child<T>(...args: string[]): { ok: true; value: T } | { ok: false; reason: string } {
-  const self = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, [self, '--child', ...args], { encoding: 'utf8', timeout: 600_000 });
-  const last = JSON.parse(r.stdout.trim().split('\n').pop() || '{"error":"no output"}') as T | { error: string };
-  if (r.status === 0) return { ok: true, value: last as T };
-  return { ok: false, reason: (last as { error?: string }).error ?? `exit ${r.status}` };
+function child<T>(...args: string[]): ChildAnswer<T> {
+  return measureInChild<T>(fileURLToPath(import.meta.url), ['--child', ...args], 600);
 }
 
 /**
