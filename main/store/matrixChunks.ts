@@ -63,7 +63,9 @@ const CHUNK_COLUMNS = 'num_classes, example_ids, probs, top_k, top_classes, labe
 function chunkIds(chunk: ChunkRow): Int32Array {
   const [, idBlob, , , , , , , first, last] = chunk;
   if (idBlob.byteLength > 0 || first === null || last === null) return typedView(idBlob, Int32Array);
-  return Int32Array.from({ length: last - first + 1 }, (_, i) => first + i);
+  const ids = new Int32Array(last - first + 1);
+  for (let i = 0; i < ids.length; i++) ids[i] = first + i;
+  return ids;
 }
 
 function chunkRowCount(chunk: ChunkRow): number {
@@ -307,9 +309,7 @@ export function createMatrixStore(db: Database.Database) {
       for (const chunk of chunks) {
         const [, , probBlob, k, topBlob, labelBlob, labelProbBlob, precision] = chunk;
         if (k !== topK) throw new RangeError(`run ${runId} epoch ${epoch}: chunk stores top-${k ?? 'all'}, the first top-${topK}`);
-        const [, idBlob, , , , , , , first, last] = chunk;
-        if (idBlob.byteLength === 0 && first !== null && last !== null) for (let id = first; id <= last; id++) m.exampleIds[at + id - first] = id;
-        else m.exampleIds.set(typedView(idBlob, Int32Array), at);
+        m.exampleIds.set(chunkIds(chunk), at);
         m.topProbs.set(valuesOf(probBlob, precision), at * topK);
         m.topClasses.set(typedView(topBlob!, Int32Array), at * topK);
         m.labelClasses.set(typedView(labelBlob!, Int32Array), at);
