@@ -5,9 +5,9 @@ import { spawnSync } from 'node:child_process';
 
 export type ChildAnswer<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-/** Runs `node SCRIPT ARGS…` for at most `timeoutS` seconds and parses its last line. */
-export function measureInChild<T>(script: string, args: readonly string[], timeoutS: number): ChildAnswer<T> {
-  const r = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 * 2 ** 20 });
+/** Runs `node SCRIPT ARGS…` for at most `timeoutS` seconds (in `env`, this process's by default) and parses its last line. */
+export function measureInChild<T>(script: string, args: readonly string[], timeoutS: number, env: NodeJS.ProcessEnv = process.env): ChildAnswer<T> {
+  const r = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 * 2 ** 20, env });
   const last = r.stdout?.trim().split('\n').pop() ?? '';
   let answer: unknown;
   try {

@@ -34,7 +34,7 @@ const { binary, reason } = electronBinary();
 const why = reason ?? (hasDisplay() ? null : 'there is no display (DISPLAY is unset)');
 const child = why
   ? (console.log(`Disobey: ${why}; serving web mode instead.`),
-    spawn(process.execPath, [path.join(root, 'out/main/cli.js'), 'serve', ...extraArgs], { stdio: 'inherit' }))
+    spawn(process.execPath, [path.join(root, 'bin/disobey.js'), 'serve', ...extraArgs], { stdio: 'inherit' }))
   : spawn(binary, [root, ...extraArgs], { stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code) => process.exit(code ?? 0));

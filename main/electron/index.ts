@@ -26,6 +26,7 @@ import { callNames, ipcChannel, IPC_EVENT_CHANNEL, MEDIA_PROTOCOL, type AppEvent
 import type { ThemeChoice } from '../../shared/desktop.js';
 import { appRoot, defaultDatabasePath, rendererDir, resourcesDir } from '../paths.js';
 import { connectServices, type ServicesClient } from '../services/servicesClient.js';
+import { withThreadPoolSize } from '../threadPool.js';
 import type { StartWorkerProcess } from '../workers/launcher.js';
 import { CONTENT_SECURITY_POLICY } from '../web/httpSecurity.js';
 import { resolveRendererFile } from '../web/rendererFiles.js';
@@ -115,7 +116,8 @@ async function main(named: string | null): Promise<void> {
 
   /** The services process: main keeps one end of a MessageChannelMain and hands the other over. */
   function startServices(): ServicesClient {
-    const child = utilityProcess.fork(servicesProcessPath(), [], { serviceName: 'Disobey services', stdio: 'inherit' });
+    // Image imports decode on its libuv pool: one thread per core (main/threadPool.ts).
+    const child = utilityProcess.fork(servicesProcessPath(), [], { serviceName: 'Disobey services', stdio: 'inherit', env: withThreadPoolSize(process.env) });
     const { port1, port2 } = new MessageChannelMain();
     child.postMessage(SERVICES_PORT_MESSAGE, [port2]);
     const link = electronPortLink(port1);
