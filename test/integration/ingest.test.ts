@@ -108,6 +108,24 @@ function int64Npy(values: number[]): Buffer {
   return Buffer.concat([Buffer.from(header, 'latin1'), data]);
 }
 
+/** Dense predictions as Parquet: int32 keys and a list<float> column `probs`, one row per example. */
+function writeDenseParquet(file: string, keys: Int32Array, rows: number[][]): void {
+  parquetWriteFile({
+    filename: file,
+    columnData: [
+      { name: 'example', data: keys },
+      { name: 'probs', data: rows },
+    ],
+    schema: [
+      { name: 'root', num_children: 2 },
+      { name: 'example', type: 'INT32', repetition_type: 'REQUIRED' },
+      { name: 'probs', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+      { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+      { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
+    ],
+  });
+}
+
 describe('ingest', () => {
   it('stores an ingest asked for float16 as halves, the experiment saying so, and reads each probability within half rounding', async () => {
     const probs = randomProbabilities(N, C, 31);
@@ -412,20 +430,7 @@ describe('ingest', () => {
         writeTopKParquet(files[2]!, rows, 25, N, 4);
         writeRun({ name: `dense v${version}`, role: 'student', epochs: 1 }, {}, root);
         files.push(path.join(root, `run-${folderCount}`, 'epoch-1.parquet'));
-        parquetWriteFile({
-          filename: files[3]!,
-          columnData: [
-            { name: 'example', data: Int32Array.from(data.ids) },
-            { name: 'probs', data: data.ids.map((_, i) => Array.from(dense.subarray(i * C, (i + 1) * C))) },
-          ],
-          schema: [
-            { name: 'root', num_children: 2 },
-            { name: 'example', type: 'INT32', repetition_type: 'REQUIRED' },
-            { name: 'probs', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
-            { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-            { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
-          ],
-        });
+        writeDenseParquet(files[3]!, Int32Array.from(data.ids), data.ids.map((_, i) => Array.from(dense.subarray(i * C, (i + 1) * C))));
         if (version === 1) for (const file of files) expect(rewriteAsDataPageV1(file), file).toBeGreaterThan(0);
         return root;
       };
@@ -472,20 +477,7 @@ describe('ingest', () => {
     const root = writeRun({ name: 'parquet parts', role: 'teacher', epochs: 1, key: 'index' }, {});
     const part = (split: string, file: string, positions: number[]) => {
       fs.mkdirSync(path.join(root, `epoch_001.${split}`), { recursive: true });
-      parquetWriteFile({
-        filename: path.join(root, `epoch_001.${split}`, file),
-        columnData: [
-          { name: 'example', data: Int32Array.from(positions.map((p) => data.indices[p]!)) },
-          { name: 'probs', data: positions.map((p) => Array.from(probs.subarray(p * C, (p + 1) * C))) },
-        ],
-        schema: [
-          { name: 'root', num_children: 2 },
-          { name: 'example', type: 'INT32', repetition_type: 'REQUIRED' },
-          { name: 'probs', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
-          { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-          { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
-        ],
-      });
+      writeDenseParquet(path.join(root, `epoch_001.${split}`, file), Int32Array.from(positions.map((p) => data.indices[p]!)), positions.map((p) => Array.from(probs.subarray(p * C, (p + 1) * C))));
     };
     const of = (split: string) => data.ids.map((_, p) => p).filter((p) => data.splits[p] === split);
     part('train', 'part-00000.parquet', of('train').slice(0, 12));
