@@ -12,6 +12,7 @@ import { benchPackage } from './packagePayload.js';
 import { benchStorage } from './storageBench.js';
 import { benchImages } from './imageBench.js';
 import { benchImagenet, runImagenetChild } from './imagenetBench.js';
+import { benchParquetPages } from './parquetPagesBench.js';
 import { formatTable, type BenchRow } from './table.js';
 
 const childAt = process.argv.indexOf('--child');
@@ -41,12 +42,14 @@ const rows: BenchRow[] = [];
 // Only on request: `package` packs the app with electron-builder (`npm run bench -- package`);
 // `storage` measures the prediction data's bytes on disk and float16's effect on every measure;
 // `images` generates and imports 100,000 photo files; `imagenet` ingests 53M top-5 rows from
-// Parquet parts and times the analytics on them (docs/scale.md).
+// Parquet parts and times the analytics on them (docs/scale.md); `parquet-pages` reads top-k
+// Parquet in Version-1 and Version-2 data pages.
 const onRequest: [string, () => Promise<BenchRow[]>][] = [
   ['package', benchPackage],
   ['storage', benchStorage],
   ['images', benchImages],
   ['imagenet', benchImagenet],
+  ['parquet-pages', benchParquetPages],
 ];
 for (const [name, run] of sections) if (!only.length || only.includes(name)) rows.push(...(await run()));
 for (const [name, run] of onRequest) if (only.includes(name)) rows.push(...(await run()));

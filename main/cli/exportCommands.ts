@@ -5,6 +5,7 @@ import path from 'node:path';
 import { contract } from '../../shared/contract.js';
 import type { CuratedSetSummary, ExportFormat, ExportResult } from '../../shared/curatedSets.js';
 import { DomainError, NotFoundError, ValidationError } from '../../shared/errors.js';
+import { formatProgressLine } from '../../shared/progress.js';
 import { describeZodError } from '../../shared/zodIssues.js';
 import { createAnalyticsService } from '../analytics/analyticsService.js';
 import { createCuratedSetHandlers } from '../services/curatedSets.js';
@@ -91,10 +92,8 @@ export async function exportCommand(store: Store, options: ExportCommandOptions)
 
   const showProgress = process.stderr.isTTY && !options.json;
   const unsubscribe = service.events.subscribe((e) => {
-    if (showProgress && e.type === 'progress') {
-      const eta = e.etaSeconds === null ? '' : ` · ${Math.ceil(e.etaSeconds)} s left`;
-      process.stderr.write(`\r${e.stage} ${e.done}/${e.total}${eta}   `);
-    }
+    // every stage (the rows, the manifest, the images) counts the set's examples
+    if (showProgress && e.type === 'progress') process.stderr.write(`\r\x1b[K${formatProgressLine(e, 'examples')}`);
   });
   const cancel = () => service.tasks.cancel(taskId);
   // SIGTERM (`kill`, a service manager, a container stopping) as Ctrl-C: the export stops at

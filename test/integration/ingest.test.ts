@@ -19,6 +19,7 @@ import { createAppServices } from '../../main/services/appServices.js';
 import type { ClassDeviationHeatmap, DeviationReport, ExamplePage, ExampleTrajectory, FlipEvents, GradientView, ThreeWayConfusion } from '../../shared/analytics.js';
 import type { Findings, SeriesReport } from '../../shared/findings.js';
 import { rowsOf } from '../helpers/storedPredictions.js';
+import { rewriteAsDataPageV1 } from '../../bench/parquetDataPageV1.js';
 import { makeTempDir } from '../helpers/tempDir.js';
 import { createStore } from '../../main/store/store.js';
 
@@ -105,6 +106,24 @@ function int64Npy(values: number[]): Buffer {
   const data = Buffer.alloc(8 * values.length);
   values.forEach((v, i) => data.writeBigInt64LE(BigInt(v), 8 * i));
   return Buffer.concat([Buffer.from(header, 'latin1'), data]);
+}
+
+/** Dense predictions as Parquet: int32 keys and a list<float> column `probs`, one row per example. */
+function writeDenseParquet(file: string, keys: Int32Array, rows: number[][]): void {
+  parquetWriteFile({
+    filename: file,
+    columnData: [
+      { name: 'example', data: keys },
+      { name: 'probs', data: rows },
+    ],
+    schema: [
+      { name: 'root', num_children: 2 },
+      { name: 'example', type: 'INT32', repetition_type: 'REQUIRED' },
+      { name: 'probs', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+      { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+      { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
+    ],
+  });
 }
 
 describe('ingest', () => {
@@ -394,6 +413,63 @@ describe('ingest', () => {
         expect(counts(), name).toEqual(before);
       }
     });
+
+    it('reads Version-1 data pages (pyarrow\'s and Spark\'s default) to the same stored values as Version-2 pages', async () => {
+      const t = topK(randomProbabilities(N, C, 37));
+      const rows: TopKRowsToWrite = { k: K, keys: Int32Array.from(data.ids), classes: Int32Array.from(t.classes.flat()), probs: Float32Array.from(t.top.flat()), labelProbs: Float32Array.from(t.label) };
+      const dense = randomProbabilities(N, C, 38);
+      /** A top-k run (one file, then an epoch folder of parts) and a dense run (list layout), in V2 pages or rewritten as V1. */
+      const write = (version: 1 | 2) => {
+        const root = path.join(temp.dir, `pages-v${version}`);
+        const topKRun = writeRun({ name: `top-2 v${version}`, role: 'teacher', epochs: 2, topK: K }, {}, root);
+        const files = [path.join(topKRun, `run-${folderCount}`, 'epoch-1.parquet')];
+        writeTopKParquet(files[0]!, rows, 0, N, 7);
+        fs.mkdirSync(path.join(topKRun, `run-${folderCount}`, 'epoch-2'));
+        files.push(path.join(topKRun, `run-${folderCount}`, 'epoch-2', 'part-00000.parquet'), path.join(topKRun, `run-${folderCount}`, 'epoch-2', 'part-00001.parquet'));
+        writeTopKParquet(files[1]!, rows, 0, 25);
+        writeTopKParquet(files[2]!, rows, 25, N, 4);
+        writeRun({ name: `dense v${version}`, role: 'student', epochs: 1 }, {}, root);
+        files.push(path.join(root, `run-${folderCount}`, 'epoch-1.parquet'));
+        writeDenseParquet(files[3]!, Int32Array.from(data.ids), data.ids.map((_, i) => Array.from(dense.subarray(i * C, (i + 1) * C))));
+        if (version === 1) for (const file of files) expect(rewriteAsDataPageV1(file), file).toBeGreaterThan(0);
+        return root;
+      };
+      /** Every stored column of a run-epoch, chunk by chunk, as bytes. */
+      const storedColumns = (runId: number, epoch: number) => db.prepare('SELECT chunk, first_id, last_id, example_ids, probs, top_k, top_classes, label_classes, label_probs FROM prediction_matrices WHERE run_id = ? AND epoch = ? ORDER BY chunk').all(runId, epoch);
+      const v2 = await ingestRuns(createStore(db), { path: write(2), datasetId: data.datasetId });
+      const v1 = await ingestRuns(createStore(db), { path: write(1), datasetId: data.datasetId });
+      const [topV2, denseV2] = [v2.runs.find((r) => r.role === 'teacher')!, v2.runs.find((r) => r.role === 'student')!];
+      const [topV1, denseV1] = [v1.runs.find((r) => r.role === 'teacher')!, v1.runs.find((r) => r.role === 'student')!];
+      for (const epoch of [1, 2]) {
+        const stored1 = storedColumns(topV1.id, epoch);
+        expect(stored1.length).toBeGreaterThan(0);
+        expect(stored1).toEqual(storedColumns(topV2.id, epoch));
+        expectClose(createMatrixStore(db).readMatrix(topV1.id, epoch)!.probs, completed(t));
+      }
+      expect(storedColumns(denseV1.id, 1)).toEqual(storedColumns(denseV2.id, 1));
+      expectClose(stored(denseV1.id, 1), dense);
+      const metrics = (runId: number) => db.prepare('SELECT epoch, split, loss, accuracy FROM epoch_metrics WHERE run_id = ? ORDER BY epoch, split').all(runId);
+      expect(metrics(topV1.id)).toEqual(metrics(topV2.id));
+    });
+
+    it('refuses Version-1 pages with a null in a list, or a list of the wrong length, by file, row and column, writing nothing', async () => {
+      const t = topK(randomProbabilities(N, C, 39));
+      const good = (i: number) => ({ example: data.ids[i]!, top_classes: t.classes[i]! as (number | null)[] | null, top_probs: t.top[i]! as (number | null)[] | null, label_prob: t.label[i]! });
+      const file = (patchRow: number, patch: object) => data.ids.map((_, i) => ({ ...good(i), ...(i === patchRow ? patch : {}) }));
+      const cases: [string, ReturnType<typeof file>, RegExp][] = [
+        ['a null probability', file(6, { top_probs: [0.5, null] }), /epoch-1\.parquet, row 6: "top_probs" is null or holds a null/],
+        ['a null list', file(2, { top_classes: null }), /epoch-1\.parquet, row 2: "top_classes" is null or holds a null/],
+        ['three classes where topK is 2', file(9, { top_classes: [0, 1, 2], top_probs: [0.3, 0.3, 0.3] }), /epoch-1\.parquet, row 9: "top_classes" holds 3 values where run\.json says topK 2/],
+      ];
+      for (const [name, rows, message] of cases) {
+        const root = writeRun({ name: 't', role: 'teacher', epochs: 1, topK: K }, {});
+        topKRowsParquet(path.join(root, 'epoch-1.parquet'), rows);
+        expect(rewriteAsDataPageV1(path.join(root, 'epoch-1.parquet')), name).toBeGreaterThan(0);
+        const before = counts();
+        await expect(ingestRuns(createStore(db), { path: root, datasetId: data.datasetId }), name).rejects.toThrow(message);
+        expect(counts(), name).toEqual(before);
+      }
+    });
   });
 
   it('reads epoch folders of dense Parquet parts per split (key index), an empty part among them', async () => {
@@ -401,20 +477,7 @@ describe('ingest', () => {
     const root = writeRun({ name: 'parquet parts', role: 'teacher', epochs: 1, key: 'index' }, {});
     const part = (split: string, file: string, positions: number[]) => {
       fs.mkdirSync(path.join(root, `epoch_001.${split}`), { recursive: true });
-      parquetWriteFile({
-        filename: path.join(root, `epoch_001.${split}`, file),
-        columnData: [
-          { name: 'example', data: Int32Array.from(positions.map((p) => data.indices[p]!)) },
-          { name: 'probs', data: positions.map((p) => Array.from(probs.subarray(p * C, (p + 1) * C))) },
-        ],
-        schema: [
-          { name: 'root', num_children: 2 },
-          { name: 'example', type: 'INT32', repetition_type: 'REQUIRED' },
-          { name: 'probs', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
-          { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-          { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
-        ],
-      });
+      writeDenseParquet(path.join(root, `epoch_001.${split}`, file), Int32Array.from(positions.map((p) => data.indices[p]!)), positions.map((p) => Array.from(probs.subarray(p * C, (p + 1) * C))));
     };
     const of = (split: string) => data.ids.map((_, p) => p).filter((p) => data.splits[p] === split);
     part('train', 'part-00000.parquet', of('train').slice(0, 12));

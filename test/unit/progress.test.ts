@@ -1,5 +1,5 @@
-// The shared progress tracker behind every progress line (the app's tasks, the CLI's import and
-// ingest): no estimate in a stage's first second, then the rate so far; the terminal's line.
+// The shared progress tracker behind every progress line (the app's tasks, the CLI's import, ingest
+// and export): no estimate in a stage's first second, then the rate so far; the terminal's line.
 import { describe, expect, it } from 'vitest';
 import { createProgressTracker, formatProgressLine } from '../../shared/progress.js';
 

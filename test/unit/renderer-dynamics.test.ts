@@ -68,6 +68,24 @@ describe('dynamics charts', () => {
     expect(confusionCellClasses(cell)).toEqual({ studentTop: 250, teacherTop: 7 });
     expect(confusionCellClasses([1, 0, 6])).toEqual({ studentTop: 1, teacherTop: 0 });
   });
+
+  it('colours every cell by its count, in the compact layout too: a zero is the light end of the scale', () => {
+    // ECharts colours by the visualMap's dimension, else by a cell's last value
+    const colouredBy = (option: ReturnType<typeof confusionSliceOption>, cell: number[]) => cell[option.visualMap.dimension ?? cell.length - 1];
+    const C = 300;
+    const slice = Array.from({ length: C }, () => new Array<number>(C).fill(0));
+    // teacher classes far above the largest count: their rows' zeros must still read 0
+    slice[7]![7] = 40;
+    slice[7]![250] = 3;
+    slice[260]![7] = 2;
+    for (const option of [confusionSliceOption(slice, []), confusionSliceOption([[0, 5], [2, 0]], ['a', 'b'])]) {
+      for (const cell of option.series[0]!.data) expect(colouredBy(option, cell)).toBe(cell[2]);
+      expect(option.visualMap.min).toBe(0);
+    }
+    const compact = confusionSliceOption(slice, []);
+    expect(compact.series[0]!.data.filter((cell) => colouredBy(compact, cell) === 0)).toEqual([[1, 1, 0, 250, 260]]);
+    expect(compact.visualMap.max).toBe(40);
+  });
 });
 
 describe('the class × epoch deviation heatmap', () => {

@@ -133,7 +133,8 @@ export function confusionSliceOption(slice: number[][], classNames: readonly str
     tooltip: { formatter: (p: { value: number[] }) => `teacher ${classNames[confusionCellClasses(p.value).teacherTop]}, student ${classNames[confusionCellClasses(p.value).studentTop]}: ${p.value[2]}` },
     xAxis: { type: 'category', data: names(cols), name: "student's top class", nameLocation: 'middle', nameGap: 56, axisLabel: { rotate: 40, fontSize: 10 } },
     yAxis: { type: 'category', data: names(rows), name: "teacher's top class", nameLocation: 'middle', nameGap: 96, axisLabel: { fontSize: 10 } },
-    visualMap: { show: false, min: 0, max: Math.max(1, max), inRange: { color: ['#f8f9fa', '#1864ab'] } },
+    // the count, not the last dimension (ECharts' default), which in compact cells is the teacher's class
+    visualMap: { show: false, dimension: 2, min: 0, max: Math.max(1, max), inRange: { color: ['#f8f9fa', '#1864ab'] } },
     series: [{ type: 'heatmap', data, label: { show: true, fontSize: 10, formatter: (p: { value: number[] }) => (p.value[2] ? String(p.value[2]) : '') } }],
   };
 }
