@@ -14,6 +14,7 @@ import type { BackendKind, Tf } from './backend.js';
 import { distillationLoss, oneHotCrossEntropy } from './losses.js';
 import type { ClassifierModel, ModelInput } from './models.js';
 import { deriveSeed } from './seedStreams.js';
+import { readTensorInto } from './tensorValues.js';
 
 /** Each shard holds at least this many examples: a batch of 128 is two shards, 256 four. */
 export const SHARD_ROWS = 64;
@@ -113,12 +114,21 @@ export function assignFlat(tf: Tf, variables: readonly Variable[], flat: Float32
 }
 
 /** Writes a shard's gradients into slot `index` of a flat [shards × total] buffer, and frees them. */
-export function writeShardGrads(target: Float32Array, grads: readonly Tensor[], index: number, total: number): void {
+export function writeShardGrads(tf: Tf, target: Float32Array, grads: readonly Tensor[], index: number, total: number): void {
   let at = index * total;
   for (const g of grads) {
-    target.set(g.dataSync() as Float32Array, at);
+    readTensorInto(tf, g, target, at);
     at += g.size;
     g.dispose();
+  }
+}
+
+/** Copies the variables' current values into the flat shared weights the workers read. */
+function writeWeights(tf: Tf, variables: readonly Variable[], target: Float32Array): void {
+  let at = 0;
+  for (const v of variables) {
+    readTensorInto(tf, v, target, at);
+    at += v.size;
   }
 }
 
@@ -209,6 +219,8 @@ export class DataParallelSteps {
   private readonly layout: { offsets: number[]; total: number };
   private readonly weights: Float32Array;
   private readonly slots: Float32Array;
+  /** the batch's rows in shared memory, for the workers' shards: posted as views, never copied */
+  private rows: Float32Array | Int32Array | null = null;
 
   private constructor(
     private readonly tf: Tf,
@@ -259,13 +271,17 @@ export class DataParallelSteps {
     const rowLength = batch.x.length / size;
     const classes = this.model.numClasses;
     const bounds = shardBounds(size, this.shards);
-    const shardOf = (index: number): ShardInput => {
+    // Every shard's rows are a view: of the batch here, of its copy in shared memory for a worker
+    // (posting a view of an ordinary buffer would copy the whole buffer); the small arrays are sliced.
+    const posting = this.workers.length > 0 && bounds.length > 1;
+    const sharedX = posting ? this.sharedRows(batch.x) : batch.x;
+    const shardOf = (index: number, posted = false): ShardInput => {
       const [start, end] = bounds[index] as [number, number];
+      const cut = <T extends Float32Array | Int32Array>(a: T, from: number, to: number): T => (posted ? (a.slice(from, to) as T) : (a.subarray(from, to) as T));
       return {
-        // slice, not subarray: posting a view would copy its whole buffer
-        x: batch.x.slice(start * rowLength, end * rowLength),
-        y: batch.y.slice(start, end),
-        teacher: batch.teacher?.slice(start * classes, end * classes),
+        x: (posted ? sharedX : batch.x).subarray(start * rowLength, end * rowLength),
+        y: cut(batch.y, start, end),
+        teacher: batch.teacher && cut(batch.teacher, start * classes, end * classes),
         dropoutSeed: batch.dropoutSeed,
         index,
         weight: (end - start) / size,
@@ -275,15 +291,11 @@ export class DataParallelSteps {
     const values = new Float64Array(bounds.length);
     const threads = this.threads;
     let answers: Promise<GradientWorkerReply>[] = [];
-    if (this.workers.length > 0 && bounds.length > 1) {
-      let at = 0;
-      for (const v of this.variables) {
-        this.weights.set(v.dataSync() as Float32Array, at);
-        at += v.size;
-      }
+    if (posting) {
+      writeWeights(this.tf, this.variables, this.weights);
       answers = this.workers.map((w, i) => {
         const mine = bounds.map((_, s) => s).filter((s) => s % threads === i + 1);
-        return mine.length ? w.ask({ type: 'step', loss, shards: mine.map(shardOf) }) : Promise.resolve({ type: 'step', values: [] } as GradientWorkerReply);
+        return mine.length ? w.ask({ type: 'step', loss, shards: mine.map((s) => shardOf(s, true)) }) : Promise.resolve({ type: 'step', values: [] } as GradientWorkerReply);
       });
     }
     const here = bounds.map((_, s) => s).filter((s) => answers.length === 0 || s % threads === 0);
@@ -318,6 +330,18 @@ export class DataParallelSteps {
     return { value, grads };
   }
 
+  /** `x` copied into the shared rows buffer (grown when a batch needs more). */
+  private sharedRows(x: Float32Array | Int32Array): Float32Array | Int32Array {
+    const text = x instanceof Int32Array;
+    if (!this.rows || this.rows instanceof Int32Array !== text || this.rows.length < x.length) {
+      const buffer = new SharedArrayBuffer(x.byteLength);
+      this.rows = text ? new Int32Array(buffer) : new Float32Array(buffer);
+    }
+    const view = this.rows.subarray(0, x.length);
+    view.set(x);
+    return view;
+  }
+
   /**
    * Inference-mode logits of n rows, computed `batchSize` rows at a time (the same batches as on
    * one thread), the batches dealt round-robin to this thread and the workers.
@@ -335,11 +359,7 @@ export class DataParallelSteps {
     };
     let answers: Promise<GradientWorkerReply>[] = [];
     if (this.workers.length > 0 && batches > 1) {
-      let at = 0;
-      for (const v of this.variables) {
-        this.weights.set(v.dataSync() as Float32Array, at);
-        at += v.size;
-      }
+      writeWeights(this.tf, this.variables, this.weights);
       answers = this.workers.map((w, i) => {
         const mine = Array.from({ length: batches }, (_, b) => b).filter((b) => b % threads === i + 1);
         return w.ask({ type: 'predict', batches: mine.map(slice) });

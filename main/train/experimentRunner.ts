@@ -3,7 +3,7 @@
 // anywhere resumes from its last recorded epoch.
 import type { AppEvent } from '../../shared/contract.js';
 import { CancelledError, DomainError } from '../../shared/errors.js';
-import { lossModelConflict, lossNeedsTeacher, parseRunSpec, type ModelArch, type RunSpec } from '../../shared/experimentSpec.js';
+import { lossModelConflict, lossNeedsTeacher, parseRunSpec, type RunSpec } from '../../shared/experimentSpec.js';
 import type { RunStatus } from '../../shared/runs.js';
 import { databaseError } from '../store/databaseErrors.js';
 import type { RunRecord, Store } from '../store/store.js';
@@ -129,7 +129,7 @@ async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCa
       initialWeights: resumeFrom?.weights,
       initialOptimizerState: resumeFrom?.optimizer,
       initialHeads: resumeFrom?.heads,
-      threads: threadsForRun(runs, spec.model.arch, options.threads),
+      threads: threadsForRun(runs, options.threads),
       signal,
       onBatch: (b) => {
         eta.batchDone(run.id, 1 / b.batches);
@@ -203,13 +203,15 @@ async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCa
 
 /**
  * A run's share of the training threads: all of them when it trains alone (see
- * RunExperimentOptions.threads), and only for convolutional models. `npm run bench -- training`
- * on the 2-core EPYC: the CNN trained 1.6× faster on 2 threads (3,763 vs 2,350 examples/s), the
- * MLP 0.67× (8,061 vs 12,077: its steps are too short to pay for the hand-off). The thread
+ * RunExperimentOptions.threads). `npm run bench -- training` on the 2-core EPYC: the CNN trained
+ * 1.6× faster on 2 threads (3,763 vs 2,350 examples/s). The MLP read 0.67× there while every
+ * step copied the weights and the gradients through fresh buffers (dataSync); read through heap
+ * views (tensorValues.ts), a 784-512-10 MLP step on 2 threads costs ~5% more CPU than on one
+ * (20.6 against 19.5 ms, it was 26.7), so its two shards now run side by side too. The thread
  * count never changes the numbers (dataParallel.ts), only the speed.
  */
-function threadsForRun(runs: Store['runs'], arch: ModelArch, threads: RunExperimentOptions['threads']): { backend: BackendKind; count: number } | undefined {
-  if (!threads || threads.max <= 1 || arch !== 'cnn') return undefined;
+function threadsForRun(runs: Store['runs'], threads: RunExperimentOptions['threads']): { backend: BackendKind; count: number } | undefined {
+  if (!threads || threads.max <= 1) return undefined;
   const training = runs.listRuns().filter((r) => r.status === 'running').length;
   return { backend: threads.backend, count: Math.max(1, Math.floor(threads.max / Math.max(1, training))) };
 }

@@ -33,7 +33,7 @@ async function answer(request: GradientWorkerRequest): Promise<GradientWorkerRep
     const values: [number, number][] = [];
     for (const shard of request.shards) {
       const result = shardGradients(tf, model, variables, request.loss, shard);
-      writeShardGrads(grads, result.grads, shard.index, weights.length);
+      writeShardGrads(tf, grads, result.grads, shard.index, weights.length);
       values.push([shard.index, result.value]);
     }
     return { type: 'step', values };

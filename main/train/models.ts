@@ -7,6 +7,7 @@ import type { ModelSpec } from '../../shared/experimentSpec.js';
 import type { Tf } from './backend.js';
 import { canFuseConvReluPool, convReluPool } from './convReluPool.js';
 import { deriveSeed, randomStream, SeedPurpose } from './seedStreams.js';
+import { readTensor } from './tensorValues.js';
 import { PAD_ID, UNKNOWN_ID } from './textFeatures.js';
 
 export type ModelInput =
@@ -441,7 +442,7 @@ export function buildModel(tf: Tf, spec: ModelSpec, input: ModelInput, numClasse
     predictLogits: (x) => forward(x, { training: false }),
     forwardWithFeatures,
     featureDim: layers.featureDim,
-    getWeights: () => parameters.map((p) => Float32Array.from(p.variable.dataSync() as Float32Array)),
+    getWeights: () => parameters.map((p) => readTensor(tf, p.variable)),
     setWeights(weights) {
       if (weights.length !== parameters.length) {
         throw new DomainError('SPEC_ERROR', `the checkpoint has ${weights.length} weight arrays, the model ${parameters.length}`);

@@ -8,6 +8,7 @@
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import type { OptimizerSpec } from '../../shared/experimentSpec.js';
 import type { Tf } from './backend.js';
+import { readTensor } from './tensorValues.js';
 
 export interface OptimizerState {
   kind: 'sgd' | 'adam';
@@ -75,7 +76,7 @@ export function createOptimizer(tf: Tf, spec: OptimizerSpec, variables: readonly
       });
     },
     getState() {
-      return { kind: spec.kind, step, slots: slots.map((s) => Float32Array.from(s.dataSync() as Float32Array)) };
+      return { kind: spec.kind, step, slots: slots.map((s) => readTensor(tf, s)) };
     },
     setState(state) {
       if (state.kind !== spec.kind || state.slots.length !== slots.length) {

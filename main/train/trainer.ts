@@ -13,6 +13,7 @@ import { learningRateAt } from './lrSchedule.js';
 import { buildModel, type ClassifierModel, type ModelInput } from './models.js';
 import { createOptimizer, type OptimizedVariable, type OptimizerState } from './optimizers.js';
 import { deriveSeed, epochPermutation, SeedPurpose } from './seedStreams.js';
+import { readTensor } from './tensorValues.js';
 
 /** Examples row-major: image pixels n × H·W·C (normalised float32) or token ids n × maxLen (int32). */
 export interface TrainingSplit {
@@ -107,9 +108,13 @@ function inputShape(input: ModelInput): number[] {
   return input.kind === 'image' ? [input.height, input.width, input.channels] : [input.maxLen];
 }
 
-/** Copies the rows `indices` of a row-major array (rowLength numbers each) into one block. */
-function gatherRows<T extends Float32Array | Int32Array>(source: T, rowLength: number, indices: Int32Array): T {
-  const out = new (source.constructor as new (length: number) => T)(indices.length * rowLength);
+/**
+ * Copies the rows `indices` of a row-major array (rowLength numbers each) into one block: the
+ * start of `into` when given (a batch buffer reused from step to step: a fresh one per batch cost
+ * page faults), else a new array.
+ */
+function gatherRows<T extends Float32Array | Int32Array>(source: T, rowLength: number, indices: Int32Array, into?: T): T {
+  const out = into ? (into.subarray(0, indices.length * rowLength) as T) : new (source.constructor as new (length: number) => T)(indices.length * rowLength);
   for (let i = 0; i < indices.length; i++) {
     const from = (indices[i] as number) * rowLength;
     out.set(source.subarray(from, from + rowLength), i * rowLength);
@@ -230,7 +235,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   const anyShardable = Array.from({ length: spec.epochs - startEpoch }, (_, i) => lossAtEpoch(spec.phases, startEpoch + i)).some((l) => shardable(model, l));
   let parallel: DataParallelSteps | undefined;
   const modelVariables = model.parameters.filter((p) => p.trainable).map((p) => p.variable);
-  const headWeights = () => (heads ? [heads.student, heads.teacher].map((h) => Float32Array.from(h.dataSync() as Float32Array)) : []);
+  const headWeights = () => (heads ? [heads.student, heads.teacher].map((h) => readTensor(tf, h)) : []);
   try {
     if (options.initialWeights) model.setWeights(options.initialWeights);
     if (options.initialOptimizerState) optimizer.setState(options.initialOptimizerState);
@@ -242,6 +247,8 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
 
     const batches = Math.ceil(train.n / spec.batchSize);
     const shape = inputShape(input);
+    // The batch's rows: every step's tensors copy them (or view them, on the cpu backend, until the step's tidy ends).
+    const batchX = new (train.x.constructor as new (length: number) => Float32Array | Int32Array)(Math.min(spec.batchSize, train.n) * rowLength);
     const summaries: EpochSummary[] = [];
     for (let epoch = startEpoch; epoch < spec.epochs; epoch++) {
       const loss = lossAtEpoch(spec.phases, epoch);
@@ -255,7 +262,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
         const batchStarted = performance.now();
         const indices = order.subarray(batch * spec.batchSize, Math.min((batch + 1) * spec.batchSize, train.n));
         const size = indices.length;
-        const xValues = gatherRows(train.x, rowLength, indices);
+        const xValues = gatherRows(train.x, rowLength, indices, batchX);
         const yValues = gatherRows(train.y, 1, indices);
         const teacherValues = lossNeedsTeacher(loss) ? await teacherRows(options.teacherLogits as TeacherLogitsSource, numClasses, indices) : undefined;
         const teacherFeatures = options.teacherFeatures;
