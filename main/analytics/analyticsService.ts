@@ -38,7 +38,7 @@ import { LruCache } from '../../shared/lruCache.js';
 import { createDatasetColumnsCache, splitIndexOf } from './datasetColumns.js';
 import { createBootstrapPool } from '../workers/bootstrapPool.js';
 import { cartographyMap, classDeviationHeatmap } from './cartography.js';
-import { orNull, rowsOfSplit, splitDeviation, teacherTrainAccuracy } from './deviationReport.js';
+import { orNull, rowsOfSplit, splitDeviation, splitDeviationSteps, teacherTrainAccuracy } from './deviationReport.js';
 import { columnOrder, filterRows, lowConfidenceRows, sortedPage } from './exampleQuery.js';
 import { flipEvents } from './flipEvents.js';
 import { measureHistogram } from './measureHistogram.js';
@@ -51,6 +51,9 @@ import { createPredictionMatrices } from './predictionMatrices.js';
  * a million-example experiment of sixteen runs.
  */
 const LABEL_PROB_SUM_BYTES = 256 * 1024 * 1024;
+
+/** A turn of the event loop: what waits for it lets the calls that arrived meanwhile be answered. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function createAnalyticsService(store: Store, options: { frameCacheBytes?: number } = {}) {
   const runs = { ...store.experiments, ...store.runs };
@@ -134,6 +137,13 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
     const students = sources.experimentRuns.filter((r) => r.role === 'student' && r.teacherRunId !== null && r.epochsDone > 0);
     if (args.split !== undefined) splitIndexOf(sources.dataset, args.split);
     const splits = args.split !== undefined ? [args.split] : [...sources.dataset.splitNames].sort(compareSplits);
+    // The students' columns first, one a turn, so other calls are answered in between (below, each split is one turn).
+    for (const student of students) {
+      for (const step of splitDeviationSteps(frameFor({ experimentId: args.experimentId, studentRunId: student.id, epoch: args.epoch, classChoice: args.classChoice }))) {
+        await nextTurn();
+        step();
+      }
+    }
     const pool = createBootstrapPool();
     const intervals: Promise<void>[] = [];
     try {
@@ -278,7 +288,7 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
     warming = warming.then(async () => {
       // A step returning false has more to do (a pass over epochs, one epoch per turn).
       for (const step of steps) {
-        do await new Promise((resolve) => setImmediate(resolve));
+        do await nextTurn();
         while (step() === false);
       }
     });
@@ -456,7 +466,7 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
       },
       // Seconds of computing at its limits: in slices, so other calls are answered meanwhile.
       eigenLab: async (args: ParsedArgs<'eigenLab'>): Promise<EigenLabResult> => {
-        const result = await runEigenLabSliced({ ...args, teacherSteps: args.teacherSteps }, () => new Promise<void>((resolve) => setImmediate(resolve)));
+        const result = await runEigenLabSliced({ ...args, teacherSteps: args.teacherSteps }, nextTurn);
         const rows = (c: Float64Array[]) => c.map((row) => Array.from(row, orNull));
         return {
           eigenvalues: Array.from(result.eigenvalues),
