@@ -55,7 +55,7 @@ const LABEL_PROB_SUM_BYTES = 256 * 1024 * 1024;
 /** A turn of the event loop: what waits for it lets the calls that arrived meanwhile be answered. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export function createAnalyticsService(store: Store, options: { frameCacheBytes?: number } = {}) {
+export function createAnalyticsService(store: Store, options: { frameCacheBytes?: number; /** frames from this many rows are warmed after their first page (tests set fewer) */ prewarmMinRows?: number } = {}) {
   const runs = { ...store.experiments, ...store.runs };
   const matrices = createPredictionMatrices(store.predictions);
   const matrixStore = store.predictions;
@@ -268,13 +268,19 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
   // on demand, the first filter of each kind took up to 1.2 s; built while the user reads the
   // first page, it answers as a repeat does.
   const warmed = new WeakSet<AnalysisFrame>();
-  const PREWARM_MIN_ROWS = 200_000;
+  const PREWARM_MIN_ROWS = options.prewarmMinRows ?? 200_000;
   let warming: Promise<void> = Promise.resolve();
+  // Only the frame asked for last is warmed: a user who went on to another student (the explorer
+  // at a million points, three students in a row) would otherwise wait behind the columns of the
+  // frames left, one at a time. A frame left stops at its next step, and warms again when asked.
+  let warmingFor: AnalysisFrame | null = null;
   const WARM_MEASURES: ExampleMeasure[] = ['teacherProb', 'studentProb', 'teacherPhi', 'studentPhi', 'deviation', 'kl', 'tv'];
   function prewarm(frame: AnalysisFrame): void {
     // Below a few hundred thousand rows a column costs a few ms on demand, and warming every frame
     // a busy server sees (each epoch of a training run makes new ones) would only add work.
-    if (warmed.has(frame) || frame.dataset.ids.length < PREWARM_MIN_ROWS) return;
+    if (frame.dataset.ids.length < PREWARM_MIN_ROWS) return;
+    warmingFor = frame;
+    if (warmed.has(frame)) return;
     warmed.add(frame);
     const steps: (() => unknown)[] = [
       ...WARM_MEASURES.map((m) => () => frame.measure(m)),
@@ -288,8 +294,10 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
     warming = warming.then(async () => {
       // A step returning false has more to do (a pass over epochs, one epoch per turn).
       for (const step of steps) {
-        do await nextTurn();
-        while (step() === false);
+        do {
+          await nextTurn();
+          if (warmingFor !== frame) return void warmed.delete(frame);
+        } while (step() === false);
       }
     });
   }

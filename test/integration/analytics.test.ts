@@ -473,3 +473,23 @@ describe('a report at work', () => {
     expect(done).toEqual(await call<DeviationReport>('deviationReport', { experimentId: fixture.experimentId, bootstrap: 0 }));
   });
 });
+
+describe('columns warmed after a first page', () => {
+  it('are built for the frame asked for last: a student left stops warming, and warms again when asked for', async () => {
+    const page = (studentRunId: number) => QueryExamplesArgs.parse({ experimentId: fixture.experimentId, studentRunId, limit: 20 });
+    const [first, second] = fixture.studentRunIds as [number, number];
+    const alone = createAnalyticsService(createStore(app.db), { prewarmMinRows: 100 });
+    alone.handlers.queryExamples(page(first));
+    await alone.idle();
+    const oneWarmed = alone.frameCache().bytes;
+
+    const service = createAnalyticsService(createStore(app.db), { prewarmMinRows: 100 });
+    service.handlers.queryExamples(page(first));
+    service.handlers.queryExamples(page(second)); // before the first frame's first step
+    await service.idle();
+    expect(service.frameCache().bytes).toBeLessThan(1.5 * oneWarmed);
+    expect(service.handlers.queryExamples(page(first))).toEqual(alone.handlers.queryExamples(page(first)));
+    await service.idle();
+    expect(service.frameCache().bytes).toBeGreaterThan(1.5 * oneWarmed);
+  });
+});
