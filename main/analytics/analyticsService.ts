@@ -38,7 +38,7 @@ import { LruCache } from '../../shared/lruCache.js';
 import { createDatasetColumnsCache, splitIndexOf } from './datasetColumns.js';
 import { createBootstrapPool } from '../workers/bootstrapPool.js';
 import { cartographyMap, classDeviationHeatmap } from './cartography.js';
-import { orNull, rowsOfSplit, splitDeviation, splitDeviationSteps, teacherTrainAccuracy } from './deviationReport.js';
+import { orNull, rowsOfSplit, splitDeviation, splitDeviationSteps, teacherTrainAccuracy, type SplitDeviationParts } from './deviationReport.js';
 import { columnOrder, filterRows, lowConfidenceRows, sortedPage } from './exampleQuery.js';
 import { flipEvents } from './flipEvents.js';
 import { measureHistogram } from './measureHistogram.js';
@@ -137,44 +137,48 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
     const students = sources.experimentRuns.filter((r) => r.role === 'student' && r.teacherRunId !== null && r.epochsDone > 0);
     if (args.split !== undefined) splitIndexOf(sources.dataset, args.split);
     const splits = args.split !== undefined ? [args.split] : [...sources.dataset.splitNames].sort(compareSplits);
-    // The students' columns first, one a turn, so other calls are answered in between (below, each split is one turn).
-    for (const student of students) {
-      for (const step of splitDeviationSteps(frameFor({ experimentId: args.experimentId, studentRunId: student.id, epoch: args.epoch, classChoice: args.classChoice }))) {
-        await nextTurn();
-        step();
-      }
-    }
     const pool = createBootstrapPool();
     const intervals: Promise<void>[] = [];
     try {
+      // Each student's columns, then each split's numbers, one a turn of the event loop, so the
+      // calls that arrive meanwhile (the explorer's next scatter) are answered in between.
+      const analysed: { frame: AnalysisFrame; parts: SplitDeviationParts[] }[] = [];
+      for (const student of students) {
+        // At the epoch each student had when the report was asked for, should training record one meanwhile.
+        const frame = frameFor({ experimentId: args.experimentId, studentRunId: student.id, epoch: args.epoch ?? student.epochsDone, classChoice: args.classChoice });
+        for (const step of splitDeviationSteps(frame)) {
+          await nextTurn();
+          step();
+        }
+        const parts: SplitDeviationParts[] = [];
+        for (const split of splits) {
+          await nextTurn();
+          const part = splitDeviation(frame, split, args);
+          // A split the pair did not both record (runs ingested from a train-only log) has no numbers: it is left out, and the notes say so.
+          if (part.deviation.n === 0 && args.split === undefined) continue;
+          // Workers fit this split's interval while the loop goes on to the next split and student.
+          intervals.push(pool.interval(part.a, part.b, args.bootstrap, args.seed).then((ci) => void (part.deviation.betaCi95 = [orNull(ci[0]), orNull(ci[1])])));
+          parts.push(part);
+        }
+        analysed.push({ frame, parts });
+      }
       const report: DeviationReport = {
         experimentId: args.experimentId,
         datasetId: sources.experiment.datasetId,
         classChoice: args.classChoice,
         bootstrap: args.bootstrap,
         notes: [...topKNotes(sources.experimentRuns), ...splitNotes(sources.experimentRuns, sources.dataset.splitNames)],
-        students: students.map((student) => {
-          const frame = frameFor({ experimentId: args.experimentId, studentRunId: student.id, epoch: args.epoch, classChoice: args.classChoice });
-          // A split the pair did not both record (runs ingested from a train-only log) has no numbers: it is left out, and the notes say so.
-          const splitParts = splits.flatMap((split) => {
-            const part = splitDeviation(frame, split, args);
-            if (part.deviation.n === 0 && args.split === undefined) return [];
-            // Workers fit this split's interval while the loop goes on to the next split and student.
-            intervals.push(pool.interval(part.a, part.b, args.bootstrap, args.seed).then((ci) => void (part.deviation.betaCi95 = [orNull(ci[0]), orNull(ci[1])])));
-            return [part];
-          });
-          return {
-            studentRunId: frame.student.runId,
-            studentName: frame.student.name,
-            studentEpoch: frame.student.epoch,
-            teacherRunId: frame.teacher.runId,
-            teacherName: frame.teacher.name,
-            teacherEpoch: frame.teacher.epoch,
-            // SPEC M4: a teacher that fits its training labels is a known confounder; flag it.
-            teacherInterpolates: teacherTrainAccuracy(frame) >= 0.99,
-            splits: splitParts.map((p) => p.deviation),
-          };
-        }),
+        students: analysed.map(({ frame, parts }) => ({
+          studentRunId: frame.student.runId,
+          studentName: frame.student.name,
+          studentEpoch: frame.student.epoch,
+          teacherRunId: frame.teacher.runId,
+          teacherName: frame.teacher.name,
+          teacherEpoch: frame.teacher.epoch,
+          // SPEC M4: a teacher that fits its training labels is a known confounder; flag it.
+          teacherInterpolates: teacherTrainAccuracy(frame) >= 0.99,
+          splits: parts.map((p) => p.deviation),
+        })),
       };
       await Promise.all(intervals);
       return report;
