@@ -4,7 +4,9 @@
 // the grid listing the hits (computed in the page from the binary frame, then one query); then
 // the same at a million points (the point layer: WebGL2, or the 2D canvas where the browser has
 // none), with zoom and pan frames per second and the Dynamics page's cartography map drawn.
-// DISOBEY_BENCH_EXPLORER_POINTS sets the large size (e.g. 200000 on a shared machine).
+// DISOBEY_BENCH_EXPLORER_POINTS sets the large size (e.g. 200000 on a shared machine). Every call
+// the page makes is printed by phase (open, each draw, each brush): when it was sent, its time in
+// the server (the Server-Timing header) and in the browser, its bytes — where a draw's time goes.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
