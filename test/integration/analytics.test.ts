@@ -493,3 +493,15 @@ describe('columns warmed after a first page', () => {
     expect(service.frameCache().bytes).toBeGreaterThan(1.5 * oneWarmed);
   });
 });
+
+describe('a scatter and a grid page asked for together', () => {
+  it('answers the scatter first: the page waits one turn of the event loop', async () => {
+    const answered: string[] = [];
+    const scope = { experimentId: fixture.experimentId, studentRunId: fixture.studentRunIds[1] };
+    await Promise.all([
+      call('queryExamples', { ...scope, limit: 10 }).then(() => answered.push('page')),
+      call('deviationScatter', scope).then(() => answered.push('scatter')),
+    ]);
+    expect(answered).toEqual(['scatter', 'page']);
+  });
+});
