@@ -4,7 +4,9 @@
 // the grid listing the hits (computed in the page from the binary frame, then one query); then
 // the same at a million points (the point layer: WebGL2, or the 2D canvas where the browser has
 // none), with zoom and pan frames per second and the Dynamics page's cartography map drawn.
-// DISOBEY_BENCH_EXPLORER_POINTS sets the large size (e.g. 200000 on a shared machine).
+// DISOBEY_BENCH_EXPLORER_POINTS sets the large size (e.g. 200000 on a shared machine). Every call
+// the page makes is printed by phase (open, each draw, each brush): when it was sent, its time in
+// the server (the Server-Timing header) and in the browser, its bytes — where a draw's time goes.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,18 +17,22 @@ import { rendererDir } from '../main/paths.js';
 import { createDeviationFixture } from './deviationFixture.js';
 import { percentile, type BenchRow } from './table.js';
 import { createStore } from '../main/store/store.js';
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 
 const CHROMIUM = process.env.DISOBEY_CHROMIUM ?? '/usr/bin/chromium';
 const TODAY = 70_000;
 const LARGE = Number(process.env.DISOBEY_BENCH_EXPLORER_POINTS ?? 1_000_000);
+/** DISOBEY_BENCH_EXPLORER_PROFILE=1: CPU profiles of the page and the server around the large size's draws and brushes, their top functions printed */
+const PROFILE = process.env.DISOBEY_BENCH_EXPLORER_PROFILE === '1';
+/** DISOBEY_BENCH_EXPLORER_ONLY_LARGE=1 skips the 70,000-point run (while working on the large size) */
+const ONLY_LARGE = process.env.DISOBEY_BENCH_EXPLORER_ONLY_LARGE === '1';
 
 export async function benchExplorer(): Promise<BenchRow[]> {
   if (!fs.existsSync(CHROMIUM) || !fs.existsSync(path.join(rendererDir(), 'index.html'))) {
     return [{ benchmark: 'explorer', measured: 'skipped', goal: '', pass: null, note: `needs Chromium at ${CHROMIUM} and a built renderer` }];
   }
   if (!(Number.isInteger(LARGE) && LARGE > 0)) throw new Error(`DISOBEY_BENCH_EXPLORER_POINTS must be a positive whole number, got ${process.env.DISOBEY_BENCH_EXPLORER_POINTS}`);
-  const rows = await benchExplorerAt(TODAY, { students: 4, epochs: 3, drawGoalMs: 1000 });
+  const rows = ONLY_LARGE ? [] : await benchExplorerAt(TODAY, { students: 4, epochs: 3, drawGoalMs: 1000 });
   if (LARGE !== TODAY) rows.push(...(await benchExplorerAt(LARGE, { students: 3, epochs: 2, drawGoalMs: 2000 })));
   return rows;
 }
@@ -63,6 +69,103 @@ async function zoomPanFps(page: Page, box: { x: number; y: number; width: number
   return { fps: (frames.length - 1) / seconds, p95: percentile(gaps, 95), frames: frames.length };
 }
 
+interface CallTiming {
+  phase: string;
+  /** when it was sent, from the start of its phase */
+  startMs: number;
+  name: string;
+  /** the call's own time in the server (its Server-Timing header) */
+  serverMs: number;
+  /** from the request's start to the response's last byte, in the browser */
+  totalMs: number;
+  bytes: number;
+}
+
+/**
+ * Every contract call the page makes, with the phase of the bench it fell in, its server time and
+ * its time in the browser: where a draw or a brush spends its time, printed beside the table.
+ */
+function recordCalls(page: Page): { phase(name: string): void; calls: CallTiming[] } {
+  const calls: CallTiming[] = [];
+  let phase = 'setup';
+  let phaseStarted = Date.now();
+  const startedIn = new WeakMap<Request, { phase: string; at: number }>();
+  page.on('request', (request) => startedIn.set(request, { phase, at: Date.now() - phaseStarted }));
+  page.on('requestfinished', (request: Request) => {
+    const match = /\/api\/call\/([^?]+)/.exec(request.url());
+    if (!match) return;
+    const started = startedIn.get(request) ?? { phase, at: NaN };
+    void (async () => {
+      const response = await request.response();
+      const serverMs = Number(/dur=([\d.]+)/.exec((await response?.headerValue('server-timing')) ?? '')?.[1] ?? NaN);
+      const timing = request.timing();
+      const sizes = await request.sizes().catch(() => ({ responseBodySize: NaN }));
+      calls.push({ phase: started.phase, startMs: started.at, name: decodeURIComponent(match[1]!), serverMs, totalMs: timing.responseEnd, bytes: sizes.responseBodySize });
+    })();
+  });
+  return {
+    phase: (name) => {
+      phase = name;
+      phaseStarted = Date.now();
+    },
+    calls,
+  };
+}
+
+/** One line per call, by phase: when it was sent in its phase, the server's time and the browser's, the bytes. */
+function printCalls(size: string, calls: readonly CallTiming[]): void {
+  console.error(`explorer bench, ${size} points: calls (sent at ms in phase, server ms, request ms, MB)`);
+  const phases = [...new Set(calls.map((c) => c.phase))];
+  for (const phase of phases) {
+    const line = calls
+      .filter((c) => c.phase === phase)
+      .sort((a, b) => a.startMs - b.startMs)
+      .map((c) => `${c.name}@${c.startMs.toFixed(0)} ${c.serverMs.toFixed(0)}/${c.totalMs.toFixed(0)}${c.bytes > 1e5 ? ` ${(c.bytes / 1e6).toFixed(1)}MB` : ''}`);
+    console.error(`  ${phase}: ${line.join(', ')}`);
+  }
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** The functions with the most self time in a CPU profile, one line. */
+function topFunctions(profile: CpuProfile, count = 12): string {
+  const byNode = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const self = new Map<string, number>();
+  (profile.samples ?? []).forEach((id, i) => {
+    const f = byNode.get(id)!;
+    const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas?.[i] ?? 0) / 1000);
+  });
+  return [...self].sort((a, b) => b[1] - a[1]).slice(0, count).map(([k, ms]) => `${k} ${ms.toFixed(0)}`).join('; ');
+}
+
+/** With DISOBEY_BENCH_EXPLORER_PROFILE=1: profiles the page (over CDP) and this process (the server) while `work` runs, and prints both's top functions. */
+async function profiled(label: string, page: Page, work: () => Promise<void>): Promise<void> {
+  if (!PROFILE) return work();
+  const { Session } = await import('node:inspector/promises');
+  const server = new Session();
+  server.connect();
+  await server.post('Profiler.enable');
+  await server.post('Profiler.start');
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.start');
+  try {
+    await work();
+  } finally {
+    const pageProfile = (await cdp.send('Profiler.stop')).profile as CpuProfile;
+    const serverProfile = (await server.post('Profiler.stop')).profile as CpuProfile;
+    server.disconnect();
+    await cdp.detach();
+    console.error(`explorer bench profile, ${label}, page (self ms): ${topFunctions(pageProfile)}`);
+    console.error(`explorer bench profile, ${label}, server (self ms): ${topFunctions(serverProfile)}`);
+  }
+}
+
 async function benchExplorerAt(points: number, sizes: { students: number; epochs: number; drawGoalMs: number }): Promise<BenchRow[]> {
   const size = points.toLocaleString('en');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'disobey-bench-explorer-'));
@@ -76,6 +179,7 @@ async function benchExplorerAt(points: number, sizes: { students: number; epochs
     const fixture = createDeviationFixture(db, { examples: points, students: sizes.students, epochs: sizes.epochs, seed: 3 });
     const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
     page.on('pageerror', (e) => console.error(`explorer bench: page error: ${e.message}`));
+    const log = recordCalls(page);
     await page.goto(server.url);
     await page.waitForURL(/#\/experiments\/\d+/); // a bare start opens the newest experiment first (on its findings)
     await page.evaluate((id) => (location.hash = `#/experiments/${id}`), fixture.experimentId); // its runs and curves
@@ -88,22 +192,26 @@ async function benchExplorerAt(points: number, sizes: { students: number; epochs
     // series and drawn).
     const draws: number[] = [];
     let openMs = 0;
-    for (const studentRunId of fixture.studentRunIds) {
-      const started = Date.now();
-      await page.evaluate((hash) => (location.hash = hash), `${base}?student=${studentRunId}`);
-      await page
-        .waitForFunction(([id, n]) => document.querySelector('[data-testid=scatter-summary]')?.getAttribute('data-n') === n && location.hash.includes(`student=${id}`), [studentRunId, String(points)] as const, { timeout: 60_000 })
-        .catch(async (err: Error) => {
-          throw new Error(`${err.message} at ${page.url()}: ${await page.evaluate(() => document.querySelector('[data-testid=scatter-summary]')?.outerHTML ?? document.body.innerText.slice(0, 300))}`);
-        });
-      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-      if (openMs === 0) openMs = Date.now() - started;
-      else draws.push(Date.now() - started);
-    }
+    await profiled(`${size} points, open and draws`, page, async () => {
+      for (const studentRunId of fixture.studentRunIds) {
+        log.phase(openMs === 0 ? 'open' : `draw ${draws.length + 1}`);
+        const started = Date.now();
+        await page.evaluate((hash) => (location.hash = hash), `${base}?student=${studentRunId}`);
+        await page
+          .waitForFunction(([id, n]) => document.querySelector('[data-testid=scatter-summary]')?.getAttribute('data-n') === n && location.hash.includes(`student=${id}`), [studentRunId, String(points)] as const, { timeout: 60_000 })
+          .catch(async (err: Error) => {
+            throw new Error(`${err.message} at ${page.url()}: ${await page.evaluate(() => document.querySelector('[data-testid=scatter-summary]')?.outerHTML ?? document.body.innerText.slice(0, 300))}`);
+          });
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        if (openMs === 0) openMs = Date.now() - started;
+        else draws.push(Date.now() - started);
+      }
+    });
     const layer = page.getByTestId('scatter-chart').getByTestId('point-layer');
     const drawnBy = (await layer.count()) ? `the point layer (${await layer.getAttribute('data-layer')})` : 'ECharts scatter';
 
     const box = (await page.getByTestId('scatter-chart').boundingBox())!;
+    log.phase('zoom');
     const zoom = await zoomPanFps(page, box);
 
     // Brushing: rectangles of different sizes, each starting inside the plot area (a drag that
@@ -111,29 +219,33 @@ async function benchExplorerAt(points: number, sizes: { students: number; epochs
     await page.getByTestId('brush-rect').click();
     const brushes: number[] = [];
     let hits = 0;
-    for (const [fx0, fy0, fx1, fy1] of [[0.2, 0.8, 0.5, 0.5], [0.3, 0.82, 0.9, 0.2], [0.12, 0.6, 0.4, 0.3], [0.5, 0.7, 0.8, 0.2], [0.15, 0.8, 0.85, 0.15]] as const) {
-      await page.mouse.move(box.x + box.width * fx0, box.y + box.height * fy0);
-      await page.mouse.down();
-      await page.mouse.move(box.x + box.width * fx1, box.y + box.height * fy1, { steps: 3 });
-      const before = page.url();
-      const started = Date.now();
-      await page.mouse.up();
-      await page.waitForFunction(
-        (before) => {
-          const summary = document.querySelector('[data-testid=brush-summary]');
-          const total = document.querySelector('[data-testid=grid-total]')?.getAttribute('data-total');
-          return summary && location.href !== before && total === summary.getAttribute('data-hits');
-        },
-        before,
-        { timeout: 60_000 },
-      ).catch(async (err: Error) => {
-        throw new Error(`${err.message}: before ${before} now ${page.url()} ${await page.evaluate(() => [location.href,document.querySelector('[data-testid=brush-summary]')?.outerHTML, document.querySelector('[data-testid=grid-total]')?.outerHTML].join(' '))}`);
-      });
-      brushes.push(Date.now() - started);
-      hits = Number(await page.getByTestId('brush-summary').getAttribute('data-hits'));
-    }
+    await profiled(`${size} points, brushes`, page, async () => {
+      for (const [fx0, fy0, fx1, fy1] of [[0.2, 0.8, 0.5, 0.5], [0.3, 0.82, 0.9, 0.2], [0.12, 0.6, 0.4, 0.3], [0.5, 0.7, 0.8, 0.2], [0.15, 0.8, 0.85, 0.15]] as const) {
+        await page.mouse.move(box.x + box.width * fx0, box.y + box.height * fy0);
+        await page.mouse.down();
+        await page.mouse.move(box.x + box.width * fx1, box.y + box.height * fy1, { steps: 3 });
+        const before = page.url();
+        log.phase(`brush ${brushes.length + 1}`);
+        const started = Date.now();
+        await page.mouse.up();
+        await page.waitForFunction(
+          (before) => {
+            const summary = document.querySelector('[data-testid=brush-summary]');
+            const total = document.querySelector('[data-testid=grid-total]')?.getAttribute('data-total');
+            return summary && location.href !== before && total === summary.getAttribute('data-hits');
+          },
+          before,
+          { timeout: 60_000 },
+        ).catch(async (err: Error) => {
+          throw new Error(`${err.message}: before ${before} now ${page.url()} ${await page.evaluate(() => [location.href,document.querySelector('[data-testid=brush-summary]')?.outerHTML, document.querySelector('[data-testid=grid-total]')?.outerHTML].join(' '))}`);
+        });
+        brushes.push(Date.now() - started);
+        hits = Number(await page.getByTestId('brush-summary').getAttribute('data-hits'));
+      }
+    });
 
     // The Dynamics page's cartography map: from the route change to the map drawn.
+    log.phase('map');
     const mapStarted = Date.now();
     await page.evaluate((hash) => (location.hash = hash), `#/experiments/${fixture.experimentId}/dynamics`);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=map-summary]')?.getAttribute('data-n')) > 0, null, { timeout: 120_000 });
@@ -143,6 +255,8 @@ async function benchExplorerAt(points: number, sizes: { students: number; epochs
     const mapBox = (await page.getByTestId('cartography-map').boundingBox())!;
     const mapZoom = await zoomPanFps(page, mapBox);
 
+    printCalls(size, log.calls);
+    console.error(`explorer bench, ${size} points: open ${openMs} ms, draws ${draws.join(', ')} ms, brushes ${brushes.join(', ')} ms`);
     draws.sort((a, b) => a - b);
     brushes.sort((a, b) => a - b);
     const worstDraw = draws.at(-1)!;

@@ -234,7 +234,8 @@ export function exaggerationSlope(a: Numbers, b: Numbers, options: SlopeOptions 
   const beta = n >= 2 && minA < maxA ? sxy / sxx : NaN;
   const intercept = meanB - beta * meanA;
 
-  const betas = n >= 2 && minA < maxA ? bootstrapSlopes(ca, cb, bootstrap, seed) : new Float64Array(0);
+  // bootstrap 0 (the scatter, the report before its interval): no resampling, and no copy for it.
+  const betas = n >= 2 && minA < maxA && bootstrap > 0 ? bootstrapSlopes(ca, cb, bootstrap, seed) : new Float64Array(0);
   const sorted = betas.sort();
   return { beta, intercept, ci95: [percentile(sorted, 2.5), percentile(sorted, 97.5)], n };
 }

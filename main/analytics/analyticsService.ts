@@ -38,7 +38,7 @@ import { LruCache } from '../../shared/lruCache.js';
 import { createDatasetColumnsCache, splitIndexOf } from './datasetColumns.js';
 import { createBootstrapPool } from '../workers/bootstrapPool.js';
 import { cartographyMap, classDeviationHeatmap } from './cartography.js';
-import { orNull, rowsOfSplit, splitDeviation, teacherTrainAccuracy } from './deviationReport.js';
+import { orNull, rowsOfSplit, splitDeviation, splitDeviationSteps, teacherTrainAccuracy, type SplitDeviationParts } from './deviationReport.js';
 import { columnOrder, filterRows, lowConfidenceRows, sortedPage } from './exampleQuery.js';
 import { flipEvents } from './flipEvents.js';
 import { measureHistogram } from './measureHistogram.js';
@@ -52,7 +52,10 @@ import { createPredictionMatrices } from './predictionMatrices.js';
  */
 const LABEL_PROB_SUM_BYTES = 256 * 1024 * 1024;
 
-export function createAnalyticsService(store: Store, options: { frameCacheBytes?: number } = {}) {
+/** A turn of the event loop: what waits for it lets the calls that arrived meanwhile be answered. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export function createAnalyticsService(store: Store, options: { frameCacheBytes?: number; /** frames from this many rows are warmed after their first page (tests set fewer) */ prewarmMinRows?: number } = {}) {
   const runs = { ...store.experiments, ...store.runs };
   const matrices = createPredictionMatrices(store.predictions);
   const matrixStore = store.predictions;
@@ -137,34 +140,45 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
     const pool = createBootstrapPool();
     const intervals: Promise<void>[] = [];
     try {
+      // Each student's columns, then each split's numbers, one a turn of the event loop, so the
+      // calls that arrive meanwhile (the explorer's next scatter) are answered in between.
+      const analysed: { frame: AnalysisFrame; parts: SplitDeviationParts[] }[] = [];
+      for (const student of students) {
+        // At the epoch each student had when the report was asked for, should training record one meanwhile.
+        const frame = frameFor({ experimentId: args.experimentId, studentRunId: student.id, epoch: args.epoch ?? student.epochsDone, classChoice: args.classChoice });
+        for (const step of splitDeviationSteps(frame)) {
+          await nextTurn();
+          step();
+        }
+        const parts: SplitDeviationParts[] = [];
+        for (const split of splits) {
+          await nextTurn();
+          const part = splitDeviation(frame, split, args);
+          // A split the pair did not both record (runs ingested from a train-only log) has no numbers: it is left out, and the notes say so.
+          if (part.deviation.n === 0 && args.split === undefined) continue;
+          // Workers fit this split's interval while the loop goes on to the next split and student.
+          intervals.push(pool.interval(part.a, part.b, args.bootstrap, args.seed).then((ci) => void (part.deviation.betaCi95 = [orNull(ci[0]), orNull(ci[1])])));
+          parts.push(part);
+        }
+        analysed.push({ frame, parts });
+      }
       const report: DeviationReport = {
         experimentId: args.experimentId,
         datasetId: sources.experiment.datasetId,
         classChoice: args.classChoice,
         bootstrap: args.bootstrap,
         notes: [...topKNotes(sources.experimentRuns), ...splitNotes(sources.experimentRuns, sources.dataset.splitNames)],
-        students: students.map((student) => {
-          const frame = frameFor({ experimentId: args.experimentId, studentRunId: student.id, epoch: args.epoch, classChoice: args.classChoice });
-          // A split the pair did not both record (runs ingested from a train-only log) has no numbers: it is left out, and the notes say so.
-          const splitParts = splits.flatMap((split) => {
-            const part = splitDeviation(frame, split, args);
-            if (part.deviation.n === 0 && args.split === undefined) return [];
-            // Workers fit this split's interval while the loop goes on to the next split and student.
-            intervals.push(pool.interval(part.a, part.b, args.bootstrap, args.seed).then((ci) => void (part.deviation.betaCi95 = [orNull(ci[0]), orNull(ci[1])])));
-            return [part];
-          });
-          return {
-            studentRunId: frame.student.runId,
-            studentName: frame.student.name,
-            studentEpoch: frame.student.epoch,
-            teacherRunId: frame.teacher.runId,
-            teacherName: frame.teacher.name,
-            teacherEpoch: frame.teacher.epoch,
-            // SPEC M4: a teacher that fits its training labels is a known confounder; flag it.
-            teacherInterpolates: teacherTrainAccuracy(frame) >= 0.99,
-            splits: splitParts.map((p) => p.deviation),
-          };
-        }),
+        students: analysed.map(({ frame, parts }) => ({
+          studentRunId: frame.student.runId,
+          studentName: frame.student.name,
+          studentEpoch: frame.student.epoch,
+          teacherRunId: frame.teacher.runId,
+          teacherName: frame.teacher.name,
+          teacherEpoch: frame.teacher.epoch,
+          // SPEC M4: a teacher that fits its training labels is a known confounder; flag it.
+          teacherInterpolates: teacherTrainAccuracy(frame) >= 0.99,
+          splits: parts.map((p) => p.deviation),
+        })),
       };
       await Promise.all(intervals);
       return report;
@@ -258,13 +272,19 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
   // on demand, the first filter of each kind took up to 1.2 s; built while the user reads the
   // first page, it answers as a repeat does.
   const warmed = new WeakSet<AnalysisFrame>();
-  const PREWARM_MIN_ROWS = 200_000;
+  const PREWARM_MIN_ROWS = options.prewarmMinRows ?? 200_000;
   let warming: Promise<void> = Promise.resolve();
+  // Only the frame asked for last is warmed: a user who went on to another student (the explorer
+  // at a million points, three students in a row) would otherwise wait behind the columns of the
+  // frames left, one at a time. A frame left stops at its next step, and warms again when asked.
+  let warmingFor: AnalysisFrame | null = null;
   const WARM_MEASURES: ExampleMeasure[] = ['teacherProb', 'studentProb', 'teacherPhi', 'studentPhi', 'deviation', 'kl', 'tv'];
   function prewarm(frame: AnalysisFrame): void {
     // Below a few hundred thousand rows a column costs a few ms on demand, and warming every frame
     // a busy server sees (each epoch of a training run makes new ones) would only add work.
-    if (warmed.has(frame) || frame.dataset.ids.length < PREWARM_MIN_ROWS) return;
+    if (frame.dataset.ids.length < PREWARM_MIN_ROWS) return;
+    warmingFor = frame;
+    if (warmed.has(frame)) return;
     warmed.add(frame);
     const steps: (() => unknown)[] = [
       ...WARM_MEASURES.map((m) => () => frame.measure(m)),
@@ -278,8 +298,10 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
     warming = warming.then(async () => {
       // A step returning false has more to do (a pass over epochs, one epoch per turn).
       for (const step of steps) {
-        do await new Promise((resolve) => setImmediate(resolve));
-        while (step() === false);
+        do {
+          await nextTurn();
+          if (warmingFor !== frame) return void warmed.delete(frame);
+        } while (step() === false);
       }
     });
   }
@@ -456,7 +478,7 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
       },
       // Seconds of computing at its limits: in slices, so other calls are answered meanwhile.
       eigenLab: async (args: ParsedArgs<'eigenLab'>): Promise<EigenLabResult> => {
-        const result = await runEigenLabSliced({ ...args, teacherSteps: args.teacherSteps }, () => new Promise<void>((resolve) => setImmediate(resolve)));
+        const result = await runEigenLabSliced({ ...args, teacherSteps: args.teacherSteps }, nextTurn);
         const rows = (c: Float64Array[]) => c.map((row) => Array.from(row, orNull));
         return {
           eigenvalues: Array.from(result.eigenvalues),

@@ -45,6 +45,16 @@ function predictedRows(frame: AnalysisFrame, rows: Int32Array): Int32Array {
 }
 
 /**
+ * The whole columns splitDeviation reads, one a step: a report awaits a turn of the event loop
+ * before each, so the calls that arrive meanwhile (a student's scatter, a grid page) are answered
+ * between columns. At a million examples a column costs 0.1–0.5 s, and a report of three students
+ * built all of them in one turn of 8–18 s while the explorer's next scatter waited.
+ */
+export function splitDeviationSteps(frame: AnalysisFrame): (() => unknown)[] {
+  return [() => frame.measure('teacherPhi'), () => frame.measure('studentPhi'), () => frame.measure('kl'), () => frame.topClass(frame.teacher.runId), () => frame.topClass(frame.student.runId)];
+}
+
+/**
  * A split's numbers from the frame's columns: φ, KL and each run's top class per row (so a top-k
  * run's report never completes its rows; accuracy, fidelity and M3 are exact from its top classes).
  */

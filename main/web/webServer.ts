@@ -133,7 +133,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         throw new HttpError(400, 'the request body is not valid JSON');
       }
       try {
+        const started = performance.now();
         const result = await services.dispatch(name, args, 'http');
+        // The call's own time, for the browser's devtools and the explorer bench (same origin only).
+        res.setHeader('Server-Timing', `call;dur=${(performance.now() - started).toFixed(1)}`);
         if (result instanceof Uint8Array) {
           res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store', 'Content-Length': result.byteLength });
           res.end(result);

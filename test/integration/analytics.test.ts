@@ -3,7 +3,7 @@
 // SQL (not the reader the service uses) with plain formulas — plus the copy identities.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeviationFixture, type DeviationFixture } from '../../bench/deviationFixture.js';
-import { QueryExamplesArgs, type AnalysedExample, type DeviationReport, type ExamplePage, type GradientView, type ScatterMeta } from '../../shared/analytics.js';
+import { QueryExamplesArgs, ReportArgs, ScatterArgs, type AnalysedExample, type DeviationReport, type ExamplePage, type GradientView, type ScatterMeta } from '../../shared/analytics.js';
 import { createAnalyticsService } from '../../main/analytics/analyticsService.js';
 import { decodeBinaryFrame } from '../../shared/binaryFrame.js';
 import { encodeExampleIdSet } from '../../shared/exampleIdSet.js';
@@ -450,5 +450,58 @@ describe('the frame cache', () => {
     // Each frame built the columns, order and filter of its page: 400 rows × 8 bytes per column at least.
     expect(roomy.frameCache().bytes).toBeGreaterThan(fixture.studentRunIds.length * 3 * 400 * 8);
     expect(tight.frameCache().bytes).toBeGreaterThan(0);
+  });
+});
+
+describe('a report at work', () => {
+  it('builds its columns one a turn of the event loop, so a scatter asked for meanwhile is answered before the report ends', async () => {
+    const service = createAnalyticsService(createStore(app.db));
+    let reported = false;
+    const report = service.handlers.deviationReport(ReportArgs.parse({ experimentId: fixture.experimentId, bootstrap: 0 })).then((r) => {
+      reported = true;
+      return r;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    // One turn in, the report has built at most its first student's first column (3 students × 3 measure columns in all).
+    const early = service.frameCache().bytes;
+    const scatter = decodeBinaryFrame<ScatterMeta>(service.handlers.deviationScatter(ScatterArgs.parse({ experimentId: fixture.experimentId, studentRunId: fixture.studentRunIds.at(-1) })));
+    expect(reported).toBe(false);
+    expect(scatter.meta.n).toBe(examples.length);
+    const done = await report;
+    expect(early).toBeLessThan(service.frameCache().bytes / 3);
+    // The same numbers as the report computed in one go.
+    expect(done).toEqual(await call<DeviationReport>('deviationReport', { experimentId: fixture.experimentId, bootstrap: 0 }));
+  });
+});
+
+describe('columns warmed after a first page', () => {
+  it('are built for the frame asked for last: a student left stops warming, and warms again when asked for', async () => {
+    const page = (studentRunId: number) => QueryExamplesArgs.parse({ experimentId: fixture.experimentId, studentRunId, limit: 20 });
+    const [first, second] = fixture.studentRunIds as [number, number];
+    const alone = createAnalyticsService(createStore(app.db), { prewarmMinRows: 100 });
+    alone.handlers.queryExamples(page(first));
+    await alone.idle();
+    const oneWarmed = alone.frameCache().bytes;
+
+    const service = createAnalyticsService(createStore(app.db), { prewarmMinRows: 100 });
+    service.handlers.queryExamples(page(first));
+    service.handlers.queryExamples(page(second)); // before the first frame's first step
+    await service.idle();
+    expect(service.frameCache().bytes).toBeLessThan(1.5 * oneWarmed);
+    expect(service.handlers.queryExamples(page(first))).toEqual(alone.handlers.queryExamples(page(first)));
+    await service.idle();
+    expect(service.frameCache().bytes).toBeGreaterThan(1.5 * oneWarmed);
+  });
+});
+
+describe('a scatter and a grid page asked for together', () => {
+  it('answers the scatter first: the page waits one turn of the event loop', async () => {
+    const answered: string[] = [];
+    const scope = { experimentId: fixture.experimentId, studentRunId: fixture.studentRunIds[1] };
+    await Promise.all([
+      call('queryExamples', { ...scope, limit: 10 }).then(() => answered.push('page')),
+      call('deviationScatter', scope).then(() => answered.push('scatter')),
+    ]);
+    expect(answered).toEqual(['scatter', 'page']);
   });
 });

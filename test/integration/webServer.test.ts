@@ -123,6 +123,8 @@ describe('web mode', () => {
     const body = JSON.parse(ok.body.toString());
     expect(body.ok).toBe(true);
     expect(body.result.map((d: { name: string }) => d.name)).toEqual(['tiny']);
+    // the call's own time in the server, for devtools and the explorer bench
+    expect(ok.headers['server-timing']).toMatch(/^call;dur=\d+\.\d$/);
 
     const page = JSON.parse((await call('listExamples', { datasetId, label: 1, limit: 10 })).body.toString());
     expect(page.result.total).toBe(1);
