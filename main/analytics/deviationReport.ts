@@ -44,14 +44,18 @@ function predictedRows(frame: AnalysisFrame, rows: Int32Array): Int32Array {
   return out.subarray(0, kept);
 }
 
+/** The (a, b) = (teacher φ, student φ) pairs of β on one split, the rows both runs predicted, in id order. */
+export function slopeColumns(frame: AnalysisFrame, split: string): { rows: Int32Array; a: Float64Array; b: Float64Array } {
+  const rows = predictedRows(frame, rowsOfSplit(frame, split));
+  return { rows, a: gather(frame.measure('teacherPhi'), rows), b: gather(frame.measure('studentPhi'), rows) };
+}
+
 /**
  * A split's numbers from the frame's columns: φ, KL and each run's top class per row (so a top-k
  * run's report never completes its rows; accuracy, fidelity and M3 are exact from its top classes).
  */
 export function splitDeviation(frame: AnalysisFrame, split: string, options: SplitReportOptions): SplitDeviationParts {
-  const rows = predictedRows(frame, rowsOfSplit(frame, split));
-  const a = gather(frame.measure('teacherPhi'), rows);
-  const b = gather(frame.measure('studentPhi'), rows);
+  const { rows, a, b } = slopeColumns(frame, split);
   const teacherTop = gather(frame.topClass(frame.teacher.runId), rows);
   const studentTop = gather(frame.topClass(frame.student.runId), rows);
   const labels = gather(frame.dataset.trainLabel, rows);
