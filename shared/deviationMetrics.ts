@@ -458,53 +458,61 @@ export interface BinnedDeviation {
 }
 
 /**
- * Indices of the finite pairs sorted by a ascending, ties by example index: a bottom-up merge
- * sort (stable, so equal a keep index order) on a float64 copy, several times faster than
- * Array#sort with a comparator at 70,000 examples.
+ * Indices of the finite pairs sorted by a ascending, ties by example index: a least-significant-
+ * digit radix sort of the float64 keys' bits, a byte a pass (stable, so equal a keep index order;
+ * −0 counts as +0). Eight linear passes instead of a comparison sort's log₂ n branchy ones: a
+ * million-row split sorts in tens of milliseconds.
  */
 function sortedFiniteIndices(a: Numbers, b?: Numbers): Int32Array {
   let n = 0;
   for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]!) && (b === undefined || Number.isFinite(b[i]!))) n++;
   let order = new Int32Array(n);
-  let keys = new Float64Array(n);
+  const values = new Float64Array(n);
   n = 0;
   for (let i = 0; i < a.length; i++) {
     if (Number.isFinite(a[i]!) && (b === undefined || Number.isFinite(b[i]!))) {
       order[n] = i;
-      keys[n] = a[i]!;
+      values[n] = a[i]! + 0; // −0 → +0
       n++;
     }
   }
+  // Each key as two uint32 words whose unsigned order is the numbers' order: a negative number's
+  // bits all flipped, a positive number's sign bit set (little-endian: word 2i low, 2i + 1 high).
+  const bits = new Uint32Array(values.buffer);
+  let low = new Uint32Array(n);
+  let high = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const hi = bits[2 * i + 1]!;
+    const negative = hi >>> 31 === 1;
+    low[i] = negative ? ~bits[2 * i]! >>> 0 : bits[2 * i]!;
+    high[i] = negative ? ~hi >>> 0 : (hi | 0x8000_0000) >>> 0;
+  }
   let nextOrder = new Int32Array(n);
-  let nextKeys = new Float64Array(n);
-  for (let width = 1; width < n; width *= 2) {
-    for (let lo = 0; lo < n; lo += 2 * width) {
-      const mid = Math.min(lo + width, n);
-      const hi = Math.min(lo + 2 * width, n);
-      let i = lo;
-      let j = mid;
-      let out = lo;
-      while (i < mid && j < hi) {
-        // `<=` keeps the left run (lower example indices) first among equal keys.
-        if (keys[i]! <= keys[j]!) {
-          nextKeys[out] = keys[i]!;
-          nextOrder[out++] = order[i++]!;
-        } else {
-          nextKeys[out] = keys[j]!;
-          nextOrder[out++] = order[j++]!;
-        }
-      }
-      while (i < mid) {
-        nextKeys[out] = keys[i]!;
-        nextOrder[out++] = order[i++]!;
-      }
-      while (j < hi) {
-        nextKeys[out] = keys[j]!;
-        nextOrder[out++] = order[j++]!;
-      }
+  let nextLow = new Uint32Array(n);
+  let nextHigh = new Uint32Array(n);
+  const starts = new Int32Array(256);
+  for (let pass = 0; pass < 8; pass++) {
+    const word = pass < 4 ? low : high;
+    const shift = 8 * (pass % 4);
+    starts.fill(0);
+    for (let i = 0; i < n; i++) starts[(word[i]! >>> shift) & 255]!++;
+    // A byte every key shares orders nothing: skip the pass.
+    if (n === 0 || starts[(word[0]! >>> shift) & 255] === n) continue;
+    let at = 0;
+    for (let d = 0; d < 256; d++) {
+      const count = starts[d]!;
+      starts[d] = at;
+      at += count;
+    }
+    for (let i = 0; i < n; i++) {
+      const to = starts[(word[i]! >>> shift) & 255]!++;
+      nextOrder[to] = order[i]!;
+      nextLow[to] = low[i]!;
+      nextHigh[to] = high[i]!;
     }
     [order, nextOrder] = [nextOrder, order];
-    [keys, nextKeys] = [nextKeys, keys];
+    [low, nextLow] = [nextLow, low];
+    [high, nextHigh] = [nextHigh, high];
   }
   return order;
 }
