@@ -203,18 +203,12 @@ export function bootstrapBetas(groups: readonly BootstrapGroup[], n: number, see
     for (let i0 = 0; i0 < n; i0 += PASS_BLOCK) {
       const m = Math.min(n, i0 + PASS_BLOCK) - i0;
       for (let k = 0; k < pass; k++) {
-        const counted = scratch[k]!;
-        let total = 0;
-        for (let j = 0; j < m; j++) {
-          const c = counted[i0 + j]!;
-          total += c;
-          weight[j] = c;
-        }
-        totals[k]! += total;
         let column = 0;
         for (let g = 0; g < groups.length; g++) {
           const { x, ys } = groups[g]!;
-          const sums = weightedSums(weight, x, i0, m, wx);
+          // The first group reads the block's counts into `weight` (and adds them up) as it goes.
+          const sums = g === 0 ? countedSums(scratch[k]!, x, i0, m, weight, wx) : weightedSums(weight, x, i0, m, wx);
+          if (g === 0) totals[k]! += sums[2]!;
           const [a, aa] = [sums[0]!, sums[1]!];
           sx[k * groups.length + g]! += a;
           sxx[k * groups.length + g]! += aa;
@@ -246,7 +240,69 @@ export function bootstrapBetas(groups: readonly BootstrapGroup[], n: number, see
   return out;
 }
 
-const pairOfSums = new Float64Array(2);
+const pairOfSums = new Float64Array(3);
+
+/**
+ * weightedSums' Σ w·x and Σ (w·x)·x over a block, with the weights w read from the block of
+ * counts (written to `weight` for the columns after) and Σ w third.
+ */
+function countedSums(counted: Uint8Array, x: Float64Array, offset: number, m: number, weight: Float64Array, wx: Float64Array): Float64Array {
+  // The same partial sums, in the same order, as weightedSums: a student equal to its teacher gets β = 1 exactly.
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let t0 = 0;
+  let t1 = 0;
+  let t2 = 0;
+  let t3 = 0;
+  let total = 0;
+  let j = 0;
+  for (; j + 3 < m; j += 4) {
+    const c0 = counted[offset + j]!;
+    const c1 = counted[offset + j + 1]!;
+    const c2 = counted[offset + j + 2]!;
+    const c3 = counted[offset + j + 3]!;
+    total += c0 + c1 + c2 + c3;
+    weight[j] = c0;
+    weight[j + 1] = c1;
+    weight[j + 2] = c2;
+    weight[j + 3] = c3;
+    const x0 = x[offset + j]!;
+    const x1 = x[offset + j + 1]!;
+    const x2 = x[offset + j + 2]!;
+    const x3 = x[offset + j + 3]!;
+    const w0 = c0 * x0;
+    const w1 = c1 * x1;
+    const w2 = c2 * x2;
+    const w3 = c3 * x3;
+    wx[j] = w0;
+    wx[j + 1] = w1;
+    wx[j + 2] = w2;
+    wx[j + 3] = w3;
+    s0 += w0;
+    s1 += w1;
+    s2 += w2;
+    s3 += w3;
+    t0 += w0 * x0;
+    t1 += w1 * x1;
+    t2 += w2 * x2;
+    t3 += w3 * x3;
+  }
+  for (; j < m; j++) {
+    const c = counted[offset + j]!;
+    total += c;
+    weight[j] = c;
+    const w0 = c * x[offset + j]!;
+    wx[j] = w0;
+    s0 += w0;
+    t0 += w0 * x[offset + j]!;
+  }
+  pairOfSums[0] = s0 + s1 + (s2 + s3);
+  pairOfSums[1] = t0 + t1 + (t2 + t3);
+  pairOfSums[2] = total;
+  return pairOfSums;
+}
 
 /**
  * Σ w·v and Σ (w·x)·v over the block of m values of `v` from `offset` (`wx` = w·x, filled when

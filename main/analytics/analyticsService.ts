@@ -247,7 +247,8 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
       {
         series,
         experiment: (id) => runs.getExperiment(id),
-        dataset: { id: experiment.datasetId, name: datasetQueries.getDataset(experiment.datasetId).name, splitNames: dataset.splitNames, classGroups: dataset.classGroups },
+        // the header's name: getDataset's per-split counts scan every example (3 s at 1.3M)
+        dataset: { id: experiment.datasetId, name: datasetQueries.header(experiment.datasetId)?.name ?? datasetQueries.getDataset(experiment.datasetId).name, splitNames: dataset.splitNames, classGroups: dataset.classGroups },
         report: replicateReport,
         betaInterval: async (experimentId, studentRunId, split, bootstrap, seed) => {
           // The report's own interval when the report was asked for with the same resampling.
