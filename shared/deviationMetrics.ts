@@ -209,14 +209,12 @@ export function bootstrapBetas(groups: readonly BootstrapGroup[], n: number, see
           // The first group reads the block's counts into `weight` (and adds them up) as it goes.
           const sums = g === 0 ? countedSums(scratch[k]!, x, i0, m, weight, wx) : weightedSums(weight, x, i0, m, wx);
           if (g === 0) totals[k]! += sums[2]!;
-          const [a, aa] = [sums[0]!, sums[1]!];
-          sx[k * groups.length + g]! += a;
-          sxx[k * groups.length + g]! += aa;
-          for (const y of ys) {
-            const sums = weightedSums(weight, y, i0, m, wx, true);
-            const [b, ab] = [sums[0]!, sums[1]!];
-            sy[k * columns + column]! += b;
-            sxy[k * columns + column]! += ab;
+          sx[k * groups.length + g]! += sums[0]!;
+          sxx[k * groups.length + g]! += sums[1]!;
+          for (let c = 0; c < ys.length; c++) {
+            const sums = weightedSums(weight, ys[c]!, i0, m, wx, true);
+            sy[k * columns + column]! += sums[0]!;
+            sxy[k * columns + column]! += sums[1]!;
             column++;
           }
         }

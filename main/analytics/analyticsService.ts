@@ -196,7 +196,9 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
       const { students, splits, frameOf } = reportPlan(args);
       const keys: string[] = [];
       const columns: { a: Float64Array; b: Float64Array }[] = [];
-      for (const student of students) {
+      // Last student first: the point numbers, computed next in the students' order, then find
+      // the first students' frames the most recently used in the frame cache.
+      for (const student of [...students].reverse()) {
         const frame = frameOf(student.id);
         for (const split of splits) {
           keys.push(`${frame.student.runId}|${split}`);
