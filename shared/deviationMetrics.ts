@@ -206,13 +206,13 @@ export function bootstrapBetas(groups: readonly BootstrapGroup[], n: number, see
         let column = 0;
         for (let g = 0; g < groups.length; g++) {
           const { x, ys } = groups[g]!;
-          // The first group reads the block's counts into `weight` (and adds them up) as it goes.
-          const sums = g === 0 ? countedSums(scratch[k]!, x, i0, m, weight, wx) : weightedSums(weight, x, i0, m, wx);
+          // Each group reads the block's counts into `weight` (and adds them up) as it sums its x.
+          const sums = countedSums(scratch[k]!, x, i0, m, weight, wx);
           if (g === 0) totals[k]! += sums[2]!;
           sx[k * groups.length + g]! += sums[0]!;
           sxx[k * groups.length + g]! += sums[1]!;
           for (let c = 0; c < ys.length; c++) {
-            const sums = weightedSums(weight, ys[c]!, i0, m, wx, true);
+            const sums = weightedSums(weight, ys[c]!, i0, m, wx);
             sy[k * columns + column]! += sums[0]!;
             sxy[k * columns + column]! += sums[1]!;
             column++;
@@ -241,73 +241,29 @@ export function bootstrapBetas(groups: readonly BootstrapGroup[], n: number, see
 const pairOfSums = new Float64Array(3);
 
 /**
- * weightedSums' Σ w·x and Σ (w·x)·x over a block, with the weights w read from the block of
- * counts (written to `weight` for the columns after) and Σ w third.
+ * Σ w·x, Σ (w·x)·x and Σ w over a block, the weights w read from the block of counts (and written
+ * to `weight`, w·x to `wx`, for weightedSums of the group's columns). The sums are weightedSums'
+ * of x itself, so a column equal to x gets β = 1 exactly.
  */
 function countedSums(counted: Uint8Array, x: Float64Array, offset: number, m: number, weight: Float64Array, wx: Float64Array): Float64Array {
-  // The same partial sums, in the same order, as weightedSums: a student equal to its teacher gets β = 1 exactly.
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let t0 = 0;
-  let t1 = 0;
-  let t2 = 0;
-  let t3 = 0;
   let total = 0;
-  let j = 0;
-  for (; j + 3 < m; j += 4) {
-    const c0 = counted[offset + j]!;
-    const c1 = counted[offset + j + 1]!;
-    const c2 = counted[offset + j + 2]!;
-    const c3 = counted[offset + j + 3]!;
-    total += c0 + c1 + c2 + c3;
-    weight[j] = c0;
-    weight[j + 1] = c1;
-    weight[j + 2] = c2;
-    weight[j + 3] = c3;
-    const x0 = x[offset + j]!;
-    const x1 = x[offset + j + 1]!;
-    const x2 = x[offset + j + 2]!;
-    const x3 = x[offset + j + 3]!;
-    const w0 = c0 * x0;
-    const w1 = c1 * x1;
-    const w2 = c2 * x2;
-    const w3 = c3 * x3;
-    wx[j] = w0;
-    wx[j + 1] = w1;
-    wx[j + 2] = w2;
-    wx[j + 3] = w3;
-    s0 += w0;
-    s1 += w1;
-    s2 += w2;
-    s3 += w3;
-    t0 += w0 * x0;
-    t1 += w1 * x1;
-    t2 += w2 * x2;
-    t3 += w3 * x3;
-  }
-  for (; j < m; j++) {
+  for (let j = 0; j < m; j++) {
     const c = counted[offset + j]!;
     total += c;
     weight[j] = c;
-    const w0 = c * x[offset + j]!;
-    wx[j] = w0;
-    s0 += w0;
-    t0 += w0 * x[offset + j]!;
+    wx[j] = c * x[offset + j]!;
   }
-  pairOfSums[0] = s0 + s1 + (s2 + s3);
-  pairOfSums[1] = t0 + t1 + (t2 + t3);
-  pairOfSums[2] = total;
-  return pairOfSums;
+  const sums = weightedSums(weight, x, offset, m, wx);
+  sums[2] = total;
+  return sums;
 }
 
 /**
- * Σ w·v and Σ (w·x)·v over the block of m values of `v` from `offset` (`wx` = w·x, filled when
- * `useWx` is false and v is x, so its second sum is Σ w·x²): four partial sums each, so that the
- * additions do not wait on each other; the same order for every resample and every thread.
+ * Σ w·y and Σ (w·x)·y over the block of m values of `y` from `offset` (`weight` and `wx` = w·x
+ * as countedSums left them): four partial sums each, so that the additions do not wait on each
+ * other; the same order for every resample and every thread.
  */
-function weightedSums(weight: Float64Array, v: Float64Array, offset: number, m: number, wx: Float64Array, useWx = false): Float64Array {
+function weightedSums(weight: Float64Array, y: Float64Array, offset: number, m: number, wx: Float64Array): Float64Array {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
@@ -317,54 +273,23 @@ function weightedSums(weight: Float64Array, v: Float64Array, offset: number, m: 
   let t2 = 0;
   let t3 = 0;
   let j = 0;
-  if (useWx) {
-    for (; j + 3 < m; j += 4) {
-      const v0 = v[offset + j]!;
-      const v1 = v[offset + j + 1]!;
-      const v2 = v[offset + j + 2]!;
-      const v3 = v[offset + j + 3]!;
-      s0 += weight[j]! * v0;
-      s1 += weight[j + 1]! * v1;
-      s2 += weight[j + 2]! * v2;
-      s3 += weight[j + 3]! * v3;
-      t0 += wx[j]! * v0;
-      t1 += wx[j + 1]! * v1;
-      t2 += wx[j + 2]! * v2;
-      t3 += wx[j + 3]! * v3;
-    }
-    for (; j < m; j++) {
-      s0 += weight[j]! * v[offset + j]!;
-      t0 += wx[j]! * v[offset + j]!;
-    }
-  } else {
-    for (; j + 3 < m; j += 4) {
-      const v0 = v[offset + j]!;
-      const v1 = v[offset + j + 1]!;
-      const v2 = v[offset + j + 2]!;
-      const v3 = v[offset + j + 3]!;
-      const w0 = weight[j]! * v0;
-      const w1 = weight[j + 1]! * v1;
-      const w2 = weight[j + 2]! * v2;
-      const w3 = weight[j + 3]! * v3;
-      wx[j] = w0;
-      wx[j + 1] = w1;
-      wx[j + 2] = w2;
-      wx[j + 3] = w3;
-      s0 += w0;
-      s1 += w1;
-      s2 += w2;
-      s3 += w3;
-      t0 += w0 * v0;
-      t1 += w1 * v1;
-      t2 += w2 * v2;
-      t3 += w3 * v3;
-    }
-    for (; j < m; j++) {
-      const w0 = weight[j]! * v[offset + j]!;
-      wx[j] = w0;
-      s0 += w0;
-      t0 += w0 * v[offset + j]!;
-    }
+  for (; j + 3 < m; j += 4) {
+    const y0 = y[offset + j]!;
+    const y1 = y[offset + j + 1]!;
+    const y2 = y[offset + j + 2]!;
+    const y3 = y[offset + j + 3]!;
+    s0 += weight[j]! * y0;
+    s1 += weight[j + 1]! * y1;
+    s2 += weight[j + 2]! * y2;
+    s3 += weight[j + 3]! * y3;
+    t0 += wx[j]! * y0;
+    t1 += wx[j + 1]! * y1;
+    t2 += wx[j + 2]! * y2;
+    t3 += wx[j + 3]! * y3;
+  }
+  for (; j < m; j++) {
+    s0 += weight[j]! * y[offset + j]!;
+    t0 += wx[j]! * y[offset + j]!;
   }
   pairOfSums[0] = s0 + s1 + (s2 + s3);
   pairOfSums[1] = t0 + t1 + (t2 + t3);
