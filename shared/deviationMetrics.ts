@@ -3,7 +3,7 @@
 // `probs[i * C + c]` is example i's probability of class c (the decoded `predictions.probs`
 // BLOBs laid end to end). All arithmetic is in float64; docs/metrics.md states every formula
 // exactly as computed here and how to recompute it with SQL + numpy.
-import { bootstrapStartState } from './seededRandom.js';
+import { bootstrapJump, bootstrapStartState, jumpState, xorshiftStep } from './seededRandom.js';
 
 /** Probabilities are clamped below at this floor before any logarithm, so φ and KL stay finite. */
 export const PROB_FLOOR = 1e-12;
@@ -140,59 +140,229 @@ function percentile(sorted: Float64Array, q: number): number {
 }
 
 /**
- * β of `bootstrap` resamples of the centred pairs; resamples whose a has no spread are dropped.
- * The generator is inlined (the draws are exactly createBootstrapStream(seed).int(n)'s): at
- * 70,000 pairs × 1000 resamples the draw loop is most of a report's cost.
+ * Columns whose bootstraps share their resamples: `x` (centred a) and each `ys[j]` (a centred b)
+ * hold the same n pairs, drawn with the same stream, so each resample's draws are counted once.
  */
-function bootstrapSlopes(ca: Float64Array, cb: Float64Array, bootstrap: number, seed: number): Float64Array {
-  const n = ca.length;
-  // a and b side by side: one cache line per draw instead of two.
-  const pairs = new Float64Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    pairs[2 * i] = ca[i]!;
-    pairs[2 * i + 1] = cb[i]!;
+export interface BootstrapGroup {
+  x: Float64Array;
+  ys: Float64Array[];
+}
+
+/** Resamples counted before one pass over the pairs: the pairs are read once for all of them. */
+const RESAMPLES_PER_PASS = 8;
+/** Pairs per block of that pass: a block's x, y and weights stay in cache while the resamples reuse them. */
+const PASS_BLOCK = 2048;
+
+/**
+ * β of the bootstrap resamples [from, to) for every column (x, ys[j]) of `groups`, all of n
+ * pairs: out[g][j][r − from], NaN where the resample's x has no spread (Σ(x − x̄)² ≤ 1e-12·Σx²),
+ * which the interval leaves out. Resample r is the multiset of the pairs drawn by draws r·n …
+ * (r + 1)·n − 1 of createBootstrapStream(seed).int(n), the same as drawing them one by one; the
+ * stream starts at draw from·n by a jump (bootstrapJump), so a range gives the same βs as the
+ * whole run, and threads can share one bootstrap. Each resample counts how often each pair was
+ * drawn (a byte per pair; random writes into n bytes instead of random reads of 16n) and takes
+ * its sums in one sequential weighted pass. A count that wraps past 255 (Σ counts ≠ n; never seen
+ * at real sizes) redraws that resample pair by pair. `counts` is scratch, zero on entry and on
+ * return (one array of n bytes per resample of a pass).
+ */
+export function bootstrapBetas(groups: readonly BootstrapGroup[], n: number, seed: number, from: number, to: number, counts?: Uint8Array[]): Float64Array[][] {
+  const out = groups.map((g) => g.ys.map(() => new Float64Array(Math.max(0, to - from))));
+  if (to <= from || n === 0) return out;
+  for (const g of groups) {
+    if (g.x.length !== n) throw new RangeError(`bootstrapBetas: x has ${g.x.length} pairs, expected ${n}`);
+    for (const y of g.ys) sameRows(n, y.length, 'bootstrapBetas y');
   }
-  const betas = new Float64Array(bootstrap);
-  let kept = 0;
-  let state = bootstrapStartState(seed);
-  const scale = n / 0x1_0000_0000;
-  for (let r = 0; r < bootstrap; r++) {
-    let sa = 0;
-    let sb = 0;
-    let saa = 0;
-    let sab = 0;
-    for (let t = 0; t < n; t++) {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      // u·(n/2³²) rounds the same exact product as (u/2³²)·n (both divisions are exact), and
-      // `| 0` floors a non-negative value below 2³¹: the index is createBootstrapStream's int(n).
-      const idx = 2 * (((state >>> 0) * scale) | 0);
-      const x = pairs[idx]!;
-      const y = pairs[idx + 1]!;
-      sa += x;
-      sb += y;
-      saa += x * x;
-      sab += x * y;
+  const perPass = Math.min(RESAMPLES_PER_PASS, to - from);
+  const scratch = counts ?? [];
+  for (let k = scratch.length; k < perPass; k++) scratch.push(new Uint8Array(n));
+  const columns = groups.reduce((sum, g) => sum + g.ys.length, 0);
+  // per resample of the pass: Σw, then per group Σwx, Σwx², then per column Σwy, Σwxy
+  const totals = new Int32Array(perPass);
+  const sx = new Float64Array(perPass * groups.length);
+  const sxx = new Float64Array(perPass * groups.length);
+  const sy = new Float64Array(perPass * columns);
+  const sxy = new Float64Array(perPass * columns);
+  // a block's weights (counts as float64) and weight · x
+  const weight = new Float64Array(PASS_BLOCK);
+  const wx = new Float64Array(PASS_BLOCK);
+  const starts = new Int32Array(perPass);
+  let state = jumpState(bootstrapJump(from * n), bootstrapStartState(seed));
+  for (let r0 = from; r0 < to; r0 += perPass) {
+    const pass = Math.min(perPass, to - r0);
+    for (let k = 0; k < pass; k++) {
+      const w = scratch[k]!;
+      if (w.length !== n) throw new RangeError(`bootstrapBetas: counts of ${w.length} bytes, expected ${n}`);
+      starts[k] = state;
+      state = countDraws(state, n, w);
     }
-    const den = saa - (sa * sa) / n;
-    // A resample of a single distinct a has den ≈ 0 up to rounding: no slope, dropped.
-    if (den > 1e-12 * saa) betas[kept++] = (sab - (sa * sb) / n) / den;
+    totals.fill(0);
+    sx.fill(0);
+    sxx.fill(0);
+    sy.fill(0);
+    sxy.fill(0);
+    for (let i0 = 0; i0 < n; i0 += PASS_BLOCK) {
+      const m = Math.min(n, i0 + PASS_BLOCK) - i0;
+      for (let k = 0; k < pass; k++) {
+        let column = 0;
+        for (let g = 0; g < groups.length; g++) {
+          const { x, ys } = groups[g]!;
+          // Each group reads the block's counts into `weight` (and adds them up) as it sums its x.
+          const sums = countedSums(scratch[k]!, x, i0, m, weight, wx);
+          if (g === 0) totals[k]! += sums[2]!;
+          sx[k * groups.length + g]! += sums[0]!;
+          sxx[k * groups.length + g]! += sums[1]!;
+          for (let c = 0; c < ys.length; c++) {
+            const sums = weightedSums(weight, ys[c]!, i0, m, wx);
+            sy[k * columns + column]! += sums[0]!;
+            sxy[k * columns + column]! += sums[1]!;
+            column++;
+          }
+        }
+      }
+    }
+    for (let k = 0; k < pass; k++) {
+      scratch[k]!.fill(0);
+      if (totals[k] !== n) directSums(groups, n, starts[k]!, k, columns, sx, sxx, sy, sxy);
+      let column = 0;
+      groups.forEach((g, gi) => {
+        const a = sx[k * groups.length + gi]!;
+        const aa = sxx[k * groups.length + gi]!;
+        const den = aa - (a * a) / n;
+        for (let j = 0; j < g.ys.length; j++, column++) {
+          // A resample of a single distinct a has den ≈ 0 up to rounding: no slope, dropped.
+          out[gi]![j]![r0 + k - from] = den > 1e-12 * aa ? (sxy[k * columns + column]! - (a * sy[k * columns + column]!) / n) / den : NaN;
+        }
+      });
+    }
   }
-  return betas.subarray(0, kept);
+  return out;
+}
+
+const pairOfSums = new Float64Array(3);
+
+/**
+ * Σ w·x, Σ (w·x)·x and Σ w over a block, the weights w read from the block of counts (and written
+ * to `weight`, w·x to `wx`, for weightedSums of the group's columns). The sums are weightedSums'
+ * of x itself, so a column equal to x gets β = 1 exactly.
+ */
+function countedSums(counted: Uint8Array, x: Float64Array, offset: number, m: number, weight: Float64Array, wx: Float64Array): Float64Array {
+  let total = 0;
+  for (let j = 0; j < m; j++) {
+    const c = counted[offset + j]!;
+    total += c;
+    weight[j] = c;
+    wx[j] = c * x[offset + j]!;
+  }
+  const sums = weightedSums(weight, x, offset, m, wx);
+  sums[2] = total;
+  return sums;
 }
 
 /**
- * Ordinary least squares b ≈ β·a + α₀ over the pairs where both a and b are finite, with a
- * bootstrap percentile 95% interval: `bootstrap` resamples of n pairs drawn with replacement
- * (index = createBootstrapStream(seed).int(n)); resamples whose a has no spread
- * (Σ(a − ā)² ≤ 1e-12·Σ a² on the centred values) are dropped from the percentiles. β and the
- * interval are NaN when a takes a single value. Cost: bootstrap × n draws (≈ 0.3–0.8 s for
- * 1000 × 70,000 in Node), so call it off the UI thread or with fewer resamples.
+ * Σ w·y and Σ (w·x)·y over the block of m values of `y` from `offset` (`weight` and `wx` = w·x
+ * as countedSums left them): four partial sums each, so that the additions do not wait on each
+ * other; the same order for every resample and every thread.
  */
-export function exaggerationSlope(a: Numbers, b: Numbers, options: SlopeOptions = {}): SlopeFit {
-  const { bootstrap = 1000, seed = 0 } = options;
-  if (!Number.isInteger(bootstrap) || bootstrap < 0) throw new RangeError(`bootstrap must be a non-negative integer, got ${bootstrap}`);
+function weightedSums(weight: Float64Array, y: Float64Array, offset: number, m: number, wx: Float64Array): Float64Array {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let t0 = 0;
+  let t1 = 0;
+  let t2 = 0;
+  let t3 = 0;
+  let j = 0;
+  for (; j + 3 < m; j += 4) {
+    const y0 = y[offset + j]!;
+    const y1 = y[offset + j + 1]!;
+    const y2 = y[offset + j + 2]!;
+    const y3 = y[offset + j + 3]!;
+    s0 += weight[j]! * y0;
+    s1 += weight[j + 1]! * y1;
+    s2 += weight[j + 2]! * y2;
+    s3 += weight[j + 3]! * y3;
+    t0 += wx[j]! * y0;
+    t1 += wx[j + 1]! * y1;
+    t2 += wx[j + 2]! * y2;
+    t3 += wx[j + 3]! * y3;
+  }
+  for (; j < m; j++) {
+    s0 += weight[j]! * y[offset + j]!;
+    t0 += wx[j]! * y[offset + j]!;
+  }
+  pairOfSums[0] = s0 + s1 + (s2 + s3);
+  pairOfSums[1] = t0 + t1 + (t2 + t3);
+  return pairOfSums;
+}
+
+/** Counts n draws of the stream from `state` into `counts`; the state after them. */
+function countDraws(state: number, n: number, counts: Uint8Array): number {
+  const scale = n / 0x1_0000_0000;
+  for (let t = 0; t < n; t++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    // u·(n/2³²) rounds the same exact product as (u/2³²)·n (both divisions are exact), and
+    // `| 0` floors a non-negative value below 2³¹: the index is createBootstrapStream's int(n).
+    counts[((state >>> 0) * scale) | 0]!++;
+  }
+  return state;
+}
+
+/** One resample's sums drawn pair by pair from its first state, into slot k of the pass's sums. */
+function directSums(groups: readonly BootstrapGroup[], n: number, start: number, k: number, columns: number, sx: Float64Array, sxx: Float64Array, sy: Float64Array, sxy: Float64Array): void {
+  const G = groups.length;
+  for (let g = 0; g < G; g++) sx[k * G + g] = sxx[k * G + g] = 0;
+  for (let c = 0; c < columns; c++) sy[k * columns + c] = sxy[k * columns + c] = 0;
+  let state = start;
+  const scale = n / 0x1_0000_0000;
+  for (let t = 0; t < n; t++) {
+    state = xorshiftStep(state);
+    const idx = ((state >>> 0) * scale) | 0;
+    let column = 0;
+    for (let g = 0; g < G; g++) {
+      const { x, ys } = groups[g]!;
+      const v = x[idx]!;
+      sx[k * G + g]! += v;
+      sxx[k * G + g]! += v * v;
+      for (const y of ys) {
+        sy[k * columns + column]! += y[idx]!;
+        sxy[k * columns + column]! += v * y[idx]!;
+        column++;
+      }
+    }
+  }
+}
+
+/** The bootstrap percentile 95% interval of resampled βs (NaN entries, resamples without spread, left out). */
+export function bootstrapInterval(betas: Float64Array): [number, number] {
+  let kept = 0;
+  const finite = new Float64Array(betas.length);
+  for (const beta of betas) if (!Number.isNaN(beta)) finite[kept++] = beta;
+  const sorted = finite.subarray(0, kept).sort();
+  return [percentile(sorted, 2.5), percentile(sorted, 97.5)];
+}
+
+/** The finite (a, b) pairs of a slope fit, centred on their means, with β and the intercept. */
+export interface CentredPairs {
+  /** the finite pairs used */
+  n: number;
+  /** a − ā and b − b̄ of the finite pairs, in example order */
+  ca: Float64Array;
+  cb: Float64Array;
+  beta: number;
+  intercept: number;
+  /** a takes more than one value (β and its bootstrap are defined) */
+  spread: boolean;
+}
+
+/**
+ * The pairs where both a and b are finite, centred once on their means (every fit and resample
+ * is on the centred values), and the least-squares β, α₀ of b ≈ β·a + α₀. `allocate` makes the
+ * centred columns (a SharedArrayBuffer-backed one lets worker threads read them without a copy).
+ */
+export function centredPairs(a: Numbers, b: Numbers, allocate: (length: number) => Float64Array = (length) => new Float64Array(length)): CentredPairs {
   sameRows(a.length, b.length, 'exaggerationSlope b');
   let n = 0;
   let sumA = 0;
@@ -212,9 +382,8 @@ export function exaggerationSlope(a: Numbers, b: Numbers, options: SlopeOptions 
   }
   const meanA = sumA / n;
   const meanB = sumB / n;
-  // Centre once on the full-sample means; every fit below is on the centred values.
-  const ca = new Float64Array(n);
-  const cb = new Float64Array(n);
+  const ca = allocate(n);
+  const cb = allocate(n);
   let j = 0;
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
@@ -231,13 +400,25 @@ export function exaggerationSlope(a: Numbers, b: Numbers, options: SlopeOptions 
     sxx += ca[i]! * ca[i]!;
     sxy += ca[i]! * cb[i]!;
   }
-  const beta = n >= 2 && minA < maxA ? sxy / sxx : NaN;
-  const intercept = meanB - beta * meanA;
+  const spread = n >= 2 && minA < maxA;
+  const beta = spread ? sxy / sxx : NaN;
+  return { n, ca, cb, beta, intercept: meanB - beta * meanA, spread };
+}
 
-  // bootstrap 0 (the scatter, the report before its interval): no resampling, and no copy for it.
-  const betas = n >= 2 && minA < maxA && bootstrap > 0 ? bootstrapSlopes(ca, cb, bootstrap, seed) : new Float64Array(0);
-  const sorted = betas.sort();
-  return { beta, intercept, ci95: [percentile(sorted, 2.5), percentile(sorted, 97.5)], n };
+/**
+ * Ordinary least squares b ≈ β·a + α₀ over the pairs where both a and b are finite, with a
+ * bootstrap percentile 95% interval: `bootstrap` resamples of n pairs drawn with replacement
+ * (index = createBootstrapStream(seed).int(n)); resamples whose a has no spread
+ * (Σ(a − ā)² ≤ 1e-12·Σ a² on the centred values) are dropped from the percentiles. β and the
+ * interval are NaN when a takes a single value. Cost: bootstrap × n draws and weighted sums
+ * (bootstrapBetas), so call it off the UI thread or with fewer resamples.
+ */
+export function exaggerationSlope(a: Numbers, b: Numbers, options: SlopeOptions = {}): SlopeFit {
+  const { bootstrap = 1000, seed = 0 } = options;
+  if (!Number.isInteger(bootstrap) || bootstrap < 0) throw new RangeError(`bootstrap must be a non-negative integer, got ${bootstrap}`);
+  const fit = centredPairs(a, b);
+  const betas = fit.spread ? bootstrapBetas([{ x: fit.ca, ys: [fit.cb] }], fit.n, seed, 0, bootstrap)[0]![0]! : new Float64Array(0);
+  return { beta: fit.beta, intercept: fit.intercept, ci95: bootstrapInterval(betas), n: fit.n };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -256,53 +437,61 @@ export interface BinnedDeviation {
 }
 
 /**
- * Indices of the finite pairs sorted by a ascending, ties by example index: a bottom-up merge
- * sort (stable, so equal a keep index order) on a float64 copy, several times faster than
- * Array#sort with a comparator at 70,000 examples.
+ * Indices of the finite pairs sorted by a ascending, ties by example index: a least-significant-
+ * digit radix sort of the float64 keys' bits, a byte a pass (stable, so equal a keep index order;
+ * −0 counts as +0). Eight linear passes instead of a comparison sort's log₂ n branchy ones: a
+ * million-row split sorts in tens of milliseconds.
  */
 function sortedFiniteIndices(a: Numbers, b?: Numbers): Int32Array {
   let n = 0;
   for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]!) && (b === undefined || Number.isFinite(b[i]!))) n++;
   let order = new Int32Array(n);
-  let keys = new Float64Array(n);
+  const values = new Float64Array(n);
   n = 0;
   for (let i = 0; i < a.length; i++) {
     if (Number.isFinite(a[i]!) && (b === undefined || Number.isFinite(b[i]!))) {
       order[n] = i;
-      keys[n] = a[i]!;
+      values[n] = a[i]! + 0; // −0 → +0
       n++;
     }
   }
+  // Each key as two uint32 words whose unsigned order is the numbers' order: a negative number's
+  // bits all flipped, a positive number's sign bit set (little-endian: word 2i low, 2i + 1 high).
+  const bits = new Uint32Array(values.buffer);
+  let low = new Uint32Array(n);
+  let high = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const hi = bits[2 * i + 1]!;
+    const negative = hi >>> 31 === 1;
+    low[i] = negative ? ~bits[2 * i]! >>> 0 : bits[2 * i]!;
+    high[i] = negative ? ~hi >>> 0 : (hi | 0x8000_0000) >>> 0;
+  }
   let nextOrder = new Int32Array(n);
-  let nextKeys = new Float64Array(n);
-  for (let width = 1; width < n; width *= 2) {
-    for (let lo = 0; lo < n; lo += 2 * width) {
-      const mid = Math.min(lo + width, n);
-      const hi = Math.min(lo + 2 * width, n);
-      let i = lo;
-      let j = mid;
-      let out = lo;
-      while (i < mid && j < hi) {
-        // `<=` keeps the left run (lower example indices) first among equal keys.
-        if (keys[i]! <= keys[j]!) {
-          nextKeys[out] = keys[i]!;
-          nextOrder[out++] = order[i++]!;
-        } else {
-          nextKeys[out] = keys[j]!;
-          nextOrder[out++] = order[j++]!;
-        }
-      }
-      while (i < mid) {
-        nextKeys[out] = keys[i]!;
-        nextOrder[out++] = order[i++]!;
-      }
-      while (j < hi) {
-        nextKeys[out] = keys[j]!;
-        nextOrder[out++] = order[j++]!;
-      }
+  let nextLow = new Uint32Array(n);
+  let nextHigh = new Uint32Array(n);
+  const starts = new Int32Array(256);
+  for (let pass = 0; pass < 8; pass++) {
+    const word = pass < 4 ? low : high;
+    const shift = 8 * (pass % 4);
+    starts.fill(0);
+    for (let i = 0; i < n; i++) starts[(word[i]! >>> shift) & 255]!++;
+    // A byte every key shares orders nothing: skip the pass.
+    if (n === 0 || starts[(word[0]! >>> shift) & 255] === n) continue;
+    let at = 0;
+    for (let d = 0; d < 256; d++) {
+      const count = starts[d]!;
+      starts[d] = at;
+      at += count;
+    }
+    for (let i = 0; i < n; i++) {
+      const to = starts[(word[i]! >>> shift) & 255]!++;
+      nextOrder[to] = order[i]!;
+      nextLow[to] = low[i]!;
+      nextHigh[to] = high[i]!;
     }
     [order, nextOrder] = [nextOrder, order];
-    [keys, nextKeys] = [nextKeys, keys];
+    [low, nextLow] = [nextLow, low];
+    [high, nextHigh] = [nextHigh, high];
   }
   return order;
 }

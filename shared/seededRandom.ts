@@ -49,9 +49,7 @@ export function createBootstrapStream(seed: number): { int(n: number): number } 
   let state = bootstrapStartState(seed);
   return {
     int(n: number): number {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
+      state = xorshiftStep(state);
       return Math.floor(((state >>> 0) / 0x1_0000_0000) * n);
     },
   };
@@ -60,4 +58,40 @@ export function createBootstrapStream(seed: number): { int(n: number): number } 
 export function bootstrapStartState(seed: number): number {
   const first = Math.floor(createRandom(seed).next() * 0x1_0000_0000);
   return first === 0 ? 1 : first | 0;
+}
+
+/**
+ * createBootstrapStream's state after `steps` more draws, as a matrix to apply to any state:
+ * xorshift32 is linear over GF(2), one step is a 32×32 bit matrix M, and `steps` steps are M^steps,
+ * found by squaring (≈ 2·log₂ steps matrix products). Column j (entry j) is M^steps applied to
+ * bit j alone. It lets a bootstrap start its resample r at draw r·n without drawing the ones before.
+ */
+export function bootstrapJump(steps: number): Int32Array {
+  if (!Number.isSafeInteger(steps) || steps < 0) throw new RangeError(`steps must be a non-negative safe integer, got ${steps}`);
+  let power = new Int32Array(32);
+  for (let j = 0; j < 32; j++) power[j] = xorshiftStep(1 << j);
+  const result = new Int32Array(32);
+  for (let j = 0; j < 32; j++) result[j] = 1 << j;
+  for (let left = steps; left > 0; left = Math.floor(left / 2)) {
+    if (left % 2 === 1) for (let j = 0; j < 32; j++) result[j] = jumpState(power, result[j]!);
+    const squared = new Int32Array(32);
+    for (let j = 0; j < 32; j++) squared[j] = jumpState(power, power[j]!);
+    power = squared;
+  }
+  return result;
+}
+
+/** The state `jump` (bootstrapJump) leads to from `state`: the XOR of the columns of its set bits. */
+export function jumpState(jump: Int32Array, state: number): number {
+  let out = 0;
+  for (let j = 0; j < 32; j++) if ((state >>> j) & 1) out ^= jump[j]!;
+  return out;
+}
+
+/** One step of the bootstrap stream's xorshift32 (13, 17, 5), as an int32. */
+export function xorshiftStep(state: number): number {
+  state ^= state << 13;
+  state ^= state >>> 17;
+  state ^= state << 5;
+  return state;
 }

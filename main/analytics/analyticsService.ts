@@ -18,6 +18,7 @@ import type {
   GradientView,
   MeasureHistogram,
   ScatterMeta,
+  SplitDeviation,
   ThreeWayConfusion,
 } from '../../shared/analytics.js';
 import { EXAMPLE_MEASURES, splitNotes, THREE_WAY_MAX_CLASSES, topKNotes, UNDERFIT_DEFAULT_QUANTILE, type ExampleMeasure } from '../../shared/analytics.js';
@@ -38,7 +39,7 @@ import { LruCache } from '../../shared/lruCache.js';
 import { createDatasetColumnsCache, splitIndexOf } from './datasetColumns.js';
 import { createBootstrapPool } from '../workers/bootstrapPool.js';
 import { cartographyMap, classDeviationHeatmap } from './cartography.js';
-import { orNull, rowsOfSplit, splitDeviation, splitDeviationSteps, teacherTrainAccuracy, type SplitDeviationParts } from './deviationReport.js';
+import { orNull, rowsOfSplit, slopeColumns, slopeColumnSteps, splitDeviation, splitDeviationSteps, teacherTrainAccuracy } from './deviationReport.js';
 import { columnOrder, filterRows, lowConfidenceRows, sortedPage } from './exampleQuery.js';
 import { flipEvents } from './flipEvents.js';
 import { measureHistogram } from './measureHistogram.js';
@@ -54,6 +55,9 @@ const LABEL_PROB_SUM_BYTES = 256 * 1024 * 1024;
 
 /** A turn of the event loop: what waits for it lets the calls that arrived meanwhile be answered. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** What picks a report's pairs: the experiment, the epoch, one split or all, the class φ is read at. */
+type ReportScope = Pick<ParsedArgs<'deviationReport'>, 'experimentId' | 'epoch' | 'split' | 'classChoice'>;
 
 export function createAnalyticsService(store: Store, options: { frameCacheBytes?: number; /** frames from this many rows are warmed after their first page (tests set fewer) */ prewarmMinRows?: number } = {}) {
   const runs = { ...store.experiments, ...store.runs };
@@ -132,43 +136,51 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
     };
   }
 
-  async function report(args: ParsedArgs<'deviationReport'>): Promise<DeviationReport> {
+  /** The students a report covers (every recorded student with a teacher) and its splits. */
+  function reportPlan(args: ReportScope) {
     const sources = sourcesFor(args.experimentId);
     const students = sources.experimentRuns.filter((r) => r.role === 'student' && r.teacherRunId !== null && r.epochsDone > 0);
     if (args.split !== undefined) splitIndexOf(sources.dataset, args.split);
     const splits = args.split !== undefined ? [args.split] : [...sources.dataset.splitNames].sort(compareSplits);
-    const pool = createBootstrapPool();
-    const intervals: Promise<void>[] = [];
-    try {
-      // Each student's columns, then each split's numbers, one a turn of the event loop, so the
-      // calls that arrive meanwhile (the explorer's next scatter) are answered in between.
-      const analysed: { frame: AnalysisFrame; parts: SplitDeviationParts[] }[] = [];
+    // At the epoch each student had when the report was asked for, should training record one meanwhile.
+    const frameOf = (student: (typeof students)[number]) => frameFor({ experimentId: args.experimentId, studentRunId: student.id, epoch: args.epoch ?? student.epochsDone, classChoice: args.classChoice });
+    return { sources, students, splits, frameOf };
+  }
+
+  /**
+   * A report's numbers without β's bootstrap intervals (left [null, null], `bootstrap` 0).
+   * Remembered apart from the resampling's arguments, so the report with intervals, the findings
+   * and the report across seeds compute them once. Each student's columns, then each split's
+   * numbers, one a turn of the event loop, so the calls that arrive meanwhile (the explorer's
+   * next scatter) are answered in between.
+   */
+  function pointReport(args: ReportScope & { bins: number; hardFraction: number }): Promise<DeviationReport> {
+    const key = { experimentId: args.experimentId, epoch: args.epoch, split: args.split, classChoice: args.classChoice, bins: args.bins, hardFraction: args.hardFraction };
+    return remembered('pointReport', key, args.experimentId, async () => {
+      const { sources, students, splits, frameOf } = reportPlan(args);
+      const analysed: { frame: AnalysisFrame; deviations: SplitDeviation[] }[] = [];
       for (const student of students) {
-        // At the epoch each student had when the report was asked for, should training record one meanwhile.
-        const frame = frameFor({ experimentId: args.experimentId, studentRunId: student.id, epoch: args.epoch ?? student.epochsDone, classChoice: args.classChoice });
+        const frame = frameOf(student);
         for (const step of splitDeviationSteps(frame)) {
           await nextTurn();
           step();
         }
-        const parts: SplitDeviationParts[] = [];
+        const deviations: SplitDeviation[] = [];
         for (const split of splits) {
           await nextTurn();
-          const part = splitDeviation(frame, split, args);
+          const deviation = splitDeviation(frame, split, args).deviation;
           // A split the pair did not both record (runs ingested from a train-only log) has no numbers: it is left out, and the notes say so.
-          if (part.deviation.n === 0 && args.split === undefined) continue;
-          // Workers fit this split's interval while the loop goes on to the next split and student.
-          intervals.push(pool.interval(part.a, part.b, args.bootstrap, args.seed).then((ci) => void (part.deviation.betaCi95 = [orNull(ci[0]), orNull(ci[1])])));
-          parts.push(part);
+          if (deviation.n > 0 || args.split !== undefined) deviations.push(deviation);
         }
-        analysed.push({ frame, parts });
+        analysed.push({ frame, deviations });
       }
-      const report: DeviationReport = {
+      return {
         experimentId: args.experimentId,
         datasetId: sources.experiment.datasetId,
         classChoice: args.classChoice,
-        bootstrap: args.bootstrap,
+        bootstrap: 0,
         notes: [...topKNotes(sources.experimentRuns), ...splitNotes(sources.experimentRuns, sources.dataset.splitNames)],
-        students: analysed.map(({ frame, parts }) => ({
+        students: analysed.map(({ frame, deviations }) => ({
           studentRunId: frame.student.runId,
           studentName: frame.student.name,
           studentEpoch: frame.student.epoch,
@@ -177,16 +189,75 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
           teacherEpoch: frame.teacher.epoch,
           // SPEC M4: a teacher that fits its training labels is a known confounder; flag it.
           teacherInterpolates: teacherTrainAccuracy(frame) >= 0.99,
-          splits: parts.map((p) => p.deviation),
+          splits: deviations,
         })),
       };
-      await Promise.all(intervals);
-      return report;
-    } finally {
-      // Settle every interval (one may have failed) before the workers go.
-      await Promise.allSettled(intervals);
-      await pool.close();
+    });
+  }
+
+  /** The key of a report's β intervals: a Map from `studentRunId|split` to the interval. */
+  const intervalsKey = (args: ReportScope & { bootstrap: number; seed: number }) => ({
+    experimentId: args.experimentId,
+    epoch: args.epoch,
+    split: args.split,
+    classChoice: args.classChoice,
+    bootstrap: args.bootstrap,
+    seed: args.seed,
+  });
+
+  /**
+   * β's bootstrap intervals of every student and split of a report, fitted together on the
+   * bootstrap threads (students of one teacher share each resample's draws). Remembered, so the
+   * findings' interval of a single seed is the report's when the arguments agree.
+   */
+  function betaIntervals(args: ReportScope & { bootstrap: number; seed: number }): Promise<Map<string, [number | null, number | null]>> {
+    return remembered('betaIntervals', intervalsKey(args), args.experimentId, async () => {
+      const { students, splits, frameOf } = reportPlan(args);
+      const keys: string[] = [];
+      const columns: { a: Float64Array; b: Float64Array }[] = [];
+      // Last student first: the point numbers, computed next in the students' order, then find
+      // the first students' frames the most recently used in the frame cache.
+      for (const student of [...students].reverse()) {
+        const frame = frameOf(student);
+        // φ's columns one a turn, as the point numbers' (a scatter asked for meanwhile goes first).
+        for (const step of slopeColumnSteps(frame)) {
+          await nextTurn();
+          step();
+        }
+        for (const split of splits) {
+          keys.push(`${frame.student.runId}|${split}`);
+          columns.push(slopeColumns(frame, split));
+        }
+      }
+      const pool = createBootstrapPool();
+      try {
+        const cis = await pool.intervals(columns, args.bootstrap, args.seed);
+        return new Map(cis.map((ci, j): [string, [number | null, number | null]] => [keys[j]!, [orNull(ci[0]), orNull(ci[1])]]));
+      } finally {
+        await pool.close();
+      }
+    });
+  }
+
+  async function report(args: ParsedArgs<'deviationReport'>): Promise<DeviationReport> {
+    // The intervals' columns are gathered first, so the threads resample while this thread
+    // computes the rest of the report.
+    const intervals = args.bootstrap > 0 ? betaIntervals(args) : undefined;
+    // Settle the intervals (they may fail) before the point numbers' error, if any, goes up.
+    let point: DeviationReport;
+    try {
+      point = await pointReport(args);
+    } catch (err) {
+      await intervals?.catch(() => undefined);
+      throw err;
     }
+    if (!intervals) return point;
+    const cis = await intervals;
+    return {
+      ...point,
+      bootstrap: args.bootstrap,
+      students: point.students.map((s) => ({ ...s, splits: s.splits.map((d) => ({ ...d, betaCi95: cis.get(`${s.studentRunId}|${d.split}`) ?? [null, null] })) })),
+    };
   }
 
   /**
@@ -202,13 +273,18 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
       {
         series,
         experiment: (id) => runs.getExperiment(id),
-        dataset: { id: experiment.datasetId, name: datasetQueries.getDataset(experiment.datasetId).name, splitNames: dataset.splitNames, classGroups: dataset.classGroups },
+        // the header's name: getDataset's per-split counts scan every example (3 s at 1.3M)
+        dataset: { id: experiment.datasetId, name: datasetQueries.header(experiment.datasetId)?.name ?? datasetQueries.getDataset(experiment.datasetId).name, splitNames: dataset.splitNames, classGroups: dataset.classGroups },
         report: replicateReport,
         betaInterval: async (experimentId, studentRunId, split, bootstrap, seed) => {
-          const part = splitDeviation(pairFrame(experimentId, studentRunId), split, { bins: 10, hardFraction: 0.25 });
+          // The report's own interval when the report was asked for with the same resampling.
+          const reported = rememberedValue<Promise<Map<string, [number | null, number | null]>>>('betaIntervals', intervalsKey({ experimentId, classChoice: 'teacher-top', bootstrap, seed }), experimentId);
+          const known = (await reported?.catch(() => undefined))?.get(`${studentRunId}|${split}`);
+          if (known) return known;
+          const columns = slopeColumns(pairFrame(experimentId, studentRunId), split);
           const pool = createBootstrapPool();
           try {
-            const ci = await pool.interval(part.a, part.b, bootstrap, seed);
+            const ci = await pool.interval(columns.a, columns.b, bootstrap, seed);
             return [orNull(ci[0]), orNull(ci[1])];
           } finally {
             await pool.close();
@@ -235,8 +311,7 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
    * pages of one series compute each replicate's report once.
    */
   function replicateReport(experimentId: number): Promise<DeviationReport> {
-    const args = { experimentId, classChoice: 'teacher-top' as const, bootstrap: 0, bins: 10, hardFraction: 0.25, seed: 0 };
-    return remembered('replicateReport', args, experimentId, () => report(args));
+    return pointReport({ experimentId, classChoice: 'teacher-top', bins: 10, hardFraction: 0.25 });
   }
 
   /** Every replicate's report, aggregated per student and split. */
@@ -311,9 +386,15 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
   // experiment's recorded epochs; a report of five runs costs ~0.75 s, a scatter tens of ms, and
   // under 20 readers the report alone took half the server's time (bench/loadBench.ts).
   const results = new LruCache<string, unknown>({ maxEntries: 24 });
+  const rememberedKey = (call: string, args: unknown, experimentId: number) => `${call}|${recordedStamp(replicatesOf(experimentId))}|${JSON.stringify(args)}`;
+
+  /** A result `remembered` keeps for these arguments, if it still does. */
+  function rememberedValue<T>(call: string, args: unknown, experimentId: number): T | undefined {
+    return results.get(rememberedKey(call, args, experimentId)) as T | undefined;
+  }
+
   function remembered<T>(call: string, args: unknown, experimentId: number, compute: () => T): T {
-    const stamp = recordedStamp(replicatesOf(experimentId));
-    const key = `${call}|${stamp}|${JSON.stringify(args)}`;
+    const key = rememberedKey(call, args, experimentId);
     if (results.has(key)) return results.get(key) as T;
     const value = compute();
     results.set(key, value);

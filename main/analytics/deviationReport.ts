@@ -44,6 +44,12 @@ function predictedRows(frame: AnalysisFrame, rows: Int32Array): Int32Array {
   return out.subarray(0, kept);
 }
 
+/** The (a, b) = (teacher φ, student φ) pairs of β on one split, the rows both runs predicted, in id order. */
+export function slopeColumns(frame: AnalysisFrame, split: string): { rows: Int32Array; a: Float64Array; b: Float64Array } {
+  const rows = predictedRows(frame, rowsOfSplit(frame, split));
+  return { rows, a: gather(frame.measure('teacherPhi'), rows), b: gather(frame.measure('studentPhi'), rows) };
+}
+
 /**
  * The whole columns splitDeviation reads, one a step: a report awaits a turn of the event loop
  * before each, so the calls that arrive meanwhile (a student's scatter, a grid page) are answered
@@ -51,7 +57,12 @@ function predictedRows(frame: AnalysisFrame, rows: Int32Array): Int32Array {
  * built all of them in one turn of 8–18 s while the explorer's next scatter waited.
  */
 export function splitDeviationSteps(frame: AnalysisFrame): (() => unknown)[] {
-  return [() => frame.measure('teacherPhi'), () => frame.measure('studentPhi'), () => frame.measure('kl'), () => frame.topClass(frame.teacher.runId), () => frame.topClass(frame.student.runId)];
+  return [...slopeColumnSteps(frame), () => frame.measure('kl'), () => frame.topClass(frame.teacher.runId), () => frame.topClass(frame.student.runId)];
+}
+
+/** The whole columns slopeColumns reads (β's bootstrap needs only these), one a step. */
+export function slopeColumnSteps(frame: AnalysisFrame): (() => unknown)[] {
+  return [() => frame.measure('teacherPhi'), () => frame.measure('studentPhi')];
 }
 
 /**
@@ -59,9 +70,7 @@ export function splitDeviationSteps(frame: AnalysisFrame): (() => unknown)[] {
  * run's report never completes its rows; accuracy, fidelity and M3 are exact from its top classes).
  */
 export function splitDeviation(frame: AnalysisFrame, split: string, options: SplitReportOptions): SplitDeviationParts {
-  const rows = predictedRows(frame, rowsOfSplit(frame, split));
-  const a = gather(frame.measure('teacherPhi'), rows);
-  const b = gather(frame.measure('studentPhi'), rows);
+  const { rows, a, b } = slopeColumns(frame, split);
   const teacherTop = gather(frame.topClass(frame.teacher.runId), rows);
   const studentTop = gather(frame.topClass(frame.student.runId), rows);
   const labels = gather(frame.dataset.trainLabel, rows);

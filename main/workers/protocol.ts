@@ -1,6 +1,7 @@
 // One message protocol for every worker kind. The app sends `start` and `cancel`; the worker
 // answers `progress`, then `done` or `failed`, each under the job's id. Payloads are typed per
 // kind; a failure travels as its DomainError's code, message and place and is revived as its class.
+import type { BootstrapGroup } from '../../shared/deviationMetrics.js';
 import type { ImportOptions } from '../../shared/domain.js';
 import { CancelledError, DomainError, ImportError, NotFoundError, ValidationError, toWireError, type WireError } from '../../shared/errors.js';
 import type { ImportOutcome } from '../data/importIntoDatabase.js';
@@ -23,9 +24,11 @@ export interface WorkerPayloads {
     done: { experimentId: number };
   };
   bootstrap: {
-    start: { a: Float64Array; b: Float64Array; bootstrap: number; seed: number };
+    /** resamples [from, to) of the stream of `seed` over n pairs, for every column of the groups (shared-memory arrays travel without a copy) */
+    start: { groups: BootstrapGroup[]; n: number; seed: number; from: number; to: number };
     progress: never;
-    done: { ci95: [number, number] };
+    /** β per group, column and resample (bootstrapBetas) */
+    done: { betas: Float64Array[][] };
   };
 }
 

@@ -124,4 +124,28 @@ describe.skipIf(!fs.existsSync(workerEntryPath('import')) || !fs.existsSync(work
       await pool.close();
     }
   });
+
+  it('fits all the columns of a report in one call, resamples cut across threads and shared by students of one teacher, as one thread fits each', async () => {
+    const n = 9000;
+    const teacher = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * 2);
+    const student = (slope: number, k: number) => Float64Array.from(teacher, (x, i) => slope * x + Math.cos(i * 7 + k) * 0.3);
+    const columns = [
+      { a: teacher, b: student(1.2, 1) },
+      { a: teacher, b: student(0.9, 2) },
+      { a: teacher, b: student(1.05, 3) },
+      // another teacher on the same rows, one of other rows, one without spread
+      { a: Float64Array.from(teacher, (x) => -x), b: student(1, 4) },
+      { a: teacher.subarray(0, 5000), b: student(1.1, 5).subarray(0, 5000) },
+      { a: new Float64Array(n).fill(0.5), b: student(1, 6) },
+    ];
+    const pool = createBootstrapPool(2);
+    try {
+      // 1000 × 9000 draws: two ranges, one per thread
+      const intervals = await pool.intervals(columns, 1000, 3);
+      expect(intervals).toEqual(columns.map(({ a, b }) => exaggerationSlope(a, b, { bootstrap: 1000, seed: 3 }).ci95));
+      expect(intervals[5]).toEqual([NaN, NaN]);
+    } finally {
+      await pool.close();
+    }
+  });
 });

@@ -6,6 +6,9 @@ import {
   accuracy,
   argmaxRows,
   binnedDeviation,
+  bootstrapBetas,
+  bootstrapInterval,
+  centredPairs,
   chooseClass,
   exaggerationSlope,
   fidelity,
@@ -18,7 +21,7 @@ import {
   perExampleDeviation,
   underfitsLowConfidence,
 } from '../../shared/deviationMetrics.js';
-import { createBootstrapStream, createRandom } from '../../shared/seededRandom.js';
+import { bootstrapJump, bootstrapStartState, createBootstrapStream, createRandom, jumpState, xorshiftStep } from '../../shared/seededRandom.js';
 
 const { log } = Math;
 const C = 3;
@@ -191,6 +194,96 @@ describe('M2 exaggeration slope', () => {
   });
 });
 
+/** β of every bootstrap resample drawn one pair at a time from createBootstrapStream (NaN: no spread, dropped), the plain way. */
+function naiveBetas(x: readonly number[], y: readonly number[], resamples: number, seed: number): number[] {
+  const fit = centredPairs(x, y);
+  const draws = createBootstrapStream(seed);
+  return Array.from({ length: resamples }, () => {
+    let [sa, sb, saa, sab] = [0, 0, 0, 0];
+    for (let t = 0; t < fit.n; t++) {
+      const i = draws.int(fit.n);
+      sa += fit.ca[i]!;
+      sb += fit.cb[i]!;
+      saa += fit.ca[i]! * fit.ca[i]!;
+      sab += fit.ca[i]! * fit.cb[i]!;
+    }
+    const den = saa - (sa * sa) / fit.n;
+    return den > 1e-12 * saa ? (sab - (sa * sb) / fit.n) / den : NaN;
+  });
+}
+
+describe('M2 bootstrap resampling', () => {
+  const random = createRandom(11);
+  const x = Array.from({ length: 700 }, () => random.next() * 6 - 3);
+  const ys = [1.3, 0.8, 1].map((slope) => x.map((v) => slope * v + random.next() - 0.5));
+  const fit = centredPairs(x, ys[0]!);
+  const group = { x: fit.ca, ys: ys.map((y) => centredPairs(x, y).cb) };
+
+  it('jumps the stream k draws ahead to the state k steps give', () => {
+    for (const start of [1, bootstrapStartState(0), bootstrapStartState(42), -7]) {
+      let stepped = start;
+      for (let k = 0; k <= 2000; k++) {
+        if ([0, 1, 2, 31, 32, 33, 1000, 2000].includes(k)) expect(jumpState(bootstrapJump(k), start), `k = ${k}`).toBe(stepped);
+        stepped = xorshiftStep(stepped);
+      }
+    }
+    // far ahead: 700 resamples of 700 draws, against the stream's own draws
+    const draws = createBootstrapStream(5);
+    for (let t = 0; t < 490_000; t++) draws.int(2);
+    const jumped = jumpState(bootstrapJump(490_000), bootstrapStartState(5));
+    expect(draws.int(0x1_0000_0000)).toBe(xorshiftStep(jumped) >>> 0);
+  });
+
+  it('gives each resample the β of its draws counted one by one, for every column of a group', () => {
+    const betas = bootstrapBetas([group], fit.n, 3, 0, 40);
+    ys.forEach((y, j) => {
+      const naive = naiveBetas(x, y, 40, 3);
+      betas[0]![j]!.forEach((beta, r) => expect(beta).toBeCloseTo(naive[r]!, 10));
+    });
+  });
+
+  it('gives the same βs to the bit when the resamples are cut into ranges (one per thread)', () => {
+    const whole = bootstrapBetas([group], fit.n, 9, 0, 100)[0]!;
+    const cuts = [0, 13, 50, 51, 100];
+    const parts = cuts.slice(1).map((to, j) => bootstrapBetas([group], fit.n, 9, cuts[j]!, to)[0]!);
+    ys.forEach((_, c) => expect(Float64Array.from(parts.flatMap((p) => Array.from(p[c]!)))).toEqual(whole[c]));
+    // and a column alone gets what it gets beside the others
+    expect(bootstrapBetas([{ x: group.x, ys: [group.ys[1]!] }], fit.n, 9, 50, 100)[0]![0]).toEqual(whole[1]!.subarray(50));
+    expect(bootstrapInterval(whole[0]!)).toEqual(exaggerationSlope(x, ys[0]!, { bootstrap: 100, seed: 9 }).ci95);
+  });
+
+  it('redraws a resample pair by pair when its counts do not add up to n (a count wrapped past 255)', () => {
+    const clean = bootstrapBetas([group], fit.n, 4, 0, 20);
+    // Counts that start at 255 wrap on their first draw: every resample of the first pass is redrawn.
+    const wrapped = Array.from({ length: 8 }, () => new Uint8Array(fit.n).fill(255));
+    const redrawn = bootstrapBetas([group], fit.n, 4, 0, 20, wrapped);
+    redrawn[0]!.forEach((betas, j) => betas.forEach((beta, r) => expect(beta).toBeCloseTo(clean[0]![j]![r]!, 10)));
+    for (const counts of wrapped) expect(counts.every((c) => c === 0)).toBe(true);
+  });
+
+  it('resamples two and three pairs: no-spread resamples dropped, as drawn one by one', () => {
+    for (const [xs, y] of [
+      [[0, 1], [0.5, 2]],
+      [[0, 1, 3], [1, 0, 4]],
+    ] as const) {
+      const naive = naiveBetas(xs, y, 200, 1);
+      const kept = naive.filter((b) => !Number.isNaN(b)).sort((p, q) => p - q);
+      expect(kept.length).toBeGreaterThan(0);
+      expect(kept.length).toBeLessThan(200);
+      const betas = bootstrapBetas([{ x: centredPairs(xs, y).ca, ys: [centredPairs(xs, y).cb] }], xs.length, 1, 0, 200)[0]![0]!;
+      expect(Array.from(betas, Number.isNaN)).toEqual(naive.map(Number.isNaN));
+      const pct = (q: number) => {
+        const pos = (q / 100) * (kept.length - 1);
+        const lo = Math.floor(pos);
+        return kept[lo]! + (pos - lo) * (kept[Math.min(lo + 1, kept.length - 1)]! - kept[lo]!);
+      };
+      const ci = exaggerationSlope(xs, y, { bootstrap: 200, seed: 1 }).ci95;
+      expect(ci[0]).toBeCloseTo(pct(2.5), 10);
+      expect(ci[1]).toBeCloseTo(pct(97.5), 10);
+    }
+  });
+});
+
 describe('M3 binned deviation', () => {
   it('bins the hand-made table', () => {
     const result = binnedDeviation(A_TOP, B_TOP, 3);
@@ -224,6 +317,24 @@ describe('M3 binned deviation', () => {
     const uneven = binnedDeviation(a.slice(0, 993), b.slice(0, 993));
     expect(Math.max(...uneven.counts) - Math.min(...uneven.counts)).toBeLessThanOrEqual(1);
     expect(uneven.counts.reduce((s, v) => s + v, 0)).toBe(993);
+  });
+
+  it('sorts as a comparison sort by (a, index) does: negatives, ties, −0, tiny and huge values, non-finite pairs left out', () => {
+    const random = createRandom(17);
+    // ±1 ± 2⁻⁴⁰, 2⁻⁴⁵: the same high 32 bits as ±1, told apart by the low ones
+    const pool = [0, -0, 1e-300, -1e-300, 5e-324, 1e300, -1e300, 2.5, -2.5, 27.6, -27.6, -1, -1 - 2 ** -40, -1 - 2 ** -45, 1 + 2 ** -40, 1 + 2 ** -45];
+    const a = Array.from({ length: 5000 }, (_, i) => (i % 3 === 0 ? pool[Math.floor(random.next() * pool.length)]! : (random.next() - 0.5) * 10 ** Math.floor(random.next() * 8 - 4)));
+    a[7] = NaN;
+    a[11] = Infinity;
+    const b = a.map((_, i) => (i === 13 ? NaN : random.next()));
+    const kept = a.map((_, i) => i).filter((i) => Number.isFinite(a[i]!) && Number.isFinite(b[i]!));
+    // (a, index): −0 and +0 are equal, as < and > see them
+    const sorted = [...kept].sort((i, j) => (a[i]! < a[j]! ? -1 : a[i]! > a[j]! ? 1 : i - j));
+    // one bin per pair: each pair's bin is its rank
+    const rank = new Int32Array(a.length).fill(-1);
+    sorted.forEach((i, s) => (rank[i] = s));
+    expect(Array.from(binnedDeviation(a, b, sorted.length).binIndex)).toEqual(Array.from(rank));
+    expect(binnedDeviation(a, b, 7).counts.reduce((sum, c) => sum + c, 0)).toBe(sorted.length);
   });
 
   it('flags a student that shrinks the low-confidence points', () => {
