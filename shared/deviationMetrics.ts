@@ -182,9 +182,6 @@ export function bootstrapBetas(groups: readonly BootstrapGroup[], n: number, see
   const sxx = new Float64Array(perPass * groups.length);
   const sy = new Float64Array(perPass * columns);
   const sxy = new Float64Array(perPass * columns);
-  // a block's weights (counts as float64) and weight · x
-  const weight = new Float64Array(PASS_BLOCK);
-  const wx = new Float64Array(PASS_BLOCK);
   const starts = new Int32Array(perPass);
   let state = jumpState(bootstrapJump(from * n), bootstrapStartState(seed));
   for (let r0 = from; r0 < to; r0 += perPass) {
@@ -203,18 +200,20 @@ export function bootstrapBetas(groups: readonly BootstrapGroup[], n: number, see
     for (let i0 = 0; i0 < n; i0 += PASS_BLOCK) {
       const m = Math.min(n, i0 + PASS_BLOCK) - i0;
       for (let k = 0; k < pass; k++) {
+        const counted = scratch[k]!;
         let column = 0;
         for (let g = 0; g < groups.length; g++) {
           const { x, ys } = groups[g]!;
-          // Each group reads the block's counts into `weight` (and adds them up) as it sums its x.
-          const sums = countedSums(scratch[k]!, x, i0, m, weight, wx);
-          if (g === 0) totals[k]! += sums[2]!;
-          sx[k * groups.length + g]! += sums[0]!;
-          sxx[k * groups.length + g]! += sums[1]!;
           for (let c = 0; c < ys.length; c++) {
-            const sums = weightedSums(weight, ys[c]!, i0, m, wx);
+            // The first column of a group also sums the group's x (and, in the first group, the counts).
+            const sums = blockSums(counted, x, ys[c]!, i0, m, c === 0);
             sy[k * columns + column]! += sums[0]!;
             sxy[k * columns + column]! += sums[1]!;
+            if (c === 0) {
+              sx[k * groups.length + g]! += sums[2]!;
+              sxx[k * groups.length + g]! += sums[3]!;
+              if (g === 0) totals[k]! += sums[4]!;
+            }
             column++;
           }
         }
@@ -238,62 +237,78 @@ export function bootstrapBetas(groups: readonly BootstrapGroup[], n: number, see
   return out;
 }
 
-const pairOfSums = new Float64Array(3);
+const blockOut = new Float64Array(5);
 
 /**
- * Σ w·x, Σ (w·x)·x and Σ w over a block, the weights w read from the block of counts (and written
- * to `weight`, w·x to `wx`, for weightedSums of the group's columns). The sums are weightedSums'
- * of x itself, so a column equal to x gets β = 1 exactly.
+ * Over the block of m pairs from `offset`, with c each pair's count in the resample: Σ c·y and
+ * Σ (c·x)·y, and with `withX` also Σ c·x, Σ (c·x)·x and Σ c (out[0..4]). One loop, no scratch
+ * arrays, two partial sums each (even and odd pairs) so that the additions do not wait on each
+ * other; the same order for every resample and every thread. x's sums take the same products as
+ * a column's, so a column equal to x gets β = 1 exactly.
  */
-function countedSums(counted: Uint8Array, x: Float64Array, offset: number, m: number, weight: Float64Array, wx: Float64Array): Float64Array {
+function blockSums(counts: Uint8Array, x: Float64Array, y: Float64Array, offset: number, m: number, withX: boolean): Float64Array {
+  let sy0 = 0;
+  let sy1 = 0;
+  let sxy0 = 0;
+  let sxy1 = 0;
+  let sx0 = 0;
+  let sx1 = 0;
+  let sxx0 = 0;
+  let sxx1 = 0;
   let total = 0;
-  for (let j = 0; j < m; j++) {
-    const c = counted[offset + j]!;
-    total += c;
-    weight[j] = c;
-    wx[j] = c * x[offset + j]!;
+  const end = offset + m;
+  let i = offset;
+  if (withX) {
+    for (; i + 1 < end; i += 2) {
+      const c0 = counts[i]!;
+      const c1 = counts[i + 1]!;
+      const x0 = x[i]!;
+      const x1 = x[i + 1]!;
+      const y0 = y[i]!;
+      const y1 = y[i + 1]!;
+      const cx0 = c0 * x0;
+      const cx1 = c1 * x1;
+      total += c0 + c1;
+      sy0 += c0 * y0;
+      sy1 += c1 * y1;
+      sxy0 += cx0 * y0;
+      sxy1 += cx1 * y1;
+      sx0 += c0 * x0;
+      sx1 += c1 * x1;
+      sxx0 += cx0 * x0;
+      sxx1 += cx1 * x1;
+    }
+    if (i < end) {
+      const c0 = counts[i]!;
+      const cx0 = c0 * x[i]!;
+      total += c0;
+      sy0 += c0 * y[i]!;
+      sxy0 += cx0 * y[i]!;
+      sx0 += cx0;
+      sxx0 += cx0 * x[i]!;
+    }
+  } else {
+    for (; i + 1 < end; i += 2) {
+      const c0 = counts[i]!;
+      const c1 = counts[i + 1]!;
+      const y0 = y[i]!;
+      const y1 = y[i + 1]!;
+      sy0 += c0 * y0;
+      sy1 += c1 * y1;
+      sxy0 += c0 * x[i]! * y0;
+      sxy1 += c1 * x[i + 1]! * y1;
+    }
+    if (i < end) {
+      sy0 += counts[i]! * y[i]!;
+      sxy0 += counts[i]! * x[i]! * y[i]!;
+    }
   }
-  const sums = weightedSums(weight, x, offset, m, wx);
-  sums[2] = total;
-  return sums;
-}
-
-/**
- * Σ w·y and Σ (w·x)·y over the block of m values of `y` from `offset` (`weight` and `wx` = w·x
- * as countedSums left them): four partial sums each, so that the additions do not wait on each
- * other; the same order for every resample and every thread.
- */
-function weightedSums(weight: Float64Array, y: Float64Array, offset: number, m: number, wx: Float64Array): Float64Array {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let t0 = 0;
-  let t1 = 0;
-  let t2 = 0;
-  let t3 = 0;
-  let j = 0;
-  for (; j + 3 < m; j += 4) {
-    const y0 = y[offset + j]!;
-    const y1 = y[offset + j + 1]!;
-    const y2 = y[offset + j + 2]!;
-    const y3 = y[offset + j + 3]!;
-    s0 += weight[j]! * y0;
-    s1 += weight[j + 1]! * y1;
-    s2 += weight[j + 2]! * y2;
-    s3 += weight[j + 3]! * y3;
-    t0 += wx[j]! * y0;
-    t1 += wx[j + 1]! * y1;
-    t2 += wx[j + 2]! * y2;
-    t3 += wx[j + 3]! * y3;
-  }
-  for (; j < m; j++) {
-    s0 += weight[j]! * y[offset + j]!;
-    t0 += wx[j]! * y[offset + j]!;
-  }
-  pairOfSums[0] = s0 + s1 + (s2 + s3);
-  pairOfSums[1] = t0 + t1 + (t2 + t3);
-  return pairOfSums;
+  blockOut[0] = sy0 + sy1;
+  blockOut[1] = sxy0 + sxy1;
+  blockOut[2] = sx0 + sx1;
+  blockOut[3] = sxx0 + sxx1;
+  blockOut[4] = total;
+  return blockOut;
 }
 
 /** Counts n draws of the stream from `state` into `counts`; the state after them. */

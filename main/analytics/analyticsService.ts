@@ -156,7 +156,7 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
    */
   function pointReport(args: ReportScope & { bins: number; hardFraction: number }): Promise<DeviationReport> {
     const key = { experimentId: args.experimentId, epoch: args.epoch, split: args.split, classChoice: args.classChoice, bins: args.bins, hardFraction: args.hardFraction };
-    return remembered('pointReport', key, args.experimentId, async () => {
+    return remembered('pointReport', key, args.experimentId, () => whileBusy(async () => {
       const { sources, students, splits, frameOf } = reportPlan(args);
       const analysed: { frame: AnalysisFrame; deviations: SplitDeviation[] }[] = [];
       for (const student of students) {
@@ -192,7 +192,7 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
           splits: deviations,
         })),
       };
-    });
+    }));
   }
 
   /** The key of a report's β intervals: a Map from `studentRunId|split` to the interval. */
@@ -239,7 +239,10 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
     });
   }
 
-  async function report(args: ParsedArgs<'deviationReport'>): Promise<DeviationReport> {
+  /** The report a caller waits for: the warming stands aside meanwhile. */
+  const report = (args: ParsedArgs<'deviationReport'>) => whileBusy(() => reportNow(args));
+
+  async function reportNow(args: ParsedArgs<'deviationReport'>): Promise<DeviationReport> {
     // The intervals' columns are gathered first, so the threads resample while this thread
     // computes the rest of the report.
     const intervals = args.bootstrap > 0 ? betaIntervals(args) : undefined;
@@ -264,7 +267,9 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
    * Issue 16's findings over an experiment's seed replicates: each replicate's report without β
    * intervals (over seeds the interval is a t-interval), β's bootstrap only for a single seed.
    */
-  async function findings(args: FindingsArgs): Promise<Findings> {
+  const findings = (args: FindingsArgs) => whileBusy(() => findingsNow(args));
+
+  async function findingsNow(args: FindingsArgs): Promise<Findings> {
     const series = runs.seriesOf(args.experimentId);
     const experiment = runs.getExperiment(args.experimentId);
     const dataset = datasets.get(experiment.datasetId);
@@ -347,6 +352,20 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
   // on demand, the first filter of each kind took up to 1.2 s; built while the user reads the
   // first page, it answers as a repeat does.
   const warmed = new WeakSet<AnalysisFrame>();
+  // A report or the findings is waited for; the warming is not yet. While one is at work the
+  // warming stands aside: at a million examples its pass over every epoch took every other turn
+  // of a report's, on a core the bootstrap threads need too.
+  let busy = 0;
+  let idleAgain: () => void = () => {};
+  let becameIdle: Promise<void> = Promise.resolve();
+  async function whileBusy<T>(work: () => Promise<T>): Promise<T> {
+    if (busy++ === 0) becameIdle = new Promise((resolve) => (idleAgain = resolve));
+    try {
+      return await work();
+    } finally {
+      if (--busy === 0) idleAgain();
+    }
+  }
   const PREWARM_MIN_ROWS = options.prewarmMinRows ?? 200_000;
   let warming: Promise<void> = Promise.resolve();
   // Only the frame asked for last is warmed: a user who went on to another student (the explorer
@@ -375,6 +394,11 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
       for (const step of steps) {
         do {
           await nextTurn();
+          // and once idle again, a turn more: the report's answer goes out first.
+          while (busy > 0) {
+            await becameIdle;
+            await nextTurn();
+          }
           if (warmingFor !== frame) return void warmed.delete(frame);
         } while (step() === false);
       }

@@ -494,6 +494,26 @@ describe('columns warmed after a first page', () => {
   });
 });
 
+describe('warming while a report is at work', () => {
+  it('stands aside until the report ends, then goes on', async () => {
+    const page = QueryExamplesArgs.parse({ experimentId: fixture.experimentId, studentRunId: fixture.studentRunIds[0], limit: 20 });
+    const args = ReportArgs.parse({ experimentId: fixture.experimentId, bootstrap: 0 });
+    const reportAfterPage = async (service: ReturnType<typeof createAnalyticsService>) => {
+      service.handlers.queryExamples(page);
+      const report = await service.handlers.deviationReport(args);
+      return { report, bytes: service.frameCache().bytes };
+    };
+    const unwarmed = await reportAfterPage(createAnalyticsService(createStore(app.db), { prewarmMinRows: Number.MAX_SAFE_INTEGER }));
+    const service = createAnalyticsService(createStore(app.db), { prewarmMinRows: 100 });
+    const warmedAside = await reportAfterPage(service);
+    // The report took many turns of the event loop; the warming took none of them.
+    expect(warmedAside.bytes).toBe(unwarmed.bytes);
+    expect(warmedAside.report).toEqual(unwarmed.report);
+    await service.idle();
+    expect(service.frameCache().bytes).toBeGreaterThan(unwarmed.bytes);
+  });
+});
+
 describe('a scatter and a grid page asked for together', () => {
   it('answers the scatter first: the page waits one turn of the event loop', async () => {
     const answered: string[] = [];
