@@ -394,7 +394,7 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
       for (const step of steps) {
         do {
           await nextTurn();
-          // and once idle again, a turn more: the report's answer goes out first.
+          // A report or the findings at work goes first, and its answer goes out before the next step.
           while (busy > 0) {
             await becameIdle;
             await nextTurn();
