@@ -4,6 +4,7 @@
 // pair and every run's recorded epochs, so a frame is rebuilt only when training moved on.
 // the eigen lab. Analysis frames are cached per analysed pair and keyed by every run's recorded
 // epochs, so a frame is rebuilt only when training moved on.
+import { setImmediate as nextTurn } from 'node:timers/promises'; // a turn of the event loop: calls that arrived meanwhile are answered
 import type { ParsedArgs } from '../../shared/contract.js';
 import type {
   AnalysedExample,
@@ -52,9 +53,6 @@ import { createPredictionMatrices } from './predictionMatrices.js';
  * a million-example experiment of sixteen runs.
  */
 const LABEL_PROB_SUM_BYTES = 256 * 1024 * 1024;
-
-/** A turn of the event loop: what waits for it lets the calls that arrived meanwhile be answered. */
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** What picks a report's pairs: the experiment, the epoch, one split or all, the class φ is read at. */
 type ReportScope = Pick<ParsedArgs<'deviationReport'>, 'experimentId' | 'epoch' | 'split' | 'classChoice'>;

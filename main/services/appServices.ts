@@ -1,5 +1,6 @@
 // The services behind the contract: one object with a handler per call, plus `dispatch`,
 // which every transport (IPC, HTTP, tests) goes through so validation happens in one place.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { contract, isCallName, type CallName, type CallResult, type ParsedArgs } from '../../shared/contract.js';
 import type { SkippedFiles } from '../../shared/domain.js';
 import { ValidationError } from '../../shared/errors.js';
@@ -146,7 +147,7 @@ export function createAppServices({ store, databasePath, launchTrainWorker, desk
       // The explorer asks for a student's scatter and the grid's first page together: the page
       // waits one turn, so the scatter sent with it (the chart the user is waiting for) is
       // answered first. At a million examples a fresh frame's first page takes 0.5–2 s.
-      if (name === 'queryExamples') await new Promise<void>((resolve) => setImmediate(resolve));
+      if (name === 'queryExamples') await nextTurn();
       result = await handler(parsed.data, transport);
     } catch (err) {
       throw databaseError(err, databasePath); // locked, read-only, full: BUSY or READ_ONLY naming the file, never INTERNAL
