@@ -1,13 +1,15 @@
-// Compiles the hand-written WebAssembly kernels (main/train/wasm/*.wat) into TypeScript modules
-// holding their bytes, so training code loads them the same way from sources, bundles and the
-// packaged app. Run after editing a .wat: `node scripts/compile-wasm.mjs`; a unit test checks
+// Compiles the hand-written WebAssembly kernels (main/train/wasm/*.wat, shared/wasm/*.wat) into
+// TypeScript modules holding their bytes, so code loads them the same way from sources, bundles,
+// worker threads and the packaged app. Run after editing a .wat: `node scripts/compile-wasm.mjs`; a unit test checks
 // the committed modules are up to date.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'main', 'train', 'wasm');
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The folders of .wat sources. */
+export const wasmDirs = [path.join(root, 'main', 'train', 'wasm'), path.join(root, 'shared', 'wasm')];
 
 /** The TypeScript module for one .wat file's bytes. */
 export async function compiledModuleSource(watFile) {
@@ -28,8 +30,7 @@ export function generatedPath(watFile) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.wat'))) {
-    const wat = path.join(dir, name);
+  for (const wat of wasmDirs.flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith('.wat')).map((f) => path.join(dir, f)))) {
     fs.writeFileSync(generatedPath(wat), await compiledModuleSource(wat));
     console.log(`wrote ${path.relative(process.cwd(), generatedPath(wat))}`);
   }

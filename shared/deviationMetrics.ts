@@ -3,6 +3,7 @@
 // `probs[i * C + c]` is example i's probability of class c (the decoded `predictions.probs`
 // BLOBs laid end to end). All arithmetic is in float64; docs/metrics.md states every formula
 // exactly as computed here and how to recompute it with SQL + numpy.
+import { bootstrapSumsKernel, type BootstrapSumsKernel } from './bootstrapSums.js';
 import { bootstrapJump, bootstrapStartState, jumpState, xorshiftStep } from './seededRandom.js';
 
 /** Probabilities are clamped below at this floor before any logarithm, so φ and KL stay finite. */
@@ -163,9 +164,20 @@ const PASS_BLOCK = 2048;
  * drawn (a byte per pair; random writes into n bytes instead of random reads of 16n) and takes
  * its sums in one sequential weighted pass. A count that wraps past 255 (Σ counts ≠ n; never seen
  * at real sizes) redraws that resample pair by pair. `counts` is scratch, zero on entry and on
- * return (one array of n bytes per resample of a pass).
+ * return (one array of n bytes per resample of a pass). With `kernel` (by default this thread's
+ * WebAssembly one unless `counts` is given) the counts and sums run there, with the same results
+ * to the bit: its draws start each resample of a pass at its own state (a jump of n draws) and
+ * count four resamples side by side.
  */
-export function bootstrapBetas(groups: readonly BootstrapGroup[], n: number, seed: number, from: number, to: number, counts?: Uint8Array[]): Float64Array[][] {
+export function bootstrapBetas(
+  groups: readonly BootstrapGroup[],
+  n: number,
+  seed: number,
+  from: number,
+  to: number,
+  counts?: Uint8Array[],
+  kernel: BootstrapSumsKernel | null = counts ? null : bootstrapSumsKernel(),
+): Float64Array[][] {
   const out = groups.map((g) => g.ys.map(() => new Float64Array(Math.max(0, to - from))));
   if (to <= from || n === 0) return out;
   for (const g of groups) {
@@ -173,9 +185,15 @@ export function bootstrapBetas(groups: readonly BootstrapGroup[], n: number, see
     for (const y of g.ys) sameRows(n, y.length, 'bootstrapBetas y');
   }
   const perPass = Math.min(RESAMPLES_PER_PASS, to - from);
-  const scratch = counts ?? [];
-  for (let k = scratch.length; k < perPass; k++) scratch.push(new Uint8Array(n));
+  const scratch = kernel ? [] : (counts ?? []);
+  if (!kernel) for (let k = scratch.length; k < perPass; k++) scratch.push(new Uint8Array(n));
   const columns = groups.reduce((sum, g) => sum + g.ys.length, 0);
+  // The kernel's copy of the columns: group g's x is loaded column at[g][0], its ys[c] at[g][c + 1].
+  const loaded: Float64Array[] = [];
+  const at = groups.map((g) => [g.x, ...g.ys].map((column) => loaded.push(column) - 1));
+  kernel?.load(n, perPass, loaded);
+  const jump = kernel ? bootstrapJump(n) : undefined;
+  const passStarts: number[] = [];
   // per resample of the pass: Σw, then per group Σwx, Σwx², then per column Σwy, Σwxy
   const totals = new Int32Array(perPass);
   const sx = new Float64Array(perPass * groups.length);
@@ -186,7 +204,15 @@ export function bootstrapBetas(groups: readonly BootstrapGroup[], n: number, see
   let state = jumpState(bootstrapJump(from * n), bootstrapStartState(seed));
   for (let r0 = from; r0 < to; r0 += perPass) {
     const pass = Math.min(perPass, to - r0);
-    for (let k = 0; k < pass; k++) {
+    if (kernel) {
+      passStarts.length = pass;
+      for (let k = 0; k < pass; k++) {
+        starts[k] = passStarts[k] = state;
+        state = jumpState(jump!, state);
+      }
+      kernel.countDraws(0, passStarts);
+    }
+    for (let k = 0; k < (kernel ? 0 : pass); k++) {
       const w = scratch[k]!;
       if (w.length !== n) throw new RangeError(`bootstrapBetas: counts of ${w.length} bytes, expected ${n}`);
       starts[k] = state;
@@ -206,7 +232,7 @@ export function bootstrapBetas(groups: readonly BootstrapGroup[], n: number, see
           const { x, ys } = groups[g]!;
           for (let c = 0; c < ys.length; c++) {
             // The first column of a group also sums the group's x (and, in the first group, the counts).
-            const sums = blockSums(counted, x, ys[c]!, i0, m, c === 0);
+            const sums = kernel ? kernel.blockSums(k, at[g]![0]!, at[g]![c + 1]!, i0, m, c === 0) : blockSums(counted, x, ys[c]!, i0, m, c === 0);
             sy[k * columns + column]! += sums[0]!;
             sxy[k * columns + column]! += sums[1]!;
             if (c === 0) {
@@ -219,8 +245,9 @@ export function bootstrapBetas(groups: readonly BootstrapGroup[], n: number, see
         }
       }
     }
+    if (kernel) kernel.clearCounts(pass);
     for (let k = 0; k < pass; k++) {
-      scratch[k]!.fill(0);
+      if (!kernel) scratch[k]!.fill(0);
       if (totals[k] !== n) directSums(groups, n, starts[k]!, k, columns, sx, sxx, sy, sxy);
       let column = 0;
       groups.forEach((g, gi) => {

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, type Tf } from '../../main/train/backend.js';
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import type { Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
 import { canFuseConvReluPool, convReluPool } from '../../main/train/convReluPool.js';
 import { WASM_GRADIENT_KERNELS } from '../../main/train/wasmGradients.js';
@@ -267,9 +267,10 @@ describe('wasm gradient kernels match the cpu backend', () => {
     });
   }
 
-  it('embeds the SIMD module compiled from its .wat source', async () => {
-    const { compiledModuleSource, generatedPath } = await import('../../scripts/compile-wasm.mjs');
-    const wat = fileURLToPath(new URL('../../main/train/wasm/reluPoolGrad.wat', import.meta.url));
-    expect(fs.readFileSync(generatedPath(wat), 'utf8')).toBe(await compiledModuleSource(wat));
+  it('embeds each SIMD module compiled from its .wat source (main/train/wasm, shared/wasm)', async () => {
+    const { compiledModuleSource, generatedPath, wasmDirs } = await import('../../scripts/compile-wasm.mjs');
+    const wats = wasmDirs.flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith('.wat')).map((f) => path.join(dir, f)));
+    expect(wats.map((wat) => path.basename(wat)).sort()).toEqual(['bootstrapSums.wat', 'reluPoolGrad.wat']);
+    for (const wat of wats) expect(fs.readFileSync(generatedPath(wat), 'utf8'), wat).toBe(await compiledModuleSource(wat));
   });
 });
