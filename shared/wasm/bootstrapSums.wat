@@ -21,7 +21,7 @@
         (local.set $state (i32.xor (local.get $state) (i32.shr_u (local.get $state) (i32.const 17))))
         (local.set $state (i32.xor (local.get $state) (i32.shl (local.get $state) (i32.const 5))))
         (local.set $p (i32.add (local.get $counts)
-          (i32.trunc_f64_u (f64.mul (f64.convert_i32_u (local.get $state)) (local.get $scale)))))
+          (i32.trunc_f64_s (f64.mul (f64.convert_i32_u (local.get $state)) (local.get $scale)))))
         (i32.store8 (local.get $p) (i32.add (i32.load8_u (local.get $p)) (i32.const 1)))
         (br_if $draw (local.tee $t (i32.sub (local.get $t) (i32.const 1))))))
     (local.get $state))
@@ -52,8 +52,8 @@
         (local.set $s (v128.xor (local.get $s) (i32x4.shl (local.get $s) (i32.const 5))))
         ;; lanes 0, 1 from the low states, 2, 3 from the high ones
         (local.set $idx (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-          (i32x4.trunc_sat_f64x2_u_zero (f64x2.mul (f64x2.convert_low_i32x4_u (local.get $s)) (local.get $scale)))
-          (i32x4.trunc_sat_f64x2_u_zero (f64x2.mul
+          (i32x4.trunc_sat_f64x2_s_zero (f64x2.mul (f64x2.convert_low_i32x4_u (local.get $s)) (local.get $scale)))
+          (i32x4.trunc_sat_f64x2_s_zero (f64x2.mul
             (f64x2.convert_low_i32x4_u (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $s) (local.get $s)))
             (local.get $scale)))))
         (local.set $p (i32.add (local.get $counts) (i32x4.extract_lane 0 (local.get $idx))))
@@ -88,7 +88,7 @@
         (block $done
           (br_if $done (i32.eqz (local.get $pairs)))
           (loop $pair
-            (local.set $c (f64x2.convert_low_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
+            (local.set $c (f64x2.convert_low_i32x4_s (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
               (v128.load16_splat (local.get $counts))))))
             (local.set $xv (v128.load (local.get $x)))
             (local.set $yv (v128.load (local.get $y)))
@@ -117,7 +117,7 @@
         (block $done
           (br_if $done (i32.eqz (local.get $pairs)))
           (loop $pair
-            (local.set $c (f64x2.convert_low_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
+            (local.set $c (f64x2.convert_low_i32x4_s (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
               (v128.load16_splat (local.get $counts))))))
             (local.set $yv (v128.load (local.get $y)))
             (local.set $sy (f64x2.add (local.get $sy) (f64x2.mul (local.get $c) (local.get $yv))))
