@@ -94,10 +94,21 @@ export function bootstrapSumsKernel(): BootstrapSumsKernel | null {
   return instance;
 }
 
-/** A new kernel with its own memory (instantiated synchronously); null where WebAssembly SIMD is unavailable. */
+/**
+ * A new kernel with its own memory (instantiated synchronously, as worker threads and plain Node
+ * allow); null where WebAssembly or its SIMD is unavailable, or where a page's Content Security
+ * Policy refuses to compile it (a CompileError): the JavaScript loops then give the same βs.
+ */
 export function createBootstrapSumsKernel(): BootstrapSumsKernel | null {
   if (typeof WebAssembly !== 'object') return null;
   const bytes = Uint8Array.from(atob(WASM_BASE64), (ch) => ch.charCodeAt(0));
   if (!WebAssembly.validate(bytes)) return null;
-  return new BootstrapSumsKernel(new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as Exports);
+  let module: WebAssembly.Module;
+  try {
+    module = new WebAssembly.Module(bytes);
+  } catch (err) {
+    if (err instanceof WebAssembly.CompileError) return null;
+    throw err;
+  }
+  return new BootstrapSumsKernel(new WebAssembly.Instance(module).exports as unknown as Exports);
 }
