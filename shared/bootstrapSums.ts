@@ -11,6 +11,8 @@ interface Exports {
 }
 
 const PAGE = 65_536;
+/** wasm32's largest memory. */
+const MAX_BYTES = 65_536 * PAGE;
 /** Bytes before the counts: five f64 of block sums at 0, four i32 states at 64. */
 const HEADER = 128;
 
@@ -39,19 +41,30 @@ export class BootstrapSumsKernel {
     this.out = this.f64.subarray(0, 5);
   }
 
-  /** Room for `perPass` count arrays of n bytes (zero) and the columns of n f64, copied in (column j: loadedColumn j). */
-  load(n: number, perPass: number, columns: readonly Float64Array[]): void {
-    this.n = n;
-    this.perPass = perPass;
-    this.columnsAt = HEADER + Math.ceil((perPass * n) / 16) * 16;
-    const bytes = this.columnsAt + 8 * n * columns.length;
+  /**
+   * Room for `perPass` count arrays of n bytes (zero) and the columns of n f64, copied in (column j
+   * is loaded column j); false, and nothing loaded, where the memory cannot grow that far (4 GiB).
+   */
+  load(n: number, perPass: number, columns: readonly Float64Array[]): boolean {
+    const columnsAt = HEADER + Math.ceil((perPass * n) / 16) * 16;
+    const bytes = columnsAt + 8 * n * columns.length;
     const have = this.wasm.memory.buffer.byteLength;
     if (bytes > have) {
-      this.wasm.memory.grow(Math.ceil((bytes - have) / PAGE));
+      if (bytes > MAX_BYTES) return false;
+      try {
+        this.wasm.memory.grow(Math.ceil((bytes - have) / PAGE));
+      } catch (err) {
+        if (err instanceof RangeError) return false; // the engine would not give that much
+        throw err;
+      }
       this.views();
     }
+    this.n = n;
+    this.perPass = perPass;
+    this.columnsAt = columnsAt;
     this.u8.fill(0, HEADER, HEADER + perPass * n);
     columns.forEach((column, j) => this.f64.set(column, this.columnsAt / 8 + j * n));
+    return true;
   }
 
   /** Resample k's counts (a view into the kernel's memory, valid until the next load). */

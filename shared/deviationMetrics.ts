@@ -164,8 +164,9 @@ const PASS_BLOCK = 2048;
  * drawn (a byte per pair; random writes into n bytes instead of random reads of 16n) and takes
  * its sums in one sequential weighted pass. A count that wraps past 255 (Σ counts ≠ n; never seen
  * at real sizes) redraws that resample pair by pair. `counts` is scratch, zero on entry and on
- * return (one array of n bytes per resample of a pass). With `kernel` (by default this thread's
- * WebAssembly one unless `counts` is given) the counts and sums run there, with the same results
+ * return (one array of n bytes per resample of a pass). With `useKernel` (by default this thread's
+ * WebAssembly one unless `counts` is given; not where its memory cannot hold the counts and the
+ * columns, past 4 GiB) the counts and sums run there, with the same results
  * to the bit: its draws start each resample of a pass at its own state (a jump of n draws) and
  * count four resamples side by side.
  */
@@ -176,7 +177,7 @@ export function bootstrapBetas(
   from: number,
   to: number,
   counts?: Uint8Array[],
-  kernel: BootstrapSumsKernel | null = counts ? null : bootstrapSumsKernel(),
+  useKernel: BootstrapSumsKernel | null = counts ? null : bootstrapSumsKernel(),
 ): Float64Array[][] {
   const out = groups.map((g) => g.ys.map(() => new Float64Array(Math.max(0, to - from))));
   if (to <= from || n === 0) return out;
@@ -185,13 +186,13 @@ export function bootstrapBetas(
     for (const y of g.ys) sameRows(n, y.length, 'bootstrapBetas y');
   }
   const perPass = Math.min(RESAMPLES_PER_PASS, to - from);
-  const scratch = kernel ? [] : (counts ?? []);
-  if (!kernel) for (let k = scratch.length; k < perPass; k++) scratch.push(new Uint8Array(n));
   const columns = groups.reduce((sum, g) => sum + g.ys.length, 0);
   // The kernel's copy of the columns: group g's x is loaded column at[g][0], its ys[c] at[g][c + 1].
   const loaded: Float64Array[] = [];
   const at = groups.map((g) => [g.x, ...g.ys].map((column) => loaded.push(column) - 1));
-  kernel?.load(n, perPass, loaded);
+  const kernel = useKernel?.load(n, perPass, loaded) ? useKernel : null;
+  const scratch = kernel ? [] : (counts ?? []);
+  if (!kernel) for (let k = scratch.length; k < perPass; k++) scratch.push(new Uint8Array(n));
   const jump = kernel ? bootstrapJump(n) : undefined;
   const passStarts: number[] = [];
   // per resample of the pass: Σw, then per group Σwx, Σwx², then per column Σwy, Σwxy

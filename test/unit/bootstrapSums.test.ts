@@ -61,6 +61,16 @@ describe('the bootstrap WebAssembly kernel', () => {
     expect(bits(bootstrapBetas(large, 70_001, 2, 0, 8, undefined, kernel))).toEqual(bits(bootstrapBetas(large, 70_001, 2, 0, 8, undefined, null)));
   });
 
+  it('leaves to the JavaScript loops what its memory cannot hold', () => {
+    const groups = randomGroups(1_001, [2], 6);
+    const refusing = createBootstrapSumsKernel()!;
+    expect(refusing.load(1 << 28, 8, [new Float64Array(0), new Float64Array(0)])).toBe(false); // 2 GiB of counts + 4 GiB of columns
+    let loads = 0;
+    refusing.load = () => (loads++, false);
+    expect(bits(bootstrapBetas(groups, 1_001, 3, 0, 10, undefined, refusing))).toEqual(bits(bootstrapBetas(groups, 1_001, 3, 0, 10, undefined, null)));
+    expect(loads).toBe(1);
+  });
+
   it('redraws a resample pair by pair when its counts wrap past 255, as the JavaScript path does', () => {
     const n = 2_049;
     const groups = randomGroups(n, [2], 5);
