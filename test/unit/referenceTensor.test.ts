@@ -30,6 +30,11 @@ describe('coverCrop', () => {
     expect(out.slice(9, 12)).toEqual([150, 150, 7]);
   });
 
+  it('refuses pixels that are neither grey nor RGB', () => {
+    expect(() => coverCrop(new Uint8Array(4 * 4 * 4), 4, 4, 4, 2)).toThrow(RangeError);
+    expect(() => coverCrop(new Uint8Array(4 * 4 * 2), 4, 4, 2, 2)).toThrow(RangeError);
+  });
+
   it("keeps a photo's tensor within a few levels of sharp's cover resize of the whole file", async () => {
     const [width, height] = [420, 300];
     const file = path.join(temp.dir, 'p.png');
