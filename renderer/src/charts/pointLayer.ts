@@ -278,10 +278,10 @@ export function toImagePixels(premultiplied: Float32Array, out: Uint8ClampedArra
       continue;
     }
     const k = 255 / a;
-    out[o] = premultiplied[o]! * k + 0.5;
-    out[o + 1] = premultiplied[o + 1]! * k + 0.5;
-    out[o + 2] = premultiplied[o + 2]! * k + 0.5;
-    out[o + 3] = a * 255 + 0.5;
+    out[o] = premultiplied[o]! * k; // a clamped array rounds to the nearest
+    out[o + 1] = premultiplied[o + 1]! * k;
+    out[o + 2] = premultiplied[o + 2]! * k;
+    out[o + 3] = a * 255;
   }
 }
 
