@@ -7,9 +7,12 @@
 // DISOBEY_BENCH_EXPLORER_POINTS sets the large size (e.g. 200000 on a shared machine). Every call
 // the page makes is printed by phase (open, each draw, each brush): when it was sent, its time in
 // the server (the Server-Timing header) and in the browser, its bytes — where a draw's time goes.
+// The web server runs in a child process (the CLI's `serve`), apart from this one driving the page.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createAppServices } from '../main/services/appServices.js';
 import { openDatabase } from '../main/store/openDatabase.js';
 import { startWebServer } from '../main/web/webServer.js';
@@ -24,6 +27,10 @@ const TODAY = 70_000;
 const LARGE = Number(process.env.DISOBEY_BENCH_EXPLORER_POINTS ?? 1_000_000);
 /** DISOBEY_BENCH_EXPLORER_PROFILE=1: CPU profiles of the page and the server around the large size's draws and brushes, their top functions printed */
 const PROFILE = process.env.DISOBEY_BENCH_EXPLORER_PROFILE === '1';
+/** DISOBEY_BENCH_EXPLORER_TRACE=1: each draw's phases in the page (request sent, answer received, decoded, laid out, points drawn), ms from the route change */
+const TRACE = process.env.DISOBEY_BENCH_EXPLORER_TRACE === '1';
+/** DISOBEY_BENCH_EXPLORER_SCREENSHOTS=<folder>: a screenshot of P1 at each size, after the last draw */
+const SCREENSHOTS = process.env.DISOBEY_BENCH_EXPLORER_SCREENSHOTS;
 /** DISOBEY_BENCH_EXPLORER_ONLY_LARGE=1 skips the 70,000-point run (while working on the large size) */
 const ONLY_LARGE = process.env.DISOBEY_BENCH_EXPLORER_ONLY_LARGE === '1';
 
@@ -166,17 +173,67 @@ async function profiled(label: string, page: Page, work: () => Promise<void>): P
   }
 }
 
+/** The page's own marks since the route change (ExplorerView, usePointLayer), then the frame the bench saw drawn. */
+async function pagePhases(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const start = performance.getEntriesByName('disobey:route-change')[0]?.startTime ?? 0;
+    const marks = performance.getEntriesByType('mark').filter((m) => m.name.startsWith('disobey:') && m.name !== 'disobey:route-change');
+    const shown = marks.map((m) => `${m.name.slice('disobey:'.length)} ${(m.startTime - start).toFixed(0)}`);
+    return `${shown.join(', ')}, seen ${(performance.now() - start).toFixed(0)}`;
+  });
+}
+
+/**
+ * Web mode on the bench's database. The server runs in its own process (the CLI's `serve`), as
+ * it does for a user: in this process its long calls (a deviation report, 1.5 s in one turn at
+ * 1M) held up the bench's own reading of the page, adding up to a second to the draws measured.
+ * With DISOBEY_BENCH_EXPLORER_PROFILE=1 it runs here, so that it can be profiled.
+ */
+async function startServer(db: ReturnType<typeof openDatabase>, databasePath: string): Promise<{ url: string; close(): Promise<void> }> {
+  if (PROFILE) {
+    const services = createAppServices({ store: createStore(db), databasePath });
+    const server = await startWebServer({ services });
+    return {
+      url: server.url,
+      close: async () => {
+        services.dispose();
+        await server.close();
+      },
+    };
+  }
+  const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'main', 'cli.js');
+  const child = spawn(process.execPath, [cli, 'serve', '--db', databasePath, '--no-sample', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      text += chunk;
+      const match = /^open (\S+)$/m.exec(text);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`explorer bench: the web server exited (${code}) before it listened: ${text}`)));
+  });
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
 async function benchExplorerAt(points: number, sizes: { students: number; epochs: number; drawGoalMs: number }): Promise<BenchRow[]> {
   const size = points.toLocaleString('en');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'disobey-bench-explorer-'));
   const databasePath = path.join(dir, 'explorer.db');
   const db = openDatabase(databasePath);
-  const services = createAppServices({ store: createStore(db), databasePath });
-  const server = await startWebServer({ services });
+  const fixture = createDeviationFixture(db, { examples: points, students: sizes.students, epochs: sizes.epochs, seed: 3 });
+  const server = await startServer(db, databasePath);
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
   try {
-    const fixture = createDeviationFixture(db, { examples: points, students: sizes.students, epochs: sizes.epochs, seed: 3 });
     const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
     page.on('pageerror', (e) => console.error(`explorer bench: page error: ${e.message}`));
     const log = recordCalls(page);
@@ -191,22 +248,41 @@ async function benchExplorerAt(points: number, sizes: { students: number; epochs
     // student), then each other student chosen in turn (a new frame fetched, decoded, split into
     // series and drawn).
     const draws: number[] = [];
+    const traces: string[] = [];
     let openMs = 0;
     await profiled(`${size} points, open and draws`, page, async () => {
       for (const studentRunId of fixture.studentRunIds) {
         log.phase(openMs === 0 ? 'open' : `draw ${draws.length + 1}`);
         const started = Date.now();
-        await page.evaluate((hash) => (location.hash = hash), `${base}?student=${studentRunId}`);
+        await page.evaluate((hash) => {
+          performance.clearMarks();
+          performance.mark('disobey:route-change');
+          location.hash = hash;
+        }, `${base}?student=${studentRunId}`);
         await page
-          .waitForFunction(([id, n]) => document.querySelector('[data-testid=scatter-summary]')?.getAttribute('data-n') === n && location.hash.includes(`student=${id}`), [studentRunId, String(points)] as const, { timeout: 60_000 })
+          .waitForFunction(
+            ([id, n]) => {
+              const summary = document.querySelector('[data-testid=scatter-summary]');
+              // the student's own frame shown (the one before has as many points), its points drawn in the same turn
+              return summary?.getAttribute('data-n') === n && summary.getAttribute('data-student') === id && location.hash.includes(`student=${id}`);
+            },
+            [String(studentRunId), String(points)] as const,
+            { timeout: 60_000 },
+          )
           .catch(async (err: Error) => {
             throw new Error(`${err.message} at ${page.url()}: ${await page.evaluate(() => document.querySelector('[data-testid=scatter-summary]')?.outerHTML ?? document.body.innerText.slice(0, 300))}`);
           });
         await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
         if (openMs === 0) openMs = Date.now() - started;
         else draws.push(Date.now() - started);
+        if (TRACE) traces.push(`${openMs && draws.length ? `draw ${draws.length}` : 'open'} ${await pagePhases(page)}`);
       }
     });
+    if (TRACE) console.error(`explorer bench trace, ${size} points (ms from the route change, in the page):\n  ${traces.join('\n  ')}`);
+    if (SCREENSHOTS) {
+      fs.mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.getByTestId('scatter-chart').screenshot({ path: path.join(SCREENSHOTS, `p1-${points}.png`) });
+    }
     const layer = page.getByTestId('scatter-chart').getByTestId('point-layer');
     const drawnBy = (await layer.count()) ? `the point layer (${await layer.getAttribute('data-layer')})` : 'ECharts scatter';
 
@@ -272,7 +348,6 @@ async function benchExplorerAt(points: number, sizes: { students: number; epochs
     ];
   } finally {
     await browser.close();
-    services.dispose();
     await server.close();
     db.close();
     fs.rmSync(dir, { recursive: true, force: true });

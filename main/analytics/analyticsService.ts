@@ -463,7 +463,9 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
     const teacherTop = frame.topClass(frame.teacher.runId);
     const studentTop = frame.topClass(frame.student.runId);
     const n = rows.length;
-    const columns = { id: new Int32Array(n), a: new Float32Array(n), b: new Float32Array(n), label: new Uint16Array(n), teacherTop: new Uint16Array(n), studentTop: new Uint16Array(n) };
+    // classes in a byte where they fit, ids delta-coded: 12 bytes a point instead of 18
+    const Classes = frame.numClasses <= 256 ? Uint8Array : Uint16Array;
+    const columns = { id: new Int32Array(n), a: new Float32Array(n), b: new Float32Array(n), label: new Classes(n), teacherTop: new Classes(n), studentTop: new Classes(n) };
     const fitA = new Float64Array(n);
     const fitB = new Float64Array(n);
     for (let r = 0; r < n; r++) {
@@ -484,7 +486,7 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
       classNames: frame.dataset.classNames,
       classGroups: frame.dataset.classGroups,
     };
-    return encodeBinaryFrame(meta, columns);
+    return encodeBinaryFrame(meta, columns, { deltaCoded: ['id'] });
   }
 
   /** counts[(label · C + teacherTop) · C + studentTop] of the analysed pair over the examples both recorded. */

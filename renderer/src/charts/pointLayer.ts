@@ -2,7 +2,9 @@
 // themselves are drawn by a small WebGL2 renderer into a canvas under ECharts' (transparent) one,
 // fitted to the plot's rectangle. ECharts' own large-mode scatter redraws every point on the main
 // thread at each zoom step, too slow past a few hundred thousand; here a zoom or pan moves the last
-// drawing (a CSS transform) and the points are drawn anew when the gesture pauses. Where WebGL2 is missing the same points are drawn with the 2D canvas (slower, exact).
+// drawing (a CSS transform) and the points are drawn anew when the gesture pauses. Where WebGL2 is
+// missing, or is drawn in software (SwiftShader, llvmpipe: slower there than JS), the same points
+// are rasterised in JS into the canvas's pixels, the same discs at the same positions.
 // Picking (click, hover) and brushing read the typed arrays, never the drawn pixels.
 
 /** One colour group of points: x0, y0, x1, y1, … in data units. */
@@ -125,8 +127,10 @@ interface GlGroup {
 }
 
 export interface PointLayer {
-  /** 'webgl2', or 'canvas' where the browser gives no WebGL2 context */
+  /** 'webgl2', or 'canvas' where the browser's WebGL2 is missing or drawn in software */
   readonly kind: 'webgl2' | 'canvas';
+  /** why the points are not drawn by WebGL2 (canvas only) */
+  readonly why?: 'software-webgl' | 'no-webgl2';
   setPoints(cloud: PointCloud): void;
   /** Draws the points inside the view; `hidden` group indexes are skipped (legend toggles). */
   draw(view: PointView, hidden: ReadonlySet<number>): void;
@@ -210,45 +214,125 @@ function webglLayer(canvas: HTMLCanvasElement, gl: WebGL2RenderingContext): Poin
   };
 }
 
-function canvasLayer(canvas: HTMLCanvasElement, ctx: CanvasRenderingContext2D): PointLayer {
+/**
+ * Rasterises the points into premultiplied RGBA (0–1 floats, `width × height`, top row first) as
+ * the WebGL layer draws them: a point of diameter `d` device pixels covers the pixels whose centres
+ * fall in its d × d square and inside its disc (the fragment shader's discard), blended
+ * source-over; groups later in the list on top.
+ */
+export function rasterisePoints(groups: readonly PointGroup[], view: PointView, width: number, height: number, dpr: number, hidden: ReadonlySet<number>, into?: Float32Array): Float32Array {
+  const px = into && into.length === width * height * 4 ? into.fill(0) : new Float32Array(width * height * 4);
+  const sx = width / (view.x[1] - view.x[0]);
+  const sy = height / (view.y[1] - view.y[0]);
+  const x0 = view.x[0];
+  const y0 = view.y[0];
+  for (let g = 0; g < groups.length; g++) {
+    if (hidden.has(g)) continue;
+    const group = groups[g]!;
+    const xy = group.xy;
+    const [r, gr, b] = parseColour(group.colour);
+    const a = group.opacity;
+    const pr = r * a, pg = gr * a, pb = b * a, keep = 1 - a;
+    const d = group.size * dpr;
+    const half = d / 2;
+    const inv = 1 / half;
+    // the disc's pixel offsets from the one under its centre depend on where in that pixel the
+    // centre falls; for the common small sizes they are worked out per point below
+    for (let k = 0, n = xy.length; k < n; k += 2) {
+      const cx = (xy[k]! - x0) * sx;
+      const cy = height - (xy[k + 1]! - y0) * sy;
+      // pixel i is covered when its centre i + 0.5 lies in [c − d/2, c + d/2)
+      let i0 = Math.ceil(cx - half - 0.5);
+      let i1 = Math.ceil(cx + half - 0.5) - 1;
+      let j0 = Math.ceil(cy - half - 0.5);
+      let j1 = Math.ceil(cy + half - 0.5) - 1;
+      if (i1 < 0 || j1 < 0 || i0 >= width || j0 >= height) continue;
+      if (i0 < 0) i0 = 0;
+      if (j0 < 0) j0 = 0;
+      if (i1 >= width) i1 = width - 1;
+      if (j1 >= height) j1 = height - 1;
+      for (let j = j0; j <= j1; j++) {
+        const ey = (j + 0.5 - cy) * inv;
+        const ey2 = ey * ey;
+        let o = (j * width + i0) * 4;
+        for (let i = i0; i <= i1; i++, o += 4) {
+          const ex = (i + 0.5 - cx) * inv;
+          if (ex * ex + ey2 > 1) continue;
+          px[o] = pr + px[o]! * keep;
+          px[o + 1] = pg + px[o + 1]! * keep;
+          px[o + 2] = pb + px[o + 2]! * keep;
+          px[o + 3] = a + px[o + 3]! * keep;
+        }
+      }
+    }
+  }
+  return px;
+}
+
+/** Premultiplied 0–1 RGBA as a 2D canvas's (unpremultiplied, 8-bit) pixels. */
+export function toImagePixels(premultiplied: Float32Array, out: Uint8ClampedArray): void {
+  for (let o = 0, n = premultiplied.length; o < n; o += 4) {
+    const a = premultiplied[o + 3]!;
+    if (a === 0) {
+      out[o + 3] = 0;
+      continue;
+    }
+    const k = 255 / a;
+    out[o] = premultiplied[o]! * k; // a clamped array rounds to the nearest
+    out[o + 1] = premultiplied[o + 1]! * k;
+    out[o + 2] = premultiplied[o + 2]! * k;
+    out[o + 3] = a * 255;
+  }
+}
+
+function rasterLayer(canvas: HTMLCanvasElement, ctx: CanvasRenderingContext2D, why: 'software-webgl' | 'no-webgl2'): PointLayer {
   let cloud: PointCloud = { groups: [] };
+  let scratch: Float32Array | undefined;
   return {
     kind: 'canvas',
+    why,
     setPoints(next) {
       cloud = next;
     },
     draw(view, hidden) {
       const dpr = window.devicePixelRatio || 1;
       fitCanvas(canvas, view.rect, dpr);
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.clearRect(0, 0, canvas.width, canvas.height);
-      const sx = canvas.width / (view.x[1] - view.x[0]);
-      const sy = canvas.height / (view.y[1] - view.y[0]);
-      cloud.groups.forEach((g, i) => {
-        if (hidden.has(i)) return;
-        const d = g.size * dpr;
-        ctx.globalAlpha = g.opacity;
-        ctx.fillStyle = g.colour;
-        ctx.beginPath();
-        for (let k = 0, n = g.xy.length / 2; k < n; k++) {
-          const x = (g.xy[2 * k]! - view.x[0]) * sx;
-          const y = canvas.height - (g.xy[2 * k + 1]! - view.y[0]) * sy;
-          if (x < -d || y < -d || x > canvas.width + d || y > canvas.height + d) continue;
-          ctx.rect(x - d / 2, y - d / 2, d, d);
-        }
-        ctx.fill();
-      });
-      ctx.globalAlpha = 1;
+      const { width, height } = canvas;
+      scratch = rasterisePoints(cloud.groups, view, width, height, dpr, hidden, scratch);
+      const image = ctx.createImageData(width, height);
+      toImagePixels(scratch, image.data);
+      ctx.putImageData(image, 0, 0);
     },
     dispose() {
       cloud = { groups: [] };
+      scratch = undefined;
     },
   };
 }
 
-/** A point layer on the canvas: WebGL2 where the browser has it, the 2D canvas otherwise. */
+/** Renderer names of WebGL drawn on the CPU, where rasterising in JS is faster. */
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software/i;
+
+let softwareWebGL: boolean | undefined;
+
+/**
+ * Whether this browser's WebGL is drawn in software (asked once, on a throwaway canvas: main.ts
+ * asks at idle time so that the first chart does not pay for it).
+ */
+export function webglIsSoftware(): boolean {
+  if (softwareWebGL !== undefined) return softwareWebGL;
+  const probe = document.createElement('canvas');
+  const gl = probe.getContext('webgl2') ?? probe.getContext('webgl');
+  if (!gl) return (softwareWebGL = false);
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return (softwareWebGL = SOFTWARE_RENDERER.test(renderer));
+}
+
+/** A point layer on the canvas: WebGL2 on a GPU, rasterised in JS where WebGL2 is missing or software. */
 export function createPointLayer(canvas: HTMLCanvasElement): PointLayer {
-  const gl = canvas.getContext('webgl2', { premultipliedAlpha: true, antialias: false, preserveDrawingBuffer: false });
+  const gl = webglIsSoftware() ? null : canvas.getContext('webgl2', { premultipliedAlpha: true, antialias: false, preserveDrawingBuffer: false });
   if (gl) {
     try {
       return webglLayer(canvas, gl);
@@ -258,5 +342,5 @@ export function createPointLayer(canvas: HTMLCanvasElement): PointLayer {
   }
   const ctx = canvas.getContext('2d');
   if (!ctx) throw new Error('point layer: this browser gives neither a WebGL2 nor a 2D canvas context');
-  return canvasLayer(canvas, ctx);
+  return rasterLayer(canvas, ctx, softwareWebGL ? 'software-webgl' : 'no-webgl2');
 }

@@ -112,7 +112,9 @@ export function usePointLayer(source: PointLayerSource) {
     placeClip(view.rect);
     layerCanvas.value.style.transform = '';
     layer.draw(view, hidden);
+    performance.mark('disobey:points-drawn');
     layerCanvas.value.dataset.layer = layer.kind;
+    if (layer.why) layerCanvas.value.dataset.why = layer.why;
   }
 
   function dispose(): void {

@@ -13,9 +13,10 @@ export interface ScatterPoints {
   id: Int32Array;
   a: Float32Array;
   b: Float32Array;
-  label: Uint16Array;
-  teacherTop: Uint16Array;
-  studentTop: Uint16Array;
+  /** classes: a byte each where there are at most 256 */
+  label: Uint16Array | Uint8Array;
+  teacherTop: Uint16Array | Uint8Array;
+  studentTop: Uint16Array | Uint8Array;
 }
 
 export function scatterPoints(frame: BinaryFrame<ScatterMeta>): ScatterPoints {
@@ -25,9 +26,9 @@ export function scatterPoints(frame: BinaryFrame<ScatterMeta>): ScatterPoints {
     id: c.id as Int32Array,
     a: c.a as Float32Array,
     b: c.b as Float32Array,
-    label: c.label as Uint16Array,
-    teacherTop: c.teacherTop as Uint16Array,
-    studentTop: c.studentTop as Uint16Array,
+    label: c.label as Uint16Array | Uint8Array,
+    teacherTop: c.teacherTop as Uint16Array | Uint8Array,
+    studentTop: c.studentTop as Uint16Array | Uint8Array,
   };
 }
 
