@@ -2,9 +2,6 @@
 // scatter, the dynamics (flips, confusion, cartography map, class heatmap), the gradient view and
 // the eigen lab. Analysis frames are kept in one frame cache (frameCache.ts) keyed by the analysed
 // pair and every run's recorded epochs, so a frame is rebuilt only when training moved on.
-// the eigen lab. Analysis frames are cached per analysed pair and keyed by every run's recorded
-// epochs, so a frame is rebuilt only when training moved on.
-import { setImmediate as nextTurn } from 'node:timers/promises'; // a turn of the event loop: calls that arrived meanwhile are answered
 import type { ParsedArgs } from '../../shared/contract.js';
 import type {
   AnalysedExample,
@@ -47,6 +44,7 @@ import { measureHistogram } from './measureHistogram.js';
 import { gradientView } from './gradientView.js';
 import { computeFindings } from './findings.js';
 import { createPredictionMatrices } from './predictionMatrices.js';
+import { createForegroundGate } from '../services/foregroundGate.js';
 
 /**
  * Running p(label) sums kept across frames (frameTrajectories.ts), 16 bytes per example and run:
@@ -65,6 +63,9 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
   const datasetQueries = store.datasets;
   const frames = createFrameCache(options.frameCacheBytes);
   const matrixViews = createMatrixViews();
+  // The long work below (a report's steps, the findings', a frame's warming) takes its turns
+  // through the gate, behind the quick calls in flight (foregroundGate.ts).
+  const gate = createForegroundGate();
   // By run, under its experiment and the experiment's creation time: ids of a deleted
   // experiment's runs may come back. Each run keeps its furthest sums.
   const labelProbSums = new LruCache<string, LabelProbSums>({ maxBytes: LABEL_PROB_SUM_BYTES, sizeOf: (s) => s.sum.byteLength + s.sumSq.byteLength });
@@ -160,12 +161,12 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
       for (const student of students) {
         const frame = frameOf(student);
         for (const step of splitDeviationSteps(frame)) {
-          await nextTurn();
+          await gate.turn();
           step();
         }
         const deviations: SplitDeviation[] = [];
         for (const split of splits) {
-          await nextTurn();
+          await gate.turn();
           const deviation = splitDeviation(frame, split, args).deviation;
           // A split the pair did not both record (runs ingested from a train-only log) has no numbers: it is left out, and the notes say so.
           if (deviation.n > 0 || args.split !== undefined) deviations.push(deviation);
@@ -219,7 +220,7 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
         const frame = frameOf(student);
         // φ's columns one a turn, as the point numbers' (a scatter asked for meanwhile goes first).
         for (const step of slopeColumnSteps(frame)) {
-          await nextTurn();
+          await gate.turn();
           step();
         }
         for (const split of splits) {
@@ -391,11 +392,11 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
       // A step returning false has more to do (a pass over epochs, one epoch per turn).
       for (const step of steps) {
         do {
-          await nextTurn();
+          await gate.turn();
           // A report or the findings at work goes first, and its answer goes out before the next step.
           while (busy > 0) {
             await becameIdle;
-            await nextTurn();
+            await gate.turn();
           }
           if (warmingFor !== frame) return void warmed.delete(frame);
         } while (step() === false);
@@ -549,54 +550,64 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
     };
   }
 
+  const handlers = {
+    deviationReport: (args: ParsedArgs<'deviationReport'>) => remembered('deviationReport', args, args.experimentId, () => report(args)),
+    queryExamples,
+    exampleTrajectory,
+    // remembered's stamp covers every replicate of the series
+    findings: (args: FindingsArgs) => remembered('findings', args, args.experimentId, () => findings(args)),
+    seriesReport: seriesReportOf,
+    // A filter naming a curated set depends on its members, which change without a new epoch.
+    deviationScatter: (args: ParsedArgs<'deviationScatter'>) => (args.filter?.curatedSet ? scatter(args) : remembered('deviationScatter', args, args.experimentId, () => scatter(args))),
+    flipEvents: (args: ParsedArgs<'flipEvents'>): FlipEvents => flipEvents(args, sourcesFor(args.experimentId)),
+    threeWayConfusion,
+    cartographyMap: (args: ParsedArgs<'cartographyMap'>): Uint8Array<ArrayBuffer> => {
+      const frame = frameFor(args);
+      return cartographyMap(frame, args, { curatedSetMembers: curatedSetMembers(frame) });
+    },
+    classDeviationHeatmap: (args: ParsedArgs<'classDeviationHeatmap'>): ClassDeviationHeatmap => classDeviationHeatmap(frameFor(args), args),
+    // A filter naming a curated set depends on its members, which change without a new epoch.
+    measureHistogram: (args: ParsedArgs<'measureHistogram'>): MeasureHistogram => {
+      const histogram = (): MeasureHistogram => {
+        const frame = frameFor(args);
+        const rows = filterRows(frame, args.filter ?? {}, { curatedSetMembers: curatedSetMembers(frame) });
+        return measureHistogram(args.measure, frame.measure(args.measure), rows, args.bins);
+      };
+      return args.filter?.curatedSet ? histogram() : remembered('measureHistogram', args, args.experimentId, histogram);
+    },
+    gradientView: (args: ParsedArgs<'gradientView'>): GradientView => {
+      const frame = frameFor(args);
+      return gradientView(frame, args.split, args.groups ?? frame.dataset.classGroups);
+    },
+    // Seconds of computing at its limits: in slices, so other calls are answered meanwhile.
+    eigenLab: async (args: ParsedArgs<'eigenLab'>): Promise<EigenLabResult> => {
+      const result = await runEigenLabSliced({ ...args, teacherSteps: args.teacherSteps }, gate.turn);
+      const rows = (c: Float64Array[]) => c.map((row) => Array.from(row, orNull));
+      return {
+        eigenvalues: Array.from(result.eigenvalues),
+        stepSize: result.stepSize,
+        teacherSteps: Number.isFinite(result.teacherSteps) ? result.teacherSteps : null,
+        steps: result.steps,
+        teacher: rows(result.teacher.c),
+        student: rows(result.student.c),
+        closedFormTeacher: rows(result.closedForm.teacher.c),
+        closedFormStudent: rows(result.closedForm.student.c),
+      };
+    },
+  };
+
+  /** The calls that step through the gate: they never hold it themselves. */
+  const LONG_CALLS: ReadonlySet<string> = new Set<keyof typeof handlers>(['deviationReport', 'findings', 'seriesReport', 'eigenLab']);
+
   return {
     allExamples,
     filteredIds,
-    handlers: {
-      deviationReport: (args: ParsedArgs<'deviationReport'>) => remembered('deviationReport', args, args.experimentId, () => report(args)),
-      queryExamples,
-      exampleTrajectory,
-      // remembered's stamp covers every replicate of the series
-      findings: (args: FindingsArgs) => remembered('findings', args, args.experimentId, () => findings(args)),
-      seriesReport: seriesReportOf,
-      // A filter naming a curated set depends on its members, which change without a new epoch.
-      deviationScatter: (args: ParsedArgs<'deviationScatter'>) => (args.filter?.curatedSet ? scatter(args) : remembered('deviationScatter', args, args.experimentId, () => scatter(args))),
-      flipEvents: (args: ParsedArgs<'flipEvents'>): FlipEvents => flipEvents(args, sourcesFor(args.experimentId)),
-      threeWayConfusion,
-      cartographyMap: (args: ParsedArgs<'cartographyMap'>): Uint8Array<ArrayBuffer> => {
-        const frame = frameFor(args);
-        return cartographyMap(frame, args, { curatedSetMembers: curatedSetMembers(frame) });
-      },
-      classDeviationHeatmap: (args: ParsedArgs<'classDeviationHeatmap'>): ClassDeviationHeatmap => classDeviationHeatmap(frameFor(args), args),
-      // A filter naming a curated set depends on its members, which change without a new epoch.
-      measureHistogram: (args: ParsedArgs<'measureHistogram'>): MeasureHistogram => {
-        const histogram = (): MeasureHistogram => {
-          const frame = frameFor(args);
-          const rows = filterRows(frame, args.filter ?? {}, { curatedSetMembers: curatedSetMembers(frame) });
-          return measureHistogram(args.measure, frame.measure(args.measure), rows, args.bins);
-        };
-        return args.filter?.curatedSet ? histogram() : remembered('measureHistogram', args, args.experimentId, histogram);
-      },
-      gradientView: (args: ParsedArgs<'gradientView'>): GradientView => {
-        const frame = frameFor(args);
-        return gradientView(frame, args.split, args.groups ?? frame.dataset.classGroups);
-      },
-      // Seconds of computing at its limits: in slices, so other calls are answered meanwhile.
-      eigenLab: async (args: ParsedArgs<'eigenLab'>): Promise<EigenLabResult> => {
-        const result = await runEigenLabSliced({ ...args, teacherSteps: args.teacherSteps }, nextTurn);
-        const rows = (c: Float64Array[]) => c.map((row) => Array.from(row, orNull));
-        return {
-          eigenvalues: Array.from(result.eigenvalues),
-          stepSize: result.stepSize,
-          teacherSteps: Number.isFinite(result.teacherSteps) ? result.teacherSteps : null,
-          steps: result.steps,
-          teacher: rows(result.teacher.c),
-          student: rows(result.student.c),
-          closedFormTeacher: rows(result.closedForm.teacher.c),
-          closedFormStudent: rows(result.closedForm.student.c),
-        };
-      },
-    },
+    handlers,
+    /**
+     * Marks a quick call (every analytics call but the long ones that step through the gate;
+     * null: a grid image) in flight until the function returned is called; null for any other call.
+     */
+    foreground: (name: string | null): (() => void) | null => (name === null || (Object.hasOwn(handlers, name) && !LONG_CALLS.has(name)) ? gate.enter() : null),
     /** Settles when the columns scheduled after first pages are built (benchmarks wait for it). */
     idle: (): Promise<void> => warming,
     /** How many analysis frames are kept, and the bytes they hold (tests and benchmarks). */

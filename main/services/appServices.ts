@@ -143,6 +143,7 @@ export function createAppServices({ store, databasePath, launchTrainWorker, desk
     if (!parsed.success) throw new ValidationError(`invalid arguments for ${name}: ${describeZodError(parsed.error)}`);
     const handler = handlers[name] as (args: unknown, t: Transport) => unknown;
     let result: unknown;
+    const leave = analytics.foreground(name);
     try {
       // The explorer asks for a student's scatter and the grid's first page together: the page
       // waits one turn, so the scatter sent with it (the chart the user is waiting for) is
@@ -151,12 +152,20 @@ export function createAppServices({ store, databasePath, launchTrainWorker, desk
       result = await handler(parsed.data, transport);
     } catch (err) {
       throw databaseError(err, databasePath); // locked, read-only, full: BUSY or READ_ONLY naming the file, never INTERNAL
+    } finally {
+      leave?.();
     }
     return spec.result.parse(result);
   }
 
   return {
     dispatch,
+    /**
+     * Web mode holds a quick call (a call's name; null: a grid image) in flight from its request's
+     * arrival to its answer's last byte (a 12 MB scatter drains over several turns); null for a
+     * call that is not a quick one.
+     */
+    foreground: (name: string | null) => analytics.foreground(name),
     events,
     exampleImagePng: (exampleId: number) => exampleImagePng(examples, exampleId),
     /** the grid's image: a referenced example's stored thumbnail, else its pixels as PNG */

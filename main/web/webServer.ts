@@ -125,6 +125,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       if (req.method !== 'POST') throw new HttpError(405, 'calls use POST');
       if (!isJsonContentType(req.headers['content-type'])) throw new HttpError(415, 'calls take a JSON body sent as Content-Type: application/json', 'FORBIDDEN');
       const name = decodeCallName(url.pathname.slice('/api/call/'.length));
+      const leave = services.foreground(name);
+      if (leave) res.once('close', leave);
       const body = await readBody(req); // outside the JSON try: a 413 stays a 413
       let args: unknown;
       try {
@@ -151,6 +153,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (url.pathname === '/api/events') return streamEvents(res);
     if (url.pathname === DOWNLOAD_EXPORT_PATH) return sendExport(url, res);
     const exampleId = exampleIdFromMediaPath(url.pathname);
+    // A page of thumbnails: quick calls too, or the next scatter waits in the browser's queue behind them.
+    if (exampleId !== null) res.once('close', services.foreground(null)!);
     if (exampleId !== null) return sendImage(res, () => services.exampleImage(exampleId), 'private, max-age=3600');
     // An original file, behind the same Host, Origin and token checks as every call; never cached (it is checked against its hash each time).
     const originalId = exampleIdFromOriginalPath(url.pathname);

@@ -472,6 +472,26 @@ describe('a report at work', () => {
     // The same numbers as the report computed in one go.
     expect(done).toEqual(await call<DeviationReport>('deviationReport', { experimentId: fixture.experimentId, bootstrap: 0 }));
   });
+
+  it('takes no step while a quick call is in flight (a scatter still draining to the browser), and goes on when it ends', async () => {
+    const service = createAnalyticsService(createStore(app.db));
+    expect(service.foreground('deviationReport')).toBeNull(); // the long calls step through the gate, never hold it
+    expect(service.foreground('constructor')).toBeNull();
+    const leave = service.foreground('deviationScatter')!;
+    let reported = false;
+    const report = service.handlers.deviationReport(ReportArgs.parse({ experimentId: fixture.experimentId, bootstrap: 0 })).then((r) => {
+      reported = true;
+      return r;
+    });
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+    // Twenty turns and not one column: the report waits at its first step.
+    expect(service.frameCache().bytes).toBe(0);
+    expect(reported).toBe(false);
+    leave();
+    leave(); // a second call changes nothing
+    const done = await report;
+    expect(done).toEqual(await call<DeviationReport>('deviationReport', { experimentId: fixture.experimentId, bootstrap: 0 }));
+  });
 });
 
 describe('columns warmed after a first page', () => {
