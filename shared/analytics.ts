@@ -3,6 +3,7 @@
 // never SQL: the main process turns them into typed-array scans and parameterized queries.
 import { z } from 'zod';
 import { Id, SplitName } from './domain.js';
+import type { EigenLabResult as EigenLabRun } from './eigenLab.js';
 
 export const ClassChoice = z.enum(['teacher-top', 'label']);
 export type ClassChoice = z.infer<typeof ClassChoice>;
@@ -537,6 +538,21 @@ export const EigenLabResult = z.object({
   closedFormStudent: z.array(z.array(Num)),
 });
 export type EigenLabResult = z.infer<typeof EigenLabResult>;
+
+/** A lab run (shared/eigenLab.ts) as the contract sends it: arrays, and null for NaN and for the converged teacher's steps. */
+export function eigenLabAnswer(run: EigenLabRun): EigenLabResult {
+  const rows = (c: Float64Array[]) => c.map((row) => Array.from(row, (v) => (Number.isFinite(v) ? v : null)));
+  return {
+    eigenvalues: Array.from(run.eigenvalues),
+    stepSize: run.stepSize,
+    teacherSteps: Number.isFinite(run.teacherSteps) ? run.teacherSteps : null,
+    steps: run.steps,
+    teacher: rows(run.teacher.c),
+    student: rows(run.student.c),
+    closedFormTeacher: rows(run.closedForm.teacher.c),
+    closedFormStudent: rows(run.closedForm.student.c),
+  };
+}
 
 /** k of a run ingested with top-k storage (its spec's external.topK), else null. */
 export function topKOf(spec: unknown): number | null {

@@ -19,7 +19,7 @@ import type {
   SplitDeviation,
   ThreeWayConfusion,
 } from '../../shared/analytics.js';
-import { EXAMPLE_MEASURES, splitNotes, THREE_WAY_MAX_CLASSES, topKNotes, UNDERFIT_DEFAULT_QUANTILE, type ExampleMeasure } from '../../shared/analytics.js';
+import { eigenLabAnswer, EXAMPLE_MEASURES, splitNotes, THREE_WAY_MAX_CLASSES, topKNotes, UNDERFIT_DEFAULT_QUANTILE, type ExampleMeasure } from '../../shared/analytics.js';
 import { encodeBinaryFrame } from '../../shared/binaryFrame.js';
 import { exaggerationSlope } from '../../shared/deviationMetrics.js';
 import { runEigenLabSliced } from '../../shared/eigenLab.js';
@@ -580,20 +580,7 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
       return gradientView(frame, args.split, args.groups ?? frame.dataset.classGroups);
     },
     // Seconds of computing at its limits: in slices, so other calls are answered meanwhile.
-    eigenLab: async (args: ParsedArgs<'eigenLab'>): Promise<EigenLabResult> => {
-      const result = await runEigenLabSliced({ ...args, teacherSteps: args.teacherSteps }, gate.turn);
-      const rows = (c: Float64Array[]) => c.map((row) => Array.from(row, orNull));
-      return {
-        eigenvalues: Array.from(result.eigenvalues),
-        stepSize: result.stepSize,
-        teacherSteps: Number.isFinite(result.teacherSteps) ? result.teacherSteps : null,
-        steps: result.steps,
-        teacher: rows(result.teacher.c),
-        student: rows(result.student.c),
-        closedFormTeacher: rows(result.closedForm.teacher.c),
-        closedFormStudent: rows(result.closedForm.student.c),
-      };
-    },
+    eigenLab: async (args: ParsedArgs<'eigenLab'>): Promise<EigenLabResult> => eigenLabAnswer(await runEigenLabSliced({ ...args, teacherSteps: args.teacherSteps }, gate.turn)),
   };
 
   /** The calls that step through the gate: they never hold it themselves. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EigenLabArgs, type EigenLabResult } from '../../shared/analytics.js';
+import { EigenLabArgs, eigenLabAnswer, type EigenLabResult } from '../../shared/analytics.js';
 import { progressAtMatchedTop, runEigenLab, type EigenLabSettings } from '../../shared/eigenLab.js';
 import {
   compareAt,
@@ -24,20 +24,7 @@ import {
 } from '../../renderer/src/charts/eigenLab.js';
 
 /** The contract's shape of a lab result, as the main process sends it (NaN → null). */
-function labResult(settings: EigenLabSettings): EigenLabResult {
-  const r = runEigenLab(settings);
-  const rows = (c: Float64Array[]) => c.map((row) => Array.from(row, (v) => (Number.isFinite(v) ? v : null)));
-  return {
-    eigenvalues: Array.from(r.eigenvalues),
-    stepSize: r.stepSize,
-    teacherSteps: Number.isFinite(r.teacherSteps) ? r.teacherSteps : null,
-    steps: r.steps,
-    teacher: rows(r.teacher.c),
-    student: rows(r.student.c),
-    closedFormTeacher: rows(r.closedForm.teacher.c),
-    closedFormStudent: rows(r.closedForm.student.c),
-  };
-}
+const labResult = (settings: EigenLabSettings): EigenLabResult => eigenLabAnswer(runEigenLab(settings));
 
 // SPEC experiment 6's settings, with a shorter horizon (c_1 reaches 0.9 within ~25 steps).
 const spec6: EigenLabSettings = { n: 50, p: 200, scales: { kind: 'geomspace', from: 3, to: 0.05 }, stepSize: 'auto', teacherSteps: 300, studentSteps: 400, record: 10, seed: 0 };
