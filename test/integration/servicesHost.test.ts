@@ -234,12 +234,13 @@ describe.skipIf(!fs.existsSync(servicesProcessPath()))('the services host in its
       db.close();
     }
     console.log(`queryExamples on ${LARGE} examples, first call: in the host ${inHost.ms.toFixed(0)} ms (longest stall here ${inHost.longestStallMs.toFixed(0)} ms); in-process ${inProcess.ms.toFixed(0)} ms (longest stall ${inProcess.longestStallMs.toFixed(0)} ms)`);
-    // the measure sees a stall where there is one …
-    expect(inProcess.ms).toBeGreaterThan(200);
+    // the measure sees a stall where there is one … (the call's length depends on the CPU: 115 ms
+    // on one machine of this project, over 200 on another; ten ticks of the 5 ms timer suffice)
+    expect(inProcess.ms).toBeGreaterThan(50);
     expect(inProcess.longestStallMs).toBeGreaterThan(inProcess.ms / 2);
     // … and the host's call of about the same length leaves this process's timer ticking (a
     // ratio, not milliseconds: on a starved machine both the call and every tick take longer)
-    expect(inHost.ms).toBeGreaterThan(200);
+    expect(inHost.ms).toBeGreaterThan(50);
     expect(inHost.longestStallMs).toBeLessThan(inHost.ms / 4);
     const page = (await session.services.dispatch('queryExamples', args, 'ipc')) as { total: number };
     expect(page.total).toBe(LARGE);
