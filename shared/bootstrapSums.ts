@@ -73,14 +73,14 @@ export class BootstrapSumsKernel {
     return this.u8.subarray(HEADER + k * this.n, HEADER + (k + 1) * this.n);
   }
 
-  /** Counts the n draws of resamples k … k + starts.length − 1 from their first states. */
-  countDraws(k: number, starts: readonly number[]): void {
+  /** Counts the n draws of resamples 0 … starts.length − 1 of a pass from their first states. */
+  countDraws(starts: ArrayLike<number>): void {
     let j = 0;
     for (; j + 4 <= starts.length; j += 4) {
       for (let lane = 0; lane < 4; lane++) this.i32[16 + lane] = starts[j + lane]!;
-      this.wasm.countDraws4(64, HEADER + (k + j) * this.n, this.n);
+      this.wasm.countDraws4(64, HEADER + j * this.n, this.n);
     }
-    for (; j < starts.length; j++) this.wasm.countDraws(starts[j]!, HEADER + (k + j) * this.n, this.n);
+    for (; j < starts.length; j++) this.wasm.countDraws(starts[j]!, HEADER + j * this.n, this.n);
   }
 
   /** Zeroes the count arrays of resamples [0, pass). */

@@ -194,7 +194,6 @@ export function bootstrapBetas(
   const scratch = kernel ? [] : (counts ?? []);
   if (!kernel) for (let k = scratch.length; k < perPass; k++) scratch.push(new Uint8Array(n));
   const jump = kernel ? bootstrapJump(n) : undefined;
-  const passStarts: number[] = [];
   // per resample of the pass: Σw, then per group Σwx, Σwx², then per column Σwy, Σwxy
   const totals = new Int32Array(perPass);
   const sx = new Float64Array(perPass * groups.length);
@@ -206,18 +205,18 @@ export function bootstrapBetas(
   for (let r0 = from; r0 < to; r0 += perPass) {
     const pass = Math.min(perPass, to - r0);
     if (kernel) {
-      passStarts.length = pass;
       for (let k = 0; k < pass; k++) {
-        starts[k] = passStarts[k] = state;
+        starts[k] = state;
         state = jumpState(jump!, state);
       }
-      kernel.countDraws(0, passStarts);
-    }
-    for (let k = 0; k < (kernel ? 0 : pass); k++) {
-      const w = scratch[k]!;
-      if (w.length !== n) throw new RangeError(`bootstrapBetas: counts of ${w.length} bytes, expected ${n}`);
-      starts[k] = state;
-      state = countDraws(state, n, w);
+      kernel.countDraws(starts.subarray(0, pass));
+    } else {
+      for (let k = 0; k < pass; k++) {
+        const w = scratch[k]!;
+        if (w.length !== n) throw new RangeError(`bootstrapBetas: counts of ${w.length} bytes, expected ${n}`);
+        starts[k] = state;
+        state = countDraws(state, n, w);
+      }
     }
     totals.fill(0);
     sx.fill(0);

@@ -153,9 +153,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (url.pathname === '/api/events') return streamEvents(res);
     if (url.pathname === DOWNLOAD_EXPORT_PATH) return sendExport(url, res);
     const exampleId = exampleIdFromMediaPath(url.pathname);
-    // A page of thumbnails: quick calls too, or the next scatter waits in the browser's queue behind them.
-    if (exampleId !== null) res.once('close', services.foreground(null)!);
-    if (exampleId !== null) return sendImage(res, () => services.exampleImage(exampleId), 'private, max-age=3600');
+    if (exampleId !== null) {
+      // A page of thumbnails: quick calls too, or the next scatter waits in the browser's queue behind them.
+      res.once('close', services.foreground(null)!);
+      return sendImage(res, () => services.exampleImage(exampleId), 'private, max-age=3600');
+    }
     // An original file, behind the same Host, Origin and token checks as every call; never cached (it is checked against its hash each time).
     const originalId = exampleIdFromOriginalPath(url.pathname);
     if (originalId !== null) return sendImage(res, () => services.exampleOriginal(originalId), 'no-store');
