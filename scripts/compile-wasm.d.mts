@@ -2,5 +2,5 @@
 export function compiledModuleSource(watFile: string): Promise<string>;
 /** Where that module lives: beside the .wat, as <name>Wasm.ts. */
 export function generatedPath(watFile: string): string;
-/** The folders of .wat sources (main/train/wasm, shared/wasm). */
-export const wasmDirs: string[];
+/** Every .wat source of main/train/wasm and shared/wasm. */
+export function watFiles(): string[];

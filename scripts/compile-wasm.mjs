@@ -9,7 +9,12 @@ import wabtInit from 'wabt';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The folders of .wat sources. */
-export const wasmDirs = [path.join(root, 'main', 'train', 'wasm'), path.join(root, 'shared', 'wasm')];
+const wasmDirs = [path.join(root, 'main', 'train', 'wasm'), path.join(root, 'shared', 'wasm')];
+
+/** Every .wat source of those folders. */
+export function watFiles() {
+  return wasmDirs.flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith('.wat')).map((f) => path.join(dir, f)));
+}
 
 /** The TypeScript module for one .wat file's bytes. */
 export async function compiledModuleSource(watFile) {
@@ -30,7 +35,7 @@ export function generatedPath(watFile) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  for (const wat of wasmDirs.flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith('.wat')).map((f) => path.join(dir, f)))) {
+  for (const wat of watFiles()) {
     fs.writeFileSync(generatedPath(wat), await compiledModuleSource(wat));
     console.log(`wrote ${path.relative(process.cwd(), generatedPath(wat))}`);
   }

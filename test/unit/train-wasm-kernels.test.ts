@@ -268,8 +268,8 @@ describe('wasm gradient kernels match the cpu backend', () => {
   }
 
   it('embeds each SIMD module compiled from its .wat source (main/train/wasm, shared/wasm)', async () => {
-    const { compiledModuleSource, generatedPath, wasmDirs } = await import('../../scripts/compile-wasm.mjs');
-    const wats = wasmDirs.flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith('.wat')).map((f) => path.join(dir, f)));
+    const { compiledModuleSource, generatedPath, watFiles } = await import('../../scripts/compile-wasm.mjs');
+    const wats = watFiles();
     expect(wats.map((wat) => path.basename(wat)).sort()).toEqual(['bootstrapSums.wat', 'reluPoolGrad.wat']);
     for (const wat of wats) expect(fs.readFileSync(generatedPath(wat), 'utf8'), wat).toBe(await compiledModuleSource(wat));
   });
