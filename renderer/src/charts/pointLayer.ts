@@ -288,6 +288,7 @@ export function toImagePixels(premultiplied: Float32Array, out: Uint8ClampedArra
 function rasterLayer(canvas: HTMLCanvasElement, ctx: CanvasRenderingContext2D, why: 'software-webgl' | 'no-webgl2'): PointLayer {
   let cloud: PointCloud = { groups: [] };
   let scratch: Float32Array | undefined;
+  let image: ImageData | undefined;
   return {
     kind: 'canvas',
     why,
@@ -299,13 +300,15 @@ function rasterLayer(canvas: HTMLCanvasElement, ctx: CanvasRenderingContext2D, w
       fitCanvas(canvas, view.rect, dpr);
       const { width, height } = canvas;
       scratch = rasterisePoints(cloud.groups, view, width, height, dpr, hidden, scratch);
-      const image = ctx.createImageData(width, height);
+      // kept while the canvas keeps its size, as `scratch` is: a redraw after each zoom allocates nothing
+      if (image?.width !== width || image.height !== height) image = ctx.createImageData(width, height);
       toImagePixels(scratch, image.data);
       ctx.putImageData(image, 0, 0);
     },
     dispose() {
       cloud = { groups: [] };
       scratch = undefined;
+      image = undefined;
     },
   };
 }
