@@ -57,7 +57,8 @@ interface ConvCase {
   stride: number;
   pad: 'same' | 'valid';
 }
-// Up to 3 input channels the filter gradient writes patches; from 4 it goes through a convolution.
+// Up to 3 input channels the filter gradient writes patches; from 4 it goes through a convolution,
+// or our SIMD module where the stride is 1 and the channels fit its tile.
 const convCases: ConvCase[] = [
   { x: [2, 8, 8, 3], k: [3, 3], co: 4, stride: 1, pad: 'same' },
   { x: [2, 8, 8, 3], k: [3, 3], co: 4, stride: 1, pad: 'valid' },
@@ -70,6 +71,15 @@ const convCases: ConvCase[] = [
   { x: [2, 8, 8, 4], k: [3, 3], co: 8, stride: 1, pad: 'same' },
   { x: [3, 9, 7, 5], k: [2, 3], co: 7, stride: 1, pad: 'valid' },
   { x: [2, 6, 6, 4], k: [5, 5], co: 6, stride: 1, pad: 'same' },
+  // Stride 1 with input channels a multiple of 4 and output channels of 8: our SIMD module
+  // (several tiles of each, even and odd kernels, padding on one side only, a kernel wider than the image).
+  { x: [2, 8, 8, 4], k: [3, 3], co: 16, stride: 1, pad: 'same' },
+  { x: [3, 7, 9, 8], k: [2, 3], co: 16, stride: 1, pad: 'valid' },
+  { x: [2, 5, 6, 12], k: [2, 2], co: 8, stride: 1, pad: 'same' },
+  { x: [1, 3, 4, 4], k: [5, 5], co: 24, stride: 1, pad: 'same' },
+  { x: [2, 14, 14, 16], k: [3, 3], co: 32, stride: 1, pad: 'same' },
+  // Stride 2 with those channels takes the convolution route.
+  { x: [2, 9, 9, 8], k: [3, 3], co: 8, stride: 2, pad: 'same' },
 ];
 
 function convOutShape(c: ConvCase): [number, number, number, number] {
@@ -270,7 +280,7 @@ describe('wasm gradient kernels match the cpu backend', () => {
   it('embeds each SIMD module compiled from its .wat source (main/train/wasm, shared/wasm)', async () => {
     const { compiledModuleSource, generatedPath, watFiles } = await import('../../scripts/compile-wasm.mjs');
     const wats = watFiles();
-    expect(wats.map((wat) => path.basename(wat)).sort()).toEqual(['bootstrapSums.wat', 'reluPoolGrad.wat']);
+    expect(wats.map((wat) => path.basename(wat)).sort()).toEqual(['bootstrapSums.wat', 'convFilterGrad.wat', 'reluPoolGrad.wat']);
     for (const wat of wats) expect(fs.readFileSync(generatedPath(wat), 'utf8'), wat).toBe(await compiledModuleSource(wat));
   });
 });
