@@ -75,7 +75,8 @@ function assertChannelsLast(kernelName: string, dataFormat: unknown): void {
 
 /**
  * dW[kh,kw,ci,co] = Σ_{b,oh,ow} x[b, oh·s + kh − top, ow·s + kw − left, ci] · dy[b,oh,ow,co].
- * Read with the batch as the channel axis this is itself a convolution: input xᵀ [Ci,H,W,B]
+ * Stride 1 with output channels a multiple of 8 (most layers of most CNNs) goes to our SIMD
+ * module (directFilterGrad); the routes after it serve the rest. Read with the batch as the channel axis this is itself a convolution: input xᵀ [Ci,H,W,B]
  * with filter dyᵀ [OH,OW,B,Co], dilated by the forward stride, gives [Ci,KH,KW,Co] in one
  * XNNPACK call; when the layer widens (Ci < Co, stride 1) the roles swap so that x, the smaller
  * operand, is the filter XNNPACK repacks (dy correlated with x gives dW flipped in space).
@@ -96,7 +97,7 @@ function makeConv2DBackpropFilter(tf: Tf): WasmKernel {
       pad as never,
       dimRoundingMode,
     );
-    const direct = directFilterGrad(backend as WasmBackend, x, dy, info);
+    const direct = directFilterGrad(new WasmKernelScope(tf, backend as WasmBackend), x, dy, info);
     if (direct) return direct;
     const patchFloats = info.filterHeight * info.filterWidth * info.inChannels * info.batchSize * info.outHeight * info.outWidth;
     if (info.inChannels <= FEW_INPUT_CHANNELS && patchFloats <= MAX_PATCH_FLOATS) {
@@ -316,28 +317,64 @@ function ownExport<F>(backend: WasmBackend, base64: string, name: string): F | n
   return exports ? (exports[name] as F) : null;
 }
 
-type FilterGradFn = (x: number, dy: number, dw: number, batch: number, h: number, w: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, top: number, left: number) => void;
+type FilterGradFn = (
+  x: number, dy: number, dw: number, batch: number, h: number, w: number, xImage: number, xRow: number, xPixel: number,
+  ci: number, oh: number, ow: number, co: number, kh: number, kw: number, top: number, left: number,
+) => void;
 
 /**
- * dW of a stride-1, undilated convolution whose channels suit our SIMD module's 4 × 8 tile
- * (wasm/convFilterGrad.wat): straight from x and dy in place, no transposes or patches, at the
- * speed of XNNPACK's forward convolution (the convolution route below ran at about half of it).
- * Null when the layer does not qualify or the module cannot run, for the routes below.
+ * dW of a stride-1, undilated convolution with output channels a multiple of 8, from our SIMD
+ * module (wasm/convFilterGrad.wat), whose tile is 4 input × 8 output channels: at the speed of
+ * XNNPACK's forward convolution, where the routes below ran at half of it (the convolution) or a
+ * quarter (patches + matMul). Input channels a multiple of 4 are read in place. An image of 1–3
+ * channels is first copied zero-padded, so that every tap of every output pixel lies inside it:
+ * a kernel row's KW·Ci taps are then consecutive floats, read as if they were the channels of
+ * one pixel (rounded up to the tile's 4; the extra rows of dW are dropped). Null when the layer
+ * does not qualify or the module cannot run.
  */
-function directFilterGrad(backend: WasmBackend, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo | null {
-  const { inChannels: ci, outChannels: co } = info;
+function directFilterGrad(scope: WasmKernelScope, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo | null {
+  const { batchSize, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co, filterHeight: kh, filterWidth: kw, padInfo } = info;
   const plain = info.strideHeight === 1 && info.strideWidth === 1 && info.dilationHeight === 1 && info.dilationWidth === 1;
-  if (!plain || ci % 4 !== 0 || co % 8 !== 0 || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
-  const filterGrad = ownExport<FilterGradFn>(backend, CONV_FILTER_GRAD_WASM, 'filterGrad');
+  const inPlace = ci % 4 === 0;
+  if (!plain || co % 8 !== 0 || !(inPlace || ci <= FEW_INPUT_CHANNELS) || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
+  const filterGrad = ownExport<FilterGradFn>(scope.backend, CONV_FILTER_GRAD_WASM, 'filterGrad');
   if (!filterGrad) return null;
-  const dw = backend.makeOutput([info.filterHeight, info.filterWidth, ci, co], 'float32');
-  // Views after the allocation: growing the wasm heap detaches older views.
-  const dwView = backend.typedArrayFromHeap(dw);
-  dwView.fill(0);
-  const [xView, dyView] = [x, dy].map((t) => backend.typedArrayFromHeap(t));
-  const { batchSize, inHeight, inWidth, outHeight, outWidth, filterHeight, filterWidth, padInfo } = info;
-  filterGrad(xView!.byteOffset, dyView!.byteOffset, dwView.byteOffset, batchSize, inHeight, inWidth, ci, outHeight, outWidth, co, filterHeight, filterWidth, padInfo.top, padInfo.left);
-  return dw;
+  const { backend } = scope;
+  const address = (t: TensorInfo) => backend.typedArrayFromHeap(t).byteOffset;
+  if (inPlace) {
+    const dw = backend.makeOutput([kh, kw, ci, co], 'float32');
+    backend.typedArrayFromHeap(dw).fill(0);
+    // Addresses after the allocation: growing the wasm heap moves nothing, but detaches views.
+    filterGrad(address(x), address(dy), address(dw), batchSize, h, w, h * w * ci * 4, w * ci * 4, ci * 4, ci, oh, ow, co, kh, kw, padInfo.top, padInfo.left);
+    return dw;
+  }
+  // Zero-padded x: every output pixel's window inside; `tile` floats of a row's taps, plus slack
+  // so the last pixel's reading of the rounded-up tile stays inside the buffer.
+  const ph = Math.max(oh + kh - 1, padInfo.top + h);
+  const pw = Math.max(ow + kw - 1, padInfo.left + w);
+  const tile = Math.ceil((kw * ci) / 4) * 4;
+  const padded = backend.makeOutput([batchSize * ph * pw * ci + tile], 'float32');
+  const rows = backend.makeOutput([kh, tile, co], 'float32');
+  scope.adopt(padded);
+  scope.adopt(rows);
+  const paddedView = backend.typedArrayFromHeap(padded) as Float32Array;
+  const xView = backend.typedArrayFromHeap(x) as Float32Array;
+  paddedView.fill(0);
+  for (let b = 0; b < batchSize; b++) {
+    for (let r = 0; r < h; r++) {
+      const from = (b * h + r) * w * ci;
+      paddedView.set(xView.subarray(from, from + w * ci), ((b * ph + padInfo.top + r) * pw + padInfo.left) * ci);
+    }
+  }
+  const rowsView = backend.typedArrayFromHeap(rows) as Float32Array;
+  rowsView.fill(0);
+  filterGrad(paddedView.byteOffset, address(dy), rowsView.byteOffset, batchSize, ph, pw, ph * pw * ci * 4, pw * ci * 4, ci * 4, tile, oh, ow, co, kh, 1, 0, 0);
+  // Rows kw·ci … tile − 1 of each kernel row are the slack's sums: dropped.
+  const dw = backend.makeOutput([kh, kw, ci, co], 'float32');
+  const dwView = backend.typedArrayFromHeap(dw) as Float32Array;
+  const sums = backend.typedArrayFromHeap(rows) as Float32Array;
+  for (let i = 0; i < kh; i++) dwView.set(sums.subarray(i * tile * co, (i * tile + kw * ci) * co), i * kw * ci * co);
+  return scope.finish(dw);
 }
 
 /**

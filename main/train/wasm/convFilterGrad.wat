@@ -9,25 +9,27 @@
 (module
   (import "env" "memory" (memory 0))
   ;; x [B,H,W,Ci], dy [B,OH,OW,Co], dw [KH,KW,Ci,Co]: byte addresses; dw holds the sums so far
-  ;; (zeros, or an earlier part's), and the images' terms are added to it.
+  ;; (zeros, or an earlier part's), and the images' terms are added to it. x's image, row and
+  ;; pixel strides are given in bytes: an NHWC tensor has pixel = 4 Ci, row = W pixel, image =
+  ;; H row; a zero-padded image of few channels read with overlapping pixels (pixel < 4 Ci) puts
+  ;; a kernel row's taps side by side as if they were channels (wasmGradients.ts).
   (func (export "filterGrad") (param $x i32) (param $dy i32) (param $dw i32)
-                              (param $batch i32) (param $h i32) (param $w i32) (param $ci i32)
+                              (param $batch i32) (param $h i32) (param $w i32)
+                              (param $xImage i32) (param $xRow i32) (param $xPixel i32) (param $ci i32)
                               (param $oh i32) (param $ow i32) (param $co i32)
                               (param $kh i32) (param $kw i32) (param $top i32) (param $left i32)
     (local $b i32) (local $i i32) (local $j i32) (local $cb i32) (local $ob i32) (local $r i32)
     (local $r0 i32) (local $r1 i32) (local $q0 i32) (local $q1 i32)
-    (local $ciBytes i32) (local $coBytes i32) (local $xImg i32) (local $dyImg i32)
+    (local $coBytes i32) (local $xImg i32) (local $dyImg i32)
     (local $wAt i32) (local $xp i32) (local $dp i32) (local $dEnd i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
     (local $d0 v128) (local $d1 v128) (local $s v128)
-    (local.set $ciBytes (i32.shl (local.get $ci) (i32.const 2)))
     (local.set $coBytes (i32.shl (local.get $co) (i32.const 2)))
     (local.set $b (i32.const 0))
     (block $doneB (loop $loopB
       (br_if $doneB (i32.ge_u (local.get $b) (local.get $batch)))
-      (local.set $xImg (i32.add (local.get $x)
-        (i32.mul (i32.mul (i32.mul (local.get $b) (local.get $h)) (local.get $w)) (local.get $ciBytes))))
+      (local.set $xImg (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $xImage))))
       (local.set $dyImg (i32.add (local.get $dy)
         (i32.mul (i32.mul (i32.mul (local.get $b) (local.get $oh)) (local.get $ow)) (local.get $coBytes))))
       (local.set $i (i32.const 0))
@@ -76,11 +78,9 @@
                     ;; x[b, r + i - top, q0 + j - left, cb] and dy[b, r, q0, ob]
                     (local.set $xp (i32.add (local.get $xImg)
                       (i32.add
-                        (i32.mul
-                          (i32.add
-                            (i32.mul (i32.sub (i32.add (local.get $r) (local.get $i)) (local.get $top)) (local.get $w))
-                            (i32.sub (i32.add (local.get $q0) (local.get $j)) (local.get $left)))
-                          (local.get $ciBytes))
+                        (i32.add
+                          (i32.mul (i32.sub (i32.add (local.get $r) (local.get $i)) (local.get $top)) (local.get $xRow))
+                          (i32.mul (i32.sub (i32.add (local.get $q0) (local.get $j)) (local.get $left)) (local.get $xPixel)))
                         (i32.shl (local.get $cb) (i32.const 2)))))
                     (local.set $dp (i32.add (local.get $dyImg)
                       (i32.add
@@ -102,7 +102,7 @@
                       (local.set $s (v128.load32_splat offset=12 (local.get $xp)))
                       (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $s) (local.get $d0))))
                       (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $s) (local.get $d1))))
-                      (local.set $xp (i32.add (local.get $xp) (local.get $ciBytes)))
+                      (local.set $xp (i32.add (local.get $xp) (local.get $xPixel)))
                       (local.set $dp (i32.add (local.get $dp) (local.get $coBytes)))
                       (br_if $loopQ (i32.lt_u (local.get $dp) (local.get $dEnd))))
                     (local.set $r (i32.add (local.get $r) (i32.const 1)))
