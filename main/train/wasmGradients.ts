@@ -3,69 +3,19 @@
 // transposed operands, reductions and saved tensors gradients need (BatchMatMul, Sum, Identity),
 // and one of our own: the CNN block's relu → pool backward (convReluPool.ts).
 import type * as tfjs from '@tensorflow/tfjs-core';
-import type { DataId, DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { WASM_BASE64 as CONV_FILTER_GRAD_WASM } from './wasm/convFilterGradWasm.js';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { directFilterGrad } from './directConv.js';
 import { WASM_BASE64 as RELU_POOL_WASM } from './wasm/reluPoolGradWasm.js';
+import { ownExport, WasmKernelScope, type KernelArgs, type WasmBackend, type WasmKernel } from './wasmHeap.js';
 import { maskReluGradient, routeMaxPoolGradient, writeTransposedPatches, type Conv2DBackpropFilterAttrs, type ConvInfo, type MaxPoolGradAttrs } from './gradientLoops.js';
 
 type Tf = typeof tfjs;
-type TypedArray = Float32Array | Int32Array | Uint8Array;
 
 /** Our own kernel (no tfjs kernel has this name): relu → 2×2 max pool backward, with the bias gradient. */
 export const RELU_POOL_GRAD = 'DisobeyReluPoolGrad';
 
-/** The slice of tfjs-backend-wasm's BackendWasm these kernels use. */
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: DataType): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): TypedArray;
-  disposeData(dataId: DataId, force?: boolean): boolean;
-  incRef(dataId: DataId): void;
-}
-
-type Inputs = Record<string, TensorInfo>;
-type KernelArgs = { inputs: Inputs; backend: unknown; attrs?: NamedAttrMap };
-/** Our kernels' own signature; tfjs's KernelFunc is wider (it also allows several outputs). */
-type WasmKernel = (args: KernelArgs) => TensorInfo;
-
 /** Marks our kernel functions so registering twice (several runs, tests) is a no-op. */
 const OURS = Symbol('disobey.wasmGradient');
-
-/**
- * Runs wasm kernels directly (below the engine: no gradient tape, no tensor bookkeeping) and
- * frees every intermediate except the result.
- */
-class WasmKernelScope {
-  private readonly intermediates: TensorInfo[] = [];
-  constructor(
-    private readonly tf: Tf,
-    readonly backend: WasmBackend,
-  ) {}
-
-  run(kernelName: string, inputs: Inputs | TensorInfo[], attrs: NamedAttrMap = {}): TensorInfo {
-    const kernel = this.tf.getKernel(kernelName, 'wasm');
-    if (!kernel) throw new Error(`wasm kernel ${kernelName} is not registered`);
-    const out = kernel.kernelFunc({ inputs: inputs as Inputs, backend: this.backend as never, attrs }) as TensorInfo;
-    this.intermediates.push(out);
-    return out;
-  }
-
-  /** Lets the scope free a buffer made directly with backend.makeOutput. */
-  adopt(info: TensorInfo): void {
-    this.intermediates.push(info);
-  }
-
-  /**
-   * Frees every intermediate but `result` (inputs are never ours to free). Each kernel output
-   * holds one reference on the backend — a Reshape shares its input's buffer and adds one — so
-   * releasing one per output leaves exactly the result's.
-   */
-  finish(result: TensorInfo): TensorInfo {
-    for (const info of this.intermediates) {
-      if (info !== result) this.backend.disposeData(info.dataId);
-    }
-    return result;
-  }
-}
 
 function assertChannelsLast(kernelName: string, dataFormat: unknown): void {
   if (dataFormat === 'NCHW' || dataFormat === 'channelsFirst') {
@@ -294,87 +244,6 @@ type ReluPoolRoute = (r: number, g: number, dConv: number, dBias: number, batch:
 /** The SIMD routing function instantiated on the backend's memory (null where it cannot run). */
 function reluPoolSimd(backend: WasmBackend): ReluPoolRoute | null {
   return ownExport<ReluPoolRoute>(backend, RELU_POOL_WASM, 'route');
-}
-
-const ownInstances = new WeakMap<WebAssembly.Memory, Map<string, WebAssembly.Exports | null>>();
-
-/**
- * One export of one of our SIMD modules, instantiated once per backend memory (the module reads
- * and writes tfjs's tensors in place); null where the runtime lacks wasm SIMD or the backend
- * hides its memory.
- */
-function ownExport<F>(backend: WasmBackend, base64: string, name: string): F | null {
-  const memory = (backend as unknown as { wasm?: { asm?: { memory?: WebAssembly.Memory } } }).wasm?.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) return null;
-  let modules = ownInstances.get(memory);
-  if (!modules) ownInstances.set(memory, (modules = new Map()));
-  let exports = modules.get(base64);
-  if (exports === undefined) {
-    const bytes = Buffer.from(base64, 'base64');
-    exports = WebAssembly.validate(bytes) ? new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports : null;
-    modules.set(base64, exports);
-  }
-  return exports ? (exports[name] as F) : null;
-}
-
-type FilterGradFn = (
-  x: number, dy: number, dw: number, batch: number, h: number, w: number, xImage: number, xRow: number, xPixel: number,
-  ci: number, oh: number, ow: number, co: number, kh: number, kw: number, top: number, left: number,
-) => void;
-
-/**
- * dW of a stride-1, undilated convolution with output channels a multiple of 8, from our SIMD
- * module (wasm/convFilterGrad.wat), whose tile is 4 input × 8 output channels: at the speed of
- * XNNPACK's forward convolution, where the routes below ran at half of it (the convolution) or a
- * quarter (patches + matMul). Input channels a multiple of 4 are read in place. An image of 1–3
- * channels is first copied zero-padded, so that every tap of every output pixel lies inside it:
- * a kernel row's KW·Ci taps are then consecutive floats, read as if they were the channels of
- * one pixel (rounded up to the tile's 4; the extra rows of dW are dropped). Null when the layer
- * does not qualify or the module cannot run.
- */
-function directFilterGrad(scope: WasmKernelScope, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo | null {
-  const { batchSize, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co, filterHeight: kh, filterWidth: kw, padInfo } = info;
-  const plain = info.strideHeight === 1 && info.strideWidth === 1 && info.dilationHeight === 1 && info.dilationWidth === 1;
-  const inPlace = ci % 4 === 0;
-  if (!plain || co % 8 !== 0 || !(inPlace || ci <= FEW_INPUT_CHANNELS) || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
-  const filterGrad = ownExport<FilterGradFn>(scope.backend, CONV_FILTER_GRAD_WASM, 'filterGrad');
-  if (!filterGrad) return null;
-  const { backend } = scope;
-  const address = (t: TensorInfo) => backend.typedArrayFromHeap(t).byteOffset;
-  if (inPlace) {
-    const dw = backend.makeOutput([kh, kw, ci, co], 'float32');
-    backend.typedArrayFromHeap(dw).fill(0);
-    // Addresses after the allocation: growing the wasm heap moves nothing, but detaches views.
-    filterGrad(address(x), address(dy), address(dw), batchSize, h, w, h * w * ci * 4, w * ci * 4, ci * 4, ci, oh, ow, co, kh, kw, padInfo.top, padInfo.left);
-    return dw;
-  }
-  // Zero-padded x: every output pixel's window inside; `tile` floats of a row's taps, plus slack
-  // so the last pixel's reading of the rounded-up tile stays inside the buffer.
-  const ph = Math.max(oh + kh - 1, padInfo.top + h);
-  const pw = Math.max(ow + kw - 1, padInfo.left + w);
-  const tile = Math.ceil((kw * ci) / 4) * 4;
-  const padded = backend.makeOutput([batchSize * ph * pw * ci + tile], 'float32');
-  const rows = backend.makeOutput([kh, tile, co], 'float32');
-  scope.adopt(padded);
-  scope.adopt(rows);
-  const paddedView = backend.typedArrayFromHeap(padded) as Float32Array;
-  const xView = backend.typedArrayFromHeap(x) as Float32Array;
-  paddedView.fill(0);
-  for (let b = 0; b < batchSize; b++) {
-    for (let r = 0; r < h; r++) {
-      const from = (b * h + r) * w * ci;
-      paddedView.set(xView.subarray(from, from + w * ci), ((b * ph + padInfo.top + r) * pw + padInfo.left) * ci);
-    }
-  }
-  const rowsView = backend.typedArrayFromHeap(rows) as Float32Array;
-  rowsView.fill(0);
-  filterGrad(paddedView.byteOffset, address(dy), rowsView.byteOffset, batchSize, ph, pw, ph * pw * ci * 4, pw * ci * 4, ci * 4, tile, oh, ow, co, kh, 1, 0, 0);
-  // Rows kw·ci … tile − 1 of each kernel row are the slack's sums: dropped.
-  const dw = backend.makeOutput([kh, kw, ci, co], 'float32');
-  const dwView = backend.typedArrayFromHeap(dw) as Float32Array;
-  const sums = backend.typedArrayFromHeap(rows) as Float32Array;
-  for (let i = 0; i < kh; i++) dwView.set(sums.subarray(i * tile * co, (i * tile + kw * ci) * co), i * kw * ci * co);
-  return scope.finish(dw);
 }
 
 /**

@@ -78,12 +78,13 @@ const convCases: ConvCase[] = [
   { x: [2, 5, 6, 12], k: [2, 2], co: 8, stride: 1, pad: 'same' },
   { x: [1, 3, 4, 4], k: [5, 5], co: 24, stride: 1, pad: 'same' },
   { x: [2, 14, 14, 16], k: [3, 3], co: 32, stride: 1, pad: 'same' },
-  // 1–3 input channels with output channels of 8: the module reads a zero-padded copy, a kernel
-  // row's taps as the tile's channels (3 rounded up to 4, 9 to 12).
+  // Input channels not a multiple of 4, output channels of 8: the module reads a zero-padded copy,
+  // a kernel row's taps as the tile's channels (3 rounded up to 4, 9 to 12, 18 to 20).
   { x: [2, 28, 28, 1], k: [3, 3], co: 16, stride: 1, pad: 'same' },
   { x: [3, 7, 9, 3], k: [2, 3], co: 8, stride: 1, pad: 'valid' },
   { x: [2, 6, 5, 2], k: [5, 5], co: 8, stride: 1, pad: 'same' },
   { x: [1, 4, 4, 3], k: [4, 4], co: 16, stride: 1, pad: 'same' },
+  { x: [2, 6, 6, 6], k: [3, 3], co: 8, stride: 1, pad: 'same' },
   // Stride 2 with those channels takes the convolution route.
   { x: [2, 9, 9, 8], k: [3, 3], co: 8, stride: 2, pad: 'same' },
 ];
