@@ -7,6 +7,7 @@
 // is Adam with L2, not AdamW's decoupled decay.
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import type { OptimizerSpec } from '../../shared/experimentSpec.js';
+import { ADAM_STEP, type AdamStepAttrs } from './adamStep.js';
 import type { Tf } from './backend.js';
 import { readTensor } from './tensorValues.js';
 
@@ -35,13 +36,18 @@ const ADAM_BETA1 = 0.9;
 const ADAM_BETA2 = 0.999;
 const ADAM_EPSILON = 1e-8;
 
-export function createOptimizer(tf: Tf, spec: OptimizerSpec, variables: readonly OptimizedVariable[]): Optimizer {
+/**
+ * `fused` (the default) lets Adam update each variable in one kernel (adamStep.ts) where the
+ * backend has it, with the numbers of the op-by-op update; tests turn it off to compare the two.
+ */
+export function createOptimizer(tf: Tf, spec: OptimizerSpec, variables: readonly OptimizedVariable[], options: { fused?: boolean } = {}): Optimizer {
   const momentum = spec.kind === 'sgd' ? (spec.momentum ?? 0) : 0;
   const slotsPerVariable = spec.kind === 'adam' ? 2 : momentum > 0 ? 1 : 0;
   const slots: Variable[] = tf.tidy(() =>
     variables.flatMap(({ variable }) => Array.from({ length: slotsPerVariable }, () => tf.variable(tf.zerosLike(variable), false))),
   );
   let step = 0;
+  const fused = options.fused !== false && tf.getKernel(ADAM_STEP, tf.getBackend()) !== undefined;
 
   const withDecay = (grad: Tensor, entry: OptimizedVariable): Tensor =>
     spec.weightDecay > 0 && entry.decay ? tf.add(grad, tf.mul(entry.variable, spec.weightDecay)) : grad;
@@ -56,8 +62,18 @@ export function createOptimizer(tf: Tf, spec: OptimizerSpec, variables: readonly
         variables.forEach((entry, i) => {
           const raw = grads[i];
           if (!raw) return;
-          const grad = withDecay(raw, entry);
           const { variable } = entry;
+          if (spec.kind === 'adam' && fused) {
+            const m = slots[2 * i] as Variable;
+            const v = slots[2 * i + 1] as Variable;
+            const attrs: AdamStepAttrs = { decay: spec.weightDecay > 0 && entry.decay ? spec.weightDecay : 0, beta1: ADAM_BETA1, beta2: ADAM_BETA2, correction2, epsilon: ADAM_EPSILON, stepSize: learningRate / correction1 };
+            const [w2, m2, v2] = tf.engine().runKernel(ADAM_STEP, { variable, grad: raw, m, v }, attrs as never) as Tensor[];
+            m.assign(m2 as Tensor);
+            v.assign(v2 as Tensor);
+            variable.assign(w2 as Tensor);
+            return;
+          }
+          const grad = withDecay(raw, entry);
           if (spec.kind === 'adam') {
             const m = slots[2 * i] as Variable;
             const v = slots[2 * i + 1] as Variable;

@@ -1,9 +1,11 @@
 // Gradient kernels the tfjs wasm backend lacks (Conv2DBackpropFilter, UnsortedSegmentSum), has
 // only as slow or wrong scalar loops (Conv2DBackpropInput, MaxPoolGrad) or runs slowly for the
 // transposed operands, reductions and saved tensors gradients need (BatchMatMul, Sum, Identity),
-// and one of our own: the CNN block's relu → pool backward (convReluPool.ts).
+// and two of our own: the CNN block's relu → pool backward (convReluPool.ts) and Adam's update
+// (adamStep.ts).
 import type * as tfjs from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { ADAM_STEP, makeAdamStepKernel } from './adamStep.js';
 import { directFilterGrad } from './directConv.js';
 import { WASM_BASE64 as RELU_POOL_WASM } from './wasm/reluPoolGradWasm.js';
 import { ownExport, WasmKernelScope, type KernelArgs, type WasmBackend, type WasmKernel } from './wasmHeap.js';
@@ -322,7 +324,7 @@ function makeSharingIdentity(original: KernelFunc): WasmKernel {
 }
 
 /** Kernel names this module adds to or replaces on the wasm backend. */
-export const WASM_GRADIENT_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Identity', RELU_POOL_GRAD] as const;
+export const WASM_GRADIENT_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Identity', RELU_POOL_GRAD, ADAM_STEP] as const;
 
 function isOurs(kernelFunc: KernelFunc | undefined): boolean {
   return kernelFunc !== undefined && (kernelFunc as unknown as Record<symbol, boolean>)[OURS] === true;
@@ -347,6 +349,7 @@ export function registerWasmGradientKernels(tf: Tf): void {
   });
   install(tf, 'MaxPoolGrad', () => makeMaxPoolGrad(tf));
   install(tf, RELU_POOL_GRAD, () => makeReluPoolGrad(tf));
+  install(tf, ADAM_STEP, () => makeAdamStepKernel());
   install(tf, 'Sum', (original) => {
     if (!original) throw new Error('wasm backend without Sum');
     return makeLeadingAxesSum(tf, original);

@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, type Tf } from '../../main/train/backend.js';
 import { learningRateAt } from '../../main/train/lrSchedule.js';
+import { adamStepLoop } from '../../main/train/adamStep.js';
 import { createOptimizer } from '../../main/train/optimizers.js';
 
 describe('learningRateAt', () => {
@@ -99,5 +100,59 @@ describe.each(['cpu', 'wasm'] as const)('optimisers on %s', (backend) => {
     expect(Array.from(w2.dataSync())).toEqual(uninterrupted);
     for (const d of [second, resumed]) d.dispose();
     for (const t of [w, w2, g]) t.dispose();
+  });
+});
+
+describe('Adam in one wasm kernel (adamStep.ts)', () => {
+  let tf: Tf;
+  beforeAll(async () => {
+    tf = (await selectBackend('wasm')).tf;
+  });
+
+  function values(n: number, seed: number, scale: number): Float32Array {
+    let s = seed >>> 0;
+    return Float32Array.from({ length: n }, () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return (s / 2 ** 32 - 0.5) * scale;
+    });
+  }
+
+  /** Each variable's values after `steps` updates, by the kernel (fused) or by tfjs ops. */
+  function train(fused: boolean, sizes: number[], decay: number, steps: number): Float32Array[] {
+    const variables = sizes.map((n, i) => tf.variable(tf.tensor1d(values(n, 10 + i, 2))));
+    const optimizer = createOptimizer(tf, { kind: 'adam', lr: 0.003, weightDecay: decay }, variables.map((variable, i) => ({ variable, decay: i % 2 === 0 })), { fused });
+    for (let step = 0; step < steps; step++) {
+      const grads = sizes.map((n, i) => tf.tensor1d(values(n, 100 * step + i, step === 2 ? 1e-6 : 3)));
+      optimizer.apply(grads, 0.003 / (step + 1));
+      tf.dispose(grads);
+    }
+    const out = variables.map((v) => v.dataSync() as Float32Array);
+    optimizer.dispose();
+    tf.dispose(variables);
+    return out;
+  }
+
+  it('is registered and gives the op-by-op update bit for bit (SIMD body, scalar tail, decay on and off)', () => {
+    for (const decay of [0, 0.01]) {
+      const sizes = [1, 7, 4099, 64];
+      const fused = train(true, sizes, decay, 5);
+      const ops = train(false, sizes, decay, 5);
+      sizes.forEach((_, i) => expect(new Uint32Array(fused[i]!.buffer)).toEqual(new Uint32Array(ops[i]!.buffer)));
+    }
+  });
+
+  it('has a JS loop, for runtimes without wasm SIMD, with the same numbers', () => {
+    const n = 1029;
+    const [w, g, m, v] = [values(n, 1, 2), values(n, 2, 3), values(n, 3, 0.1), values(n, 4, 0.1).map(Math.abs)];
+    const attrs = { decay: 0.01, beta1: 0.9, beta2: 0.999, correction2: 1 - 0.999 ** 3, epsilon: 1e-8, stepSize: 0.003 / (1 - 0.9 ** 3) };
+    const out = { w: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
+    adamStepLoop(w, g, m, v, out, attrs);
+    const [w2, m2, v2] = tf.tidy(() =>
+      (tf.engine().runKernel('DisobeyAdamStep', { variable: tf.tensor1d(w), grad: tf.tensor1d(g), m: tf.tensor1d(m), v: tf.tensor1d(v) }, attrs as never) as InstanceType<Tf['Tensor']>[]).map((t) => t.dataSync() as Float32Array),
+    ) as unknown as Float32Array[];
+    expect(new Uint32Array(out.w.buffer)).toEqual(new Uint32Array(w2!.buffer));
+    expect(new Uint32Array(out.m.buffer)).toEqual(new Uint32Array(m2!.buffer));
+    expect(new Uint32Array(out.v.buffer)).toEqual(new Uint32Array(v2!.buffer));
+    expect(out.w).not.toEqual(w);
   });
 });
