@@ -2,15 +2,16 @@
 // as one op with its own gradient, for training on wasm. Under a gradient tape tfjs runs a fused
 // convolution unfused (Conv2D, Add, Relu) and differentiates each piece: the backward pass was
 // MaxPoolGrad, Step, Cast, Multiply and a bias Sum over the block's largest tensors, about a third
-// of a CNN step. Here the forward is one XNNPACK convolution with bias and relu fused, and the
-// backward one loop (the RELU_POOL_GRAD kernel) before the convolution's own gradients.
+// of a CNN step. Here the forward is one kernel (CONV_RELU_POOL: convolution, bias, relu and pool
+// in one pass of our SIMD module where the layer fits it, else XNNPACK's fused convolution and a
+// max pool), and the backward one loop (RELU_POOL_GRAD) before the convolution's own gradients.
 import type { GradSaveFunc, Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
 import type { Tf } from './backend.js';
-import { RELU_POOL_GRAD } from './wasmGradients.js';
+import { CONV_RELU_POOL, RELU_POOL_GRAD } from './wasmGradients.js';
 
 /** Whether the fused block can run: on wasm, with the gradient kernel registered. */
 export function canFuseConvReluPool(tf: Tf): boolean {
-  return tf.getBackend() === 'wasm' && tf.getKernel(RELU_POOL_GRAD, 'wasm') !== undefined;
+  return tf.getBackend() === 'wasm' && tf.getKernel(RELU_POOL_GRAD, 'wasm') !== undefined && tf.getKernel(CONV_RELU_POOL, 'wasm') !== undefined;
 }
 
 const CONV_ATTRS = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined } as const;
@@ -27,10 +28,10 @@ export function convReluPool(tf: Tf, x: Tensor4D, w: Tensor4D, b: Tensor1D, inpu
   return tf.customGrad((...args: (Tensor | GradSaveFunc)[]) => {
     const save = args.pop() as GradSaveFunc;
     const [input, filter, bias] = (inputNeedsGradient ? args : [x, ...args]) as [Tensor4D, Tensor4D, Tensor1D];
-    const r = engine.runKernel('FusedConv2D', { x: input, filter, bias }, { ...CONV_ATTRS, activation: 'relu' } as never) as Tensor4D;
+    const [r, pooled] = engine.runKernel(CONV_RELU_POOL, { x: input, filter, bias }, {}) as [Tensor4D, Tensor4D];
     save([input, filter, r]);
     return {
-      value: tf.maxPool(r, 2, 2, 'valid'),
+      value: pooled,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [savedX, savedW, savedR] = saved as [Tensor4D, Tensor4D, Tensor4D];
         const [dConv, db] = engine.runKernel(RELU_POOL_GRAD, { dy, r: savedR }, {}) as [Tensor4D, Tensor1D];

@@ -9,8 +9,13 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { ConvInfo } from './gradientLoops.js';
 import { WASM_BASE64 as CONV_FILTER_GRAD_WASM } from './wasm/convFilterGradWasm.js';
+import { WASM_BASE64 as CONV_RELU_POOL_WASM } from './wasm/convReluPoolWasm.js';
 import { ownExport, type WasmKernelScope } from './wasmHeap.js';
 
+type ConvReluPoolFn = (
+  x: number, w: number, bias: number, r: number, pooled: number, batch: number, xImage: number, xRow: number, xPixel: number,
+  t: number, oh: number, ow: number, co: number, kh: number,
+) => void;
 type FilterGradFn = (
   x: number, dy: number, dw: number, batch: number, h: number, w: number, xImage: number, xRow: number, xPixel: number,
   ci: number, oh: number, ow: number, co: number, kh: number, kw: number, top: number, left: number,
@@ -79,4 +84,29 @@ export function directFilterGrad(scope: WasmKernelScope, x: TensorInfo, dy: Tens
   const sums = backend.typedArrayFromHeap(rows) as Float32Array;
   for (let i = 0; i < kh; i++) dwView.set(sums.subarray(i * tile * co, (i * tile + kw * ci) * co), i * kw * ci * co);
   return scope.finish(dw);
+}
+
+/**
+ * The CNN block's forward (convReluPool.ts) in one module call (wasm/convReluPool.wat): r =
+ * relu(conv(x, filter) + bias) and its 2×2 max pool, each pool window's four pixels computed side
+ * by side, so the pool costs no second pass over r. x is copied zero-padded so every window lies
+ * inside. Null unless the convolution is stride 1 and undilated, its output channels a multiple
+ * of 8 and its output height and width even.
+ */
+export function directConvReluPool(scope: WasmKernelScope, x: TensorInfo, filter: TensorInfo, bias: TensorInfo, info: ConvInfo): [TensorInfo, TensorInfo] | null {
+  const { batchSize, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co, filterHeight: kh, filterWidth: kw, padInfo } = info;
+  const stride1 = info.strideHeight === 1 && info.strideWidth === 1 && info.dilationHeight === 1 && info.dilationWidth === 1;
+  const float32 = x.dtype === 'float32' && filter.dtype === 'float32' && bias.dtype === 'float32';
+  if (!stride1 || co % CHANNEL_TILE !== 0 || oh % 2 !== 0 || ow % 2 !== 0 || !float32) return null;
+  const forward = ownExport<ConvReluPoolFn>(scope.backend, CONV_RELU_POOL_WASM, 'forward');
+  if (!forward) return null;
+  const ph = oh + kh - 1;
+  const pw = ow + kw - 1;
+  const r = scope.backend.makeOutput([batchSize, oh, ow, co], 'float32');
+  const pooled = scope.backend.makeOutput([batchSize, oh / 2, ow / 2, co], 'float32');
+  const xAt = paddedCopy(scope, x, ph, pw, padInfo.top, padInfo.left, 0);
+  const address = (t: TensorInfo) => scope.backend.typedArrayFromHeap(t).byteOffset;
+  forward(xAt, address(filter), address(bias), address(r), address(pooled), batchSize, ph * pw * ci * 4, pw * ci * 4, ci * 4, kw * ci, oh, ow, co, kh);
+  scope.finish(r);
+  return [r, pooled];
 }

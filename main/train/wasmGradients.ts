@@ -1,12 +1,12 @@
 // Gradient kernels the tfjs wasm backend lacks (Conv2DBackpropFilter, UnsortedSegmentSum), has
 // only as slow or wrong scalar loops (Conv2DBackpropInput, MaxPoolGrad) or runs slowly for the
 // transposed operands, reductions and saved tensors gradients need (BatchMatMul, Sum, Identity),
-// and two of our own: the CNN block's relu → pool backward (convReluPool.ts) and Adam's update
-// (adamStep.ts).
+// and three of our own: the CNN block's forward and its relu → pool backward (convReluPool.ts), and
+// Adam's update (adamStep.ts).
 import type * as tfjs from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { ADAM_STEP, makeAdamStepKernel } from './adamStep.js';
-import { directFilterGrad } from './directConv.js';
+import { directConvReluPool, directFilterGrad } from './directConv.js';
 import { WASM_BASE64 as RELU_POOL_WASM } from './wasm/reluPoolGradWasm.js';
 import { ownExport, WasmKernelScope, type KernelArgs, type WasmBackend, type WasmKernel } from './wasmHeap.js';
 import { maskReluGradient, routeMaxPoolGradient, writeTransposedPatches, type Conv2DBackpropFilterAttrs, type ConvInfo, type MaxPoolGradAttrs } from './gradientLoops.js';
@@ -15,6 +15,8 @@ type Tf = typeof tfjs;
 
 /** Our own kernel (no tfjs kernel has this name): relu → 2×2 max pool backward, with the bias gradient. */
 export const RELU_POOL_GRAD = 'DisobeyReluPoolGrad';
+/** Our own kernel: the block's forward, 3×3 same convolution + bias → relu → 2×2 max pool; outputs [r, pooled]. */
+export const CONV_RELU_POOL = 'DisobeyConvReluPool';
 
 /** Marks our kernel functions so registering twice (several runs, tests) is a no-op. */
 const OURS = Symbol('disobey.wasmGradient');
@@ -241,6 +243,26 @@ function makeReluPoolGrad(tf: Tf): (args: KernelArgs) => TensorInfo[] {
   };
 }
 
+const BLOCK_CONV_ATTRS = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1] } as const;
+
+/**
+ * The block's forward (convReluPool.ts): our module (directConv.ts) where it runs the layer,
+ * else XNNPACK's fused convolution and tfjs's max pool. Either way r, the relu output the
+ * backward pass reads, comes out beside the pooled output.
+ */
+function makeConvReluPool(tf: Tf): (args: KernelArgs) => TensorInfo[] {
+  return ({ inputs, backend }: KernelArgs) => {
+    const { x, filter, bias } = inputs as { x: TensorInfo; filter: TensorInfo; bias: TensorInfo };
+    const info: ConvInfo = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], 1, 1, 'same');
+    const direct = directConvReluPool(new WasmKernelScope(tf, backend as WasmBackend), x, filter, bias, info);
+    if (direct) return direct;
+    const run = (name: string, kernelInputs: Record<string, TensorInfo>, attrs: object) =>
+      tf.getKernel(name, 'wasm')!.kernelFunc({ inputs: kernelInputs, backend: backend as never, attrs: attrs as never }) as TensorInfo;
+    const r = run('FusedConv2D', { x, filter, bias }, { ...BLOCK_CONV_ATTRS, activation: 'relu' });
+    return [r, run('MaxPool', { x: r }, { filterSize: 2, strides: 2, pad: 'valid' })];
+  };
+}
+
 type ReluPoolRoute = (r: number, g: number, dConv: number, dBias: number, batch: number, h: number, w: number, c: number) => void;
 
 /** The SIMD routing function instantiated on the backend's memory (null where it cannot run). */
@@ -324,7 +346,7 @@ function makeSharingIdentity(original: KernelFunc): WasmKernel {
 }
 
 /** Kernel names this module adds to or replaces on the wasm backend. */
-export const WASM_GRADIENT_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Identity', RELU_POOL_GRAD, ADAM_STEP] as const;
+export const WASM_GRADIENT_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Identity', RELU_POOL_GRAD, CONV_RELU_POOL, ADAM_STEP] as const;
 
 function isOurs(kernelFunc: KernelFunc | undefined): boolean {
   return kernelFunc !== undefined && (kernelFunc as unknown as Record<symbol, boolean>)[OURS] === true;
@@ -349,6 +371,7 @@ export function registerWasmGradientKernels(tf: Tf): void {
   });
   install(tf, 'MaxPoolGrad', () => makeMaxPoolGrad(tf));
   install(tf, RELU_POOL_GRAD, () => makeReluPoolGrad(tf));
+  install(tf, CONV_RELU_POOL, () => makeConvReluPool(tf));
   install(tf, ADAM_STEP, () => makeAdamStepKernel());
   install(tf, 'Sum', (original) => {
     if (!original) throw new Error('wasm backend without Sum');

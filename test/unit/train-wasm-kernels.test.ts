@@ -236,8 +236,13 @@ describe('wasm gradient kernels match the cpu backend', () => {
 
   // The CNN block's fused op (convReluPool.ts) against the plain composition on the cpu backend:
   // the value and every gradient, through the SIMD module (channels a multiple of 4) and the JS
-  // loop (others), even and odd sizes, and windows whose values tie.
+  // loop (others), even and odd sizes, and windows whose values tie. The forward runs in our module
+  // where the output channels are a multiple of 8 and the size even, else XNNPACK + a max pool.
   const blockCases: { x: [number, number, number, number]; co: number; tie?: boolean }[] = [
+    { x: [2, 8, 8, 3], co: 8 },
+    { x: [2, 28, 28, 1], co: 16 },
+    { x: [2, 14, 14, 16], co: 32 },
+    { x: [1, 4, 6, 2], co: 16, tie: true },
     { x: [2, 8, 8, 3], co: 4 },
     { x: [2, 7, 9, 2], co: 8 },
     { x: [3, 6, 6, 1], co: 6 },
@@ -287,7 +292,7 @@ describe('wasm gradient kernels match the cpu backend', () => {
   it('embeds each SIMD module compiled from its .wat source (main/train/wasm, shared/wasm)', async () => {
     const { compiledModuleSource, generatedPath, watFiles } = await import('../../scripts/compile-wasm.mjs');
     const wats = watFiles();
-    expect(wats.map((wat) => path.basename(wat)).sort()).toEqual(['adamStep.wat', 'bootstrapSums.wat', 'convFilterGrad.wat', 'reluPoolGrad.wat']);
+    expect(wats.map((wat) => path.basename(wat)).sort()).toEqual(['adamStep.wat', 'bootstrapSums.wat', 'convFilterGrad.wat', 'convReluPool.wat', 'reluPoolGrad.wat']);
     for (const wat of wats) expect(fs.readFileSync(generatedPath(wat), 'utf8'), wat).toBe(await compiledModuleSource(wat));
   });
 });
