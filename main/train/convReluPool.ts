@@ -43,3 +43,10 @@ export function convReluPool(tf: Tf, x: Tensor4D, w: Tensor4D, b: Tensor1D, inpu
     };
   })(...inputs) as Tensor4D;
 }
+
+/** The block's forward alone, for inference (recording, predictions): the same kernel, r dropped at once. */
+export function convReluPoolInference(tf: Tf, x: Tensor4D, w: Tensor4D, b: Tensor1D): Tensor4D {
+  const [r, pooled] = tf.engine().runKernel(CONV_RELU_POOL, { x, filter: w, bias: b }, {}) as [Tensor4D, Tensor4D];
+  r.dispose();
+  return pooled;
+}

@@ -5,7 +5,7 @@ import type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Variable } from '@
 import { DomainError } from '../../shared/errors.js';
 import type { ModelSpec } from '../../shared/experimentSpec.js';
 import type { Tf } from './backend.js';
-import { canFuseConvReluPool, convReluPool } from './convReluPool.js';
+import { canFuseConvReluPool, convReluPool, convReluPoolInference } from './convReluPool.js';
 import { deriveSeed, randomStream, SeedPurpose } from './seedStreams.js';
 import { readTensor } from './tensorValues.js';
 import { PAD_ID, UNKNOWN_ID } from './textFeatures.js';
@@ -202,6 +202,11 @@ class Layers {
   }
 }
 
+/** Whether a gradient tape records the ops run now (tf.grad, variableGrads): the engine's own test. */
+function gradientTaken(tf: Tf): boolean {
+  return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
+}
+
 function flatten(tf: Tf, x: Tensor): Tensor2D {
   const batch = x.shape[0] ?? 0;
   return tf.reshape(x, [batch, x.size / Math.max(batch, 1)]);
@@ -244,10 +249,16 @@ function buildImageForward(layers: Layers, spec: ModelSpec, input: { height: num
       const out = layers.dense('classifier', spec.dense ?? flat, numClasses, 'glorot');
       return (x, pass) => {
         let h = x as Tensor4D;
-        // Training on wasm, each block is one op with its own gradient (convReluPool.ts).
-        const fused = pass.training && canFuseConvReluPool(tf);
+        // On wasm each block is one kernel (convReluPool.ts): in training an op with its own
+        // gradient; in inference the bare kernel, unless a gradient is being taken through the
+        // inference pass (Jacobian matching, input gradients), which keeps tfjs's own ops.
+        const fused = canFuseConvReluPool(tf);
+        const bare = fused && !pass.training && !gradientTaken(tf);
         convs.forEach((conv, i) => {
-          h = fused ? convReluPool(tf, h, conv.w as unknown as Tensor4D, conv.b as unknown as Tensor1D, i > 0) : tf.maxPool(layers.applyConv(h, conv, 1, 'relu'), 2, 2, 'valid');
+          const [w, b] = [conv.w as unknown as Tensor4D, conv.b as unknown as Tensor1D];
+          if (pass.training && fused) h = convReluPool(tf, h, w, b, i > 0);
+          else if (bare) h = convReluPoolInference(tf, h, w, b);
+          else h = tf.maxPool(layers.applyConv(h, conv, 1, 'relu'), 2, 2, 'valid');
         });
         let f = flatten(tf, h);
         if (hidden) f = layers.applyDense(f, hidden, 'relu');

@@ -7,6 +7,9 @@ import path from 'node:path';
 import type { Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
 import { canFuseConvReluPool, convReluPool } from '../../main/train/convReluPool.js';
 import { WASM_GRADIENT_KERNELS } from '../../main/train/wasmGradients.js';
+import { exactJacobian } from '../../main/train/jacobianMatching.js';
+import { buildModel } from '../../main/train/models.js';
+import { parseModelSpec } from '../../shared/experimentSpec.js';
 
 let tf: Tf;
 
@@ -288,6 +291,32 @@ describe('wasm gradient kernels match the cpu backend', () => {
       expect(canFuseConvReluPool(tf)).toBe(false);
     });
   }
+
+  // Inference on wasm runs each CNN block as the bare kernel, but a gradient taken through the
+  // inference pass (exact Jacobians, Jacobian matching's loss) must still flow: there tfjs's ops run.
+  it('a CNN inference pass: the bare kernel without a tape, and gradients through it by input and by weight match cpu', async () => {
+    const input = { kind: 'image' as const, height: 8, width: 8, channels: 1 };
+    const xValues = randomValues(3 * 64, 70);
+    const on = async (backend: 'cpu' | 'wasm') => {
+      await tf.setBackend(backend);
+      const model = buildModel(tf, parseModelSpec({ arch: 'cnn', filters: [8, 16] }), input, 4, 5);
+      const variables = model.parameters.filter((p) => p.trainable).map((p) => p.variable);
+      const out = tf.tidy(() => {
+        const x = tf.tensor4d(xValues, [3, 8, 8, 1]);
+        const logits = model.predictLogits(x);
+        const jacobian = exactJacobian(tf, (xs) => model.predictLogits(xs), x);
+        const { grads } = tf.variableGrads(() => tf.sum(tf.square(model.predictLogits(x))), variables);
+        const values = (t: InstanceType<Tf['Tensor']>) => ({ shape: t.shape, values: t.dataSync() as Float32Array });
+        return { logits: values(logits), jacobian: values(jacobian), grads: variables.map((v) => values(grads[v.name]!)) };
+      });
+      model.dispose();
+      return out;
+    };
+    const [cpu, wasm] = [await on('cpu'), await on('wasm')];
+    expectClose(wasm.logits, cpu.logits);
+    expectClose(wasm.jacobian, cpu.jacobian);
+    cpu.grads.forEach((g, i) => expectClose(wasm.grads[i]!, g));
+  });
 
   it('embeds each SIMD module compiled from its .wat source (main/train/wasm, shared/wasm)', async () => {
     const { compiledModuleSource, generatedPath, watFiles } = await import('../../scripts/compile-wasm.mjs');
