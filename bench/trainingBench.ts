@@ -86,6 +86,15 @@ function interleaved(kind: BackendKind, threads: number): Pairs {
   return out;
 }
 
+/** Which thread counts the runs kept after probing (dataParallel.ts), when offered more than one. */
+function keptNote(kept: (number | undefined)[], threads: number): string {
+  if (threads === 1) return '';
+  const counts = new Map<number, number>();
+  for (const k of kept) if (k !== undefined) counts.set(k, (counts.get(k) ?? 0) + 1);
+  const parts = [...counts].sort((a, b) => b[0] - a[0]).map(([k, c]) => `${k} in ${c}`);
+  return parts.length ? `; threads kept after probing: ${parts.join(', ')} of ${kept.length} runs` : '';
+}
+
 function pairRows(kind: BackendKind, threads: number, pairs: Pairs): BenchRow[] {
   const rows: BenchRow[] = [];
   const first = pairs.ours[0];
@@ -104,7 +113,7 @@ function pairRows(kind: BackendKind, threads: number, pairs: Pairs): BenchRow[] 
       measured: spread(ours, rate),
       goal: goal ? `≥ ${goal.toFixed(1)}× PyTorch (${threads} thread${threads === 1 ? '' : 's'})` : '',
       pass: goal && ratios.length ? median(ratios) >= goal : null,
-      note: ratios.length ? `${spread(ratios, times)} PyTorch, pair by pair` : (pairs.failure ?? ''),
+      note: (ratios.length ? `${spread(ratios, times)} PyTorch, pair by pair` : (pairs.failure ?? '')) + keptNote(pairs.ours.map((t) => t[m].kept), threads),
     });
   }
   const peerInfer = pairs.peer.length ? ` · PyTorch: ${spread(pairs.peer.map((t) => t.mlp.infer), rate)} / ${spread(pairs.peer.map((t) => t.cnn.infer), rate)}` : '';

@@ -19,8 +19,9 @@ export const BENCH_MODELS: Record<'mlp' | 'cnn', ModelSpecInput> = {
 export interface Throughput {
   backend: string;
   threads: number;
-  mlp: { train: number; infer: number };
-  cnn: { train: number; infer: number };
+  /** per model, the threads the run kept after probing with its workers and without (dataParallel.ts) */
+  mlp: { train: number; infer: number; kept?: number };
+  cnn: { train: number; infer: number; kept?: number };
 }
 
 export async function measureThroughput(kind: BackendKind, budgetSeconds: number, threads = 1): Promise<Throughput> {
@@ -40,6 +41,7 @@ export async function measureThroughput(kind: BackendKind, budgetSeconds: number
     let timedExamples = 0;
     let timedSince = 0;
     let batches = 0;
+    let kept: number | undefined;
     try {
       await trainRun({
         tf,
@@ -56,7 +58,10 @@ export async function measureThroughput(kind: BackendKind, budgetSeconds: number
           else if (batches > 3) timedExamples += 128;
           if (batches > 4 && performance.now() - timedSince > budgetSeconds * 1000) controller.abort();
         },
-      }).then((r) => r.model.dispose());
+      }).then((r) => {
+        kept = r.threads;
+        r.model.dispose();
+      });
     } catch (err) {
       if (!(err instanceof CancelledError)) throw err;
     }
@@ -68,7 +73,7 @@ export async function measureThroughput(kind: BackendKind, budgetSeconds: number
     predictProbabilities(tf, model, x.subarray(0, inferN * 784), inferN, 512);
     const inferRate = inferN / ((performance.now() - started) / 1000);
     model.dispose();
-    out[name] = { train: trainRate, infer: inferRate };
+    out[name] = { train: trainRate, infer: inferRate, kept };
     // The threads that trained: this one and the gradient workers it started.
     out.threads = 1 + startedGradientWorkers();
   }

@@ -210,10 +210,35 @@ export async function closeGradientWorkers(): Promise<void> {
   await Promise.all(all.map((w) => w.worker.terminate()));
 }
 
+/** Steps a run with workers takes with them before timing anything (the workers' first steps compile and allocate). */
+export const WARM_UP_STEPS = 2;
+/** Steps timed each way, interleaved (with workers, alone, with, …), before the run settles. */
+export const PROBE_STEPS = 6;
+/** Alone must beat the workers' median step by this factor to take over: a tie keeps the cores busy. */
+const ALONE_MARGIN = 0.97;
+
+/**
+ * Whether a run's workers pay, from the wall times of interleaved steps taken with them and
+ * without (this thread computing every shard): the medians compared, the workers kept unless
+ * steps alone are clearly faster. A second core does not always pay: on a 2-core Xeon a 64-row
+ * shard of a 784-256-10 MLP took 5.8–6.6 ms with the other core training against 3.3–4.0 ms
+ * alone (memory-bound), while a CNN's took 16.8 against 16.1 (docs/scale.md).
+ */
+export function workersPay(withWorkers: readonly number[], alone: readonly number[]): boolean {
+  const median = (xs: readonly number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  };
+  return !(median(alone) < ALONE_MARGIN * median(withWorkers));
+}
+
 /**
  * A run's data-parallel step: this thread computes shards 0, T, 2T, …, worker w the shards
  * w + 1, w + 1 + T, …, every shard's gradient lands in its own slot, and the slots are summed
- * in shard order.
+ * in shard order. After WARM_UP_STEPS, PROBE_STEPS steps each way are timed, interleaved, and
+ * the run keeps whichever is faster (workersPay): the shards, not the threads, fix the numbers,
+ * so the choice changes the speed only.
  */
 export class DataParallelSteps {
   private readonly layout: { offsets: number[]; total: number };
@@ -221,6 +246,11 @@ export class DataParallelSteps {
   private readonly slots: Float32Array;
   /** the batch's rows in shared memory, for the workers' shards: posted as views, never copied */
   private rows: Float32Array | Int32Array | null = null;
+  /** multi-shard steps taken with workers to hand; the probe's schedule counts them */
+  private stepsTaken = 0;
+  private readonly probe = { withWorkers: [] as number[], alone: [] as number[] };
+  /** null while probing; then whether the workers take part */
+  private settled: boolean | null = null;
 
   private constructor(
     private readonly tf: Tf,
@@ -229,22 +259,40 @@ export class DataParallelSteps {
     readonly shards: number,
     private readonly workers: GradientWorker[],
     buffers: { weights: SharedArrayBuffer; grads: SharedArrayBuffer },
+    /** the probe's clock (tests give their own) */
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.layout = layoutOf(variables);
     this.weights = new Float32Array(buffers.weights);
     this.slots = new Float32Array(buffers.grads);
   }
 
-  /** Threads that compute shards: this one and the workers. */
+  /** Threads that compute shards: this one and the workers, or this one alone once the probe found the workers do not pay. */
   get threads(): number {
-    return this.workers.length + 1;
+    return this.settled === false ? 1 : this.workers.length + 1;
+  }
+
+  /** Whether this step's shards go to the workers too: always while warming up, alternately while probing, then as settled. */
+  private workersNow(): boolean {
+    if (this.settled !== null) return this.settled;
+    const probing = this.stepsTaken - WARM_UP_STEPS;
+    return probing < 0 || probing % 2 === 0;
+  }
+
+  /** Counts a multi-shard step and, while probing, its wall time; settles once both sides have PROBE_STEPS. */
+  private timed(withWorkers: boolean, ms: number): void {
+    const probing = this.settled === null && this.stepsTaken >= WARM_UP_STEPS;
+    this.stepsTaken++;
+    if (!probing) return;
+    (withWorkers ? this.probe.withWorkers : this.probe.alone).push(ms);
+    if (this.probe.alone.length >= PROBE_STEPS && this.probe.withWorkers.length >= PROBE_STEPS) this.settled = workersPay(this.probe.withWorkers, this.probe.alone);
   }
 
   /**
    * Starts min(threads, shards) − 1 workers holding replicas of `model` (on `backend`). With one
    * thread, or when the worker is not built, every shard is computed here: the same numbers.
    */
-  static async start(options: { tf: Tf; backend: BackendKind | undefined; model: ClassifierModel; variables: readonly Variable[]; shards: number; threads: number; seed: number }): Promise<DataParallelSteps> {
+  static async start(options: { tf: Tf; backend: BackendKind | undefined; model: ClassifierModel; variables: readonly Variable[]; shards: number; threads: number; seed: number; now?: () => number }): Promise<DataParallelSteps> {
     const { tf, model, variables, shards } = options;
     const { total } = layoutOf(variables);
     const wanted = Math.max(0, Math.min(options.threads, shards) - 1);
@@ -262,7 +310,7 @@ export class DataParallelSteps {
       await closeGradientWorkers();
       workers = [];
     }
-    return new DataParallelSteps(tf, model, variables, shards, workers, buffers);
+    return new DataParallelSteps(tf, model, variables, shards, workers, buffers, options.now);
   }
 
   /** The batch's loss (mean over its rows) and its gradients as tensors, in `variables` order. */
@@ -273,7 +321,9 @@ export class DataParallelSteps {
     const bounds = shardBounds(size, this.shards);
     // Every shard's rows are a view: of the batch here, of its copy in shared memory for a worker
     // (posting a view of an ordinary buffer would copy the whole buffer); the small arrays are sliced.
-    const posting = this.workers.length > 0 && bounds.length > 1;
+    const multi = this.workers.length > 0 && bounds.length > 1;
+    const posting = multi && this.workersNow();
+    const started = this.now();
     const sharedX = posting ? this.sharedRows(batch.x) : batch.x;
     const shardOf = (index: number, posted = false): ShardInput => {
       const [start, end] = bounds[index] as [number, number];
@@ -289,7 +339,7 @@ export class DataParallelSteps {
     };
     const { total, offsets } = this.layout;
     const values = new Float64Array(bounds.length);
-    const threads = this.threads;
+    const threads = this.workers.length + 1;
     let answers: Promise<GradientWorkerReply>[] = [];
     if (posting) {
       writeWeights(this.tf, this.variables, this.weights);
@@ -327,6 +377,7 @@ export class DataParallelSteps {
     }
     let value = 0;
     for (let s = 0; s < bounds.length; s++) value += values[s] as number;
+    if (multi) this.timed(posting, this.now() - started);
     return { value, grads };
   }
 
@@ -351,14 +402,14 @@ export class DataParallelSteps {
     const rowLength = x.length / Math.max(n, 1);
     const logits = new Float32Array(n * classes);
     const batches = Math.ceil(n / batchSize);
-    const threads = this.threads;
+    const threads = this.workers.length + 1;
     const slice = (b: number) => {
       const start = b * batchSize;
       const rows = Math.min(batchSize, n - start);
       return { index: b, x: x.slice(start * rowLength, (start + rows) * rowLength), rows };
     };
     let answers: Promise<GradientWorkerReply>[] = [];
-    if (this.workers.length > 0 && batches > 1) {
+    if (this.workers.length > 0 && batches > 1 && this.settled !== false) {
       writeWeights(this.tf, this.variables, this.weights);
       answers = this.workers.map((w, i) => {
         const mine = Array.from({ length: batches }, (_, b) => b).filter((b) => b % threads === i + 1);

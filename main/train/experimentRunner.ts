@@ -207,8 +207,10 @@ async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCa
  * 1.6× faster on 2 threads (3,763 vs 2,350 examples/s). The MLP read 0.67× there while every
  * step copied the weights and the gradients through fresh buffers (dataSync); read through heap
  * views (tensorValues.ts), a 784-512-10 MLP step on 2 threads costs ~5% more CPU than on one
- * (20.6 against 19.5 ms, it was 26.7), so its two shards now run side by side too. The thread
- * count never changes the numbers (dataParallel.ts), only the speed.
+ * (20.6 against 19.5 ms, it was 26.7), so its two shards now run side by side too. Where a second
+ * thread does not pay (the MLP on a 2-core Xeon), the run finds out in its first steps, timing
+ * them with its workers and without, and keeps the faster (dataParallel.ts). The thread count
+ * never changes the numbers, only the speed.
  */
 function threadsForRun(runs: Store['runs'], threads: RunExperimentOptions['threads']): { backend: BackendKind; count: number } | undefined {
   if (!threads || threads.max <= 1) return undefined;

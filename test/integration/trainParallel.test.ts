@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, type Tf } from '../../main/train/backend.js';
-import { closeGradientWorkers, gradientWorkerPath, shardBounds, shardCount } from '../../main/train/dataParallel.js';
-import type { ModelInput } from '../../main/train/models.js';
+import { closeGradientWorkers, DataParallelSteps, gradientWorkerPath, PROBE_STEPS, shardBounds, shardCount, WARM_UP_STEPS, workersPay } from '../../main/train/dataParallel.js';
+import { buildModel, type ModelInput } from '../../main/train/models.js';
 import { predictProbabilities, trainRun } from '../../main/train/trainer.js';
 import { CancelledError } from '../../shared/errors.js';
 import { parseRunSpec, type ModelSpecInput } from '../../shared/experimentSpec.js';
@@ -80,7 +80,49 @@ describe('shards', () => {
   });
 });
 
+describe('workersPay', () => {
+  it('keeps the workers unless steps alone are clearly faster, by the medians', () => {
+    expect(workersPay([10, 10, 10], [10, 10, 10])).toBe(true);
+    expect(workersPay([10, 10, 10], [9.8, 9.8, 9.8])).toBe(true);
+    expect(workersPay([10, 10, 10], [9, 9, 9])).toBe(false);
+    // One slow outlier on either side does not decide it.
+    expect(workersPay([10, 10, 90, 10], [9, 9, 9, 9])).toBe(false);
+    expect(workersPay([6, 6, 6, 6], [5, 5, 50, 5, 5])).toBe(false);
+    expect(workersPay([6, 6, 6, 6], [8, 8, 1, 8])).toBe(true);
+  });
+});
+
 describe.skipIf(!built)('a run on several threads', () => {
+  it("probes its steps with the workers and alone, settles, and every step's gradients are those of one thread", async () => {
+    const spec = parseRunSpec({ name: 'probe', model: { arch: 'mlp', hidden: [16] }, optimizer: { kind: 'adam', lr: 0.01 }, batchSize: 128, epochs: 1, seed: 5 });
+    const model = buildModel(tf, spec.model, INPUT, CLASSES, 5);
+    const variables = model.parameters.filter((p) => p.trainable).map((p) => p.variable);
+    // A clock under which a step alone takes 1 ms and one with the workers 2 ms.
+    let clock = 0;
+    let withWorkers = true;
+    const steps = await DataParallelSteps.start({ tf, backend: 'wasm', model, variables, shards: 2, threads: 2, seed: 5, now: () => (clock += withWorkers ? 1 : 0.5) });
+    const one = await DataParallelSteps.start({ tf, backend: undefined, model, variables, shards: 2, threads: 1, seed: 5 });
+    const loss = { kind: 'onehot' } as const;
+    try {
+      for (let i = 0; i < WARM_UP_STEPS + 2 * PROBE_STEPS + 2; i++) {
+        const batch = { x: train.x.subarray(0, 128 * SIDE * SIDE), y: train.y.subarray(0, 128), dropoutSeed: i };
+        // Steps alternate once the warm-up is done: even probe steps with the workers.
+        const probing = i - WARM_UP_STEPS;
+        withWorkers = i < WARM_UP_STEPS + 2 * PROBE_STEPS ? probing < 0 || probing % 2 === 0 : false;
+        expect(steps.threads).toBe(i < WARM_UP_STEPS + 2 * PROBE_STEPS ? 2 : 1);
+        const [a, b] = [await steps.step(loss, batch), await one.step(loss, batch)];
+        expect(a.value).toBe(b.value);
+        a.grads.forEach((g, k) => expect(g.dataSync()).toEqual(b.grads[k]!.dataSync()));
+        tf.dispose([...a.grads, ...b.grads]);
+      }
+      // Settled alone: predictions are this thread's too, and the same.
+      const predictHere = (rows: Float32Array | Int32Array, count: number) => predictProbabilities(tf, model, rows, count, 64).logits;
+      expect(await steps.predict(train.x, train.n, 64, predictHere)).toEqual(await one.predict(train.x, train.n, 64, predictHere));
+    } finally {
+      model.dispose();
+    }
+  }, 60_000);
+
   for (const model of [
     { arch: 'mlp', hidden: [32], dropout: 0.1 },
     { arch: 'cnn', filters: [4, 8] },
