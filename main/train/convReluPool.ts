@@ -4,17 +4,17 @@
 // MaxPoolGrad, Step, Cast, Multiply and a bias Sum over the block's largest tensors, about a third
 // of a CNN step. Here the forward is one kernel (CONV_RELU_POOL: convolution, bias, relu and pool
 // in one pass of our SIMD module where the layer fits it, else XNNPACK's fused convolution and a
-// max pool), and the backward one loop (RELU_POOL_GRAD) before the convolution's own gradients.
+// max pool), and the backward one kernel too (CONV_RELU_POOL_GRAD: from the pooled gradient
+// straight to the convolution's gradients where the layer fits our module, else the relu → pool
+// routing loop before the convolution's two gradient kernels).
 import type { GradSaveFunc, Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
 import type { Tf } from './backend.js';
-import { CONV_RELU_POOL, RELU_POOL_GRAD } from './wasmGradients.js';
+import { CONV_RELU_POOL, CONV_RELU_POOL_GRAD } from './wasmGradients.js';
 
 /** Whether the fused block can run: on wasm, with the gradient kernel registered. */
 export function canFuseConvReluPool(tf: Tf): boolean {
-  return tf.getBackend() === 'wasm' && tf.getKernel(RELU_POOL_GRAD, 'wasm') !== undefined && tf.getKernel(CONV_RELU_POOL, 'wasm') !== undefined;
+  return tf.getBackend() === 'wasm' && tf.getKernel(CONV_RELU_POOL, 'wasm') !== undefined && tf.getKernel(CONV_RELU_POOL_GRAD, 'wasm') !== undefined;
 }
-
-const CONV_ATTRS = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined } as const;
 
 /**
  * maxPool(relu(conv(x, w) + b), 2, 2, 'valid'). `inputNeedsGradient` false (the first layer,
@@ -34,11 +34,7 @@ export function convReluPool(tf: Tf, x: Tensor4D, w: Tensor4D, b: Tensor1D, inpu
       value: pooled,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [savedX, savedW, savedR] = saved as [Tensor4D, Tensor4D, Tensor4D];
-        const [dConv, db] = engine.runKernel(RELU_POOL_GRAD, { dy, r: savedR }, {}) as [Tensor4D, Tensor1D];
-        const dw = engine.runKernel('Conv2DBackpropFilter', { x: savedX, dy: dConv }, { ...CONV_ATTRS, filterShape: savedW.shape } as never) as Tensor4D;
-        if (!inputNeedsGradient) return [dw, db];
-        const dx = engine.runKernel('Conv2DBackpropInput', { dy: dConv, filter: savedW }, { ...CONV_ATTRS, inputShape: savedX.shape } as never) as Tensor4D;
-        return [dx, dw, db];
+        return engine.runKernel(CONV_RELU_POOL_GRAD, { dy, r: savedR, x: savedX, filter: savedW }, { needDx: inputNeedsGradient } as never) as Tensor[];
       },
     };
   })(...inputs) as Tensor4D;

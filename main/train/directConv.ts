@@ -10,11 +10,16 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { ConvInfo } from './gradientLoops.js';
 import { WASM_BASE64 as CONV_FILTER_GRAD_WASM } from './wasm/convFilterGradWasm.js';
 import { WASM_BASE64 as CONV_RELU_POOL_WASM } from './wasm/convReluPoolWasm.js';
+import { WASM_BASE64 as POOL_CONV_GRAD_WASM } from './wasm/poolConvGradWasm.js';
 import { ownExport, type WasmKernelScope } from './wasmHeap.js';
 
 type ConvReluPoolFn = (
   x: number, w: number, bias: number, r: number, pooled: number, batch: number, xImage: number, xRow: number, xPixel: number,
   t: number, oh: number, ow: number, co: number, kh: number,
+) => void;
+type PoolConvGradFn = (
+  g: number, r: number, x: number, wt: number, dx: number, dwt: number, db: number,
+  batch: number, oh: number, ow: number, co: number, ci: number, kh: number, kw: number, needDx: number,
 ) => void;
 type FilterGradFn = (
   x: number, dy: number, dw: number, batch: number, h: number, w: number, xImage: number, xRow: number, xPixel: number,
@@ -109,4 +114,58 @@ export function directConvReluPool(scope: WasmKernelScope, x: TensorInfo, filter
   forward(xAt, address(filter), address(bias), address(r), address(pooled), batchSize, ph * pw * ci * 4, pw * ci * 4, ci * 4, kw * ci, oh, ow, co, kh);
   scope.finish(r);
   return [r, pooled];
+}
+
+/**
+ * The block's whole backward from its pooled gradient g (wasm/poolConvGrad.wat): [dx (or null
+ * when the input needs none), dW, db]. The gradient the pool hands the convolution is zero but at
+ * each window's routed pixel, so each routed value adds its share of dW and dx around that pixel
+ * alone: a quarter of the dense passes' multiplications. Null unless the convolution is stride 1
+ * and undilated, its input channels a multiple of 4 and its output height and width even.
+ */
+export function poolConvGrad(scope: WasmKernelScope, g: TensorInfo, r: TensorInfo, x: TensorInfo, filter: TensorInfo, info: ConvInfo, needDx: boolean): [TensorInfo | null, TensorInfo, TensorInfo] | null {
+  const { batchSize, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co, filterHeight: kh, filterWidth: kw, padInfo } = info;
+  const stride1 = info.strideHeight === 1 && info.strideWidth === 1 && info.dilationHeight === 1 && info.dilationWidth === 1;
+  const float32 = [g, r, x, filter].every((t) => t.dtype === 'float32');
+  const covered = oh + kh - 1 >= padInfo.top + h && ow + kw - 1 >= padInfo.left + w; // every input pixel inside the padded copy
+  if (!stride1 || ci % 4 !== 0 || oh % 2 !== 0 || ow % 2 !== 0 || !covered || !float32) return null;
+  const backward = ownExport<PoolConvGradFn>(scope.backend, POOL_CONV_GRAD_WASM, 'backward');
+  if (!backward) return null;
+  const { backend } = scope;
+  const ph = oh + kh - 1;
+  const pw = ow + kw - 1;
+  const taps = kh * kw;
+  const dw = backend.makeOutput([kh, kw, ci, co], 'float32');
+  const db = backend.makeOutput([co], 'float32');
+  const dx = needDx ? backend.makeOutput([batchSize, h, w, ci], 'float32') : null;
+  const [wt, dwt] = [backend.makeOutput([taps, co, ci], 'float32'), backend.makeOutput([co, taps, ci], 'float32')];
+  const dxPadded = needDx ? backend.makeOutput([batchSize * ph * pw * ci], 'float32') : null;
+  for (const t of [wt, dwt, dxPadded]) if (t) scope.adopt(t);
+  const xAt = paddedCopy(scope, x, ph, pw, padInfo.top, padInfo.left, 0);
+  // Views after every allocation: growing the wasm heap detaches older views.
+  const view = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+  const [filterView, wtView] = [view(filter), view(wt)];
+  // wt[tap, o, c] = filter[tap, c, o]
+  for (let tap = 0; tap < taps; tap++) {
+    for (let c = 0; c < ci; c++) for (let o = 0; o < co; o++) wtView[(tap * co + o) * ci + c] = filterView[(tap * ci + c) * co + o]!;
+  }
+  for (const t of [dwt, db, dxPadded]) if (t) view(t).fill(0);
+  const address = (t: TensorInfo | null) => (t ? view(t).byteOffset : 0);
+  backward(address(g), address(r), xAt, address(wt), address(dxPadded), address(dwt), address(db), batchSize, oh, ow, co, ci, kh, kw, needDx ? 1 : 0);
+  // dW[tap, c, o] = dwt[o, tap, c]; dx: the padded gradient's image part.
+  const [dwView, dwtView] = [view(dw), view(dwt)];
+  for (let o = 0; o < co; o++) {
+    for (let tap = 0; tap < taps; tap++) for (let c = 0; c < ci; c++) dwView[(tap * ci + c) * co + o] = dwtView[(o * taps + tap) * ci + c]!;
+  }
+  if (dx && dxPadded) {
+    const [dxView, paddedView] = [view(dx), view(dxPadded)];
+    for (let b = 0; b < batchSize; b++) {
+      for (let row = 0; row < h; row++) {
+        const from = ((b * ph + padInfo.top + row) * pw + padInfo.left) * ci;
+        dxView.set(paddedView.subarray(from, from + w * ci), (b * h + row) * w * ci);
+      }
+    }
+  }
+  scope.finish(dw);
+  return [dx, dw, db];
 }

@@ -6,7 +6,7 @@
 import type * as tfjs from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { ADAM_STEP, makeAdamStepKernel } from './adamStep.js';
-import { directConvReluPool, directFilterGrad } from './directConv.js';
+import { directConvReluPool, directFilterGrad, poolConvGrad } from './directConv.js';
 import { WASM_BASE64 as RELU_POOL_WASM } from './wasm/reluPoolGradWasm.js';
 import { ownExport, WasmKernelScope, type KernelArgs, type WasmBackend, type WasmKernel } from './wasmHeap.js';
 import { maskReluGradient, routeMaxPoolGradient, writeTransposedPatches, type Conv2DBackpropFilterAttrs, type ConvInfo, type MaxPoolGradAttrs } from './gradientLoops.js';
@@ -17,6 +17,8 @@ type Tf = typeof tfjs;
 export const RELU_POOL_GRAD = 'DisobeyReluPoolGrad';
 /** Our own kernel: the block's forward, 3×3 same convolution + bias → relu → 2×2 max pool; outputs [r, pooled]. */
 export const CONV_RELU_POOL = 'DisobeyConvReluPool';
+/** Our own kernel: the block's backward from the pooled gradient; outputs [dx, dW, db], or [dW, db] without needDx. */
+export const CONV_RELU_POOL_GRAD = 'DisobeyConvReluPoolGrad';
 
 /** Marks our kernel functions so registering twice (several runs, tests) is a no-op. */
 const OURS = Symbol('disobey.wasmGradient');
@@ -263,6 +265,30 @@ function makeConvReluPool(tf: Tf): (args: KernelArgs) => TensorInfo[] {
   };
 }
 
+/**
+ * The block's backward (convReluPool.ts): from the pooled gradient straight to the convolution's
+ * gradients by our module where the layer fits it (directConv.ts poolConvGrad), else the relu →
+ * pool routing (RELU_POOL_GRAD) and the convolution's two gradient kernels.
+ */
+function makeConvReluPoolGrad(tf: Tf): (args: KernelArgs) => TensorInfo[] {
+  return ({ inputs, backend, attrs }: KernelArgs) => {
+    const { dy, r, x, filter } = inputs as { dy: TensorInfo; r: TensorInfo; x: TensorInfo; filter: TensorInfo };
+    const { needDx } = attrs as unknown as { needDx: boolean };
+    const info: ConvInfo = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], 1, 1, 'same');
+    const direct = poolConvGrad(new WasmKernelScope(tf, backend as WasmBackend), dy, r, x, filter, info, needDx);
+    if (direct) return direct.filter((t): t is TensorInfo => t !== null);
+    const scope = new WasmKernelScope(tf, backend as WasmBackend);
+    const run = (name: string, kernelInputs: Record<string, TensorInfo>, kernelAttrs: object) =>
+      tf.getKernel(name, 'wasm')!.kernelFunc({ inputs: kernelInputs, backend: backend as never, attrs: kernelAttrs as never }) as TensorInfo | TensorInfo[];
+    const [dConv, db] = run(RELU_POOL_GRAD, { dy, r }, {}) as [TensorInfo, TensorInfo];
+    scope.adopt(dConv);
+    const dw = run('Conv2DBackpropFilter', { x, dy: dConv }, { ...BLOCK_CONV_ATTRS, filterShape: filter.shape }) as TensorInfo;
+    const dx = needDx ? (run('Conv2DBackpropInput', { dy: dConv, filter }, { ...BLOCK_CONV_ATTRS, inputShape: x.shape }) as TensorInfo) : null;
+    scope.finish(dw);
+    return dx ? [dx, dw, db] : [dw, db];
+  };
+}
+
 type ReluPoolRoute = (r: number, g: number, dConv: number, dBias: number, batch: number, h: number, w: number, c: number) => void;
 
 /** The SIMD routing function instantiated on the backend's memory (null where it cannot run). */
@@ -346,7 +372,7 @@ function makeSharingIdentity(original: KernelFunc): WasmKernel {
 }
 
 /** Kernel names this module adds to or replaces on the wasm backend. */
-export const WASM_GRADIENT_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Identity', RELU_POOL_GRAD, CONV_RELU_POOL, ADAM_STEP] as const;
+export const WASM_GRADIENT_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Identity', RELU_POOL_GRAD, CONV_RELU_POOL, CONV_RELU_POOL_GRAD, ADAM_STEP] as const;
 
 function isOurs(kernelFunc: KernelFunc | undefined): boolean {
   return kernelFunc !== undefined && (kernelFunc as unknown as Record<symbol, boolean>)[OURS] === true;
@@ -372,6 +398,7 @@ export function registerWasmGradientKernels(tf: Tf): void {
   install(tf, 'MaxPoolGrad', () => makeMaxPoolGrad(tf));
   install(tf, RELU_POOL_GRAD, () => makeReluPoolGrad(tf));
   install(tf, CONV_RELU_POOL, () => makeConvReluPool(tf));
+  install(tf, CONV_RELU_POOL_GRAD, () => makeConvReluPoolGrad(tf));
   install(tf, ADAM_STEP, () => makeAdamStepKernel());
   install(tf, 'Sum', (original) => {
     if (!original) throw new Error('wasm backend without Sum');

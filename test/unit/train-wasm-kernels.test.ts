@@ -241,11 +241,17 @@ describe('wasm gradient kernels match the cpu backend', () => {
   // the value and every gradient, through the SIMD module (channels a multiple of 4) and the JS
   // loop (others), even and odd sizes, and windows whose values tie. The forward runs in our module
   // where the output channels are a multiple of 8 and the size even, else XNNPACK + a max pool.
+  // The backward starts from the pooled gradient in our module where the input channels are a
+  // multiple of 4 and the size even, else the relu → pool routing and two gradient kernels.
   const blockCases: { x: [number, number, number, number]; co: number; tie?: boolean }[] = [
     { x: [2, 8, 8, 3], co: 8 },
     { x: [2, 28, 28, 1], co: 16 },
     { x: [2, 14, 14, 16], co: 32 },
     { x: [1, 4, 6, 2], co: 16, tie: true },
+    // Input channels a multiple of 4 and an even size: the backward from the pooled gradient in one module pass.
+    { x: [2, 6, 8, 4], co: 5 },
+    { x: [3, 8, 6, 12], co: 16 },
+    { x: [2, 4, 4, 8], co: 3, tie: true },
     { x: [2, 8, 8, 3], co: 4 },
     { x: [2, 7, 9, 2], co: 8 },
     { x: [3, 6, 6, 1], co: 6 },
@@ -321,7 +327,7 @@ describe('wasm gradient kernels match the cpu backend', () => {
   it('embeds each SIMD module compiled from its .wat source (main/train/wasm, shared/wasm)', async () => {
     const { compiledModuleSource, generatedPath, watFiles } = await import('../../scripts/compile-wasm.mjs');
     const wats = watFiles();
-    expect(wats.map((wat) => path.basename(wat)).sort()).toEqual(['adamStep.wat', 'bootstrapSums.wat', 'convFilterGrad.wat', 'convReluPool.wat', 'reluPoolGrad.wat']);
+    expect(wats.map((wat) => path.basename(wat)).sort()).toEqual(['adamStep.wat', 'bootstrapSums.wat', 'convFilterGrad.wat', 'convReluPool.wat', 'poolConvGrad.wat', 'reluPoolGrad.wat']);
     for (const wat of wats) expect(fs.readFileSync(generatedPath(wat), 'utf8'), wat).toBe(await compiledModuleSource(wat));
   });
 });
