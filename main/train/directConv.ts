@@ -1,11 +1,18 @@
-// A stride-1 convolution's filter gradient on wasm by our own SIMD module
-// (wasm/convFilterGrad.wat), reading tfjs's tensors in place: a tile of 4 input × 8 output
-// channels of sums in registers over each image's pixels, at the speed of XNNPACK's forward
-// convolution (about 34 GFLOP/s a core on this Xeon, near what 128-bit SIMD without fused
-// multiply-add allows), where the routes it replaces re-laid out their operands first
-// (transposes, patches, a filter repacked on every call) and ran at a half to a quarter of it.
-// A forward pass and input gradient written the same way ran no faster than XNNPACK's, so those
-// stay tfjs's. Every sum adds in a fixed order: a run's numbers are the same on every machine.
+// Stride-1 convolutions on wasm by SIMD modules of our own, reading and writing tfjs's tensors in
+// place, where they beat XNNPACK's routes (128-bit SIMD without fused multiply-add: about
+// 34 GFLOP/s a core on the Xeon of docs/scale.md, which XNNPACK's forward convolution reaches too):
+// - the filter gradient (wasm/convFilterGrad.wat): a tile of 4 input × 8 output channels of sums
+//   in registers over each image's pixels, where the route it replaces transposed both operands
+//   and repacked a 14×14 "filter" on every call, at half that speed;
+// - the CNN block's forward (wasm/convReluPool.wat): convolution, bias, relu and 2×2 max pool in
+//   one pass, a pool window's four pixels side by side, so the pool needs no second pass;
+// - the block's backward from its pooled gradient (wasm/poolConvGrad.wat): zero but at one pixel
+//   per window and channel, so each routed value adds its share of dW and dx around that pixel
+//   alone, a quarter of the dense passes' multiplications.
+// A plain forward convolution and input gradient written like the filter gradient ran no faster
+// than XNNPACK's, so those stay tfjs's. Every sum adds in a fixed order: a run's numbers are the
+// same on every machine. Each function returns null where a layer does not fit its module (or the
+// runtime lacks wasm SIMD), and the caller takes tfjs's route.
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { ConvInfo } from './gradientLoops.js';
 import { WASM_BASE64 as CONV_FILTER_GRAD_WASM } from './wasm/convFilterGradWasm.js';

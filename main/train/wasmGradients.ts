@@ -1,14 +1,14 @@
 // Gradient kernels the tfjs wasm backend lacks (Conv2DBackpropFilter, UnsortedSegmentSum), has
 // only as slow or wrong scalar loops (Conv2DBackpropInput, MaxPoolGrad) or runs slowly for the
 // transposed operands, reductions and saved tensors gradients need (BatchMatMul, Sum, Identity),
-// and three of our own: the CNN block's forward and its relu → pool backward (convReluPool.ts), and
-// Adam's update (adamStep.ts).
+// and our own: the CNN block's forward and backward and the relu → pool routing
+// (convReluPool.ts, directConv.ts), and Adam's update (adamStep.ts).
 import type * as tfjs from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { ADAM_STEP, makeAdamStepKernel } from './adamStep.js';
 import { directConvReluPool, directFilterGrad, poolConvGrad } from './directConv.js';
 import { WASM_BASE64 as RELU_POOL_WASM } from './wasm/reluPoolGradWasm.js';
-import { ownExport, WasmKernelScope, type KernelArgs, type WasmBackend, type WasmKernel } from './wasmHeap.js';
+import { ownExport, runWasmKernel, WasmKernelScope, type KernelArgs, type WasmBackend, type WasmKernel } from './wasmHeap.js';
 import { maskReluGradient, routeMaxPoolGradient, writeTransposedPatches, type Conv2DBackpropFilterAttrs, type ConvInfo, type MaxPoolGradAttrs } from './gradientLoops.js';
 
 type Tf = typeof tfjs;
@@ -32,13 +32,14 @@ function assertChannelsLast(kernelName: string, dataFormat: unknown): void {
 /**
  * dW[kh,kw,ci,co] = Σ_{b,oh,ow} x[b, oh·s + kh − top, ow·s + kw − left, ci] · dy[b,oh,ow,co].
  * Stride 1 with output channels a multiple of 8 (most layers of most CNNs) goes to our SIMD
- * module (directFilterGrad); the routes after it serve the rest. Read with the batch as the channel axis this is itself a convolution: input xᵀ [Ci,H,W,B]
- * with filter dyᵀ [OH,OW,B,Co], dilated by the forward stride, gives [Ci,KH,KW,Co] in one
- * XNNPACK call; when the layer widens (Ci < Co, stride 1) the roles swap so that x, the smaller
- * operand, is the filter XNNPACK repacks (dy correlated with x gives dW flipped in space).
- * Building im2col patches from strided slices + Concat and one matMul was 5–10×
- * slower (wasm's Concat copies element by element on the last axis); for 1–3 input channels the
- * patches are instead written directly (fewChannelFilterGrad), which beats the convolution.
+ * module (directFilterGrad); the routes after it serve the rest. Read with the batch as the
+ * channel axis this is itself a convolution: input xᵀ [Ci,H,W,B] with filter dyᵀ [OH,OW,B,Co],
+ * dilated by the forward stride, gives [Ci,KH,KW,Co] in one XNNPACK call; when the layer widens
+ * (Ci < Co, stride 1) the roles swap so that x, the smaller operand, is the filter XNNPACK
+ * repacks (dy correlated with x gives dW flipped in space). Building im2col patches from strided
+ * slices + Concat and one matMul was 5–10× slower (wasm's Concat copies element by element on
+ * the last axis); for 1–3 input channels the patches are instead written directly
+ * (fewChannelFilterGrad), which beats the convolution.
  */
 function makeConv2DBackpropFilter(tf: Tf): WasmKernel {
   return ({ inputs, backend, attrs }: KernelArgs) => {
@@ -258,10 +259,8 @@ function makeConvReluPool(tf: Tf): (args: KernelArgs) => TensorInfo[] {
     const info: ConvInfo = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], 1, 1, 'same');
     const direct = directConvReluPool(new WasmKernelScope(tf, backend as WasmBackend), x, filter, bias, info);
     if (direct) return direct;
-    const run = (name: string, kernelInputs: Record<string, TensorInfo>, attrs: object) =>
-      tf.getKernel(name, 'wasm')!.kernelFunc({ inputs: kernelInputs, backend: backend as never, attrs: attrs as never }) as TensorInfo;
-    const r = run('FusedConv2D', { x, filter, bias }, { ...BLOCK_CONV_ATTRS, activation: 'relu' });
-    return [r, run('MaxPool', { x: r }, { filterSize: 2, strides: 2, pad: 'valid' })];
+    const r = runWasmKernel(tf, backend, 'FusedConv2D', { x, filter, bias }, { ...BLOCK_CONV_ATTRS, activation: 'relu' }) as TensorInfo;
+    return [r, runWasmKernel(tf, backend, 'MaxPool', { x: r }, { filterSize: 2, strides: 2, pad: 'valid' }) as TensorInfo];
   };
 }
 
@@ -277,14 +276,10 @@ function makeConvReluPoolGrad(tf: Tf): (args: KernelArgs) => TensorInfo[] {
     const info: ConvInfo = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], 1, 1, 'same');
     const direct = poolConvGrad(new WasmKernelScope(tf, backend as WasmBackend), dy, r, x, filter, info, needDx);
     if (direct) return direct.filter((t): t is TensorInfo => t !== null);
-    const scope = new WasmKernelScope(tf, backend as WasmBackend);
-    const run = (name: string, kernelInputs: Record<string, TensorInfo>, kernelAttrs: object) =>
-      tf.getKernel(name, 'wasm')!.kernelFunc({ inputs: kernelInputs, backend: backend as never, attrs: kernelAttrs as never }) as TensorInfo | TensorInfo[];
-    const [dConv, db] = run(RELU_POOL_GRAD, { dy, r }, {}) as [TensorInfo, TensorInfo];
-    scope.adopt(dConv);
-    const dw = run('Conv2DBackpropFilter', { x, dy: dConv }, { ...BLOCK_CONV_ATTRS, filterShape: filter.shape }) as TensorInfo;
-    const dx = needDx ? (run('Conv2DBackpropInput', { dy: dConv, filter }, { ...BLOCK_CONV_ATTRS, inputShape: x.shape }) as TensorInfo) : null;
-    scope.finish(dw);
+    const [dConv, db] = runWasmKernel(tf, backend, RELU_POOL_GRAD, { dy, r }) as [TensorInfo, TensorInfo];
+    const dw = runWasmKernel(tf, backend, 'Conv2DBackpropFilter', { x, dy: dConv }, { ...BLOCK_CONV_ATTRS, filterShape: filter.shape }) as TensorInfo;
+    const dx = needDx ? (runWasmKernel(tf, backend, 'Conv2DBackpropInput', { dy: dConv, filter }, { ...BLOCK_CONV_ATTRS, inputShape: x.shape }) as TensorInfo) : null;
+    (backend as WasmBackend).disposeData(dConv.dataId);
     return dx ? [dx, dw, db] : [dw, db];
   };
 }

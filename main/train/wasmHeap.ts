@@ -20,6 +20,13 @@ export type KernelArgs = { inputs: Inputs; backend: unknown; attrs?: NamedAttrMa
 /** Our kernels' own signature; tfjs's KernelFunc is wider (it also allows several outputs). */
 export type WasmKernel = (args: KernelArgs) => TensorInfo;
 
+/** One wasm kernel run directly (below the engine: no gradient tape, no tensor bookkeeping); its outputs are the caller's. */
+export function runWasmKernel(tf: Tf, backend: unknown, kernelName: string, inputs: Inputs | TensorInfo[], attrs: object = {}): TensorInfo | TensorInfo[] {
+  const kernel = tf.getKernel(kernelName, 'wasm');
+  if (!kernel) throw new Error(`wasm kernel ${kernelName} is not registered`);
+  return kernel.kernelFunc({ inputs: inputs as Inputs, backend: backend as never, attrs: attrs as NamedAttrMap }) as TensorInfo | TensorInfo[];
+}
+
 /**
  * Runs wasm kernels directly (below the engine: no gradient tape, no tensor bookkeeping) and
  * frees every intermediate except the result.
@@ -32,9 +39,7 @@ export class WasmKernelScope {
   ) {}
 
   run(kernelName: string, inputs: Inputs | TensorInfo[], attrs: NamedAttrMap = {}): TensorInfo {
-    const kernel = this.tf.getKernel(kernelName, 'wasm');
-    if (!kernel) throw new Error(`wasm kernel ${kernelName} is not registered`);
-    const out = kernel.kernelFunc({ inputs: inputs as Inputs, backend: this.backend as never, attrs }) as TensorInfo;
+    const out = runWasmKernel(this.tf, this.backend, kernelName, inputs, attrs) as TensorInfo;
     this.intermediates.push(out);
     return out;
   }
