@@ -252,6 +252,7 @@ describe('wasm gradient kernels match the cpu backend', () => {
     { x: [2, 6, 8, 4], co: 5 },
     { x: [3, 8, 6, 12], co: 16 },
     { x: [2, 4, 4, 8], co: 3, tie: true },
+    { x: [1, 6, 4, 20], co: 8 },
     { x: [2, 8, 8, 3], co: 4 },
     { x: [2, 7, 9, 2], co: 8 },
     { x: [3, 6, 6, 1], co: 6 },
