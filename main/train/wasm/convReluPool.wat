@@ -18,7 +18,7 @@
                            (param $t i32) (param $oh i32) (param $ow i32) (param $co i32) (param $kh i32)
     (local $b i32) (local $y i32) (local $q i32) (local $ob i32) (local $i i32)
     (local $coBytes i32) (local $rowBytes i32) (local $tBytes i32) (local $down i32)
-    (local $xBase i32) (local $xp i32) (local $xEnd i32) (local $wp i32) (local $rAt i32) (local $pAt i32)
+    (local $xBase i32) (local $rowAt i32) (local $xp i32) (local $xEnd i32) (local $wp i32) (local $rAt i32) (local $pAt i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
     (local $w0 v128) (local $w1 v128) (local $s v128) (local $zero v128)
@@ -52,13 +52,14 @@
             (local.set $a2 (local.get $a0)) (local.set $a3 (local.get $a1))
             (local.set $a4 (local.get $a0)) (local.set $a5 (local.get $a1))
             (local.set $a6 (local.get $a0)) (local.set $a7 (local.get $a1))
+            ;; w's kernel rows follow one another: wp runs on through them; xp starts each row a padded row down
+            (local.set $wp (i32.add (local.get $w) (i32.shl (local.get $ob) (i32.const 2))))
+            (local.set $rowAt (local.get $xBase))
             (local.set $i (i32.const 0))
             (block $doneI (loop $loopI
               (br_if $doneI (i32.ge_u (local.get $i) (local.get $kh)))
-              (local.set $xp (i32.add (local.get $xBase) (i32.mul (local.get $i) (local.get $xRow))))
+              (local.set $xp (local.get $rowAt))
               (local.set $xEnd (i32.add (local.get $xp) (local.get $tBytes)))
-              (local.set $wp (i32.add (local.get $w)
-                (i32.shl (i32.add (i32.mul (i32.mul (local.get $i) (local.get $t)) (local.get $co)) (local.get $ob)) (i32.const 2))))
               ;; pixels (y, q), (y, q+1), (y+1, q), (y+1, q+1): sums a0/a1, a2/a3, a4/a5, a6/a7
               (loop $loopT
                 (local.set $w0 (v128.load (local.get $wp)))
@@ -78,6 +79,7 @@
                 (local.set $xp (i32.add (local.get $xp) (i32.const 4)))
                 (local.set $wp (i32.add (local.get $wp) (local.get $coBytes)))
                 (br_if $loopT (i32.lt_u (local.get $xp) (local.get $xEnd))))
+              (local.set $rowAt (i32.add (local.get $rowAt) (local.get $xRow)))
               (local.set $i (i32.add (local.get $i) (i32.const 1)))
               (br $loopI)))
             (local.set $a0 (f32x4.max (local.get $a0) (local.get $zero)))
