@@ -6,7 +6,7 @@ import { CancelledError } from '../shared/errors.js';
 import { importIdx } from '../main/data/idx.js';
 import { sampleDatasetDir } from '../main/paths.js';
 import { selectBackend, type BackendKind } from '../main/train/backend.js';
-import { computeNormalisation, normaliseImages } from '../main/train/imageNormalisation.js';
+import { computeNormalisation, normalisedZero, normaliseImages } from '../main/train/imageNormalisation.js';
 import { startedGradientWorkers } from '../main/train/dataParallel.js';
 import { buildModel } from '../main/train/models.js';
 import { predictProbabilities, trainRun } from '../main/train/trainer.js';
@@ -31,9 +31,11 @@ export async function measureThroughput(kind: BackendKind, budgetSeconds: number
   const train = parsed.examples.filter((e) => e.split === 'train');
   const pixels = new Uint8Array(train.length * 784);
   train.forEach((e, i) => pixels.set(e.pixels!, i * 784));
-  const x = normaliseImages(pixels, computeNormalisation(pixels, 1));
+  const normalisation = computeNormalisation(pixels, 1);
+  const x = normaliseImages(pixels, normalisation);
   const y = Int32Array.from(train, (e) => e.label);
-  const input = { kind: 'image' as const, height: 28, width: 28, channels: 1 };
+  // As trainingData.ts gives it: the background lets wasm's MLP skip those pixels (sparseDense.ts).
+  const input = { kind: 'image' as const, height: 28, width: 28, channels: 1, background: normalisedZero(normalisation) };
   const out = { backend: backend.name, threads: 1 } as Throughput;
   for (const name of ['mlp', 'cnn'] as const) {
     const spec = parseRunSpec({ name, model: BENCH_MODELS[name], optimizer: { kind: 'adam', lr: 0.001 }, batchSize: 128, epochs: 1, seed: 1 });

@@ -44,3 +44,8 @@ export function normaliseImages(pixels: ArrayLike<number>, normalisation: ImageN
   }
   return out;
 }
+
+/** Per channel, what normaliseImages makes of a 0 pixel (as float32): the images' background. */
+export function normalisedZero(normalisation: ImageNormalisation): number[] {
+  return normalisation.mean.map((m, c) => Math.fround((0 - m) * (1 / (normalisation.std[c] as number))));
+}

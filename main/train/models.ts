@@ -6,12 +6,17 @@ import { DomainError } from '../../shared/errors.js';
 import type { ModelSpec } from '../../shared/experimentSpec.js';
 import type { Tf } from './backend.js';
 import { canFuseConvReluPool, convReluPool, convReluPoolInference } from './convReluPool.js';
+import { canUseSparseDense, sparseDense, sparseDenseInference } from './sparseDense.js';
 import { deriveSeed, randomStream, SeedPurpose } from './seedStreams.js';
 import { readTensor } from './tensorValues.js';
 import { PAD_ID, UNKNOWN_ID } from './textFeatures.js';
 
 export type ModelInput =
-  | { kind: 'image'; height: number; width: number; channels: number }
+  /**
+   * background: per channel, the normalised value of a 0 pixel (trainingData.ts); an image MLP's
+   * first layer on wasm computes from the other pixels (sparseDense.ts). Absent means 0.
+   */
+  | { kind: 'image'; height: number; width: number; channels: number; background?: number[] }
   /** token ids, n × maxLen int32, 0 = padding; idf is required by bow-mlp with tfidf */
   | { kind: 'text'; vocabSize: number; maxLen: number; idf?: Float32Array };
 
@@ -143,6 +148,22 @@ class Layers {
     return this.tf.fused.matMul({ a: x, b: layer.w as unknown as Tensor2D, bias: layer.b, activation }) as Tensor2D;
   }
 
+  /**
+   * A relu layer reading the flattened images: on wasm computed from the pixels that differ from
+   * the background (sparseDense.ts), as an op with its own gradient in training and the bare
+   * kernel in inference, unless a gradient is being taken through the inference pass (exact
+   * Jacobians), which keeps tfjs's own ops.
+   */
+  applyInputDense(x: Tensor2D, layer: Dense, background: number[], pass: PassContext): Tensor2D {
+    const tf = this.tf;
+    const [w, b] = [layer.w as unknown as Tensor2D, layer.b as unknown as Tensor1D];
+    if (canUseSparseDense(tf, w.shape[1] ?? 0)) {
+      if (pass.training) return sparseDense(tf, x, w, b, { background, relu: true });
+      if (!gradientTaken(tf)) return sparseDenseInference(tf, x, w, b, { background, relu: true });
+    }
+    return this.applyDense(x, layer, 'relu');
+  }
+
   /** The final linear layer; remembers its input as the pass's penultimate features. */
   classify(features: Tensor2D, layer: Dense, pass: PassContext): Tensor2D {
     pass.features = features;
@@ -212,7 +233,7 @@ function flatten(tf: Tf, x: Tensor): Tensor2D {
   return tf.reshape(x, [batch, x.size / Math.max(batch, 1)]);
 }
 
-function buildImageForward(layers: Layers, spec: ModelSpec, input: { height: number; width: number; channels: number }, numClasses: number): Forward {
+function buildImageForward(layers: Layers, spec: ModelSpec, input: Extract<ModelInput, { kind: 'image' }>, numClasses: number): Forward {
   const tf = layers.tf;
   const pixels = input.height * input.width * input.channels;
   switch (spec.arch) {
@@ -224,9 +245,12 @@ function buildImageForward(layers: Layers, spec: ModelSpec, input: { height: num
       const sizes = [pixels, ...spec.hidden];
       const hidden = spec.hidden.map((size, i) => layers.dense(`hidden${i}`, sizes[i] as number, size, 'he'));
       const out = layers.dense('classifier', sizes[sizes.length - 1] as number, numClasses, 'glorot');
+      const background = input.background ?? [];
       return (x, pass) => {
         let h = flatten(tf, x);
-        for (const layer of hidden) h = layers.dropout(layers.applyDense(h, layer, 'relu'), spec.dropout, pass);
+        hidden.forEach((layer, i) => {
+          h = layers.dropout(i === 0 ? layers.applyInputDense(h, layer, background, pass) : layers.applyDense(h, layer, 'relu'), spec.dropout, pass);
+        });
         return layers.classify(h, out, pass);
       };
     }

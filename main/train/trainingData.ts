@@ -4,7 +4,7 @@
 import type { ModelSpec } from '../../shared/experimentSpec.js';
 import { DomainError } from '../../shared/errors.js';
 import type { Store, TrainingExampleRow } from '../store/store.js';
-import { computeNormalisation, normaliseImages, type ImageNormalisation } from './imageNormalisation.js';
+import { computeNormalisation, normalisedZero, normaliseImages, type ImageNormalisation } from './imageNormalisation.js';
 import type { ModelInput } from './models.js';
 import { buildVocabulary, encodeTokenIds, idfWeights, vocabularySize, type Vocabulary } from './textFeatures.js';
 
@@ -69,7 +69,7 @@ export function loadTrainingData(store: Store, datasetId: number, model: ModelSp
     };
     const normalisation = computeNormalisation(concat(trainRows), channels);
     preprocessing = { kind: 'image', normalisation };
-    input = { kind: 'image', height, width, channels };
+    input = { kind: 'image', height, width, channels, background: normalisedZero(normalisation) };
     encode = (list) => normaliseImages(concat(list), normalisation);
   } else {
     const vocabSize = 'vocabSize' in model ? model.vocabSize : 5000;

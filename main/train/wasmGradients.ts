@@ -2,10 +2,12 @@
 // only as slow or wrong scalar loops (Conv2DBackpropInput, MaxPoolGrad) or runs slowly for the
 // transposed operands, reductions and saved tensors gradients need (BatchMatMul, Sum, Identity),
 // and our own: the CNN block's forward and backward and the relu → pool routing
-// (convReluPool.ts, directConv.ts), and Adam's update (adamStep.ts).
+// (convReluPool.ts, directConv.ts), an image MLP's first layer from its non-background pixels
+// (sparseDense.ts), and Adam's update (adamStep.ts).
 import type * as tfjs from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { ADAM_STEP, makeAdamStepKernel } from './adamStep.js';
+import { makeSparseDenseGradKernel, makeSparseDenseKernel, SPARSE_DENSE, SPARSE_DENSE_GRAD } from './sparseDense.js';
 import { directConvReluPool, directFilterGrad, poolConvGrad } from './directConv.js';
 import { WASM_BASE64 as RELU_POOL_WASM } from './wasm/reluPoolGradWasm.js';
 import { ownExport, runWasmKernel, WasmKernelScope, type KernelArgs, type WasmBackend, type WasmKernel } from './wasmHeap.js';
@@ -367,7 +369,7 @@ function makeSharingIdentity(original: KernelFunc): WasmKernel {
 }
 
 /** Kernel names this module adds to or replaces on the wasm backend. */
-export const WASM_GRADIENT_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Identity', RELU_POOL_GRAD, CONV_RELU_POOL, CONV_RELU_POOL_GRAD, ADAM_STEP] as const;
+export const WASM_GRADIENT_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Identity', RELU_POOL_GRAD, CONV_RELU_POOL, CONV_RELU_POOL_GRAD, SPARSE_DENSE, SPARSE_DENSE_GRAD, ADAM_STEP] as const;
 
 function isOurs(kernelFunc: KernelFunc | undefined): boolean {
   return kernelFunc !== undefined && (kernelFunc as unknown as Record<symbol, boolean>)[OURS] === true;
@@ -394,6 +396,8 @@ export function registerWasmGradientKernels(tf: Tf): void {
   install(tf, RELU_POOL_GRAD, () => makeReluPoolGrad(tf));
   install(tf, CONV_RELU_POOL, () => makeConvReluPool(tf));
   install(tf, CONV_RELU_POOL_GRAD, () => makeConvReluPoolGrad(tf));
+  install(tf, SPARSE_DENSE, () => makeSparseDenseKernel(tf));
+  install(tf, SPARSE_DENSE_GRAD, () => makeSparseDenseGradKernel(tf));
   install(tf, ADAM_STEP, () => makeAdamStepKernel());
   install(tf, 'Sum', (original) => {
     if (!original) throw new Error('wasm backend without Sum');

@@ -13,9 +13,14 @@ import { createRandom } from '../../shared/seededRandom.js';
 
 const SIDE = 8;
 const CLASSES = 4;
-const INPUT: ModelInput = { kind: 'image', height: SIDE, width: SIDE, channels: 1 };
+/** Half the pixels outside the bright quadrant are this value exactly, as a normalised 0 pixel is. */
+const BACKGROUND = -0.5;
+const INPUT: ModelInput = { kind: 'image', height: SIDE, width: SIDE, channels: 1, background: [BACKGROUND] };
 
-/** Four classes of 8×8 images: a bright quadrant per class plus unit noise. */
+/**
+ * Four classes of 8×8 images: a bright quadrant per class plus unit noise, and half the pixels
+ * outside it background (so on wasm an MLP's first layer skips them: sparseDense.ts).
+ */
 function quadrants(n: number, seed: number): { x: Float32Array; y: Int32Array; n: number } {
   const random = createRandom(seed);
   const x = new Float32Array(n * SIDE * SIDE);
@@ -26,7 +31,7 @@ function quadrants(n: number, seed: number): { x: Float32Array; y: Int32Array; n
     for (let r = 0; r < SIDE; r++) {
       for (let q = 0; q < SIDE; q++) {
         const inside = (r < SIDE / 2 ? 0 : 2) + (q < SIDE / 2 ? 0 : 1) === c;
-        x[i * SIDE * SIDE + r * SIDE + q] = (inside ? 2 : 0) + random.normal();
+        x[i * SIDE * SIDE + r * SIDE + q] = inside ? 2 + random.normal() : random.next() < 0.5 ? BACKGROUND : random.normal();
       }
     }
   }

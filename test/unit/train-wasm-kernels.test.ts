@@ -328,7 +328,7 @@ describe('wasm gradient kernels match the cpu backend', () => {
   it('embeds each SIMD module compiled from its .wat source (main/train/wasm, shared/wasm)', async () => {
     const { compiledModuleSource, generatedPath, watFiles } = await import('../../scripts/compile-wasm.mjs');
     const wats = watFiles();
-    expect(wats.map((wat) => path.basename(wat)).sort()).toEqual(['adamStep.wat', 'bootstrapSums.wat', 'convFilterGrad.wat', 'convReluPool.wat', 'poolConvGrad.wat', 'reluPoolGrad.wat']);
+    expect(wats.map((wat) => path.basename(wat)).sort()).toEqual(['adamStep.wat', 'bootstrapSums.wat', 'convFilterGrad.wat', 'convReluPool.wat', 'poolConvGrad.wat', 'reluPoolGrad.wat', 'sparseRows.wat']);
     for (const wat of wats) expect(fs.readFileSync(generatedPath(wat), 'utf8'), wat).toBe(await compiledModuleSource(wat));
   });
 });
