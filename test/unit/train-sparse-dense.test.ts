@@ -8,6 +8,7 @@ import { selectBackend, type Tf } from '../../main/train/backend.js';
 import { buildModel } from '../../main/train/models.js';
 import { canUseSparseDense, featureBases, SPARSE_DENSE, SPARSE_DENSE_GRAD, sparseDense, type SparseDenseAttrs } from '../../main/train/sparseDense.js';
 import { parseModelSpec } from '../../shared/experimentSpec.js';
+import { randomValues } from '../helpers/kernelValues.js';
 
 let tf: Tf;
 
@@ -16,16 +17,6 @@ beforeAll(async () => {
 });
 
 const f = Math.fround;
-
-function randomValues(size: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
 
 /** Images as the model sees them: about half of each row's features exactly at their background. */
 function imageRows(rows: number, features: number, background: number[], seed: number): Float32Array {

@@ -10,6 +10,7 @@ import { WASM_GRADIENT_KERNELS } from '../../main/train/wasmGradients.js';
 import { exactJacobian } from '../../main/train/jacobianMatching.js';
 import { buildModel } from '../../main/train/models.js';
 import { parseModelSpec } from '../../shared/experimentSpec.js';
+import { randomValues } from '../helpers/kernelValues.js';
 
 let tf: Tf;
 
@@ -30,16 +31,6 @@ async function runOn(
     const out = tf.engine().runKernel(kernelName, tensors as never, attrs as never) as unknown as InstanceType<Tf['Tensor']>;
     return { shape: out.shape, values: out.dataSync() as Float32Array };
   });
-}
-
-function randomValues(size: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
 }
 
 function expectClose(actual: { shape: number[]; values: Float32Array }, expected: { shape: number[]; values: Float32Array }): void {
