@@ -13,6 +13,7 @@ import { CancelledError } from '../../shared/errors.js';
 import { importWithSkipped } from '../../main/data/importIntoDatabase.js';
 import { createStore } from '../../main/store/store.js';
 import { loadTrainingData } from '../../main/train/trainingData.js';
+import { normalisedZero, type ImageNormalisation } from '../../main/train/imageNormalisation.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { encodeRgb, photoPixels, writePhotoFolder } from '../../bench/imageFixture.js';
 import { importError } from '../helpers/importError.js';
@@ -123,7 +124,10 @@ describe('downstream', () => {
   it('trains on the stored S×S tensors, and says why a dataset without them cannot be trained here', async () => {
     const id = await importFolder({ trainSize: 16 });
     const data = loadTrainingData(createStore(app.db), id, { arch: 'mlp', hidden: [8], dropout: 0 });
-    expect(data.input).toEqual({ kind: 'image', height: 16, width: 16, channels: 3 });
+    const { background, ...shape } = data.input as Extract<typeof data.input, { kind: 'image' }>;
+    expect(shape).toEqual({ kind: 'image', height: 16, width: 16, channels: 3 });
+    // each channel's background is what normalisation makes of a 0 pixel
+    expect(background).toEqual(normalisedZero((data.preprocessing as { normalisation: ImageNormalisation }).normalisation));
     expect(data.train.x.length).toBe(data.train.n * 16 * 16 * 3);
     expect(data.train.n).toBeGreaterThan(0);
     const none = await importFolder({ trainSize: 0, name: 'no tensors' });

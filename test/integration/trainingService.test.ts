@@ -32,7 +32,9 @@ describe.skipIf(!fs.existsSync(workerEntryPath('train')))('training through the 
   beforeAll(async () => {
     app = await startAppUnderTest();
     app.services.events.subscribe((e) => events.push(e));
-    datasetId = await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm', subset: 1500 }));
+    // 4,000 train (and the sample's 2,000 test) so that runs last long enough to overlap on a loaded
+    // machine: at 1,500, once the MLP's first layer went sparse, CI once saw no two runs' progress interleave
+    datasetId = await importIntoDatabase(createStore(app.db), ImportOptions.parse({ path: sampleDatasetDir(), name: 'fm', subset: 4000 }));
   });
   afterAll(() => app.dispose());
 
@@ -65,7 +67,7 @@ describe.skipIf(!fs.existsSync(workerEntryPath('train')))('training through the 
     const metrics = (await app.services.dispatch('runMetrics', { runId: current.runs[0]!.id }, 'http')) as { epoch: number; split: string }[];
     expect(metrics.map((m) => `${m.epoch}:${m.split}`)).toEqual(['1:test', '1:train', '2:test', '2:train']);
     const predictions = allStoredRows(app.db).length;
-    expect(predictions).toBe(7 * 2 * 3000);
+    expect(predictions).toBe(7 * 2 * (4000 + 2000));
   });
 
   it('cancels a running experiment; resumed runs continue to the end, a student only after its teacher', { timeout: 180_000 }, async () => {
