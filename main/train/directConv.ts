@@ -42,8 +42,7 @@ const CHANNEL_TILE = 8;
  */
 function paddedCopy(scope: WasmKernelScope, x: TensorInfo, ph: number, pw: number, top: number, left: number, slack: number): number {
   const [batch = 0, h = 0, w = 0, c = 0] = x.shape;
-  const padded = scope.backend.makeOutput([batch * ph * pw * c + slack], 'float32');
-  scope.adopt(padded);
+  const padded = scope.scratch([batch * ph * pw * c + slack]);
   // Views after the allocation: growing the wasm heap detaches older views.
   const out = scope.backend.typedArrayFromHeap(padded) as Float32Array;
   const from = scope.backend.typedArrayFromHeap(x) as Float32Array;
@@ -85,8 +84,7 @@ export function directFilterGrad(scope: WasmKernelScope, x: TensorInfo, dy: Tens
   const ph = Math.max(oh + kh - 1, padInfo.top + h);
   const pw = Math.max(ow + kw - 1, padInfo.left + w);
   const tile = Math.ceil((kw * ci) / 4) * 4;
-  const rows = backend.makeOutput([kh, tile, co], 'float32');
-  scope.adopt(rows);
+  const rows = scope.scratch([kh, tile, co]);
   const xAt = paddedCopy(scope, x, ph, pw, padInfo.top, padInfo.left, tile);
   backend.typedArrayFromHeap(rows).fill(0);
   filterGrad(xAt, address(dy), address(rows), batchSize, ph, pw, ph * pw * ci * 4, pw * ci * 4, ci * 4, tile, oh, ow, co, kh, 1, 0, 0);
@@ -145,9 +143,8 @@ export function poolConvGrad(scope: WasmKernelScope, g: TensorInfo, r: TensorInf
   const dw = backend.makeOutput([kh, kw, ci, co], 'float32');
   const db = backend.makeOutput([co], 'float32');
   const dx = needDx ? backend.makeOutput([batchSize, h, w, ci], 'float32') : null;
-  const [wt, dwt] = [backend.makeOutput([taps, co, ci], 'float32'), backend.makeOutput([co, taps, ci], 'float32')];
-  const dxPadded = needDx ? backend.makeOutput([batchSize * ph * pw * ci], 'float32') : null;
-  for (const t of [wt, dwt, dxPadded]) if (t) scope.adopt(t);
+  const [wt, dwt] = [scope.scratch([taps, co, ci]), scope.scratch([co, taps, ci])];
+  const dxPadded = needDx ? scope.scratch([batchSize * ph * pw * ci]) : null;
   const xAt = paddedCopy(scope, x, ph, pw, padInfo.top, padInfo.left, 0);
   // Views after every allocation: growing the wasm heap detaches older views.
   const view = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;

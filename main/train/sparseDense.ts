@@ -63,11 +63,9 @@ export function featureBases(background: readonly number[], features: number): F
   return bases;
 }
 
-/** A buffer on the backend's heap that the scope frees when the kernel is done. */
+/** A flat scratch buffer of at least one element, so that even an empty one has an address. */
 function scratch(scope: WasmKernelScope, length: number, dtype: 'float32' | 'int32'): TensorInfo {
-  const info = scope.backend.makeOutput([Math.max(length, 1)], dtype);
-  scope.adopt(info);
-  return info;
+  return scope.scratch([Math.max(length, 1)], dtype);
 }
 
 /**

@@ -115,8 +115,7 @@ const MAX_PATCH_FLOATS = 16_000_000;
 function fewChannelFilterGrad(scope: WasmKernelScope, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
   const { batchSize, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw, inChannels: ci } = info;
   const n = batchSize * oh * ow;
-  const patches = scope.backend.makeOutput([1, kh * kw * ci, n], 'float32');
-  scope.adopt(patches);
+  const patches = scope.scratch([1, kh * kw * ci, n]);
   // Views after every allocation: growing the wasm heap detaches older views.
   writeTransposedPatches(scope.backend.typedArrayFromHeap(patches) as Float32Array, scope.backend.typedArrayFromHeap(x), info, 0, batchSize);
   const dyRows = scope.run('Reshape', { x: dy }, { shape: [1, n, info.outChannels] });

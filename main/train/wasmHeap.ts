@@ -44,9 +44,11 @@ export class WasmKernelScope {
     return out;
   }
 
-  /** Lets the scope free a buffer made directly with backend.makeOutput. */
-  adopt(info: TensorInfo): void {
+  /** A buffer on the backend's heap for this kernel alone, freed by finish. */
+  scratch(shape: number[], dtype: 'float32' | 'int32' = 'float32'): TensorInfo {
+    const info = this.backend.makeOutput(shape, dtype);
     this.intermediates.push(info);
+    return info;
   }
 
   /**

@@ -154,7 +154,7 @@
       (br $loopR2)))
     (local.get $t))
 
-    ;; out [rows, n] row-major; panels at m, panelBytes apart; terms (i32 offset, f32 value) pairs.
+  ;; out [rows, n] row-major; panels at m, panelBytes apart; terms (i32 offset, f32 value) pairs.
   (func (export "combine") (param $start i32) (param $terms i32) (param $rows i32)
                            (param $m i32) (param $panelBytes i32) (param $n i32)
                            (param $out i32) (param $bias i32) (param $relu i32)
