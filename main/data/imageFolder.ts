@@ -253,6 +253,29 @@ export async function decodeAll<T>(files: T[], decode: (item: T) => Promise<Deco
 }
 
 /**
+ * The error for an image file that could not be read, with a reason a user can act on: sharp's
+ * "warning treated as error" and "unsupported image format" say what they mean for the file, and
+ * only the first line of a decoder's message is kept (libvips gathers the messages of the images
+ * decoded side by side in one buffer, so later lines can be another file's).
+ */
+export function unreadableImage(file: string, err: unknown): ImportError {
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
+  return new ImportError(`cannot read the image: ${imageReadReason(message)}`, { file }, { cause: err });
+}
+
+function imageReadReason(message: string): string {
+  if (/warning treated as error/i.test(message)) return 'the file is damaged or cut short (its decoder stopped at a warning)';
+  if (/read error|premature end|truncated|corrupt/i.test(message)) return `the file is damaged or cut short (${message})`;
+  if (/unsupported image format/i.test(message)) return 'its bytes are not an image of a format sharp reads (a damaged file, or another format under an image name)';
+  return message;
+}
+
+/** The error for an image file of 0 bytes. */
+export function emptyImage(file: string): ImportError {
+  return new ImportError('cannot read the image: the file is empty (0 bytes)', { file });
+}
+
+/**
  * Refuses an image wider or taller than `maxSide` before it is decoded: four 16000×16000 PNGs
  * are about a megabyte on disk and a gigabyte of pixels.
  */
@@ -287,8 +310,9 @@ export async function openImage(
   /** the header when already read (the reference import's header pass): not read again */
   known?: Omit<OpenedImage, 'image'>,
 ): Promise<OpenedImage> {
-  const unreadable = (err: unknown): never => {
-    throw new ImportError(`cannot read the image: ${(err as Error).message}`, { file }, { cause: err });
+  const unreadable = async (err: unknown): Promise<never> => {
+    const size = typeof input === 'string' ? await fs.stat(input).then((s) => s.size, () => -1) : input.length;
+    throw size === 0 ? emptyImage(file) : unreadableImage(file, err);
   };
   const bytes = typeof input === 'string' && path.extname(input).toLowerCase() === '.bmp' ? await fs.readFile(input).catch(unreadable) : input;
   if (typeof bytes !== 'string' && isBmp(bytes)) {
@@ -325,7 +349,7 @@ export function storedColours(image: Sharp, channels: 1 | 3): Sharp {
  */
 export async function decodeImage(input: string | Buffer, file: string, maxSide = DEFAULT_MAX_IMAGE_SIDE): Promise<DecodedImage> {
   const unreadable = (err: unknown): never => {
-    throw new ImportError(`cannot read the image: ${(err as Error).message}`, { file }, { cause: err });
+    throw unreadableImage(file, err);
   };
   const { image, grey } = await openImage(input, file, maxSide);
   // Grey files (with or without alpha) stay 1 channel; the rest become sRGB (CMYK, 16-bit, palette).

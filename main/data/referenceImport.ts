@@ -14,7 +14,7 @@ import { CancelledError, ImportError } from '../../shared/errors.js';
 import type { NewDataset } from '../store/datasetQueries.js';
 import type { Store } from '../store/store.js';
 import { quickHeader, readHead } from './imageHeader.js';
-import { checkImageSide, openImage, storedColours, type ImageFolderListing } from './imageFolder.js';
+import { checkImageSide, emptyImage, openImage, storedColours, unreadableImage, type ImageFolderListing } from './imageFolder.js';
 import type { ReportProgress } from './parsedDataset.js';
 
 export const THUMBNAIL_TYPE = 'image/webp';
@@ -51,8 +51,9 @@ export async function readHeaders(listing: ImageFolderListing, maxSide: number, 
  */
 export async function readHeader(file: string, maxSide: number): Promise<ImageHeader> {
   const head = await readHead(file).catch((err: unknown) => {
-    throw new ImportError(`cannot read the image: ${(err as Error).message}`, { file }, { cause: err });
+    throw unreadableImage(file, err);
   });
+  if (head.length === 0) throw emptyImage(file);
   const quick = quickHeader(head);
   if (!quick) {
     const { width, height, grey } = await openImage(file, file, maxSide);
@@ -91,9 +92,10 @@ export interface ReferencedImage {
  */
 export async function referenceImage(file: string, channels: 1 | 3, trainSize: number, maxSide = DEFAULT_MAX_IMAGE_SIDE, header?: ImageHeader): Promise<ReferencedImage> {
   const unreadable = (err: unknown): never => {
-    throw new ImportError(`cannot read the image: ${(err as Error).message}`, { file }, { cause: err });
+    throw unreadableImage(file, err);
   };
   const bytes = await readFile(file).catch(unreadable);
+  if (bytes.length === 0) throw emptyImage(file);
   const sha256 = createHash('sha256').update(bytes).digest();
   const opened = await openImage(bytes, file, maxSide, header);
   const { width, height } = opened;

@@ -6,7 +6,7 @@ import { DEFAULT_MAX_IMAGE_SIDE } from '../../shared/domain.js';
 import { restoreNeutralizedFormula } from '../../shared/spreadsheetText.js';
 import { ImportError } from '../../shared/errors.js';
 import { orderClassNames } from './classOrder.js';
-import { checkImageSide, decodeAll, decodeImage, sharedShape, type DecodedImage } from './imageFolder.js';
+import { checkImageSide, decodeAll, decodeImage, sharedShape, unreadableImage, type DecodedImage } from './imageFolder.js';
 import { excerpt, listNames } from './messageExcerpt.js';
 import type { ParsedDataset, ParsedExample, ReportProgress } from './parsedDataset.js';
 import { decodeSimplePng, pngSize } from './png.js';
@@ -132,7 +132,7 @@ async function decodeEntry(bytes: Buffer, file: string, maxSide: number): Promis
   try {
     simple = decodeSimplePng(bytes);
   } catch (err) {
-    throw new ImportError(`cannot read the image: ${(err as Error).message}`, { file }, { cause: err });
+    throw unreadableImage(file, err);
   }
   return simple ?? decodeImage(bytes, file, maxSide);
 }

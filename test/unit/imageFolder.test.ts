@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { importImageFolder } from '../../main/data/imageFolder.js';
+import { importImageFolder, unreadableImage } from '../../main/data/imageFolder.js';
 import { referenceImage } from '../../main/data/referenceImport.js';
 import { importError } from '../helpers/importError.js';
 import { tempDirPerTest } from '../helpers/tempDir.js';
@@ -137,6 +137,40 @@ describe('importImageFolder', () => {
     const err = await importError(importImageFolder(dir, split));
     expect(err.message).toContain('broken.png');
     expect(err.message).toContain('cannot read the image');
+  });
+
+  it('says why an image cannot be read, in words, on both stores: empty, cut short, not an image', async () => {
+    const big = await writeImage('a/big.png', { width: 120, height: 90, channels: 3 });
+    const whole = fs.readFileSync(big);
+    fs.rmSync(big);
+    const cases = [
+      { name: 'empty.png', bytes: Buffer.alloc(0), reason: 'the file is empty (0 bytes)' },
+      { name: 'half.png', bytes: whole.subarray(0, whole.length >> 1), reason: 'the file is damaged or cut short' },
+      { name: 'text.jpg', bytes: Buffer.from('a note, not a picture'), reason: 'its bytes are not an image of a format sharp reads' },
+    ];
+    await writeImage('a/ok.png');
+    await writeImage('b/ok.png');
+    for (const { name, bytes, reason } of cases) {
+      const file = path.join(dir, 'b', name);
+      fs.writeFileSync(file, bytes);
+      for (const attempt of [() => importImageFolder(dir, split), () => referenceImage(file, 3, 8)]) {
+        const err = await importError(attempt());
+        expect(err.place.file).toBe(file);
+        expect(err.message).toContain(`cannot read the image: ${reason}`);
+        expect(err.message).not.toContain('failOn');
+      }
+      fs.rmSync(file);
+    }
+  });
+
+  it("words sharp's own messages for a user, keeping the first line of a decoder's", () => {
+    // Decoded side by side, a damaged file can read back as sharp's generic failOn message, or with
+    // another file's message on a later line (libvips' one error buffer).
+    const generic = unreadableImage('x.png', new Error('Warning treated as error due to failOn setting'));
+    expect(generic.message).toBe('x.png: cannot read the image: the file is damaged or cut short (its decoder stopped at a warning)');
+    const two = unreadableImage('y.jpg', new Error('VipsJpeg: premature end of JPEG image\nvipspng: libpng read error'));
+    expect(two.message).toBe('y.jpg: cannot read the image: the file is damaged or cut short (VipsJpeg: premature end of JPEG image)');
+    expect(unreadableImage('z.gif', new Error('ENOENT: no such file')).message).toBe('z.gif: cannot read the image: ENOENT: no such file');
   });
 
   it('rejects a folder with no images, naming it', async () => {
