@@ -87,7 +87,10 @@ export async function relocateDataset(images: ImageSourceQueries, datasetId: num
   if (!stat?.isDirectory()) throw new ValidationError(`${root} is not a folder`, { field: 'root', file: root });
   const sample = images.sampleFiles(datasetId, RELOCATE_SAMPLE);
   for (const file of sample) {
-    const real = await resolveInsideRoot(root, file.path, file.exampleId);
+    // A file the new folder lacks is named for this command (the hint to relocate is for reading one).
+    const real = await resolveInsideRoot(root, file.path, file.exampleId).catch((err: unknown) => {
+      throw err instanceof NotFoundError ? new NotFoundError(`${root} lacks ${file.path}, a file of the dataset: not the same folder; nothing changed`) : err;
+    });
     const data = await fs.readFile(real);
     if (!createHash('sha256').update(data).digest().equals(file.sha256)) {
       throw new DomainError('CONFLICT', `${path.join(root, file.path)} differs from the file imported (its SHA-256 differs): not the same folder; nothing changed`, { file: real });

@@ -217,4 +217,11 @@ describe('originals', () => {
     await expect(app.services.dispatch('relocateDataset', { datasetId, root: other }, 'http')).rejects.toThrow(/differs from the file imported/);
     expect(createStore(app.db).datasets.getDataset(datasetId).storage).toMatchObject({ root });
   });
+
+  it('refuses to relocate to a folder that lacks the files, naming one, changing nothing', async () => {
+    const elsewhere = fs.mkdtempSync(path.join(photos.dir, 'elsewhere-'));
+    const attempt = app.services.dispatch('relocateDataset', { datasetId, root: elsewhere }, 'http');
+    await expect(attempt).rejects.toThrow(new RegExp(`^${elsewhere} lacks \\S+, a file of the dataset: not the same folder; nothing changed$`));
+    expect(createStore(app.db).datasets.getDataset(datasetId).storage).toMatchObject({ root });
+  });
 });
