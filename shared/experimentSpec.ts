@@ -231,7 +231,8 @@ function checkPhases(run: PhaseCheckable, ctx: z.RefinementCtx): void {
         path: ['phases', i, 'from'],
       });
     }
-    if (phase.from >= run.epochs) {
+    // (refinements run even when a field failed: an invalid epoch count is reported once, by its field)
+    if (Number.isInteger(run.epochs) && run.epochs >= 1 && phase.from >= run.epochs) {
       ctx.addIssue({
         code: 'custom',
         message: `loss phase ${i} starts at epoch ${phase.from}, but the run has only epochs 0–${run.epochs - 1}`,
@@ -429,12 +430,19 @@ export function seedReplicateSpec(spec: ExperimentSpec, label: number): Experime
 }
 
 /** Parses with `schema` or throws a SPEC_ERROR naming the first offending field. */
+/** How many of a spec's problems its error lists. */
+const SPEC_PROBLEMS_SHOWN = 5;
+
 function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : undefined;
-  const message = issue ? `${what}: ${field ? `${field}: ` : ''}${issue.message}` : `${what} is invalid`;
+  // Every problem at once (the first five), so a spec is mended in one pass; the first names the field.
+  const fieldOf = (issue: z.core.$ZodIssue) => (issue.path.length > 0 ? issue.path.map(String).join('.') : undefined);
+  const { issues } = result.error;
+  const said = issues.slice(0, SPEC_PROBLEMS_SHOWN).map((issue) => `${fieldOf(issue) ? `${fieldOf(issue)}: ` : ''}${issue.message}`);
+  const more = issues.length > SPEC_PROBLEMS_SHOWN ? `; and ${issues.length - SPEC_PROBLEMS_SHOWN} more` : '';
+  const field = issues[0] && fieldOf(issues[0]);
+  const message = said.length ? `${what}: ${said.join('; ')}${more}` : `${what} is invalid`;
   throw new DomainError('SPEC_ERROR', message, field ? { field } : {}, { cause: result.error });
 }
 

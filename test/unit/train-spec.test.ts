@@ -33,6 +33,16 @@ describe('run specs', () => {
     }
   });
 
+  it('lists every problem at once, the first five and how many more, and names the first field', () => {
+    const two = refusal(() => parseRunSpec({ ...baseRun, epochs: 0, phases: [{ from: 0, loss: { kind: 'kd', tau: 0 } }] }));
+    expect(two.message).toBe('run spec: epochs: epochs must be ≥ 1; phases.0.loss.tau: tau must be > 0');
+    expect(two.place.field).toBe('epochs');
+    const losses = Array.from({ length: 7 }, (_, i) => ({ from: i, loss: { kind: 'kd' as const, tau: -1 } }));
+    const seven = refusal(() => parseRunSpec({ ...baseRun, epochs: 10, phases: losses }));
+    expect(seven.message.split('; ').slice(0, 5)).toEqual(['run spec: phases.0.loss.tau: tau must be > 0', ...[1, 2, 3, 4].map((i) => `phases.${i}.loss.tau: tau must be > 0`)]);
+    expect(seven.message).toMatch(/; and 2 more$/);
+  });
+
   it('refuses 0 epochs with "epochs must be ≥ 1"', () => {
     const err = refusal(() => parseRunSpec({ ...baseRun, epochs: 0 }));
     expect(err.message).toContain('epochs must be ≥ 1');
