@@ -87,7 +87,7 @@ export function shardGradients(tf: Tf, model: ClassifierModel, variables: readon
 export type GradientWorkerRequest =
   | { type: 'init'; backend: BackendKind; model: ModelSpec; input: ModelInput; numClasses: number; seed: number; weights: SharedArrayBuffer; grads: SharedArrayBuffer }
   | { type: 'step'; loss: LossSpec; shards: ShardInput[] }
-  | { type: 'predict'; batches: { index: number; x: Float32Array | Int32Array; rows: number }[] };
+  | { type: 'predict'; batches: { index: number; x: Float32Array | Int32Array; rows: number }[]; /** a snapshot to predict with, else the shared weights */ weights?: Float32Array };
 
 /** Answers from a gradient worker. */
 export type GradientWorkerReply =
@@ -152,8 +152,12 @@ export function trainingThreads(backend: BackendKind): { backend: BackendKind; m
   return backend === 'wasm' || backend === 'cpu' ? { backend, max: machineThreads() } : undefined;
 }
 
+type Answer = { resolve(r: GradientWorkerReply): void; reject(e: Error): void };
+
 class GradientWorker {
-  private pending: { resolve(r: GradientWorkerReply): void; reject(e: Error): void } | null = null;
+  private pending: Answer | null = null;
+  /** requests asked while another was in flight, posted in order as each answer arrives */
+  private readonly waiting: (Answer & { request: GradientWorkerRequest })[] = [];
   private failure: Error | null = null;
   constructor(readonly worker: Worker) {
     worker.unref();
@@ -161,28 +165,39 @@ class GradientWorker {
       const p = this.pending;
       this.pending = null;
       this.worker.unref();
+      const next = this.waiting.shift();
+      if (next) this.post(next.request, next);
       if (!p) return;
       if (reply.type === 'error') p.reject(new Error(`gradient worker: ${reply.message}`));
       else p.resolve(reply);
     });
     const fail = (err: Error) => {
       this.failure = err;
-      const p = this.pending;
+      for (const p of [this.pending, ...this.waiting.splice(0)]) p?.reject(err);
       this.pending = null;
-      p?.reject(err);
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`a gradient worker exited (code ${code})`)));
   }
 
-  /** One request at a time; the worker keeps the process alive only while it answers. */
+  /**
+   * One request at a time, in the order asked: one asked while another is in flight (a run's
+   * first step while the last run's predictions are still being made) waits its turn, and one
+   * asked when the worker is free is posted at once. The worker keeps the process alive only
+   * while it answers.
+   */
   ask(request: GradientWorkerRequest): Promise<GradientWorkerReply> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.worker.ref();
-      this.worker.postMessage(request);
+      if (this.pending) this.waiting.push({ request, resolve, reject });
+      else this.post(request, { resolve, reject });
     });
+  }
+
+  private post(request: GradientWorkerRequest, answer: Answer): void {
+    this.pending = answer;
+    this.worker.ref();
+    this.worker.postMessage(request);
   }
 }
 
@@ -394,8 +409,46 @@ export class DataParallelSteps {
   }
 
   /**
+   * Inference-mode logits of several inputs, made by the workers alone from a copy of the weights
+   * as they are now, while this thread goes on training: null unless the run settled on training
+   * alone (workersPay), when the workers would otherwise idle. The same batches as `predict`, so
+   * the same numbers; the caller must not ask again before this answers.
+   */
+  predictAside(inputs: readonly { x: Float32Array | Int32Array; n: number }[], batchSize: number): Promise<Float32Array[]> | null {
+    if (this.settled !== false || this.workers.length === 0) return null;
+    const weights = new Float32Array(this.layout.total);
+    writeWeights(this.tf, this.variables, weights);
+    const classes = this.model.numClasses;
+    // Every input's batches, numbered in one sequence and dealt round-robin to the workers.
+    const batches = inputs.flatMap(({ x, n }, input) => {
+      const rowLength = x.length / Math.max(n, 1);
+      return Array.from({ length: Math.ceil(n / batchSize) }, (_, b) => {
+        const start = b * batchSize;
+        const rows = Math.min(batchSize, n - start);
+        return { input, start, x: x.slice(start * rowLength, (start + rows) * rowLength), rows };
+      });
+    });
+    const answers = this.workers.map((w, i) => {
+      const mine = batches.flatMap((batch, index) => (index % this.workers.length === i ? [{ index, x: batch.x, rows: batch.rows }] : []));
+      return mine.length ? w.ask({ type: 'predict', batches: mine, weights }) : Promise.resolve({ type: 'predict', logits: [] } as GradientWorkerReply);
+    });
+    return Promise.all(answers).then((replies) => {
+      const logits = inputs.map(({ n }) => new Float32Array(n * classes));
+      for (const reply of replies) {
+        if (reply.type !== 'predict') throw new Error(`gradient worker answered ${reply.type} to a predict`);
+        for (const [index, rows] of reply.logits) {
+          const batch = batches[index] as (typeof batches)[number];
+          (logits[batch.input] as Float32Array).set(rows, batch.start * classes);
+        }
+      }
+      return logits;
+    });
+  }
+
+  /**
    * Inference-mode logits of n rows, computed `batchSize` rows at a time (the same batches as on
-   * one thread), the batches dealt round-robin to this thread and the workers.
+   * one thread), the batches dealt round-robin to this thread and the workers (settled alone or
+   * not: no step runs meanwhile).
    */
   async predict(x: Float32Array | Int32Array, n: number, batchSize: number, predictHere: (x: Float32Array | Int32Array, rows: number) => Float32Array): Promise<Float32Array> {
     const classes = this.model.numClasses;
@@ -409,7 +462,7 @@ export class DataParallelSteps {
       return { index: b, x: x.slice(start * rowLength, (start + rows) * rowLength), rows };
     };
     let answers: Promise<GradientWorkerReply>[] = [];
-    if (this.workers.length > 0 && batches > 1 && this.settled !== false) {
+    if (this.workers.length > 0 && batches > 1) {
       writeWeights(this.tf, this.variables, this.weights);
       answers = this.workers.map((w, i) => {
         const mine = Array.from({ length: batches }, (_, b) => b).filter((b) => b % threads === i + 1);

@@ -42,17 +42,27 @@ export async function predictAllSplits(
   numClasses: number,
   splits: readonly SplitData[],
 ): Promise<SplitOutputs> {
+  const logits: Float32Array[] = [];
+  for (const s of splits) logits.push(await predict(s.x, s.n, RECORDING_BATCH));
+  return splitOutputs(splits, logits, numClasses);
+}
+
+/** Rows a recording pass predicts at a time. */
+export const RECORDING_BATCH = 512;
+
+/** The splits' outputs from their logits (one row-major array per split, in split order). */
+export function splitOutputs(splits: readonly SplitData[], logits: readonly Float32Array[], numClasses: number): SplitOutputs {
   const total = splits.reduce((n, s) => n + s.n, 0);
   const C = numClasses;
   const out: SplitOutputs = { exampleIds: new Int32Array(total), labels: new Int32Array(total), logits: new Float32Array(total * C), metrics: [] };
   let offset = 0;
-  for (const s of splits) {
-    const logits = await predict(s.x, s.n, 512);
+  splits.forEach((s, i) => {
+    const rows = logits[i] as Float32Array;
     out.exampleIds.set(s.exampleIds, offset);
     out.labels.set(s.y, offset);
-    out.logits.set(logits, offset * C);
-    out.metrics.push({ split: s.split, ...lossAndAccuracy(logits, s.y, C) });
+    out.logits.set(rows, offset * C);
+    out.metrics.push({ split: s.split, ...lossAndAccuracy(rows, s.y, C) });
     offset += s.n;
-  }
+  });
   return out;
 }

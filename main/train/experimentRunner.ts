@@ -9,9 +9,9 @@ import { databaseError } from '../store/databaseErrors.js';
 import type { RunRecord, Store } from '../store/store.js';
 import type { BackendKind, Tf } from './backend.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
-import { predictAllSplits } from './epochRecording.js';
+import { predictAllSplits, RECORDING_BATCH, splitOutputs } from './epochRecording.js';
 import { buildModel, type ClassifierModel } from './models.js';
-import { predictFeatures, predictProbabilities, trainRun } from './trainer.js';
+import { predictFeatures, predictProbabilities, trainRun, type TrainRunOptions } from './trainer.js';
 import { loadTrainingData, type TrainingData } from './trainingData.js';
 
 /** What a progress report carries: the contract's trainProgress event, less its type tag. */
@@ -21,8 +21,11 @@ export interface RunnerCallbacks {
   onProgress?(p: TrainProgress): void;
   /** a run started, recorded an epoch, or ended */
   onRunChanged?(experimentId: number, runId: number): void;
-  /** timing of each recorded epoch, for the benchmark's recording overhead */
-  onEpochTiming?(t: { runId: number; epoch: number; trainSeconds: number; predictSeconds: number; writeSeconds: number }): void;
+  /**
+   * Timing of each recorded epoch, for the benchmark's recording overhead; `aside` when its
+   * predictions were made on the run's idle gradient workers while it trained on.
+   */
+  onEpochTiming?(t: { runId: number; epoch: number; trainSeconds: number; predictSeconds: number; writeSeconds: number; aside: boolean }): void;
 }
 
 export interface RunExperimentOptions extends RunnerCallbacks {
@@ -35,7 +38,7 @@ export interface RunExperimentOptions extends RunnerCallbacks {
    * takes its share, max ÷ the runs training at its start, all of them when it trains alone. The
    * count changes the speed only (dataParallel.ts). Default: one thread.
    */
-  threads?: { backend: BackendKind; max: number };
+  threads?: { backend: BackendKind; max: number; /** the thread probe's clock (tests give their own) */ now?: () => number };
   /** only these runs (resume); default: every run not yet done, cancelled ones excluded */
   runIds?: number[];
   signal?: AbortSignal;
@@ -152,31 +155,39 @@ async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCa
       onEpochEnd: async (epoch, weights, info) => {
         await pendingWrite;
         const t0 = performance.now();
-        const outputs = await predictAllSplits(info.predictLogits, data.numClasses, data.splits);
-        const t1 = performance.now();
+        // Where the run's gradient workers would idle (it trains faster alone), they predict every
+        // split from this epoch's weights while this thread trains the next epoch; else every
+        // thread predicts now, before training goes on.
+        let t1 = 0;
+        const done = <T>(outputs: T): T => ((t1 = performance.now()), outputs);
+        const aside = info.predictAside(data.splits, RECORDING_BATCH);
+        const predicted = aside ? aside.then((logits) => done(splitOutputs(data.splits, logits, data.numClasses))) : done(await predictAllSplits(info.predictLogits, data.numClasses, data.splits));
         const checkpoint = encodeCheckpoint({ weights, optimizer: info.optimizerState, heads: info.heads });
-        // The write runs once the next epoch's first step is under way, so on a run with gradient
-        // workers it overlaps their shards; the next epoch end, or the run's end, waits for it.
-        pendingWrite = new Promise<void>((resolve, reject) =>
-          setImmediate(() => {
-            try {
-              const w0 = performance.now();
-              store.recordEpoch({
-                runId: run.id,
-                epoch: epoch + 1,
-                seconds: info.summary.seconds,
-                metrics: outputs.metrics,
-                predictions: { exampleIds: outputs.exampleIds, labels: outputs.labels, logits: outputs.logits, numClasses: data.numClasses },
-                checkpoint,
-              });
-              const w1 = performance.now();
-              options.onEpochTiming?.({ runId: run.id, epoch: epoch + 1, trainSeconds: info.summary.seconds, predictSeconds: (t1 - t0) / 1000, writeSeconds: (w1 - w0) / 1000 });
-              options.onRunChanged?.(run.experimentId, run.id);
-              resolve();
-            } catch (err) {
-              reject(err as Error);
-            }
-          }),
+        // The write runs once the next epoch's first step is under way (and its predictions are
+        // made), so it overlaps training; the next epoch end, or the run's end, waits for it.
+        pendingWrite = Promise.resolve(predicted).then(
+          (outputs) =>
+            new Promise<void>((resolve, reject) =>
+              setImmediate(() => {
+                try {
+                  const w0 = performance.now();
+                  store.recordEpoch({
+                    runId: run.id,
+                    epoch: epoch + 1,
+                    seconds: info.summary.seconds,
+                    metrics: outputs.metrics,
+                    predictions: { exampleIds: outputs.exampleIds, labels: outputs.labels, logits: outputs.logits, numClasses: data.numClasses },
+                    checkpoint,
+                  });
+                  const w1 = performance.now();
+                  options.onEpochTiming?.({ runId: run.id, epoch: epoch + 1, trainSeconds: info.summary.seconds, predictSeconds: (t1 - t0) / 1000, writeSeconds: (w1 - w0) / 1000, aside: aside !== null });
+                  options.onRunChanged?.(run.experimentId, run.id);
+                  resolve();
+                } catch (err) {
+                  reject(err as Error);
+                }
+              }),
+            ),
         );
         // A failed write surfaces at the next await; until then it must not count as unhandled.
         pendingWrite.catch(() => undefined);
@@ -212,10 +223,10 @@ async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCa
  * them with its workers and without, and keeps the faster (dataParallel.ts). The thread count
  * never changes the numbers, only the speed.
  */
-function threadsForRun(runs: Store['runs'], threads: RunExperimentOptions['threads']): { backend: BackendKind; count: number } | undefined {
+function threadsForRun(runs: Store['runs'], threads: RunExperimentOptions['threads']): TrainRunOptions['threads'] {
   if (!threads || threads.max <= 1) return undefined;
   const training = runs.listRuns().filter((r) => r.status === 'running').length;
-  return { backend: threads.backend, count: Math.max(1, Math.floor(threads.max / Math.max(1, training))) };
+  return { backend: threads.backend, count: Math.max(1, Math.floor(threads.max / Math.max(1, training))), now: threads.now };
 }
 
 interface TeacherOutputs {

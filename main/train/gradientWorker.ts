@@ -1,7 +1,8 @@
 // A gradient worker thread (dataParallel.ts): a replica of one run's model on the run's backend.
 // Before each step it copies the run's current weights from shared memory, takes the gradients of
 // the shards it is given and writes each into that shard's slot; it also predicts batches for
-// recording. It owns no state that outlives a step but the replica.
+// recording (from the shared weights, or from a snapshot sent with them while the run trains on).
+// It owns no state that outlives a step but the replica.
 import { parentPort } from 'node:worker_threads';
 import type { Variable } from '@tensorflow/tfjs-core';
 import { selectBackend, type Tf } from './backend.js';
@@ -28,7 +29,7 @@ async function answer(request: GradientWorkerRequest): Promise<GradientWorkerRep
   }
   if (!replica) throw new Error(`${request.type} before init`);
   const { tf, model, variables, weights, grads } = replica;
-  assignFlat(tf, variables, weights);
+  assignFlat(tf, variables, request.type === 'predict' && request.weights ? request.weights : weights);
   if (request.type === 'step') {
     const values: [number, number][] = [];
     for (const shard of request.shards) {

@@ -55,6 +55,12 @@ export interface EpochEndInfo {
   model: ClassifierModel;
   /** inference-mode logits of n rows, batchSize at a time, on every thread the run trains with */
   predictLogits(x: Float32Array | Int32Array, n: number, batchSize: number): Promise<Float32Array>;
+  /**
+   * The same logits of every input, made on the run's gradient workers from this epoch's weights
+   * while this thread trains the next epoch (DataParallelSteps.predictAside); null when the
+   * workers take part in the steps, or there are none. Asked at most once per epoch end.
+   */
+  predictAside(inputs: readonly { x: Float32Array | Int32Array; n: number }[], batchSize: number): Promise<Float32Array[]> | null;
 }
 
 export interface TrainRunOptions {
@@ -80,7 +86,7 @@ export interface TrainRunOptions {
    * onehot and kd steps are cut into shardCount(batchSize) shards whatever the count, so it
    * changes the speed, never the weights. Default: this thread only.
    */
-  threads?: { backend: BackendKind; count: number };
+  threads?: { backend: BackendKind; count: number; /** the thread probe's clock (tests give their own) */ now?: () => number };
   onBatch?: (info: BatchInfo) => void;
   onEpochEnd?: (epoch: number, weights: Float32Array[], info: EpochEndInfo) => Promise<void> | void;
   signal?: AbortSignal;
@@ -240,10 +246,11 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     if (options.initialWeights) model.setWeights(options.initialWeights);
     if (options.initialOptimizerState) optimizer.setState(options.initialOptimizerState);
     if (shards > 1 && anyShardable) {
-      parallel = await DataParallelSteps.start({ tf, backend: options.threads?.backend, model, variables: modelVariables, shards, threads: options.threads?.count ?? 1, seed: spec.seed });
+      parallel = await DataParallelSteps.start({ tf, backend: options.threads?.backend, model, variables: modelVariables, shards, threads: options.threads?.count ?? 1, seed: spec.seed, now: options.threads?.now });
     }
     const predictLogits = async (x: Float32Array | Int32Array, n: number, batchSize: number): Promise<Float32Array> =>
       parallel ? parallel.predict(x, n, batchSize, (rows, count) => predictProbabilities(tf, model, rows, count, batchSize).logits) : predictProbabilities(tf, model, x, n, batchSize).logits;
+    const predictAside = (inputs: readonly { x: Float32Array | Int32Array; n: number }[], batchSize: number) => parallel?.predictAside(inputs, batchSize) ?? null;
 
     const batches = Math.ceil(train.n / spec.batchSize);
     const shape = inputShape(input);
@@ -330,7 +337,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
         examplesPerSecond: train.n / Math.max(seconds, 1e-9),
       };
       summaries.push(summary);
-      if (options.onEpochEnd) await options.onEpochEnd(epoch, model.getWeights(), { summary, optimizerState: optimizer.getState(), heads: headWeights(), model, predictLogits });
+      if (options.onEpochEnd) await options.onEpochEnd(epoch, model.getWeights(), { summary, optimizerState: optimizer.getState(), heads: headWeights(), model, predictLogits, predictAside });
     }
     return { model, epochs: summaries, weights: model.getWeights(), optimizerState: optimizer.getState(), heads: headWeights(), threads: parallel?.threads ?? 1 };
   } catch (err) {

@@ -120,9 +120,34 @@ describe.skipIf(!built)('a run on several threads', () => {
         a.grads.forEach((g, k) => expect(g.dataSync()).toEqual(b.grads[k]!.dataSync()));
         tf.dispose([...a.grads, ...b.grads]);
       }
-      // Settled alone: predictions are this thread's too, and the same.
+      // Settled alone: the workers still share the predictions (no step runs meanwhile), the same.
       const predictHere = (rows: Float32Array | Int32Array, count: number) => predictProbabilities(tf, model, rows, count, 64).logits;
-      expect(await steps.predict(train.x, train.n, 64, predictHere)).toEqual(await one.predict(train.x, train.n, 64, predictHere));
+      const before = await one.predict(train.x, train.n, 64, predictHere);
+      expect(await steps.predict(train.x, train.n, 64, predictHere)).toEqual(before);
+      // Aside: the workers predict from the weights as they were asked, while this thread changes them.
+      const halves = [
+        { x: train.x.subarray(0, 320 * SIDE * SIDE), n: 320 },
+        { x: train.x.subarray(320 * SIDE * SIDE), n: 320 },
+      ];
+      const aside = steps.predictAside(halves, 64);
+      expect(aside).not.toBeNull();
+      const kept = variables.map((v) => v.clone());
+      tf.tidy(() => variables.forEach((v) => v.assign(tf.neg(v))));
+      const batch = { x: train.x.subarray(0, 128 * SIDE * SIDE), y: train.y.subarray(0, 128), dropoutSeed: 99 };
+      tf.dispose((await steps.step(loss, batch)).grads);
+      // A request asked of a busy worker waits its turn (each gets its own answer).
+      const negated = steps.predict(train.x, train.n, 64, predictHere);
+      const [first, second] = (await aside) as Float32Array[];
+      expect([...(first as Float32Array), ...(second as Float32Array)]).toEqual([...before]);
+      const negatedHere = await one.predict(train.x, train.n, 64, predictHere);
+      expect(negatedHere).not.toEqual(before);
+      expect(await negated).toEqual(negatedHere);
+      variables.forEach((v, i) => v.assign(kept[i] as typeof v));
+      tf.dispose(kept);
+      // Never while the workers take the steps' shards, nor without workers.
+      const fresh = await DataParallelSteps.start({ tf, backend: 'wasm', model, variables, shards: 2, threads: 2, seed: 5 });
+      expect(fresh.predictAside(halves, 64)).toBeNull();
+      expect(one.predictAside(halves, 64)).toBeNull();
     } finally {
       model.dispose();
     }
