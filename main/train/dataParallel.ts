@@ -412,7 +412,7 @@ export class DataParallelSteps {
    * Inference-mode logits of several inputs, made by the workers alone from a copy of the weights
    * as they are now, while this thread goes on training: null unless the run settled on training
    * alone (workersPay), when the workers would otherwise idle. The same batches as `predict`, so
-   * the same numbers; the caller must not ask again before this answers.
+   * the same numbers.
    */
   predictAside(inputs: readonly { x: Float32Array | Int32Array; n: number }[], batchSize: number): Promise<Float32Array[]> | null {
     if (this.settled !== false || this.workers.length === 0) return null;
