@@ -430,6 +430,17 @@ export function seedReplicateSpec(spec: ExperimentSpec, label: number): Experime
 }
 
 /** Parses with `schema` or throws a SPEC_ERROR naming the first offending field. */
+/**
+ * A union's bare "Invalid input" as the problems of the branch the input came closest to (fewest
+ * problems; the first on a tie), their paths under the union's, so the message names the field
+ * that is wrong; a union with its own message (seeds) keeps it.
+ */
+function closestBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0 || issue.message !== 'Invalid input') return [issue];
+  const branch = issue.errors.reduce((best, next) => (next.length < best.length ? next : best));
+  return branch.flatMap((inner) => closestBranch({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue));
+}
+
 /** How many of a spec's problems its error lists. */
 const SPEC_PROBLEMS_SHOWN = 5;
 
@@ -438,7 +449,7 @@ function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: stri
   if (result.success) return result.data;
   // Every problem at once (the first five), so a spec is mended in one pass; the first names the field.
   const fieldOf = (issue: z.core.$ZodIssue) => (issue.path.length > 0 ? issue.path.map(String).join('.') : undefined);
-  const { issues } = result.error;
+  const issues = result.error.issues.flatMap(closestBranch);
   const said = issues.slice(0, SPEC_PROBLEMS_SHOWN).map((issue) => `${fieldOf(issue) ? `${fieldOf(issue)}: ` : ''}${issue.message}`);
   const more = issues.length > SPEC_PROBLEMS_SHOWN ? `; and ${issues.length - SPEC_PROBLEMS_SHOWN} more` : '';
   const field = issues[0] && fieldOf(issues[0]);

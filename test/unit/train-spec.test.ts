@@ -105,6 +105,14 @@ describe('experiment specs', () => {
     expect(parseExperimentSpec({ name: 'e', datasetId: 1, teacher: { reuseRunId: 3 }, students }).teacher).toEqual({ reuseRunId: 3 });
   });
 
+  it('names the field of a teacher that is neither kind, from the kind it came closest to', () => {
+    const phases = refusal(() => parseExperimentSpec({ name: 'e', datasetId: 1, teacher: { ...teacher, phases: 5 }, students: [baseRun] }));
+    expect(phases.message).toBe('experiment spec: teacher.phases: Invalid input: expected array, received number');
+    expect(phases.place.field).toBe('teacher.phases');
+    const reuse = refusal(() => parseExperimentSpec({ name: 'e', datasetId: 1, teacher: { reuseRunId: 'three' }, students: [baseRun] }));
+    expect(reuse.message).toBe('experiment spec: teacher.reuseRunId: Invalid input: expected number, received string');
+  });
+
   it('refuses a teacher with a kd phase: it has no teacher of its own', () => {
     const err = refusal(() =>
       parseExperimentSpec({ name: 'e', datasetId: 1, teacher: { ...teacher, phases: [{ from: 0, loss: { kind: 'kd' } }] }, students: [baseRun] }),
