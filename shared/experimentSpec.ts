@@ -429,7 +429,6 @@ export function seedReplicateSpec(spec: ExperimentSpec, label: number): Experime
   };
 }
 
-/** Parses with `schema` or throws a SPEC_ERROR naming the first offending field. */
 /**
  * A union's bare "Invalid input" as the problems of the branch the input came closest to (fewest
  * problems; the first on a tie), their paths under the union's, so the message names the field
@@ -444,10 +443,11 @@ function closestBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
 /** How many of a spec's problems its error lists. */
 const SPEC_PROBLEMS_SHOWN = 5;
 
+/** Parses with `schema` or throws a SPEC_ERROR listing its problems, the first one's field as its place. */
 function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  // Every problem at once (the first five), so a spec is mended in one pass; the first names the field.
+  // Every problem at once (the first five), so a spec is mended in one pass.
   const fieldOf = (issue: z.core.$ZodIssue) => (issue.path.length > 0 ? issue.path.map(String).join('.') : undefined);
   const issues = result.error.issues.flatMap(closestBranch);
   const said = issues.slice(0, SPEC_PROBLEMS_SHOWN).map((issue) => `${fieldOf(issue) ? `${fieldOf(issue)}: ` : ''}${issue.message}`);
