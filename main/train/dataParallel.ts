@@ -123,6 +123,22 @@ export function writeShardGrads(tf: Tf, target: Float32Array, grads: readonly Te
   }
 }
 
+/** Batch b of n rows taken batchSize at a time: its first row, its row count, and a copy of its values (posted to a worker). */
+function batchOf(x: Float32Array | Int32Array, n: number, batchSize: number, b: number): { start: number; rows: number; x: Float32Array | Int32Array } {
+  const rowLength = x.length / Math.max(n, 1);
+  const start = b * batchSize;
+  const rows = Math.min(batchSize, n - start);
+  return { start, rows, x: x.slice(start * rowLength, (start + rows) * rowLength) };
+}
+
+/** The logits of each batch the workers' predict answers hold, by batch index. */
+function* predictedBatches(replies: readonly GradientWorkerReply[]): Generator<[number, Float32Array]> {
+  for (const reply of replies) {
+    if (reply.type !== 'predict') throw new Error(`gradient worker answered ${reply.type} to a predict`);
+    yield* reply.logits;
+  }
+}
+
 /** Copies the variables' current values into the flat shared weights the workers read. */
 function writeWeights(tf: Tf, variables: readonly Variable[], target: Float32Array): void {
   let at = 0;
@@ -420,26 +436,16 @@ export class DataParallelSteps {
     writeWeights(this.tf, this.variables, weights);
     const classes = this.model.numClasses;
     // Every input's batches, numbered in one sequence and dealt round-robin to the workers.
-    const batches = inputs.flatMap(({ x, n }, input) => {
-      const rowLength = x.length / Math.max(n, 1);
-      return Array.from({ length: Math.ceil(n / batchSize) }, (_, b) => {
-        const start = b * batchSize;
-        const rows = Math.min(batchSize, n - start);
-        return { input, start, x: x.slice(start * rowLength, (start + rows) * rowLength), rows };
-      });
-    });
+    const batches = inputs.flatMap(({ x, n }, input) => Array.from({ length: Math.ceil(n / batchSize) }, (_, b) => ({ input, ...batchOf(x, n, batchSize, b) })));
     const answers = this.workers.map((w, i) => {
       const mine = batches.flatMap((batch, index) => (index % this.workers.length === i ? [{ index, x: batch.x, rows: batch.rows }] : []));
       return mine.length ? w.ask({ type: 'predict', batches: mine, weights }) : Promise.resolve({ type: 'predict', logits: [] } as GradientWorkerReply);
     });
     return Promise.all(answers).then((replies) => {
       const logits = inputs.map(({ n }) => new Float32Array(n * classes));
-      for (const reply of replies) {
-        if (reply.type !== 'predict') throw new Error(`gradient worker answered ${reply.type} to a predict`);
-        for (const [index, rows] of reply.logits) {
-          const batch = batches[index] as (typeof batches)[number];
-          (logits[batch.input] as Float32Array).set(rows, batch.start * classes);
-        }
+      for (const [index, rows] of predictedBatches(replies)) {
+        const batch = batches[index] as (typeof batches)[number];
+        (logits[batch.input] as Float32Array).set(rows, batch.start * classes);
       }
       return logits;
     });
@@ -452,32 +458,23 @@ export class DataParallelSteps {
    */
   async predict(x: Float32Array | Int32Array, n: number, batchSize: number, predictHere: (x: Float32Array | Int32Array, rows: number) => Float32Array): Promise<Float32Array> {
     const classes = this.model.numClasses;
-    const rowLength = x.length / Math.max(n, 1);
     const logits = new Float32Array(n * classes);
     const batches = Math.ceil(n / batchSize);
     const threads = this.workers.length + 1;
-    const slice = (b: number) => {
-      const start = b * batchSize;
-      const rows = Math.min(batchSize, n - start);
-      return { index: b, x: x.slice(start * rowLength, (start + rows) * rowLength), rows };
-    };
     let answers: Promise<GradientWorkerReply>[] = [];
     if (this.workers.length > 0 && batches > 1) {
       writeWeights(this.tf, this.variables, this.weights);
       answers = this.workers.map((w, i) => {
         const mine = Array.from({ length: batches }, (_, b) => b).filter((b) => b % threads === i + 1);
-        return w.ask({ type: 'predict', batches: mine.map(slice) });
+        return w.ask({ type: 'predict', batches: mine.map((b) => ({ index: b, ...batchOf(x, n, batchSize, b) })) });
       });
     }
     for (let b = 0; b < batches; b++) {
       if (answers.length > 0 && b % threads !== 0) continue;
-      const { x: rowsX, rows } = slice(b);
+      const { x: rowsX, rows } = batchOf(x, n, batchSize, b);
       logits.set(predictHere(rowsX, rows), b * batchSize * classes);
     }
-    for (const reply of await Promise.all(answers)) {
-      if (reply.type !== 'predict') throw new Error(`gradient worker answered ${reply.type} to a predict`);
-      for (const [b, rows] of reply.logits) logits.set(rows, b * batchSize * classes);
-    }
+    for (const [b, rows] of predictedBatches(await Promise.all(answers))) logits.set(rows, b * batchSize * classes);
     return logits;
   }
 }
