@@ -154,41 +154,39 @@ async function trainOneRun(run: RunRecord, options: RunExperimentOptions, dataCa
       },
       onEpochEnd: async (epoch, weights, info) => {
         await pendingWrite;
+        const checkpoint = encodeCheckpoint({ weights, optimizer: info.optimizerState, heads: info.heads });
         const t0 = performance.now();
         // Where the run's gradient workers would idle (it trains faster alone), they predict every
         // split from this epoch's weights while this thread trains the next epoch; else every
         // thread predicts now, before training goes on.
-        let t1 = 0;
-        const done = <T>(outputs: T): T => ((t1 = performance.now()), outputs);
         const aside = info.predictAside(data.splits, RECORDING_BATCH);
-        const predicted = aside ? aside.then((logits) => done(splitOutputs(data.splits, logits, data.numClasses))) : done(await predictAllSplits(info.predictLogits, data.numClasses, data.splits));
-        const checkpoint = encodeCheckpoint({ weights, optimizer: info.optimizerState, heads: info.heads });
+        const predicted = aside ? aside.then((logits) => splitOutputs(data.splits, logits, data.numClasses)) : Promise.resolve(await predictAllSplits(info.predictLogits, data.numClasses, data.splits));
         // The write runs once the next epoch's first step is under way (and its predictions are
         // made), so it overlaps training; the next epoch end, or the run's end, waits for it.
-        pendingWrite = Promise.resolve(predicted).then(
-          (outputs) =>
-            new Promise<void>((resolve, reject) =>
-              setImmediate(() => {
-                try {
-                  const w0 = performance.now();
-                  store.recordEpoch({
-                    runId: run.id,
-                    epoch: epoch + 1,
-                    seconds: info.summary.seconds,
-                    metrics: outputs.metrics,
-                    predictions: { exampleIds: outputs.exampleIds, labels: outputs.labels, logits: outputs.logits, numClasses: data.numClasses },
-                    checkpoint,
-                  });
-                  const w1 = performance.now();
-                  options.onEpochTiming?.({ runId: run.id, epoch: epoch + 1, trainSeconds: info.summary.seconds, predictSeconds: (t1 - t0) / 1000, writeSeconds: (w1 - w0) / 1000, aside: aside !== null });
-                  options.onRunChanged?.(run.experimentId, run.id);
-                  resolve();
-                } catch (err) {
-                  reject(err as Error);
-                }
-              }),
-            ),
-        );
+        pendingWrite = predicted.then((outputs) => {
+          const t1 = performance.now(); // the predictions are in (at once when made here)
+          return new Promise<void>((resolve, reject) =>
+            setImmediate(() => {
+              try {
+                const w0 = performance.now();
+                store.recordEpoch({
+                  runId: run.id,
+                  epoch: epoch + 1,
+                  seconds: info.summary.seconds,
+                  metrics: outputs.metrics,
+                  predictions: { exampleIds: outputs.exampleIds, labels: outputs.labels, logits: outputs.logits, numClasses: data.numClasses },
+                  checkpoint,
+                });
+                const w1 = performance.now();
+                options.onEpochTiming?.({ runId: run.id, epoch: epoch + 1, trainSeconds: info.summary.seconds, predictSeconds: (t1 - t0) / 1000, writeSeconds: (w1 - w0) / 1000, aside: aside !== null });
+                options.onRunChanged?.(run.experimentId, run.id);
+                resolve();
+              } catch (err) {
+                reject(err as Error);
+              }
+            }),
+          );
+        });
         // A failed write surfaces at the next await; until then it must not count as unhandled.
         pendingWrite.catch(() => undefined);
       },
