@@ -387,7 +387,7 @@ function exp3Underfitting(ctx: ClaimContext): FindingClaim {
       `The KD student fits the noisy train labels ${gap.mean >= 0 ? `${fmt(gap.mean, 1)} points less` : `${fmt(-gap.mean, 1)} points more`} than its teacher (${intervalText(gap.interval, (v) => fmt(v, 1))}; ` +
       `teacher ${values.map((v) => pct(v.value.teacherAcc)).join(', ')} vs student ${values.map((v) => pct(v.value.studentAcc)).join(', ')}); ` +
       `Δ of the lowest bin ${fmt(delta.mean)}${delta.n > 1 ? ' (mean over seeds)' : ''}. ` +
-      (gapOk && deltaOk ? 'Both hold.' : [gapOk ? '' : `the gap is below ${UNDERFIT_GAP_POINTS} points`, deltaOk ? '' : 'Δ of the lowest bin is not below 0'].filter(Boolean).join(' and ') + '.') +
+      (gapOk && deltaOk ? 'Both hold.' : [gapOk ? '' : `The gap is below ${UNDERFIT_GAP_POINTS} points`, deltaOk ? '' : 'Δ of the lowest bin is not below 0'].filter(Boolean).join(' and ') + '.') +
       (skipped.length ? ` Skipped: ${skipped.join('; ')}.` : ''),
     evidence: values.map(({ rep, value }) => ({ seed: rep.seed, experimentId: rep.experimentId, value: value.gap, label: seedLabel(rep.seed), split: 'train', runId: value.variant.run.id, teacherRunId: studentOf(rep, value.variant.run.id)!.teacherRunId })),
     explore: [

@@ -14,12 +14,15 @@ export function formatEta(seconds: number | null | undefined): string {
   return `${h} h ${String(m).padStart(2, '0')} min`;
 }
 
-/** Thousands separated with thin spaces: 70 000. */
+/**
+ * Thousands separated with commas, 70,000: as the sentences the app writes (findings, reports)
+ * quote counts, whatever the system's locale.
+ */
 export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return String(n);
   const sign = n < 0 ? '-' : '';
   const digits = String(Math.trunc(Math.abs(n)));
-  return sign + digits.replace(/\B(?=(\d{3})+(?!\d))/g, '\u2009');
+  return sign + digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** done/total as a 0–100 percentage, clamped; 0 when total is unknown. */

@@ -217,6 +217,19 @@ describe('a slope whose interval reaches 1', () => {
   });
 });
 
+describe('a KD student that fits the noisy labels almost as well as its teacher', () => {
+  it('says the gap is below 3 points, and every sentence of every reason opens with a capital', async () => {
+    const closeFit = (seed: number): SeedPlan => ({ ...plan(seed, 0.73, 0.72), kd: { train: 0.94, test: 0.73, confidence: 0.6 } });
+    const fixture = createFindingsFixture(app.db, [closeFit(1), closeFit(2), closeFit(3)], { name: 'close fit' });
+    const findings = await call<Findings>('findings', { experimentId: fixture.experimentIds[0] });
+    const three = byId(findings, 'exp3');
+    expect(three.status).toBe('not-reproduced');
+    expect(three.reason).toMatch(/\. The gap is below 3 points\.$/);
+    // a sentence the app writes after a full stop starts with a capital (or a symbol such as Δ or β)
+    for (const text of [findings.answer, ...findings.claims.map((c) => c.reason), ...findings.diagnostics.map((d) => d.message)]) expect(text).not.toMatch(/\.\s+[a-z]/);
+  });
+});
+
 describe('a series still training', () => {
   it('leaves unfinished students out of the claims and says which they are', async () => {
     const fixture = createFindingsFixture(app.db, [plan(1, 0.73, 0.725), plan(2, 0.74, 0.73), plan(3, 0.725, 0.72)], { name: 'training' });

@@ -21,9 +21,9 @@ describe('formatEta', () => {
 
 describe('formatCount and percent', () => {
   it('groups thousands', () => {
-    expect(formatCount(70000)).toBe('70\u2009000');
+    expect(formatCount(70000)).toBe('70,000');
     expect(formatCount(999)).toBe('999');
-    expect(formatCount(-1234567)).toBe('-1\u2009234\u2009567');
+    expect(formatCount(-1234567)).toBe('-1,234,567');
   });
   it('clamps percentages', () => {
     expect(percent(5, 10)).toBe(50);

@@ -7,6 +7,7 @@ import type { BinaryFrame } from '../../../shared/binaryFrame.js';
 import { POINT_LAYER_THRESHOLD, ZOOM_AND_PAN, type PointCloud } from '../charts/pointLayer.js';
 import { finiteExtent, niceAxis, type NiceAxis } from './axisBounds.js';
 import type { Brush, ColourBy } from './explorerState.js';
+import { formatCount } from '../format.js';
 
 export interface ScatterPoints {
   meta: ScatterMeta;
@@ -214,7 +215,7 @@ function fitName(beta: number): string {
 
 /** Every series of P1 as the legend beside it lists them: colour groups, the diagonal, the fitted line. */
 export function scatterLegend(layout: ScatterLayout, meta: Pick<ScatterMeta, 'beta' | 'intercept'>): LegendItem[] {
-  const items: LegendItem[] = layout.groups.filter((g) => g.count > 0).map((g) => ({ name: g.name, colour: g.colour, mark: 'dot' as const, note: g.count.toLocaleString() }));
+  const items: LegendItem[] = layout.groups.filter((g) => g.count > 0).map((g) => ({ name: g.name, colour: g.colour, mark: 'dot' as const, note: formatCount(g.count) }));
   items.push({ name: 'diagonal', colour: '#868e96', mark: 'dashed', note: 'student = teacher' });
   if (meta.beta !== null && meta.intercept !== null) items.push({ name: fitName(meta.beta), colour: 'currentColor', mark: 'line' });
   return items;
