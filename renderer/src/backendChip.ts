@@ -54,5 +54,5 @@ export function backendChip(experiment: { name: string; runs: readonly Pick<RunS
   if (workerBackend) {
     return { text: `training uses ${friendlyBackend(workerBackend)}`, title: `${meaning}\n\nThe training worker of this session uses ${workerBackend}.`, backends: [workerBackend], dim: false };
   }
-  return { text: 'no training yet', title: `${meaning}\n\nNothing has trained in this session yet; the first training picks the fastest backend installed.`, backends: [], dim: true };
+  return { text: 'no training this session', title: `${meaning}\n\nNothing has trained in this session yet; the first training picks the fastest backend installed.`, backends: [], dim: true };
 }

@@ -73,7 +73,7 @@ describe.skipIf(!canTrainInBrowser)('words a newcomer understands, in Chromium',
 
   it('before any training, the top bar says so in words, with what the chip means', async () => {
     const chip = page.getByTestId('backend-chip');
-    await expect.poll(() => chip.textContent()).toBe('no training yet');
+    await expect.poll(() => chip.textContent()).toBe('no training this session');
     expect(await chip.getAttribute('title')).toContain(GLOSSARY.backend.text);
     expect(await page.getByTestId('nav-help').textContent()).toBe('Help');
   });
@@ -242,7 +242,7 @@ describe.skipIf(!canTrainInBrowser)('words a newcomer understands, in Chromium',
     await page.screenshot({ path: shot('backend-chip'), clip: { x: 0, y: 0, width: 1440, height: 120 } });
     // away from the experiment the chip names the worker's backend instead
     await open('/sets');
-    await expect.poll(() => chip.textContent()).toMatch(/^training uses |^no training yet$/);
+    await expect.poll(() => chip.textContent()).toMatch(/^training uses |^no training this session$/);
   });
 
   it('shows no SPEC code and keeps maths symbols\' case on every page of this part', async () => {

@@ -41,7 +41,7 @@ describe('backendChip', () => {
   it('away from an experiment, names the worker’s backend or says nothing has trained', () => {
     expect(backendChip(null, 'tensorflow (CPU)').text).toBe('training uses TensorFlow on the CPU');
     const idle = backendChip(null, null);
-    expect(idle.text).toBe('no training yet');
+    expect(idle.text).toBe('no training this session');
     expect(idle.text).not.toMatch(/none yet/);
     expect(idle.title).toContain(GLOSSARY.backend.text);
   });
