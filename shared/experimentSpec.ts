@@ -493,6 +493,40 @@ export function lossAtEpoch(phases: readonly LossPhase[], epoch: number): LossSp
   return current;
 }
 
+/** The losses whose whole training state is the weights and the optimiser's (no projection heads, no teacher model). */
+const PREFIX_SHARING_LOSSES: readonly LossSpec['kind'][] = ['onehot', 'kd'];
+
+/** A stored spec as a run spec, without the self-distillation mark (a label); null when it is not one (an ingested run's). */
+export function trainingSpec(stored: unknown): RunSpec | null {
+  if (stored === null || typeof stored !== 'object') return null;
+  const { selfDistill: _selfDistill, ...rest } = stored as Record<string, unknown>;
+  const parsed = RunSpec.safeParse(rest);
+  return parsed.success ? parsed.data : null;
+}
+
+/** Object keys sorted at every depth, so that equal specs serialise equally. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
+}
+
+/**
+ * How many epochs, from the first, two runs of one teacher train identically: both specs the same
+ * but for their names and loss phases, every loss one-hot or KD, and the same loss at each of
+ * those epochs. Training is deterministic per seed (the batch order depends on seed and epoch
+ * only), so the run that gets there first can hand its recorded epochs and its checkpoint to the
+ * other, which resumes from there (runQueries.ts). 0 when they differ from the first epoch, or
+ * when either is not a run spec (trainingSpec's null).
+ */
+export function sharedPrefixEpochs(x: RunSpec | null, y: RunSpec | null): number {
+  if (!x || !y) return 0;
+  if (![...x.phases, ...y.phases].every((p) => PREFIX_SHARING_LOSSES.includes(p.loss.kind))) return 0;
+  const rest = (s: RunSpec) => canonical({ ...s, name: undefined, phases: undefined });
+  if (rest(x) !== rest(y)) return 0;
+  let epoch = 0;
+  while (epoch < x.epochs && canonical(lossAtEpoch(x.phases, epoch)) === canonical(lossAtEpoch(y.phases, epoch))) epoch++;
+  return epoch;
+}
+
 export interface PaperPresetBase {
   model: ModelSpecInput;
   optimizer: z.input<typeof OptimizerSpec>;

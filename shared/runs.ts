@@ -32,6 +32,12 @@ export const RunSummary = z.object({
   testAccuracy: z.number().nullable(),
   seconds: z.number(),
   error: z.string().nullable(),
+  /**
+   * The first epochs this run took over from an earlier run of its experiment that trains
+   * identically up to there (sharedPrefixEpochs): its epochs 1 … epochs are copies of that run's
+   * recorded epochs. Null (or absent) when the run trained every epoch itself.
+   */
+  sharedFrom: z.object({ runId: Id, epochs: z.number().int().positive() }).nullable().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

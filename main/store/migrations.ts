@@ -12,6 +12,7 @@ import m005 from './migrations/005_matrix_chunks.sql';
 import m006 from './migrations/006_top_k_matrices.sql';
 import m007 from './migrations/007_experiment_seeds.sql';
 import m009 from './migrations/009_image_sources.sql';
+import m010 from './migrations/010_shared_epochs.sql';
 import { oneCopyOfEachProbability } from './migrations/008_one_copy.js';
 
 /** What a code migration is given: where to report progress, and how to take one step. */
@@ -41,7 +42,7 @@ export interface CodeMigration {
 /** A numbered migration: an SQL file's text, or code. */
 export type Migration = string | CodeMigration;
 
-export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, oneCopyOfEachProbability, m009];
+export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, oneCopyOfEachProbability, m009, m010];
 export const SCHEMA_VERSION = migrations.length;
 
 export class SchemaVersionError extends DomainError {

@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import type { EpochMetric, ExperimentSummary, RunStatus, RunSummary } from '../../shared/runs.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { softmaxInto } from '../../shared/softmax.js';
-import { lossNeedsTeacher, type LossSpec } from '../../shared/experimentSpec.js';
+import { lossNeedsTeacher, sharedPrefixEpochs, trainingSpec, type LossSpec, type RunSpec } from '../../shared/experimentSpec.js';
 import { createMatrixStore, PRECISIONS, type Precision, type TopKMatrix } from './matrixChunks.js';
 
 export interface NewRun {
@@ -78,8 +78,19 @@ interface RunRow {
   owner_pid: number | null;
   preprocessing: string | null;
   checkpoint?: Buffer | null;
+  shared_from_run_id: number | null;
+  shared_epochs: number;
   train_acc: number | null;
   test_acc: number | null;
+}
+
+/** What deciding on shared epochs reads of each run of an experiment. */
+interface PeerRow {
+  id: number;
+  status: RunStatus;
+  epochs_done: number;
+  teacher_run_id: number | null;
+  spec: string;
 }
 
 interface ExperimentRow {
@@ -92,7 +103,7 @@ interface ExperimentRow {
 }
 
 const RUN_COLUMNS = `r.id, r.experiment_id, e.dataset_id, r.role, r.name, r.teacher_run_id, r.spec, r.status, r.backend,
-  r.epochs_done, r.seconds, r.error, r.owner_pid, r.preprocessing,
+  r.epochs_done, r.seconds, r.error, r.owner_pid, r.preprocessing, r.shared_from_run_id, r.shared_epochs,
   (SELECT accuracy FROM epoch_metrics m WHERE m.run_id = r.id AND m.epoch = r.epochs_done AND m.split = 'train') AS train_acc,
   (SELECT accuracy FROM epoch_metrics m WHERE m.run_id = r.id AND m.epoch = r.epochs_done AND m.split = 'test') AS test_acc`;
 
@@ -127,6 +138,65 @@ export function createRunQueries(db: Database.Database) {
   };
   const matrices = createMatrixStore(db);
   const advance = db.prepare('UPDATE runs SET epochs_done = ?, seconds = seconds + ?, checkpoint = ? WHERE id = ?');
+  const experimentOf = db.prepare('SELECT experiment_id FROM runs WHERE id = ?').pluck();
+  const peersOf = db.prepare('SELECT id, status, epochs_done, teacher_run_id, spec FROM runs WHERE experiment_id = ? ORDER BY id');
+  const copyMatrices = db.prepare(
+    `INSERT INTO prediction_matrices (run_id, epoch, chunk, num_classes, first_id, last_id, example_ids, probs, top_k, top_classes, label_classes, label_probs, precision)
+     SELECT ?, epoch, chunk, num_classes, first_id, last_id, example_ids, probs, top_k, top_classes, label_classes, label_probs, precision
+     FROM prediction_matrices WHERE run_id = ? AND epoch <= ?`,
+  );
+  const copyMetrics = db.prepare('INSERT INTO epoch_metrics (run_id, epoch, split, loss, accuracy, seconds) SELECT ?, epoch, split, loss, accuracy, seconds FROM epoch_metrics WHERE run_id = ? AND epoch <= ?');
+  const clearRecorded = [db.prepare('DELETE FROM prediction_matrices WHERE run_id = ?'), db.prepare('DELETE FROM epoch_metrics WHERE run_id = ?')];
+  const takeOver = db.prepare(
+    `UPDATE runs SET epochs_done = ?, seconds = (SELECT seconds FROM runs WHERE id = ?), checkpoint = ?,
+       preprocessing = (SELECT preprocessing FROM runs WHERE id = ?), shared_from_run_id = ?, shared_epochs = ? WHERE id = ?`,
+  );
+
+  // Stored specs as run specs, parsed once each: every recorded epoch compares its experiment's runs.
+  const parsedSpecs = new Map<string, RunSpec | null>();
+  const specOf = (p: PeerRow): RunSpec | null => {
+    if (!parsedSpecs.has(p.spec)) {
+      if (parsedSpecs.size >= 1000) parsedSpecs.clear();
+      parsedSpecs.set(p.spec, trainingSpec(JSON.parse(p.spec)));
+    }
+    return parsedSpecs.get(p.spec)!;
+  };
+
+  /** Runs that have not trained an epoch yet: the ones that may still take over another's first epochs. */
+  const unstarted = (p: PeerRow) => (p.status === 'pending' || p.status === 'interrupted') && p.epochs_done === 0;
+
+  /**
+   * The run whose first epochs `run` can take over: the earlier run of its experiment, of the same
+   * teacher, that trains identically for the most epochs (the lowest id among equals); null when none does.
+   */
+  function prefixSource(run: PeerRow, peers: readonly PeerRow[]): { source: PeerRow; epochs: number } | null {
+    let best: { source: PeerRow; epochs: number } | null = null;
+    for (const peer of peers) {
+      if (peer.id >= run.id || peer.teacher_run_id !== run.teacher_run_id) continue;
+      const epochs = sharedPrefixEpochs(specOf(peer), specOf(run));
+      if (epochs > 0 && (!best || epochs > best.epochs)) best = { source: peer, epochs };
+    }
+    return best;
+  }
+
+  /**
+   * Where `rec` is the last epoch a later, unstarted run of the experiment shares with this one, that
+   * run takes the epochs over: copies of their recorded rows and metrics, this checkpoint, and
+   * the time they took. It then resumes from here like an interrupted run, with the numbers it
+   * would have computed itself (the same spec, seed and losses up to here; tested).
+   */
+  function handOverSharedEpochs(rec: EpochRecord): void {
+    const peers = peersOf.all(experimentOf.get(rec.runId)) as PeerRow[];
+    for (const twin of peers) {
+      if (twin.id <= rec.runId || !unstarted(twin)) continue;
+      const from = prefixSource(twin, peers);
+      if (from?.source.id !== rec.runId || from.epochs !== rec.epoch) continue;
+      for (const clear of clearRecorded) clear.run(twin.id);
+      copyMatrices.run(twin.id, rec.runId, rec.epoch);
+      copyMetrics.run(twin.id, rec.runId, rec.epoch);
+      takeOver.run(rec.epoch, rec.runId, rec.checkpoint, rec.runId, rec.runId, rec.epoch, twin.id);
+    }
+  }
   const metricsOf = db.prepare('SELECT epoch, split, loss, accuracy, seconds FROM epoch_metrics WHERE run_id = ? ORDER BY epoch, split');
 
   function toExperiment(e: ExperimentRow, runs: RunSummary[]): ExperimentSummary {
@@ -150,6 +220,7 @@ export function createRunQueries(db: Database.Database) {
       testAccuracy: r.test_acc,
       seconds: r.seconds,
       error: r.error,
+      sharedFrom: r.shared_from_run_id === null || r.shared_epochs === 0 ? null : { runId: r.shared_from_run_id, epochs: r.shared_epochs },
     };
   }
 
@@ -168,6 +239,7 @@ export function createRunQueries(db: Database.Database) {
     }
     matrices.writeMatrix(rec.runId, rec.epoch, numClasses, ids, matrix, precisionOf(rec.runId));
     advance.run(rec.epoch, rec.seconds, rec.checkpoint, rec.runId);
+    handOverSharedEpochs(rec);
   });
   const recordMatrixTx = db.transaction((rec: EpochMatrixRecord) => {
     for (const m of rec.metrics) insertMetric.run(rec.runId, rec.epoch, m.split, m.loss, m.accuracy, m.split === 'train' ? rec.seconds : null);
@@ -269,12 +341,32 @@ export function createRunQueries(db: Database.Database) {
               waiting = true;
               continue;
             }
+            // A run that can take over an earlier run's first epochs waits for it to record them,
+            // rather than train them again (handOverSharedEpochs).
+            const self = peersOf.all(experimentOf.get(id)) as PeerRow[];
+            const me = self.find((p) => p.id === id);
+            const from = me && unstarted(me) ? prefixSource(me, self) : null;
+            if (from && from.source.epochs_done < from.epochs && (from.source.status === 'running' || (claimable.has(from.source.status) && candidates.includes(from.source.id)))) {
+              waiting = true;
+              continue;
+            }
             claim.run(pid, backend, id);
             return id;
           }
           return waiting ? 'wait' : 'none';
         })
         .immediate();
+    },
+    /**
+     * The first epochs an unstarted run will take over from an earlier run still to record them
+     * (handOverSharedEpochs), for its queue's ETA; 0 when none will.
+     */
+    epochsToTakeOver(runId: number): number {
+      const peers = peersOf.all(experimentOf.get(runId)) as PeerRow[];
+      const run = peers.find((p) => p.id === runId);
+      const from = run && unstarted(run) ? prefixSource(run, peers) : null;
+      const coming = from && ['pending', 'interrupted', 'running'].includes(from.source.status) && from.source.epochs_done < from.epochs;
+      return coming ? from.epochs : 0;
     },
     /** Replaces a run's spec (an ingest adds the splits a run recorded once its files are read). */
     setRunSpec(runId: number, spec: unknown): void {

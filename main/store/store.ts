@@ -64,7 +64,7 @@ export function createStore(db: Connection) {
     ...pick(exampleQueries, ['columnsOf', 'textsOf', 'textOf', 'trainingRows', 'listed', 'labelledRows', 'splitIndexRows', 'sourceRefRows', 'imagesOfSplit']),
   };
   const experiments = pick(runQueries, ['deleteExperiment', 'listExperiments', 'getExperiment', 'experimentsWithLabelNoise', 'seriesOf', 'experimentSpec']);
-  const runs = pick(runQueries, ['getRun', 'runSummary', 'listRuns', 'setRunSpec', 'setPreprocessing', 'finishRun', 'epochMetrics', 'reconcileInterrupted', 'resumeQueue']);
+  const runs = pick(runQueries, ['getRun', 'runSummary', 'listRuns', 'setRunSpec', 'setPreprocessing', 'finishRun', 'epochMetrics', 'reconcileInterrupted', 'resumeQueue', 'epochsToTakeOver']);
   const predictions = pick(matrixStore, ['readMatrix', 'readStored', 'readRow', 'readRows', 'readHistory', 'runStamp', 'clearCache']);
 
   const importDatasetTx = db.transaction((dataset: NewDataset, rows: Iterable<NewExample>, onRow?: (written: number) => void, mechanisms?: readonly MechanismRowsOfExample[]) => {

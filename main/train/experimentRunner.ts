@@ -63,7 +63,8 @@ export async function runExperiment(options: RunExperimentOptions): Promise<void
     .filter((r) => (options.runIds ? options.runIds.includes(r.id) : RUNNABLE.has(r.status)))
     .sort((a, b) => (a.role === b.role ? a.id - b.id : a.role === 'teacher' ? -1 : 1));
   const dataCache = new Map<string, TrainingData>();
-  const eta = createQueueEta(queue.map((r) => ({ id: r.id, remainingEpochs: r.epochs - r.epochsDone })));
+  // A run that will take over an earlier run's first epochs (runQueries.ts) trains only the rest.
+  const eta = createQueueEta(queue.map((r) => ({ id: r.id, remainingEpochs: r.epochs - Math.max(r.epochsDone, runs.epochsToTakeOver(r.id)) })));
   const candidates = queue.map((r) => r.id);
   const attempted = new Set<number>();
   // Runs are claimed one at a time, so several worker processes can share an experiment's queue.

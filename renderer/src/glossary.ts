@@ -354,6 +354,13 @@ export const GLOSSARY = {
     text: 'The epoch where a student’s loss schedule changes, e.g. one-hot → KD (late distillation); dotted on the charts.',
     section: 'training',
   },
+  sharedEpochs: {
+    term: 'shared epochs',
+    text: 'First epochs a run took over from an earlier run that trains identically up to there (e.g. one-hot and a one-hot → KD switch): trained once, the same numbers.',
+    definition:
+      'Two runs of one experiment and teacher with the same model, optimiser, schedule, batch size, epochs and seed, one-hot or KD losses, and the same loss in each of their first P epochs train those epochs identically. The earlier run trains them; the later one takes over copies of its recorded epochs 1 … P and its checkpoint, and trains on from there: what it records is what it would have computed alone.',
+    section: 'setup',
+  },
   // ---- gradients ------------------------------------------------------------------------------
   gradNorm: {
     term: '‖g‖ (logit-gradient norm)',

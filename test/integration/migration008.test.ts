@@ -60,7 +60,11 @@ function oldDatabase(name: string, options: { bad?: { runId: number; epoch: numb
   db.pragma('foreign_keys = ON');
   migrate(db, file, migrations.slice(0, 7));
   db.exec(`ATTACH DATABASE '${reference.name}' AS src`);
-  for (const table of ['datasets', 'examples', 'experiments', 'runs', 'epoch_metrics']) db.exec(`INSERT INTO main.${table} SELECT * FROM src.${table}`);
+  // the columns schema 7 has (the reference is at the current schema, which may have more)
+  for (const table of ['datasets', 'examples', 'experiments', 'runs', 'epoch_metrics']) {
+    const columns = (db.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all() as string[]).join(', ');
+    db.exec(`INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM src.${table}`);
+  }
   const labels = new Map((db.prepare('SELECT id, coalesce(noisy_label, label) FROM examples').raw().all() as [number, number][]));
   const store = createMatrixStore(reference);
   const runIds = [fixture.teacherRunId, ...fixture.studentRunIds];
