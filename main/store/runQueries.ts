@@ -179,6 +179,14 @@ export function createRunQueries(db: Database.Database) {
     return best;
   }
 
+  /** For an unstarted run: the earlier run it shares its first epochs with, while that run has not recorded them yet; else null. */
+  function handOverAhead(runId: number): { source: PeerRow; epochs: number } | null {
+    const peers = peersOf.all(experimentOf.get(runId)) as PeerRow[];
+    const run = peers.find((p) => p.id === runId);
+    const from = run && unstarted(run) ? prefixSource(run, peers) : null;
+    return from && from.source.epochs_done < from.epochs ? from : null;
+  }
+
   /**
    * Where `rec` is the last epoch a later, unstarted run of the experiment shares with this one, that
    * run takes the epochs over: copies of their recorded rows and metrics, this checkpoint, and
@@ -343,10 +351,8 @@ export function createRunQueries(db: Database.Database) {
             }
             // A run that can take over an earlier run's first epochs waits for it to record them,
             // rather than train them again (handOverSharedEpochs).
-            const self = peersOf.all(experimentOf.get(id)) as PeerRow[];
-            const me = self.find((p) => p.id === id);
-            const from = me && unstarted(me) ? prefixSource(me, self) : null;
-            if (from && from.source.epochs_done < from.epochs && (from.source.status === 'running' || (claimable.has(from.source.status) && candidates.includes(from.source.id)))) {
+            const ahead = handOverAhead(id);
+            if (ahead && (ahead.source.status === 'running' || (claimable.has(ahead.source.status) && candidates.includes(ahead.source.id)))) {
               waiting = true;
               continue;
             }
@@ -362,11 +368,8 @@ export function createRunQueries(db: Database.Database) {
      * (handOverSharedEpochs), for its queue's ETA; 0 when none will.
      */
     epochsToTakeOver(runId: number): number {
-      const peers = peersOf.all(experimentOf.get(runId)) as PeerRow[];
-      const run = peers.find((p) => p.id === runId);
-      const from = run && unstarted(run) ? prefixSource(run, peers) : null;
-      const coming = from && ['pending', 'interrupted', 'running'].includes(from.source.status) && from.source.epochs_done < from.epochs;
-      return coming ? from.epochs : 0;
+      const ahead = handOverAhead(runId);
+      return ahead && ['pending', 'interrupted', 'running'].includes(ahead.source.status) ? ahead.epochs : 0;
     },
     /** Replaces a run's spec (an ingest adds the splits a run recorded once its files are read). */
     setRunSpec(runId: number, spec: unknown): void {
