@@ -147,7 +147,59 @@ export function benchTraining(): BenchRow[] {
   }
   // Recording is measured once, on the portable backend.
   rows.push(...recordingRows('wasm'));
+  rows.push(...demoRows());
   return rows;
+}
+
+/** Interleaved pairs of the 3-seed demo with shared epochs and without (DISOBEY_BENCH_DEMO_PAIRS, default 2; 0 skips). */
+const DEMO_PAIRS = Math.max(0, Number(process.env.DISOBEY_BENCH_DEMO_PAIRS ?? 2));
+/** The 3-seed demo at 33f79b6, before issue 20's training work, on the 2-core Xeon (docs/scale.md): the time to halve. */
+const DEMO_BEFORE = { seconds: 101.2, where: '33f79b6, 2-core Xeon, median of 3 pairs (docs/scale.md)' };
+
+/** `disobey demo --seeds 3` on a fresh database: wall seconds and its summary line. */
+function timeDemo(shared: boolean): { seconds: number; summary: string } | string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'disobey-demo-bench-'));
+  try {
+    const env = { ...process.env, DISOBEY_SHARED_EPOCHS: shared ? '1' : '0' };
+    const started = performance.now();
+    const r = spawnSync(process.execPath, [path.join(appRoot(), 'out', 'main', 'cli.js'), 'demo', '--seeds', '3', '--db', path.join(dir, 'demo.db')], { encoding: 'utf8', timeout: 900_000, env });
+    const seconds = (performance.now() - started) / 1000;
+    if (r.status !== 0) return (r.stderr.trim().split('\n').pop() ?? 'failed').slice(0, 120);
+    return { seconds, summary: r.stdout.split('\n').find((l) => l.startsWith('demo:'))?.replace(/^demo: \d+ s · /, '') ?? '' };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The demo's wall time (issue 20: halved), side by side: with shared epochs (a switch takes over
+ * its partner's first epochs) and with every run training every epoch, interleaved.
+ */
+function demoRows(): BenchRow[] {
+  if (DEMO_PAIRS === 0) return [];
+  const shared: number[] = [];
+  const every: number[] = [];
+  let summary = '';
+  for (let i = 0; i < DEMO_PAIRS; i++) {
+    const a = timeDemo(true);
+    const b = timeDemo(false);
+    if (typeof a === 'string' || typeof b === 'string') return [{ benchmark: 'demo --seeds 3', measured: 'failed', goal: '', pass: null, note: typeof a === 'string' ? a : (b as string) }];
+    shared.push(a.seconds);
+    every.push(b.seconds);
+    summary = a.summary;
+  }
+  const s = (x: number) => `${x.toFixed(1)} s`;
+  const n = `${DEMO_PAIRS} interleaved pair${DEMO_PAIRS === 1 ? '' : 's'}`;
+  return [
+    { benchmark: 'demo --seeds 3, every run training every epoch (DISOBEY_SHARED_EPOCHS=0)', measured: spread(every, s), goal: '', pass: null, note: `median [range] of ${n}` },
+    {
+      benchmark: 'demo --seeds 3, shared epochs (the default)',
+      measured: spread(shared, s),
+      goal: `≤ ${s(DEMO_BEFORE.seconds / 2)}: half of ${s(DEMO_BEFORE.seconds)} (${DEMO_BEFORE.where})`,
+      pass: median(shared) <= DEMO_BEFORE.seconds / 2,
+      note: `${spread(shared.map((x, i) => x / (every[i] as number)), times)} of every epoch, pair by pair; ${summary}`,
+    },
+  ];
 }
 
 function recordingRows(kind: BackendKind): BenchRow[] {

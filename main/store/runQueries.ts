@@ -107,6 +107,12 @@ const RUN_COLUMNS = `r.id, r.experiment_id, e.dataset_id, r.role, r.name, r.teac
   (SELECT accuracy FROM epoch_metrics m WHERE m.run_id = r.id AND m.epoch = r.epochs_done AND m.split = 'train') AS train_acc,
   (SELECT accuracy FROM epoch_metrics m WHERE m.run_id = r.id AND m.epoch = r.epochs_done AND m.split = 'test') AS test_acc`;
 
+/**
+ * Whether runs hand over the epochs they share (handOverSharedEpochs): on unless
+ * DISOBEY_SHARED_EPOCHS=0, which `npm run bench -- training` sets to time the demo without it.
+ */
+const shareEpochs = () => process.env.DISOBEY_SHARED_EPOCHS !== '0';
+
 export function createRunQueries(db: Database.Database) {
   const insertExperiment = db.prepare('INSERT INTO experiments (dataset_id, name, spec) VALUES (?, ?, ?)');
   const removeExperiment = db.prepare('DELETE FROM experiments WHERE id = ?');
@@ -181,6 +187,7 @@ export function createRunQueries(db: Database.Database) {
 
   /** For an unstarted run: the earlier run it shares its first epochs with, while that run has not recorded them yet; else null. */
   function handOverAhead(runId: number): { source: PeerRow; epochs: number } | null {
+    if (!shareEpochs()) return null;
     const peers = peersOf.all(experimentOf.get(runId)) as PeerRow[];
     const run = peers.find((p) => p.id === runId);
     const from = run && unstarted(run) ? prefixSource(run, peers) : null;
@@ -194,6 +201,7 @@ export function createRunQueries(db: Database.Database) {
    * would have computed itself (the same spec, seed and losses up to here; tested).
    */
   function handOverSharedEpochs(rec: EpochRecord): void {
+    if (!shareEpochs()) return;
     const peers = peersOf.all(experimentOf.get(rec.runId)) as PeerRow[];
     for (const twin of peers) {
       if (twin.id <= rec.runId || !unstarted(twin)) continue;

@@ -108,6 +108,21 @@ describe('runs that share their first epochs', () => {
     }
   }, 120_000);
 
+  it('DISOBEY_SHARED_EPOCHS=0 (the training bench’s demo without it): every run trains every epoch', async () => {
+    const teacher = { ...common, name: 'teacher', model: { arch: 'mlp', hidden: [32] }, seed: 3 };
+    const experimentId = planExperiment(store, { name: 'not shared', datasetId, teacher, students: [students.oneHot, students.late] }).experimentId;
+    const epochsTrained = new Map<number, number>();
+    process.env.DISOBEY_SHARED_EPOCHS = '0';
+    try {
+      await runExperiment({ store, tf: backend.tf, backendName: backend.name, experimentId, onEpochTiming: (t) => epochsTrained.set(t.runId, (epochsTrained.get(t.runId) ?? 0) + 1) });
+    } finally {
+      delete process.env.DISOBEY_SHARED_EPOCHS;
+    }
+    const runs = store.runs.listRuns(experimentId);
+    expect(runs.map((r) => r.sharedFrom)).toEqual([null, null, null]);
+    expect(runs.map((r) => epochsTrained.get(r.id))).toEqual([4, 4, 4]);
+  }, 60_000);
+
   it('a run whose earlier twin has not recorded the shared epochs waits for it, and trains alone once it cannot get them', () => {
     const teacher = { ...common, name: 'teacher', model: { arch: 'mlp', hidden: [32] }, seed: 3 };
     const experimentId = planExperiment(store, { name: 'waiting', datasetId, teacher, students: [students.oneHot, students.late] }).experimentId;
