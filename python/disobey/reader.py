@@ -17,7 +17,7 @@ from ._matrices import _dense_rows, chunk_columns, chunk_ids, has_rows_table, re
 from ._measures import COLUMNS, MEASURES, Probabilities, student_measures
 
 #: the newest schema (PRAGMA user_version) this package reads; main/store/migrations
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 def connect(db_path):
