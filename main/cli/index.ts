@@ -39,9 +39,28 @@ function valueOptions<const N extends string>(...names: N[]): Record<N, { type: 
   return Object.fromEntries(names.map((n) => [n, { type: 'string' }])) as Record<N, { type: 'string' }>;
 }
 
+/**
+ * parseArgs, its failures as usage errors in one line (Node's ambiguous-value error says in a
+ * second line to write --subset=-1), and an option given an empty value refused by name: `--db ''`
+ * would open a throwaway database, `--seed ''` read as 0.
+ */
+function parseOptions<T extends ParseArgsConfig>(config: T) {
+  let parsed;
+  try {
+    parsed = parseArgs(config);
+  } catch (err) {
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError((err as Error).message.replace(/\s*\n\s*/g, ' '));
+    throw err;
+  }
+  for (const [name, value] of Object.entries(parsed.values as Record<string, unknown>)) {
+    for (const one of Array.isArray(value) ? value : [value]) if (typeof one === 'string' && one.trim() === '') throw new UsageError(`--${name} was given an empty value`);
+  }
+  return parsed;
+}
+
 /** A command's arguments: the common options and its own; with `noPositionals`, a PATH or id given is refused. */
 function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: O, noPositionals = false) {
-  const parsed = parseArgs({ args: argv, allowPositionals: true, options: { ...commonOptions, ...options } });
+  const parsed = parseOptions({ args: argv, allowPositionals: true, options: { ...commonOptions, ...options } });
   if (noPositionals && parsed.positionals.length) throw new UsageError(`${command} takes no positional arguments, got "${parsed.positionals[0]}"`);
   return parsed;
 }
@@ -135,7 +154,7 @@ async function importCommand(argv: string[]): Promise<void> {
 }
 
 async function datasetsCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: commonOptions });
+  const { values } = parseOptions({ args: argv, options: commonOptions });
   return withReadableDatabase(values.db, async (store) => {
     const list = store.datasets.listDatasets();
     if (values.json) console.log(JSON.stringify(list));
@@ -172,7 +191,7 @@ async function groupsCommand(argv: string[]): Promise<void> {
 }
 
 async function serveCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args: argv,
     options: { ...commonOptions, port: { type: 'string' }, 'no-sample': { type: 'boolean', default: false }, 'frame-ancestors': { type: 'string' } },
   });
@@ -261,7 +280,7 @@ async function findingsCli(argv: string[]): Promise<void> {
 }
 
 async function setsCli(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { ...commonOptions, dataset: { type: 'string' } } });
+  const { values } = parseOptions({ args: argv, options: { ...commonOptions, dataset: { type: 'string' } } });
   const dataset = numberOption(values.dataset, 'dataset');
   if (dataset !== undefined && (!Number.isInteger(dataset) || dataset < 1)) throw new UsageError(`--dataset must be a dataset id, got ${values.dataset}`);
   return withReadableDatabase(values.db, async (store) => {

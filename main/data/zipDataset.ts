@@ -100,6 +100,7 @@ async function imageDataset(
     if (file === '') throw new ImportError('empty file', place);
     const entry = archive.entries.get(prefix + file);
     if (!entry) throw new ImportError(`${excerpt(file)} is not in the archive`, place);
+    if (file.endsWith('/')) throw new ImportError(`${excerpt(file)} is a folder in the archive, not an image`, place);
     return {
       split: normalizeSplitName(fields[splitAt] as string, place),
       labelName,

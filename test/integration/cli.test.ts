@@ -71,6 +71,17 @@ describe.skipIf(!fs.existsSync('out/main/cli.js'))('the disobey CLI', () => {
     expect(JSON.parse(disobey('datasets', '--db', db, '--json').stdout)).toHaveLength(2);
   });
 
+  it('refuses an option given an empty value, and a value that reads as an option, as usage errors in one line', () => {
+    const csv = path.join(temp.dir, 'two.csv');
+    fs.writeFileSync(csv, 'text,label\na,x\nb,y\n');
+    // --db '' would open a throwaway database and report an import that kept nothing
+    expect(disobey('import', csv, '--db', '')).toMatchObject({ code: 2, stderr: 'disobey: --db was given an empty value (see disobey help)\n' });
+    expect(disobey('import', csv, '--db', db, '--seed', ' ')).toMatchObject({ code: 2, stderr: 'disobey: --seed was given an empty value (see disobey help)\n' });
+    const negative = disobey('import', csv, '--db', db, '--subset', '-1');
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toMatch(/^disobey: Option '--subset' argument is ambiguous\. .*'--subset=-XYZ'\. \(see disobey help\)\n$/);
+  });
+
   it('`npm start` without Electron says why in one line and serves web mode', async () => {
     const child = spawn(process.execPath, ['scripts/start.mjs', '--db', path.join(temp.dir, 'start.db'), '--port', '0'], {
       env: { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '', DISOBEY_ELECTRON: '' },

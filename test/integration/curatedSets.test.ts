@@ -474,6 +474,11 @@ describe('exports imported back as datasets', () => {
     await expect(importFile(await zipOf('lost.zip', { 'manifest.csv': 'split,label_name,file\r\ntrain,a,images/train/a/1.png\r\n' }), 'n3')).rejects.toThrow(
       /lost\.zip\/manifest\.csv, row 2: images\/train\/a\/1\.png is not in the archive/,
     );
+    // a member of 0 bytes (sharp throws on an empty buffer outside its promise), and a folder entry
+    const manifest = 'split,label_name,file\r\ntrain,a,images/1.png\r\ntrain,b,images/1.png\r\n';
+    await expect(importFile(await zipOf('hollow.zip', { 'manifest.csv': manifest, 'images/1.png': '' }), 'n4')).rejects.toThrow(/hollow\.zip\/images\/1\.png: cannot read the image: the file is empty \(0 bytes\)/);
+    const folderRow = 'split,label_name,file\r\ntrain,a,images/\r\ntrain,b,images/\r\n';
+    await expect(importFile(await zipOf('folder.zip', { 'manifest.csv': folderRow, 'images/': '' }), 'n5')).rejects.toThrow(/folder\.zip\/manifest\.csv, row 2: images\/ is a folder in the archive, not an image/);
     expect((await call('listDatasets', {})).map((d) => d.name)).not.toContain('n3');
   });
 });

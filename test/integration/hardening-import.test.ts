@@ -86,6 +86,20 @@ describe('the image side cap as an import option (item 11)', () => {
   });
 });
 
+describe('large text tables', () => {
+  it('a CSV and a JSONL of 130,000 rows import whole (past the ~120,000 arguments a spread into push takes)', async () => {
+    const rows = 130_000;
+    const csv = path.join(temp.dir, 'large.csv');
+    fs.writeFileSync(csv, `text,label\n${Array.from({ length: rows }, (_, i) => `text ${i},${i % 5}\n`).join('')}`);
+    const jsonl = path.join(temp.dir, 'large.jsonl');
+    fs.writeFileSync(jsonl, Array.from({ length: rows }, (_, i) => `${JSON.stringify({ text: `t${i}`, label: i % 3 })}\n`).join(''));
+    for (const file of [csv, jsonl]) {
+      const id = await importIntoDatabase(createStore(db), options({ path: file }));
+      expect(db.prepare('SELECT count(*) FROM examples WHERE dataset_id = ?').pluck().get(id)).toBe(rows);
+    }
+  }, 120_000);
+});
+
 describe('refused files write nothing (items 9 and 10)', () => {
   it('a JSONL label nested 5,000 deep and a ZIP manifest that inflates past its cap', async () => {
     const before = counts();
