@@ -114,6 +114,15 @@ export const MAX_IMAGE_SIDE_LIMIT = 65_536;
 /** how many skipped files an import names (it counts them all) */
 export const SKIPPED_EXAMPLES = 10;
 
+/** Each class named once: a name given twice would make two classes no one can tell apart. */
+function namedOnce(names: string[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  names.forEach((name, i) => {
+    if (seen.has(name)) ctx.addIssue({ code: 'custom', message: `"${name.length > 40 ? `${name.slice(0, 40)}…` : name}" is named twice`, path: [i] });
+    seen.add(name);
+  });
+}
+
 export const ImportOptions = z.object({
   path: z.string().min(1).max(4096),
   format: ImportFormat.optional(),
@@ -121,13 +130,13 @@ export const ImportOptions = z.object({
   /** keep at most this many examples per split (a seeded random subset) */
   subset: z.number().int().positive().optional(),
   /** keep only these classes (by name); labels are renumbered in the given order */
-  classes: z.array(z.string().min(1).max(1000)).min(2).max(100_000).optional(),
+  classes: z.array(z.string().min(1).max(1000)).min(2).max(100_000).superRefine(namedOnce).optional(),
   /** symmetric label noise on the train split; the clean label is kept */
   noise: LabelNoise.optional(),
   /** for layouts without explicit splits (root/<class>/*, one CSV): share that goes to test */
   testFraction: z.number().gt(0).lt(1).default(0.2),
   /** class names for formats that carry none (IDX); overrides a classes.txt */
-  classNames: z.array(z.string().min(1).max(1000)).max(100_000).optional(),
+  classNames: z.array(z.string().min(1).max(1000)).max(100_000).superRefine(namedOnce).optional(),
   seed: z.number().int().nonnegative().default(0),
   /** image files wider or taller than this many pixels are refused (default DEFAULT_MAX_IMAGE_SIDE) */
   maxImageSide: z.number().int().positive().max(MAX_IMAGE_SIDE_LIMIT).optional(),

@@ -7,7 +7,8 @@ import { ensureSampleDataset } from '../data/sampleDataset.js';
 import { importWithSkipped } from '../data/importIntoDatabase.js';
 import { defaultDatabasePath } from '../paths.js';
 import { createAppServices } from '../services/appServices.js';
-import { describeZodError } from '../../shared/zodIssues.js';
+import type { z } from 'zod';
+import { fieldIssues } from '../../shared/zodIssues.js';
 import { createProgressTracker, formatProgressLine } from '../../shared/progress.js';
 import { relocateDataset } from '../services/exampleOriginals.js';
 import { databaseError } from '../store/databaseErrors.js';
@@ -116,8 +117,37 @@ async function useDatabase<T>(file: string, store: Store, use: (store: Store) =>
   }
 }
 
+/** "a, b,c" as ["a", "b", "c"]; an empty entry ("a,,b") stays, for the options' check to refuse by place. */
 function listOption(value: string | undefined): string[] | undefined {
-  return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value === undefined ? undefined : value.split(',').map((s) => s.trim());
+}
+
+/** The import options' fields as the flags that set them, so a refusal names what the user typed. */
+const IMPORT_FLAGS: Record<string, string> = {
+  path: 'PATH',
+  format: '--format',
+  name: '--name',
+  subset: '--subset',
+  classes: '--classes',
+  classNames: '--class-names',
+  testFraction: '--test-fraction',
+  seed: '--seed',
+  maxImageSide: '--max-image-side',
+  store: '--store',
+  trainSize: '--train-size',
+};
+
+/** A refused import option by its flag, e.g. "--class-names entry 2: Too small: …"; at most five. */
+function describeImportOptions(error: z.ZodError): string {
+  return fieldIssues(error)
+    .slice(0, 5)
+    .map(({ path, message }) => {
+      const [field, ...rest] = path.map(String);
+      const flag = field === 'noise' ? (rest[0] === 'seed' ? '--noise-seed' : '--noise') : (IMPORT_FLAGS[field ?? ''] ?? field ?? '(arguments)');
+      const entry = field !== 'noise' && rest.length && /^\d+$/.test(rest[0]!) ? ` entry ${Number(rest[0]) + 1}` : '';
+      return `${flag}${entry}: ${message}`;
+    })
+    .join('; ');
 }
 
 async function importCommand(argv: string[]): Promise<void> {
@@ -139,7 +169,7 @@ async function importCommand(argv: string[]): Promise<void> {
     store: values.store,
     trainSize: numberOption(values['train-size'], 'train-size'),
   });
-  if (!parsed.success) throw new UsageError(describeZodError(parsed.error));
+  if (!parsed.success) throw new UsageError(describeImportOptions(parsed.error));
   return withDatabase(values.db, async (store) => {
     const showProgress = process.stderr.isTTY && !values.json;
     const tracker = createProgressTracker();

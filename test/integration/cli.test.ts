@@ -82,6 +82,17 @@ describe.skipIf(!fs.existsSync('out/main/cli.js'))('the disobey CLI', () => {
     expect(negative.stderr).toMatch(/^disobey: Option '--subset' argument is ambiguous\. .*'--subset=-XYZ'\. \(see disobey help\)\n$/);
   });
 
+  it('names a refused import option by its flag, and the entry of a list', () => {
+    const csv = path.join(temp.dir, 'two.csv');
+    fs.writeFileSync(csv, 'text,label\na,x\nb,y\n');
+    const refused = (...flags: string[]) => disobey('import', csv, '--db', db, ...flags).stderr;
+    // an empty entry was dropped before, moving every later name onto the wrong label
+    expect(refused('--class-names', 'cat,,dog')).toBe('disobey: --class-names entry 2: Too small: expected string to have >=1 characters (see disobey help)\n');
+    expect(refused('--classes', 'x,y,x')).toBe('disobey: --classes entry 3: "x" is named twice (see disobey help)\n');
+    expect(refused('--test-fraction', '2')).toBe('disobey: --test-fraction: Too big: expected number to be <1 (see disobey help)\n');
+    expect(refused('--noise', '0.1', '--noise-seed', '1.5')).toMatch(/^disobey: --noise-seed: /);
+  });
+
   it('`npm start` without Electron says why in one line and serves web mode', async () => {
     const child = spawn(process.execPath, ['scripts/start.mjs', '--db', path.join(temp.dir, 'start.db'), '--port', '0'], {
       env: { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '', DISOBEY_ELECTRON: '' },
