@@ -129,6 +129,8 @@ async function listImages(walk: Walk, options: ImageFolderOptions): Promise<Imag
   if (top.dirs.length === 0) {
     throw new ImportError('no class folders found (expected root/<class>/*.png or root/<split>/<class>/*.png)', { file: root });
   }
+  // An image beside the class folders has no class: listed with the skipped files, not lost without a word.
+  for (const name of top.images) walk.skipped.push({ path: name, reason: 'an image in the dataset folder itself, outside every class folder' });
   if (await isSplitLayout(walk, top.dirs)) {
     const items: ImageItem[] = [];
     for (const splitDir of top.dirs) {

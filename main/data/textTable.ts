@@ -313,6 +313,9 @@ function missingTextMessage(names: readonly string[], columns: readonly string[]
   return `missing column "text" (found columns: ${listNames(columns)}); a CSV dataset needs text and label columns, or label and pixel0… columns`;
 }
 
+/** A UTF-16 surrogate without its other half. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function jsonlRecords(text: string, file: string): RawRecord[] {
   const records: RawRecord[] = [];
   const lines = text.split('\n');
@@ -351,6 +354,11 @@ function jsonlRecords(text: string, file: string): RawRecord[] {
     const groupValue = fields.get('group');
     if (groupValue !== undefined && groupValue !== null && typeof groupValue !== 'string' && typeof groupValue !== 'number') {
       throw new ImportError(`"group" must be a string or a number, found ${jsonType(groupValue)}`, { file, row: line });
+    }
+    for (const key of ['text', 'label', 'label_name', 'split', 'group']) {
+      const v = fields.get(key);
+      // "\ud800" parses, but no UTF-8 holds it: SQLite would keep bytes no reader can decode.
+      if (typeof v === 'string' && LONE_SURROGATE.test(v)) throw new ImportError(`"${key}" holds a lone UTF-16 surrogate (a \\ud800–\\udfff escape without its pair), which is not text`, { file, row: line });
     }
     const labelName = fields.get('label_name');
     records.push({

@@ -66,6 +66,23 @@ describe('skipped files in the import result (item 12)', () => {
     const { skipped } = await importWithSkipped(createStore(db), options({ path: root }));
     expect(skipped).toEqual({ count: 1, examples: [{ path: 'b/caf\\xE9.png', reason: 'the name is not valid UTF-8' }] });
   });
+
+  it('lists an image beside the class folders, which has no class', async () => {
+    const root = folder('loose', { 'a/1.png': tinyPng(1), 'b/1.png': tinyPng(2), 'loose.png': tinyPng(3) });
+    const { skipped } = await importWithSkipped(createStore(db), options({ path: root }));
+    expect(skipped).toEqual({ count: 1, examples: [{ path: 'loose.png', reason: 'an image in the dataset folder itself, outside every class folder' }] });
+  });
+});
+
+describe('JSONL text that is not text', () => {
+  it('refuses a lone UTF-16 surrogate by row and field, which SQLite would keep as bytes no UTF-8 reader decodes', async () => {
+    const file = path.join(temp.dir, 'surrogate.jsonl');
+    fs.writeFileSync(file, '{"text":"fine","label":"a"}\n{"text":"half \\ud800 a pair","label":"b"}\n');
+    expect((await importError(importIntoDatabase(createStore(db), options({ path: file })))).message).toBe(`${file}, row 2: "text" holds a lone UTF-16 surrogate (a \\ud800–\\udfff escape without its pair), which is not text`);
+    const paired = path.join(temp.dir, 'paired.jsonl');
+    fs.writeFileSync(paired, '{"text":"ok","label":"a"}\n{"text":"\\ud83d\\ude00","label":"b"}\n');
+    await importIntoDatabase(createStore(db), options({ path: paired }));
+  });
 });
 
 describe('the image side cap as an import option (item 11)', () => {
