@@ -3,11 +3,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import type { ImageShape } from '../../shared/domain.js';
+import { DEFAULT_MAX_IMAGE_SIDE, type ImageShape } from '../../shared/domain.js';
 import { ImportError } from '../../shared/errors.js';
 import { FASHION_MNIST_CLASSES } from '../../shared/fashionMnist.js';
+import { checkImageSide } from './imageFolder.js';
 import { listNames } from './messageExcerpt.js';
 import type { ParsedDataset, ParsedExample, ReportProgress } from './parsedDataset.js';
+import { MAX_ENTRY_BYTES } from './zipReader.js';
 
 export interface IdxArray {
   dims: number[];
@@ -18,6 +20,8 @@ export interface IdxArray {
 export interface IdxImportOptions {
   /** names for labels 0..K-1; overrides a classes.txt beside the files */
   classNames?: string[];
+  /** images wider or taller than this are refused (default DEFAULT_MAX_IMAGE_SIDE) */
+  maxImageSide?: number;
 }
 
 interface IdxPair {
@@ -27,6 +31,12 @@ interface IdxPair {
 }
 
 const UNSIGNED_BYTE = 0x08;
+/** the most a gzipped IDX file may inflate to: the cap a zip entry has */
+const MAX_INFLATED_BYTES = MAX_ENTRY_BYTES;
+/** compressed bytes inflated first to find the header (at most 1024 bytes, for 255 dimensions) */
+const HEADER_PREFIX = 256;
+/** the most one of those prefixes may inflate to: a compressed byte inflates to about a kilobyte at most */
+const HEADER_INFLATE_LIMIT = 1 << 20;
 const DTYPE_NAMES: Record<number, string> = { 0x09: 'signed byte', 0x0b: 'short', 0x0c: 'int', 0x0d: 'float', 0x0e: 'double' };
 
 // train-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte, and the dotted train-images.idx3-ubyte some mirrors use.
@@ -36,16 +46,28 @@ export function isIdxFileName(name: string): boolean {
   return IDX_NAME.test(name);
 }
 
-/** Parses one IDX file (gunzipping it first when it starts with the gzip magic bytes). */
-export function parseIdx(buffer: Uint8Array, file: string): IdxArray {
-  let bytes = buffer;
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = zlib.gunzipSync(bytes);
-    } catch (err) {
-      throw new ImportError(`corrupt gzip data: ${(err as Error).message}`, { file }, { cause: err });
-    }
+/**
+ * Parses one IDX file (gunzipping it first when it starts with the gzip magic bytes). `checkDims`
+ * sees the header's dimensions before the data is inflated or sized, and may refuse them by throwing.
+ */
+export function parseIdx(buffer: Uint8Array, file: string, checkDims: (dims: number[]) => void = () => {}): IdxArray {
+  const gzipped = buffer.length >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+  const { dims, headerLength } = readHeader(gzipped ? inflateHeader(buffer, file) : buffer, file);
+  checkDims(dims);
+  const expected = dims.reduce((product, n) => product * n, 1);
+  const bytes = gzipped ? inflateDeclared(buffer, file, dims, headerLength + expected) : buffer;
+  const found = bytes.length - headerLength;
+  if (found < expected) {
+    throw new ImportError(`truncated: expected ${expected} bytes of data, found ${found} (dimensions ${dims.join('×')})`, { file });
   }
+  if (found > expected) {
+    throw new ImportError(`${found - expected} unexpected bytes after the data (dimensions ${dims.join('×')} need ${expected} bytes)`, { file });
+  }
+  return { dims, data: bytes.subarray(headerLength) };
+}
+
+/** The magic number, data type and dimensions at the start of an IDX file's (inflated) bytes. */
+function readHeader(bytes: Uint8Array, file: string): { dims: number[]; headerLength: number } {
   if (bytes.length < 4) throw new ImportError(`not an IDX file: only ${bytes.length} bytes, too short for the 4-byte magic number`, { file });
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     const magic = [...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join('');
@@ -65,15 +87,59 @@ export function parseIdx(buffer: Uint8Array, file: string): IdxArray {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
   for (let d = 0; d < ndims; d++) dims.push(view.getUint32(4 + 4 * d, false));
-  const expected = dims.reduce((product, n) => product * n, 1);
-  const found = bytes.length - headerLength;
-  if (found < expected) {
-    throw new ImportError(`truncated: expected ${expected} bytes of data, found ${found} (dimensions ${dims.join('×')})`, { file });
+  return { dims, headerLength };
+}
+
+/**
+ * The first inflated bytes of a gzipped file, enough for its IDX header (or all of them when
+ * fewer), from a prefix of the compressed bytes: a gzip bomb is never inflated whole to learn what
+ * it declares. The prefix grows fourfold until it holds the header; one that inflates past
+ * HEADER_INFLATE_LIMIT is halved back towards the last that was too short.
+ */
+function inflateHeader(buffer: Uint8Array, file: string): Uint8Array {
+  let tooShort = 0;
+  let tooLong = Infinity;
+  let length = Math.min(HEADER_PREFIX, buffer.length);
+  for (;;) {
+    const start = gunzip(buffer.subarray(0, length), file, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: HEADER_INFLATE_LIMIT });
+    if (start && start.length >= idxHeaderLength(start)) return start;
+    // All of it inflates to less than a header: inflated again strictly (just as small), so a stream cut short is reported as such.
+    if (start && length === buffer.length) return gunzip(buffer, file, {}) ?? start;
+    if (start) tooShort = length;
+    else tooLong = length;
+    length = tooLong === Infinity ? Math.min(length * 4, buffer.length) : Math.floor((tooShort + tooLong) / 2);
+    // One more compressed byte inflates to at most about a kilobyte, so this cannot happen; it ends the loop if it does.
+    if (length <= tooShort) throw new ImportError('corrupt gzip data: no IDX header found at the start of the inflated bytes', { file });
   }
-  if (found > expected) {
-    throw new ImportError(`${found - expected} unexpected bytes after the data (dimensions ${dims.join('×')} need ${expected} bytes)`, { file });
+}
+
+/** The header length the first bytes ask for: 4 until the number of dimensions is known. */
+function idxHeaderLength(start: Uint8Array): number {
+  return start.length < 4 ? 4 : 4 + 4 * (start[3] as number);
+}
+
+/** A gzipped IDX file inflated whole, refused as soon as it passes the size its header declares. */
+function inflateDeclared(buffer: Uint8Array, file: string, dims: number[], declared: number): Buffer {
+  if (declared > MAX_INFLATED_BYTES) {
+    throw new ImportError(
+      `its header declares ${megabytes(declared)} MB (dimensions ${dims.join('×')}), past the ${megabytes(MAX_INFLATED_BYTES)} MB a gzipped IDX file may inflate to`,
+      { file },
+    );
   }
-  return { dims, data: bytes.subarray(headerLength) };
+  // One byte past the declared size still inflates, and is refused below as "unexpected bytes after the data".
+  const bytes = gunzip(buffer, file, { maxOutputLength: declared + 1 });
+  if (!bytes) throw new ImportError(`inflates past the ${declared} bytes its header declares (dimensions ${dims.join('×')})`, { file });
+  return bytes;
+}
+
+/** zlib's gunzip; null when the output would pass `options.maxOutputLength`, an ImportError when the stream is corrupt. */
+function gunzip(bytes: Uint8Array, file: string, options: zlib.ZlibOptions): Buffer | null {
+  try {
+    return zlib.gunzipSync(bytes, options);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return null;
+    throw new ImportError(`corrupt gzip data: ${(err as Error).message}`, { file }, { cause: err });
+  }
 }
 
 /** Imports a folder of IDX train/test pairs, or one images file and its labels file. */
@@ -87,6 +153,7 @@ export async function importIdx(
   if (!stat) throw new ImportError(`no such file or directory: ${source}`);
   const pairs = stat.isDirectory() ? await findPairsInDirectory(source) : [await pairForImagesFile(source)];
   const dir = stat.isDirectory() ? source : path.dirname(source);
+  const maxSide = options.maxImageSide ?? DEFAULT_MAX_IMAGE_SIDE;
 
   const examples: ParsedExample[] = [];
   let shape: ImageShape | null = null;
@@ -96,16 +163,16 @@ export async function importIdx(
   const distinct = new Set<number>();
   report('parse', 0, pairs.length);
   for (const [done, pair] of pairs.entries()) {
-    const images = parseIdx(await readFile(pair.images), pair.images);
-    const labels = parseIdx(await readFile(pair.labels), pair.labels);
-    const pairShape = imageShape(images.dims, pair.images);
-    if (labels.dims.length !== 1) {
-      throw new ImportError(`a labels file must have 1 dimension, this one has ${labels.dims.length} (${labels.dims.join('×')})`, { file: pair.labels });
-    }
+    // Shapes and counts are checked from the headers, before a gzipped file's data is inflated.
+    const images = parseIdx(await readFile(pair.images), pair.images, (dims) => imageShape(dims, maxSide, pair.images));
     const count = images.dims[0] as number;
-    if (labels.dims[0] !== count) {
-      throw new ImportError(`${labels.dims[0]} labels in ${pair.labels} but ${count} images in ${pair.images}`, { file: pair.labels });
-    }
+    const labels = parseIdx(await readFile(pair.labels), pair.labels, (dims) => {
+      if (dims.length !== 1) {
+        throw new ImportError(`a labels file must have 1 dimension, this one has ${dims.length} (${dims.join('×')})`, { file: pair.labels });
+      }
+      if (dims[0] !== count) throw new ImportError(`${dims[0]} labels in ${pair.labels} but ${count} images in ${pair.images}`, { file: pair.labels });
+    });
+    const pairShape = imageShape(images.dims, maxSide, pair.images);
     if (shape && (shape.height !== pairShape.height || shape.width !== pairShape.width || shape.channels !== pairShape.channels)) {
       throw new ImportError(`images are ${describeShape(pairShape)} but ${shapeFile} has ${describeShape(shape)}`, { file: pair.images });
     }
@@ -185,15 +252,23 @@ function splitOf(name: string): string {
   return /^(t10k|test)/i.test(name) ? 'test' : 'train';
 }
 
-function imageShape(dims: number[], file: string): ImageShape {
-  if (dims.length === 3) return { height: dims[1] as number, width: dims[2] as number, channels: 1 };
-  if (dims.length === 4 && (dims[3] === 1 || dims[3] === 3)) {
-    return { height: dims[1] as number, width: dims[2] as number, channels: dims[3] };
+/** The shape of an images file's images, refused when it has another rank, no pixels, or a side past `maxSide`. */
+function imageShape(dims: number[], maxSide: number, file: string): ImageShape {
+  const channels = dims.length === 3 ? 1 : dims[3];
+  if ((dims.length !== 3 && dims.length !== 4) || (channels !== 1 && channels !== 3)) {
+    throw new ImportError(
+      `an images file must have 3 dimensions (count, height, width) or 4 with 1 or 3 channels; this one is ${dims.join('×')}`,
+      { file },
+    );
   }
-  throw new ImportError(
-    `an images file must have 3 dimensions (count, height, width) or 4 with 1 or 3 channels; this one is ${dims.join('×')}`,
-    { file },
-  );
+  const height = dims[1] as number;
+  const width = dims[2] as number;
+  const empty = [height === 0 ? 'height' : '', width === 0 ? 'width' : ''].filter(Boolean);
+  if (empty.length > 0) {
+    throw new ImportError(`images of ${height}×${width} pixels: the ${empty.join(' and ')} ${empty.length > 1 ? 'are' : 'is'} 0 (dimensions ${dims.join('×')})`, { file });
+  }
+  checkImageSide(width, height, maxSide, file);
+  return { height, width, channels };
 }
 
 async function chooseClassNames(source: string, dir: string, maxLabel: number, options: IdxImportOptions): Promise<string[]> {
@@ -225,6 +300,10 @@ async function fileExists(file: string): Promise<boolean> {
 
 function describeShape(shape: ImageShape): string {
   return `${shape.height}×${shape.width}×${shape.channels}`;
+}
+
+function megabytes(bytes: number): string {
+  return bytes % (1 << 20) === 0 ? String(bytes / (1 << 20)) : (bytes / (1 << 20)).toFixed(1);
 }
 
 function hex(byte: number): string {

@@ -18,7 +18,7 @@ export async function parseDataset(options: ImportOptions, report: ReportProgres
   let parsed: ParsedDataset;
   switch (format) {
     case 'idx':
-      parsed = await importIdx(source, { classNames: options.classNames }, report);
+      parsed = await importIdx(source, { classNames: options.classNames, maxImageSide: options.maxImageSide }, report);
       break;
     case 'folder':
       parsed = await importImageFolder(source, { ...split, maxImageSide: options.maxImageSide }, report);

@@ -260,6 +260,10 @@ export function csvTable(text: string, file: string): CsvTable {
   const pixelColumns = pixelColumnsOf(names, place);
   const textColumn = column('text', false);
   if (textColumn < 0 && !pixelColumns) throw new ImportError(missingTextMessage(names, header.fields), place);
+  // Which one the table holds would be a guess, and the other column's data would be lost.
+  if (textColumn >= 0 && pixelColumns) {
+    throw new ImportError(`both a "text" column and pixel columns (${header.fields[pixelColumns.fields[0]!]}…): a CSV dataset holds texts or images, not both`, place);
+  }
   const labelNameColumn = column('label_name', false);
   const labelColumn = column('label', labelNameColumn < 0);
   const splitColumn = column('split', false);

@@ -74,6 +74,14 @@ describe('skipped files in the import result (item 12)', () => {
   });
 });
 
+describe('a CSV with texts and pixels', () => {
+  it('is refused: importing it as images threw the texts away', async () => {
+    const file = path.join(temp.dir, 'both.csv');
+    fs.writeFileSync(file, 'text,label,pixel1\nhello,a,3\nworld,b,4\n');
+    expect((await importError(importIntoDatabase(createStore(db), options({ path: file })))).message).toBe(`${file}, row 1: both a "text" column and pixel columns (pixel1…): a CSV dataset holds texts or images, not both`);
+  });
+});
+
 describe('JSONL text that is not text', () => {
   it('refuses a lone UTF-16 surrogate by row and field, which SQLite would keep as bytes no UTF-8 reader decodes', async () => {
     const file = path.join(temp.dir, 'surrogate.jsonl');

@@ -4,8 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { importIdx, parseIdx } from '../../main/data/idx.js';
+import { parseDataset } from '../../main/data/importDataset.js';
+import { ImportOptions } from '../../shared/domain.js';
 import { ImportError } from '../../shared/errors.js';
 import { FASHION_MNIST_CLASSES } from '../../shared/fashionMnist.js';
 import { encodeIdx } from './encodeIdx.js';
@@ -35,6 +37,13 @@ function writeSplit(prefix: string, n: number, h: number, w: number, classes: nu
   return { pixels, labels };
 }
 
+/** A gzip stream whose header carries a file name of `nameLength` bytes (RFC 1952 FNAME), so the IDX header starts that far in. */
+function gzipWithLongName(bytes: Buffer, nameLength: number): Buffer {
+  const gz = zlib.gzipSync(bytes, { level: 9 });
+  const header = Buffer.from(gz.subarray(0, 10));
+  header[3] = (header[3] as number) | 0x08;
+  return Buffer.concat([header, Buffer.alloc(nameLength, 0x61), Buffer.from([0]), gz.subarray(10)]);
+}
 
 describe('parseIdx', () => {
   it('reads dims and data from plain and gzipped bytes alike', () => {
@@ -73,6 +82,44 @@ describe('parseIdx', () => {
     const gz = zlib.gzipSync(encodeIdx([100], new Uint8Array(100)));
     const broken = Buffer.concat([gz.subarray(0, 12), Buffer.alloc(20, 0xff)]);
     expect(() => parseIdx(broken, 'broken.gz')).toThrow(/broken\.gz: corrupt gzip/);
+  });
+
+  it('refuses a gzip bomb from its header, never inflating much past the size the header declares', () => {
+    // 2×2×2 declared (24 bytes with the header), then 16 MB of zeros: about 16 KB gzipped.
+    const bomb = zlib.gzipSync(Buffer.concat([encodeIdx([2, 2, 2], new Uint8Array(8)), Buffer.alloc(16 << 20)]), { level: 9 });
+    const longName = gzipWithLongName(Buffer.concat([encodeIdx([2, 2, 2], new Uint8Array(8)), Buffer.alloc(16 << 20)]), 1000);
+    const gunzip = vi.spyOn(zlib, 'gunzipSync');
+    try {
+      expect(() => parseIdx(bomb, 'bomb.gz')).toThrow('bomb.gz: inflates past the 24 bytes its header declares (dimensions 2×2×2)');
+      // The header lies past a 1000-byte gzip file name: the prefix grows, then shrinks back under the 1 MB a prefix may give.
+      expect(() => parseIdx(longName, 'named.gz')).toThrow('named.gz: inflates past the 24 bytes its header declares');
+      const largest = Math.max(...gunzip.mock.results.map((r) => (r.type === 'return' ? (r.value as Buffer).length : 0)));
+      expect(largest).toBeLessThanOrEqual(1 << 20);
+      expect(gunzip.mock.results.some((r) => r.type === 'throw')).toBe(true);
+    } finally {
+      gunzip.mockRestore();
+    }
+  });
+
+  it('reads a gzipped file whose header lies past a long gzip file name', () => {
+    const parsed = parseIdx(gzipWithLongName(encodeIdx([3, 2], new Uint8Array([1, 2, 3, 4, 5, 6])), 3000), 'named.gz');
+    expect(parsed.dims).toEqual([3, 2]);
+    expect([...parsed.data]).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('refuses a gzipped file declaring more than 1024 MB before inflating it', () => {
+    const gz = zlib.gzipSync(encodeIdx([1 << 20, 1 << 11], new Uint8Array(0)));
+    expect(() => parseIdx(gz, 'huge.gz')).toThrow('huge.gz: its header declares 2048.0 MB (dimensions 1048576×2048), past the 1024 MB a gzipped IDX file may inflate to');
+  });
+
+  it('still tells a cut-short gzip stream, and one byte too many, from a bomb', () => {
+    const gz = zlib.gzipSync(encodeIdx([100], new Uint8Array(100)));
+    expect(() => parseIdx(gz.subarray(0, gz.length - 6), 'cut.gz')).toThrow('cut.gz: corrupt gzip data: unexpected end of file');
+    const tiny = zlib.gzipSync(Buffer.from([0, 0, 8]));
+    expect(() => parseIdx(tiny.subarray(0, tiny.length - 2), 'tiny.gz')).toThrow('tiny.gz: corrupt gzip data: unexpected end of file');
+    expect(() => parseIdx(tiny, 'tiny.gz')).toThrow('tiny.gz: not an IDX file: only 3 bytes');
+    const long = zlib.gzipSync(encodeIdx([2], new Uint8Array(3)));
+    expect(() => parseIdx(long, 'long.gz')).toThrow('long.gz: 1 unexpected bytes after the data (dimensions 2 need 2 bytes)');
   });
 });
 
@@ -184,6 +231,41 @@ describe('importIdx', () => {
     const err = await importError(importIdx(dir, { classNames: ['a', 'b', 'c'] }));
     expect(err.message).toContain('train-labels-idx1-ubyte');
     expect(err.message).toContain('label 3 is out of range for 3 class names');
+  });
+
+  it('refuses images with no pixels, naming the file and the empty side', async () => {
+    fs.writeFileSync(path.join(dir, 'train-images-idx3-ubyte'), encodeIdx([20, 0, 0], new Uint8Array(0)));
+    fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte'), encodeIdx([20], new Uint8Array(20).map((_, i) => i % 3)));
+    const err = await importError(importIdx(dir));
+    expect(err.message).toBe(`${path.join(dir, 'train-images-idx3-ubyte')}: images of 0×0 pixels: the height and width are 0 (dimensions 20×0×0)`);
+    fs.writeFileSync(path.join(dir, 'train-images-idx3-ubyte'), encodeIdx([20, 3, 0, 1], new Uint8Array(0)));
+    expect((await importError(importIdx(dir))).message).toContain('train-images-idx3-ubyte: images of 3×0 pixels: the width is 0 (dimensions 20×3×0×1)');
+  });
+
+  it('refuses images past maxImageSide (default 4096) from the header, before inflating their pixels', async () => {
+    // Only the header, gzipped: the refusal comes before the missing 50 MB of pixels is looked for.
+    fs.writeFileSync(path.join(dir, 'train-images-idx3-ubyte.gz'), zlib.gzipSync(encodeIdx([2, 5000, 4000], new Uint8Array(0))));
+    fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte'), encodeIdx([2], new Uint8Array([0, 1])));
+    const err = await importError(importIdx(dir));
+    expect(err.message).toBe(
+      `${path.join(dir, 'train-images-idx3-ubyte.gz')}: the image is 4000×5000 pixels, past the 4096×4096 limit (raise it with maxImageSide, or --max-image-side on the command line)`,
+    );
+  });
+
+  it('takes maxImageSide from the import options, through parseDataset', async () => {
+    writeSplit('train', 4, 10, 9, 2, false);
+    const options = (maxImageSide: number) => ImportOptions.parse({ path: dir, format: 'idx', maxImageSide });
+    const err = await importError(parseDataset(options(8)));
+    expect(err.message).toContain('train-images-idx3-ubyte: the image is 9×10 pixels, past the 8×8 limit');
+    expect((await importError(importIdx(dir, { maxImageSide: 9 }))).message).toContain('past the 9×9 limit');
+    expect((await parseDataset(options(10))).shape).toEqual({ height: 10, width: 9, channels: 1 });
+  });
+
+  it('refuses a labels file of the wrong count from its header, before inflating it', async () => {
+    writeSplit('train', 3, 2, 2, 2, false);
+    fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte'), zlib.gzipSync(encodeIdx([1 << 29], new Uint8Array(0))));
+    const err = await importError(importIdx(dir));
+    expect(err.message).toMatch(/536870912 labels .* but 3 images/);
   });
 
   it('rejects images of another rank', async () => {
