@@ -14,6 +14,7 @@ import { importZipDataset } from './zipDataset.js';
 export async function parseDataset(options: ImportOptions, report: ReportProgress = () => {}): Promise<ParsedDataset> {
   const source = path.resolve(options.path);
   const format = options.format ?? (await detectFormat(source));
+  await checkSourceFits(source, format);
   const split = { testFraction: options.testFraction, seed: options.seed };
   let parsed: ParsedDataset;
   switch (format) {
@@ -39,6 +40,7 @@ export async function parseDataset(options: ImportOptions, report: ReportProgres
  * pixel is decoded, so a subset of a million photos decodes only the files it keeps.
  */
 export async function listFolderForImport(options: ImportOptions): Promise<ImageFolderListing> {
+  await checkSourceFits(path.resolve(options.path), 'folder');
   const listing = await listImageFolder(path.resolve(options.path), { testFraction: options.testFraction, seed: options.seed, maxImageSide: options.maxImageSide });
   const reshaped = applyDatasetOptions({ kind: 'image', format: 'folder', shape: null, ...listing }, options);
   return { source: listing.source, classNames: reshaped.classNames, examples: reshaped.examples, skipped: listing.skipped };
@@ -47,6 +49,25 @@ export async function listFolderForImport(options: ImportOptions): Promise<Image
 /** The format asked for, else the one the path shows. */
 export async function importFormatOf(options: ImportOptions): Promise<ImportFormat> {
   return options.format ?? (await detectFormat(path.resolve(options.path)));
+}
+
+/**
+ * The path can hold `format`: a regular file or a folder (a FIFO or a device, read whole, never
+ * ends), a folder for `folder`, a file for `zip`, and a .csv or .jsonl file read as what its
+ * extension says, so that the format the dataset records is the one it was read as.
+ */
+async function checkSourceFits(source: string, format: ImportFormat): Promise<void> {
+  const stat = await fs.stat(source).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw new ImportError(`no such file or directory: ${source}`);
+    throw new ImportError(`cannot read: ${err.message}`, { file: source }, { cause: err });
+  });
+  if (!stat.isFile() && !stat.isDirectory()) throw new ImportError('not a regular file or a folder (a pipe, device or socket cannot be imported)', { file: source });
+  if (format === 'folder' && !stat.isDirectory()) throw new ImportError('--format folder needs a folder of class folders; this is a file', { file: source });
+  if (format === 'zip' && stat.isDirectory()) throw new ImportError('--format zip needs a .zip file; this is a folder', { file: source });
+  const named = stat.isFile() ? textTableFormatOf(source) : null;
+  if ((format === 'csv' || format === 'jsonl') && named !== null && named !== format) {
+    throw new ImportError(`a .${path.extname(source).slice(1).toLowerCase()} file is read as ${named.toUpperCase()}, not as --format ${format}`, { file: source });
+  }
 }
 
 /** Tells the format from the path: IDX names, .csv/.jsonl/.zip files, or folders of images. */

@@ -74,6 +74,24 @@ describe('skipped files in the import result (item 12)', () => {
   });
 });
 
+describe('a path that cannot hold the format asked for', () => {
+  it('refuses a pipe or a device (read whole, they never end), a folder as zip, a file as folder, and a .csv as jsonl', async () => {
+    const before = counts();
+    const fifo = path.join(temp.dir, 'pipe');
+    spawnSync('mkfifo', [fifo]);
+    const csv = path.join(temp.dir, 'small.csv');
+    fs.writeFileSync(csv, 'text,label\na,x\nb,y\n');
+    const refused = async (input: Parameters<typeof options>[0]) => (await importError(importIntoDatabase(createStore(db), options(input)))).message;
+    if (fs.existsSync(fifo)) expect(await refused({ path: fifo, format: 'csv' })).toBe(`${fifo}: not a regular file or a folder (a pipe, device or socket cannot be imported)`);
+    expect(await refused({ path: '/dev/zero', format: 'csv' })).toBe('/dev/zero: not a regular file or a folder (a pipe, device or socket cannot be imported)');
+    expect(await refused({ path: temp.dir, format: 'zip' })).toBe(`${temp.dir}: --format zip needs a .zip file; this is a folder`);
+    expect(await refused({ path: csv, format: 'folder' })).toBe(`${csv}: --format folder needs a folder of class folders; this is a file`);
+    // read as CSV whatever was asked, it was recorded as jsonl
+    expect(await refused({ path: csv, format: 'jsonl' })).toBe(`${csv}: a .csv file is read as CSV, not as --format jsonl`);
+    expect(counts()).toEqual(before);
+  });
+});
+
 describe('a CSV with texts and pixels', () => {
   it('is refused: importing it as images threw the texts away', async () => {
     const file = path.join(temp.dir, 'both.csv');
