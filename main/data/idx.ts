@@ -8,6 +8,7 @@ import { ImportError } from '../../shared/errors.js';
 import { FASHION_MNIST_CLASSES } from '../../shared/fashionMnist.js';
 import { checkImageSide } from './imageFolder.js';
 import { listNames } from './messageExcerpt.js';
+import { decodeUtf8 } from './textTable.js';
 import type { ParsedDataset, ParsedExample, ReportProgress } from './parsedDataset.js';
 import { MAX_ENTRY_BYTES } from './zipReader.js';
 
@@ -275,11 +276,14 @@ async function chooseClassNames(source: string, dir: string, maxLabel: number, o
   if (options.classNames) return options.classNames;
   const classesFile = path.join(dir, 'classes.txt');
   if (await fileExists(classesFile)) {
-    const text = await fs.readFile(classesFile, 'utf8');
+    // strict UTF-8, as the text tables are read: a lenient decode stored U+FFFD in a class name
+    const text = decodeUtf8(await readFile(classesFile), classesFile).replace(/^\uFEFF/, '');
     const names = text.split(/\r?\n/).map((line) => line.trim());
     while (names.length > 0 && names[names.length - 1] === '') names.pop();
     const blank = names.indexOf('');
     if (blank >= 0) throw new ImportError('blank class name', { file: classesFile, row: blank + 1 });
+    const twice = names.findIndex((name, i) => names.indexOf(name) < i);
+    if (twice >= 0) throw new ImportError(`class "${names[twice]}" is named twice (rows ${names.indexOf(names[twice]!) + 1} and ${twice + 1})`, { file: classesFile, row: twice + 1 });
     return names;
   }
   if (/fashion/i.test(source)) return [...FASHION_MNIST_CLASSES];

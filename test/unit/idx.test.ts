@@ -179,6 +179,17 @@ describe('importIdx', () => {
     expect((await importIdx(fashion)).classNames).toEqual(FASHION_MNIST_CLASSES);
   });
 
+  it('refuses a classes.txt naming a class twice, or not UTF-8; takes one with a byte-order mark', async () => {
+    writeSplit('train', 10, 2, 2, 3, false);
+    const classes = path.join(dir, 'classes.txt');
+    fs.writeFileSync(classes, 'cat\ndog\ncat\n');
+    expect((await importError(importIdx(dir))).message).toBe(`${classes}, row 3: class "cat" is named twice (rows 1 and 3)`);
+    fs.writeFileSync(classes, Buffer.from([0x63, 0xff, 0x61, 0x74, 0x0a, 0x64, 0x6f, 0x67, 0x0a, 0x62, 0x0a]));
+    expect((await importError(importIdx(dir))).message).toMatch(new RegExp(`^${classes.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*UTF-8`));
+    fs.writeFileSync(classes, '\uFEFFcat\ndog\nbird\n');
+    expect((await importIdx(dir)).classNames).toEqual(['cat', 'dog', 'bird']);
+  });
+
   it('rejects a label count that differs from the image count, naming both files', async () => {
     fs.writeFileSync(path.join(dir, 'train-images-idx3-ubyte'), encodeIdx([3, 2, 2], new Uint8Array(12)));
     fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte'), encodeIdx([4], new Uint8Array([0, 1, 0, 1])));
