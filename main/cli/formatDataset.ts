@@ -1,11 +1,20 @@
 // Plain-text rendering of dataset summaries for the terminal.
 import type { DatasetSummary, SkippedFiles } from '../../shared/domain.js';
 
+/**
+ * A name as the terminal should show it: control characters (an escape sequence, a newline in a
+ * file's class name) written as escapes, so no name can move the cursor or recolour the screen.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- the control characters are what this finds
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
+}
+
 export function formatDataset(d: DatasetSummary): string {
-  const shape = d.shape ? `${d.shape.height}×${d.shape.width}×${d.shape.channels}` : 'text';
+  const shape = d.shape ? ` ${d.shape.height}×${d.shape.width}×${d.shape.channels}` : d.kind === 'image' ? ', no stored pixels' : '';
   const lines = [
-    `dataset ${d.id} "${d.name}" (${d.kind} ${shape}, ${d.classNames.length} classes, from ${d.format})`,
-    `classes: ${d.classNames.map((c, i) => `${i}=${c}`).join(', ')}`,
+    `dataset ${d.id} "${printable(d.name)}" (${d.kind}${shape}, ${d.classNames.length} classes, from ${d.format})`,
+    `classes: ${d.classNames.map((c, i) => `${i}=${printable(c)}`).join(', ')}`,
   ];
   if (d.storage?.store === 'reference') {
     const tensors = d.storage.trainSize > 0 ? `training tensors ${d.storage.trainSize}×${d.storage.trainSize}` : 'no training tensors';

@@ -1,5 +1,6 @@
 // Plain-text table of runs for the terminal.
 import type { RunSummary } from '../../shared/runs.js';
+import { printable } from './formatDataset.js';
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 
@@ -9,7 +10,7 @@ const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}
  */
 export function formatRuns(runs: RunSummary[], noisyExperiments: ReadonlySet<number> = new Set()): string {
   const noisy = (r: RunSummary) => noisyExperiments.has(r.experimentId) && r.trainAccuracy !== null;
-  const rows = runs.map((r) => [String(r.id), r.role, r.name, r.status, r.backend ?? '—', `${r.sharedFrom ? '†' : ''}${r.epochsDone}/${r.epochs}`, `${pct(r.trainAccuracy)}${noisy(r) ? '*' : ''}`, pct(r.testAccuracy), `${r.seconds.toFixed(1)} s`]);
+  const rows = runs.map((r) => [String(r.id), r.role, printable(r.name), r.status, r.backend ?? '—', `${r.sharedFrom ? '†' : ''}${r.epochsDone}/${r.epochs}`, `${pct(r.trainAccuracy)}${noisy(r) ? '*' : ''}`, pct(r.testAccuracy), `${r.seconds.toFixed(1)} s`]);
   const header = ['id', 'role', 'name', 'status', 'backend', 'epochs', 'train acc', 'test acc', 'time'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i >= 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');

@@ -94,7 +94,8 @@ function byteOf(cell: string): number {
 }
 
 function slowByteOf(cell: string): number {
-  if (cell.trim() === '') return -1;
+  // decimal digits only: Number() also reads "0x10", "1e2" and "0b11"
+  if (!/^\s*\d{1,3}(\.0*)?\s*$/.test(cell)) return -1;
   const value = Number(cell);
   return Number.isInteger(value) && value >= 0 && value <= 255 ? value : -1;
 }
