@@ -13,11 +13,32 @@ export function stratifiedSplit(labels: readonly number[], testFraction: number,
   const splits = labels.map(() => 'train');
   const random = createRandom(seed);
   // Classes in label order, so the draw does not depend on which class happens to come first.
-  for (const label of [...byClass.keys()].sort((a, b) => a - b)) {
+  const classes = [...byClass.keys()].sort((a, b) => a - b);
+  const counts = testCounts(classes.map((label) => (byClass.get(label) ?? []).length), testFraction);
+  classes.forEach((label, c) => {
     const members = byClass.get(label) ?? [];
-    // A class keeps at least one training example; a lone example cannot be split.
-    const testCount = Math.min(members.length - 1, Math.round(members.length * testFraction));
-    for (const i of random.shuffle([...members]).slice(0, testCount)) splits[i] = 'test';
-  }
+    for (const i of random.shuffle([...members]).slice(0, counts[c])) splits[i] = 'test';
+  });
   return splits;
+}
+
+/**
+ * Test examples per class: n × fraction each, rounded so that they add up to the whole's share
+ * (largest remainders first, ties to the lower label), every class keeping one training example. Rounding each class
+ * on its own lost the test split: 100 classes of 2 at 0.2 rounded every 0.4 down to none.
+ */
+function testCounts(sizes: readonly number[], fraction: number): number[] {
+  const cap = (c: number) => Math.max(0, sizes[c]! - 1); // a lone example cannot be split
+  const counts = sizes.map((n, c) => Math.min(cap(c), Math.floor(n * fraction)));
+  const want = Math.min(Math.round(sizes.reduce((a, n) => a + n, 0) * fraction), sizes.reduce((a, _, c) => a + cap(c), 0));
+  const order = sizes.map((n, c) => c).sort((a, b) => sizes[b]! * fraction - Math.floor(sizes[b]! * fraction) - (sizes[a]! * fraction - Math.floor(sizes[a]! * fraction)) || a - b);
+  let given = counts.reduce((a, n) => a + n, 0);
+  for (const c of order) {
+    if (given >= want) break;
+    if (counts[c]! < cap(c)) {
+      counts[c]!++;
+      given++;
+    }
+  }
+  return counts;
 }
