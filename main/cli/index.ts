@@ -361,8 +361,10 @@ async function ingestCli(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommand('ingest', argv, valueOptions('dataset', 'experiment-name', 'precision'))
   const storage = precisionOption(values.precision);
   if (positionals.length !== 1) throw new UsageError('ingest takes exactly one PATH');
+  if (values.dataset === undefined) throw new UsageError('ingest needs --dataset ID');
+  // decimal digits only: Number() also reads "1e0" and "0x1" as 1
+  if (!/^\d+$/.test(values.dataset.trim()) || Number(values.dataset) < 1) throw new UsageError(`--dataset must be a dataset's id, a whole number from 1, got "${values.dataset}"`);
   const datasetId = Number(values.dataset);
-  if (!Number.isInteger(datasetId) || datasetId < 1) throw new UsageError('ingest needs --dataset ID');
   return withDatabase(values.db, async (store) => {
     await ingestCommand(store, { path: positionals[0]!, datasetId, experimentName: values['experiment-name'], storage, json: values.json });
   });

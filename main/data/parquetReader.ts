@@ -34,7 +34,8 @@ const KEY_TYPES = ['INT32', 'INT64', 'BYTE_ARRAY'];
 const WIDE_PREFIX: Record<ValueKind, string> = { probs: 'p_', logits: 'logit_' };
 const PARQUET_MAGIC = 'PAR1';
 
-export async function readParquetPredictions(file: string): Promise<ParquetPredictions> {
+/** `classes`, the dataset's class count where known: each row of a list column is checked against it, naming the row that differs. */
+export async function readParquetPredictions(file: string, classes?: number): Promise<ParquetPredictions> {
   const bytes = await readBytes(file);
   const metadata = readMetadata(bytes, file);
   const columns = parquetSchema(metadata).children;
@@ -50,7 +51,7 @@ export async function readParquetPredictions(file: string): Promise<ParquetPredi
   const chunks = await readColumns(bytes, metadata, [keyColumn, ...valueColumns].map((c) => c.element.name), file);
   const rows = Number(metadata.num_rows);
   const keys = readKeys(chunks.get(KEY_COLUMN) ?? [], rows, file);
-  const values = 'list' in layout ? listValues(layout.list, chunks.get(layout.kind) ?? [], rows, file) : wideValues(layout.wide, chunks, rows, file);
+  const values = 'list' in layout ? listValues(layout.list, chunks.get(layout.kind) ?? [], rows, file, classes) : wideValues(layout.wide, chunks, rows, file);
   return { keys, values, kind: layout.kind };
 }
 
@@ -198,13 +199,15 @@ function readKeys(chunks: ColumnData[], rows: number, file: string, firstRow = 0
   return keys;
 }
 
-function listValues(column: SchemaTree, chunks: ColumnData[], rows: number, file: string): ParquetPredictions['values'] {
+function listValues(column: SchemaTree, chunks: ColumnData[], rows: number, file: string, expected?: number): ParquetPredictions['values'] {
   const name = column.element.name;
   let leaf = column;
   while (leaf.children.length > 0) leaf = leaf.children[0]!;
-  // Row 0 fixes the number of classes; every other row must match it.
+  // The dataset's class count, where given, is what every row must hold (a short row 0 is row 0's fault, not row 1's);
+  // else row 0 fixes it and every other row must match.
   const first: unknown = chunks[0]?.columnData[0];
-  const classes = Array.isArray(first) ? first.length : 0;
+  const classes = expected ?? (Array.isArray(first) ? first.length : 0);
+  const against = expected === undefined ? `row 0 holds ${classes}` : `the dataset has ${classes} classes`;
   const data = leaf.element.type === 'DOUBLE' ? new Float64Array(rows * classes) : new Float32Array(rows * classes);
   for (const { columnData, rowStart } of chunks) {
     for (let i = 0; i < columnData.length; i++) {
@@ -212,7 +215,7 @@ function listValues(column: SchemaTree, chunks: ColumnData[], rows: number, file
       const row = rowStart + i;
       if (!Array.isArray(list)) throw new ImportError(`"${name}" is ${describe(list)}, not a list of numbers`, { file, row });
       if (list.length !== classes) {
-        throw new ImportError(`"${name}" holds ${list.length} values where row 0 holds ${classes}; every row needs the same number of classes`, { file, row });
+        throw new ImportError(`"${name}" holds ${list.length} values where ${against}; every row needs the same number of classes`, { file, row });
       }
       const offset = row * classes;
       for (let k = 0; k < classes; k++) {

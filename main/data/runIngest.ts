@@ -9,9 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { z } from 'zod';
-import { ImportError } from '../../shared/errors.js';
+import { ImportError, ValidationError } from '../../shared/errors.js';
 import type { Storage } from '../../shared/experimentSpec.js';
-import { describeZodError } from '../../shared/zodIssues.js';
+import { fieldIssues } from '../../shared/zodIssues.js';
 import type { EpochMatrixRecord, ExampleRepository, Store } from '../store/store.js';
 import { readNpy, readNpz, type NpyArray } from './npyReader.js';
 import { readParquetPredictions, readParquetTopK } from './parquetReader.js';
@@ -93,26 +93,52 @@ const PART_SIDECAR = /^[_.]|\.crc$/;
 const CARTOGRAPHY_FILE = /^dynamics_epoch_(\d+)\.jsonl$/;
 /** where Dataset Cartography's training loop writes its files, inside the model's output folder */
 const CARTOGRAPHY_DIR = 'training_dynamics';
+/** A run's manifest (docs/ingest.md, "run.json"). */
+const MANIFEST = 'run.json';
+/** How deeply a run.json may nest (its free "settings" included): far beyond any configuration, far below what JSON.stringify's stack takes. */
+const MAX_MANIFEST_DEPTH = 100;
+
+/**
+ * What a path is, symbolic links followed (a run folder or a part may live elsewhere); one that
+ * cannot be followed (dangling, a loop, no permission) is refused by name.
+ */
+function statOf(file: string): fs.Stats {
+  try {
+    return fs.statSync(file);
+  } catch (err) {
+    throw new ImportError(`cannot read: ${(err as Error).message}`, { file }, { cause: err });
+  }
+}
+
+/** A folder's entry names; one that cannot be listed is refused by name. */
+function namesIn(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch (err) {
+    throw new ImportError(`cannot read the folder: ${(err as Error).message}`, { file: dir }, { cause: err });
+  }
+}
 
 /** The folder holding a run's prediction files: the run folder, or its training_dynamics/ when only that holds cartography files. */
 function filesDirOf(dir: string): string {
-  const own = fs.readdirSync(dir);
+  const own = namesIn(dir);
   if (own.some((n) => PREDICTION_FILE.test(n) || CARTOGRAPHY_FILE.test(n) || isPartsDir(dir, n))) return dir;
   const nested = path.join(dir, CARTOGRAPHY_DIR);
-  return fs.existsSync(nested) && fs.statSync(nested).isDirectory() && fs.readdirSync(nested).some((n) => CARTOGRAPHY_FILE.test(n)) ? nested : dir;
+  return own.includes(CARTOGRAPHY_DIR) && statOf(nested).isDirectory() && namesIn(nested).some((n) => CARTOGRAPHY_FILE.test(n)) ? nested : dir;
 }
 
 function isPartsDir(dir: string, name: string): boolean {
-  return PARTS_DIR.test(name) && fs.statSync(path.join(dir, name)).isDirectory();
+  return PARTS_DIR.test(name) && statOf(path.join(dir, name)).isDirectory();
 }
 
 /** An epoch folder's Parquet parts in name order (part-00000, part-00001, …); anything but parts and the writers' sidecars is refused. */
 function partFiles(dir: string): string[] {
   const parts: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    if (PART_SIDECAR.test(entry.name)) continue;
-    const file = path.join(dir, entry.name);
-    if (!entry.isFile() || !entry.name.endsWith('.parquet')) throw new ImportError('an epoch folder holds Parquet part files (*.parquet) and its writer\'s _SUCCESS, _metadata and .crc files, nothing else', { file });
+  for (const name of namesIn(dir).sort()) {
+    if (PART_SIDECAR.test(name)) continue;
+    const file = path.join(dir, name);
+    // A part may be a link to the file a job wrote elsewhere: what counts is what it points to.
+    if (!name.endsWith('.parquet') || !statOf(file).isFile()) throw new ImportError('an epoch folder holds Parquet part files (*.parquet) and its writer\'s _SUCCESS, _metadata and .crc files, nothing else', { file });
     parts.push(file);
   }
   if (!parts.length) throw new ImportError('an epoch folder holds no Parquet part file (*.parquet)', { file: dir });
@@ -120,28 +146,53 @@ function partFiles(dir: string): string[] {
 }
 
 function hasCartographyFiles(dir: string): boolean {
-  return fs.readdirSync(filesDirOf(dir)).some((n) => CARTOGRAPHY_FILE.test(n));
+  return namesIn(filesDirOf(dir)).some((n) => CARTOGRAPHY_FILE.test(n));
+}
+
+/** Whether a folder holds a run's predictions (epoch files, part folders, cartography files, here or in training_dynamics/). */
+function holdsPredictions(dir: string): boolean {
+  const filesDir = filesDirOf(dir);
+  return namesIn(filesDir).some((n) => PREDICTION_FILE.test(n) || CARTOGRAPHY_FILE.test(n) || isPartsDir(filesDir, n));
+}
+
+/** ` (it holds Run.json: …)` when a folder holds the manifest under another case, else ''. */
+function misspeltManifest(names: string[]): string {
+  const near = names.find((n) => n !== MANIFEST && n.toLowerCase() === MANIFEST);
+  return near === undefined ? '' : ` (it holds ${near}: the manifest's name is ${MANIFEST}, in lower case)`;
+}
+
+/**
+ * The run folders directly below `root`, in name order: each folder (or link to one) holding a
+ * run.json. A folder that cannot be read, or that holds predictions without a run.json, is
+ * refused by name: a run is never left out without a word. Other folders (notes, plots) are not runs.
+ */
+function runFoldersIn(root: string): string[] {
+  const dirs: string[] = [];
+  for (const name of namesIn(root).sort()) {
+    const dir = path.join(root, name);
+    if (!statOf(dir).isDirectory()) continue;
+    const names = namesIn(dir);
+    if (names.includes(MANIFEST)) dirs.push(dir);
+    else if (holdsPredictions(dir)) throw new ImportError(`this run folder holds predictions but no ${MANIFEST}${misspeltManifest(names)}; give each run folder its ${MANIFEST} (docs/ingest.md)`, { file: dir });
+  }
+  return dirs;
 }
 
 /** The runs under `root`: a run.json file, a folder holding one, or a folder of such folders. */
 export function planRuns(root: string): PlannedRun[] {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(root);
-  } catch (err) {
-    throw new ImportError(`cannot read: ${(err as Error).message}`, { file: root }, { cause: err });
-  }
+  const stat = statOf(root);
   let dirs: string[];
-  if (stat.isFile()) dirs = [path.dirname(root)];
-  else if (fs.existsSync(path.join(root, 'run.json'))) dirs = [root];
+  if (stat.isFile()) {
+    // Only a manifest names its run: another file (an epoch's, a manifest under another name) is not the run it sits in.
+    if (path.basename(root) !== MANIFEST) throw new ImportError(`PATH names a file other than a ${MANIFEST}: give a run's ${MANIFEST}, its folder, or a folder of run folders (docs/ingest.md, "Layout")`, { file: root });
+    dirs = [path.dirname(root)];
+  } else if (!stat.isDirectory()) {
+    throw new ImportError(`neither a folder nor a ${MANIFEST} file: give a run's ${MANIFEST}, its folder, or a folder of run folders (docs/ingest.md, "Layout")`, { file: root });
+  } else if (namesIn(root).includes(MANIFEST)) dirs = [root];
   else if (hasCartographyFiles(root)) return [planBareCartographyRun(root)];
   else {
-    dirs = fs
-      .readdirSync(root, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && fs.existsSync(path.join(root, d.name, 'run.json')))
-      .map((d) => path.join(root, d.name))
-      .sort();
-    if (!dirs.length) throw new ImportError(`no run.json here or in any folder directly below, and no ${CARTOGRAPHY_DIR}/dynamics_epoch_<E>.jsonl files`, { file: root });
+    dirs = runFoldersIn(root);
+    if (!dirs.length) throw new ImportError(`no ${MANIFEST} here or in any folder directly below, and no ${CARTOGRAPHY_DIR}/dynamics_epoch_<E>.jsonl files${misspeltManifest(namesIn(root))}`, { file: root });
   }
   const runs = dirs.map(planRun);
   const names = new Set<string>();
@@ -167,7 +218,7 @@ export function planRuns(root: string): PlannedRun[] {
  */
 function planBareCartographyRun(root: string): PlannedRun {
   const filesDir = filesDirOf(root);
-  const epochs = fs.readdirSync(filesDir).filter((n) => CARTOGRAPHY_FILE.test(n)).length;
+  const epochs = namesIn(filesDir).filter((n) => CARTOGRAPHY_FILE.test(n)).length;
   const named = path.basename(path.resolve(root)) === CARTOGRAPHY_DIR ? path.dirname(path.resolve(root)) : path.resolve(root);
   const manifest = RunManifest.parse({ name: path.basename(named).slice(0, 200) || 'cartography', role: 'teacher', epochs, key: 'index', split: 'train', values: 'logits' });
   const assumed = `${filesDir}: Dataset Cartography training dynamics without a run.json, read as one teacher run "${manifest.name}" of ${epochs} epochs whose guid is the example's index in the train split (write a run.json beside the files to say otherwise: docs/ingest.md)`;
@@ -175,23 +226,61 @@ function planBareCartographyRun(root: string): PlannedRun {
 }
 
 function planRun(dir: string): PlannedRun {
-  const file = path.join(dir, 'run.json');
+  const file = path.join(dir, MANIFEST);
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    raw = JSON.parse(utf8Text(fs.readFileSync(file), file));
   } catch (err) {
+    if (err instanceof ImportError) throw err;
     throw new ImportError(`not a readable JSON manifest: ${(err as Error).message}`, { file }, { cause: err });
   }
+  const depth = nestingDepth(raw);
+  // Stored as the run's spec, JSON nested deeper than the stack can stringify would fail later, far from its cause.
+  if (depth > MAX_MANIFEST_DEPTH) throw new ImportError(`nested ${depth} levels deep; a manifest (its "settings" included) may nest at most ${MAX_MANIFEST_DEPTH}`, { file, field: 'settings' });
   const parsed = RunManifest.safeParse(raw);
-  if (!parsed.success) throw new ImportError(describeZodError(parsed.error), { file });
+  // The file names the place of a top-level issue (an unknown key, not an object); a field's issue names the field too.
+  if (!parsed.success) throw new ImportError(fieldIssues(parsed.error).slice(0, 5).map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message)).join('; '), { file });
   return planFiles(dir, filesDirOf(dir), parsed.data);
+}
+
+/** How deeply arrays and objects nest in parsed JSON (a scalar: 0), counted without recursion. */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, depth + 1);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/**
+ * A text file's bytes as UTF-8 without its byte-order mark (PowerShell, Excel and Python's
+ * utf-8-sig write one); UTF-16 (a BOM FF FE / FE FF, or NUL bytes) is refused rather than read as
+ * text full of NULs.
+ */
+function utf8Text(bytes: Buffer, file: string): string {
+  checkNotUtf16(bytes, file);
+  return bytes.toString('utf8', startsWithUtf8Bom(bytes) ? 3 : 0);
+}
+
+function startsWithUtf8Bom(bytes: Buffer): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+}
+
+/** Refuses UTF-16 text by its BOM or by NUL bytes among the first `head` bytes (where an ASCII character's other half lies). */
+function checkNotUtf16(head: Buffer, file: string): void {
+  const bom = head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff));
+  if (bom || head.includes(0)) throw new ImportError(`${bom ? 'UTF-16 text (its byte-order mark says so)' : 'holds NUL bytes (UTF-16 text?)'}: save it as UTF-8`, { file });
 }
 
 /** Each epoch's files: epoch-<E>[.<split>].<ext> (E from 1), or cartography's dynamics_epoch_<E>.jsonl (E from 0), never both. */
 function planFiles(dir: string, filesDir: string, manifest: RunManifest): PlannedRun {
   const epochs: PredictionFile[][] = Array.from({ length: manifest.epochs }, () => []);
   const kinds = new Set<string>();
-  for (const name of fs.readdirSync(filesDir).sort()) {
+  for (const name of namesIn(filesDir).sort()) {
     const file = path.join(filesDir, name);
     const parts = isPartsDir(filesDir, name) ? PARTS_DIR.exec(name) : null;
     if (parts) {
@@ -389,7 +478,6 @@ class EpochLoader {
   ) {
     this.c = index.numClasses;
     const k = manifest.topK;
-    if (k !== undefined && k >= this.c) throw new ImportError(`topK ${k} must be smaller than the dataset's ${this.c} classes (with all of them, leave topK out)`, { field: 'topK' });
     this.top = k === undefined ? null : { k, classes: new Int32Array(index.size * k), probs: new Float32Array(index.size * k), labelProbs: new Float32Array(index.size) };
     this.probs = new Float32Array(this.top ? 0 : index.size * this.c);
     this.seen = new Uint32Array(index.size);
@@ -495,10 +583,10 @@ class EpochLoader {
         let i: unknown = key;
         if (typeof key === 'string') {
           const colon = key.lastIndexOf(':');
-          if (colon >= 0) {
-            s = key.slice(0, colon);
-            i = Number(key.slice(colon + 1));
-          } else i = /^\d+$/.test(key.trim()) ? Number(key) : key;
+          // Digits only, as a plain key: Number() would read "", " ", "0x0", "-0" or "0e0" as index 0.
+          const digits = colon >= 0 ? key.slice(colon + 1) : key;
+          if (colon >= 0) s = key.slice(0, colon);
+          i = /^\d+$/.test(digits.trim()) ? Number(digits) : key;
         }
         if (typeof i !== 'number' || !Number.isInteger(i)) throw bad('an example key of type index must be an integer index or "split:index"');
         if (s === undefined) throw bad('an integer index needs a split: "split:index", a split in the file name, or "split" in run.json');
@@ -574,13 +662,17 @@ class EpochLoader {
     if (labelAt < 0 && labelProb > smallest + PROB_SUM_TOLERANCE) throw new ImportError(`label_prob ${labelProb} of class ${label}, not among the top ${k}, exceeds the smallest of them (${smallest})`, { file, row });
     if (labelAt < 0) sum += labelProb;
     if (sum > 1 + PROB_SUM_TOLERANCE) throw new ImportError(`the known probabilities sum to ${sum}, more than 1`, { file, row });
+    // The k are the largest: the mass left for the unknown classes cannot give any of them more than the smallest of the k.
+    const unknown = this.c - k - (labelAt < 0 ? 1 : 0);
+    if (1 - sum > unknown * smallest + PROB_SUM_TOLERANCE) {
+      throw new ImportError(`the top ${k} cannot be the largest: the known probabilities sum to ${sum}, leaving ${1 - sum} for ${unknown} other ${unknown === 1 ? 'class' : 'classes'}, more than the smallest of the top ${k} (${smallest}) for each`, { file, row });
+    }
     top.labelProbs[position] = Math.max(labelProb, MIN_PROBABILITY);
   }
 
   private async readJsonl(f: PredictionFile): Promise<void> {
-    const lines = readline.createInterface({ input: fs.createReadStream(f.file, 'utf8'), crlfDelay: Infinity });
     let row = 0;
-    for await (const line of lines) {
+    for await (const line of linesOf(f.file)) {
       row++;
       if (!line.trim()) continue;
       let obj: { example?: unknown; probs?: unknown; logits?: unknown };
@@ -594,6 +686,7 @@ class EpochLoader {
         continue;
       }
       if (obj === null || typeof obj !== 'object' || obj.example === undefined) throw new ImportError('each line needs "example" and "probs" or "logits"', { file: f.file, row });
+      if (obj.probs !== undefined && obj.logits !== undefined) throw new ImportError('holds both "probs" and "logits"; keep exactly one', { file: f.file, row });
       const kind = obj.probs !== undefined ? 'probs' : 'logits';
       const values = obj[kind];
       if (!Array.isArray(values) || values.some((v) => typeof v !== 'number')) throw new ImportError(`"${kind}" must be an array of numbers (a line needs "probs" or "logits")`, { file: f.file, row });
@@ -608,9 +701,8 @@ class EpochLoader {
    */
   private async readCartography(f: PredictionFile): Promise<void> {
     const field = `logits_epoch_${f.fileEpoch}`;
-    const lines = readline.createInterface({ input: fs.createReadStream(f.file, 'utf8'), crlfDelay: Infinity });
     let row = 0;
-    for await (const line of lines) {
+    for await (const line of linesOf(f.file)) {
       row++;
       if (!line.trim()) continue;
       let obj: Record<string, unknown> | null;
@@ -670,6 +762,7 @@ class EpochLoader {
   private async readNpz(f: PredictionFile): Promise<void> {
     const arrays = await readNpz(f.file);
     if (this.top) return this.readTopKNpz(f, arrays);
+    if (arrays.has('probs') && arrays.has('logits')) throw new ImportError('holds both arrays "probs" and "logits"; keep exactly one', { file: f.file });
     const kind = arrays.has('probs') ? 'probs' : 'logits';
     const values = arrays.get(kind);
     const index = arrays.get('index');
@@ -700,7 +793,7 @@ class EpochLoader {
 
   private async readParquet(f: PredictionFile): Promise<void> {
     if (this.top) return this.readTopKParquet(f);
-    const { keys, values, kind } = await readParquetPredictions(f.file);
+    const { keys, values, kind } = await readParquetPredictions(f.file, this.c);
     // An empty part (a worker whose shard was empty) has no rows to check.
     if (keys.length === 0) return;
     this.storeArray(values, keys, () => keys, f, f.file, 0, kind);
@@ -784,9 +877,51 @@ class EpochLoader {
   }
 }
 
+/**
+ * A JSONL file's lines, UTF-8 without a leading byte-order mark; a file that cannot be read is
+ * refused by name, as NPY, CSV and Parquet files are, and UTF-16 text as such.
+ */
+async function* linesOf(file: string): AsyncGenerator<string> {
+  const head = Buffer.alloc(4096);
+  let headLength: number;
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      headLength = fs.readSync(fd, head, 0, head.length, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (err) {
+    throw new ImportError(`cannot read the file: ${(err as Error).message}`, { file }, { cause: err });
+  }
+  checkNotUtf16(head.subarray(0, headLength), file);
+  const input = fs.createReadStream(file, { encoding: 'utf8', start: startsWithUtf8Bom(head.subarray(0, headLength)) ? 3 : 0 });
+  const lines = readline.createInterface({ input, crlfDelay: Infinity });
+  try {
+    // Errors of the caller's loop body do not pass through here (the loop returns this generator): only reading's.
+    for await (const line of lines) yield line;
+  } catch (err) {
+    throw new ImportError(`cannot read the file: ${(err as Error).message}`, { file }, { cause: err });
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+}
+
 function unquoteCsv(field: string): string {
   const t = field.trim();
   return t.startsWith('"') && t.endsWith('"') && t.length >= 2 ? t.slice(1, -1).replace(/""/g, '"') : t;
+}
+
+/** The longest experiment name, as for trained experiments (shared/experimentSpec.ts). */
+const MAX_EXPERIMENT_NAME = 200;
+
+/** The experiment's name trimmed, 1 to 200 characters as a trained experiment's. */
+function experimentNameOf(given: string): string {
+  const name = given.trim();
+  if (!name) throw new ValidationError('the experiment name is empty', { field: 'experimentName' });
+  if (name.length > MAX_EXPERIMENT_NAME) throw new ValidationError(`the experiment name is ${name.length} characters long; at most ${MAX_EXPERIMENT_NAME}`, { field: 'experimentName' });
+  return name;
 }
 
 /**
@@ -795,18 +930,20 @@ function unquoteCsv(field: string): string {
  * so the database is left as it was; a killed process leaves its runs `interrupted`.
  */
 export async function ingestRuns(store: Store, options: IngestOptions, report: IngestProgress = () => {}): Promise<IngestResult> {
+  const name = options.experimentName === undefined ? undefined : experimentNameOf(options.experimentName);
   const planned = planRuns(options.path);
   const index = new DatasetIndex(store.examples, options.datasetId, store.datasets.getDataset(options.datasetId).classNames.length);
   for (const r of planned) {
     const unknown = r.manifest.splits?.find((s) => !index.splitNames.includes(s));
-    if (unknown !== undefined) throw new ImportError(`"splits" names ${JSON.stringify(unknown)}, which dataset ${options.datasetId} does not have (splits: ${index.splitNames.join(', ')})`, { file: path.join(r.dir, 'run.json'), field: 'splits' });
+    if (unknown !== undefined) throw new ImportError(`"splits" names ${JSON.stringify(unknown)}, which dataset ${options.datasetId} does not have (splits: ${index.splitNames.join(', ')})`, { file: path.join(r.dir, MANIFEST), field: 'splits' });
+    const k = r.manifest.topK;
+    if (k !== undefined && k >= index.numClasses) throw new ImportError(`topK ${k} must be smaller than the dataset's ${index.numClasses} classes (with all of them, leave topK out)`, { file: path.join(r.dir, MANIFEST), field: 'topK' });
   }
   const total = planned.reduce((a, r) => a + r.manifest.epochs, 0);
   const teachers = planned.filter((r) => r.manifest.role === 'teacher');
-  const name = options.experimentName ?? `ingested from ${path.basename(path.resolve(options.path))}`;
   const created = store.ingestExperiment({
     datasetId: options.datasetId,
-    name,
+    name: name ?? `ingested from ${path.basename(path.resolve(options.path))}`.slice(0, MAX_EXPERIMENT_NAME),
     spec: {
       external: true,
       source: path.resolve(options.path),

@@ -1,0 +1,330 @@
+// `disobey ingest` against hostile folders and files: run folders that are links, unreadable or
+// misnamed are followed or refused by name, never dropped; a PATH naming another file than run.json,
+// keys that only look like indices, top-k rows that cannot be the top k, rows with both probs and
+// logits, BOMs and UTF-16, dangling links and loops, deep manifests and over-long names are each
+// refused naming the file (and row), with nothing written.
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3';
+import { parquetWriteFile } from 'hyparquet-writer';
+import { createPlainDataset, encodeNpy, randomProbabilities, type PlainDataset } from '../../bench/ingestFixture.js';
+import { createZipWriter } from '../../main/export/zipWriter.js';
+import { ingestRuns } from '../../main/data/runIngest.js';
+import { openDatabase } from '../../main/store/openDatabase.js';
+import { createStore } from '../../main/store/store.js';
+import { makeTempDir } from '../helpers/tempDir.js';
+
+const N = 40;
+const C = 4;
+const temp = makeTempDir();
+let db: Database.Database;
+let data: PlainDataset;
+
+beforeAll(() => {
+  db = openDatabase(path.join(temp.dir, 'hostile.db'));
+  data = createPlainDataset(db, N, C);
+});
+afterAll(() => {
+  db.close();
+  temp.dispose();
+});
+
+/** Whether the tests run as root, for whom no permission bit keeps a file from being read. */
+const asRoot = process.getuid?.() === 0;
+
+let folderCount = 0;
+function freshDir(): string {
+  const dir = path.join(temp.dir, `case-${++folderCount}`);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** A run folder `dir` with its run.json and files. */
+function writeRunAt(dir: string, manifest: object, files: Record<string, string | Buffer>): string {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify(manifest));
+  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
+  return dir;
+}
+
+/** Every example's probabilities as JSONL, keyed by example id. */
+function goodJsonl(seed: number): string {
+  const probs = randomProbabilities(N, C, seed);
+  return data.ids.map((id, i) => JSON.stringify({ example: id, probs: Array.from(probs.subarray(i * C, (i + 1) * C)) })).join('\n') + '\n';
+}
+
+function ingest(dir: string, experimentName?: string) {
+  return ingestRuns(createStore(db), { path: dir, datasetId: data.datasetId, experimentName });
+}
+
+function counts(): number[] {
+  return ['experiments', 'runs', 'prediction_matrices', 'epoch_metrics'].map((t) => db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number);
+}
+
+/** Expects the ingest of `dir` refused with a message matching `message`, and nothing written. */
+async function expectRefused(dir: string, message: RegExp, experimentName?: string): Promise<void> {
+  const before = counts();
+  await expect(ingest(dir, experimentName)).rejects.toThrow(message);
+  expect(counts()).toEqual(before);
+}
+
+const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+async function npz(arrays: Record<string, Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let position = 0;
+  const zip = createZipWriter({
+    get position() {
+      return position;
+    },
+    async write(chunk) {
+      chunks.push(Buffer.from(chunk));
+      position += chunk.length;
+    },
+  });
+  for (const [name, bytes] of Object.entries(arrays)) await zip.addStored(`${name}.npy`, bytes);
+  await zip.finish();
+  return Buffer.concat(chunks);
+}
+
+/** An int64 .npy vector (NPZ index arrays). */
+function int64Npy(values: number[]): Buffer {
+  const f = encodeNpy(new Float32Array(0), [values.length]);
+  const header = f.toString('latin1', 0, f.length).replace("'<f4'", "'<i8'");
+  const body = Buffer.alloc(8 * values.length);
+  values.forEach((v, i) => body.writeBigInt64LE(BigInt(v), 8 * i));
+  return Buffer.concat([Buffer.from(header, 'latin1'), body]);
+}
+
+/** Dense predictions as Parquet: int32 keys and a list<float> column `probs` (rows may differ in length). */
+function writeDenseParquet(file: string, keys: number[], rows: number[][]): void {
+  parquetWriteFile({
+    filename: file,
+    columnData: [
+      { name: 'example', data: Int32Array.from(keys) },
+      { name: 'probs', data: rows },
+    ],
+    schema: [
+      { name: 'root', num_children: 2 },
+      { name: 'example', type: 'INT32', repetition_type: 'REQUIRED' },
+      { name: 'probs', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+      { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+      { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
+    ],
+  });
+}
+
+const uniform = () => Array.from({ length: C }, () => 1 / C);
+
+describe('ingest: run folders are followed or refused by name, never dropped', () => {
+  it('a run folder that is a symbolic link to a folder elsewhere is ingested with the others', async () => {
+    const root = freshDir();
+    const elsewhere = writeRunAt(path.join(freshDir(), 'teacher'), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(1) });
+    writeRunAt(path.join(root, 'student'), { name: 'student', role: 'student', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(2) });
+    fs.symlinkSync(elsewhere, path.join(root, 'teacher'));
+    const result = await ingest(root);
+    expect(result.runs.map((r) => [r.name, r.role])).toEqual([['student', 'student'], ['teacher', 'teacher']]);
+  });
+
+  it('a run folder holding predictions but its manifest under another name (Run.json) is refused by folder, naming the file it holds', async () => {
+    const root = freshDir();
+    writeRunAt(path.join(root, 'teacher'), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(1) });
+    const student = writeRunAt(path.join(root, 'student'), { name: 'student', role: 'student', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(2) });
+    fs.renameSync(path.join(student, 'run.json'), path.join(student, 'Run.json'));
+    await expectRefused(root, new RegExp(`${escaped(student)}: this run folder holds predictions but no run\\.json \\(it holds Run\\.json`));
+  });
+
+  it('a folder beside the runs holding no predictions (plots, notes) is not a run and is passed over', async () => {
+    const root = freshDir();
+    writeRunAt(path.join(root, 'teacher'), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(1) });
+    fs.mkdirSync(path.join(root, 'plots'));
+    fs.writeFileSync(path.join(root, 'plots', 'loss.png'), 'png');
+    fs.writeFileSync(path.join(root, 'README.md'), 'notes');
+    expect((await ingest(root)).runs.map((r) => r.name)).toEqual(['teacher']);
+  });
+
+  it('an entry of the runs folder that cannot be followed (a dangling link) is refused by name', async () => {
+    const root = freshDir();
+    writeRunAt(path.join(root, 'teacher'), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(1) });
+    fs.symlinkSync(path.join(temp.dir, 'removed-scratch'), path.join(root, 'student'));
+    await expectRefused(root, new RegExp(`${escaped(path.join(root, 'student'))}: cannot read: ENOENT`));
+  });
+
+  it.skipIf(asRoot)('a run folder that cannot be read is refused by name (not passed over)', async () => {
+    const root = freshDir();
+    writeRunAt(path.join(root, 'teacher'), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(1) });
+    const student = writeRunAt(path.join(root, 'student'), { name: 'student', role: 'student', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(2) });
+    fs.chmodSync(student, 0);
+    try {
+      await expectRefused(root, new RegExp(`${escaped(student)}: cannot read the folder: EACCES`));
+    } finally {
+      fs.chmodSync(student, 0o755);
+    }
+  });
+});
+
+describe('ingest: PATH', () => {
+  it('a file other than run.json (another manifest, an epoch file) is refused, not read as the run beside it', async () => {
+    const dir = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(1), 'my-manifest.json': JSON.stringify({ name: 'other', role: 'teacher', epochs: 1 }) });
+    for (const name of ['my-manifest.json', 'epoch-1.jsonl']) {
+      await expectRefused(path.join(dir, name), new RegExp(`${escaped(path.join(dir, name))}: PATH names a file other than a run\\.json`));
+    }
+    expect((await ingest(path.join(dir, 'run.json'))).runs.map((r) => r.name)).toEqual(['teacher']);
+  });
+
+  it.skipIf(!fs.existsSync('/dev/null'))('a device is refused as neither a folder nor a run.json', async () => {
+    await expectRefused('/dev/null', /^\/dev\/null: neither a folder nor a run\.json file/);
+  });
+});
+
+describe('ingest: keys, values and rows', () => {
+  it('a "split:index" key whose index is not plain digits ("test:", "test: ", 0x0, -0, +0, 0e0) is refused by file, row and key, not read as index 0', async () => {
+    const probs = randomProbabilities(10, C, 5);
+    for (const bad of ['test:', 'test: ', 'test:0x0', 'test:-0', 'test:+0', 'test:0e0']) {
+      const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ example: i === 0 ? bad : `test:${i}`, probs: Array.from(probs.subarray(i * C, (i + 1) * C)) }));
+      const dir = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1, key: 'index' }, { 'epoch-1.jsonl': lines.join('\n') + '\n' });
+      await expectRefused(dir, new RegExp(`epoch-1\\.jsonl, row 1: an example key of type index must be an integer index or "split:index": ${escaped(JSON.stringify(bad))}$`));
+    }
+  });
+
+  it('a top-k row whose unknown mass would give some unknown class more than the smallest of the k is refused by file and row; one that fits is ingested', async () => {
+    // k = 2 of C = 4: the label among the top 2 leaves 2 unknown classes, each at most the smaller top value.
+    const row = (i: number, top: [number, number]) => {
+      const label = data.labels[i]!;
+      return JSON.stringify({ example: data.ids[i], top_classes: [label, (label + 1) % C], top_probs: top, label_prob: top[0] });
+    };
+    const file = (bad: [number, number] | null) => data.ids.map((_, i) => row(i, i === 6 && bad ? bad : [0.5, 0.25])).join('\n') + '\n';
+    // 0.3 + 0.2 known leaves 0.5 for the two unknown classes: one of them holds at least 0.25, above the 0.2 of the second largest.
+    await expectRefused(writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1, topK: 2 }, { 'epoch-1.jsonl': file([0.3, 0.2]) }), /epoch-1\.jsonl, row 7: the top 2 cannot be the largest: the known probabilities sum to 0\.5, leaving 0\.5 for 2 other classes, more than the smallest of the top 2 \(0\.2\) for each/);
+    // The label outside the top 2 is known too: 1 − 0.9 − 0.05 = 0.05 for the one class left, not above 0.4.
+    const outside = (i: number) => {
+      const label = data.labels[i]!;
+      return JSON.stringify({ example: data.ids[i], top_classes: [(label + 1) % C, (label + 2) % C], top_probs: [0.5, 0.4], label_prob: 0.05 });
+    };
+    const fits = data.ids.map((_, i) => (i === 6 ? outside(i) : row(i, [0.5, 0.25]))).join('\n') + '\n';
+    const result = await ingest(writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1, topK: 2 }, { 'epoch-1.jsonl': fits }));
+    expect(result.runs).toHaveLength(1);
+    // With the top 2 at 0.2 and 0.19 and the label at 0.01, the one class left would hold 0.6: the 0.19 is no second largest.
+    const outsideTooLittle = (i: number) => {
+      const label = data.labels[i]!;
+      return JSON.stringify({ example: data.ids[i], top_classes: [(label + 1) % C, (label + 2) % C], top_probs: [0.2, 0.19], label_prob: 0.01 });
+    };
+    await expectRefused(writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1, topK: 2 }, { 'epoch-1.jsonl': data.ids.map((_, i) => (i === 6 ? outsideTooLittle(i) : row(i, [0.5, 0.25]))).join('\n') + '\n' }), /row 7: the top 2 cannot be the largest: .* for 1 other class, more than the smallest of the top 2 \(0\.19\)/);
+  });
+
+  it('a JSONL line or an NPZ file with both probs and logits is refused (as Parquet is), not read as its probs', async () => {
+    const probs = randomProbabilities(N, C, 7);
+    const lines = data.ids.map((id, i) => JSON.stringify({ example: id, probs: Array.from(probs.subarray(i * C, (i + 1) * C)), ...(i === 2 ? { logits: [0, 0, 0, 0] } : {}) }));
+    await expectRefused(writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': lines.join('\n') + '\n' }), /epoch-1\.jsonl, row 3: holds both "probs" and "logits"; keep exactly one/);
+    const archive = await npz({ index: int64Npy(data.ids), probs: encodeNpy(probs, [N, C]), logits: encodeNpy(new Float32Array(N * C), [N, C]) });
+    await expectRefused(writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.npz': archive }), /epoch-1\.npz: holds both arrays "probs" and "logits"; keep exactly one/);
+  });
+
+  it('a Parquet list row with the wrong number of values is refused at that row (row 0), not at the next', async () => {
+    const dir = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, {});
+    writeDenseParquet(path.join(dir, 'epoch-1.parquet'), data.ids, data.ids.map((_, i) => (i === 0 ? [0.5, 0.5, 0] : uniform())));
+    await expectRefused(dir, /epoch-1\.parquet, row 0: "probs" holds 3 values where the dataset has 4 classes/);
+  });
+
+  it('a Parquet part that is a link to the file a job wrote elsewhere is read as a part', async () => {
+    const dir = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, {});
+    const parts = path.join(dir, 'epoch-1');
+    fs.mkdirSync(parts);
+    const store = freshDir();
+    writeDenseParquet(path.join(parts, 'part-00000.parquet'), data.ids.slice(0, 20), data.ids.slice(0, 20).map(uniform));
+    writeDenseParquet(path.join(store, 'part-00001.parquet'), data.ids.slice(20), data.ids.slice(20).map(uniform));
+    fs.symlinkSync(path.join(store, 'part-00001.parquet'), path.join(parts, 'part-00001.parquet'));
+    expect((await ingest(dir)).runs[0]!.splits).toEqual(['train', 'test']);
+  });
+});
+
+describe('ingest: encodings', () => {
+  it('a UTF-8 byte-order mark at the start of run.json or of a JSONL file is dropped', async () => {
+    const bom = '\uFEFF';
+    const dir = freshDir();
+    fs.writeFileSync(path.join(dir, 'run.json'), bom + JSON.stringify({ name: 'teacher', role: 'teacher', epochs: 1 }));
+    fs.writeFileSync(path.join(dir, 'epoch-1.jsonl'), bom + goodJsonl(3));
+    const result = await ingest(dir);
+    expect(result.runs.map((r) => [r.name, r.splits])).toEqual([['teacher', ['train', 'test']]]);
+  });
+
+  it('UTF-16 run.json or JSONL (a BOM, or NUL bytes without one) is refused as UTF-16, asking for UTF-8', async () => {
+    const manifest = JSON.stringify({ name: 'teacher', role: 'teacher', epochs: 1 });
+    const utf16le = (text: string, bom: boolean) => Buffer.concat([bom ? Buffer.from([0xff, 0xfe]) : Buffer.alloc(0), Buffer.from(text, 'utf16le')]);
+    const a = freshDir();
+    fs.writeFileSync(path.join(a, 'run.json'), utf16le(manifest, true));
+    fs.writeFileSync(path.join(a, 'epoch-1.jsonl'), goodJsonl(3));
+    await expectRefused(a, new RegExp(`${escaped(path.join(a, 'run.json'))}: UTF-16 text \\(its byte-order mark says so\\): save it as UTF-8$`));
+    const b = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': utf16le(goodJsonl(3), false) });
+    await expectRefused(b, new RegExp(`${escaped(path.join(b, 'epoch-1.jsonl'))}: holds NUL bytes \\(UTF-16 text\\?\\): save it as UTF-8$`));
+  });
+});
+
+describe('ingest: every failure names its file', () => {
+  it('an epoch-<E> entry that is a dangling link or a link loop is refused by name (no bare ENOENT / ELOOP)', async () => {
+    const dangling = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(1) });
+    fs.symlinkSync(path.join(temp.dir, 'nowhere'), path.join(dangling, 'epoch-3'));
+    await expectRefused(dangling, new RegExp(`^${escaped(path.join(dangling, 'epoch-3'))}: cannot read: ENOENT`));
+    const loop = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(1) });
+    fs.symlinkSync('epoch-9', path.join(loop, 'epoch-8'));
+    fs.symlinkSync('epoch-8', path.join(loop, 'epoch-9'));
+    await expectRefused(loop, new RegExp(`^${escaped(path.join(loop, 'epoch-8'))}: cannot read: ELOOP`));
+  });
+
+  it('a JSONL file that cannot be opened is refused as "cannot read the file", naming it', async () => {
+    // A dangling link (any user) and a socket (which no one can open as a file, root included).
+    const dir = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.train.jsonl': goodJsonl(1) });
+    fs.symlinkSync(path.join(temp.dir, 'nowhere.jsonl'), path.join(dir, 'epoch-1.test.jsonl'));
+    await expectRefused(dir, new RegExp(`^${escaped(path.join(dir, 'epoch-1.test.jsonl'))}: cannot read the file: ENOENT`));
+    const socketDir = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, {});
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(path.join(socketDir, 'epoch-1.jsonl'), resolve));
+    try {
+      await expectRefused(socketDir, new RegExp(`^${escaped(path.join(socketDir, 'epoch-1.jsonl'))}: cannot read the file: ENXIO`));
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('a run.json nested deeper than 100 levels is refused naming it (JSON.stringify would overflow the stack later)', async () => {
+    const dir = freshDir();
+    const manifest = JSON.stringify({ name: 'teacher', role: 'teacher', epochs: 1 }).slice(0, -1) + `,"settings":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    fs.writeFileSync(path.join(dir, 'run.json'), manifest);
+    fs.writeFileSync(path.join(dir, 'epoch-1.jsonl'), goodJsonl(1));
+    await expectRefused(dir, new RegExp(`^${escaped(path.join(dir, 'run.json'))}: nested 5001 levels deep; a manifest \\(its "settings" included\\) may nest at most 100$`));
+    // Settings nested as configurations are: stored as given.
+    const ok = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1, settings: { model: { blocks: [{ conv: { k: 3 } }] } } }, { 'epoch-1.jsonl': goodJsonl(1) });
+    const result = await ingest(ok);
+    expect(JSON.parse(db.prepare('SELECT spec FROM runs WHERE id = ?').pluck().get(result.runs[0]!.id) as string)).toMatchObject({ external: { settings: { model: { blocks: [{ conv: { k: 3 } }] } } } });
+  });
+
+  it('topK not below the class count names the run.json that says so', async () => {
+    const root = freshDir();
+    writeRunAt(path.join(root, 'a-teacher'), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(1) });
+    const student = writeRunAt(path.join(root, 'b-student'), { name: 'student', role: 'student', epochs: 1, topK: C }, { 'epoch-1.jsonl': goodJsonl(2) });
+    await expectRefused(root, new RegExp(`^${escaped(path.join(student, 'run.json'))}: topK 4 must be smaller than the dataset's 4 classes`));
+  });
+
+  it('a run.json problem at its top level is told by the file, not labelled "(arguments)"', async () => {
+    const a = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1, lr: 0.1 }, { 'epoch-1.jsonl': goodJsonl(1) });
+    await expectRefused(a, new RegExp(`^${escaped(path.join(a, 'run.json'))}: Unrecognized key: "lr"$`));
+    const b = freshDir();
+    fs.writeFileSync(path.join(b, 'run.json'), '[]');
+    await expectRefused(b, new RegExp(`^${escaped(path.join(b, 'run.json'))}: Invalid input: expected object, received array$`));
+    // A field's problem still names the field.
+    const c = writeRunAt(freshDir(), { name: 'teacher', role: 'mentor', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(1) });
+    await expectRefused(c, /run\.json: role: /);
+  });
+});
+
+describe('ingest: the experiment name', () => {
+  it('is trimmed, and refused when blank or longer than 200 characters (as a trained experiment\'s)', async () => {
+    const dir = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(1) });
+    await expectRefused(dir, /^the experiment name is 100000 characters long; at most 200$/, 'x'.repeat(100_000));
+    await expectRefused(dir, /^the experiment name is empty$/, '   ');
+    const result = await ingest(dir, `  ${'y'.repeat(200)}  `);
+    expect(db.prepare('SELECT name FROM experiments WHERE id = ?').pluck().get(result.experimentId)).toBe('y'.repeat(200));
+  });
+});
