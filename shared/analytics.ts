@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { Id, SplitName } from './domain.js';
 import type { EigenLabResult as EigenLabRun } from './eigenLab.js';
+import { exampleIdSetBitsProblem, exampleIdSetExtentProblem } from './exampleIdSet.js';
 
 export const ClassChoice = z.enum(['teacher-top', 'label']);
 export type ClassChoice = z.infer<typeof ClassChoice>;
@@ -172,8 +173,22 @@ export const ExampleFilter = z
     exampleIds: z.array(Id).min(1).max(1_000_000).optional(),
     /** only these examples, a large brushed selection as a bit set (shared/exampleIdSet.ts): bit k of `bits` (base64) is example id first + k */
     exampleIdSet: z
-      .object({ first: Id, bits: z.string().min(4).max(12_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64') })
+      .object({
+        first: Id,
+        bits: z
+          .string()
+          .min(4)
+          .max(12_000_000)
+          .superRefine((bits, ctx) => {
+            const problem = exampleIdSetBitsProblem(bits);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          }),
+      })
       .strict()
+      .superRefine((set, ctx) => {
+        const problem = exampleIdSetExtentProblem(set);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['bits'], message: problem });
+      })
       .optional(),
     /** a cartography region of the analysed student (RegionClause) */
     region: RegionClause.optional(),

@@ -34,6 +34,37 @@ export function encodeExampleIdSet(ids: ArrayLike<number>): ExampleIdSet {
   return { first, bits: btoa(binary) };
 }
 
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Why `bits` is not base64 that `atob` decodes, or undefined when it is: only A–Z a–z 0–9 + /,
+ * `=` padding only at the end and only to a multiple of four characters, and never 4k + 1
+ * characters of data (a leftover 6 bits make no byte). Checked by the filter's schema, so a bad
+ * set is refused by field rather than thrown from `atob` deep in a query.
+ */
+export function exampleIdSetBitsProblem(bits: string): string | undefined {
+  if (!BASE64.test(bits)) return 'not base64: only A–Z, a–z, 0–9, + and / with at most two = at the end';
+  const data = bits.length - padding(bits);
+  if (data < bits.length && bits.length % 4 !== 0) return `not base64: = padding must make the length a multiple of 4, got ${bits.length} characters`;
+  if (data % 4 === 1) return `not base64: ${data} characters of data (4k + 1) do not decode to whole bytes`;
+  return undefined;
+}
+
+function padding(bits: string): number {
+  return bits.endsWith('==') ? 2 : bits.endsWith('=') ? 1 : 0;
+}
+
+/** Bytes that `bits` decodes to (it passed exampleIdSetBitsProblem). */
+function decodedLength(bits: string): number {
+  return Math.floor(((bits.length - padding(bits)) * 3) / 4);
+}
+
+/** Why the set's last id (first + 8 × bytes − 1) is not an exact integer, or undefined when it is. */
+export function exampleIdSetExtentProblem(set: ExampleIdSet): string | undefined {
+  const bytes = decodedLength(set.bits);
+  return set.first + bytes * 8 - 1 > Number.MAX_SAFE_INTEGER ? `${bytes} bytes of bits from first id ${set.first} reach past the largest id, ${Number.MAX_SAFE_INTEGER}` : undefined;
+}
+
 /** A membership test for the set; a `bits` that is not base64 throws. */
 export function exampleIdSetTest(set: ExampleIdSet): (id: number) => boolean {
   const binary = atob(set.bits);

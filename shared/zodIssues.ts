@@ -42,3 +42,29 @@ export function describeZodError(error: z.ZodError, limit = 5): string {
     .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(arguments)'}: ${i.message}`)
     .join('; ');
 }
+
+/**
+ * Issues as a command line names them: a top-level field by the flag that sets it (`flags`, which
+ * may also name a whole path, e.g. "noise.seed"), an entry of a list flag by its number
+ * ("--classes entry 2"), anything else by its path. `place` may name a path its own way first
+ * (a manifest's rules come from two flags). At most `limit`, joined by "; ".
+ */
+export function describeFlagIssues(error: z.ZodError, flags: Readonly<Record<string, string>>, place?: (keys: string[]) => string | undefined, limit = 5): string {
+  return fieldIssues(error)
+    .slice(0, limit)
+    .map(({ path, message }) => {
+      const keys = path.map(String);
+      return `${place?.(keys) ?? flagPlace(keys, flags)}: ${message}`;
+    })
+    .join('; ');
+}
+
+function flagPlace(keys: string[], flags: Readonly<Record<string, string>>): string {
+  const whole = flags[keys.join('.')];
+  if (whole) return whole;
+  const [field, ...rest] = keys;
+  const flag = field === undefined ? undefined : flags[field];
+  if (!flag) return keys.join('.') || '(arguments)';
+  if (rest.length === 1 && /^\d+$/.test(rest[0]!)) return `${flag} entry ${Number(rest[0]) + 1}`;
+  return [flag, rest.join('.')].filter(Boolean).join(' ');
+}

@@ -3,7 +3,7 @@
 import { ValidationError } from '../../shared/errors.js';
 import { FindingsArgs, type Findings } from '../../shared/findings.js';
 import { formatFindingValue, formatInterval, STATUS_WORDS, tallyClaims, tallySentence } from '../../shared/findingsText.js';
-import { describeZodError } from '../../shared/zodIssues.js';
+import { describeFlagIssues } from '../../shared/zodIssues.js';
 import { createAnalyticsService } from '../analytics/analyticsService.js';
 import type { Store } from '../store/store.js';
 
@@ -18,7 +18,7 @@ export async function findingsCommand(store: Store, options: FindingsCommandOpti
   const experimentId = options.experiment ?? store.experiments.listExperiments().at(-1)?.id;
   if (experimentId === undefined) throw new ValidationError('the database holds no experiment yet: disobey train … or disobey demo');
   const parsed = FindingsArgs.safeParse({ experimentId, bootstrap: options.bootstrap, seed: options.seed });
-  if (!parsed.success) throw new ValidationError(describeZodError(parsed.error));
+  if (!parsed.success) throw new ValidationError(describeFlagIssues(parsed.error, { experimentId: '--experiment', bootstrap: '--bootstrap', seed: '--seed' }));
   const findings = await createAnalyticsService(store).handlers.findings(parsed.data);
   console.log(options.json ? JSON.stringify(findings) : formatFindings(findings));
   return findings;

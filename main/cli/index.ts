@@ -7,8 +7,7 @@ import { ensureSampleDataset } from '../data/sampleDataset.js';
 import { importWithSkipped } from '../data/importIntoDatabase.js';
 import { defaultDatabasePath } from '../paths.js';
 import { createAppServices } from '../services/appServices.js';
-import type { z } from 'zod';
-import { fieldIssues } from '../../shared/zodIssues.js';
+import { describeFlagIssues } from '../../shared/zodIssues.js';
 import { createProgressTracker, formatProgressLine } from '../../shared/progress.js';
 import { relocateDataset } from '../services/exampleOriginals.js';
 import { databaseError } from '../store/databaseErrors.js';
@@ -68,7 +67,8 @@ function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(command
 
 function numberOption(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
+  // decimal only: Number() also reads "0x5", "0b1" and "0o7"
+  const n = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(value) ? Number(value) : NaN;
   if (!Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got "${value}"`);
   return n;
 }
@@ -130,25 +130,15 @@ const IMPORT_FLAGS: Record<string, string> = {
   subset: '--subset',
   classes: '--classes',
   classNames: '--class-names',
+  noise: '--noise',
+  'noise.rate': '--noise',
+  'noise.seed': '--noise-seed',
   testFraction: '--test-fraction',
   seed: '--seed',
   maxImageSide: '--max-image-side',
   store: '--store',
   trainSize: '--train-size',
 };
-
-/** A refused import option by its flag, e.g. "--class-names entry 2: Too small: …"; at most five. */
-function describeImportOptions(error: z.ZodError): string {
-  return fieldIssues(error)
-    .slice(0, 5)
-    .map(({ path, message }) => {
-      const [field, ...rest] = path.map(String);
-      const flag = field === 'noise' ? (rest[0] === 'seed' ? '--noise-seed' : '--noise') : (IMPORT_FLAGS[field ?? ''] ?? field ?? '(arguments)');
-      const entry = field !== 'noise' && rest.length && /^\d+$/.test(rest[0]!) ? ` entry ${Number(rest[0]) + 1}` : '';
-      return `${flag}${entry}: ${message}`;
-    })
-    .join('; ');
-}
 
 async function importCommand(argv: string[]): Promise<void> {
   const own = valueOptions('format', 'name', 'subset', 'classes', 'class-names', 'noise', 'noise-seed', 'test-fraction', 'seed', 'max-image-side', 'store', 'train-size');
@@ -169,7 +159,7 @@ async function importCommand(argv: string[]): Promise<void> {
     store: values.store,
     trainSize: numberOption(values['train-size'], 'train-size'),
   });
-  if (!parsed.success) throw new UsageError(describeImportOptions(parsed.error));
+  if (!parsed.success) throw new UsageError(describeFlagIssues(parsed.error, IMPORT_FLAGS));
   return withDatabase(values.db, async (store) => {
     const showProgress = process.stderr.isTTY && !values.json;
     const tracker = createProgressTracker();

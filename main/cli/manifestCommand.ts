@@ -5,7 +5,8 @@ import path from 'node:path';
 import { createAnalyticsService } from '../analytics/analyticsService.js';
 import { writeTrainingManifest } from '../export/trainingManifest.js';
 import { TrainingManifestArgs } from '../../shared/trainingManifest.js';
-import { describeZodError } from '../../shared/zodIssues.js';
+import type { z } from 'zod';
+import { describeFlagIssues } from '../../shared/zodIssues.js';
 import type { Store } from '../store/store.js';
 
 export interface ManifestCommandOptions {
@@ -34,11 +35,75 @@ function parseJson(text: string, what: string, usage: (message: string) => Error
   }
 }
 
+/** A rules file is a few dozen filters; anything past this is not one (and /dev/zero never ends). */
+export const MAX_RULES_FILE_BYTES = 4 << 20;
+
+const NOT_READABLE: Record<string, string> = { ENOENT: 'no such file', ENOTDIR: 'no such file (a part of the path is not a folder)', EACCES: 'permission denied', EISDIR: 'is a folder, not a file' };
+
+/**
+ * The text of --rules FILE: a regular file of at most MAX_RULES_FILE_BYTES. Opened without blocking
+ * (a FIFO with no writer would wait forever) and checked on the open descriptor, so what is read is
+ * what was checked; read no further than the cap even if the file grows meanwhile.
+ */
+function readRulesFile(file: string, usage: (message: string) => Error): string {
+  const refuse = (why: string) => usage(`--rules ${file}: ${why}`);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    throw refuse((code !== undefined && NOT_READABLE[code]) || message);
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw refuse(NOT_READABLE.EISDIR!);
+    if (!stat.isFile()) throw refuse('not a regular file (a pipe, device or socket is not read)');
+    if (stat.size > MAX_RULES_FILE_BYTES) throw refuse(`${stat.size} bytes; a rules file holds at most ${MAX_RULES_FILE_BYTES} bytes`);
+    const buffer = Buffer.alloc(MAX_RULES_FILE_BYTES + 1);
+    let length = 0;
+    for (let n = 1; n > 0 && length < buffer.length; length += n) n = fs.readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > MAX_RULES_FILE_BYTES) throw refuse(`grew past ${MAX_RULES_FILE_BYTES} bytes while being read`);
+    return buffer.toString('utf8', 0, length);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === undefined) throw err;
+    throw refuse((err as Error).message);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The manifest's fields as the flags that set them, so a refusal names what the user typed. */
+const MANIFEST_FLAGS: Record<string, string> = {
+  experimentId: '--experiment',
+  studentRunId: '--student',
+  epoch: '--epoch',
+  split: '--split',
+  defaultWeight: '--default-weight',
+  kind: '--kind',
+  format: '--format',
+  path: '--out',
+  overwrite: '--force',
+  rules: '--rule/--rules',
+};
+
+/**
+ * A refused manifest option by its flag ("--default-weight: Too small: …"); a rule's by where it
+ * came from: "--rule 2 filter.labels: …", or "--rules FILE rule 3 weight: …"; at most five.
+ */
+function describeManifestOptions(error: z.ZodError, options: ManifestCommandOptions): string {
+  return describeFlagIssues(error, MANIFEST_FLAGS, ([field, at, ...rest]) => {
+    if (field !== 'rules' || at === undefined || !/^\d+$/.test(at)) return undefined;
+    const i = Number(at);
+    const from = i < options.rules.length ? `--rule ${i + 1}` : `--rules ${options.rulesFile} rule ${i - options.rules.length + 1}`;
+    return [from, rest.join('.')].filter(Boolean).join(' ');
+  });
+}
+
 export async function manifestCommand(store: Store, options: ManifestCommandOptions, usage: (message: string) => Error): Promise<void> {
   const rules = options.rules.map((r, i) => parseJson(r, `--rule ${i + 1}`, usage));
   if (options.rulesFile !== undefined) {
-    const list = parseJson(fs.readFileSync(options.rulesFile, 'utf8'), options.rulesFile, usage);
-    if (!Array.isArray(list)) throw usage(`${options.rulesFile} must hold a JSON array of rules`);
+    const list = parseJson(readRulesFile(options.rulesFile, usage), `--rules ${options.rulesFile}`, usage);
+    if (!Array.isArray(list)) throw usage(`--rules ${options.rulesFile}: must hold a JSON array of rules`);
     rules.push(...(list as unknown[]));
   }
   if (!rules.length) throw usage('manifest needs at least one --rule JSON or --rules FILE');
@@ -57,7 +122,7 @@ export async function manifestCommand(store: Store, options: ManifestCommandOpti
     path: out,
     overwrite: options.force,
   });
-  if (!parsed.success) throw usage(describeZodError(parsed.error));
+  if (!parsed.success) throw usage(describeManifestOptions(parsed.error, options));
   const result = await writeTrainingManifest({ store, filteredIds: createAnalyticsService(store).filteredIds }, parsed.data);
   if (result.content !== undefined) process.stdout.write(result.content);
   const summary = { path: result.path, rows: result.rows, bytes: result.bytes, counts: result.counts };

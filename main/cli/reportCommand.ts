@@ -1,11 +1,12 @@
 // `disobey report`: SPEC M1–M7 of every student of an experiment against its teacher, as a table
 // or JSON, and optionally every example's numbers as CSV (docs/metrics.md says how each is
 // computed; the Python package's `per_example` gives the same table).
-import fs from 'node:fs';
+import path from 'node:path';
 import { ReportArgs, EXAMPLE_MEASURES, type DeviationReport } from '../../shared/analytics.js';
-import { ValidationError } from '../../shared/errors.js';
-import { describeZodError } from '../../shared/zodIssues.js';
+import { DomainError, ValidationError } from '../../shared/errors.js';
+import { describeFlagIssues } from '../../shared/zodIssues.js';
 import { createAnalyticsService } from '../analytics/analyticsService.js';
+import { createOutputFile } from '../export/outputFile.js';
 import type { SeedAggregate, SeriesReport } from '../../shared/findings.js';
 import type { Store } from '../store/store.js';
 
@@ -21,6 +22,9 @@ export interface ReportCommandOptions {
   examplesCsv?: string;
 }
 
+/** The report's fields as the flags that set them, so a refusal names what the user typed. */
+const REPORT_FLAGS: Record<string, string> = { experimentId: '--experiment', epoch: '--epoch', split: '--split', classChoice: '--class', bootstrap: '--bootstrap', seed: '--seed' };
+
 export async function reportCommand(store: Store, options: ReportCommandOptions): Promise<void> {
   const experiments = store.experiments.listExperiments();
   const experimentId = options.experiment ?? experiments.at(-1)?.id;
@@ -33,10 +37,10 @@ export async function reportCommand(store: Store, options: ReportCommandOptions)
     bootstrap: options.bootstrap,
     seed: options.seed,
   });
-  if (!parsed.success) throw new ValidationError(describeZodError(parsed.error));
+  if (!parsed.success) throw new ValidationError(describeFlagIssues(parsed.error, REPORT_FLAGS));
   const analytics = createAnalyticsService(store);
   const report = await analytics.handlers.deviationReport(parsed.data);
-  if (options.examplesCsv) writeExamplesCsv(analytics, report, parsed.data.classChoice, options.examplesCsv, parsed.data.split);
+  if (options.examplesCsv) await writeExamplesCsv(analytics, report, parsed.data.classChoice, options.examplesCsv, parsed.data.split);
   if (options.json) return console.log(JSON.stringify(report));
   console.log(formatReport(report));
   // Seed replicates: the same numbers averaged over every replicate, with their intervals.
@@ -62,23 +66,30 @@ export function formatSeriesReport(series: SeriesReport): string {
   return [head, ...blocks].join('\n\n');
 }
 
-function writeExamplesCsv(
+/**
+ * Every example's numbers to --examples FILE, through export's partial file (main/export/outputFile.ts):
+ * an interrupted report leaves no cut-off CSV to block the next one, and a refusal names the option.
+ */
+async function writeExamplesCsv(
   analytics: ReturnType<typeof createAnalyticsService>,
   report: DeviationReport,
   classChoice: 'teacher-top' | 'label',
   file: string,
   split: string | undefined,
-): void {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'wx');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new ValidationError(`${file} already exists; Disobey never overwrites: choose another path`);
-    throw err;
-  }
+): Promise<void> {
+  const target = path.resolve(file);
+  const named = (err: unknown) => {
+    if (!(err instanceof DomainError)) return err;
+    const why = err.code === 'CONFLICT' ? 'already exists; Disobey never overwrites: choose another path' : err.message;
+    return new DomainError(err.code, `--examples ${file}: ${why}`, { ...err.place, field: '--examples' }, { cause: err });
+  };
+  const out = await createOutputFile(target, false).catch((err: unknown) => {
+    throw named(err);
+  });
+  const encoder = new TextEncoder();
   try {
     const header = ['student_run_id', 'example_id', 'split', 'idx', 'label', 'train_label', 'k', ...EXAMPLE_MEASURES, 'teacher_correct', 'student_correct'];
-    fs.writeSync(fd, header.join(',') + '\n');
+    await out.write(encoder.encode(header.join(',') + '\n'));
     for (const student of report.students) {
       const scope = { experimentId: report.experimentId, studentRunId: student.studentRunId, epoch: student.studentEpoch, classChoice };
       let lines: string[] = [];
@@ -89,15 +100,19 @@ function writeExamplesCsv(
         if (teacher?.labelProb === null || self?.labelProb === null) continue;
         lines.push([student.studentRunId, e.id, e.split, e.index, e.label, e.trainLabel, e.confidenceClass, ...EXAMPLE_MEASURES.map((m) => e.measures[m] ?? ''), teacher?.correct ? 1 : 0, self?.correct ? 1 : 0].join(','));
         if (lines.length === 5000) {
-          fs.writeSync(fd, lines.join('\n') + '\n');
+          await out.write(encoder.encode(lines.join('\n') + '\n'));
           lines = [];
         }
       }
-      if (lines.length) fs.writeSync(fd, lines.join('\n') + '\n');
+      if (lines.length) await out.write(encoder.encode(lines.join('\n') + '\n'));
     }
-  } finally {
-    fs.closeSync(fd);
+  } catch (err) {
+    await out.discard();
+    throw named(err);
   }
+  await out.publish().catch((err: unknown) => {
+    throw named(err);
+  });
 }
 
 const fixed = (x: number | null, digits = 3) => (x === null ? '—' : x.toFixed(digits));

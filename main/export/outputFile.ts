@@ -2,6 +2,7 @@
 // only when complete, so a cancelled or failed export leaves nothing and a reader never sees half a
 // file. A process killed mid-export leaves its partial; the next export to that path removes it.
 import { randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DomainError, ValidationError } from '../../shared/errors.js';
@@ -21,6 +22,27 @@ const FLUSH_BYTES = 1 << 20;
 /** The target exists and may not be replaced: code CONFLICT, place.file is the path. */
 export function targetExists(target: string): DomainError {
   return new DomainError('CONFLICT', `${target} exists`, { file: target, field: 'path' });
+}
+
+/** What a path that is not a regular file is, in words. */
+function kindOf(stat: Stats): string {
+  if (stat.isSymbolicLink()) return 'a symbolic link';
+  if (stat.isDirectory()) return 'a folder';
+  if (stat.isFIFO()) return 'a named pipe (FIFO)';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  if (stat.isSocket()) return 'a socket';
+  return 'something other than a file';
+}
+
+/**
+ * Only a regular file is ever replaced: renaming over a pipe or a device (/dev/full, run as root)
+ * would remove it, and over a symbolic link would replace the link rather than write where it
+ * points; either way not what "overwrite" asked for, so both are refused before anything is written.
+ */
+function refuseIrregular(target: string, stat: Stats): void {
+  if (stat.isFile()) return;
+  const hint = stat.isSymbolicLink() ? '; give the path it points to' : '';
+  throw new ValidationError(`${target} is ${kindOf(stat)}, not a regular file; Disobey only writes or replaces regular files${hint}`, { file: target, field: 'path' });
 }
 
 const UNWRITABLE: Record<string, string> = { ENOSPC: 'the disk is full', EDQUOT: 'the disk quota is used up', EROFS: 'the file system is read-only' };
@@ -72,7 +94,7 @@ async function removeStalePartials(target: string): Promise<void> {
   }
 }
 
-/** Checks the target (absolute, in an existing folder, not a folder, absent unless overwriting) and opens its partial file. */
+/** Checks the target (absolute, in an existing folder, absent or — when overwriting — a regular file) and opens its partial file. */
 export async function createOutputFile(target: string, overwrite: boolean): Promise<OutputFile> {
   if (!path.isAbsolute(target)) throw new ValidationError(`${target} is not an absolute path`, { file: target, field: 'path' });
   const dir = path.dirname(target);
@@ -81,8 +103,9 @@ export async function createOutputFile(target: string, overwrite: boolean): Prom
     throw new ValidationError(`cannot use the folder ${dir}: ${err.message}`, { file: target, field: 'path' });
   });
   if (!dirStat.isDirectory()) throw new ValidationError(`${dir} is not a folder`, { file: target, field: 'path' });
-  const existing = await fs.stat(target).catch(() => null);
+  const existing = await fs.lstat(target).catch(() => null);
   if (existing?.isDirectory()) throw new ValidationError(`${target} is a folder; give a file name`, { file: target, field: 'path' });
+  if (existing) refuseIrregular(target, existing);
   if (existing && !overwrite) throw targetExists(target);
 
   await removeStalePartials(target);
@@ -105,7 +128,12 @@ export async function createOutputFile(target: string, overwrite: boolean): Prom
   }
 
   async function moveIntoPlace(): Promise<void> {
-    if (overwrite) return fs.rename(partial, target);
+    if (overwrite) {
+      // Checked again: what appeared at the path while writing is as much the user's as what was there.
+      const now = await fs.lstat(target).catch(() => null);
+      if (now) refuseIrregular(target, now);
+      return fs.rename(partial, target);
+    }
     // A hard link fails if the target appeared meanwhile: no-overwrite holds even against a race.
     try {
       await fs.link(partial, target);

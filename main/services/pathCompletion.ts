@@ -13,11 +13,15 @@ export interface PathCompletion {
   truncated: boolean;
 }
 
-/** "~" and "~/…" mean the home folder; a relative prefix is read from the working folder. */
+/**
+ * "~" and "~/…" mean the home folder; a relative prefix is read from the working folder. What
+ * follows "~/" is kept as typed, not normalized: path.join would turn "~/" and "~/." into the home
+ * folder itself (no trailing separator, no "."), completing its name instead of listing it.
+ */
 function expandHome(prefix: string): string {
-  if (prefix === '~') return os.homedir() + path.sep;
-  if (prefix.startsWith('~/')) return path.join(os.homedir(), prefix.slice(2));
-  return prefix;
+  if (prefix !== '~' && !prefix.startsWith('~/')) return prefix;
+  const home = os.homedir();
+  return (home.endsWith(path.sep) ? home : home + path.sep) + prefix.slice(2);
 }
 
 export async function completePath(prefix: string, foldersOnly = false): Promise<PathCompletion> {

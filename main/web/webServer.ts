@@ -60,11 +60,18 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
+/**
+ * The server's own refusal, before any call runs. Its code is given each time, never derived from
+ * the status: a default once labelled a wrong token, an unknown page and a wrong method
+ * VALIDATION_ERROR. A request refused before it is looked at (token, method, content type, origin)
+ * is FORBIDDEN, as shared/errors.ts defines it; a body that breaks a limit or does not parse is
+ * VALIDATION_ERROR, like the calls' own argument checks.
+ */
 class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly code: ErrorCode = status === 500 ? 'INTERNAL' : 'VALIDATION_ERROR',
+    readonly code: ErrorCode,
   ) {
     super(message);
   }
@@ -118,11 +125,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     // for the renderer's own files — public code, no data — load without the token; every call,
     // event stream, download and image still needs it, and the renderer sends it from its URL.
     const publicFile = framable && !isApiPath(url.pathname) && req.method === 'GET';
-    if (!tokenSource && !publicFile) throw new HttpError(401, 'missing or wrong token: open the URL that `disobey serve` printed');
+    if (!tokenSource && !publicFile) throw new HttpError(401, 'missing or wrong token: open the URL that `disobey serve` printed', 'FORBIDDEN');
     if (tokenSource === 'query') res.setHeader('Set-Cookie', tokenCookie(token));
 
     if (url.pathname.startsWith('/api/call/')) {
-      if (req.method !== 'POST') throw new HttpError(405, 'calls use POST');
+      if (req.method !== 'POST') throw new HttpError(405, 'calls use POST', 'FORBIDDEN');
       if (!isJsonContentType(req.headers['content-type'])) throw new HttpError(415, 'calls take a JSON body sent as Content-Type: application/json', 'FORBIDDEN');
       const name = decodeCallName(url.pathname.slice('/api/call/'.length));
       const leave = services.foreground(name);
@@ -132,7 +139,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       try {
         args = JSON.parse(body || '{}');
       } catch {
-        throw new HttpError(400, 'the request body is not valid JSON');
+        throw new HttpError(400, 'the request body is not valid JSON', 'VALIDATION_ERROR');
       }
       try {
         const started = performance.now();
@@ -149,7 +156,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       }
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method not allowed');
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `method ${req.method ?? ''} not allowed: pages, events and media use GET`, 'FORBIDDEN');
     if (url.pathname === '/api/events') return streamEvents(res);
     if (url.pathname === DOWNLOAD_EXPORT_PATH) return sendExport(url, res);
     const exampleId = exampleIdFromMediaPath(url.pathname);
@@ -243,8 +250,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   function serveStatic(pathname: string, res: ServerResponse): void {
     const found = resolveRendererFile(staticDir, pathname);
     if (!found) {
-      if (pathname === '/') throw new HttpError(500, `the renderer is not built (${staticDir}); run npm run build`);
-      throw new HttpError(404, 'not found');
+      if (pathname === '/') throw new HttpError(500, `the renderer is not built (${staticDir}); run npm run build`, 'INTERNAL');
+      throw new HttpError(404, `not found: ${pathname.slice(0, 200)}`, 'NOT_FOUND');
     }
     res.writeHead(200, {
       'Content-Type': found.contentType,
@@ -290,7 +297,7 @@ function decodeCallName(encoded: string): string {
   try {
     return decodeURIComponent(encoded);
   } catch {
-    throw new HttpError(400, 'the call name in the URL is not valid percent-encoding');
+    throw new HttpError(400, 'the call name in the URL is not valid percent-encoding', 'VALIDATION_ERROR');
   }
 }
 
@@ -304,7 +311,7 @@ function readBody(req: IncomingMessage): Promise<string> {
         // Answer 413 and drop the rest as it arrives: destroying the socket with the body still
         // unread resets the connection before the client can read the answer.
         chunks.length = 0;
-        reject(new HttpError(413, 'request body too large'));
+        reject(new HttpError(413, `request body too large: a call takes at most ${MAX_BODY_BYTES} bytes`, 'VALIDATION_ERROR'));
         if (size > MAX_DRAINED_BYTES) req.destroy();
       } else chunks.push(chunk);
     });

@@ -91,6 +91,8 @@ describe.skipIf(!fs.existsSync('out/main/cli.js'))('the disobey CLI', () => {
     expect(refused('--classes', 'x,y,x')).toBe('disobey: --classes entry 3: "x" is named twice (see disobey help)\n');
     expect(refused('--test-fraction', '2')).toBe('disobey: --test-fraction: Too big: expected number to be <1 (see disobey help)\n');
     expect(refused('--noise', '0.1', '--noise-seed', '1.5')).toMatch(/^disobey: --noise-seed: /);
+    expect(disobey('report', '--epoch', '0x5', '--db', db).stderr).toBe('disobey: --epoch expects a number, got "0x5" (see disobey help)\n');
+    expect(disobey('findings', '--experiment', '0', '--db', db).stderr).toMatch(/^disobey: --experiment: Too small/);
     for (const id of ['1e0', '0x1', 'abc', '0']) {
       expect(disobey('ingest', temp.dir, '--dataset', id, '--db', db).stderr, id).toBe(`disobey: --dataset must be a dataset's id, a whole number from 1, got "${id}" (see disobey help)\n`);
     }

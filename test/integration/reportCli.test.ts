@@ -47,11 +47,11 @@ describe.skipIf(!fs.existsSync('out/main/cli.js'))('disobey report', () => {
     expect(lines).toHaveLength(1 + 2 * 43);
     const again = disobey('report', '--db', db, '--examples', csv);
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/examples\.csv already exists; Disobey never overwrites/);
+    expect(again.stderr).toMatch(/--examples \S*examples\.csv: already exists; Disobey never overwrites/);
   });
 
   it('names what is wrong with bad options', () => {
-    expect(disobey('report', '--db', db, '--class', 'maybe').stderr).toMatch(/classChoice: Invalid option/);
+    expect(disobey('report', '--db', db, '--class', 'maybe').stderr).toMatch(/--class: Invalid option/);
     expect(disobey('report', '--db', db, '--epoch', '5').stderr).toMatch(/has 2 recorded epochs; epoch 5 is not one of them/);
     expect(disobey('report', '--db', db, '--experiment', '9').stderr).toMatch(/no experiment with id 9/);
     expect(disobey('report', '--db', path.join(temp.dir, 'empty.db')).stderr).toMatch(/holds no experiment yet/);
