@@ -11,7 +11,6 @@ import type Database from 'better-sqlite3';
 import { createPlainDataset, encodeNpy, randomProbabilities, type PlainDataset } from '../../bench/ingestFixture.js';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { writeTopKParquet, type TopKRowsToWrite } from '../../bench/imagenetFixture.js';
-import { createZipWriter } from '../../main/export/zipWriter.js';
 import { ingestRuns } from '../../main/data/runIngest.js';
 import { createMatrixStore } from '../../main/store/matrixChunks.js';
 import { openDatabase } from '../../main/store/openDatabase.js';
@@ -20,6 +19,7 @@ import type { ClassDeviationHeatmap, DeviationReport, ExamplePage, ExampleTrajec
 import type { Findings, SeriesReport } from '../../shared/findings.js';
 import { rowsOf } from '../helpers/storedPredictions.js';
 import { rewriteAsDataPageV1 } from '../../bench/parquetDataPageV1.js';
+import { int64Npy, npz, writeDenseParquet } from '../helpers/ingestFiles.js';
 import { makeTempDir } from '../helpers/tempDir.js';
 import { createStore } from '../../main/store/store.js';
 
@@ -83,48 +83,7 @@ function counts(): number[] {
   return ['experiments', 'runs', 'prediction_matrices', 'epoch_metrics'].map((t) => db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number);
 }
 
-async function npz(arrays: Record<string, Buffer>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let position = 0;
-  const zip = createZipWriter({
-    get position() {
-      return position;
-    },
-    async write(chunk) {
-      chunks.push(Buffer.from(chunk));
-      position += chunk.length;
-    },
-  });
-  for (const [name, bytes] of Object.entries(arrays)) await zip.addStored(`${name}.npy`, bytes);
-  await zip.finish();
-  return Buffer.concat(chunks);
-}
 
-function int64Npy(values: number[]): Buffer {
-  const f = encodeNpy(new Float32Array(0), [values.length]);
-  const header = f.toString('latin1', 0, f.length).replace("'<f4'", "'<i8'");
-  const data = Buffer.alloc(8 * values.length);
-  values.forEach((v, i) => data.writeBigInt64LE(BigInt(v), 8 * i));
-  return Buffer.concat([Buffer.from(header, 'latin1'), data]);
-}
-
-/** Dense predictions as Parquet: int32 keys and a list<float> column `probs`, one row per example. */
-function writeDenseParquet(file: string, keys: Int32Array, rows: number[][]): void {
-  parquetWriteFile({
-    filename: file,
-    columnData: [
-      { name: 'example', data: keys },
-      { name: 'probs', data: rows },
-    ],
-    schema: [
-      { name: 'root', num_children: 2 },
-      { name: 'example', type: 'INT32', repetition_type: 'REQUIRED' },
-      { name: 'probs', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
-      { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-      { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
-    ],
-  });
-}
 
 describe('ingest', () => {
   it('stores an ingest asked for float16 as halves, the experiment saying so, and reads each probability within half rounding', async () => {

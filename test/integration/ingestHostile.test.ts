@@ -8,12 +8,11 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
-import { parquetWriteFile } from 'hyparquet-writer';
 import { createPlainDataset, encodeNpy, randomProbabilities, type PlainDataset } from '../../bench/ingestFixture.js';
-import { createZipWriter } from '../../main/export/zipWriter.js';
 import { ingestRuns } from '../../main/data/runIngest.js';
 import { openDatabase } from '../../main/store/openDatabase.js';
 import { createStore } from '../../main/store/store.js';
+import { int64Npy, npz, writeDenseParquet } from '../helpers/ingestFiles.js';
 import { makeTempDir } from '../helpers/tempDir.js';
 
 const N = 40;
@@ -72,49 +71,7 @@ async function expectRefused(dir: string, message: RegExp, experimentName?: stri
 
 const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-async function npz(arrays: Record<string, Buffer>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let position = 0;
-  const zip = createZipWriter({
-    get position() {
-      return position;
-    },
-    async write(chunk) {
-      chunks.push(Buffer.from(chunk));
-      position += chunk.length;
-    },
-  });
-  for (const [name, bytes] of Object.entries(arrays)) await zip.addStored(`${name}.npy`, bytes);
-  await zip.finish();
-  return Buffer.concat(chunks);
-}
 
-/** An int64 .npy vector (NPZ index arrays). */
-function int64Npy(values: number[]): Buffer {
-  const f = encodeNpy(new Float32Array(0), [values.length]);
-  const header = f.toString('latin1', 0, f.length).replace("'<f4'", "'<i8'");
-  const body = Buffer.alloc(8 * values.length);
-  values.forEach((v, i) => body.writeBigInt64LE(BigInt(v), 8 * i));
-  return Buffer.concat([Buffer.from(header, 'latin1'), body]);
-}
-
-/** Dense predictions as Parquet: int32 keys and a list<float> column `probs` (rows may differ in length). */
-function writeDenseParquet(file: string, keys: number[], rows: number[][]): void {
-  parquetWriteFile({
-    filename: file,
-    columnData: [
-      { name: 'example', data: Int32Array.from(keys) },
-      { name: 'probs', data: rows },
-    ],
-    schema: [
-      { name: 'root', num_children: 2 },
-      { name: 'example', type: 'INT32', repetition_type: 'REQUIRED' },
-      { name: 'probs', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
-      { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-      { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
-    ],
-  });
-}
 
 const uniform = () => Array.from({ length: C }, () => 1 / C);
 
