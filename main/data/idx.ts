@@ -216,8 +216,13 @@ async function findPairsInDirectory(dir: string): Promise<IdxPair[]> {
     const split = splitOf(match[1] as string);
     const kind = (match[2] as string).toLowerCase();
     const target = kind === 'images' ? images : labels;
+    const first = target.get(split);
     // Both foo and foo.gz present: the sort put the plain one first, and it needs no gunzip.
-    if (!target.has(split)) target.set(split, path.join(dir, name));
+    if (!first) target.set(split, path.join(dir, name));
+    // t10k-… and test-… both: which one holds the split would be a guess.
+    else if (path.basename(first).replace(/\.gz$/i, '').toLowerCase() !== name.replace(/\.gz$/i, '').toLowerCase()) {
+      throw new ImportError(`both ${path.basename(first)} and ${name} hold the ${split} ${kind}; keep one of them`, { file: path.join(dir, name) });
+    }
   }
   for (const [split, file] of labels) {
     if (!images.has(split)) throw new ImportError(`a ${split} labels file without a ${split} images file`, { file });

@@ -753,7 +753,8 @@ class EpochLoader {
     // Row 1 is the header; row r + 2 of the CSV names row r of the array.
     const keys = () => {
       const lines = source.toString('utf8').split(/\r?\n/);
-      if (lines.at(-1) === '') lines.pop();
+      // blank lines at the end (an editor's, or two newlines) name no row; one inside would shift every row after it, and is refused
+      while (lines.length > 1 && lines.at(-1)!.trim() === '') lines.pop();
       return lines.slice(1).map(unquoteCsv);
     };
     this.storeArray(array, source, keys, f, indexFile, 2, this.manifest.values);

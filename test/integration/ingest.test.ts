@@ -476,6 +476,13 @@ describe('ingest', () => {
     expect(counts()).toEqual(before);
   });
 
+  it('an index file ending in blank lines is read as its rows', async () => {
+    const probs = randomProbabilities(N, C, 23);
+    const root = writeRun({ name: 'trailing blank lines', role: 'teacher', epochs: 1 }, { 'epoch-1.npy': encodeNpy(probs, [N, C]), 'epoch-1.index.csv': `example\n${data.ids.join('\n')}\n\n \r\n` });
+    const run = (await ingestRuns(createStore(db), { path: root, datasetId: data.datasetId })).runs[0]!;
+    expectClose(stored(run.id, 1), probs);
+  });
+
   it('string keys repeated by the next epoch are resolved once; keys in another order are resolved again', async () => {
     const epochs = [31, 32, 33].map((seed) => randomProbabilities(N, C, seed));
     // Epochs 1 and 2 list the examples in one order; epoch 3 swaps the first two keys.

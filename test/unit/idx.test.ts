@@ -190,6 +190,14 @@ describe('importIdx', () => {
     expect((await importIdx(dir)).classNames).toEqual(['cat', 'dog', 'bird']);
   });
 
+  it('refuses t10k- and test- files both holding the test split, rather than read one of them', async () => {
+    writeSplit('train', 10, 2, 2, 3, false);
+    fs.writeFileSync(path.join(dir, 't10k-images-idx3-ubyte'), encodeIdx([2, 2, 2], new Uint8Array(8)));
+    fs.writeFileSync(path.join(dir, 't10k-labels-idx1-ubyte'), encodeIdx([2], new Uint8Array([0, 1])));
+    fs.writeFileSync(path.join(dir, 'test-images-idx3-ubyte.gz'), encodeIdx([2, 2, 2], new Uint8Array(8)));
+    expect((await importError(importIdx(dir))).message).toBe(`${path.join(dir, 'test-images-idx3-ubyte.gz')}: both t10k-images-idx3-ubyte and test-images-idx3-ubyte.gz hold the test images; keep one of them`);
+  });
+
   it('rejects a label count that differs from the image count, naming both files', async () => {
     fs.writeFileSync(path.join(dir, 'train-images-idx3-ubyte'), encodeIdx([3, 2, 2], new Uint8Array(12)));
     fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte'), encodeIdx([4], new Uint8Array([0, 1, 0, 1])));
