@@ -281,9 +281,12 @@ export const StorageChoices = ['float32', 'float16'] as const;
 export type Storage = (typeof StorageChoices)[number];
 export type SeedTeacher = (typeof SeedTeacherChoices)[number];
 
+/** The longest experiment name, trained or ingested (main/data/runIngest.ts). */
+export const MAX_EXPERIMENT_NAME = 200;
+
 export const ExperimentSpec = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: z.string().trim().min(1).max(MAX_EXPERIMENT_NAME),
     datasetId: z.number().int().positive(),
     /** a teacher to train, or a finished teacher run to distil from again */
     teacher: z.union([RunSpec, TeacherReuse]),

@@ -1,5 +1,6 @@
 // Parses any supported dataset into memory: picks the importer (by the format asked for,
 // else by looking at the path), runs it, then applies the class/subset/noise options.
+import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ImportFormat, ImportOptions } from '../../shared/domain.js';
@@ -51,16 +52,21 @@ export async function importFormatOf(options: ImportOptions): Promise<ImportForm
   return options.format ?? (await detectFormat(path.resolve(options.path)));
 }
 
+/** What the path is (links followed); a missing one or one that cannot be read is refused by name. */
+async function statSource(source: string): Promise<Stats> {
+  return fs.stat(source).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw new ImportError(`no such file or directory: ${source}`);
+    throw new ImportError(`cannot read: ${err.message}`, { file: source }, { cause: err });
+  });
+}
+
 /**
  * The path can hold `format`: a regular file or a folder (a FIFO or a device, read whole, never
  * ends), a folder for `folder`, a file for `zip`, and a .csv or .jsonl file read as what its
  * extension says, so that the format the dataset records is the one it was read as.
  */
 async function checkSourceFits(source: string, format: ImportFormat): Promise<void> {
-  const stat = await fs.stat(source).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw new ImportError(`no such file or directory: ${source}`);
-    throw new ImportError(`cannot read: ${err.message}`, { file: source }, { cause: err });
-  });
+  const stat = await statSource(source);
   if (!stat.isFile() && !stat.isDirectory()) throw new ImportError('not a regular file or a folder (a pipe, device or socket cannot be imported)', { file: source });
   if (format === 'folder' && !stat.isDirectory()) throw new ImportError('--format folder needs a folder of class folders; this is a file', { file: source });
   if (format === 'zip' && stat.isDirectory()) throw new ImportError('--format zip needs a .zip file; this is a folder', { file: source });
@@ -72,10 +78,7 @@ async function checkSourceFits(source: string, format: ImportFormat): Promise<vo
 
 /** Tells the format from the path: IDX names, .csv/.jsonl/.zip files, or folders of images. */
 export async function detectFormat(source: string): Promise<ImportFormat> {
-  const stat = await fs.stat(source).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw new ImportError(`no such file or directory: ${source}`);
-    throw new ImportError(`cannot read: ${err.message}`, { file: source }, { cause: err });
-  });
+  const stat = await statSource(source);
   if (!stat.isDirectory()) {
     const textFormat = textTableFormatOf(source);
     if (textFormat) return textFormat;

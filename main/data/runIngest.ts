@@ -10,7 +10,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { z } from 'zod';
 import { ImportError, ValidationError } from '../../shared/errors.js';
-import type { Storage } from '../../shared/experimentSpec.js';
+import { MAX_EXPERIMENT_NAME, type Storage } from '../../shared/experimentSpec.js';
 import { fieldIssues } from '../../shared/zodIssues.js';
 import type { EpochMatrixRecord, ExampleRepository, Store } from '../store/store.js';
 import { readNpy, readNpz, type NpyArray } from './npyReader.js';
@@ -913,9 +913,6 @@ function unquoteCsv(field: string): string {
   const t = field.trim();
   return t.startsWith('"') && t.endsWith('"') && t.length >= 2 ? t.slice(1, -1).replace(/""/g, '"') : t;
 }
-
-/** The longest experiment name, as for trained experiments (shared/experimentSpec.ts). */
-const MAX_EXPERIMENT_NAME = 200;
 
 /** The experiment's name trimmed, 1 to 200 characters as a trained experiment's. */
 function experimentNameOf(given: string): string {

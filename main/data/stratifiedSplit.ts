@@ -30,8 +30,9 @@ export function stratifiedSplit(labels: readonly number[], testFraction: number,
 function testCounts(sizes: readonly number[], fraction: number): number[] {
   const cap = (c: number) => Math.max(0, sizes[c]! - 1); // a lone example cannot be split
   const counts = sizes.map((n, c) => Math.min(cap(c), Math.floor(n * fraction)));
+  const remainder = sizes.map((n) => n * fraction - Math.floor(n * fraction));
   const want = Math.min(Math.round(sizes.reduce((a, n) => a + n, 0) * fraction), sizes.reduce((a, _, c) => a + cap(c), 0));
-  const order = sizes.map((n, c) => c).sort((a, b) => sizes[b]! * fraction - Math.floor(sizes[b]! * fraction) - (sizes[a]! * fraction - Math.floor(sizes[a]! * fraction)) || a - b);
+  const order = sizes.map((_, c) => c).sort((a, b) => remainder[b]! - remainder[a]! || a - b);
   let given = counts.reduce((a, n) => a + n, 0);
   for (const c of order) {
     if (given >= want) break;
