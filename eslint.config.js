@@ -41,6 +41,18 @@ export default tseslint.config(
     },
   },
   {
+    // The command line writes through main/cli/output.ts, which escapes control characters once.
+    files: ['main/cli/**/*.ts'],
+    ignores: ['main/cli/output.ts'],
+    rules: {
+      'no-console': 'error',
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[property.name='write'][object.property.name=/^(stdout|stderr)$/]", message: 'write through main/cli/output.ts (say, warn, drawProgress, writeData)' },
+      ],
+    },
+  },
+  {
     files: ['shared/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['node:*', '**/main/**', '**/renderer/**', 'electron', 'better-sqlite3'] }],

@@ -12,6 +12,7 @@ import { createCuratedSetHandlers } from '../services/curatedSets.js';
 import { createEventBus } from '../services/eventBus.js';
 import { createTaskRegistry } from '../services/taskRegistry.js';
 import type { Store } from '../store/store.js';
+import { say, sayJson, drawProgress, endProgress } from './output.js';
 
 export interface ExportCommandOptions {
   set: string;
@@ -57,17 +58,17 @@ export function setsCommand(store: Store, options: { json: boolean; dataset?: nu
   const { handlers } = curatedSets(store);
   const list = handlers.listCuratedSets({ datasetId: options.dataset });
   if (options.json) {
-    console.log(JSON.stringify(list));
+    sayJson(list);
     return;
   }
   if (list.length === 0) {
-    console.log('no curated sets yet: create them in the app (explorer selection, "Add to set")');
+    say('no curated sets yet: create them in the app (explorer selection, "Add to set")');
     return;
   }
   const datasets = new Map(store.datasets.listDatasets().map((d) => [d.id, d.name]));
   for (const s of list) {
-    console.log(`set ${s.id} "${s.name}" · dataset ${s.datasetId} "${datasets.get(s.datasetId) ?? '?'}" · ${s.size} example${s.size === 1 ? '' : 's'} · created ${s.createdAt}`);
-    if (s.description) console.log(`  ${s.description.split('\n')[0]}`);
+    say(`set ${s.id} "${s.name}" · dataset ${s.datasetId} "${datasets.get(s.datasetId) ?? '?'}" · ${s.size} example${s.size === 1 ? '' : 's'} · created ${s.createdAt}`);
+    if (s.description) say(`  ${s.description.split('\n')[0]}`);
   }
 }
 
@@ -93,7 +94,7 @@ export async function exportCommand(store: Store, options: ExportCommandOptions)
   const showProgress = process.stderr.isTTY && !options.json;
   const unsubscribe = service.events.subscribe((e) => {
     // every stage (the rows, the manifest, the images) counts the set's examples
-    if (showProgress && e.type === 'progress') process.stderr.write(`\r\x1b[K${formatProgressLine(e, 'examples')}`);
+    if (showProgress && e.type === 'progress') drawProgress(formatProgressLine(e, 'examples'));
   });
   const cancel = () => service.tasks.cancel(taskId);
   // SIGTERM (`kill`, a service manager, a container stopping) as Ctrl-C: the export stops at
@@ -112,10 +113,10 @@ export async function exportCommand(store: Store, options: ExportCommandOptions)
     process.off('SIGINT', cancel);
     process.off('SIGTERM', cancel);
     unsubscribe();
-    if (showProgress) process.stderr.write('\n');
+    if (showProgress) endProgress();
   }
-  if (options.json) console.log(JSON.stringify(result));
-  else console.log(`wrote ${result.rows} example${result.rows === 1 ? '' : 's'} of set ${set.id} "${set.name}" to ${result.path} (${result.format}${result.images && result.images !== 'png' ? ` with ${ZIP_IMAGE_WORDS[result.images]}` : ''}, ${formatBytes(result.bytes)})`);
+  if (options.json) sayJson(result);
+  else say(`wrote ${result.rows} example${result.rows === 1 ? '' : 's'} of set ${set.id} "${set.name}" to ${result.path} (${result.format}${result.images && result.images !== 'png' ? ` with ${ZIP_IMAGE_WORDS[result.images]}` : ''}, ${formatBytes(result.bytes)})`);
 }
 
 /** what a reference dataset's ZIP holds, in the summary line (a pixels dataset's PNGs go unsaid, as before) */

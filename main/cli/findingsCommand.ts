@@ -6,6 +6,7 @@ import { formatFindingValue, formatInterval, STATUS_WORDS, tallyClaims, tallySen
 import { describeFlagIssues } from '../../shared/zodIssues.js';
 import { createAnalyticsService } from '../analytics/analyticsService.js';
 import type { Store } from '../store/store.js';
+import { say, sayJson } from './output.js';
 
 export interface FindingsCommandOptions {
   experiment?: number;
@@ -20,7 +21,8 @@ export async function findingsCommand(store: Store, options: FindingsCommandOpti
   const parsed = FindingsArgs.safeParse({ experimentId, bootstrap: options.bootstrap, seed: options.seed });
   if (!parsed.success) throw new ValidationError(describeFlagIssues(parsed.error, { experimentId: '--experiment', bootstrap: '--bootstrap', seed: '--seed' }));
   const findings = await createAnalyticsService(store).handlers.findings(parsed.data);
-  console.log(options.json ? JSON.stringify(findings) : formatFindings(findings));
+  if (options.json) sayJson(findings);
+  else say(formatFindings(findings));
   return findings;
 }
 

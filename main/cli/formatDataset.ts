@@ -1,14 +1,6 @@
 // Plain-text rendering of dataset summaries for the terminal.
 import type { DatasetSummary, SkippedFiles } from '../../shared/domain.js';
-
-/**
- * A name as the terminal should show it: control characters (an escape sequence, a newline in a
- * file's class name) written as escapes, so no name can move the cursor or recolour the screen.
- */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex -- the control characters are what this finds
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
-}
+import { printable } from './output.js';
 
 export function formatDataset(d: DatasetSummary): string {
   const shape = d.shape ? ` ${d.shape.height}×${d.shape.width}×${d.shape.channels}` : d.kind === 'image' ? ', no stored pixels' : '';

@@ -1,6 +1,6 @@
 // Plain-text table of runs for the terminal.
 import type { RunSummary } from '../../shared/runs.js';
-import { printable } from './formatDataset.js';
+import { printable } from './output.js';
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 

@@ -24,6 +24,7 @@ import { ingestCommand } from './ingestCommand.js';
 import { manifestCommand } from './manifestCommand.js';
 import { demo, listRuns, resumeRun, trainFromFile, trainPreset } from './trainCommands.js';
 import { asksForHelp, commandUsage, findCommand, overallUsage, type CommandName } from './commandUsage.js';
+import { say, sayJson, warn, drawProgress, endProgress } from './output.js';
 
 
 class UsageError extends Error {}
@@ -94,13 +95,13 @@ async function withDatabase<T>(file: string | undefined, use: (store: Store) => 
 async function withReadableDatabase<T>(file: string | undefined, use: (store: Store) => T | Promise<T>): Promise<T> {
   const target = file ?? defaultDatabasePath();
   const { store, readOnly } = openStoreForReading(target, { createFolder: file === undefined, onMigrationProgress: printMigration(target) });
-  if (readOnly) console.error(readOnlyNotice(target));
+  if (readOnly) warn(readOnlyNotice(target));
   return useDatabase(target, store, use);
 }
 
 /** A migration's progress on stderr, one line each ("upgrading …: converting run 3 of 7…"). */
 function printMigration(file: string): (message: string) => void {
-  return (message) => console.error(`disobey: upgrading ${file}: ${message}`);
+  return (message) => warn(`disobey: upgrading ${file}: ${message}`);
 }
 
 function readOnlyNotice(file: string): string {
@@ -164,12 +165,12 @@ async function importCommand(argv: string[]): Promise<void> {
     const showProgress = process.stderr.isTTY && !values.json;
     const tracker = createProgressTracker();
     const { datasetId, skipped } = await importWithSkipped(store, parsed.data, (stage, done, total) => {
-      if (showProgress) process.stderr.write(`\r\x1b[K${formatProgressLine(tracker.update(stage, done, total))}`);
+      if (showProgress) drawProgress(formatProgressLine(tracker.update(stage, done, total)));
     });
-    if (showProgress) process.stderr.write('\n');
+    if (showProgress) endProgress();
     const dataset = store.datasets.getDataset(datasetId);
-    if (values.json) console.log(JSON.stringify({ ...dataset, skipped }));
-    else console.log([formatDataset(dataset), formatSkipped(skipped)].filter(Boolean).join('\n'));
+    if (values.json) sayJson({ ...dataset, skipped });
+    else say([formatDataset(dataset), formatSkipped(skipped)].filter(Boolean).join('\n'));
   });
 }
 
@@ -177,8 +178,8 @@ async function datasetsCommand(argv: string[]): Promise<void> {
   const { values } = parseOptions({ args: argv, options: commonOptions });
   return withReadableDatabase(values.db, async (store) => {
     const list = store.datasets.listDatasets();
-    if (values.json) console.log(JSON.stringify(list));
-    else console.log(list.length ? list.map(formatDataset).join('\n\n') : 'no datasets yet: disobey import PATH');
+    if (values.json) sayJson(list);
+    else say(list.length ? list.map(formatDataset).join('\n\n') : 'no datasets yet: disobey import PATH');
   });
 }
 
@@ -190,8 +191,8 @@ async function relocateCommand(argv: string[]): Promise<void> {
     store.datasets.requireDataset(datasetId);
     const { root, checked } = await relocateDataset(store.imageSources, datasetId, values.root as string);
     const dataset = store.datasets.getDataset(datasetId);
-    if (values.json) console.log(JSON.stringify({ ...dataset, checked }));
-    else console.log(`dataset ${datasetId} "${dataset.name}" now reads its files from ${root} (${checked} checked by SHA-256)`);
+    if (values.json) sayJson({ ...dataset, checked });
+    else say(`dataset ${datasetId} "${dataset.name}" now reads its files from ${root} (${checked} checked by SHA-256)`);
   });
 }
 
@@ -206,7 +207,8 @@ async function groupsCommand(argv: string[]): Promise<void> {
     if (values.set !== undefined || values.clear) {
       dataset = datasets.setClassGroups(datasetId, values.clear ? [] : parseClassGroups(values.set!, dataset.classNames));
     }
-    console.log(values.json ? JSON.stringify(dataset.classGroups) : formatClassGroups(dataset));
+    if (values.json) sayJson(dataset.classGroups);
+    else say(formatClassGroups(dataset));
   });
 }
 
@@ -226,12 +228,12 @@ async function serveCommand(argv: string[]): Promise<void> {
   const databasePath = values.db ?? defaultDatabasePath();
   // Browsing works on a database that cannot be written; every write is refused with READ_ONLY.
   const { store, readOnly } = openStoreForReading(databasePath, { createFolder: values.db === undefined, onMigrationProgress: printMigration(databasePath) });
-  if (readOnly) console.error(readOnlyNotice(databasePath));
+  if (readOnly) warn(readOnlyNotice(databasePath));
   if (!values['no-sample'] && !readOnly) await ensureSampleDataset(store);
   const services = createAppServices({ store, databasePath });
   const server = await startWebServer({ services, port, frameAncestors });
-  console.log(`Disobey web mode on ${databasePath}${readOnly ? ' (read-only: browsing only)' : ''}`);
-  console.log(`open ${server.url}`);
+  say(`Disobey web mode on ${databasePath}${readOnly ? ' (read-only: browsing only)' : ''}`);
+  say(`open ${server.url}`);
   const stop = async () => {
     services.dispose();
     await server.close();
@@ -417,13 +419,13 @@ export async function runCli(argv: string[]): Promise<void> {
     // `disobey help train` is `disobey train --help`
     const asked = command === 'help' ? rest[0] : undefined;
     if (asked !== undefined && !findCommand(asked)) throw new UsageError(`unknown command "${asked}"`);
-    console.log(asked !== undefined ? commandUsage(findCommand(asked)!) : overallUsage());
+    say(asked !== undefined ? commandUsage(findCommand(asked)!) : overallUsage());
     return;
   }
   const usage = findCommand(command);
   if (!usage) throw new UsageError(`unknown command "${command}"`);
   if (asksForHelp(rest)) {
-    console.log(commandUsage(usage));
+    say(commandUsage(usage));
     return;
   }
   return runners[usage.name as CommandName](rest);
@@ -431,6 +433,6 @@ export async function runCli(argv: string[]): Promise<void> {
 
 runCli(process.argv.slice(2)).catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);
-  console.error(`disobey: ${message.split('\n')[0]}${err instanceof UsageError ? ' (see disobey help)' : ''}`);
+  warn(`disobey: ${message.split('\n')[0]}${err instanceof UsageError ? ' (see disobey help)' : ''}`);
   process.exit(err instanceof UsageError ? 2 : 1);
 });

@@ -5,6 +5,7 @@ import type { Storage } from '../../shared/experimentSpec.js';
 import { createProgressTracker, formatProgressLine } from '../../shared/progress.js';
 import { ingestRuns } from '../data/runIngest.js';
 import type { Store } from '../store/store.js';
+import { say, sayJson, drawProgress, endProgress } from './output.js';
 
 export interface IngestCommandOptions {
   path: string;
@@ -18,14 +19,14 @@ export async function ingestCommand(store: Store, options: IngestCommandOptions)
   const showProgress = process.stderr.isTTY && !options.json;
   const tracker = createProgressTracker();
   const result = await ingestRuns(store, { path: options.path, datasetId: options.datasetId, experimentName: options.experimentName, storage: options.storage }, (_, done, total) => {
-    if (showProgress) process.stderr.write(`\r\x1b[K${formatProgressLine(tracker.update('ingest', done, total), 'run-epochs')}`);
+    if (showProgress) drawProgress(formatProgressLine(tracker.update('ingest', done, total), 'run-epochs'));
   });
-  if (showProgress) process.stderr.write('\n');
+  if (showProgress) endProgress();
   if (options.json) {
-    console.log(JSON.stringify(result));
+    sayJson(result);
     return;
   }
-  console.log(`experiment ${result.experimentId}: ${result.runs.length} runs ingested`);
-  for (const r of result.runs) console.log(`  run ${r.id}  ${r.role.padEnd(7)}  ${r.name}  (${r.epochs} epochs; ${r.splits.length === 1 ? 'split' : 'splits'} ${r.splits.join(', ')})`);
-  for (const note of result.notes) console.log(`Note: ${note}.`);
+  say(`experiment ${result.experimentId}: ${result.runs.length} runs ingested`);
+  for (const r of result.runs) say(`  run ${r.id}  ${r.role.padEnd(7)}  ${r.name}  (${r.epochs} epochs; ${r.splits.length === 1 ? 'split' : 'splits'} ${r.splits.join(', ')})`);
+  for (const note of result.notes) say(`Note: ${note}.`);
 }

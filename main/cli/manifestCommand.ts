@@ -8,6 +8,7 @@ import { TrainingManifestArgs } from '../../shared/trainingManifest.js';
 import type { z } from 'zod';
 import { describeFlagIssues } from '../../shared/zodIssues.js';
 import type { Store } from '../store/store.js';
+import { say, sayJson, warn, writeData } from './output.js';
 
 export interface ManifestCommandOptions {
   experiment: number;
@@ -124,13 +125,11 @@ export async function manifestCommand(store: Store, options: ManifestCommandOpti
   });
   if (!parsed.success) throw usage(describeManifestOptions(parsed.error, options));
   const result = await writeTrainingManifest({ store, filteredIds: createAnalyticsService(store).filteredIds }, parsed.data);
-  if (result.content !== undefined) process.stdout.write(result.content);
+  if (result.content !== undefined) writeData(result.content);
   const summary = { path: result.path, rows: result.rows, bytes: result.bytes, counts: result.counts };
-  if (options.json) {
-    (out === undefined ? process.stderr : process.stdout).write(JSON.stringify(summary) + '\n');
-    return;
-  }
-  const lines = [`${result.rows} examples${out ? ` written to ${out}` : ''}`, ...result.counts.map((c) => `  stage ${c.stage}  weight ${c.weight}  ${c.count.toString().padStart(8)}  ${c.reason}`)];
   // With the manifest on stdout, the summary goes to stderr so a pipe gets the manifest alone.
-  (out === undefined ? process.stderr : process.stdout).write(lines.join('\n') + '\n');
+  if (options.json) return sayJson(summary, out === undefined ? 'stderr' : 'stdout');
+  const lines = [`${result.rows} examples${out ? ` written to ${out}` : ''}`, ...result.counts.map((c) => `  stage ${c.stage}  weight ${c.weight}  ${c.count.toString().padStart(8)}  ${c.reason}`)];
+  if (out === undefined) warn(lines.join('\n'));
+  else say(lines.join('\n'));
 }

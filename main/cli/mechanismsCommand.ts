@@ -5,6 +5,7 @@ import { describeZodError } from '../../shared/zodIssues.js';
 import { buildMechanismDataset } from '../data/mechanismDataset.js';
 import { formatDataset } from './formatDataset.js';
 import type { Store } from '../store/store.js';
+import { say, sayJson, drawProgress, endProgress } from './output.js';
 
 export interface MechanismsCommandOptions {
   name: string | undefined;
@@ -42,17 +43,17 @@ export async function mechanismsCommand(store: Store, options: MechanismsCommand
     const id = await buildMechanismDataset(store, parsed.data, {
       signal: controller.signal,
       report: (stage, done, total) => {
-        if (showProgress) process.stderr.write(`\r${stage} ${done}/${total}   `);
+        if (showProgress) drawProgress(`${stage} ${done}/${total}`);
       },
     });
-    if (showProgress) process.stderr.write('\n');
+    if (showProgress) endProgress();
     const dataset = store.datasets.getDataset(id);
-    if (options.json) console.log(JSON.stringify(dataset));
+    if (options.json) sayJson(dataset);
     else {
-      console.log(formatDataset(dataset));
-      console.log(`mechanisms: ${hard} (the label, hard) and ${easy} (easy); splits:`);
+      say(formatDataset(dataset));
+      say(`mechanisms: ${hard} (the label, hard) and ${easy} (easy); splits:`);
       for (const s of parsed.data.splits) {
-        console.log(`  ${s.name}: ${Object.entries(s.settings).map(([m, v]) => `${m} ${v}`).join(', ')}`);
+        say(`  ${s.name}: ${Object.entries(s.settings).map(([m, v]) => `${m} ${v}`).join(', ')}`);
       }
     }
   } finally {

@@ -9,6 +9,7 @@ import { createAnalyticsService } from '../analytics/analyticsService.js';
 import { createOutputFile } from '../export/outputFile.js';
 import type { SeedAggregate, SeriesReport } from '../../shared/findings.js';
 import type { Store } from '../store/store.js';
+import { say, sayJson } from './output.js';
 
 export interface ReportCommandOptions {
   experiment?: number;
@@ -41,10 +42,10 @@ export async function reportCommand(store: Store, options: ReportCommandOptions)
   const analytics = createAnalyticsService(store);
   const report = await analytics.handlers.deviationReport(parsed.data);
   if (options.examplesCsv) await writeExamplesCsv(analytics, report, parsed.data.classChoice, options.examplesCsv, parsed.data.split);
-  if (options.json) return console.log(JSON.stringify(report));
-  console.log(formatReport(report));
+  if (options.json) return sayJson(report);
+  say(formatReport(report));
   // Seed replicates: the same numbers averaged over every replicate, with their intervals.
-  if (store.experiments.seriesOf(experimentId).length > 1) console.log(`\n${formatSeriesReport(await analytics.handlers.seriesReport({ experimentId }))}`);
+  if (store.experiments.seriesOf(experimentId).length > 1) say(`\n${formatSeriesReport(await analytics.handlers.seriesReport({ experimentId }))}`);
 }
 
 const meanCell = (a: SeedAggregate, show: (x: number | null) => string) => (a.mean === null ? '—' : `${show(a.mean)}${a.interval ? ` [${show(a.interval[0])}, ${show(a.interval[1])}]` : ''}`);

@@ -18,6 +18,7 @@ import { runExperiment, type TrainProgress } from '../train/experimentRunner.js'
 import { formatRuns } from './formatRuns.js';
 import type { Store } from '../store/store.js';
 import { formatEtaShort } from '../../shared/progress.js';
+import { say, sayJson, warn, drawProgress, endProgress } from './output.js';
 
 export interface TrainCommandOptions {
   store: Store;
@@ -39,7 +40,7 @@ function progressPrinter(enabled: boolean) {
     if (now - last < 250) return;
     last = now;
     const rate = p.examplesPerSecond ? `${Math.round(p.examplesPerSecond)} ex/s` : '';
-    process.stderr.write(`\r\x1b[K${p.runName}: epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss?.toFixed(3) ?? '…'} ${rate} · ETA ${formatEtaShort(p.etaSeconds, '…')}`);
+    drawProgress(`${p.runName}: epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss?.toFixed(3) ?? '…'} ${rate} · ETA ${formatEtaShort(p.etaSeconds, '…')}`);
   };
 }
 
@@ -59,7 +60,7 @@ async function trainQueues(opts: TrainCommandOptions, experimentIds: number[], r
   const showProgress = process.stderr.isTTY === true && !opts.json;
   const print = progressPrinter(showProgress);
   const extraWorkers = runIds === undefined && experimentIds.length > 1 && opts.store.file !== ':memory:' && fs.existsSync(workerEntryPath('train')) ? Math.min(trainWorkerCount(backend.kind), experimentIds.length) - 1 : 0;
-  if (!opts.json) console.error(`training on backend: ${backend.name}${extraWorkers ? ` in ${extraWorkers + 1} processes` : ''}`);
+  if (!opts.json) warn(`training on backend: ${backend.name}${extraWorkers ? ` in ${extraWorkers + 1} processes` : ''}`);
   const controller = new AbortController();
   const workers = Array.from({ length: extraWorkers }, () => launchWorker('train'));
   const jobs = workers.flatMap((worker) =>
@@ -79,19 +80,19 @@ async function trainQueues(opts: TrainCommandOptions, experimentIds: number[], r
       const exited = left.filter((e) => e instanceof WorkerExitedError);
       return exited.length ? [`a training worker exited (code ${exited[0]!.exit.code}) with ${exited.length} experiment(s) left`] : [];
     });
-    if (problems.length) console.error(`disobey: ${problems.join('; ')}; disobey resume continues their runs`);
+    if (problems.length) warn(`disobey: ${problems.join('; ')}; disobey resume continues their runs`);
   } finally {
     process.off('SIGINT', onSigint);
     for (const w of workers) void w.terminate();
-    if (showProgress) process.stderr.write('\n');
+    if (showProgress) endProgress();
   }
 }
 
 /** Prints an experiment's runs (table or JSON) and fails when a run this command trained failed. */
 function reportTrained(opts: TrainCommandOptions, experimentId: number, runIds?: number[]): void {
   const runs = opts.store.runs.listRuns(experimentId);
-  if (opts.json) console.log(JSON.stringify({ experimentId, backend: runs.find((r) => r.backend)?.backend ?? null, runs }));
-  else console.log(`experiment ${experimentId}\n${formatRuns(runs, opts.store.experiments.experimentsWithLabelNoise())}`);
+  if (opts.json) sayJson({ experimentId, backend: runs.find((r) => r.backend)?.backend ?? null, runs });
+  else say(`experiment ${experimentId}\n${formatRuns(runs, opts.store.experiments.experimentsWithLabelNoise())}`);
   // A resume answers for the runs it trained, not for an older failure it left alone.
   const failed = runs.filter((r) => r.status === 'failed' && (runIds === undefined || runIds.includes(r.id)));
   if (failed.length) throw new Error(`${failed.length} run(s) failed: ${failed.map((r) => `${r.name}: ${r.error}`).join('; ')}`);
@@ -143,7 +144,8 @@ export function listRuns(opts: TrainCommandOptions): void {
   const { runs } = opts.store;
   if (!opts.store.readonly) runs.reconcileInterrupted(); // a read-only database lists as it was left
   const all = runs.listRuns();
-  console.log(opts.json ? JSON.stringify(all) : all.length ? formatRuns(all, opts.store.experiments.experimentsWithLabelNoise()) : 'no runs yet: disobey train --dataset ID --preset paper');
+  if (opts.json) sayJson(all);
+  else say(all.length ? formatRuns(all, opts.store.experiments.experimentsWithLabelNoise()) : 'no runs yet: disobey train --dataset ID --preset paper');
 }
 
 /**
@@ -157,10 +159,10 @@ export async function demo(opts: TrainCommandOptions, options: { epochs?: number
   const { experimentIds } = planExperiment(opts.store, spec);
   await trainSeries(opts, experimentIds);
   if (opts.json) return;
-  console.log('');
+  say('');
   const findings = await findingsCommand(opts.store, { experiment: experimentIds[0], json: false });
   const reproduced = findings.claims.filter((c) => c.status === 'reproduced').map((c) => c.id);
-  console.log(`\ndemo: ${((Date.now() - started) / 1000).toFixed(0)} s · ${reproduced.length} of ${findings.claims.length} claims reproduced (${reproduced.join(', ') || 'none'}) · npm start opens the app on the Findings page of experiment ${experimentIds[0]}`);
+  say(`\ndemo: ${((Date.now() - started) / 1000).toFixed(0)} s · ${reproduced.length} of ${findings.claims.length} claims reproduced (${reproduced.join(', ') || 'none'}) · npm start opens the app on the Findings page of experiment ${experimentIds[0]}`);
 }
 
 /** The sample with FINDINGS_PRESET's label noise, imported once into this database (by its name). */

@@ -557,6 +557,31 @@ describe('ingest', () => {
     expect(cli(root, '--db', databasePath).stderr).toMatch(/ingest needs --dataset ID/);
   });
 
+  it.skipIf(!fs.existsSync('out/main/cli.js'))('run names holding terminal escapes reach no terminal raw: ingest, runs, report and findings escape them, JSON reads them back exactly', () => {
+    const teacher = 'teach\u001b]0;owned\u0007er';
+    const student = 'stu\u001b[2J\u009b31m\rdent\u007f';
+    const root = path.join(temp.dir, `escapes-${++folderCount}`);
+    writeRun({ name: teacher, role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': jsonl(data.ids, randomProbabilities(N, C, 7), 'probs') }, root);
+    writeRun({ name: student, role: 'student', teacher, epochs: 1 }, { 'epoch-1.jsonl': jsonl(data.ids, randomProbabilities(N, C, 8), 'probs') }, root);
+    const cli = (...args: string[]) => spawnSync(process.execPath, [path.resolve('bin/disobey.js'), ...args, '--db', databasePath], { encoding: 'utf8' });
+    const ingested = cli('ingest', root, '--dataset', String(data.datasetId), '--experiment-name', 'escapes\u001b[31m');
+    expect(ingested.status, ingested.stderr).toBe(0);
+    const experimentId = /experiment (\d+)/.exec(ingested.stdout)![1]!;
+    // Every control character but the line breaks is written as an escape; the names are still recognisable.
+    const raw = (text: string) => [...text].filter((c) => c !== '\n' && (c.charCodeAt(0) < 32 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f)));
+    const outputs = [ingested, cli('runs'), cli('report', '--experiment', experimentId), cli('findings', '--experiment', experimentId)];
+    for (const r of outputs) {
+      expect(raw(r.stdout + r.stderr)).toEqual([]);
+    }
+    expect(ingested.stdout).toContain('stu\\x1B[2J\\x9B31m\\x0Ddent\\x7F');
+    expect(outputs[2]!.stdout).toContain('teach\\x1B]0;owned\\x07er');
+    // JSON escapes them too (DEL and C1 as \u escapes), and parses back to the names as written.
+    const json = cli('runs', '--json');
+    expect(raw(json.stdout)).toEqual([]);
+    const names = (JSON.parse(json.stdout) as { name: string }[]).map((r) => r.name);
+    expect(names).toEqual(expect.arrayContaining([teacher, student]));
+  });
+
   describe('runs that record whole splits only, and Dataset Cartography files', () => {
     const train = () => data.ids.map((_, i) => i).filter((i) => data.splits[i] === 'train');
     /** dynamics_epoch_<E>.jsonl as cartography writes it: guid (here the train index), logits_epoch_<E>, gold */

@@ -1,7 +1,8 @@
 // The terminal's dataset summary: names that cannot move the cursor, and a kind line that reads.
 import { describe, expect, it } from 'vitest';
 import type { DatasetSummary } from '../../shared/domain.js';
-import { formatDataset, printable } from '../../main/cli/formatDataset.js';
+import { formatDataset } from '../../main/cli/formatDataset.js';
+import { printable, terminalJson, terminalText } from '../../main/cli/output.js';
 import { readPixels } from '../../main/data/pixelTable.js';
 
 const summary = (over: Partial<DatasetSummary>): DatasetSummary =>
@@ -14,6 +15,13 @@ describe('the dataset summary', () => {
     expect(text).toContain('dataset 3 "evil\\x1B[2J" (text, 2 classes, from csv)');
     expect(text).toContain('classes: 0=ok, 1=new\\x0Aline');
     expect([...text].filter((c) => c !== '\n' && c.charCodeAt(0) < 32)).toEqual([]);
+  });
+  it('text for the terminal keeps its line breaks and tabs; JSON escapes DEL and C1 and reads back the same', () => {
+    expect(terminalText('a\tb\nc\u001b[2J\u009b\r')).toBe('a\tb\nc\\x1B[2J\\x9B\\x0D');
+    const value = { name: 'x\u007f\u0085\u009b\u001by', n: [1, 2] };
+    const json = terminalJson(value);
+    expect(json).toBe('{"name":"x\\u007f\\u0085\\u009b\\u001by","n":[1,2]}');
+    expect(JSON.parse(json)).toEqual(value);
   });
   it('says "text" once, and an image dataset without stored pixels says so', () => {
     expect(formatDataset(summary({ kind: 'image', format: 'folder' }))).toContain('(image, no stored pixels, 2 classes, from folder)');
