@@ -52,3 +52,12 @@ export function defaultDatabasePath(): string {
         : (process.env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'));
   return path.join(base, 'Disobey', 'disobey.db');
 }
+
+/**
+ * Whether `file` lies strictly inside `folder` (both absolute, resolved): by their relative path,
+ * so a folder at a filesystem root (`/`, `E:\`) holds its files, and `/data-old` is not in `/data`.
+ */
+export function isInsideFolder(folder: string, file: string): boolean {
+  const relative = path.relative(folder, file);
+  return relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
+}

@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { DEFAULT_MAX_IMAGE_SIDE, type ImageShape, type SkippedFile } from '../../shared/domain.js';
+import { isInsideFolder } from '../paths.js';
 import { ImportError } from '../../shared/errors.js';
 import { decodeBmp, isBmp } from './bmp.js';
 import { escapeFileName, utf8FileName } from './fileNames.js';
@@ -215,7 +216,7 @@ async function linkProblem(walk: Walk, link: string, isImage: boolean): Promise<
   if (!isImage) return NOT_AN_IMAGE;
   const real = await fs.realpath(link).catch(() => null);
   if (real === null) return 'a broken symbolic link';
-  if (!real.startsWith(walk.realRoot + path.sep)) return 'a symbolic link to a file outside the dataset folder (not followed)';
+  if (!isInsideFolder(walk.realRoot, real)) return 'a symbolic link to a file outside the dataset folder (not followed)';
   return null;
 }
 

@@ -4,9 +4,11 @@
 // a stored path that climbs out, or a symbolic link whose target lies outside, is refused,
 // and a file whose SHA-256 no longer matches the import is reported as changed, not served.
 import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DomainError, NotFoundError, ValidationError } from '../../shared/errors.js';
+import { isInsideFolder } from '../paths.js';
 import type { ImageSourceQueries } from '../store/imageSourceQueries.js';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -46,7 +48,7 @@ export async function resolveInsideRoot(root: string, relative: string, exampleI
   const real = await fs.realpath(joined).catch((err: NodeJS.ErrnoException) => {
     throw missing(err, `${joined} is not there any more (${err.code ?? err.message})`);
   });
-  if (!real.startsWith(realRoot + path.sep)) {
+  if (!isInsideFolder(realRoot, real)) {
     throw new DomainError('FORBIDDEN', `${joined} is a symbolic link to ${real}, outside the dataset's folder ${root}; refused`, { file: joined });
   }
   return real;
@@ -57,21 +59,51 @@ function missing(err: NodeJS.ErrnoException, what: string): DomainError {
   return new NotFoundError(`${what}${hint}`);
 }
 
-/** The original bytes, once their SHA-256 matches the one recorded at import. */
+// Opened without blocking (a pipe swapped in for the file must not hold one of libuv's threads
+// forever) and without following a link put there since the path was resolved.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
+
+/** A file as recorded at import, or what differs: it is no regular file, its size or its SHA-256. */
+type SameFile = { data: Buffer } | { notRegular: true } | { differs: string };
+
+/**
+ * The bytes of `real` when they are the recorded file: checked on the open file itself, the size
+ * before anything is read (a file grown to gigabytes is never read), the SHA-256 after.
+ */
+export async function readIfSame(real: string, recorded: { bytes: number; sha256: Buffer }): Promise<SameFile> {
+  const handle = await fs.open(real, OPEN_FLAGS).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ELOOP') return null; // a symbolic link now: no longer the file that was checked
+    throw err;
+  });
+  if (!handle) return { notRegular: true };
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) return { notRegular: true };
+    if (stat.size !== recorded.bytes) return { differs: `${stat.size.toLocaleString('en')} bytes now, ${recorded.bytes.toLocaleString('en')} then` };
+    const data = Buffer.alloc(recorded.bytes);
+    const { bytesRead } = await handle.read(data, 0, data.length, 0);
+    if (bytesRead !== data.length) return { differs: `${bytesRead.toLocaleString('en')} bytes read of ${recorded.bytes.toLocaleString('en')}` };
+    if (!createHash('sha256').update(data).digest().equals(recorded.sha256)) return { differs: `${recorded.bytes.toLocaleString('en')} bytes as then, but its SHA-256 differs` };
+    return { data };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The original bytes, once their size and SHA-256 match the ones recorded at import. */
 export async function readExampleOriginal(images: ImageSourceQueries, exampleId: number): Promise<OriginalFile> {
   const file = images.exampleFile(exampleId);
   const real = await resolveInsideRoot(file.root, file.path, exampleId);
-  const stat = await fs.stat(real);
-  if (!stat.isFile()) throw new NotFoundError(`${real} is not a regular file`);
-  const data = await fs.readFile(real);
-  if (!createHash('sha256').update(data).digest().equals(file.sha256)) {
+  const same = await readIfSame(real, file);
+  if ('notRegular' in same) throw new NotFoundError(`${real} is not a regular file`);
+  if ('differs' in same) {
     throw new DomainError(
       'CONFLICT',
-      `${path.join(file.root, file.path)} has changed since it was imported (${data.length} bytes now, ${file.bytes} then; its SHA-256 differs): re-import the folder, or relocate the dataset to a copy of the files it was imported from`,
+      `${path.join(file.root, file.path)} has changed since it was imported (${same.differs}): re-import the folder, or relocate the dataset to a copy of the files it was imported from`,
       { file: real },
     );
   }
-  return { data, contentType: CONTENT_TYPES[path.extname(real).toLowerCase()] ?? 'application/octet-stream', fileName: path.basename(file.path) };
+  return { data: same.data, contentType: CONTENT_TYPES[path.extname(real).toLowerCase()] ?? 'application/octet-stream', fileName: path.basename(file.path) };
 }
 
 /**
@@ -91,9 +123,10 @@ export async function relocateDataset(images: ImageSourceQueries, datasetId: num
     const real = await resolveInsideRoot(root, file.path, file.exampleId).catch((err: unknown) => {
       throw err instanceof NotFoundError ? new NotFoundError(`${root} lacks ${file.path}, a file of the dataset: not the same folder; nothing changed`) : err;
     });
-    const data = await fs.readFile(real);
-    if (!createHash('sha256').update(data).digest().equals(file.sha256)) {
-      throw new DomainError('CONFLICT', `${path.join(root, file.path)} differs from the file imported (its SHA-256 differs): not the same folder; nothing changed`, { file: real });
+    const same = await readIfSame(real, file);
+    if (!('data' in same)) {
+      const what = 'notRegular' in same ? 'is not a regular file' : `differs from the file imported (${same.differs})`;
+      throw new DomainError('CONFLICT', `${path.join(root, file.path)} ${what}: not the same folder; nothing changed`, { file: real });
     }
   }
   images.setRoot(datasetId, root);

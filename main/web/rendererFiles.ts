@@ -2,6 +2,7 @@
 // web mode's HTTP server and the Electron app protocol.
 import fs from 'node:fs';
 import path from 'node:path';
+import { isInsideFolder } from '../paths.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -31,7 +32,7 @@ export function resolveRendererFile(staticDir: string, pathname: string): Render
   }
   const root = path.resolve(staticDir);
   const file = path.resolve(root, relative);
-  if (!file.startsWith(root + path.sep)) return null;
+  if (!isInsideFolder(root, file)) return null;
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) return null;
   return {
     file,

@@ -2,6 +2,7 @@
 // with thumbnails and training tensors, its originals served byte for byte through web mode's
 // checks (root escapes, links out and other datasets' ids refused; a changed file detected), a
 // moved root relocated, and a failed or cancelled import leaving nothing.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -11,6 +12,8 @@ import type { DatasetSummary, ExampleDetail, ImportOptionsInput } from '../../sh
 import { ImportOptions } from '../../shared/domain.js';
 import { CancelledError } from '../../shared/errors.js';
 import { importWithSkipped } from '../../main/data/importIntoDatabase.js';
+import { readIfSame } from '../../main/services/exampleOriginals.js';
+import { isInsideFolder } from '../../main/paths.js';
 import { createStore } from '../../main/store/store.js';
 import { loadTrainingData } from '../../main/train/trainingData.js';
 import { normalisedZero, type ImageNormalisation } from '../../main/train/imageNormalisation.js';
@@ -196,6 +199,24 @@ describe('originals', () => {
     expect((await res.json()).error.message).toMatch(/has changed since it was imported.*SHA-256 differs/);
   });
 
+  it('says a file grown past what Node can read (a sparse 3 GB) has changed, from its size, without reading it', async () => {
+    const file = path.join(root, pathOf(ids[2]!));
+    fs.truncateSync(file, 3 * 2 ** 30);
+    const res = await get(`/api/example/${ids[2]}/original`);
+    expect(res.status).toBe(409);
+    expect((await res.json()).error.message).toMatch(/has changed since it was imported \(3,221,225,472 bytes now, [\d,]+ then\)/);
+  });
+
+  it("opens a pipe in the file's place without waiting for a writer, and calls it no regular file", async () => {
+    // The route resolves the path, then reads: a pipe swapped in between must not hold a thread of libuv's pool for ever.
+    const fifo = path.join(photos.dir, 'fifo');
+    if (spawnSync('mkfifo', [fifo]).status !== 0) return;
+    expect(await readIfSame(fifo, { bytes: 10, sha256: Buffer.alloc(32) })).toEqual({ notRegular: true });
+    const link = path.join(photos.dir, 'link');
+    fs.symlinkSync(path.join(root, pathOf(ids[0]!)), link);
+    expect(await readIfSame(link, { bytes: 10, sha256: Buffer.alloc(32) })).toEqual({ notRegular: true });
+  });
+
   it('relocates a moved root after checking a sample, and serves from there', async () => {
     const moved = path.join(photos.dir, 'moved');
     fs.renameSync(root, moved);
@@ -218,10 +239,34 @@ describe('originals', () => {
     expect(createStore(app.db).datasets.getDataset(datasetId).storage).toMatchObject({ root });
   });
 
+  it("refuses to relocate to a folder holding a pipe or a folder in a file's place, at once, naming it", async () => {
+    for (const kind of ['pipe', 'folder']) {
+      const other = path.join(photos.dir, `other-${kind}`);
+      fs.cpSync(root, other, { recursive: true });
+      const file = path.join(other, pathOf(ids[5]!));
+      fs.rmSync(file);
+      if (kind === 'folder') fs.mkdirSync(file);
+      else if (spawnSync('mkfifo', [file]).status !== 0) continue;
+      await expect(app.services.dispatch('relocateDataset', { datasetId, root: other }, 'http'), kind).rejects.toThrow(`${file} is not a regular file: not the same folder; nothing changed`);
+    }
+    expect(createStore(app.db).datasets.getDataset(datasetId).storage).toMatchObject({ root });
+  });
+
   it('refuses to relocate to a folder that lacks the files, naming one, changing nothing', async () => {
     const elsewhere = fs.mkdtempSync(path.join(photos.dir, 'elsewhere-'));
     const attempt = app.services.dispatch('relocateDataset', { datasetId, root: elsewhere }, 'http');
     await expect(attempt).rejects.toThrow(new RegExp(`^${elsewhere} lacks \\S+, a file of the dataset: not the same folder; nothing changed$`));
     expect(createStore(app.db).datasets.getDataset(datasetId).storage).toMatchObject({ root });
+  });
+});
+
+describe('a folder holds a file', () => {
+  it("by their relative path: a folder at the filesystem's root holds its files, a sibling with a longer name is outside", () => {
+    expect(isInsideFolder('/', '/tmp/photos/a.jpg')).toBe(true);
+    expect(isInsideFolder('/data', '/data/a/b.png')).toBe(true);
+    expect(isInsideFolder('/data', '/data/..b.png')).toBe(true);
+    expect(isInsideFolder('/data', '/data')).toBe(false);
+    expect(isInsideFolder('/data', '/data-old/b.png')).toBe(false);
+    expect(isInsideFolder('/data', '/b.png')).toBe(false);
   });
 });
