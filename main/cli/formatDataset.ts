@@ -24,5 +24,5 @@ export function formatDataset(d: DatasetSummary): string {
 export function formatSkipped(skipped: SkippedFiles): string | null {
   if (skipped.count === 0) return null;
   const more = skipped.count > skipped.examples.length ? ` (the first ${skipped.examples.length} below)` : '';
-  return [`skipped ${skipped.count} file${skipped.count === 1 ? '' : 's'}${more}:`, ...skipped.examples.map((e) => `  ${e.path}: ${e.reason}`)].join('\n');
+  return [`skipped ${skipped.count} file${skipped.count === 1 ? '' : 's'}${more}:`, ...skipped.examples.map((e) => `  ${printable(e.path)}: ${e.reason}`)].join('\n');
 }

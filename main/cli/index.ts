@@ -24,7 +24,7 @@ import { ingestCommand } from './ingestCommand.js';
 import { manifestCommand } from './manifestCommand.js';
 import { demo, listRuns, resumeRun, trainFromFile, trainPreset } from './trainCommands.js';
 import { asksForHelp, commandUsage, findCommand, overallUsage, type CommandName } from './commandUsage.js';
-import { say, sayJson, warn, drawProgress, endProgress } from './output.js';
+import { drawProgress, endProgress, printable, say, sayJson, warn } from './output.js';
 
 
 class UsageError extends Error {}
@@ -433,6 +433,7 @@ export async function runCli(argv: string[]): Promise<void> {
 
 runCli(process.argv.slice(2)).catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);
-  warn(`disobey: ${message.split('\n')[0]}${err instanceof UsageError ? ' (see disobey help)' : ''}`);
+  // One line, the whole of it: a line break inside (a file's name, a decoder's second line) is written as \x0A, so no name cuts the message short or adds a line of its own.
+  warn(`disobey: ${printable(message.trimEnd())}${err instanceof UsageError ? ' (see disobey help)' : ''}`);
   process.exit(err instanceof UsageError ? 2 : 1);
 });

@@ -5,7 +5,7 @@ import type { Storage } from '../../shared/experimentSpec.js';
 import { createProgressTracker, formatProgressLine } from '../../shared/progress.js';
 import { ingestRuns } from '../data/runIngest.js';
 import type { Store } from '../store/store.js';
-import { say, sayJson, drawProgress, endProgress } from './output.js';
+import { drawProgress, endProgress, printable, say, sayJson } from './output.js';
 
 export interface IngestCommandOptions {
   path: string;
@@ -27,6 +27,6 @@ export async function ingestCommand(store: Store, options: IngestCommandOptions)
     return;
   }
   say(`experiment ${result.experimentId}: ${result.runs.length} runs ingested`);
-  for (const r of result.runs) say(`  run ${r.id}  ${r.role.padEnd(7)}  ${r.name}  (${r.epochs} epochs; ${r.splits.length === 1 ? 'split' : 'splits'} ${r.splits.join(', ')})`);
+  for (const r of result.runs) say(`  run ${r.id}  ${r.role.padEnd(7)}  ${printable(r.name)}  (${r.epochs} epochs; ${r.splits.length === 1 ? 'split' : 'splits'} ${r.splits.join(', ')})`);
   for (const note of result.notes) say(`Note: ${note}.`);
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sampleDatasetDir } from '../../main/paths.js';
 import { makeTempDir } from '../helpers/tempDir.js';
+import { encodeRgb, photoPixels } from '../../bench/imageFixture.js';
 
 const bin = path.resolve('bin/disobey.js');
 const temp = makeTempDir();
@@ -35,6 +36,17 @@ describe.skipIf(!fs.existsSync('out/main/cli.js'))('the disobey CLI', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/dataset 2 "reviews" \(text/);
     expect(r.stdout).toMatch(/classes: 0=neg, 1=pos/);
+  });
+
+  it('names a file whose name holds a line break whole, on one line, in an error', async () => {
+    const folder = path.join(temp.dir, 'newlines');
+    for (const cls of ['a', 'b']) fs.mkdirSync(path.join(folder, cls), { recursive: true });
+    fs.writeFileSync(path.join(folder, 'a', 'fine.png'), await encodeRgb(photoPixels(8, 8, 1), 8, 8, 'png'));
+    fs.writeFileSync(path.join(folder, 'b', 'bad\nname.png'), 'junk');
+    const r = disobey('import', folder, '--db', path.join(temp.dir, 'newlines.db'), '--format', 'folder');
+    expect(r.code).toBe(1);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^disobey: .*b\/bad\\x0Aname\.png: .+/);
   });
 
   it('lists datasets with their counts', () => {

@@ -1,7 +1,7 @@
 // The terminal's dataset summary: names that cannot move the cursor, and a kind line that reads.
 import { describe, expect, it } from 'vitest';
 import type { DatasetSummary } from '../../shared/domain.js';
-import { formatDataset } from '../../main/cli/formatDataset.js';
+import { formatDataset, formatSkipped } from '../../main/cli/formatDataset.js';
 import { printable, terminalJson, terminalText } from '../../main/cli/output.js';
 import { readPixels } from '../../main/data/pixelTable.js';
 
@@ -22,6 +22,10 @@ describe('the dataset summary', () => {
     const json = terminalJson(value);
     expect(json).toBe('{"name":"x\\u007f\\u0085\\u009b\\u001by","n":[1,2]}');
     expect(JSON.parse(json)).toEqual(value);
+  });
+  it('lists a skipped file whose name holds a line break on one line', () => {
+    const text = formatSkipped({ count: 1, examples: [{ path: 'a/fake\ndisobey: all fine.txt', reason: 'not an image' }] });
+    expect(text).toBe('skipped 1 file:\n  a/fake\\x0Adisobey: all fine.txt: not an image');
   });
   it('says "text" once, and an image dataset without stored pixels says so', () => {
     expect(formatDataset(summary({ kind: 'image', format: 'folder' }))).toContain('(image, no stored pixels, 2 classes, from folder)');
