@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decodeBmp } from '../../main/data/bmp.js';
 import { decodeImage } from '../../main/data/imageFolder.js';
 import { referenceImage } from '../../main/data/referenceImport.js';
 import { encodeBmp24, encodeRgb, halves, type PhotoFormat } from '../../bench/imageFixture.js';
@@ -76,6 +77,109 @@ describe('image formats', () => {
     const file = write('cut.bmp', bmp.subarray(0, 80));
     const err = await importError(decodeImage(file, file));
     expect(err.message).toContain('shorter than its pixels');
+    expect(err.place.file).toBe(file);
+  });
+});
+
+/** A BMP's pixel layout: bits per pixel, compression (0 BI_RGB, 3 BI_BITFIELDS) and R, G, B(, A) masks. */
+interface BmpLayout {
+  bpp: 16 | 32;
+  compression: 0 | 3;
+  masks: number[];
+  /** 124 (V5): the masks inside the header; 40: the masks right after it */
+  headerSize: 40 | 124;
+}
+
+/** Packs 8-bit R, G, B(, A) into one pixel value through masks (each a run of bits; 255 → all ones). */
+function packPixel(rgba: number[], masks: number[]): number {
+  let value = 0;
+  masks.forEach((mask, c) => {
+    if (mask === 0) return;
+    const shift = Math.log2(mask & -mask);
+    const max = mask / 2 ** shift;
+    value += Math.round(((rgba[c] ?? 255) * max) / 255) * 2 ** shift;
+  });
+  return value;
+}
+
+/** A bottom-up BMP of `layout`'s little-endian pixels, pixel (x, y) from `pixel` (what other writers than Paint make). */
+function encodeBmpMasked(layout: BmpLayout, width: number, height: number, pixel: (x: number, y: number) => number): Buffer {
+  const { bpp, compression, masks, headerSize } = layout;
+  const offset = 14 + headerSize + (headerSize === 40 ? masks.length * 4 : 0);
+  const stride = Math.ceil((width * bpp) / 32) * 4;
+  const file = Buffer.alloc(offset + stride * height);
+  file.write('BM', 0, 'latin1');
+  file.writeUInt32LE(file.length, 2);
+  file.writeUInt32LE(offset, 10);
+  file.writeUInt32LE(headerSize, 14);
+  file.writeInt32LE(width, 18);
+  file.writeInt32LE(height, 22);
+  file.writeUInt16LE(1, 26);
+  file.writeUInt16LE(bpp, 28);
+  file.writeUInt32LE(compression, 30);
+  file.writeUInt32LE(stride * height, 34);
+  masks.forEach((mask, i) => file.writeUInt32LE(mask, 54 + i * 4));
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) file.writeUIntLE(pixel(x, y), offset + (height - 1 - y) * stride + x * (bpp / 8), bpp / 8);
+  }
+  return file;
+}
+
+describe('BMP pixel layouts', () => {
+  const expected = halves(W, H, RED, BLUE);
+  const BGRA = [0x00ff0000, 0x0000ff00, 0x000000ff, 0xff000000];
+  const colourAt = (x: number) => (x < W / 2 ? RED : BLUE);
+
+  async function decoded(name: string, bmp: Buffer): Promise<Buffer> {
+    const file = write(name, bmp);
+    const image = await decodeImage(file, file);
+    expect([image.width, image.height, image.channels]).toEqual([W, H, 3]);
+    return Buffer.from(image.data);
+  }
+
+  it('reads a 32-bit BI_RGB BMP as opaque though its V5 header has an alpha mask and the fourth byte is 0', async () => {
+    const layout: BmpLayout = { bpp: 32, compression: 0, masks: BGRA, headerSize: 124 };
+    const bmp = encodeBmpMasked(layout, W, H, (x) => packPixel([...colourAt(x), 0], BGRA.slice(0, 3)));
+    expect(decodeBmp(bmp, 'x.bmp', 1000).channels).toBe(3);
+    expect(maxDiff(await decoded('rgb32.bmp', bmp), expected)).toBe(0);
+  });
+
+  it('reads BI_BITFIELDS with RGBA-order masks (red in the top byte), alpha through its mask', async () => {
+    const RGBA = [0xff000000, 0x00ff0000, 0x0000ff00, 0x000000ff];
+    const layout: BmpLayout = { bpp: 32, compression: 3, masks: RGBA, headerSize: 124 };
+    expect(maxDiff(await decoded('rgba.bmp', encodeBmpMasked(layout, W, H, (x) => packPixel(colourAt(x), RGBA))), expected)).toBe(0);
+    // the top row's left half transparent: white once composited, the rest as written
+    const bmp = encodeBmpMasked(layout, W, H, (x, y) => packPixel([...colourAt(x), y === 0 && x < W / 2 ? 0 : 255], RGBA));
+    const pixels = decodeBmp(bmp, 'a.bmp', 1000);
+    expect([pixels.channels, ...pixels.data.subarray(0, 4), ...pixels.data.subarray(W * 4, W * 4 + 4)]).toEqual([4, ...RED, 0, ...RED, 255]);
+    const composited = await decoded('rgba-holes.bmp', bmp);
+    expect([...composited.subarray(0, 3), ...composited.subarray(W * 3, W * 3 + 3)]).toEqual([255, 255, 255, ...RED]);
+  });
+
+  it('reads a BI_BITFIELDS BMP whose alpha is 0 everywhere as opaque (the writer left it unset)', async () => {
+    const layout: BmpLayout = { bpp: 32, compression: 3, masks: BGRA, headerSize: 124 };
+    const bmp = encodeBmpMasked(layout, W, H, (x) => packPixel([...colourAt(x), 0], BGRA));
+    expect(maxDiff(await decoded('unset-alpha.bmp', bmp), expected)).toBe(0);
+  });
+
+  // 5 or 6 bits a channel: each colour within half a step of 255/31 of the one written
+  it.each([
+    ['RGB565 (BI_BITFIELDS)', { bpp: 16, compression: 3, masks: [0xf800, 0x07e0, 0x001f], headerSize: 40 }],
+    ['RGB565 in a V5 header', { bpp: 16, compression: 3, masks: [0xf800, 0x07e0, 0x001f, 0], headerSize: 124 }],
+    ['X1R5G5B5 (BI_RGB)', { bpp: 16, compression: 0, masks: [], headerSize: 40 }],
+  ] as [string, BmpLayout][])('reads 16-bit %s', async (_, layout) => {
+    const masks = layout.masks.length > 0 ? layout.masks : [0x7c00, 0x03e0, 0x001f];
+    const bmp = encodeBmpMasked(layout, W, H, (x) => packPixel(colourAt(x), masks));
+    expect(maxDiff(await decoded('rgb16.bmp', bmp), expected)).toBeLessThanOrEqual(4);
+    const white = decodeBmp(encodeBmpMasked(layout, W, H, () => packPixel([255, 255, 255], masks)), 'w.bmp', 1000);
+    expect(new Set(white.data)).toEqual(new Set([255]));
+  });
+
+  it('refuses a colour mask that is not one run of bits, by name', async () => {
+    const layout: BmpLayout = { bpp: 32, compression: 3, masks: [0x00ff00ff, 0x0000ff00, 0xff000000], headerSize: 40 };
+    const file = write('odd.bmp', encodeBmpMasked(layout, W, H, () => 0));
+    const err = await importError(decodeImage(file, file));
+    expect(err.message).toContain('BMP colour mask 0x00ff00ff is not one run of bits');
     expect(err.place.file).toBe(file);
   });
 });
