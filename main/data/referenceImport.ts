@@ -14,7 +14,7 @@ import { CancelledError, ImportError } from '../../shared/errors.js';
 import type { NewDataset } from '../store/datasetQueries.js';
 import type { Store } from '../store/store.js';
 import { quickHeader, readHead } from './imageHeader.js';
-import { checkImageSide, emptyImage, openImage, storedColours, unreadableImage, type ImageFolderListing } from './imageFolder.js';
+import { checkImageSide, emptyImage, openImage, storedColours, unreadableImage, type ImageFolderListing, type OpenedImage } from './imageFolder.js';
 import type { ReportProgress } from './parsedDataset.js';
 
 export const THUMBNAIL_TYPE = 'image/webp';
@@ -54,14 +54,33 @@ export async function readHeader(file: string, maxSide: number): Promise<ImageHe
     throw unreadableImage(file, err);
   });
   if (head.length === 0) throw emptyImage(file);
+  return (await headerOf(head, file, file, maxSide)).header;
+}
+
+/**
+ * An image's header, the side cap checked on it: from `head` (its first bytes, or all of them)
+ * when quickHeader answers, with no sharp call; else from sharp's metadata of `input` (the file
+ * or its bytes) through openImage, whose opened image comes back too so it is not opened twice.
+ */
+async function headerOf(head: Buffer, input: string | Buffer, file: string, maxSide: number): Promise<{ header: ImageHeader; opened?: OpenedImage }> {
   const quick = quickHeader(head);
   if (!quick) {
-    const { width, height, grey } = await openImage(file, file, maxSide);
-    return { width, height, grey };
+    const opened = await openImage(input, file, maxSide);
+    return { header: { width: opened.width, height: opened.height, grey: opened.grey }, opened };
   }
   checkImageSide(quick.width, quick.height, maxSide, file);
   const turned = quick.orientation >= 5; // EXIF 5–8 swap width and height
-  return { width: turned ? quick.height : quick.width, height: turned ? quick.width : quick.height, grey: quick.grey };
+  return { header: { width: turned ? quick.height : quick.width, height: turned ? quick.width : quick.height, grey: quick.grey } };
+}
+
+/**
+ * The error for a file whose bytes, read for the import, are not the image its header pass saw
+ * (replaced or rewritten in between): stored, it would keep the old size beside the new hash.
+ */
+function changedImage(file: string, was: ImageHeader, now: ImageHeader): ImportError {
+  const colour = was.grey !== now.grey;
+  const describe = (h: ImageHeader) => `${h.width}×${h.height}${colour ? (h.grey ? ' grey' : ' colour') : ''}`;
+  return new ImportError(`the image changed while it was imported (was ${describe(was)}, now ${describe(now)}); import again`, { file });
 }
 
 /** The store an import asked for, or the default: pixels for one shared size up to 64×64, else reference. */
@@ -97,7 +116,13 @@ export async function referenceImage(file: string, channels: 1 | 3, trainSize: n
   const bytes = await readFile(file).catch(unreadable);
   if (bytes.length === 0) throw emptyImage(file);
   const sha256 = createHash('sha256').update(bytes).digest();
-  const opened = await openImage(bytes, file, maxSide, header);
+  // The header of the bytes hashed and decoded here, not the file's at the header pass: a file
+  // replaced in between is refused, not stored with the old size (the side cap is checked on these
+  // bytes too). PNG, JPEG and WebP cost no sharp call; others are opened once, metadata first.
+  const found = await headerOf(bytes, bytes, file, maxSide);
+  const now = found.header;
+  if (header && (header.width !== now.width || header.height !== now.height || header.grey !== now.grey)) throw changedImage(file, header, now);
+  const opened = found.opened ?? (await openImage(bytes, file, maxSide, now));
   const { width, height } = opened;
   const thumbnailScale = Math.min(1, THUMBNAIL_SIDE / Math.max(width, height));
   // The thumbnail's long side and the tensor's short side are never enlarged from these pixels.
