@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { DomainError } from '../../shared/errors.js';
 import { FINDINGS_PRESET, findingsPreset, mechanismPreset, paperPreset, parseExperimentSpec, seedLabels, seedReplicateSpec, TextArchs, type ExperimentSpec, type ModelSpecInput } from '../../shared/experimentSpec.js';
 import type { NewExperiment, Store } from '../store/store.js';
+import { refuseWithoutTrainingImages } from '../train/trainingData.js';
 
 export interface PlannedExperiment {
   /** the experiment planned, or a seeded spec's first replicate */
@@ -24,6 +25,7 @@ export function planExperiment(store: Store, input: unknown): PlannedExperiment 
   const spec = parseExperimentSpec(input);
   const dataset = store.datasets.header(spec.datasetId);
   if (!dataset) throw new DomainError('SPEC_ERROR', `experiment spec: datasetId: no dataset with id ${spec.datasetId}`, { field: 'datasetId' });
+  refuseWithoutTrainingImages(dataset, spec.datasetId); // before a run is queued, not by each run failing
   const checkModel = (model: { arch: string }, where: string) => {
     const isText = TextArchs.includes(model.arch as (typeof TextArchs)[number]);
     if (isText !== (dataset.kind === 'text')) {

@@ -33,6 +33,13 @@ export interface TrainingData {
 
 const TEXT_ARCHS = new Set(['bow-mlp', 'embedding-bag', 'transformer']);
 
+/** Nothing trains on an image dataset imported by reference with --train-size 0: refused by its id. */
+export function refuseWithoutTrainingImages(dataset: { kind: string; height: number | null }, datasetId: number): void {
+  if (dataset.kind === 'image' && !dataset.height) {
+    throw new DomainError('SPEC_ERROR', `dataset ${datasetId} keeps its images by reference without training images (imported with --train-size 0): ingest runs trained elsewhere, or re-import with --train-size S to train here`, { field: 'datasetId' });
+  }
+}
+
 export function loadTrainingData(store: Store, datasetId: number, model: ModelSpec, trainSplit = 'train'): TrainingData {
   const dataset = store.datasets.header(datasetId);
   if (!dataset) throw new DomainError('SPEC_ERROR', `no dataset with id ${datasetId}`, { field: 'datasetId' });
@@ -40,9 +47,7 @@ export function loadTrainingData(store: Store, datasetId: number, model: ModelSp
   if (isTextModel !== (dataset.kind === 'text')) {
     throw new DomainError('SPEC_ERROR', `the ${model.arch} model needs ${isTextModel ? 'a text' : 'an image'} dataset; dataset ${datasetId} holds ${dataset.kind}s`, { field: 'model.arch' });
   }
-  if (dataset.kind === 'image' && !dataset.height) {
-    throw new DomainError('SPEC_ERROR', `dataset ${datasetId} keeps its images by reference without training images (imported with --train-size 0): ingest runs trained elsewhere, or re-import with --train-size S to train here`, { field: 'datasetId' });
-  }
+  refuseWithoutTrainingImages(dataset, datasetId);
   const numClasses = dataset.classNames.length;
   const rows = store.examples.trainingRows(datasetId, dataset.kind);
   const bySplit = new Map<string, TrainingExampleRow[]>();

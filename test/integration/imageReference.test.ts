@@ -13,6 +13,7 @@ import { ImportOptions } from '../../shared/domain.js';
 import { CancelledError } from '../../shared/errors.js';
 import { importWithSkipped } from '../../main/data/importIntoDatabase.js';
 import { readIfSame } from '../../main/services/exampleOriginals.js';
+import { paperPresetSpec, planExperiment } from '../../main/services/experimentPlanner.js';
 import { isInsideFolder } from '../../main/paths.js';
 import { createStore } from '../../main/store/store.js';
 import { loadTrainingData } from '../../main/train/trainingData.js';
@@ -135,6 +136,11 @@ describe('downstream', () => {
     expect(data.train.n).toBeGreaterThan(0);
     const none = await importFolder({ trainSize: 0, name: 'no tensors' });
     expect(() => loadTrainingData(createStore(app.db), none, { arch: 'mlp', hidden: [8], dropout: 0 })).toThrow(/--train-size 0/);
+    // refused when planned, with nothing written, not by every run failing one after another
+    const experiments = count('experiments');
+    const spec = paperPresetSpec(createStore(app.db), none, 1);
+    expect(() => planExperiment(createStore(app.db), spec)).toThrow(`dataset ${none} keeps its images by reference without training images (imported with --train-size 0)`);
+    expect([count('experiments'), count('runs')]).toEqual([experiments, 0]);
   });
 });
 
