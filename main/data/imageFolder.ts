@@ -327,7 +327,15 @@ export async function openImage(
     return { image, width: bmp.width, height: bmp.height, grey: false };
   }
   if (known) return { image: sharp(bytes, { limitInputPixels: maxSide * maxSide }), ...known };
-  const meta = await sharp(bytes, { limitInputPixels: false }).metadata().catch(unreadable);
+  const meta = await sharp(bytes, { limitInputPixels: false })
+    .metadata()
+    .catch(async (err: unknown) => {
+      // A BMP under another extension (sharp reads no BMP): known by its bytes, only once sharp has failed.
+      const content = typeof bytes === 'string' ? await fs.readFile(bytes).catch(() => null) : null;
+      if (content && isBmp(content)) return content;
+      return unreadable(err);
+    });
+  if (Buffer.isBuffer(meta)) return openImage(meta, file, maxSide, known);
   checkImageSide(meta.width ?? 0, meta.height ?? 0, maxSide, file);
   const turned = (meta.orientation ?? 1) >= 5; // EXIF 5–8 swap width and height
   return {

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeBmp } from '../../main/data/bmp.js';
 import { decodeImage } from '../../main/data/imageFolder.js';
-import { referenceImage } from '../../main/data/referenceImport.js';
+import { readHeader, referenceImage } from '../../main/data/referenceImport.js';
 import { encodeBmp24, encodeRgb, halves, type PhotoFormat } from '../../bench/imageFixture.js';
 import { importError } from '../helpers/importError.js';
 import { makeTempDir } from '../helpers/tempDir.js';
@@ -70,6 +70,14 @@ describe('image formats', () => {
     expect(maxDiff(ref.tensor!.subarray(0, 3), Buffer.from(RED))).toBeLessThan(25);
     expect(maxDiff(ref.tensor!.subarray(9, 12), Buffer.from(BLUE))).toBeLessThan(25);
     expect((await sharp(ref.thumbnail).metadata()).format).toBe('webp');
+  });
+
+  it('reads a BMP named as another format, by its bytes, in both stores and the header pass', async () => {
+    const file = write('scan.png', encodeBmp24(halves(W, H, RED, BLUE), W, H));
+    const decoded = await decodeImage(file, file);
+    expect(maxDiff(decoded.data, halves(W, H, RED, BLUE))).toBe(0);
+    expect(await readHeader(file, 4096)).toEqual({ width: W, height: H, grey: false });
+    expect((await referenceImage(file, 3, 4, 4096, { width: W, height: H, grey: false })).width).toBe(W);
   });
 
   it('refuses a truncated BMP by name', async () => {
