@@ -12,7 +12,7 @@ import { createCuratedSetHandlers } from '../services/curatedSets.js';
 import { createEventBus } from '../services/eventBus.js';
 import { createTaskRegistry } from '../services/taskRegistry.js';
 import type { Store } from '../store/store.js';
-import { say, sayJson, drawProgress, endProgress } from './output.js';
+import { drawProgress, endProgress, printable, say, sayJson } from './output.js';
 
 export interface ExportCommandOptions {
   set: string;
@@ -50,7 +50,7 @@ function findSet(sets: ReturnType<typeof curatedSets>['queries'], nameOrId: stri
     if (byId) return byId;
   }
   const all = sets.listSets();
-  const known = all.length ? `; the sets are: ${all.slice(0, 10).map((s) => `${s.id} "${s.name}"`).join(', ')}${all.length > 10 ? ', …' : ''}` : '; the database holds none yet';
+  const known = all.length ? `; the sets are: ${all.slice(0, 10).map((s) => `${s.id} "${printable(s.name)}"`).join(', ')}${all.length > 10 ? ', …' : ''}` : '; the database holds none yet';
   throw new NotFoundError(`no curated set named or numbered "${nameOrId}"${known}`);
 }
 
@@ -67,7 +67,7 @@ export function setsCommand(store: Store, options: { json: boolean; dataset?: nu
   }
   const datasets = new Map(store.datasets.listDatasets().map((d) => [d.id, d.name]));
   for (const s of list) {
-    say(`set ${s.id} "${s.name}" · dataset ${s.datasetId} "${datasets.get(s.datasetId) ?? '?'}" · ${s.size} example${s.size === 1 ? '' : 's'} · created ${s.createdAt}`);
+    say(`set ${s.id} "${printable(s.name)}" · dataset ${s.datasetId} "${printable(datasets.get(s.datasetId) ?? '?')}" · ${s.size} example${s.size === 1 ? '' : 's'} · created ${s.createdAt}`);
     if (s.description) say(`  ${s.description.split('\n')[0]}`);
   }
 }
@@ -116,7 +116,7 @@ export async function exportCommand(store: Store, options: ExportCommandOptions)
     if (showProgress) endProgress();
   }
   if (options.json) sayJson(result);
-  else say(`wrote ${result.rows} example${result.rows === 1 ? '' : 's'} of set ${set.id} "${set.name}" to ${result.path} (${result.format}${result.images && result.images !== 'png' ? ` with ${ZIP_IMAGE_WORDS[result.images]}` : ''}, ${formatBytes(result.bytes)})`);
+  else say(`wrote ${result.rows} example${result.rows === 1 ? '' : 's'} of set ${set.id} "${printable(set.name)}" to ${result.path} (${result.format}${result.images && result.images !== 'png' ? ` with ${ZIP_IMAGE_WORDS[result.images]}` : ''}, ${formatBytes(result.bytes)})`);
 }
 
 /** what a reference dataset's ZIP holds, in the summary line (a pixels dataset's PNGs go unsaid, as before) */

@@ -2,6 +2,7 @@
 // "a,b,c;d,e" with class names or indices, so a user can type what `disobey datasets` prints.
 import type { DatasetSummary } from '../../shared/domain.js';
 import { ValidationError } from '../../shared/errors.js';
+import { printable } from './output.js';
 
 /** Parses "Shirt,T-shirt/top;Sneaker,7" against the dataset's class names; "" means no groups. */
 export function parseClassGroups(text: string, classNames: readonly string[]): number[][] {
@@ -19,6 +20,6 @@ export function parseClassGroups(text: string, classNames: readonly string[]): n
 }
 
 export function formatClassGroups(d: DatasetSummary): string {
-  if (d.classGroups.length === 0) return `dataset ${d.id} "${d.name}" has no class groups`;
-  return [`dataset ${d.id} "${d.name}" class groups:`, ...d.classGroups.map((g, i) => `  ${i + 1}: ${g.map((c) => `${c}=${d.classNames[c]}`).join(', ')}`)].join('\n');
+  if (d.classGroups.length === 0) return `dataset ${d.id} "${printable(d.name)}" has no class groups`;
+  return [`dataset ${d.id} "${printable(d.name)}" class groups:`, ...d.classGroups.map((g, i) => `  ${i + 1}: ${g.map((c) => `${c}=${printable(d.classNames[c] ?? '')}`).join(', ')}`)].join('\n');
 }

@@ -192,7 +192,7 @@ async function relocateCommand(argv: string[]): Promise<void> {
     const { root, checked } = await relocateDataset(store.imageSources, datasetId, values.root as string);
     const dataset = store.datasets.getDataset(datasetId);
     if (values.json) sayJson({ ...dataset, checked });
-    else say(`dataset ${datasetId} "${dataset.name}" now reads its files from ${root} (${checked} checked by SHA-256)`);
+    else say(`dataset ${datasetId} "${printable(dataset.name)}" now reads its files from ${root} (${checked} checked by SHA-256)`);
   });
 }
 

@@ -5,7 +5,7 @@ import { describeZodError } from '../../shared/zodIssues.js';
 import { buildMechanismDataset } from '../data/mechanismDataset.js';
 import { formatDataset } from './formatDataset.js';
 import type { Store } from '../store/store.js';
-import { say, sayJson, drawProgress, endProgress } from './output.js';
+import { drawProgress, endProgress, say, sayJson } from './output.js';
 
 export interface MechanismsCommandOptions {
   name: string | undefined;

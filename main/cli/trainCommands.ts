@@ -18,7 +18,7 @@ import { runExperiment, type TrainProgress } from '../train/experimentRunner.js'
 import { formatRuns } from './formatRuns.js';
 import type { Store } from '../store/store.js';
 import { formatEtaShort } from '../../shared/progress.js';
-import { say, sayJson, warn, drawProgress, endProgress } from './output.js';
+import { drawProgress, endProgress, say, sayJson, warn } from './output.js';
 
 export interface TrainCommandOptions {
   store: Store;
