@@ -492,6 +492,17 @@ export const GLOSSARY = {
     text: 'Examples whose training label was flipped on purpose by label noise at import; the clean class is kept and shown, and the class filter counts them under it.',
     section: 'setup',
   },
+  imageStore: {
+    term: 'image store',
+    text: 'How an image dataset keeps its images. Pixels: every image whole in the database (small images of one size, such as MNIST). Reference: the original files stay in their folder; the database keeps each one’s path, size and SHA-256, a thumbnail, and a training image of the training size.',
+    definition: 'An import chooses reference when the images differ in size or exceed 64×64 pixels; the import dialog’s Image store, or --store on the command line, overrides it.',
+    section: 'setup',
+  },
+  trainingImage: {
+    term: 'training image',
+    text: 'What training sees of an image, in pixels: height × width × channels (3 for colour, 1 for grey). For a dataset kept by reference it is the centred square of the training size, not the whole original.',
+    section: 'setup',
+  },
   trainingSize: {
     term: 'training size',
     text: 'For images kept by reference: each image’s shorter side is scaled to this many pixels and the centred square kept; that square is what training sees. The original stays on disk; 0 keeps no training images.',
