@@ -494,8 +494,8 @@ export const GLOSSARY = {
   },
   imageStore: {
     term: 'image store',
-    text: 'How an image dataset keeps its images. Pixels: every image whole in the database (small images of one size, such as MNIST). Reference: the original files stay in their folder; the database keeps each one’s path, size and SHA-256, a thumbnail, and a training image of the training size.',
-    definition: 'An import chooses reference when the images differ in size or exceed 64×64 pixels; the import dialog’s Image store, or --store on the command line, overrides it.',
+    text: 'How an image dataset keeps its images. Pixels: every image whole in the database. Reference: the files stay in their folder; the database keeps a thumbnail and a training image of each.',
+    definition: 'Pixels suits small images of one size, such as MNIST. By reference, each file’s path, size and SHA-256 are recorded too. An import chooses reference when the images differ in size or exceed 64×64 pixels; the import dialog’s Image store, or --store on the command line, overrides it.',
     section: 'setup',
   },
   trainingImage: {
