@@ -36,17 +36,18 @@ export const RELOCATE_SAMPLE = 20;
  * The real path of `relative` under `root`, or a FORBIDDEN error when it leaves the root (a
  * `..` path, an absolute path, or a symbolic link anywhere on the way that points outside).
  */
-export async function resolveInsideRoot(root: string, relative: string, exampleId: number): Promise<string> {
+export async function resolveInsideRoot(root: string, relative: string, owner: { exampleId: number; datasetId: number }): Promise<string> {
+  const { exampleId, datasetId } = owner;
   const joined = path.resolve(root, relative);
   const lexical = path.relative(root, joined);
   if (path.isAbsolute(relative) || lexical === '' || lexical.startsWith('..') || path.isAbsolute(lexical)) {
     throw new DomainError('FORBIDDEN', `example ${exampleId}'s path "${relative}" leaves the dataset's folder ${root}; refused`, { file: joined });
   }
   const realRoot = await fs.realpath(root).catch((err: NodeJS.ErrnoException) => {
-    throw missing(err, `the dataset's folder ${root} is not there (${err.code ?? err.message})`);
+    throw missing(err, `the dataset's folder ${root} is not there`, datasetId);
   });
   const real = await fs.realpath(joined).catch((err: NodeJS.ErrnoException) => {
-    throw missing(err, `${joined} is not there any more (${err.code ?? err.message})`);
+    throw missing(err, `${joined} is not there any more`, datasetId);
   });
   if (!isInsideFolder(realRoot, real)) {
     throw new DomainError('FORBIDDEN', `${joined} is a symbolic link to ${real}, outside the dataset's folder ${root}; refused`, { file: joined });
@@ -54,9 +55,12 @@ export async function resolveInsideRoot(root: string, relative: string, exampleI
   return real;
 }
 
-function missing(err: NodeJS.ErrnoException, what: string): DomainError {
-  const hint = err.code === 'ENOENT' || err.code === 'ENOTDIR' ? ': if the folder moved, point the dataset at it with disobey relocate --dataset ID --root NEWPATH' : '';
-  return new NotFoundError(`${what}${hint}`);
+/** Not found: gone, with where to relocate the dataset (the app's dialog, the command), or unreadable, with the system's reason. */
+function missing(err: NodeJS.ErrnoException, what: string, datasetId: number): DomainError {
+  if (err.code === 'ENOENT' || err.code === 'ENOTDIR') {
+    return new NotFoundError(`${what}: if the dataset's folder moved, relocate the dataset to it (Relocate… on the dataset's page, or disobey relocate --dataset ${datasetId} --root NEWPATH)`);
+  }
+  return new NotFoundError(`${what} (${err.code ?? err.message})`);
 }
 
 // Opened without blocking (a pipe swapped in for the file must not hold one of libuv's threads
@@ -93,7 +97,7 @@ export async function readIfSame(real: string, recorded: { bytes: number; sha256
 /** The original bytes, once their size and SHA-256 match the ones recorded at import. */
 export async function readExampleOriginal(images: ImageSourceQueries, exampleId: number): Promise<OriginalFile> {
   const file = images.exampleFile(exampleId);
-  const real = await resolveInsideRoot(file.root, file.path, exampleId);
+  const real = await resolveInsideRoot(file.root, file.path, { exampleId, datasetId: file.datasetId });
   const same = await readIfSame(real, file);
   if ('notRegular' in same) throw new NotFoundError(`${real} is not a regular file`);
   if ('differs' in same) {
@@ -120,7 +124,7 @@ export async function relocateDataset(images: ImageSourceQueries, datasetId: num
   const sample = images.sampleFiles(datasetId, RELOCATE_SAMPLE);
   for (const file of sample) {
     // A file the new folder lacks is named for this command (the hint to relocate is for reading one).
-    const real = await resolveInsideRoot(root, file.path, file.exampleId).catch((err: unknown) => {
+    const real = await resolveInsideRoot(root, file.path, { exampleId: file.exampleId, datasetId }).catch((err: unknown) => {
       throw err instanceof NotFoundError ? new NotFoundError(`${root} lacks ${file.path}, a file of the dataset: not the same folder; nothing changed`) : err;
     });
     const same = await readIfSame(real, file);

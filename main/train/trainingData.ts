@@ -36,7 +36,7 @@ const TEXT_ARCHS = new Set(['bow-mlp', 'embedding-bag', 'transformer']);
 /** Nothing trains on an image dataset imported by reference with --train-size 0: refused by its id. */
 export function refuseWithoutTrainingImages(dataset: { kind: string; height: number | null }, datasetId: number): void {
   if (dataset.kind === 'image' && !dataset.height) {
-    throw new DomainError('SPEC_ERROR', `dataset ${datasetId} keeps its images by reference without training images (imported with --train-size 0): ingest runs trained elsewhere, or re-import with --train-size S to train here`, { field: 'datasetId' });
+    throw new DomainError('SPEC_ERROR', `dataset ${datasetId} keeps its images by reference without training images (imported with training size 0, --train-size 0): to train here, import the folder again with a training size above 0; runs trained elsewhere can be ingested into it`, { field: 'datasetId' });
   }
 }
 

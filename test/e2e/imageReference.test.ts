@@ -115,7 +115,8 @@ describe.skipIf(!canOpenAppInBrowser)('image folders by reference in Chromium', 
     const first = firstExample();
     await page.goto(`${appBase(app)}#/datasets/${datasetId}?example=${first.id}`);
     await page.reload(); // a fresh detail, so the original is asked for again
-    await expect.poll(() => page.getByTestId('detail-original-error').textContent().catch(() => ''), { timeout: 15_000 }).toMatch(/is not there|not there any more/);
+    await expect.poll(() => page.getByTestId('detail-original-error').textContent().catch(() => ''), { timeout: 15_000 }).toMatch(/is not there.*Relocate… on the dataset's page/);
+    expect(await page.getByTestId('detail-original-zoom').count(), 'no "Actual size" without an image').toBe(0);
 
     await page.getByTestId('relocate-open').click();
     const dialog = page.getByTestId('relocate-dialog');

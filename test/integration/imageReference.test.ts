@@ -139,7 +139,7 @@ describe('downstream', () => {
     // refused when planned, with nothing written, not by every run failing one after another
     const experiments = count('experiments');
     const spec = paperPresetSpec(createStore(app.db), none, 1);
-    expect(() => planExperiment(createStore(app.db), spec)).toThrow(`dataset ${none} keeps its images by reference without training images (imported with --train-size 0)`);
+    expect(() => planExperiment(createStore(app.db), spec)).toThrow(`dataset ${none} keeps its images by reference without training images (imported with training size 0, --train-size 0)`);
     expect([count('experiments'), count('runs')]).toEqual([experiments, 0]);
   });
 });
@@ -228,7 +228,9 @@ describe('originals', () => {
     fs.renameSync(root, moved);
     const gone = await get(`/api/example/${ids[0]}/original`);
     expect(gone.status).toBe(404);
-    expect((await gone.json()).error.message).toContain('disobey relocate');
+    expect((await gone.json()).error.message).toBe(
+      `the dataset's folder ${root} is not there: if the dataset's folder moved, relocate the dataset to it (Relocate… on the dataset's page, or disobey relocate --dataset ${datasetId} --root NEWPATH)`,
+    );
     const result = (await app.services.dispatch('relocateDataset', { datasetId, root: moved }, 'http')) as { dataset: DatasetSummary; checked: number };
     expect(result.checked).toBe(12);
     expect(result.dataset.storage).toMatchObject({ store: 'reference', root: moved });
