@@ -148,6 +148,22 @@ export function previewRequest(form: ImportFormFields): { ok: true; args: CallAr
   return { ok: true, args: { path, trainSize: trainSize ?? DEFAULT_TRAIN_SIZE, count: PREVIEW_IMAGES, ...(maxImageSide !== undefined ? { maxImageSide } : {}) } };
 }
 
+/**
+ * The preview's opening words, from what it shows (the server takes the first image of each class
+ * in turn, then a second of each, until it has its count): "The first 6 images of 3 classes (one
+ * of each class in turn)". Before a preview is shown, what it will be.
+ */
+export function previewSubject(images: readonly { className: string }[] | null): string {
+  if (images === null) return 'The first images of the folder, one of each class in turn';
+  const n = images.length;
+  const k = new Set(images.map((i) => i.className)).size;
+  if (n === 0) return 'No image of the folder could be read';
+  if (n === 1) return 'The first image of the first class';
+  if (n === k) return `The first image of each of ${k} classes`;
+  if (k === 1) return `The first ${n} images of 1 class`;
+  return `The first ${n} images of ${k} classes (one of each class in turn)`;
+}
+
 /** The side a previewed S×S training image is drawn at: small ones enlarged (pixel for pixel, to at least 64 px), large ones fitted to 128 px. */
 export function previewDrawnSide(trainSize: number): number {
   if (trainSize >= 128) return 128;

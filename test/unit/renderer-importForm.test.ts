@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ImportOptions } from '../../shared/domain.js';
-import { buildImportOptions, emptyImportForm, parseClassList } from '../../renderer/src/importForm.js';
+import { buildImportOptions, emptyImportForm, parseClassList, previewSubject } from '../../renderer/src/importForm.js';
 
 const form = (patch: Partial<ReturnType<typeof emptyImportForm>>) => ({ ...emptyImportForm(), ...patch });
 
@@ -73,5 +73,22 @@ describe('buildImportOptions', () => {
   it('splits class lists', () => {
     expect(parseClassList(' a ,b,, c ')).toEqual(['a', 'b', 'c']);
     expect(parseClassList('')).toEqual([]);
+  });
+});
+
+describe('previewSubject', () => {
+  const of = (...classes: string[]) => classes.map((className) => ({ className }));
+  it('counts the images shown and their classes', () => {
+    expect(previewSubject(of('a', 'b', 'c', 'a', 'b', 'c'))).toBe('The first 6 images of 3 classes (one of each class in turn)');
+    expect(previewSubject(of('a', 'b', 'c', 'd', 'a', 'b'))).toBe('The first 6 images of 4 classes (one of each class in turn)');
+  });
+  it('says one per class only when each class shows one', () => {
+    expect(previewSubject(of('a', 'b', 'c', 'd', 'e', 'f'))).toBe('The first image of each of 6 classes');
+    expect(previewSubject(of('a'))).toBe('The first image of the first class');
+    expect(previewSubject(of('a', 'a', 'a'))).toBe('The first 3 images of 1 class');
+  });
+  it('describes the preview to come, and one that read nothing', () => {
+    expect(previewSubject(null)).toBe('The first images of the folder, one of each class in turn');
+    expect(previewSubject([])).toBe('No image of the folder could be read');
   });
 });
