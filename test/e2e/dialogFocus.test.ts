@@ -49,19 +49,26 @@ describe.skipIf(!canOpenAppInBrowser)('dialog focus in Chromium', () => {
     await page.getByTestId(ready).waitFor();
   }
 
-  it('keeps Tab inside the Relocate dialog, keeps focus on the path after a refusal, clears it on typing, and returns focus on Escape', async () => {
-    await openAt(`#/datasets/${datasetId}`, 'relocate-open');
-    await page.getByTestId('relocate-open').click();
-    await page.getByTestId('relocate-dialog').waitFor();
-    await expect.poll(async () => (await focusOf(page, 'relocate-dialog')).testid).toBe('relocate-path');
-
-    // Tab from the last control wraps to the first; Shift+Tab from there back to the last
-    await page.getByTestId('relocate-submit').focus();
+  /**
+   * Opens the `<name>-dialog` from its `<name>-open` button: focus starts on its path field; Tab
+   * from the last control (submit) wraps to the first (Close), Shift+Tab from there back.
+   */
+  async function openDialogAndWrapTab(name: 'relocate' | 'import'): Promise<void> {
+    const dialog = `${name}-dialog`;
+    await page.getByTestId(`${name}-open`).click();
+    await page.getByTestId(dialog).waitFor();
+    await expect.poll(async () => (await focusOf(page, dialog)).testid).toBe(`${name}-path`);
+    await page.getByTestId(`${name}-submit`).focus();
     await page.keyboard.press('Tab');
-    expect(await focusOf(page, 'relocate-dialog')).toMatchObject({ inside: true });
+    expect(await focusOf(page, dialog)).toMatchObject({ inside: true });
     expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Close');
     await page.keyboard.press('Shift+Tab');
-    expect(await focusOf(page, 'relocate-dialog')).toEqual({ testid: 'relocate-submit', inside: true });
+    expect(await focusOf(page, dialog)).toEqual({ testid: `${name}-submit`, inside: true });
+  }
+
+  it('keeps Tab inside the Relocate dialog, keeps focus on the path after a refusal, clears it on typing, and returns focus on Escape', async () => {
+    await openAt(`#/datasets/${datasetId}`, 'relocate-open');
+    await openDialogAndWrapTab('relocate');
 
     // a refused folder: the error shows, focus is back on the path (not the page's body)
     await page.getByTestId('relocate-path').fill(path.join(app.dir, 'not-there'));
@@ -85,16 +92,7 @@ describe.skipIf(!canOpenAppInBrowser)('dialog focus in Chromium', () => {
 
   it('keeps Tab inside the Import dialog, keeps focus in it after a failed import, and returns focus on Escape', async () => {
     await openAt('#/', 'import-open');
-    await page.getByTestId('import-open').click();
-    await page.getByTestId('import-dialog').waitFor();
-    await expect.poll(async () => (await focusOf(page, 'import-dialog')).testid).toBe('import-path');
-
-    await page.getByTestId('import-submit').focus();
-    await page.keyboard.press('Tab');
-    expect(await focusOf(page, 'import-dialog')).toMatchObject({ inside: true });
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Close');
-    await page.keyboard.press('Shift+Tab');
-    expect(await focusOf(page, 'import-dialog')).toEqual({ testid: 'import-submit', inside: true });
+    await openDialogAndWrapTab('import');
 
     // a path that is not there: the import fails, focus is on its message, Tab stays in the dialog
     await page.getByTestId('import-path').fill(path.join(app.dir, 'not-there'));
