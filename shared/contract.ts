@@ -275,6 +275,10 @@ export const MEDIA_PROTOCOL = 'disobey';
 export function exampleImagePath(exampleId: number): string {
   return `/media/example/${exampleId}.png`;
 }
+/** The image training sees for an example, as PNG: a referenced example's training tensor (for a panorama only its centred square), never its thumbnail. */
+export function exampleTrainingImagePath(exampleId: number): string {
+  return `/media/example/${exampleId}/training.png`;
+}
 /** A referenced example's original file, byte for byte (datasets stored by reference only). */
 export function exampleOriginalPath(exampleId: number): string {
   return `/api/example/${exampleId}/original`;

@@ -1,17 +1,23 @@
 // The app protocol's example images: the grid's image (a referenced example's thumbnail, else
-// its pixels as PNG) at /media/example/<id>.png, and a referenced example's original file at
+// its pixels as PNG) at /media/example/<id>.png, the image training sees (the stored pixels as
+// PNG) at /media/example/<id>/training.png, and a referenced example's original file at
 // /api/example/<id>/original, read through the same checks as web mode (exampleOriginals.ts).
-import type { SessionServices } from '../services/servicesClient.js';
+import type { ExampleImage, SessionServices } from '../services/servicesClient.js';
 import { toWireError } from '../../shared/errors.js';
-import { exampleIdFromMediaPath, exampleIdFromOriginalPath } from '../web/rendererFiles.js';
+import { exampleIdFromMediaPath, exampleIdFromOriginalPath, exampleIdFromTrainingImagePath } from '../web/rendererFiles.js';
 
 /** The response for an example image path, or null when the path is not one. */
-export async function exampleMediaResponse(services: Pick<SessionServices, 'exampleImage' | 'exampleOriginal'>, pathname: string): Promise<Response | null> {
+export async function exampleMediaResponse(services: Pick<SessionServices, 'exampleImage' | 'exampleTrainingImage' | 'exampleOriginal'>, pathname: string): Promise<Response | null> {
   const imageId = exampleIdFromMediaPath(pathname);
+  const trainingId = exampleIdFromTrainingImagePath(pathname);
   const originalId = exampleIdFromOriginalPath(pathname);
-  if (imageId === null && originalId === null) return null;
+  let read: () => Promise<ExampleImage>;
+  if (imageId !== null) read = () => services.exampleImage(imageId);
+  else if (trainingId !== null) read = () => services.exampleTrainingImage(trainingId);
+  else if (originalId !== null) read = () => services.exampleOriginal(originalId);
+  else return null;
   try {
-    const { data, contentType } = imageId !== null ? await services.exampleImage(imageId) : await services.exampleOriginal(originalId as number);
+    const { data, contentType } = await read();
     return new Response(new Uint8Array(data), { headers: { 'Content-Type': contentType, 'Cache-Control': originalId !== null ? 'no-store' : 'private, max-age=3600' } });
   } catch (err) {
     const wire = toWireError(err);

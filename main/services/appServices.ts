@@ -14,7 +14,7 @@ import { writeTrainingManifest } from '../export/trainingManifest.js';
 import { previewTrainingImages } from '../data/trainingPreview.js';
 import { createCuratedSetHandlers } from './curatedSets.js';
 import { createEventBus } from './eventBus.js';
-import { exampleImage, exampleImagePng } from './exampleImages.js';
+import { exampleImage, exampleImagePng, exampleTrainingImage } from './exampleImages.js';
 import { readExampleOriginal, relocateDataset } from './exampleOriginals.js';
 import { createExperimentHandlers } from './experimentHandlers.js';
 import { createTaskRegistry } from './taskRegistry.js';
@@ -170,6 +170,8 @@ export function createAppServices({ store, databasePath, launchTrainWorker, desk
     exampleImagePng: (exampleId: number) => exampleImagePng(examples, exampleId),
     /** the grid's image: a referenced example's stored thumbnail, else its pixels as PNG */
     exampleImage: (exampleId: number) => exampleImage(examples, imageSources, exampleId),
+    /** the image training sees, as PNG (GET /media/example/<id>/training.png, the app protocol); NOT_FOUND without stored pixels */
+    exampleTrainingImage: (exampleId: number) => exampleTrainingImage(examples, exampleId),
     /** a referenced example's original file, byte for byte (GET /api/example/<id>/original, the app protocol) */
     exampleOriginal: (exampleId: number) => readExampleOriginal(imageSources, exampleId),
     /** web mode's download of a set's export (GET /api/download/set) */

@@ -23,6 +23,8 @@ export interface SessionServices {
   events: EventBus;
   /** the grid's image: a referenced example's thumbnail, else its pixels as PNG */
   exampleImage(exampleId: number): Promise<ExampleImage>;
+  /** the image training sees, as PNG (a referenced example's training tensor) */
+  exampleTrainingImage(exampleId: number): Promise<ExampleImage>;
   /** a referenced example's original file, byte for byte */
   exampleOriginal(exampleId: number): Promise<ExampleImage>;
 }
@@ -109,6 +111,7 @@ export function connectServices(link: MessageLink, hooks: ParentHooks = {}): Ser
           dispatch: (name, callArgs, transport) => peer.call('dispatch', { session, name, args: callArgs, transport } satisfies DispatchArgs),
           events,
           exampleImage: (exampleId) => peer.call('exampleImage', { session, exampleId }) as Promise<ExampleImage>,
+          exampleTrainingImage: (exampleId) => peer.call('exampleTrainingImage', { session, exampleId }) as Promise<ExampleImage>,
           exampleOriginal: (exampleId) => peer.call('exampleOriginal', { session, exampleId }) as Promise<ExampleImage>,
         },
         close() {

@@ -168,6 +168,7 @@ export function hostServices(link: MessageLink, options: { exit?: () => void } =
         },
         dispatch: ({ session, name, args, transport }: DispatchArgs) => sessionOf(session).services.dispatch(name, args, transport),
         exampleImage: ({ session, exampleId }: { session: number; exampleId: number }) => sessionOf(session).services.exampleImage(exampleId),
+        exampleTrainingImage: ({ session, exampleId }: { session: number; exampleId: number }) => sessionOf(session).services.exampleTrainingImage(exampleId),
         exampleOriginal: ({ session, exampleId }: { session: number; exampleId: number }) => sessionOf(session).services.exampleOriginal(exampleId),
         close: ({ session }: { session: number }) => {
           closeSession(session);

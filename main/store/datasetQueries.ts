@@ -322,7 +322,7 @@ export function createDatasetQueries(db: Database.Database) {
     getExamplePixels(id: number): { pixels: Buffer; shape: ImageShape } {
       const r = examplePixels.get(id) as { pixels: Buffer | null; height: number; width: number; channels: 1 | 3 } | undefined;
       if (!r) throw new NotFoundError(`no example with id ${id}`);
-      if (!r.pixels) throw new NotFoundError(`example ${id} has no image`);
+      if (!r.pixels) throw new NotFoundError(`example ${id} has no stored pixels (a text example, or an image kept by reference with training size 0, --train-size 0)`);
       return { pixels: r.pixels, shape: { height: r.height, width: r.width, channels: r.channels } };
     },
   };

@@ -47,6 +47,12 @@ export function exampleIdFromMediaPath(pathname: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** Matches /media/example/<id>/training.png (the image training sees) and returns the id. */
+export function exampleIdFromTrainingImagePath(pathname: string): number | null {
+  const m = /^\/media\/example\/(\d{1,15})\/training\.png$/.exec(pathname);
+  return m ? Number(m[1]) : null;
+}
+
 /** The path of an example's original file (reference datasets), in web mode and the app protocol alike. */
 export const ORIGINAL_PATH = /^\/api\/example\/(\d{1,15})\/original$/;
 

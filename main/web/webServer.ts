@@ -1,6 +1,7 @@
 // Web mode: the built renderer and the same contract over HTTP, on 127.0.0.1 only, behind a
 // per-launch token. POST /api/call/<name> runs a call; GET /api/events streams events (SSE);
-// GET /media/example/<id>.png serves images (a thumbnail for referenced images); GET
+// GET /media/example/<id>.png serves images (a thumbnail for referenced images), GET
+// /media/example/<id>/training.png the image training sees (a referenced example's tensor); GET
 // /api/example/<id>/original a referenced example's original file; GET /api/download/set?setId=…&format=… sends a
 // curated set's export as a download; everything else is the renderer's static files. Requests
 // to /api and /media from another origin, and calls that are not JSON, are refused (httpSecurity.ts).
@@ -14,7 +15,7 @@ import { toWireError, type ErrorCode } from '../../shared/errors.js';
 import type { AppServices } from '../services/appServices.js';
 import { sweepStaleDownloads } from '../services/curatedSets.js';
 import { rendererDir } from '../paths.js';
-import { exampleIdFromMediaPath, exampleIdFromOriginalPath, resolveRendererFile } from './rendererFiles.js';
+import { exampleIdFromMediaPath, exampleIdFromOriginalPath, exampleIdFromTrainingImagePath, resolveRendererFile } from './rendererFiles.js';
 import { createLaunchToken, isAllowedHost, isJsonContentType, isOwnOriginRequest, presentedToken, setSecurityHeaders, tokenCookie } from './httpSecurity.js';
 
 export interface WebServerOptions {
@@ -165,6 +166,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       res.once('close', services.foreground(null)!);
       return sendImage(res, () => services.exampleImage(exampleId), 'private, max-age=3600');
     }
+    // The image training sees (the detail panel of a dataset stored by reference): stored pixels as PNG, fixed once imported.
+    const trainingId = exampleIdFromTrainingImagePath(url.pathname);
+    if (trainingId !== null) return sendImage(res, () => services.exampleTrainingImage(trainingId), 'private, max-age=3600');
     // An original file, behind the same Host, Origin and token checks as every call; never cached (it is checked against its hash each time).
     const originalId = exampleIdFromOriginalPath(url.pathname);
     if (originalId !== null) return sendImage(res, () => services.exampleOriginal(originalId), 'no-store');

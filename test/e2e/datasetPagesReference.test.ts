@@ -120,6 +120,33 @@ describe.skipIf(!canOpenAppInBrowser)('dataset pages for images kept by referenc
     expect(headTerms).toEqual(expect.arrayContaining(['trainingImage', 'imageStore']));
   });
 
+  it('shows the image training sees in the detail panel, pixelated and enlarged; none without training images or for pixels', async () => {
+    type Img = { decode(): Promise<void>; naturalWidth: number; naturalHeight: number; clientWidth: number; alt: string };
+    await openDataset(trained, panoramaIn(trained));
+    const img = page.getByTestId('detail-training-image');
+    await img.waitFor();
+    const seen = await img.evaluate(async (el) => {
+      const i = el as unknown as Img;
+      await i.decode();
+      const body = document.querySelector('[data-testid=detail-body]')!;
+      return { natural: [i.naturalWidth, i.naturalHeight], shown: i.clientWidth, alt: i.alt, rendering: getComputedStyle(el).imageRendering, overflow: body.scrollWidth - body.clientWidth };
+    });
+    expect(seen.natural).toEqual([32, 32]); // the panorama's centred square, not its strip of a thumbnail
+    expect(seen.shown).toBe(128);
+    expect(seen.rendering).toBe('pixelated');
+    expect(seen.alt).toContain('32×32');
+    expect(seen.overflow).toBeLessThanOrEqual(0);
+    await shot('detail-training-image-1440');
+
+    await openDataset(untrained, examplesOf(untrained)[0]!);
+    await page.getByTestId('detail-class').waitFor();
+    expect(await page.getByTestId('detail-training-image').count()).toBe(0);
+    await openDataset(pixels, examplesOf(pixels)[0]!);
+    await page.getByTestId('detail-class').waitFor();
+    expect(await page.getByTestId('detail-training-image').count()).toBe(0);
+    expect(browser.errors).toEqual([]);
+  });
+
   it('a dataset imported with training size 0 says it has no training images and offers no training', async () => {
     await openDataset(untrained);
     const ask = page.getByTestId('ask-findings');

@@ -164,6 +164,27 @@ describe('originals', () => {
     expect((await get(`/api/example/${ids[0]}/original`, '')).status).toBe(401);
   });
 
+  it('serves the image training sees: the stored tensor as PNG, only with the token; none for --train-size 0', async () => {
+    for (const id of ids.slice(0, 4)) {
+      const res = await get(`/media/example/${id}/training.png`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/png');
+      const { data, info } = await sharp(Buffer.from(await res.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+      expect([info.width, info.height, info.channels]).toEqual([16, 16, 3]);
+      const stored = app.db.prepare('SELECT pixels FROM examples WHERE id = ?').pluck().get(id) as Buffer;
+      expect(stored.length).toBe(16 * 16 * 3);
+      expect(data.equals(stored)).toBe(true);
+    }
+    expect((await get(`/media/example/${ids[0]}/training.png`, '')).status).toBe(401);
+    const none = exampleIds(await importFolder({ trainSize: 0, name: 'no tensors' }))[0];
+    const missing = await get(`/media/example/${none}/training.png`);
+    expect(missing.status).toBe(404);
+    const error = (await missing.json()).error;
+    expect(error.code).toBe('NOT_FOUND');
+    expect(error.message).toBe(`example ${none} has no stored pixels (a text example, or an image kept by reference with training size 0, --train-size 0)`);
+    expect((await get('/media/example/999999/training.png')).status).toBe(404);
+  });
+
   it('refuses a stored path that climbs out of the root', async () => {
     fs.writeFileSync(path.join(photos.dir, 'secret.txt'), 'private');
     app.db.prepare('UPDATE example_files SET path = ? WHERE example_id = ?').run('../secret.txt', ids[0]);

@@ -2,7 +2,7 @@
 // checked against the contract before anything is sent, results are parsed on the way back,
 // and events are parsed and fanned out to subscribers. Transports (IPC, HTTP) plug in below.
 import type { z } from 'zod';
-import { AppEvent, callNames, contract, exampleImagePath, exampleOriginalPath, type CallArgs, type CallName, type CallResult } from '../../../shared/contract.js';
+import { AppEvent, callNames, contract, exampleImagePath, exampleOriginalPath, exampleTrainingImagePath, type CallArgs, type CallName, type CallResult } from '../../../shared/contract.js';
 import { describeZodError } from '../../../shared/zodIssues.js';
 
 export type TransportKind = 'desktop' | 'web';
@@ -42,6 +42,8 @@ export interface ApiCore {
   imageUrl(exampleId: number): string;
   /** a URL for a referenced example's original file (datasets stored by reference) */
   originalUrl(exampleId: number): string;
+  /** a URL for the image training sees (a referenced example's training tensor, as PNG) */
+  trainingImageUrl(exampleId: number): string;
 }
 
 export type Api = ApiCore & ApiMethods;
@@ -107,6 +109,7 @@ export function createApi(transport: Transport, log: (message: string) => void =
     imageUrl: (exampleId) => transport.imageUrl(exampleId),
     // The same origin, protocol and token as the image's URL: only the path differs.
     originalUrl: (exampleId) => transport.imageUrl(exampleId).replace(exampleImagePath(exampleId), exampleOriginalPath(exampleId)),
+    trainingImageUrl: (exampleId) => transport.imageUrl(exampleId).replace(exampleImagePath(exampleId), exampleTrainingImagePath(exampleId)),
   };
   const methods = Object.fromEntries(
     callNames.map((name) => [name, (...rest: unknown[]) => (call as (n: CallName, ...a: unknown[]) => Promise<unknown>)(name, ...rest)]),

@@ -13,5 +13,7 @@ export const measureHistogram = (args: CallArgs<'measureHistogram'>): Promise<Ca
 export const imageUrl = (exampleId: number): string => api.imageUrl(exampleId);
 /** a referenced example's original file, byte for byte (the detail panel's zoomable view) */
 export const originalUrl = (exampleId: number): string => api.originalUrl(exampleId);
+/** the image training sees, as PNG (the detail panel of a dataset stored by reference) */
+export const trainingImageUrl = (exampleId: number): string => api.trainingImageUrl(exampleId);
 /** the import form's preview: a few images of a folder as training would see them, beside their thumbnails */
 export const previewTrainingImages = (args: CallArgs<'previewTrainingImages'>): Promise<CallResult<'previewTrainingImages'>> => api.previewTrainingImages(args);
