@@ -125,6 +125,7 @@ describe.skipIf(!fs.existsSync(workerEntryPath('train')))('the mechanisms preset
       // nothing trained on it yet: no Mechanisms link, the preset offered instead; the page itself says what is missing
       await page.getByTestId('train-mechanisms').waitFor();
       expect(await page.getByTestId('link-mechanisms').count()).toBe(0);
+      expect(await page.getByTestId('dataset-meta').innerText()).toContain('built from image datasets (mechanisms)');
       const patchedId = app.db.prepare("SELECT id FROM datasets WHERE name = 'patched'").pluck().get() as number;
       await page.goto(`${base}#/datasets/${patchedId}/mechanisms`);
       await page.getByTestId('mechanism-untrained').waitFor();
