@@ -39,8 +39,7 @@ export const RELOCATE_SAMPLE = 20;
 export async function resolveInsideRoot(root: string, relative: string, owner: { exampleId: number; datasetId: number }): Promise<string> {
   const { exampleId, datasetId } = owner;
   const joined = path.resolve(root, relative);
-  const lexical = path.relative(root, joined);
-  if (path.isAbsolute(relative) || lexical === '' || lexical.startsWith('..') || path.isAbsolute(lexical)) {
+  if (path.isAbsolute(relative) || !isInsideFolder(root, joined)) {
     throw new DomainError('FORBIDDEN', `example ${exampleId}'s path "${relative}" leaves the dataset's folder ${root}; refused`, { file: joined });
   }
   const realRoot = await fs.realpath(root).catch((err: NodeJS.ErrnoException) => {

@@ -193,6 +193,13 @@ describe('originals', () => {
     expect((await res.json()).error.message).toContain('leaves the dataset');
   });
 
+  it('serves a file whose name starts with two dots: inside the root, not a climb out of it', async () => {
+    fs.copyFileSync(path.join(root, pathOf(ids[0]!)), path.join(root, '..dots.jpg'));
+    app.db.prepare('UPDATE example_files SET path = ? WHERE example_id = ?').run('..dots.jpg', ids[0]);
+    const res = await get(`/api/example/${ids[0]}/original`);
+    expect(res.status).toBe(200);
+  });
+
   it('refuses a file replaced by a symbolic link to outside the root', async () => {
     const outside = path.join(photos.dir, 'outside.jpg');
     fs.copyFileSync(path.join(root, pathOf(ids[0]!)), outside); // same bytes: only the link gives it away
