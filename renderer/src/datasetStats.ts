@@ -38,3 +38,14 @@ export function noisyClassCount(dataset: DatasetSummary, split: string | null, l
 export function splitCountsFor(dataset: DatasetSummary, label: number | null): { split: string; count: number; noisy: number }[] {
   return dataset.splits.map((s) => ({ split: s.split, count: classCount(dataset, s.split, label), noisy: noisyClassCount(dataset, s.split, label) }));
 }
+
+/** A dataset kept by reference and imported with training size 0: it stores no training images, so nothing trains on it here. */
+export function keepsNoTrainingImages(dataset: DatasetSummary): boolean {
+  return dataset.storage?.store === 'reference' && dataset.storage.trainSize === 0;
+}
+
+/** The training image's shape as height × width × channels ("32×32×3"), or null for a dataset without one. */
+export function trainingShapeText(dataset: DatasetSummary): string | null {
+  const shape = dataset.shape;
+  return shape ? `${shape.height}×${shape.width}×${shape.channels}` : null;
+}
