@@ -6,7 +6,7 @@ import { formatFindingValue, formatInterval, STATUS_WORDS, tallyClaims, tallySen
 import { describeFlagIssues } from '../../shared/zodIssues.js';
 import { createAnalyticsService } from '../analytics/analyticsService.js';
 import type { Store } from '../store/store.js';
-import { say, sayJson } from './output.js';
+import { printable, say, sayJson } from './output.js';
 
 export interface FindingsCommandOptions {
   experiment?: number;
@@ -29,16 +29,17 @@ export async function findingsCommand(store: Store, options: FindingsCommandOpti
 /** Claims as cards in text: the answer, the tally, then per claim its status, statistic, interval, threshold and reason. */
 export function formatFindings(f: Findings): string {
   const seeds = f.seeds.length ? `seeds ${f.seeds.join(', ')} (experiments ${f.experimentIds.join(', ')})` : `experiment ${f.experimentIds.join(', ')}, one seed`;
-  const lines = [`Findings on ${f.datasetName}: ${seeds}`, f.answer, `${tallySentence(tallyClaims(f.claims))}.`, ''];
+  // Each sentence is one line: a line break in a run's or dataset's name is escaped, not obeyed.
+  const lines = [`Findings on ${printable(f.datasetName)}: ${seeds}`, printable(f.answer), `${tallySentence(tallyClaims(f.claims))}.`, ''];
   for (const c of f.claims) {
     const interval = formatInterval(c.interval, c.unit);
     lines.push(`${c.id}  ${STATUS_WORDS[c.status].toUpperCase().padEnd(14)}  ${c.title}`);
     if (c.statistic !== null) lines.push(`      ${c.statisticName}: ${formatFindingValue(c.statistic, c.unit)}${interval ? ` ${interval}` : ''}${c.threshold ? ` · threshold ${c.threshold.text}` : ''}`);
-    lines.push(`      ${c.reason}`);
+    lines.push(`      ${printable(c.reason)}`);
   }
   if (f.diagnostics.length) {
     lines.push('', 'Read with care:');
-    for (const d of f.diagnostics) lines.push(`  ! ${d.message}`);
+    for (const d of f.diagnostics) lines.push(`  ! ${printable(d.message)}`);
   }
   return lines.join('\n');
 }

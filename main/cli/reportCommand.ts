@@ -9,7 +9,7 @@ import { createAnalyticsService } from '../analytics/analyticsService.js';
 import { createOutputFile } from '../export/outputFile.js';
 import type { SeedAggregate, SeriesReport } from '../../shared/findings.js';
 import type { Store } from '../store/store.js';
-import { say, sayJson } from './output.js';
+import { printable, say, sayJson } from './output.js';
 
 export interface ReportCommandOptions {
   experiment?: number;
@@ -62,7 +62,7 @@ export function formatSeriesReport(series: SeriesReport): string {
     });
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-    return [`${s.name} (runs ${s.runIds.map((id) => id ?? '—').join(', ')})`, line(header), ...rows.map(line)].join('\n');
+    return [`${printable(s.name)} (runs ${s.runIds.map((id) => id ?? '—').join(', ')})`, line(header), ...rows.map(line)].join('\n');
   });
   return [head, ...blocks].join('\n\n');
 }
@@ -124,7 +124,7 @@ export function formatReport(report: DeviationReport): string {
   // truth: both are shown, each named (a split without noise has no clean column of its own).
   const noisy = report.students.some((s) => s.splits.some((d) => d.teacherCleanAccuracy !== null));
   const blocks = report.students.map((s) => {
-    const title = `${s.studentName} (run ${s.studentRunId}, epoch ${s.studentEpoch}) vs ${s.teacherName} (run ${s.teacherRunId}, epoch ${s.teacherEpoch})${s.teacherInterpolates ? ' — teacher interpolates its training labels' : ''}`;
+    const title = `${printable(s.studentName)} (run ${s.studentRunId}, epoch ${s.studentEpoch}) vs ${printable(s.teacherName)} (run ${s.teacherRunId}, epoch ${s.teacherEpoch})${s.teacherInterpolates ? ' — teacher interpolates its training labels' : ''}`;
     const header = ['split', 'n', ...(noisy ? ['teacher acc (given)', 'student acc (given)', 'teacher acc (clean)', 'student acc (clean)'] : ['teacher acc', 'student acc']), 'fidelity', 'KL', 'β', 'β 95% CI', 'Δ lowest', 'Δ top', 'underfits', 'hard fit'];
     const rows = s.splits.map((d) => [
       d.split,
@@ -147,5 +147,5 @@ export function formatReport(report: DeviationReport): string {
   });
   const head = `experiment ${report.experimentId} · φ at the ${report.classChoice === 'label' ? 'label' : "teacher's top class"} · ${report.bootstrap} bootstrap resamples`;
   const noiseNote = noisy ? ['Note: label noise changed some training labels: "given" accuracy is against the labels the runs trained on (noisy on the noisy split), "clean" against the true labels; train-split numbers are in-sample.'] : [];
-  return [head, ...blocks, ...report.notes.map((n) => `Note: ${n}.`), ...noiseNote].join('\n\n') || head;
+  return [head, ...blocks, ...report.notes.map((n) => `Note: ${printable(n)}.`), ...noiseNote].join('\n\n') || head;
 }

@@ -41,6 +41,7 @@ import { buildMenuTemplate, type MenuActions } from './menuTemplate.js';
 import { createRecentDatabases } from './recentDatabases.js';
 import { electronPortLink, SERVICES_PORT_MESSAGE, servicesProcessPath } from './servicesPort.js';
 import { createWindowStateStore, MIN_WINDOW_SIZE, placeWindow } from './windowState.js';
+import { terminalText } from '../terminalText.js';
 
 const APP_ORIGIN = `${MEDIA_PROTOCOL}://app`;
 const DATABASE_FILTERS = [{ name: 'Disobey databases', extensions: ['db', 'sqlite', 'sqlite3'] }];
@@ -255,7 +256,7 @@ async function main(named: string | null): Promise<void> {
       recent.add(next.databasePath);
       refreshMenu();
       showDatabase(next.databasePath);
-      loadPage().catch((err: unknown) => console.error(`disobey: cannot reload the window: ${(err as Error).message}`));
+      loadPage().catch((err: unknown) => console.error(terminalText(`disobey: cannot reload the window: ${(err as Error).message}`)));
     },
   });
   const activeSwitcher = switcher;
@@ -347,7 +348,7 @@ if (!app.requestSingleInstanceLock(launchData(named))) {
   app.quit();
 } else {
   main(named).catch((err: unknown) => {
-    console.error(`disobey: ${(err as Error).message}`);
+    console.error(terminalText(`disobey: ${(err as Error).message}`));
     app.exit(1);
   });
 }

@@ -8,6 +8,7 @@ import type { EventBus } from './eventBus.js';
 import { mechanismPresetSpecs, paperPresetSpec, planExperiment, findingsPresetSpec } from './experimentPlanner.js';
 import { WorkerExitedError, type StartWorkerProcess } from '../workers/launcher.js';
 import { createTrainerPool } from '../workers/trainerPool.js';
+import { terminalText } from '../terminalText.js';
 
 const RESUMABLE = new Set(['interrupted', 'cancelled', 'failed']);
 
@@ -27,7 +28,7 @@ export function createExperimentHandlers(store: Store, databasePath: string, eve
     },
     // A run's failure is recorded on the run; a job's own (the database locked or unreadable) is said here.
     onJobEnded(experimentId, error) {
-      if (error && !(error instanceof CancelledError) && !(error instanceof WorkerExitedError)) console.error(`disobey: training experiment ${experimentId}: ${error.message}`);
+      if (error && !(error instanceof CancelledError) && !(error instanceof WorkerExitedError)) console.error(terminalText(`disobey: training experiment ${experimentId}: ${error.message}`));
       events.emit({ type: 'runsChanged', experimentId });
     },
     onExit() {

@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { MessagePort } from 'node:worker_threads';
 import { DomainError, toWireError, type WireError } from '../../shared/errors.js';
+import { terminalText } from '../terminalText.js';
 
 /** One end of a channel. Messages are structured-cloned: typed arrays cross, functions do not. */
 export interface MessageLink {
@@ -139,7 +140,7 @@ export function createPeer(link: MessageLink, handlers: PeerHandlers, name: stri
       try {
         handler?.(message.args);
       } catch (err) {
-        console.error(`disobey: ${name}: notice ${message.method} failed: ${(err as Error).message}`);
+        console.error(terminalText(`disobey: ${name}: notice ${message.method} failed: ${(err as Error).message}`));
       }
     }
   });

@@ -9,6 +9,7 @@ import { createEventBus, type EventBus } from './eventBus.js';
 import { createPeer, type MessageLink } from './messagePeer.js';
 import type { DispatchArgs, OpenArgs, OpenSessionOptions, TrainWorkerExitArgs, TrainWorkerMessageArgs } from './servicesHost.js';
 import type { StartWorkerProcess, WorkerProcess } from '../workers/launcher.js';
+import { terminalText } from '../terminalText.js';
 
 /** The services of one database, wherever they run (AppServices in-process has this shape too). */
 /** an image's bytes and media type (a Buffer on this side, a Uint8Array once it crossed the port) */
@@ -75,7 +76,7 @@ export function connectServices(link: MessageLink, hooks: ParentHooks = {}): Ser
             if (!hooks.launchTrainWorker) throw new Error('this parent starts no training workers');
             handle = hooks.launchTrainWorker(entry, serviceName);
           } catch (err) {
-            console.error(`disobey: cannot start a training worker: ${(err as Error).message}`);
+            console.error(terminalText(`disobey: cannot start a training worker: ${(err as Error).message}`));
             return exited(null, null);
           }
           trainWorkers.set(workerId, handle);
@@ -117,7 +118,7 @@ export function connectServices(link: MessageLink, hooks: ParentHooks = {}): Ser
         close() {
           sessionEvents.delete(session);
           peer.call('close', { session }).catch((err: unknown) => {
-            if (!peer.closed) console.error(`disobey: closing ${databasePath} in the services process: ${(err as Error).message}`);
+            if (!peer.closed) console.error(terminalText(`disobey: closing ${databasePath} in the services process: ${(err as Error).message}`));
           });
         },
       };

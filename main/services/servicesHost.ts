@@ -12,6 +12,7 @@ import { openStore } from '../store/store.js';
 import { createAppServices, type AppServices, type AppServicesOptions, type DesktopHooks, type Transport } from './appServices.js';
 import { createPeer, type MessageLink } from './messagePeer.js';
 import type { StartWorkerProcess, WorkerProcess } from '../workers/launcher.js';
+import { terminalText } from '../terminalText.js';
 
 /** One open database and the services over it. */
 export interface HostedSession {
@@ -35,7 +36,7 @@ export interface OpenSessionOptions {
  * had it once (as at every launch), and starts its services.
  */
 export async function openDatabaseSession(databasePath: string, hooks: SessionHooks, options: OpenSessionOptions = {}): Promise<HostedSession> {
-  const store = openStore(databasePath, { createFolder: options.createFolder ?? false, onMigrationProgress: (message) => console.log(`upgrading ${databasePath}: ${message}`) });
+  const store = openStore(databasePath, { createFolder: options.createFolder ?? false, onMigrationProgress: (message) => console.log(terminalText(`upgrading ${databasePath}: ${message}`)) });
   try {
     await ensureSampleDataset(store, options.sampleDir);
   } catch (err) {

@@ -5,6 +5,7 @@ import { parentPort as threadPort } from 'node:worker_threads';
 import { CancelledError } from '../../shared/errors.js';
 import { toWorkerError, WORKER_KINDS, type DoneOf, type FromWorker, type ProgressOf, type StartOf, type ToWorker, type WorkerKind } from './protocol.js';
 import { applyTrainingPriority, trainingPriority } from './workerPriority.js';
+import { terminalText } from '../terminalText.js';
 
 export interface JobContext<K extends WorkerKind> {
   /** aborted when the app cancels this job */
@@ -35,7 +36,7 @@ export function serveWorker<K extends WorkerKind>(kind: K, run: RunJob<K>): void
   const spec = WORKER_KINDS[kind];
   if (spec.background) {
     const problem = applyTrainingPriority(trainingPriority());
-    if (problem) console.warn(`disobey ${spec.label} worker: ${problem}`);
+    if (problem) console.warn(terminalText(`disobey ${spec.label} worker: ${problem}`));
   }
   const channel = appChannel();
   const send = (m: FromWorker<K>) => channel.send(m);

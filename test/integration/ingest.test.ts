@@ -557,9 +557,9 @@ describe('ingest', () => {
     expect(cli(root, '--db', databasePath).stderr).toMatch(/ingest needs --dataset ID/);
   });
 
-  it.skipIf(!fs.existsSync('out/main/cli.js'))('run names holding terminal escapes reach no terminal raw: ingest, runs, report and findings escape them, JSON reads them back exactly', () => {
+  it.skipIf(!fs.existsSync('out/main/cli.js'))('run names holding terminal escapes or line breaks reach no terminal raw: ingest, runs, report and findings escape them, JSON reads them back exactly', () => {
     const teacher = 'teach\u001b]0;owned\u0007er';
-    const student = 'stu\u001b[2J\u009b31m\rdent\u007f';
+    const student = 'stu\u001b[2J\u009b31m\rde\nnt\u007f';
     const root = path.join(temp.dir, `escapes-${++folderCount}`);
     writeRun({ name: teacher, role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': jsonl(data.ids, randomProbabilities(N, C, 7), 'probs') }, root);
     writeRun({ name: student, role: 'student', teacher, epochs: 1 }, { 'epoch-1.jsonl': jsonl(data.ids, randomProbabilities(N, C, 8), 'probs') }, root);
@@ -573,7 +573,8 @@ describe('ingest', () => {
     for (const r of outputs) {
       expect(raw(r.stdout + r.stderr)).toEqual([]);
     }
-    expect(ingested.stdout).toContain('stu\\x1B[2J\\x9B31m\\x0Ddent\\x7F');
+    // A line break inside a name is escaped too: the name, and the sentence or title it sits in, stay on one line.
+    for (const r of [ingested, outputs[1]!, outputs[2]!]) expect(r.stdout).toContain('stu\\x1B[2J\\x9B31m\\x0Dde\\x0Ant\\x7F');
     expect(outputs[2]!.stdout).toContain('teach\\x1B]0;owned\\x07er');
     // JSON escapes them too (DEL and C1 as \u escapes), and parses back to the names as written.
     const json = cli('runs', '--json');
