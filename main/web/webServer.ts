@@ -160,12 +160,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `method ${req.method ?? ''} not allowed: pages, events and media use GET`, 'FORBIDDEN');
     if (url.pathname === '/api/events') return streamEvents(res);
     if (url.pathname === DOWNLOAD_EXPORT_PATH) return sendExport(url, res);
+    // Images are quick calls too (a page of thumbnails, the detail panel's training image and
+    // original), or the next scatter waits in the browser's queue behind them.
     const exampleId = exampleIdFromMediaPath(url.pathname);
-    if (exampleId !== null) {
-      // A page of thumbnails: quick calls too, or the next scatter waits in the browser's queue behind them.
-      res.once('close', services.foreground(null)!);
-      return sendImage(res, () => services.exampleImage(exampleId), 'private, max-age=3600');
-    }
+    if (exampleId !== null) return sendImage(res, () => services.exampleImage(exampleId), 'private, max-age=3600');
     // The image training sees (the detail panel of a dataset stored by reference): stored pixels as PNG, fixed once imported.
     const trainingId = exampleIdFromTrainingImagePath(url.pathname);
     if (trainingId !== null) return sendImage(res, () => services.exampleTrainingImage(trainingId), 'private, max-age=3600');
@@ -228,6 +226,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   }
 
   async function sendImage(res: ServerResponse, read: () => Promise<{ data: Buffer; contentType: string }>, cacheControl: string): Promise<void> {
+    res.once('close', services.foreground(null)!);
     try {
       const { data, contentType } = await read();
       res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': cacheControl, 'Content-Length': data.length });

@@ -408,6 +408,36 @@ describe('15.3 aborted downloads', () => {
     }
   });
 
+  it('every image route holds long work back while it answers, and lets go when it ends, found or not', async () => {
+    const entered: (string | null)[] = [];
+    let left = 0;
+    const watching = await startWebServer({
+      services: {
+        ...app.services,
+        foreground: (name) => {
+          entered.push(name);
+          const leave = app.services.foreground(name);
+          return () => {
+            left++;
+            leave?.();
+          };
+        },
+      },
+      token: app.server.token,
+    });
+    try {
+      // a thumbnail, the training image and the original of a pixel-store example (the last two refused: it has none)
+      const paths = [`/media/example/${exampleId}.png`, `/media/example/${exampleId}/training.png`, `/api/example/${exampleId}/original`];
+      const answers = [];
+      for (const pathname of paths) answers.push((await request(pathname, { port: watching.port, headers: { host: `127.0.0.1:${watching.port}`, ...tokenHeaders() } })).status);
+      expect(answers[0]).toBe(200);
+      expect(entered).toEqual([null, null, null]);
+      expect(await until(() => left === 3, 3_000)).toBe(true);
+    } finally {
+      await watching.close();
+    }
+  });
+
   it('an export that fails removes its folder', async () => {
     const res = await request(`${DOWNLOAD_EXPORT_PATH}?setId=${setId}&format=csv&epoch=3`, { headers: tokenHeaders() });
     expect([res.status, errorCode(res)]).toEqual([400, 'VALIDATION_ERROR']);
