@@ -354,7 +354,10 @@ export const ALPHA_BACKGROUND = { r: 255, g: 255, b: 255 };
  * composited on ALPHA_BACKGROUND, then 1 channel (grey) or 3 (sRGB: CMYK, 16-bit and palettes too).
  */
 export function storedColours(image: Sharp, channels: 1 | 3): Sharp {
-  return image.rotate().flatten({ background: ALPHA_BACKGROUND }).toColourspace(channels === 1 ? 'b-w' : 'srgb');
+  const flat = image.rotate().flatten({ background: ALPHA_BACKGROUND }).toColourspace('srgb');
+  // Grey is sRGB's first channel (a grey source's three are equal): libvips' own 16-bit → 8-bit
+  // 'b-w' conversion made white 254, so a transparent pixel of a 16-bit PNG was not the background.
+  return channels === 1 ? flat.extractChannel(0) : flat;
 }
 
 /**

@@ -217,6 +217,20 @@ describe('colour modes', () => {
     expect(new Set(grey.data)).toEqual(new Set([0x40]));
   });
 
+  it('composites a 16-bit grey PNG with alpha on white exactly: transparent is 255 in both stores, as in 8 bits', async () => {
+    // grey+alpha pairs: transparent, opaque black, opaque white, half-transparent black; grey16 writes each byte as v·257
+    const pairs = [0, 0, 0, 255, 255, 255, 0, 128];
+    const row = Buffer.from(Array.from({ length: W * H }, (_, i) => pairs.slice((i % 4) * 2, (i % 4) * 2 + 2)).flat());
+    const file = write('ga16.png', await sharp(row, { raw: { width: W, height: H, channels: 2 } }).toColourspace('grey16').png().toBuffer());
+    const meta = await sharp(file).metadata();
+    expect([meta.depth, meta.channels]).toEqual(['ushort', 2]);
+    const decoded = await decodeImage(file, file);
+    expect(decoded.channels).toBe(1);
+    expect([...decoded.data.subarray(0, 4)]).toEqual([255, 0, 255, 127]);
+    const ref = await referenceImage(file, 1, H); // cover: 16×8 → the centred 8×8, columns 4–11, not resampled
+    expect([...ref.tensor!.subarray(0, 4)]).toEqual([255, 0, 255, 127]);
+  });
+
   it('converts a CMYK JPEG to RGB', async () => {
     const file = write('cmyk.jpg', await sharp(halves(W, H, RED, BLUE), { raw: { width: W, height: H, channels: 3 } }).toColourspace('cmyk').jpeg({ quality: 100 }).toBuffer());
     expect((await sharp(file).metadata()).space).toBe('cmyk');
