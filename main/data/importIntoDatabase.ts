@@ -27,6 +27,8 @@ export async function importWithSkipped(
   options: ImportOptions,
   report: ReportProgress = () => {},
   signal?: AbortSignal,
+  /** where a reference import stages its rows (default: a new file beside the database) */
+  stagingFile?: string,
 ): Promise<ImportOutcome> {
   const format = await importFormatOf(options);
   if (format !== 'folder' && (options.store !== undefined || options.trainSize !== undefined)) {
@@ -56,6 +58,7 @@ export async function importWithSkipped(
       maxSide,
       classGroups: defaultClassGroups({ classNames: listing.classNames }),
       options: { ...storedOptions(options), store: 'reference', trainSize: options.trainSize ?? DEFAULT_TRAIN_SIZE },
+      stagingFile,
     },
     report,
     signal,

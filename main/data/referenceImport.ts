@@ -238,12 +238,15 @@ export interface ReferenceImportPlan {
   maxSide: number;
   classGroups: number[][];
   options: unknown;
+  /** where the rows are staged until they land (default: a new file beside the database) */
+  stagingFile?: string;
 }
 
 /**
  * Writes a reference dataset: headers were read (every image's colour decides the tensors'
- * channels), then each file is hashed, thumbnailed and cut to its tensor, and its row written in
- * import order inside one transaction. Answers the new dataset's id.
+ * channels), then each file is hashed, thumbnailed and cut to its tensor, and its row staged in
+ * import order; at the end every row lands in one transaction (progress stage 'write').
+ * Answers the new dataset's id.
  */
 export async function writeReferenceDataset(
   store: Store,
@@ -266,7 +269,7 @@ export async function writeReferenceDataset(
     shape: S > 0 ? { height: S, width: S, channels } : null,
     options: plan.options,
   };
-  const writer = store.imageSources.beginReferenceImport(dataset, { root: listing.source, trainSize: S, thumbnailType: THUMBNAIL_TYPE });
+  const writer = store.imageSources.beginReferenceImport(dataset, { root: listing.source, trainSize: S, thumbnailType: THUMBNAIL_TYPE }, plan.stagingFile);
   try {
     const nextIndex = new Map<string, number>();
     const total = listing.examples.length;
@@ -295,8 +298,8 @@ export async function writeReferenceDataset(
       },
       signal,
     );
-    writer.commit();
-    return writer.datasetId;
+    report('write', 0, total);
+    return writer.commit((copied) => report('write', copied, total), signal);
   } catch (err) {
     writer.rollback();
     throw err;

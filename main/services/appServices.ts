@@ -1,5 +1,6 @@
 // The services behind the contract: one object with a handler per call, plus `dispatch`,
 // which every transport (IPC, HTTP, tests) goes through so validation happens in one place.
+import fs from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { contract, isCallName, type CallName, type CallResult, type ParsedArgs } from '../../shared/contract.js';
 import type { SkippedFiles } from '../../shared/domain.js';
@@ -20,6 +21,7 @@ import { createExperimentHandlers } from './experimentHandlers.js';
 import { createTaskRegistry } from './taskRegistry.js';
 import { completePath } from './pathCompletion.js';
 import { runWorkerJob, type StartWorkerProcess } from '../workers/launcher.js';
+import { stagingFileFor } from '../store/imageSourceQueries.js';
 import type { PickPathArgs, ThemeChoice } from '../../shared/desktop.js';
 
 export type Transport = 'ipc' | 'http';
@@ -95,7 +97,13 @@ export function createAppServices({ store, databasePath, launchTrainWorker, desk
     importDataset: async ({ taskId, ...options }) => {
       let skipped: SkippedFiles = { count: 0, examples: [] };
       const dataset = await datasetTask(taskId, async (report, signal) => {
-        const outcome = await runWorkerJob('import', { databasePath, options }, { onProgress: (p) => report(p.stage, p.done, p.total), signal });
+        // A cancel ends the worker where it is: its staging file is removed here once it has exited.
+        const stagingFile = stagingFileFor(databasePath);
+        const outcome = await runWorkerJob(
+          'import',
+          { databasePath, options, stagingFile },
+          { onProgress: (p) => report(p.stage, p.done, p.total), signal, afterExit: () => fs.rmSync(stagingFile, { force: true }) },
+        );
         skipped = outcome.skipped;
         return outcome.datasetId;
       });

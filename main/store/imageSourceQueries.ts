@@ -1,9 +1,13 @@
 // Image datasets stored by reference (migration 009): the dataset's root folder, each example's
-// file (relative path, size, SHA-256) and thumbnail. A reference import streams its rows into
-// one open transaction (`beginReferenceImport`), so it lands whole or not at all.
+// file (relative path, size, SHA-256) and thumbnail. A reference import decodes for as long as
+// the folder takes (hours for ImageNet); its rows go to a staging file beside the database as
+// they come, and land in one transaction at the end (`beginReferenceImport`), so the dataset
+// lands whole or not at all while the database's write lock is held only for that copy.
+import fs from 'node:fs';
+import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { DatasetStorage } from '../../shared/domain.js';
-import { NotFoundError } from '../../shared/errors.js';
+import { CancelledError, DomainError, NotFoundError } from '../../shared/errors.js';
 import { createDatasetQueries, type NewDataset } from './datasetQueries.js';
 
 export interface ImageSource {
@@ -37,23 +41,58 @@ export interface ExampleFile {
   sha256: Buffer;
 }
 
-/** An import being written: rows go in as they are decoded; `commit` or `rollback` ends it. */
+/** An import being written: rows go in as they are decoded; `commit` lands them and answers the dataset's id, `rollback` drops them. */
 export interface ReferenceImportWriter {
-  readonly datasetId: number;
   insert(example: NewReferencedExample): void;
-  commit(): void;
+  /** Lands the dataset in one transaction, `onCopied(rows)` between chunks of the copy; answers its id. */
+  commit(onCopied?: (rows: number) => void, signal?: AbortSignal): number;
   rollback(): void;
+}
+
+/** Rows staged per transaction of the staging file, and copied per step of the landing. */
+const STAGE_BATCH = 256;
+const COPY_CHUNK = 4096;
+const STAGING_NAME = /^(.*)\.import-(\d+)-[0-9a-f]+\.staging$/;
+
+/** A new staging file for an import by this process into `databaseFile`. */
+export function stagingFileFor(databaseFile: string): string {
+  return `${databaseFile}.import-${process.pid}-${Math.floor(Math.random() * 0xffffffff).toString(16)}.staging`;
+}
+
+/**
+ * Removes the staging files that imports into `databaseFile` left when their process died (a crash,
+ * a kill): a file whose process still runs is another import's, and stays.
+ */
+export function sweepStagingFiles(databaseFile: string): void {
+  if (databaseFile === ':memory:' || databaseFile === '') return;
+  const folder = path.dirname(databaseFile);
+  let names: string[];
+  try {
+    names = fs.readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = STAGING_NAME.exec(name);
+    if (!m || m[1] !== path.basename(databaseFile) || processRuns(Number(m[2]))) continue;
+    fs.rmSync(path.join(folder, name), { force: true });
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // someone else's process
+  }
 }
 
 const blob = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 export function createImageSourceQueries(db: Database.Database) {
+  const datasets = createDatasetQueries(db);
   const insertSource = db.prepare('INSERT INTO dataset_image_sources (dataset_id, root, train_size, thumbnail_type) VALUES (?, ?, ?, ?)');
-  const insertExample = db.prepare(
-    `INSERT INTO examples (dataset_id, split, idx, label, noisy_label, grp, source_ref, text, pixels)
-     VALUES (?, ?, ?, ?, ?, NULL, ?, NULL, ?)`,
-  );
-  const insertFile = db.prepare('INSERT INTO example_files (example_id, path, width, height, bytes, sha256, thumbnail) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const oneSource = db.prepare('SELECT root, train_size AS trainSize, thumbnail_type AS thumbnailType FROM dataset_image_sources WHERE dataset_id = ?');
   const oneFile = db.prepare(
     `SELECT e.dataset_id AS datasetId, s.root, f.path, f.width, f.height, f.bytes, f.sha256
@@ -88,37 +127,84 @@ export function createImageSourceQueries(db: Database.Database) {
     },
 
     /**
-     * Opens the import's transaction (IMMEDIATE: the write lock is taken at BEGIN) and writes the
-     * dataset row; the examples follow one by one. The dataset row is written by datasetQueries,
-     * nested as a savepoint, so its name rules are the same as every import's.
+     * Starts an import: its rows are staged in a file beside the database (attached to this
+     * connection, in memory for an in-memory database), written in small transactions of that
+     * file alone, so the database itself is not locked while files decode. `commit` copies them in
+     * one IMMEDIATE transaction, with the dataset row (datasetQueries' name rules, checked again
+     * there); the staging file goes at commit, rollback, or, after a crash, the next import's sweep.
+     * A name that is taken fails here already, not after the decoding.
      */
-    beginReferenceImport(dataset: NewDataset, source: ImageSource): ReferenceImportWriter {
-      db.exec('BEGIN IMMEDIATE');
-      let open = true;
-      const end = (sql: string) => {
-        if (!open) return;
-        open = false;
-        db.exec(sql);
-      };
-      try {
-        const datasetId = createDatasetQueries(db).insertDataset(dataset, []);
-        insertSource.run(datasetId, source.root, source.trainSize, source.thumbnailType);
-        return {
-          datasetId,
-          insert(e) {
-            const id = insertExample.run(datasetId, e.split, e.index, e.label, e.noisyLabel, e.path, e.pixels ? blob(e.pixels) : null).lastInsertRowid;
-            insertFile.run(id, e.path, e.width, e.height, e.bytes, e.sha256, e.thumbnail);
-          },
-          commit: () => end('COMMIT'),
-          rollback: () => {
-            if (db.inTransaction) end('ROLLBACK');
-            open = false;
-          },
-        };
-      } catch (err) {
+    beginReferenceImport(dataset: NewDataset, source: ImageSource, stagingFile?: string): ReferenceImportWriter {
+      if (!dataset.renameIfTaken && datasets.isNameTaken(dataset.name)) throw new DomainError('CONFLICT', `a dataset named "${dataset.name}" already exists`, { field: 'name' });
+      const inMemory = db.memory || db.name === '';
+      if (!inMemory) sweepStagingFiles(db.name);
+      const file = inMemory ? ':memory:' : (stagingFile ?? stagingFileFor(db.name));
+      db.prepare('ATTACH DATABASE ? AS staging').run(file);
+      let attached = true;
+      let batch = 0;
+      const drop = () => {
+        if (!attached) return;
+        attached = false;
         if (db.inTransaction) db.exec('ROLLBACK');
+        db.exec('DETACH DATABASE staging');
+        if (!inMemory) fs.rmSync(file, { force: true });
+      };
+      let stage: Database.Statement;
+      try {
+        // The file is thrown away on any failure: no journal to keep, no sync to wait for.
+        db.exec(`PRAGMA staging.journal_mode = MEMORY; PRAGMA staging.synchronous = OFF;
+          CREATE TABLE staging.example_rows (seq INTEGER PRIMARY KEY, split TEXT NOT NULL, idx INTEGER NOT NULL, label INTEGER NOT NULL,
+            noisy_label INTEGER, path TEXT NOT NULL, pixels BLOB, width INTEGER NOT NULL, height INTEGER NOT NULL, bytes INTEGER NOT NULL,
+            sha256 BLOB NOT NULL, thumbnail BLOB NOT NULL)`);
+        stage = db.prepare('INSERT INTO staging.example_rows (split, idx, label, noisy_label, path, pixels, width, height, bytes, sha256, thumbnail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      } catch (err) {
+        drop();
         throw err;
       }
+      const endBatch = () => {
+        if (batch > 0) db.exec('COMMIT');
+        batch = 0;
+      };
+      return {
+        insert(e) {
+          if (batch === 0) db.exec('BEGIN');
+          stage.run(e.split, e.index, e.label, e.noisyLabel, e.path, e.pixels ? blob(e.pixels) : null, e.width, e.height, e.bytes, e.sha256, e.thumbnail);
+          if (++batch === STAGE_BATCH) endBatch();
+        },
+        commit(onCopied, signal) {
+          try {
+            endBatch();
+            const total = db.prepare('SELECT count(*) FROM staging.example_rows').pluck().get() as number;
+            const copyExamples = db.prepare(
+              `INSERT INTO examples (dataset_id, split, idx, label, noisy_label, grp, source_ref, text, pixels)
+               SELECT ?, split, idx, label, noisy_label, NULL, path, NULL, pixels FROM staging.example_rows WHERE seq > ? AND seq <= ? ORDER BY seq`,
+            );
+            const copyFiles = db.prepare(
+              `INSERT INTO example_files (example_id, path, width, height, bytes, sha256, thumbnail)
+               SELECT e.id, r.path, r.width, r.height, r.bytes, r.sha256, r.thumbnail FROM staging.example_rows r
+               JOIN examples e ON e.dataset_id = ? AND e.split = r.split AND e.idx = r.idx WHERE r.seq > ? AND r.seq <= ? ORDER BY r.seq`,
+            );
+            const lastSeq = (db.prepare('SELECT coalesce(max(seq), 0) FROM staging.example_rows').pluck().get() as number);
+            const land = db.transaction(() => {
+              const datasetId = datasets.insertDataset(dataset, []);
+              insertSource.run(datasetId, source.root, source.trainSize, source.thumbnailType);
+              let copied = 0;
+              for (let from = 0; from < lastSeq; from += COPY_CHUNK) {
+                if (signal?.aborted) throw new CancelledError('import cancelled; nothing was written');
+                copied += copyExamples.run(datasetId, from, from + COPY_CHUNK).changes;
+                copyFiles.run(datasetId, from, from + COPY_CHUNK);
+                onCopied?.(copied);
+              }
+              if (copied !== total) throw new Error(`the import staged ${total} examples but copied ${copied}`);
+              return datasetId;
+            });
+            return land.immediate();
+          } finally {
+            drop();
+          }
+        },
+        rollback: drop,
+      };
     },
 
     /** The original file of an example of a reference dataset; NOT_FOUND for other examples. */

@@ -5,7 +5,7 @@ import { databaseError } from '../store/databaseErrors.js';
 import { openStore, WRITER_BUSY_TIMEOUT_MS } from '../store/store.js';
 import { serveWorker } from './serveWorker.js';
 
-serveWorker('import', async ({ databasePath, options }, job) => {
+serveWorker('import', async ({ databasePath, options, stagingFile }, job) => {
   try {
     const store = openStore(databasePath, { busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS });
     try {
@@ -16,7 +16,7 @@ serveWorker('import', async ({ databasePath, options }, job) => {
           lastPost = now;
           job.progress({ stage, done, total });
         }
-      });
+      }, undefined, stagingFile);
     } finally {
       store.close();
     }

@@ -210,12 +210,13 @@ export function launchWorker<K extends WorkerKind>(kind: K, options: LaunchOptio
 /**
  * One job on a worker of its own, ended when the job is answered: what an import is. `signal`
  * cancels it; for a kind cancelled by terminate that ends the worker mid-transaction, and SQLite
- * rolls the transaction back, so nothing lands.
+ * rolls the transaction back, so nothing lands. `afterExit` runs once the worker has exited,
+ * however the job ended: what it left behind (an import's staging file) is no longer open then.
  */
 export async function runWorkerJob<K extends WorkerKind>(
   kind: K,
   payload: StartOf<K>,
-  { onProgress, signal, ...options }: LaunchOptions & { onProgress?: (p: ProgressOf<K>) => void; signal?: AbortSignal } = {},
+  { onProgress, signal, afterExit, ...options }: LaunchOptions & { onProgress?: (p: ProgressOf<K>) => void; signal?: AbortSignal; afterExit?: () => void } = {},
 ): Promise<DoneOf<K>> {
   if (signal?.aborted) throw new CancelledError(WORKER_KINDS[kind].cancelledMessage);
   const worker = launchWorker(kind, options);
@@ -226,6 +227,6 @@ export async function runWorkerJob<K extends WorkerKind>(
     return await job.result;
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    void worker.terminate();
+    void worker.terminate().then(afterExit);
   }
 }

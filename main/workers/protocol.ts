@@ -11,7 +11,8 @@ import type { TrainProgress } from '../train/experimentRunner.js';
 /** What each kind is started with, reports while it works, and answers when it is done. */
 export interface WorkerPayloads {
   import: {
-    start: { databasePath: string; options: ImportOptions };
+    /** stagingFile: where a reference import stages its rows (the app removes it once the worker has exited, however it ended) */
+    start: { databasePath: string; options: ImportOptions; stagingFile?: string };
     progress: { stage: string; done: number; total: number };
     done: ImportOutcome;
   };

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TOKEN_HEADER } from '../../shared/contract.js';
@@ -43,6 +44,8 @@ const importFolder = async (options: Partial<ImportOptionsInput> = {}, signal?: 
   (await importWithSkipped(createStore(app.db), ImportOptions.parse({ path: root, format: 'folder', ...options }), () => {}, signal)).datasetId;
 const count = (table: string) => app.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
 const get = (pathname: string, token = app.server.token) => fetch(`${app.base}${pathname}`, { headers: token ? { [TOKEN_HEADER]: token } : {} });
+/** The staging files beside the app's database (an import's rows until they land). */
+const stagingFiles = () => fs.readdirSync(path.dirname(app.databasePath)).filter((name) => name.startsWith(`${path.basename(app.databasePath)}.import-`));
 const exampleIds = (datasetId: number) => app.db.prepare('SELECT id FROM examples WHERE dataset_id = ? ORDER BY id').pluck().all(datasetId) as number[];
 
 describe('reference import', () => {
@@ -106,6 +109,43 @@ describe('reference import', () => {
     const err = await importError(importFolder());
     expect(err.place.file).toBe(path.join(root, 'class1', '000099.png'));
     expect([count('datasets'), count('examples'), count('example_files'), count('dataset_image_sources')]).toEqual([0, 0, 0, 0]);
+    expect(stagingFiles()).toEqual([]);
+  });
+
+  it('stages rows beside the database while files decode, so another process can write meanwhile; they land in one transaction', async () => {
+    await writePhotoFolder(root, 40, { minSide: 60, maxSide: 140 });
+    const other = new Database(app.databasePath);
+    other.pragma('busy_timeout = 0'); // BUSY at once if the import held the write lock
+    const during: { staged: string[]; wrote: boolean; landed: number }[] = [];
+    const stages = new Set<string>();
+    try {
+      const outcome = await importWithSkipped(createStore(app.db), ImportOptions.parse({ path: root, format: 'folder' }), (stage, done) => {
+        stages.add(stage);
+        if (stage !== 'import' || done !== 20) return;
+        other.exec("BEGIN IMMEDIATE; CREATE TABLE written_meanwhile (x); INSERT INTO written_meanwhile VALUES (1); COMMIT");
+        during.push({ staged: stagingFiles(), wrote: true, landed: other.prepare('SELECT count(*) FROM examples').pluck().get() as number });
+      });
+      expect(during).toEqual([{ staged: [expect.stringMatching(/\.import-\d+-[0-9a-f]+\.staging$/)], wrote: true, landed: 0 }]);
+      expect([...stages].slice(-2)).toEqual(['import', 'write']); // the copy is the last stage
+      expect(exampleIds(outcome.datasetId)).toHaveLength(40);
+      // every file row joined to its own example: the relative path is the example's source
+      const joined = app.db.prepare('SELECT count(*) FROM example_files f JOIN examples e ON e.id = f.example_id WHERE f.path = e.source_ref AND e.dataset_id = ?').pluck().get(outcome.datasetId);
+      expect(joined).toBe(40);
+      expect(app.db.prepare('SELECT count(*) FROM written_meanwhile').pluck().get()).toBe(1);
+      expect(stagingFiles()).toEqual([]);
+    } finally {
+      other.close();
+    }
+  });
+
+  it("sweeps the staging files an import left when its process died, and keeps a running process's", async () => {
+    const base = `${path.basename(app.databasePath)}.import`;
+    const dead = path.join(path.dirname(app.databasePath), `${base}-999999999-1f.staging`); // beyond any pid
+    const alive = path.join(path.dirname(app.databasePath), `${base}-${process.pid}-2e.staging`);
+    for (const file of [dead, alive]) fs.writeFileSync(file, 'left behind');
+    await importFolder();
+    expect(stagingFiles()).toEqual([path.basename(alive)]);
+    fs.rmSync(alive);
   });
 
   it('leaves nothing when cancelled mid-import', async () => {
@@ -118,6 +158,7 @@ describe('reference import', () => {
     await expect(run).rejects.toBeInstanceOf(CancelledError);
     expect([count('datasets'), count('examples'), count('example_files')]).toEqual([0, 0, 0]);
     expect(app.db.inTransaction).toBe(false);
+    expect(stagingFiles()).toEqual([]);
     // and the database takes the next import
     await importFolder({ trainSize: 8 });
     expect(count('example_files')).toBe(60);

@@ -12,6 +12,7 @@ import { workerEntryPath } from '../../main/workers/launcher.js';
 import { createDatasetQueries } from '../../main/store/datasetQueries.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { createStore } from '../../main/store/store.js';
+import { writePhotoFolder } from '../../bench/imageFixture.js';
 
 const FULL = '/usr/share/datasets/fashion-mnist';
 
@@ -89,6 +90,21 @@ describe.skipIf(!fs.existsSync(workerEntryPath('import')))('importing through th
     expect(count('datasets')).toBe(0);
     expect(count('examples')).toBe(0);
     expect(app.db.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+
+  it('cancels a reference import mid-decode: nothing lands, and its staging file goes once the worker has exited', async () => {
+    const photos = path.join(path.dirname(app.databasePath), 'photos');
+    await writePhotoFolder(photos, 150, { minSide: 200, maxSide: 400 });
+    const staging = () => fs.readdirSync(path.dirname(app.databasePath)).filter((name) => name.startsWith(`${path.basename(app.databasePath)}.import-`));
+    const settled = app.services.dispatch('importDataset', { path: photos, taskId: 'photos' }, 'http').catch((e: Error) => e);
+    const decoding = () => events.some((e) => e.type === 'progress' && e.stage === 'import' && e.done > 0);
+    while (!decoding()) await new Promise((r) => setTimeout(r, 5));
+    expect(staging()).toHaveLength(1);
+    await app.services.dispatch('cancelTask', { taskId: 'photos' }, 'http');
+    expect(((await settled) as Error).message).toMatch(/cancelled/);
+    for (let waited = 0; staging().length > 0 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    expect(staging()).toEqual([]);
+    expect([count('datasets'), count('examples'), count('example_files')]).toEqual([0, 0, 0]);
   });
 
   it('loads the embedded sample into a fresh database once, and never again after it is deleted', async () => {
