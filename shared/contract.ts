@@ -98,6 +98,8 @@ export const contract = {
     DatasetSummary,
   ),
   deleteDataset: call(z.object({ datasetId: Id }).strict(), z.object({ deleted: z.boolean() })),
+  /** an experiment with its runs and every probability they recorded; refused while it trains or while a replicate's students use its teacher */
+  deleteExperiment: call(z.object({ experimentId: Id }).strict(), z.object({ deleted: z.boolean() })),
   /** re-points a dataset stored by reference at the folder its files moved to, once a sample of them hashes the same there */
   relocateDataset: call(
     z.object({ datasetId: Id, root: z.string().min(1).max(4096) }).strict(),

@@ -36,6 +36,14 @@ export const COMMANDS = [
     description: ["point a dataset stored by reference at the folder its files moved to (a sample is hashed first)"],
   },
   {
+    name: 'delete',
+    forms: ['(--experiment ID | --dataset ID) [--db FILE] [--json]'],
+    description: [
+      'delete an experiment with its runs and every probability they recorded (refused while it trains,',
+      "or while a seed replicate's students use its teacher), or a dataset with its experiments and sets",
+    ],
+  },
+  {
     name: 'datasets',
     forms: ['[--db FILE] [--json]'],
     description: ['list datasets with class names and counts per split'],

@@ -2,6 +2,7 @@
 // same services as the app; a failure prints one line and exits non-zero.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ImportOptions } from '../../shared/domain.js';
+import { NotFoundError } from '../../shared/errors.js';
 import { MAX_SEEDS, StorageChoices, type Storage } from '../../shared/experimentSpec.js';
 import { ensureSampleDataset } from '../data/sampleDataset.js';
 import { importWithSkipped } from '../data/importIntoDatabase.js';
@@ -193,6 +194,21 @@ async function relocateCommand(argv: string[]): Promise<void> {
     const dataset = store.datasets.getDataset(datasetId);
     if (values.json) sayJson({ ...dataset, checked });
     else say(`dataset ${datasetId} "${printable(dataset.name)}" now reads its files from ${root} (${checked} checked by SHA-256)`);
+  });
+}
+
+async function deleteCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseCommand('delete', argv, valueOptions('experiment', 'dataset'));
+  const which = (['experiment', 'dataset'] as const).filter((k) => values[k] !== undefined);
+  if (positionals.length > 0 || which.length !== 1) throw new UsageError('delete takes one of --experiment ID or --dataset ID');
+  const kind = which[0]!;
+  const id = Number(values[kind]);
+  if (!Number.isInteger(id) || id < 1) throw new UsageError(`--${kind} must be a positive integer id, got ${values[kind]}`);
+  return withDatabase(values.db, async (store) => {
+    const deleted = kind === 'experiment' ? store.experiments.deleteIdleExperiment(id) : store.datasets.deleteDataset(id);
+    if (!deleted) throw new NotFoundError(`no ${kind} with id ${id}`);
+    if (values.json) sayJson({ [`${kind}Id`]: id, deleted });
+    else say(`deleted ${kind} ${id}`);
   });
 }
 
@@ -400,6 +416,7 @@ const runners: Record<CommandName, (argv: string[]) => Promise<void>> = {
   serve: serveCommand,
   groups: groupsCommand,
   relocate: relocateCommand,
+  delete: deleteCommand,
   train: (argv) => trainingCommand('train', argv),
   resume: (argv) => trainingCommand('resume', argv),
   runs: (argv) => trainingCommand('runs', argv),

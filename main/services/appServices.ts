@@ -118,6 +118,14 @@ export function createAppServices({ store, databasePath, launchTrainWorker, desk
       if (deleted) events.emit({ type: 'curatedSetsChanged', datasetId }); // its sets went with it
       return { deleted };
     },
+    deleteExperiment: ({ experimentId }) => {
+      const deleted = store.experiments.deleteIdleExperiment(experimentId);
+      if (deleted) {
+        analytics.clear();
+        events.emit({ type: 'runsChanged', experimentId });
+      }
+      return { deleted };
+    },
     relocateDataset: async ({ datasetId, root }) => {
       datasets.requireDataset(datasetId);
       const { checked } = await relocateDataset(imageSources, datasetId, root);

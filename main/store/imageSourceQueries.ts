@@ -9,6 +9,7 @@ import type Database from 'better-sqlite3';
 import type { DatasetStorage } from '../../shared/domain.js';
 import { CancelledError, DomainError, NotFoundError } from '../../shared/errors.js';
 import { createDatasetQueries, type NewDataset } from './datasetQueries.js';
+import { processIsAlive } from './runQueries.js';
 
 export interface ImageSource {
   root: string;
@@ -74,17 +75,8 @@ export function sweepStagingFiles(databaseFile: string): void {
   }
   for (const name of names) {
     const m = STAGING_NAME.exec(name);
-    if (!m || m[1] !== path.basename(databaseFile) || processRuns(Number(m[2]))) continue;
+    if (!m || m[1] !== path.basename(databaseFile) || processIsAlive(Number(m[2]))) continue;
     fs.rmSync(path.join(folder, name), { force: true });
-  }
-}
-
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // someone else's process
   }
 }
 

@@ -3,7 +3,7 @@
 // trainer loses at most the epoch in flight and the file stays consistent.
 import type Database from 'better-sqlite3';
 import type { EpochMetric, ExperimentSummary, RunStatus, RunSummary } from '../../shared/runs.js';
-import { NotFoundError } from '../../shared/errors.js';
+import { DomainError, NotFoundError } from '../../shared/errors.js';
 import { softmaxInto } from '../../shared/softmax.js';
 import { lossNeedsTeacher, sharedPrefixEpochs, trainingSpec, type LossSpec, type RunSpec } from '../../shared/experimentSpec.js';
 import { createMatrixStore, PRECISIONS, type Precision, type TopKMatrix } from './matrixChunks.js';
@@ -116,6 +116,13 @@ const shareEpochs = () => process.env.DISOBEY_SHARED_EPOCHS !== '0';
 export function createRunQueries(db: Database.Database) {
   const insertExperiment = db.prepare('INSERT INTO experiments (dataset_id, name, spec) VALUES (?, ?, ?)');
   const removeExperiment = db.prepare('DELETE FROM experiments WHERE id = ?');
+  const experimentKnown = db.prepare('SELECT 1 FROM experiments WHERE id = ?').pluck();
+  const trainingNow = db.prepare("SELECT id, name, owner_pid FROM runs WHERE experiment_id = ? AND status = 'running' ORDER BY id");
+  // Students of other experiments (seed replicates) distilled from this one's teacher: its runs cannot go without theirs.
+  const dependants = db.prepare(
+    `SELECT DISTINCT s.experiment_id FROM runs s JOIN runs t ON t.id = s.teacher_run_id
+     WHERE t.experiment_id = ? AND s.experiment_id <> t.experiment_id ORDER BY s.experiment_id`,
+  ).pluck();
   const insertRun = db.prepare('INSERT INTO runs (experiment_id, role, name, teacher_run_id, spec) VALUES (?, ?, ?, ?, ?)');
   const selectRun = db.prepare(`SELECT ${RUN_COLUMNS}, r.checkpoint FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`);
   const selectRuns = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id ORDER BY r.id`);
@@ -273,6 +280,31 @@ export function createRunQueries(db: Database.Database) {
     /** Deletes an experiment with its runs and everything they recorded (foreign keys cascade). */
     deleteExperiment(id: number): void {
       removeExperiment.run(id);
+    },
+    /**
+     * What a person deletes: the experiment with its runs and every probability they recorded, in
+     * one transaction. Refused (CONFLICT, naming them) while one of its runs trains in a live
+     * process, or while another experiment's students were distilled from its teacher (a seed
+     * replicate sharing the first one's). Answers false when there was no such experiment.
+     */
+    deleteIdleExperiment(id: number, isAlive: (pid: number) => boolean = processIsAlive): boolean {
+      return db
+        .transaction(() => {
+          if (!experimentKnown.get(id)) return false;
+          const training = (trainingNow.all(id) as { id: number; name: string; owner_pid: number | null }[]).filter((r) => r.owner_pid !== null && isAlive(r.owner_pid));
+          if (training.length) {
+            const names = training.map((r) => `run ${r.id} "${r.name}"`).join(', ');
+            throw new DomainError('CONFLICT', `experiment ${id} is training (${names}): cancel its training first, then delete it`, { field: 'experimentId' });
+          }
+          const others = dependants.all(id) as number[];
+          if (others.length) {
+            const list = others.join(', ');
+            throw new DomainError('CONFLICT', `the students of experiment${others.length === 1 ? '' : 's'} ${list} were distilled from this experiment's teacher: delete ${others.length === 1 ? 'it' : 'them'} first`, { field: 'experimentId' });
+          }
+          removeExperiment.run(id);
+          return true;
+        })
+        .immediate();
     },
     createRun(run: NewRun): number {
       return Number(insertRun.run(run.experimentId, run.role, run.name, run.teacherRunId, JSON.stringify(run.spec)).lastInsertRowid);

@@ -63,7 +63,7 @@ export function createStore(db: Connection) {
     ...pick(datasetQueries, ['listExamples', 'getExample', 'getExamplePixels']),
     ...pick(exampleQueries, ['columnsOf', 'textsOf', 'textOf', 'trainingRows', 'listed', 'labelledRows', 'splitIndexRows', 'sourceRefRows', 'imagesOfSplit']),
   };
-  const experiments = pick(runQueries, ['deleteExperiment', 'listExperiments', 'getExperiment', 'experimentsWithLabelNoise', 'seriesOf', 'experimentSpec']);
+  const experiments = pick(runQueries, ['deleteExperiment', 'deleteIdleExperiment', 'listExperiments', 'getExperiment', 'experimentsWithLabelNoise', 'seriesOf', 'experimentSpec']);
   const runs = pick(runQueries, ['getRun', 'runSummary', 'listRuns', 'setRunSpec', 'setPreprocessing', 'finishRun', 'epochMetrics', 'reconcileInterrupted', 'resumeQueue', 'epochsToTakeOver']);
   const predictions = pick(matrixStore, ['readMatrix', 'readStored', 'readRow', 'readRows', 'readHistory', 'runStamp', 'clearCache']);
 

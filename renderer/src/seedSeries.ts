@@ -1,5 +1,7 @@
 // Seed replicates in the experiments list (ExperimentSpec.seeds): a replicate is labelled "seed s
-// of N", and the replicates of one series sit together in seed order among the newest-first rows.
+// of N" (or "seed s · N replicates" when its series' seeds are not 1…N: chosen seeds, or a
+// replicate deleted), and the replicates of one series sit together in seed order among the
+// newest-first rows.
 import type { ExperimentSummary } from '../../shared/runs.js';
 
 type Listed = Pick<ExperimentSummary, 'id' | 'createdAt' | 'series' | 'seed'>;
@@ -7,8 +9,10 @@ type Listed = Pick<ExperimentSummary, 'id' | 'createdAt' | 'series' | 'seed'>;
 /** "seed s of N" for a replicate (N: the replicates of its series in `all`); null without seeds. */
 export function seedLabel(e: Listed, all: readonly Listed[]): string | null {
   if (e.series === null || e.seed === null) return null;
-  const n = all.filter((x) => x.series === e.series).length;
-  return `seed ${e.seed} of ${n}`;
+  const seeds = all.filter((x) => x.series === e.series).map((x) => x.seed);
+  const n = seeds.length;
+  const oneToN = seeds.every((s) => s !== null && s >= 1 && s <= n) && new Set(seeds).size === n;
+  return oneToN ? `seed ${e.seed} of ${n}` : `seed ${e.seed} · ${n} replicate${n === 1 ? '' : 's'}`;
 }
 
 const newerFirst = (a: Listed, b: Listed) => (a.createdAt === b.createdAt ? b.id - a.id : a.createdAt < b.createdAt ? 1 : -1);

@@ -67,6 +67,7 @@ function validBases(dir: string): Bases {
     ],
     buildMechanismDataset: [{ name: 'dominoes', sources: [datasetId, datasetId], patch: true, labelMechanism: 'top', splits: [{ name: 'train', size: 10, settings: { top: 'keep', bottom: 'randomise', patch: 'remove' }, correlation: 0.5 }], seed: 1, taskId: 'build-1' }],
     deleteDataset: [{ datasetId }],
+    deleteExperiment: [{ experimentId: 1 }],
     relocateDataset: [{ datasetId, root: dir }],
     setClassGroups: [{ datasetId, groups: [[0, 2, 6], [5, 7, 9]] }],
     listExamples: [{ datasetId, split: 'train', label: 1, noisyOnly: false, offset: 0, limit: 10 }],

@@ -83,6 +83,13 @@ describe('seed replicates in the experiments list', () => {
     expect(seedLabel(list[0]!, list)).toBeNull();
   });
 
+  it('says how many replicates there are when the seeds are not 1…N (chosen seeds, or one deleted): never "seed 2 of 1"', () => {
+    const left = list.filter((x) => x.id !== 7); // series cd keeps seed 2 only
+    expect(seedLabel(left.find((x) => x.id === 6)!, left)).toBe('seed 2 · 1 replicate');
+    const chosen = [e(8, '2026-01-04', 'ef', 5), e(9, '2026-01-04', 'ef', 9)];
+    expect(seedLabel(chosen[1]!, chosen)).toBe('seed 9 · 2 replicates');
+  });
+
   it('orders newest first, each series together in seed order', () => {
     expect(experimentRows(list).map((x) => x.id)).toEqual([5, 2, 3, 4, 7, 6, 1]);
   });

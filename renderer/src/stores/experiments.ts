@@ -166,6 +166,14 @@ export const useExperimentsStore = defineStore('experiments', () => {
     return cancelled;
   }
 
+  /** Deletes an experiment with its runs; the list drops it at once (other windows follow runsChanged). */
+  async function remove(experimentId: number): Promise<boolean> {
+    const { deleted } = await api.deleteExperiment({ experimentId });
+    list.value = list.value.filter((e) => e.id !== experimentId);
+    for (const r of byId.value.get(experimentId)?.runs ?? []) delete metrics.value[r.id];
+    return deleted;
+  }
+
   async function resumeRun(args: CallArgs<'resumeRun'>): Promise<RunSummary> {
     delete progress.value[args.runId];
     const run = await api.resumeRun(args);
@@ -198,5 +206,6 @@ export const useExperimentsStore = defineStore('experiments', () => {
     startDemo,
     cancelTraining,
     resumeRun,
+    remove,
   };
 });
