@@ -3,6 +3,7 @@
 import type Database from 'better-sqlite3';
 import { compareSplits, DatasetMechanisms, type DatasetStorage, type DatasetSummary, type ExampleDetail, type ExampleMechanism, type ExampleRow, type ImageShape, type SplitCounts } from '../../shared/domain.js';
 import { DomainError, NotFoundError, ValidationError } from '../../shared/errors.js';
+import { processIsAlive, refuseWhileTraining, type RunningRow } from './runQueries.js';
 
 export interface NewDataset {
   name: string;
@@ -106,6 +107,9 @@ export function createDatasetQueries(db: Database.Database) {
      FROM examples WHERE dataset_id = ? GROUP BY split, label`,
   );
   const deleteOne = db.prepare('DELETE FROM datasets WHERE id = ?');
+  const trainingOn = db.prepare(
+    "SELECT r.id, r.name, r.owner_pid, r.experiment_id FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE e.dataset_id = ? AND r.status = 'running' ORDER BY r.id",
+  );
   const updateGroups = db.prepare('UPDATE datasets SET class_groups = ? WHERE id = ?');
   const oneExample = db.prepare(
     `SELECT e.id, e.dataset_id, e.split, e.idx, e.label, e.noisy_label, e.grp, e.source_ref, e.text,
@@ -251,8 +255,17 @@ export function createDatasetQueries(db: Database.Database) {
       if (!datasetExists.get(id)) throw new NotFoundError(`no dataset with id ${id}`);
     },
 
-    deleteDataset(id: number): boolean {
-      return deleteOne.run(id).changes > 0;
+    /**
+     * Deletes a dataset with its examples, experiments and curated sets, in one transaction; refused
+     * (CONFLICT, naming the runs) while a run on it trains in a live process. False: no such dataset.
+     */
+    deleteDataset(id: number, isAlive: (pid: number) => boolean = processIsAlive): boolean {
+      return db
+        .transaction(() => {
+          refuseWhileTraining(trainingOn.all(id) as RunningRow[], isAlive, `dataset ${id} is being trained on`, 'datasetId');
+          return deleteOne.run(id).changes > 0;
+        })
+        .immediate();
     },
 
     /**

@@ -117,7 +117,7 @@ export function createRunQueries(db: Database.Database) {
   const insertExperiment = db.prepare('INSERT INTO experiments (dataset_id, name, spec) VALUES (?, ?, ?)');
   const removeExperiment = db.prepare('DELETE FROM experiments WHERE id = ?');
   const experimentKnown = db.prepare('SELECT 1 FROM experiments WHERE id = ?').pluck();
-  const trainingNow = db.prepare("SELECT id, name, owner_pid FROM runs WHERE experiment_id = ? AND status = 'running' ORDER BY id");
+  const trainingNow = db.prepare("SELECT id, name, owner_pid, experiment_id FROM runs WHERE experiment_id = ? AND status = 'running' ORDER BY id");
   // Students of other experiments (seed replicates) distilled from this one's teacher: its runs cannot go without theirs.
   const dependants = db.prepare(
     `SELECT DISTINCT s.experiment_id FROM runs s JOIN runs t ON t.id = s.teacher_run_id
@@ -291,11 +291,7 @@ export function createRunQueries(db: Database.Database) {
       return db
         .transaction(() => {
           if (!experimentKnown.get(id)) return false;
-          const training = (trainingNow.all(id) as { id: number; name: string; owner_pid: number | null }[]).filter((r) => r.owner_pid !== null && isAlive(r.owner_pid));
-          if (training.length) {
-            const names = training.map((r) => `run ${r.id} "${r.name}"`).join(', ');
-            throw new DomainError('CONFLICT', `experiment ${id} is training (${names}): cancel its training first, then delete it`, { field: 'experimentId' });
-          }
+          refuseWhileTraining(trainingNow.all(id) as RunningRow[], isAlive, `experiment ${id} is training`, 'experimentId');
           const others = dependants.all(id) as number[];
           if (others.length) {
             const list = others.join(', ');
@@ -463,6 +459,25 @@ function ascendingOrder(ids: ArrayLike<number>): Int32Array {
   let sorted = true;
   for (let i = 1; i < ids.length && sorted; i++) sorted = ids[i]! > ids[i - 1]!;
   return sorted ? order : order.sort((x, y) => ids[x]! - ids[y]!);
+}
+
+/** A run marked running, with the process that claimed it. */
+export interface RunningRow {
+  id: number;
+  name: string;
+  owner_pid: number | null;
+  experiment_id: number;
+}
+
+/**
+ * CONFLICT, naming the runs, when any of `rows` trains in a live process: what a delete of their
+ * experiment or dataset must wait for. Runs whose process died were interrupted and do not count.
+ */
+export function refuseWhileTraining(rows: readonly RunningRow[], isAlive: (pid: number) => boolean, what: string, field: 'experimentId' | 'datasetId'): void {
+  const live = rows.filter((r) => r.owner_pid !== null && isAlive(r.owner_pid));
+  if (live.length === 0) return;
+  const names = live.map((r) => `run ${r.id} "${r.name}"${field === 'datasetId' ? ` of experiment ${r.experiment_id}` : ''}`).join(', ');
+  throw new DomainError('CONFLICT', `${what} (${names}): cancel its training first, then delete it`, { field });
 }
 
 export function processIsAlive(pid: number): boolean {

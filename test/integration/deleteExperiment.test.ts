@@ -1,4 +1,4 @@
-// Deleting an experiment: its runs and every probability they recorded go in one transaction,
+// Deleting an experiment (or a dataset): its runs and every probability they recorded go in one transaction,
 // through the app's call and `disobey delete`; refused, with nothing deleted, while one of its runs
 // trains in a live process or while a seed replicate's students distil from its teacher.
 import { spawnSync } from 'node:child_process';
@@ -107,5 +107,21 @@ describe('deleting an experiment', () => {
     const again = cli('--experiment', String(id));
     expect([again.status, again.stderr.trim()]).toEqual([1, `disobey: no experiment with id ${id}`]);
     expect(runsOf(id)).toBe(0);
+  });
+});
+
+describe('deleting a dataset', () => {
+  it('is refused while a run on it trains in a live process, naming the run and its experiment; allowed once that process is gone', async () => {
+    const fixture = createFindingsFixture(app.db, [plan(1)]);
+    const [experimentId] = fixture.experimentIds as [number];
+    const runId = app.db.prepare('SELECT min(id) FROM runs WHERE experiment_id = ?').pluck().get(experimentId) as number;
+    app.db.prepare("UPDATE runs SET status = 'running', owner_pid = ? WHERE id = ?").run(process.pid, runId);
+    const before = counts();
+    const err = await errorOf(app.services.dispatch('deleteDataset', { datasetId: fixture.datasetId }, 'http'));
+    expect([err.code, err.message]).toEqual(['CONFLICT', expect.stringMatching(new RegExp(`^dataset ${fixture.datasetId} is being trained on \\(run ${runId} ".+" of experiment ${experimentId}\\): cancel its training first`))]);
+    expect(counts()).toEqual(before);
+    app.db.prepare('UPDATE runs SET owner_pid = 999999999 WHERE id = ?').run(runId);
+    expect(await app.services.dispatch('deleteDataset', { datasetId: fixture.datasetId }, 'http')).toEqual({ deleted: true });
+    expect(counts().experiments).toBe(0);
   });
 });
