@@ -75,11 +75,21 @@ export const FindingClaim = z
     /** 95% interval of the statistic over seeds (t or bootstrap, named in `intervalMethod`); null with one seed */
     interval: z.tuple([z.number(), z.number()]).nullable(),
     intervalMethod: z.string().nullable(),
+    /** the claim's threshold, kept when the claim is not applicable: the bar that could not be applied; null only for a claim with none */
     threshold: FindingThreshold.nullable(),
     /** why the status is what it is, derived from the numbers above */
     reason: z.string(),
     evidence: z.array(FindingEvidence),
     explore: z.array(FindingExplore),
+    /**
+     * The claim does not test this experiment's data: a check of the measures themselves (exp1)
+     * or the linear lab (exp6). The tally counts these apart from the claims tested on the data.
+     */
+    dataIndependent: z.boolean().default(false),
+    /** the values the statistic can take where they are bounded (a difference of two cosines: [−2, 2]); the interval is clipped to it */
+    domain: z.tuple([z.number(), z.number()]).nullable().default(null),
+    /** what one evidence entry is, for the chart's legend ("each check"); absent: inferred from the entries */
+    evidenceName: z.string().optional(),
   })
   .strict();
 export type FindingClaim = z.infer<typeof FindingClaim>;
@@ -146,6 +156,38 @@ export type SeedAggregate = z.infer<typeof SeedAggregate>;
 /** The deviation report's numbers that are averaged over seeds (SplitDeviation's, by name). */
 export const SEED_METRICS = ['teacherAccuracy', 'studentAccuracy', 'teacherCleanAccuracy', 'studentCleanAccuracy', 'fidelity', 'meanKl', 'beta', 'deltaLowest', 'deltaTop', 'hardPointFitRate'] as const;
 export type SeedMetric = (typeof SEED_METRICS)[number];
+
+/** The values a measure can take: shares in [0, 1], KL ≥ 0; β and Δ (differences of φ) are unbounded. */
+export type MeasureDomain = readonly [number, number];
+const SHARE: MeasureDomain = [0, 1];
+const UNBOUNDED: MeasureDomain = [-Infinity, Infinity];
+export const SEED_METRIC_DOMAINS: Record<SeedMetric, MeasureDomain> = {
+  teacherAccuracy: SHARE,
+  studentAccuracy: SHARE,
+  teacherCleanAccuracy: SHARE,
+  studentCleanAccuracy: SHARE,
+  fidelity: SHARE,
+  meanKl: [0, Infinity],
+  beta: UNBOUNDED,
+  deltaLowest: UNBOUNDED,
+  deltaTop: UNBOUNDED,
+  hardPointFitRate: SHARE,
+};
+
+/**
+ * A 95% interval cut to the values its measure can take. With few seeds a t-interval (mean ±
+ * t·sd/√n) can reach past them (a fidelity above 100%); the true value lies inside the domain, so
+ * cutting keeps the coverage. The one rule for the series report, the findings, the CLI and the app.
+ */
+export function clipInterval(interval: readonly [number, number], domain: MeasureDomain = UNBOUNDED): [number, number] {
+  const cut = (x: number) => Math.min(domain[1], Math.max(domain[0], x));
+  return [cut(interval[0]), cut(interval[1])];
+}
+
+/** Whether clipping changed the interval (it reached past the measure's range). */
+export function wasClipped(interval: readonly [number, number], domain: MeasureDomain): boolean {
+  return interval[0] < domain[0] || interval[1] > domain[1];
+}
 
 export const SeriesReportArgs = z.object({ experimentId: Id }).strict();
 

@@ -1,7 +1,7 @@
 // How a finding's numbers are written, the same in the CLI (`disobey findings`) and on the Findings
 // page: a statistic in its unit ("+1.7 points", "47.0%", "0.83"), its interval, its threshold and
 // the tally of claim statuses. Pure text, no DOM or Node.
-import type { FindingClaim, FindingStatus } from './findings.js';
+import type { FindingClaim, FindingId, FindingStatus } from './findings.js';
 
 export type FindingUnit = FindingClaim['unit'];
 
@@ -11,22 +11,69 @@ export const STATUS_WORDS: Record<FindingStatus, string> = {
   'not-applicable': 'not applicable',
 };
 
+/** The short names of the checks independent of the data, for the tally ("metric sanity, linear lab"). */
+const CHECK_NAMES: Partial<Record<FindingId, string>> = { exp1: 'metric sanity', exp6: 'linear lab' };
+
+/** A claim as the tally reads it; `dataIndependent` absent (an older result) counts as a claim on the data. */
+export type TalliedClaim = Pick<FindingClaim, 'status'> & Partial<Pick<FindingClaim, 'id' | 'title' | 'dataIndependent'>>;
+
 export interface ClaimTally {
+  /** the claims tested on this experiment's data, by status */
   total: number;
   reproduced: number;
   notReproduced: number;
   notApplicable: number;
+  /** the checks that do not test the data (metric sanity, the linear lab): counted apart */
+  independent: { id: FindingId | null; name: string; status: FindingStatus }[];
 }
 
-export function tallyClaims(claims: readonly Pick<FindingClaim, 'status'>[]): ClaimTally {
-  const count = (status: FindingStatus) => claims.filter((c) => c.status === status).length;
-  return { total: claims.length, reproduced: count('reproduced'), notReproduced: count('not-reproduced'), notApplicable: count('not-applicable') };
+export function tallyClaims(claims: readonly TalliedClaim[]): ClaimTally {
+  const onData = claims.filter((c) => !c.dataIndependent);
+  const count = (status: FindingStatus) => onData.filter((c) => c.status === status).length;
+  const independent = claims
+    .filter((c) => c.dataIndependent)
+    .map((c) => ({ id: c.id ?? null, name: (c.id && CHECK_NAMES[c.id]) ?? c.title ?? 'a check', status: c.status }));
+  return { total: onData.length, reproduced: count('reproduced'), notReproduced: count('not-reproduced'), notApplicable: count('not-applicable'), independent };
 }
 
-/** "5 of 8 claims reproduced, 2 not reproduced, 1 not applicable" */
+const CHECK_VERBS: Record<FindingStatus, string> = { reproduced: 'passes', 'not-reproduced': 'fails', 'not-applicable': 'could not run' };
+
+/** "the 2 checks independent of the data (metric sanity, linear lab) pass"; null when there are none. */
+function independentClause(independent: ClaimTally['independent']): string | null {
+  const n = independent.length;
+  if (n === 0) return null;
+  const names = independent.map((c) => c.name).join(', ');
+  if (n === 1) return `the check independent of the data (${names}) ${CHECK_VERBS[independent[0]!.status]}`;
+  const statuses = new Set(independent.map((c) => c.status));
+  if (statuses.size === 1) {
+    const verb = { reproduced: 'pass', 'not-reproduced': 'fail', 'not-applicable': 'could not run' }[independent[0]!.status];
+    return `the ${n} checks independent of the data (${names}) ${verb}`;
+  }
+  return `of the ${n} checks independent of the data, ${independent.map((c) => `${c.name} ${CHECK_VERBS[c.status]}`).join(', ')}`;
+}
+
+/**
+ * "On this experiment’s data: 0 of 6 claims reproduced, 3 not reproduced, 3 not applicable; the 2
+ * checks independent of the data (metric sanity, linear lab) pass". Without independent checks,
+ * "5 of 8 claims reproduced, 2 not reproduced, 1 not applicable".
+ */
 export function tallySentence(tally: ClaimTally): string {
   const claims = tally.total === 1 ? 'claim' : 'claims';
-  return `${tally.reproduced} of ${tally.total} ${claims} reproduced, ${tally.notReproduced} not reproduced, ${tally.notApplicable} not applicable`;
+  const counts = `${tally.reproduced} of ${tally.total} ${claims} reproduced, ${tally.notReproduced} not reproduced, ${tally.notApplicable} not applicable`;
+  const checks = independentClause(tally.independent);
+  return checks ? `On this experiment’s data: ${counts}; ${checks}` : counts;
+}
+
+/**
+ * The demo's one-line summary: "0 of 6 claims reproduced on this experiment’s data (none); the 2
+ * checks independent of the data (exp1, exp6) pass" — the claims by id, the data's apart.
+ */
+export function reproducedSummary(claims: readonly TalliedClaim[]): string {
+  const tally = tallyClaims(claims);
+  const onData = claims.filter((c) => !c.dataIndependent && c.status === 'reproduced').map((c) => c.id ?? '?');
+  const head = `${tally.reproduced} of ${tally.total} ${tally.total === 1 ? 'claim' : 'claims'} reproduced on this experiment’s data (${onData.join(', ') || 'none'})`;
+  const checks = independentClause(tally.independent.map((c) => ({ ...c, name: c.id ?? c.name })));
+  return checks ? `${head}; ${checks}` : head;
 }
 
 /** A typographic minus, so "−0.8" and "+0.8" line up. */

@@ -302,7 +302,13 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
         teacherRows: (experimentId, studentRunId, split) => {
           const frame = pairFrame(experimentId, studentRunId);
           const rows = rowsOfSplit(frame, split);
-          return { rows: rows.length, numClasses: frame.numClasses, row: (r, scratch) => frame.teacherProbs.row(rows[r]!, scratch) };
+          return {
+            rows: rows.length,
+            numClasses: frame.numClasses,
+            row: (r, scratch) => frame.teacherProbs.row(rows[r]!, scratch),
+            label: (r) => frame.dataset.label[rows[r]!]!,
+            trainLabel: (r) => frame.dataset.trainLabel[rows[r]!]!,
+          };
         },
       },
       args,

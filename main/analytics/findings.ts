@@ -7,13 +7,7 @@ import { splitNotes, topKNotes, type DeviationReport, type ExampleFilter, type G
 import { argmaxRow, exaggerationSlope, klRow, logitConfidenceRow } from '../../shared/deviationMetrics.js';
 import { progressAtMatchedTop, runEigenLabSliced } from '../../shared/eigenLab.js';
 import { LossPhase, type LossSpec } from '../../shared/experimentSpec.js';
-import type {
-  FindingClaim,
-  FindingDiagnostic,
-  Findings,
-  FindingsArgs,
-  FindingThreshold,
-} from '../../shared/findings.js';
+import { clipInterval, wasClipped, type FindingClaim, type FindingDiagnostic, type Findings, type FindingsArgs, type FindingThreshold } from '../../shared/findings.js';
 import { formatFindingValue } from '../../shared/findingsText.js';
 import type { EpochMetric, ExperimentSummary, RunSummary } from '../../shared/runs.js';
 import { meanWithTInterval, ratioOfMeans, type MeanInterval } from '../../shared/seedStatistics.js';
@@ -30,9 +24,21 @@ export interface FindingsSources {
   betaInterval(experimentId: number, studentRunId: number, split: string, bootstrap: number, seed: number): Promise<[number | null, number | null]>;
   gradient(experimentId: number, studentRunId: number, split: string): GradientView;
   epochMetrics(runId: number): EpochMetric[];
-  /** the teacher's probabilities (at its last epoch) of a student's pair on one split, rows in id order, for exp1 */
-  /** the teacher's rows of a split, one at a time (a top-k teacher's completed into `scratch`, C values) */
-  teacherRows(experimentId: number, studentRunId: number, split: string): { rows: number; numClasses: number; row(r: number, scratch: Float32Array): Float32Array };
+  /**
+   * The teacher's rows (at its last epoch) of a student's pair on one split, in id order, one at a
+   * time (a top-k teacher's completed into `scratch`, C values): exp1's checks. Where the service
+   * supplies them, each row's true label and the label the runs trained on (the noisy one where
+   * label noise flipped it): the memorised-noise warning.
+   */
+  teacherRows(experimentId: number, studentRunId: number, split: string): TeacherRows;
+}
+
+export interface TeacherRows {
+  rows: number;
+  numClasses: number;
+  row(r: number, scratch: Float32Array): Float32Array;
+  label?(r: number): number;
+  trainLabel?(r: number): number;
 }
 
 /** The variants the claims compare, recognised by their loss phases (SPEC V1–V3). */
@@ -60,6 +66,14 @@ const KD_GAIN_POINTS = 1;
 const UNDERFIT_GAP_POINTS = 3;
 /** issue 16: the late switch recovers at least half of KD's gain */
 const RECOVERED_SHARE = 0.5;
+/**
+ * The teacher has memorised the label noise when it predicts the flipped label on at least half of
+ * the examples whose label was flipped ("most"; a guess would hit it about 1 time in C).
+ */
+const MEMORISED_NOISE_SHARE = 0.5;
+/** A difference of two accuracies, in points, lies in [−100, 100]; of two cosines in [−2, 2]. */
+const POINTS_DIFFERENCE: [number, number] = [-100, 100];
+const COSINE_DIFFERENCE: [number, number] = [-2, 2];
 /** a run whose train loss fell by more than this share over its last two epochs has not converged */
 const CONVERGED_RELATIVE_DROP = 0.02;
 const TEST_SPLITS = ['test', 'validation', 'val', 'valid'];
@@ -124,7 +138,10 @@ const VARIANT_NAMES: Record<VariantKey, string> = { onehot: 'one-hot', kd: 'KD',
 const points = (v: number) => formatFindingValue(v, 'points');
 const fmt = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits).replace('-', '−') : 'undefined');
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-const intervalText = (iv: [number, number] | null, show: (v: number) => string) => (iv ? `95% interval ${show(iv[0])} to ${show(iv[1])}` : 'no interval (one seed)');
+/** "[−2, 2]": a measure's range, in plain numbers. */
+const rangeText = (range: readonly [number, number]) => `[${range.map((v) => String(v).replace('-', '−')).join(', ')}]`;
+const intervalText = (iv: [number, number] | null, show: (v: number) => string, clippedTo: [number, number] | null = null) =>
+  iv ? `95% interval ${show(iv[0])} to ${show(iv[1])}${clippedTo ? `, clipped to the values the measure can take, ${rangeText(clippedTo)}` : ''}` : 'no interval (one seed)';
 const seedLabel = (seed: number | null) => (seed === null ? 'this run' : `seed ${seed}`);
 
 function holds(threshold: FindingThreshold, value: number): boolean {
@@ -140,16 +157,59 @@ function holds(threshold: FindingThreshold, value: number): boolean {
   }
 }
 
-/** A claim's shell; the caller fills in the numbers. */
-function claim(id: FindingClaim['id'], title: string, text: string, source: string, unit: FindingClaim['unit'], statisticName: string): FindingClaim {
-  return { id, title, claim: text, source, status: 'not-applicable', statistic: null, statisticName, unit, interval: null, intervalMethod: null, threshold: null, reason: '', evidence: [], explore: [] };
+interface ClaimShape {
+  /** the SPEC threshold: on the claim even when it is not applicable, so the card shows the bar that could not be applied */
+  threshold: FindingThreshold | null;
+  /** the values the statistic can take, where bounded: its interval is clipped to them */
+  domain?: [number, number];
+  /** a check of the measures themselves or the linear lab: not a test of this experiment's data */
+  dataIndependent?: boolean;
+  /** what one evidence entry is, for the chart's legend */
+  evidenceName?: string;
 }
 
-/** A claim decided on a mean over seeds with its Student-t interval. */
-function decidedOverSeeds(ok: boolean, stats: MeanInterval, threshold: FindingThreshold): Pick<FindingClaim, 'status' | 'statistic' | 'interval' | 'intervalMethod' | 'threshold'> {
-  return { status: ok ? 'reproduced' : 'not-reproduced', statistic: Number.isFinite(stats.mean) ? stats.mean : null, interval: stats.interval, intervalMethod: stats.interval ? `Student t over ${stats.n} seeds` : null, threshold };
+/** A claim's shell with its threshold; the caller fills in the numbers. */
+function claim(id: FindingClaim['id'], title: string, text: string, source: string, unit: FindingClaim['unit'], statisticName: string, shape: ClaimShape): FindingClaim {
+  return {
+    id,
+    title,
+    claim: text,
+    source,
+    status: 'not-applicable',
+    statistic: null,
+    statisticName,
+    unit,
+    interval: null,
+    intervalMethod: null,
+    threshold: shape.threshold,
+    reason: '',
+    evidence: [],
+    explore: [],
+    dataIndependent: shape.dataIndependent ?? false,
+    domain: shape.domain ?? null,
+    ...(shape.evidenceName ? { evidenceName: shape.evidenceName } : {}),
+  };
 }
 
+/** A mean's Student-t interval over seeds, clipped to the claim's domain (shared/findings.ts's rule), and how it was made. */
+function seedInterval(c: FindingClaim, stats: MeanInterval, paired = false): { interval: [number, number] | null; intervalMethod: string | null; clippedTo: [number, number] | null } {
+  if (!stats.interval) return { interval: null, intervalMethod: null, clippedTo: null };
+  const clippedTo = c.domain && wasClipped(stats.interval, c.domain) ? c.domain : null;
+  const method = `Student t over ${stats.n}${paired ? ' paired' : ''} seeds`;
+  return {
+    interval: c.domain ? clipInterval(stats.interval, c.domain) : stats.interval,
+    intervalMethod: clippedTo ? `${method}, clipped to ${rangeText(clippedTo)}` : method,
+    clippedTo,
+  };
+}
+
+/** A claim decided on a mean over seeds with its Student-t interval (the verdict on the interval as computed; clipping never crosses a threshold inside the domain). */
+function decidedOverSeeds(c: FindingClaim, ok: boolean, stats: MeanInterval): Pick<FindingClaim, 'status' | 'statistic' | 'interval' | 'intervalMethod'> {
+  const { interval, intervalMethod } = seedInterval(c, stats);
+  return { status: ok ? 'reproduced' : 'not-reproduced', statistic: Number.isFinite(stats.mean) ? stats.mean : null, interval, intervalMethod };
+}
+
+/** A claim that cannot be tested here: its threshold stays, the bar that could not be applied. */
 function notApplicable(c: FindingClaim, reason: string): FindingClaim {
   return { ...c, status: 'not-applicable', reason };
 }
@@ -252,6 +312,7 @@ function exp1MetricSanity(ctx: ClaimContext): FindingClaim {
     'the papers’ reference checks: the measures φ, β, KL and fidelity computed right',
     'absolute',
     'largest deviation from the exact values over the teacher’s stored rows',
+    { threshold: { op: '<', value: 1e-5, text: 'every check within 1e-5' }, dataIndependent: true, evidenceName: 'each check' },
   );
   const rep = ctx.replicates[0];
   const pair = rep?.report.students[0];
@@ -291,14 +352,12 @@ function exp1MetricSanity(ctx: ClaimContext): FindingClaim {
     { label: 'copy: 1 − fidelity', value: Math.abs(1 - fid) },
   ];
   const worst = Math.max(...deviations.map((d) => (Number.isFinite(d.value) ? d.value : Infinity)));
-  const threshold: FindingThreshold = { op: '<', value: 1e-5, text: 'every check within 1e-5' };
-  const ok = holds(threshold, worst);
+  const ok = holds(c.threshold!, worst);
   return {
     ...c,
     status: ok ? 'reproduced' : 'not-reproduced',
     // a check that is undefined (a teacher whose φ never varies has no copy slope) fails, and has no number
     statistic: Number.isFinite(worst) ? worst : null,
-    threshold,
     reason: `${checked.toLocaleString('en')} rows of the teacher (run ${teacherRunId}, ${split}): largest φ difference ${worstPhi.toExponential(1)}, copy β ${fmt(copy.beta, 6)}, KL ${kl.toExponential(1)}, fidelity ${pct(fid)} — ${ok ? 'all within' : 'not all within'} 1e-5.`,
     evidence: deviations.map((d) => ({ seed: rep.seed, experimentId: rep.experimentId, value: Number.isFinite(d.value) ? d.value : null, label: d.label, split, runId: teacherRunId })),
   };
@@ -313,13 +372,16 @@ async function exp2Exaggeration(ctx: ClaimContext): Promise<FindingClaim> {
     'paper 1 (does it pay to disobey?): the confidence scatter and its slope β. The reference probe found β of 0.56–0.96 at toy scale.',
     'slope',
     `β of the self-distilled student${split ? ` on ${split}` : ''}, mean over seeds`,
+    { threshold: { op: '>', value: 1, text: 'β > 1, with the 95% interval above 1' } },
   );
   if (!split) return notApplicable(c, 'the dataset has no test or train split to draw the scatter on.');
   const { values, skipped } = perSeed(ctx, (rep) => {
     const v = pick(rep, 'kd', { selfDistill: true });
     if (!v) return 'no KD student';
-    const beta = splitOf(studentOf(rep, v.run.id), split)?.beta;
-    return beta === null || beta === undefined ? 'β undefined (no spread in teacher φ)' : { variant: v, beta };
+    const s = splitOf(studentOf(rep, v.run.id), split);
+    const beta = s?.beta;
+    if (beta === null || beta === undefined) return 'β undefined (no spread in teacher φ)';
+    return { variant: v, beta, deltaLow: s!.bins[0]?.delta ?? null, deltaTop: s!.bins[s!.bins.length - 1]?.delta ?? null };
   });
   if (values.length === 0) return notApplicable(c, `no seed has a KD student with a β on ${split} (${skipped.join('; ')}).`);
   const stats = meanWithTInterval(values.map((v) => v.value.beta));
@@ -333,29 +395,48 @@ async function exp2Exaggeration(ctx: ClaimContext): Promise<FindingClaim> {
       intervalMethod = `bootstrap over examples (${ctx.args.bootstrap} resamples)`;
     }
   }
-  const threshold: FindingThreshold = { op: '>', value: 1, text: 'β > 1, with the 95% interval above 1' };
   const ok = stats.mean > 1 && (interval === null || interval[0] > 1);
   const selfDistilled = values.every((v) => v.value.variant.selfDistill);
   const who = selfDistilled ? 'the self-distilled student' : `the KD student "${first.value.variant.run.name}" (no self-distilled student)`;
+  // Where the student sits against its teacher, from the same students' Δ of the lowest and top bins.
+  const low = meanWithTInterval(values.map((v) => v.value.deltaLow));
+  const top = meanWithTInterval(values.map((v) => v.value.deltaTop));
+  const byBin = low.n > 0 && top.n > 0 ? confidenceByBin(low.mean, top.mean, Math.max(low.n, top.n)) : null;
+  const ambiguous = !ok && interval !== null && interval[0] <= 1 && interval[1] >= 1;
   return {
     ...c,
     status: ok ? 'reproduced' : 'not-reproduced',
     statistic: stats.mean,
     interval,
     intervalMethod,
-    threshold,
     reason:
       `β = ${fmt(stats.mean)} for ${who} on ${split} (${intervalText(interval, (v) => fmt(v))}): ` +
       (ok
-        ? 'steeper than the diagonal, so the student exaggerates.'
-        : interval !== null && interval[0] <= 1 && interval[1] >= 1
-          ? `${stats.mean > 1 ? 'above' : 'below'} 1, but the interval reaches 1: neither exaggeration nor its opposite is shown.`
-          : 'flatter than the diagonal — the student is less confident than its teacher where the teacher is sure, and not as unsure where it is not.') +
+        ? `steeper than the diagonal, so the student exaggerates${byBin ? `: ${byBin}` : ''}.`
+        : ambiguous
+          ? `${stats.mean > 1 ? 'above' : 'below'} 1, but the interval reaches 1: neither exaggeration nor its opposite is shown.${byBin ? ` ${capitalise(byBin)}.` : ''}`
+          : `flatter than the diagonal${byBin ? ` — ${byBin}` : ': the student’s confidence varies less than its teacher’s'}.`) +
       (skipped.length ? ` Skipped: ${skipped.join('; ')}.` : ''),
     evidence: values.map(({ rep, value }) => ({ seed: rep.seed, experimentId: rep.experimentId, value: value.beta, label: seedLabel(rep.seed), split, runId: value.variant.run.id })),
     explore: [{ experimentId: first.rep.experimentId, studentRunId: first.value.variant.run.id, filter: { split } as ExampleFilter, label: `the ${split} scatter of ${first.value.variant.run.name}` }],
   };
 }
+
+/**
+ * Where a student sits against its teacher at both ends of the teacher's confidence, from Δ of the
+ * lowest and top bins (SPEC M3): "the student is less confident than its teacher where the teacher
+ * is sure (Δ of the top bin −1.49) and also where it is unsure (Δ of the lowest bin −0.42)".
+ */
+export function confidenceByBin(low: number, top: number, seeds: number): string {
+  const side = (d: number) => (d < 0 ? 'less confident than its teacher' : d > 0 ? 'more confident than its teacher' : 'as confident as its teacher');
+  const sure = `where the teacher is sure (Δ of the top bin ${fmt(top)})`;
+  const unsure = `where it is unsure (Δ of the lowest bin ${fmt(low)}${seeds > 1 ? `; both means over ${seeds} seeds` : ''})`;
+  return Math.sign(low) === Math.sign(top)
+    ? `the student is ${side(top)} ${sure} and also ${unsure}`
+    : `the student is ${side(top)} ${sure} but ${side(low)} ${unsure}`;
+}
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 function exp3Underfitting(ctx: ClaimContext): FindingClaim {
   const c = claim(
@@ -365,6 +446,7 @@ function exp3Underfitting(ctx: ClaimContext): FindingClaim {
     'paper 1, its first mechanism: Δ by teacher confidence and accuracy under label noise',
     'points',
     'teacher − KD student accuracy on the noisy training labels, mean over seeds',
+    { threshold: { op: '>=', value: UNDERFIT_GAP_POINTS, text: '≥ 3 points, and Δ of the lowest bin < 0' }, domain: POINTS_DIFFERENCE },
   );
   if (!ctx.hasTrain) return notApplicable(c, noTrain(ctx));
   const { values, skipped } = perKdStudent(ctx, (rep, v) => {
@@ -376,15 +458,15 @@ function exp3Underfitting(ctx: ClaimContext): FindingClaim {
   if (values.length === 0) return notApplicable(c, `needs a KD student trained on labels with noise (${skipped.join('; ')}). Import the dataset with label noise (e.g. 20%) to test it.`);
   const gap = meanWithTInterval(values.map((v) => v.value.gap));
   const delta = meanWithTInterval(values.map((v) => v.value.deltaLow));
-  const threshold: FindingThreshold = { op: '>=', value: UNDERFIT_GAP_POINTS, text: '≥ 3 points, and Δ of the lowest bin < 0' };
-  const gapOk = holds(threshold, gap.mean);
+  const gapOk = holds(c.threshold!, gap.mean);
   const deltaOk = delta.n > 0 && delta.mean < 0;
   const first = values[0]!;
+  const gapInterval = seedInterval(c, gap);
   return {
     ...c,
-    ...decidedOverSeeds(gapOk && deltaOk, gap, threshold),
+    ...decidedOverSeeds(c, gapOk && deltaOk, gap),
     reason:
-      `The KD student fits the noisy train labels ${gap.mean >= 0 ? `${fmt(gap.mean, 1)} points less` : `${fmt(-gap.mean, 1)} points more`} than its teacher (${intervalText(gap.interval, (v) => fmt(v, 1))}; ` +
+      `The KD student fits the noisy train labels ${gap.mean >= 0 ? `${fmt(gap.mean, 1)} points less` : `${fmt(-gap.mean, 1)} points more`} than its teacher (${intervalText(gapInterval.interval, (v) => fmt(v, 1), gapInterval.clippedTo)}; ` +
       `teacher ${values.map((v) => pct(v.value.teacherAcc)).join(', ')} vs student ${values.map((v) => pct(v.value.studentAcc)).join(', ')}); ` +
       `Δ of the lowest bin ${fmt(delta.mean)}${delta.n > 1 ? ' (mean over seeds)' : ''}. ` +
       (gapOk && deltaOk ? 'Both hold.' : [gapOk ? '' : `The gap is below ${UNDERFIT_GAP_POINTS} points`, deltaOk ? '' : 'Δ of the lowest bin is not below 0'].filter(Boolean).join(' and ') + '.') +
@@ -427,29 +509,29 @@ function exp4KdGain(ctx: ClaimContext): FindingClaim {
     'paper 1: test accuracy of KD against one-hot',
     'points',
     `KD − one-hot ${split ?? 'test'} accuracy on clean labels, mean of the paired differences over seeds`,
+    { threshold: { op: '>=', value: KD_GAIN_POINTS, text: `≥ +${KD_GAIN_POINTS} point over ≥ ${MIN_SEEDS} seeds, the paired 95% interval above 0` }, domain: POINTS_DIFFERENCE },
   );
   if (!split) return notApplicable(c, noHeldOut(ctx, ' to compare accuracies on'));
   const { values, skipped } = kdPairs(ctx, split);
   if (values.length === 0) return notApplicable(c, `${skipped.join('; ')}.`);
   const diffs = values.map((v) => (v.value.kdAcc - v.value.onehotAcc) * 100);
   const stats = meanWithTInterval(diffs);
-  const threshold: FindingThreshold = { op: '>=', value: KD_GAIN_POINTS, text: `≥ +${KD_GAIN_POINTS} point over ≥ ${MIN_SEEDS} seeds, the paired 95% interval above 0` };
   const enoughSeeds = stats.n >= MIN_SEEDS;
-  const ok = enoughSeeds && holds(threshold, stats.mean) && stats.interval !== null && stats.interval[0] > 0;
+  const ok = enoughSeeds && holds(c.threshold!, stats.mean) && stats.interval !== null && stats.interval[0] > 0;
   const first = values[0]!;
   const per = values.map((v, i) => `${seedLabel(v.rep.seed)} ${points(diffs[i]!)}`).join(', ');
+  const { interval, intervalMethod, clippedTo } = seedInterval(c, stats, true);
   const reason = !enoughSeeds
     ? `${points(stats.mean)} (${per}), but ${stats.n} seed${stats.n === 1 ? '' : 's'} cannot show it: the claim needs ≥ ${MIN_SEEDS} seeds with an interval above 0. Train with seeds: ${MIN_SEEDS}.`
     : ok
-      ? `KD beats one-hot by ${points(stats.mean)} (${intervalText(stats.interval, points)}; ${per}).`
-      : `KD − one-hot = ${points(stats.mean)} (${intervalText(stats.interval, points)}; ${per}): ${stats.mean < KD_GAIN_POINTS ? `below the +${KD_GAIN_POINTS} point threshold` : 'the interval reaches 0'}.`;
+      ? `KD beats one-hot by ${points(stats.mean)} (${intervalText(interval, points, clippedTo)}; ${per}).`
+      : `KD − one-hot = ${points(stats.mean)} (${intervalText(interval, points, clippedTo)}; ${per}): ${stats.mean < KD_GAIN_POINTS ? `below the +${KD_GAIN_POINTS} point threshold` : 'the interval reaches 0'}.`;
   return {
     ...c,
     status: ok ? 'reproduced' : enoughSeeds ? 'not-reproduced' : 'not-applicable',
     statistic: stats.mean,
-    interval: stats.interval,
-    intervalMethod: stats.interval ? `Student t over ${stats.n} paired seeds` : null,
-    threshold,
+    interval,
+    intervalMethod,
     reason: reason + (skipped.length ? ` Skipped: ${skipped.join('; ')}.` : ''),
     evidence: values.map(({ rep, value }, i) => ({ seed: rep.seed, experimentId: rep.experimentId, value: diffs[i]!, label: seedLabel(rep.seed), split, kdRunId: value.kd.run.id, onehotRunId: value.onehot.run.id })),
     explore: [
@@ -478,6 +560,7 @@ function exp5LateSwitch(ctx: ClaimContext): FindingClaim {
     'paper 1, its third mechanism: accuracy per epoch around a loss switch. The reference probe recovered 75–95% for one-hot → KD, −10–26% for KD → one-hot.',
     'share',
     'recovered share (acc_switch − acc_one-hot) / (acc_KD − acc_one-hot), as a ratio of the means over seeds',
+    { threshold: { op: '>=', value: RECOVERED_SHARE, text: '≥ 50% of KD’s gain' } },
   );
   if (!split) return notApplicable(c, noHeldOut(ctx, ''));
   const pairs = kdPairs(ctx, split);
@@ -505,8 +588,7 @@ function exp5LateSwitch(ctx: ClaimContext): FindingClaim {
   const share = ratioOfMeans(values.map((v) => v.value.num), values.map((v) => v.value.den), ctx.args.bootstrap, ctx.args.seed);
   const early = values.filter((v) => v.value.earlyNum !== null);
   const earlyShare = early.length ? early.reduce((s, v) => s + v.value.earlyNum!, 0) / early.reduce((s, v) => s + v.value.den, 0) : null;
-  const threshold: FindingThreshold = { op: '>=', value: RECOVERED_SHARE, text: '≥ 50% of KD’s gain' };
-  const ok = Number.isFinite(share.ratio) && holds(threshold, share.ratio);
+  const ok = Number.isFinite(share.ratio) && holds(c.threshold!, share.ratio);
   const perSeedShare = (v: (typeof values)[number]) => (v.value.den > 0 ? v.value.num / v.value.den : null);
   const weakGain = gain.interval !== null && gain.interval[0] <= 0;
   const first = values[0]!;
@@ -516,7 +598,6 @@ function exp5LateSwitch(ctx: ClaimContext): FindingClaim {
     statistic: Number.isFinite(share.ratio) ? share.ratio : null,
     interval: share.interval,
     intervalMethod: share.interval ? `bootstrap over ${share.n} seeds (${ctx.args.bootstrap} resamples${share.undefinedResamples ? `, ${share.undefinedResamples} without a gain left out` : ''})` : null,
-    threshold,
     reason:
       `One-hot → KD recovers ${pct(share.ratio)} of KD’s ${points(gain.mean)} gain (${intervalText(share.interval, pct)}; per seed ${values.map((v) => { const s = perSeedShare(v); return `${seedLabel(v.rep.seed)} ${s === null ? 'undefined' : pct(s)}`; }).join(', ')})` +
       (ok ? '.' : `: below ${pct(RECOVERED_SHARE)}.`) +
@@ -556,9 +637,14 @@ async function computeEigenClaim(): Promise<FindingClaim> {
     'exp6',
     'Distillation exaggerates the bias toward top eigendirections (linear lab)',
     'In linear regression by gradient descent, a student fitted to an early-stopped teacher has progressed less along a low eigendirection (c₄₅) than the teacher at the moment both reach 90% along the top one; an unstopped teacher gives identical curves.',
-    'paper 1, theorem 4.1: the linear lab’s progress along eigendirections. Independent of this experiment’s data.',
+    'paper 1, theorem 4.1: the linear lab’s progress along eigendirections',
     'absolute',
     'teacher c₄₅ − student c₄₅ at equal top-direction progress 0.9',
+    {
+      threshold: { op: '>', value: 0, text: 'teacher c₄₅ above the student’s (reference probe: 0.055 vs 0.030); equal when the teacher is not stopped' },
+      dataIndependent: true,
+      evidenceName: 'each value of the lab',
+    },
   );
   const stopped = await runEigenLabSliced(EIGEN_SETTINGS, nextTurn);
   const at = progressAtMatchedTop(stopped, EIGEN_DIRECTION, 0.9);
@@ -567,13 +653,11 @@ async function computeEigenClaim(): Promise<FindingClaim> {
   if (!at.teacher || !at.student || !same.teacher || !same.student) return notApplicable(c, 'c₁ never reached 0.9 within the lab’s steps.');
   const diff = at.teacher.cj - at.student.cj;
   const unstopped = Math.abs(same.teacher.cj - same.student.cj);
-  const threshold: FindingThreshold = { op: '>', value: 0, text: 'teacher c₄₅ above the student’s (reference probe: 0.055 vs 0.030); equal when the teacher is not stopped' };
   const ok = diff > 0 && unstopped < 1e-6;
   return {
     ...c,
     status: ok ? 'reproduced' : 'not-reproduced',
     statistic: diff,
-    threshold,
     reason: `At c₁ = 0.9 the teacher’s c₄₅ is ${fmt(at.teacher.cj, 3)} and the student’s ${fmt(at.student.cj, 3)} (difference ${fmt(diff, 3)}); with an unstopped teacher they differ by ${unstopped.toExponential(1)}. ${ok ? 'The student lags on the low direction, as the theory says.' : 'The student does not lag on the low direction here.'}`,
     evidence: [
       { seed: null, experimentId: null, value: at.teacher.cj, label: 'teacher c₄₅ (stopped at 300)' },
@@ -591,6 +675,7 @@ function exp7GradientDenoising(ctx: ClaimContext): FindingClaim {
     'paper 1, its second mechanism (gradient denoising), measured by a proxy',
     'absolute',
     'cosine to the class-mean gradient, KD − one-hot, on the teacher’s lowest-confidence quartile, mean over seeds',
+    { threshold: { op: '>', value: 0, text: 'KD’s cosine above one-hot’s (our proxy’s threshold; the papers give none)' }, domain: COSINE_DIFFERENCE },
   );
   if (!ctx.hasTrain) return notApplicable(c, noTrain(ctx));
   const { values, skipped } = perKdStudent(ctx, (rep, v) => {
@@ -601,14 +686,23 @@ function exp7GradientDenoising(ctx: ClaimContext): FindingClaim {
   });
   if (values.length === 0) return notApplicable(c, `needs a KD student (${skipped.join('; ')}).`);
   const stats = meanWithTInterval(values.map((v) => v.value.diff));
-  const threshold: FindingThreshold = { op: '>', value: 0, text: 'KD’s cosine above one-hot’s (our proxy’s threshold; the papers give none)' };
-  const ok = holds(threshold, stats.mean) && (stats.interval === null || stats.interval[0] > 0);
+  const ok = holds(c.threshold!, stats.mean) && (stats.interval === null || stats.interval[0] > 0);
   const first = values[0]!;
+  const { interval, clippedTo } = seedInterval(c, stats);
+  // Each seed's two cosines and their difference, then the mean of the differences: a reader can
+  // subtract each seed's pair and average them to the number the claim is decided on.
+  const perSeedText = values
+    .map(({ rep, value }) => `${seedLabel(rep.seed)}: KD ${fmt(value.low.cosKd!, 3)} against one-hot ${fmt(value.low.cosOnehot!, 3)}, KD − one-hot ${fmt(value.diff, 3)}`)
+    .join('; ');
+  const meanText =
+    stats.n > 1
+      ? `mean of KD − one-hot over the ${stats.n} seeds ${fmt(stats.mean, 3)} (${intervalText(interval, (v) => fmt(v, 3), clippedTo)})`
+      : 'one seed, so no interval';
   return {
     ...c,
-    ...decidedOverSeeds(ok, stats, threshold),
+    ...decidedOverSeeds(c, ok, stats),
     reason:
-      `On the least confident quarter, cosine to the class mean ${fmt(first.value.low.cosKd!, 3)} for KD against ${fmt(first.value.low.cosOnehot!, 3)} for one-hot (${seedLabel(first.rep.seed)}); KD − one-hot ${fmt(stats.mean, 3)} (${intervalText(stats.interval, (v) => fmt(v, 3))}). ` +
+      `On the teacher’s least confident quarter of train, cosine to the class-mean gradient per seed — ${perSeedText}; ${meanText}. ` +
       (ok ? 'KD’s gradients agree more with their class.' : 'KD’s gradients do not agree more with their class here.') +
       (skipped.length ? ` Skipped: ${skipped.join('; ')}.` : ''),
     evidence: values.map(({ rep, value }) => ({ seed: rep.seed, experimentId: rep.experimentId, value: value.diff, label: seedLabel(rep.seed), split: 'train', runId: value.variant.run.id })),
@@ -624,6 +718,7 @@ function exp8Mechanisms(ctx: ClaimContext): FindingClaim {
     'paper 2 (what mechanisms does knowledge distillation distill?): KL on counterfactual test sets',
     'absolute',
     'best of Jacobian/contrastive minus KD: mean KL(teacher ‖ student) over the counterfactual splits',
+    { threshold: { op: '<', value: 0, text: 'lower KL than plain KD' } },
   );
   const cfSplits = ctx.sources.dataset.splitNames.filter((s) => s.startsWith('cf-'));
   if (cfSplits.length === 0) return notApplicable(c, 'needs a mechanism dataset with counterfactual (cf-…) splits: build one with disobey mechanisms.');
@@ -643,12 +738,11 @@ function exp8Mechanisms(ctx: ClaimContext): FindingClaim {
   });
   if (values.length === 0) return notApplicable(c, `${skipped.join('; ')}.`);
   const stats = meanWithTInterval(values.map((v) => v.value.diff));
-  const threshold: FindingThreshold = { op: '<', value: 0, text: 'lower KL than plain KD' };
-  const ok = holds(threshold, stats.mean);
+  const ok = holds(c.threshold!, stats.mean);
   const first = values[0]!;
   return {
     ...c,
-    ...decidedOverSeeds(ok, stats, threshold),
+    ...decidedOverSeeds(c, ok, stats),
     reason: `"${first.value.best.run.name}" − "${first.value.kd.run.name}" mean KL over ${cfSplits.join(', ')}: ${fmt(stats.mean, 3)} — ${ok ? 'closer to the teacher than plain KD.' : 'not closer to the teacher than plain KD.'}` + (skipped.length ? ` Skipped: ${skipped.join('; ')}.` : ''),
     evidence: values.map(({ rep, value }) => ({ seed: rep.seed, experimentId: rep.experimentId, value: value.diff, label: seedLabel(rep.seed), runId: value.best.run.id })),
     explore: [{ experimentId: first.rep.experimentId, studentRunId: first.value.best.run.id, filter: { split: cfSplits[0]! }, label: `${cfSplits[0]} with ${first.value.best.run.name}` }],
@@ -678,6 +772,64 @@ function answerSentence(claims: FindingClaim[], seeds: number): string {
   return sentence;
 }
 
+/** A teacher's predictions on the examples whose label noise flipped: how many there are, and how many it predicts as flipped and as the true label. */
+export interface FlippedLabelFit {
+  flipped: number;
+  predictsFlipped: number;
+  predictsTrue: number;
+}
+
+/** Counted over the teacher's rows; null where the rows carry no labels. */
+export function flippedLabelFit(teacher: TeacherRows): FlippedLabelFit | null {
+  const { label, trainLabel } = teacher;
+  if (!label || !trainLabel) return null;
+  const scratch = new Float32Array(teacher.numClasses);
+  const fit: FlippedLabelFit = { flipped: 0, predictsFlipped: 0, predictsTrue: 0 };
+  for (let r = 0; r < teacher.rows; r++) {
+    const given = trainLabel(r);
+    const truth = label(r);
+    if (given === truth) continue;
+    fit.flipped++;
+    const top = argmaxRow(teacher.row(r, scratch), 0, teacher.numClasses);
+    if (top === given) fit.predictsFlipped++;
+    else if (top === truth) fit.predictsTrue++;
+  }
+  return fit;
+}
+
+/**
+ * Per teacher (once, however many replicates share it) and noisy split: a warning where it
+ * predicts the flipped label on most of the flipped examples (MEMORISED_NOISE_SHARE). Apart from
+ * SPEC M4's interpolation flag (train accuracy ≥ 99%): a teacher at 98.8% can have memorised 94%
+ * of the noise.
+ */
+function memorisedNoise(ctx: ClaimContext, rep: Replicate, seen: Set<number>): FindingDiagnostic[] {
+  const out: FindingDiagnostic[] = [];
+  for (const student of rep.report.students) {
+    if (seen.has(student.teacherRunId)) continue;
+    const noisySplits = student.splits.filter((s) => s.teacherCleanAccuracy !== null);
+    if (noisySplits.length === 0) continue;
+    seen.add(student.teacherRunId);
+    for (const split of noisySplits) {
+      const teacher = ctx.sources.teacherRows(rep.experimentId, student.studentRunId, split.split);
+      const fit = flippedLabelFit(teacher);
+      if (!fit || fit.flipped === 0) continue;
+      const share = fit.predictsFlipped / fit.flipped;
+      if (share < MEMORISED_NOISE_SHARE) continue;
+      out.push({
+        kind: 'label-noise',
+        experimentId: rep.experimentId,
+        runId: student.teacherRunId,
+        message:
+          `The teacher "${student.teacherName}" (${seedLabel(rep.seed)}) has memorised most of the label noise on ${split.split}: it predicts the flipped label on ${pct(share)} of the examples whose label was flipped ` +
+          `(${fit.predictsFlipped.toLocaleString('en')} of ${fit.flipped.toLocaleString('en')}; a guess would hit it about 1 time in ${teacher.numClasses}), and the true label on ${pct(fit.predictsTrue / fit.flipped)}. ` +
+          'There its soft labels point at the wrong class as the one-hot labels do, so KD’s targets differ little from one-hot’s: a KD gain over one-hot can come only from a student that disobeys its teacher on these examples, and no gain says little about distilling a teacher that did not memorise its noise.',
+      });
+    }
+  }
+  return out;
+}
+
 function diagnostics(ctx: ClaimContext): FindingDiagnostic[] {
   const out: FindingDiagnostic[] = [];
   const seeds = ctx.replicates.length;
@@ -690,6 +842,7 @@ function diagnostics(ctx: ClaimContext): FindingDiagnostic[] {
     out.push({ kind: 'unfinished', experimentId: first.experimentId, runId: null, message: `${unfinished.length} run${unfinished.length === 1 ? ' has' : 's have'} not finished, and the claims leave them out until they do: ${unfinished.slice(0, 6).join('; ')}${unfinished.length > 6 ? '; …' : ''}.` });
   }
   const seenTeachers = new Set<number>();
+  const seenNoisyTeachers = new Set<number>();
   for (const rep of ctx.replicates) {
     for (const note of topKNotes(rep.experiment.runs)) out.push({ kind: 'top-k', experimentId: rep.experimentId, runId: null, message: note });
     for (const note of splitNotes(rep.experiment.runs, ctx.sources.dataset.splitNames)) out.push({ kind: 'splits', experimentId: rep.experimentId, runId: null, message: note });
@@ -724,6 +877,7 @@ function diagnostics(ctx: ClaimContext): FindingDiagnostic[] {
         });
       }
     }
+    for (const memorised of memorisedNoise(ctx, rep, seenNoisyTeachers)) out.push(memorised);
     // One line per replicate: the SPEC M3 flag is false where Δ of the lowest bin is negative but
     // the top bin's Δ is lower still (students less confident everywhere).
     const flagged = rep.report.students.flatMap((student) =>

@@ -1,8 +1,9 @@
 // The deviation report across seed replicates (issue 16): students matched by name in every
-// replicate of a series, each report number averaged per split with a Student-t 95% interval.
+// replicate of a series, each report number averaged per split with a Student-t 95% interval,
+// clipped to the values the number can take (an accuracy's to [0, 1]).
 import type { DeviationReport, SplitDeviation } from '../../shared/analytics.js';
 import { compareSplits } from '../../shared/domain.js';
-import { SEED_METRICS, type SeedMetric, type SeriesReport } from '../../shared/findings.js';
+import { clipInterval, SEED_METRIC_DOMAINS, SEED_METRICS, type SeedMetric, type SeriesReport } from '../../shared/findings.js';
 import { meanWithTInterval } from '../../shared/seedStatistics.js';
 
 const metricOf: Record<SeedMetric, (s: SplitDeviation) => number | null> = {
@@ -35,7 +36,7 @@ export function seriesReport(replicates: { experimentId: number; seed: number | 
             SEED_METRICS.map((m) => {
               const values = rows.map((row) => (row ? metricOf[m](row) : null));
               const stats = meanWithTInterval(values);
-              return [m, { n: stats.n, mean: Number.isFinite(stats.mean) ? stats.mean : null, interval: stats.interval, values }];
+              return [m, { n: stats.n, mean: Number.isFinite(stats.mean) ? stats.mean : null, interval: stats.interval && clipInterval(stats.interval, SEED_METRIC_DOMAINS[m]), values }];
             }),
           ) as SeriesReport['students'][number]['splits'][number]['metrics'];
           return { split, metrics };

@@ -33,8 +33,10 @@ export function formatFindings(f: Findings): string {
   const lines = [`Findings on ${printable(f.datasetName)}: ${seeds}`, printable(f.answer), `${tallySentence(tallyClaims(f.claims))}.`, ''];
   for (const c of f.claims) {
     const interval = formatInterval(c.interval, c.unit);
-    lines.push(`${c.id}  ${STATUS_WORDS[c.status].toUpperCase().padEnd(14)}  ${c.title}`);
+    lines.push(`${c.id}  ${STATUS_WORDS[c.status].toUpperCase().padEnd(14)}  ${c.title}${c.dataIndependent ? ' · independent of this experiment’s data' : ''}`);
     if (c.statistic !== null) lines.push(`      ${c.statisticName}: ${formatFindingValue(c.statistic, c.unit)}${interval ? ` ${interval}` : ''}${c.threshold ? ` · threshold ${c.threshold.text}` : ''}`);
+    // A claim without a number still names the bar it could not be held to.
+    else if (c.threshold) lines.push(`      threshold ${c.threshold.text} (not applied: ${c.status === 'not-applicable' ? 'the claim cannot be tested here' : 'no value'})`);
     lines.push(`      ${printable(c.reason)}`);
   }
   if (f.diagnostics.length) {

@@ -7,7 +7,7 @@ import { DomainError, ValidationError } from '../../shared/errors.js';
 import { describeFlagIssues } from '../../shared/zodIssues.js';
 import { createAnalyticsService } from '../analytics/analyticsService.js';
 import { createOutputFile } from '../export/outputFile.js';
-import type { SeedAggregate, SeriesReport } from '../../shared/findings.js';
+import { clipInterval, SEED_METRIC_DOMAINS, type MeasureDomain, type SeedAggregate, type SeriesReport } from '../../shared/findings.js';
 import type { Store } from '../store/store.js';
 import { printable, say, sayJson } from './output.js';
 
@@ -48,17 +48,31 @@ export async function reportCommand(store: Store, options: ReportCommandOptions)
   if (store.experiments.seriesOf(experimentId).length > 1) say(`\n${formatSeriesReport(await analytics.handlers.seriesReport({ experimentId }))}`);
 }
 
-const meanCell = (a: SeedAggregate, show: (x: number | null) => string) => (a.mean === null ? '—' : `${show(a.mean)}${a.interval ? ` [${show(a.interval[0])}, ${show(a.interval[1])}]` : ''}`);
+/** "mean [lo, hi]", the interval clipped to the values the measure can take (shared/findings.ts), as the app's table shows it. */
+const meanCell = (a: SeedAggregate, show: (x: number | null) => string, domain: MeasureDomain) => {
+  if (a.mean === null) return '—';
+  const iv = a.interval && clipInterval(a.interval, domain);
+  return `${show(a.mean)}${iv ? ` [${show(iv[0])}, ${show(iv[1])}]` : ''}`;
+};
 
 /** The report across seeds: per student and split, mean [95% t-interval] of each number. */
 export function formatSeriesReport(series: SeriesReport): string {
   const noisy = series.students.some((s) => s.splits.some((d) => d.metrics.teacherCleanAccuracy.n > 0));
-  const head = `across ${series.seeds.length} seed replicates (experiments ${series.experimentIds.join(', ')}): mean [95% t-interval over seeds]`;
+  const head = `across ${series.seeds.length} seed replicates (experiments ${series.experimentIds.join(', ')}): mean [95% t-interval over seeds, clipped to the values each measure can take]`;
   const blocks = series.students.map((s) => {
     const header = ['split', 'seeds', noisy ? 'student acc (clean)' : 'student acc', 'fidelity', 'KL', 'β', 'Δ lowest', 'Δ top'];
     const rows = s.splits.map((d) => {
       const m = d.metrics;
-      return [d.split, String(m.studentAccuracy.n), meanCell(m.studentCleanAccuracy.n ? m.studentCleanAccuracy : m.studentAccuracy, pct), meanCell(m.fidelity, pct), meanCell(m.meanKl, (x) => fixed(x, 4)), meanCell(m.beta, fixed), meanCell(m.deltaLowest, fixed), meanCell(m.deltaTop, fixed)];
+      return [
+        d.split,
+        String(m.studentAccuracy.n),
+        m.studentCleanAccuracy.n ? meanCell(m.studentCleanAccuracy, pct, SEED_METRIC_DOMAINS.studentCleanAccuracy) : meanCell(m.studentAccuracy, pct, SEED_METRIC_DOMAINS.studentAccuracy),
+        meanCell(m.fidelity, pct, SEED_METRIC_DOMAINS.fidelity),
+        meanCell(m.meanKl, (x) => fixed(x, 4), SEED_METRIC_DOMAINS.meanKl),
+        meanCell(m.beta, fixed, SEED_METRIC_DOMAINS.beta),
+        meanCell(m.deltaLowest, fixed, SEED_METRIC_DOMAINS.deltaLowest),
+        meanCell(m.deltaTop, fixed, SEED_METRIC_DOMAINS.deltaTop),
+      ];
     });
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { DomainError } from '../../shared/errors.js';
 import { ImportOptions } from '../../shared/domain.js';
 import { FINDINGS_PRESET, type Storage } from '../../shared/experimentSpec.js';
+import { reproducedSummary } from '../../shared/findingsText.js';
 import { importIntoDatabase } from '../data/importIntoDatabase.js';
 import { ensureSampleDataset, SAMPLE_DATASET_NAME } from '../data/sampleDataset.js';
 import { sampleDatasetDir } from '../paths.js';
@@ -161,8 +162,7 @@ export async function demo(opts: TrainCommandOptions, options: { epochs?: number
   if (opts.json) return;
   say('');
   const findings = await findingsCommand(opts.store, { experiment: experimentIds[0], json: false });
-  const reproduced = findings.claims.filter((c) => c.status === 'reproduced').map((c) => c.id);
-  say(`\ndemo: ${((Date.now() - started) / 1000).toFixed(0)} s · ${reproduced.length} of ${findings.claims.length} claims reproduced (${reproduced.join(', ') || 'none'}) · npm start opens the app on the Findings page of experiment ${experimentIds[0]}`);
+  say(`\ndemo: ${((Date.now() - started) / 1000).toFixed(0)} s · ${reproducedSummary(findings.claims)} · npm start opens the app on the Findings page of experiment ${experimentIds[0]}`);
 }
 
 /** The sample with FINDINGS_PRESET's label noise, imported once into this database (by its name). */

@@ -1,7 +1,7 @@
 // The Compare page's "Across N seeds" table (issue 16): the series report's numbers, one row per
 // student and split, each as "mean [lo, hi]" (the Student-t 95% interval over seeds) in the same
 // units and digits as the per-experiment Compare table, with what each column means.
-import type { SeedAggregate, SeedMetric, SeriesReport } from '../../shared/findings.js';
+import { clipInterval, SEED_METRIC_DOMAINS, type MeasureDomain, type SeedAggregate, type SeedMetric, type SeriesReport } from '../../shared/findings.js';
 import { formatAccuracy, formatFixed } from './format.js';
 import { GLOSSARY, type GlossaryEntry, type GlossaryKey } from './glossary.js';
 
@@ -16,24 +16,22 @@ export interface SeriesColumn {
   help: GlossaryEntry;
   /** one number in the column's unit, as the per-experiment table writes it */
   show: (value: number) => string;
-  /** the values the number can take, where bounded: an interval is cut to it */
-  domain?: readonly [number, number];
+  /** the values the number can take, where bounded (shared/findings.ts's SEED_METRIC_DOMAINS): an interval is cut to it */
+  domain?: MeasureDomain;
 }
-
-const SHARE = [0, 1] as const;
 
 const percent = (x: number) => formatAccuracy(x);
 const fixed3 = (x: number) => formatFixed(x, 3);
 
 /** The columns after Student, Split and Seeds, in the per-experiment table's order (Δ top added). */
 export const SERIES_COLUMNS: readonly SeriesColumn[] = [
-  { key: 'accuracy', label: 'Student acc.', term: 'accuracy', help: GLOSSARY.accuracy, show: percent, domain: SHARE },
-  { key: 'fidelity', label: 'Fidelity', term: 'fidelity', help: GLOSSARY.fidelity, show: percent, domain: SHARE },
-  { key: 'kl', label: 'KL(T‖S)', term: 'kl', help: GLOSSARY.kl, show: (x) => formatFixed(x, 4), domain: [0, Infinity] },
-  { key: 'beta', label: 'β', term: 'beta', help: GLOSSARY.beta, show: fixed3 },
-  { key: 'deltaLowest', label: 'Δ lowest bin', term: 'lowestBinDelta', help: GLOSSARY.lowestBinDelta, show: fixed3 },
-  { key: 'deltaTop', label: 'Δ top bin', term: 'deltaTop', help: GLOSSARY.deltaTop, show: fixed3 },
-  { key: 'hardPointFit', label: 'Hard-point fit', term: 'hardPointFit', help: GLOSSARY.hardPointFit, show: percent, domain: SHARE },
+  { key: 'accuracy', label: 'Student acc.', term: 'accuracy', help: GLOSSARY.accuracy, show: percent, domain: SEED_METRIC_DOMAINS.studentAccuracy },
+  { key: 'fidelity', label: 'Fidelity', term: 'fidelity', help: GLOSSARY.fidelity, show: percent, domain: SEED_METRIC_DOMAINS.fidelity },
+  { key: 'kl', label: 'KL(T‖S)', term: 'kl', help: GLOSSARY.kl, show: (x) => formatFixed(x, 4), domain: SEED_METRIC_DOMAINS.meanKl },
+  { key: 'beta', label: 'β', term: 'beta', help: GLOSSARY.beta, show: fixed3, domain: SEED_METRIC_DOMAINS.beta },
+  { key: 'deltaLowest', label: 'Δ lowest bin', term: 'lowestBinDelta', help: GLOSSARY.lowestBinDelta, show: fixed3, domain: SEED_METRIC_DOMAINS.deltaLowest },
+  { key: 'deltaTop', label: 'Δ top bin', term: 'deltaTop', help: GLOSSARY.deltaTop, show: fixed3, domain: SEED_METRIC_DOMAINS.deltaTop },
+  { key: 'hardPointFit', label: 'Hard-point fit', term: 'hardPointFit', help: GLOSSARY.hardPointFit, show: percent, domain: SEED_METRIC_DOMAINS.hardPointFitRate },
 ];
 
 export interface SeriesCell {
@@ -41,7 +39,7 @@ export interface SeriesCell {
   mean: string;
   /** "[77.0%, 80.0%]"; null with fewer than two values */
   interval: string | null;
-  /** mean and interval together, as the CLI prints them */
+  /** mean and interval together, as the CLI prints them (both clip with shared/findings.ts's clipInterval) */
   text: string;
   /** each replicate's value, "seed 1: 78.1% · seed 2: 79.0%", for the cell's tooltip */
   perSeed: string;
@@ -75,18 +73,13 @@ function replicateNames(report: Pick<SeriesReport, 'seeds' | 'experimentIds'>): 
 /**
  * One aggregate as the table's cell: "mean [lo, hi]" in the column's unit; "—" for what is null.
  * With few seeds a t-interval can reach past what the number can be (an accuracy below 0%): it is
- * cut to `domain`, which keeps its 95% coverage since the true value lies inside the domain.
+ * cut to `domain` by the rule the CLI uses too (clipInterval).
  */
-export function formatSeedAggregate(
-  aggregate: SeedAggregate,
-  show: (value: number) => string,
-  names: readonly string[] = [],
-  domain: readonly [number, number] = [-Infinity, Infinity],
-): SeriesCell {
+export function formatSeedAggregate(aggregate: SeedAggregate, show: (value: number) => string, names: readonly string[] = [], domain?: MeasureDomain): SeriesCell {
   const known = (x: number | null): x is number => x !== null && Number.isFinite(x);
-  const cut = (x: number) => Math.min(domain[1], Math.max(domain[0], x));
   const mean = known(aggregate.mean) ? show(aggregate.mean) : '—';
-  const interval = known(aggregate.mean) && aggregate.interval ? `[${show(cut(aggregate.interval[0]))}, ${show(cut(aggregate.interval[1]))}]` : null;
+  const clipped = known(aggregate.mean) && aggregate.interval ? clipInterval(aggregate.interval, domain) : null;
+  const interval = clipped ? `[${show(clipped[0])}, ${show(clipped[1])}]` : null;
   const perSeed = aggregate.values.map((v, i) => `${names[i] ?? `replicate ${i + 1}`}: ${known(v) ? show(v) : '—'}`).join(' · ');
   return { mean, interval, text: interval ? `${mean} ${interval}` : mean, perSeed };
 }

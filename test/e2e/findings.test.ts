@@ -62,6 +62,18 @@ describe.skipIf(!canTrainInBrowser)('the findings page in Chromium', () => {
     expect(await page.getByTestId('finding-chart').count()).toBe(withEvidence);
     if (withEvidence) await page.getByTestId('finding-chart').first().locator('canvas').waitFor();
     expect(await page.getByTestId('findings-diagnostic').count()).toBe(findings.diagnostics.length);
+    // the checks independent of the data (metric sanity, the linear lab) say so on their cards
+    expect(await cards.evaluateAll((els) => els.filter((e) => e.querySelector('[data-testid=finding-independent]')).map((e) => e.getAttribute('data-claim')))).toEqual(
+      findings.claims.filter((c) => c.dataIndependent).map((c) => c.id),
+    );
+    expect(findings.claims.filter((c) => c.dataIndependent).map((c) => c.id)).toEqual(['exp1', 'exp6']);
+    // a not-applicable claim shows the threshold it could not be held to; "none" only where there is no threshold
+    const thresholds = await cards.evaluateAll((els) => els.map((e) => e.querySelector('[data-testid=finding-threshold]')?.textContent?.replace(/\s+/g, ' ').trim() ?? ''));
+    findings.claims.forEach((c, i) => {
+      if (!c.threshold) expect(thresholds[i], c.id).toBe('none: the claim is reported, not tested');
+      else expect(thresholds[i], c.id).toContain(c.threshold.text);
+      if (c.threshold && c.status === 'not-applicable') expect(thresholds[i], c.id).toContain('not applied');
+    });
     // The page scrolls inside itself: a window as tall as its content shows it whole.
     await screenshotWhole(page, '.page.findings', 'findings.png', { width: 1500, height: 1000 });
   });

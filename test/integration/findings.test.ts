@@ -2,7 +2,9 @@
 // per-example rows with plain formulas, statuses on a series where disobeying pays and on one
 // where it does not, and the claims a plain experiment cannot test said to be not-applicable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Findings, FindingClaim, SeriesReport } from '../../shared/findings.js';
+import { SEED_METRIC_DOMAINS, SEED_METRICS, type Findings, type FindingClaim, type SeriesReport } from '../../shared/findings.js';
+import { tallyClaims, tallySentence } from '../../shared/findingsText.js';
+import { formatFindings } from '../../main/cli/findingsCommand.js';
 import { meanWithTInterval, ratioOfMeans, tQuantile975 } from '../../shared/seedStatistics.js';
 import { createDeviationFixture } from '../../bench/deviationFixture.js';
 import { variantOf } from '../../main/analytics/findings.js';
@@ -60,6 +62,16 @@ describe('a series where disobeying pays', () => {
     expect(findings.experimentIds).toEqual(fixture.experimentIds);
     expect(findings.seeds).toEqual([1, 2, 3]);
     expect(findings.claims.map((c) => c.id)).toEqual(['exp1', 'exp2', 'exp3', 'exp4', 'exp5', 'exp6', 'exp7', 'exp8']);
+  });
+
+  it('warns once per teacher that memorised the label noise, with the share recomputed from its stored train rows', () => {
+    const teacher = fixture.runs[0]!.teacher;
+    const warnings = findings.diagnostics.filter((d) => d.kind === 'label-noise' && d.message.includes('has memorised most of the label noise on train'));
+    expect(warnings.map((d) => d.runId)).toEqual([...new Set(fixture.runs.map((r) => r.teacher))]);
+    const flipped = app.db.prepare("SELECT id, noisy_label FROM examples WHERE dataset_id = ? AND split = 'train' AND noisy_label IS NOT NULL").all(fixture.datasetId) as { id: number; noisy_label: number }[];
+    const probs = rowsOf(app.db, teacher, 3); // the last epoch, which the findings read
+    const hits = flipped.filter((e) => argmax(probs.get(e.id)!) === e.noisy_label).length;
+    expect(warnings[0]!.message).toContain(`(${hits.toLocaleString('en')} of ${flipped.length.toLocaleString('en')};`);
   });
 
   it('exp4: KD − one-hot per seed on clean test labels, recomputed from stored rows, with a t-interval', () => {
@@ -128,6 +140,56 @@ describe('a series where disobeying pays', () => {
     expect(c.reason).toMatch(/flatter than the diagonal/);
   });
 
+  it('exp2: where the student sits against its teacher is read from the same students’ Δ of the lowest and top bins', async () => {
+    const c = byId(findings, 'exp2');
+    const series = await call<SeriesReport>('seriesReport', { experimentId: fixture.experimentIds[0] });
+    const test = series.students.find((s) => s.name === 'KD τ=1')!.splits.find((d) => d.split === 'test')!.metrics;
+    const fmt = (v: number) => v.toFixed(2).replace('-', '−');
+    const low = test.deltaLowest.mean!;
+    const top = test.deltaTop.mean!;
+    const side = (d: number) => (d < 0 ? 'less confident than its teacher' : 'more confident than its teacher');
+    const expected =
+      Math.sign(low) === Math.sign(top)
+        ? `the student is ${side(top)} where the teacher is sure (Δ of the top bin ${fmt(top)}) and also where it is unsure (Δ of the lowest bin ${fmt(low)}; both means over 3 seeds)`
+        : `the student is ${side(top)} where the teacher is sure (Δ of the top bin ${fmt(top)}) but ${side(low)} where it is unsure (Δ of the lowest bin ${fmt(low)}; both means over 3 seeds)`;
+    expect(c.reason).toContain(`flatter than the diagonal — ${expected}.`);
+  });
+
+  it('exp7: each seed’s cosines and difference, then their mean over the seeds, the interval inside [−2, 2]', () => {
+    const c = byId(findings, 'exp7');
+    const fmt = (v: number) => v.toFixed(3).replace('-', '−');
+    for (const e of c.evidence) expect(c.reason).toContain(`seed ${e.seed}: KD `);
+    for (const e of c.evidence) expect(c.reason).toContain(`KD − one-hot ${fmt(e.value!)}`);
+    const mean = c.evidence.reduce((sum, e) => sum + e.value!, 0) / c.evidence.length;
+    expect(c.statistic!).toBeCloseTo(mean, 12);
+    expect(c.reason).toContain(`mean of KD − one-hot over the 3 seeds ${fmt(mean)} (95% interval`);
+    expect(c.domain).toEqual([-2, 2]);
+    expect(c.interval![0]).toBeGreaterThanOrEqual(-2);
+    expect(c.interval![1]).toBeLessThanOrEqual(2);
+  });
+
+  it('exp1 and exp6 are marked independent of the data, and the tally counts them apart in the app’s and the CLI’s sentence', () => {
+    expect(findings.claims.filter((c) => c.dataIndependent).map((c) => c.id)).toEqual(['exp1', 'exp6']);
+    const tally = tallyClaims(findings.claims);
+    const onData = findings.claims.filter((c) => c.id !== 'exp1' && c.id !== 'exp6');
+    expect(tally.total).toBe(6);
+    expect(tally.reproduced).toBe(onData.filter((c) => c.status === 'reproduced').length);
+    expect(tallySentence(tally)).toMatch(new RegExp(`^On this experiment’s data: ${tally.reproduced} of 6 claims reproduced, .*; the 2 checks independent of the data \\(metric sanity, linear lab\\) pass$`));
+    expect(formatFindings(findings)).toContain(`\n${tallySentence(tally)}.\n`);
+  });
+
+  it('the report across seeds keeps every interval within the values its measure can take', async () => {
+    const series = await call<SeriesReport>('seriesReport', { experimentId: fixture.experimentIds[0] });
+    for (const student of series.students)
+      for (const d of student.splits)
+        for (const m of SEED_METRICS) {
+          const iv = d.metrics[m].interval;
+          if (!iv) continue;
+          expect(iv[0], `${student.name} ${d.split} ${m}`).toBeGreaterThanOrEqual(SEED_METRIC_DOMAINS[m][0]);
+          expect(iv[1], `${student.name} ${d.split} ${m}`).toBeLessThanOrEqual(SEED_METRIC_DOMAINS[m][1]);
+        }
+  });
+
   it('the report across seeds: every student matched by name, each number the mean of the replicates’ with a t-interval', async () => {
     const series = await call<SeriesReport>('seriesReport', { experimentId: fixture.experimentIds[2] });
     expect(series.experimentIds).toEqual(fixture.experimentIds);
@@ -172,6 +234,10 @@ describe('a series where disobeying does not pay', () => {
     expect(five.status).toBe('not-applicable');
     expect(five.reason).toMatch(/^KD does not beat one-hot here .*so the recovered share is undefined/);
     expect(five.evidence.every((e) => e.value === null)).toBe(true);
+    // the bar it could not be held to stays on the claim, and the CLI names it
+    expect(five.threshold).toEqual({ op: '>=', value: 0.5, text: '≥ 50% of KD’s gain' });
+    expect(byId(findings, 'exp8').threshold).toEqual({ op: '<', value: 0, text: 'lower KL than plain KD' });
+    expect(formatFindings(findings)).toContain('exp5  NOT APPLICABLE  Late distillation recovers most of the gain\n      threshold ≥ 50% of KD’s gain (not applied: the claim cannot be tested here)\n');
     expect(findings.answer).toMatch(/^Disobeying did not pay/);
   });
 });

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeviationFixture } from '../../bench/deviationFixture.js';
+import { createFindingsFixture, type SeedPlan } from '../../bench/findingsFixture.js';
 import type { DeviationReport } from '../../shared/analytics.js';
 import { openDatabase } from '../../main/store/openDatabase.js';
 import { makeTempDir } from '../helpers/tempDir.js';
@@ -55,5 +56,36 @@ describe.skipIf(!fs.existsSync('out/main/cli.js'))('disobey report', () => {
     expect(disobey('report', '--db', db, '--epoch', '5').stderr).toMatch(/has 2 recorded epochs; epoch 5 is not one of them/);
     expect(disobey('report', '--db', db, '--experiment', '9').stderr).toMatch(/no experiment with id 9/);
     expect(disobey('report', '--db', path.join(temp.dir, 'empty.db')).stderr).toMatch(/holds no experiment yet/);
+  });
+});
+
+describe.skipIf(!fs.existsSync('out/main/cli.js'))('disobey report across seeds', () => {
+  const seriesDb = path.join(temp.dir, 'series.db');
+  const plan = (seed: number, kdTest: number): SeedPlan => ({
+    seed,
+    teacher: { train: 0.95, test: 0.8 },
+    onehot: { train: 0.9, test: 0.75, confidence: 0.8 },
+    kd: { train: 0.9, test: kdTest, confidence: 0.6 },
+  });
+  beforeAll(() => {
+    const handle = openDatabase(seriesDb);
+    // KD's test accuracy 99% and 85%: over two seeds its t-interval (t = 12.7) reaches far past 100%
+    createFindingsFixture(handle, [plan(1, 0.99), plan(2, 0.85)], { name: 'wide' });
+    handle.close();
+  });
+
+  it('clips each interval to the values its measure can take (accuracies and fidelities to [0%, 100%]), as the app does', () => {
+    const r = disobey('report', '--db', seriesDb, '--bootstrap', '0');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const series = r.stdout.slice(r.stdout.indexOf('across 2 seed replicates'));
+    expect(series).toContain('mean [95% t-interval over seeds, clipped to the values each measure can take]');
+    const kdBlock = series.split('\n\n').find((block) => block.startsWith('KD τ=1 ('))!;
+    const kdTest = kdBlock.split('\n').find((line) => line.startsWith('test'))!;
+    expect(kdTest).toMatch(/^test\s+2\s+92\.0% \[\d+\.\d%, 100\.0%\]/);
+    for (const share of series.matchAll(/(-?\d+\.\d)%/g)) {
+      expect(Number(share[1])).toBeGreaterThanOrEqual(0);
+      expect(Number(share[1])).toBeLessThanOrEqual(100);
+    }
   });
 });

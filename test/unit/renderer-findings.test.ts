@@ -41,6 +41,8 @@ function kdGain(overrides: Partial<FindingClaim> = {}): FindingClaim {
     reason: 'mean +2.9 points ≥ +1 point',
     evidence: seeds.map((seed, i) => ({ seed, experimentId: experimentIds[i]!, value: [1.7, 1.4, 5.5][i]!, label: `seed ${seed}`, kdRunId: 100 + i, onehotRunId: 200 + i })),
     explore: [{ experimentId: 11, studentRunId: 100, filter: ExampleFilter.parse({ split: 'test', correctness: [{ runId: 100, correct: true }, { runId: 200, correct: false }] }), label: 'KD right, one-hot wrong' }],
+    dataIndependent: false,
+    domain: [-100, 100],
     ...overrides,
   };
 }
@@ -127,7 +129,7 @@ describe('the findings summary', () => {
   it('counts the claims by status in one sentence', () => {
     const claims = FINDING_IDS.map((id, i) => claimWith(id, i < 5 ? 'reproduced' : i < 7 ? 'not-reproduced' : 'not-applicable'));
     const tally = tallyClaims(claims);
-    expect(tally).toEqual({ total: 8, reproduced: 5, notReproduced: 2, notApplicable: 1 });
+    expect(tally).toEqual({ total: 8, reproduced: 5, notReproduced: 2, notApplicable: 1, independent: [] });
     expect(tallySentence(tally)).toBe('5 of 8 claims reproduced, 2 not reproduced, 1 not applicable');
     expect(tallySentence(tallyClaims([]))).toBe('0 of 0 claims reproduced, 0 not reproduced, 0 not applicable');
   });

@@ -1,7 +1,8 @@
 // The small chart on each finding's card, built without ECharts so it is tested without a
 // browser: one bar per evidence entry (a seed, a split, a test set) in the claim's unit, the
 // statistic as a solid line, its 95% interval as a band and the SPEC threshold as a dashed line,
-// on a y axis fitted to include 0, the threshold, the interval and every value.
+// on a y axis fitted to include 0, the threshold, the interval and every value, and kept within
+// the values the statistic can take (a difference of cosines: [−2, 2]).
 import type { BarSeriesOption, ChartOption, LineSeriesOption } from './chartOption.js';
 import type { FindingClaim } from '../../../shared/findings.js';
 import { exploreLink, formatFindingValue, formatInterval, formatUnitNumber, hasChartEvidence, OP_SYMBOLS, UNIT_NAMES } from '../findingsDisplay.js';
@@ -18,15 +19,22 @@ export const SERIES_NAMES = { statistic: 'statistic', interval: '95% interval', 
 
 export type FittedAxis = AxisBounds;
 
-/** An axis from 0 and every value, with a little headroom, its ends on a round tick step (axes.ts). */
-export function fittedAxis(values: readonly number[]): FittedAxis {
-  return fitValues(values, { includeZero: true, pad: 0.06, ticks: 4 });
+/** An axis from 0 and every value, with a little headroom, its ends on a round tick step (axes.ts), never past `domain`. */
+export function fittedAxis(values: readonly number[], domain: readonly [number, number] | null = null): FittedAxis {
+  return fitValues(values, { includeZero: true, pad: 0.06, ticks: 4, ...(domain ? { clamp: domain } : {}) });
 }
 
-/** What one bar stands for: a seed, a split, or an entry of another kind. */
-export function evidenceSeriesName(claim: Pick<FindingClaim, 'evidence'>): string {
-  if (claim.evidence.length > 0 && claim.evidence.every((e) => e.seed !== null)) return 'each seed';
-  if (claim.evidence.length > 0 && claim.evidence.every((e) => e.split !== undefined)) return 'each split';
+/**
+ * What one bar stands for: what the claim names (exp1's "each check"), else a seed or a split when
+ * the entries are distinct seeds or splits (four checks of one seed are not "each seed").
+ */
+export function evidenceSeriesName(claim: Pick<FindingClaim, 'evidence'> & Partial<Pick<FindingClaim, 'evidenceName'>>): string {
+  if (claim.evidenceName) return claim.evidenceName;
+  const distinct = <T>(values: T[]) => new Set(values).size === values.length;
+  const seeds = claim.evidence.map((e) => e.seed);
+  const splits = claim.evidence.map((e) => e.split);
+  if (seeds.length > 0 && seeds.every((s) => s !== null) && distinct(seeds)) return 'each seed';
+  if (splits.length > 0 && splits.every((s) => s !== undefined) && distinct(splits)) return 'each split';
   return 'each entry';
 }
 
@@ -73,7 +81,7 @@ function levelLine(
 export function findingChartOption(claim: FindingClaim): FindingChartOption | null {
   if (!hasChartEvidence(claim)) return null;
   const unit = claim.unit;
-  const axis = fittedAxis(findingChartValues(claim));
+  const axis = fittedAxis(findingChartValues(claim), claim.domain ?? null);
   const barName = evidenceSeriesName(claim);
   const many = claim.evidence.length > 4;
   const longLabels = claim.evidence.some((e) => e.label.length > 14);
