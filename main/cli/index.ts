@@ -1,5 +1,6 @@
 // The `disobey` command line: import and list datasets, and serve web mode. It drives the
 // same services as the app; a failure prints one line and exits non-zero.
+import fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ImportOptions } from '../../shared/domain.js';
 import { NotFoundError } from '../../shared/errors.js';
@@ -86,18 +87,31 @@ function precisionOption(value: string | undefined): Storage | undefined {
  * Opens the command's database (--db, else the default), runs `use`, and closes it whatever
  * happens. Only the default database's folder is created; SQLite's failures name the file. A
  * writer waits for another process's write lock (an import, a training epoch) rather than failing.
+ * A command that works on data already there (`needsData`: what it needs) refuses a --db file
+ * that does not exist (requireExisting).
  */
-async function withDatabase<T>(file: string | undefined, use: (store: Store) => T | Promise<T>): Promise<T> {
+async function withDatabase<T>(file: string | undefined, use: (store: Store) => T | Promise<T>, needsData?: string): Promise<T> {
   const target = file ?? defaultDatabasePath();
+  if (file !== undefined && needsData !== undefined) requireExisting(file, needsData);
   return useDatabase(target, openStore(target, { createFolder: file === undefined, busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS, onMigrationProgress: printMigration(target) }), use);
 }
 
 /** For commands that only read: a database that cannot be written is opened read-only, said in one line. */
-async function withReadableDatabase<T>(file: string | undefined, use: (store: Store) => T | Promise<T>): Promise<T> {
+async function withReadableDatabase<T>(file: string | undefined, use: (store: Store) => T | Promise<T>, needsData?: string): Promise<T> {
   const target = file ?? defaultDatabasePath();
+  if (file !== undefined && needsData !== undefined) requireExisting(file, needsData);
   const { store, readOnly } = openStoreForReading(target, { createFolder: file === undefined, onMigrationProgress: printMigration(target) });
   if (readOnly) warn(readOnlyNotice(target));
   return useDatabase(target, store, use);
+}
+
+/**
+ * A --db naming no file, for a command that works on what a database already holds (`needsData`
+ * says what): refused, creating nothing, since opening it would leave an empty database behind a
+ * typo. import, demo and serve create their database.
+ */
+function requireExisting(file: string, needsData: string): void {
+  if (!fs.existsSync(file)) throw new NotFoundError(`no database ${file}: ${needsData}, so it must exist (check --db; disobey import creates one)`);
 }
 
 /** A migration's progress on stderr, one line each ("upgrading …: converting run 3 of 7…"). */
@@ -181,7 +195,7 @@ async function datasetsCommand(argv: string[]): Promise<void> {
     const list = store.datasets.listDatasets();
     if (values.json) sayJson(list);
     else say(list.length ? list.map(formatDataset).join('\n\n') : 'no datasets yet: disobey import PATH');
-  });
+  }, 'datasets lists what a database holds');
 }
 
 async function relocateCommand(argv: string[]): Promise<void> {
@@ -194,7 +208,7 @@ async function relocateCommand(argv: string[]): Promise<void> {
     const dataset = store.datasets.getDataset(datasetId);
     if (values.json) sayJson({ ...dataset, checked });
     else say(`dataset ${datasetId} "${printable(dataset.name)}" now reads its files from ${root} (${checked} checked by SHA-256)`);
-  });
+  }, 'relocate changes a dataset imported there');
 }
 
 async function deleteCommand(argv: string[]): Promise<void> {
@@ -209,7 +223,7 @@ async function deleteCommand(argv: string[]): Promise<void> {
     if (!deleted) throw new NotFoundError(`no ${kind} with id ${id}`);
     if (values.json) sayJson({ [`${kind}Id`]: id, deleted });
     else say(`deleted ${kind} ${id}`);
-  });
+  }, 'delete removes what a database holds');
 }
 
 async function groupsCommand(argv: string[]): Promise<void> {
@@ -225,7 +239,7 @@ async function groupsCommand(argv: string[]): Promise<void> {
     }
     if (values.json) sayJson(dataset.classGroups);
     else say(formatClassGroups(dataset));
-  });
+  }, 'groups reads or sets a dataset imported there');
 }
 
 async function serveCommand(argv: string[]): Promise<void> {
@@ -260,6 +274,14 @@ async function serveCommand(argv: string[]): Promise<void> {
   process.once('SIGTERM', () => void stop());
 }
 
+/** What each training command needs in its database (demo imports the sample itself). */
+const TRAINING_NEEDS: Record<'train' | 'resume' | 'runs' | 'demo', string | undefined> = {
+  train: 'train needs a dataset imported there',
+  resume: 'resume continues a run recorded there',
+  runs: 'runs lists what a database holds',
+  demo: undefined,
+};
+
 async function trainingCommand(command: 'train' | 'resume' | 'runs' | 'demo', argv: string[]): Promise<void> {
   const { values, positionals } = parseCommand(command, argv, valueOptions('backend', 'dataset', 'preset', 'epochs', 'seeds', 'precision'));
   const epochs = numberOption(values.epochs, 'epochs');
@@ -286,7 +308,7 @@ async function trainingCommand(command: 'train' | 'resume' | 'runs' | 'demo', ar
     }
     if (positionals.length !== 1) throw new UsageError('train takes EXPERIMENT.json, or --dataset ID --preset paper');
     return await trainFromFile(opts, positionals[0]!, seeds, storage);
-  });
+  }, TRAINING_NEEDS[command]);
 }
 
 async function reportCli(argv: string[]): Promise<void> {
@@ -302,7 +324,7 @@ async function reportCli(argv: string[]): Promise<void> {
       json: values.json,
       examplesCsv: values.examples,
     });
-  });
+  }, 'report reads an experiment trained there');
 }
 
 async function findingsCli(argv: string[]): Promise<void> {
@@ -314,7 +336,7 @@ async function findingsCli(argv: string[]): Promise<void> {
       seed: numberOption(values.seed, 'seed'),
       json: values.json,
     });
-  });
+  }, 'findings reads an experiment trained there');
 }
 
 async function setsCli(argv: string[]): Promise<void> {
@@ -323,7 +345,7 @@ async function setsCli(argv: string[]): Promise<void> {
   if (dataset !== undefined && (!Number.isInteger(dataset) || dataset < 1)) throw new UsageError(`--dataset must be a dataset id, got ${values.dataset}`);
   return withReadableDatabase(values.db, async (store) => {
     setsCommand(store, { json: values.json, dataset });
-  });
+  }, 'sets lists the curated sets made there');
 }
 
 async function mechanismsCli(argv: string[]): Promise<void> {
@@ -344,7 +366,7 @@ async function mechanismsCli(argv: string[]): Promise<void> {
       },
       (message) => new UsageError(message),
     );
-  });
+  }, 'mechanisms builds from datasets imported there');
 }
 
 async function exportCli(argv: string[]): Promise<void> {
@@ -362,20 +384,24 @@ async function exportCli(argv: string[]): Promise<void> {
       force: values.force,
       json: values.json,
     });
-  });
+  }, 'export reads a curated set made there');
 }
 
 async function ingestCli(argv: string[]): Promise<void> {
-  const { values, positionals } = parseCommand('ingest', argv, valueOptions('dataset', 'experiment-name', 'precision'))
+  const { values, positionals } = parseCommand('ingest', argv, valueOptions('dataset', 'experiment-name', 'precision'));
   const storage = precisionOption(values.precision);
   if (positionals.length !== 1) throw new UsageError('ingest takes exactly one PATH');
   if (values.dataset === undefined) throw new UsageError('ingest needs --dataset ID');
   // decimal digits only: Number() also reads "1e0" and "0x1" as 1
   if (!/^\d+$/.test(values.dataset.trim()) || Number(values.dataset) < 1) throw new UsageError(`--dataset must be a dataset's id, a whole number from 1, got "${values.dataset}"`);
   const datasetId = Number(values.dataset);
-  return withDatabase(values.db, async (store) => {
-    await ingestCommand(store, { path: positionals[0]!, datasetId, experimentName: values['experiment-name'], storage, json: values.json });
-  });
+  return withDatabase(
+    values.db,
+    async (store) => {
+      await ingestCommand(store, { path: positionals[0]!, datasetId, experimentName: values['experiment-name'], storage, json: values.json });
+    },
+    'ingest adds runs to a dataset imported there',
+  );
 }
 
 async function manifestCli(argv: string[]): Promise<void> {
@@ -406,7 +432,7 @@ async function manifestCli(argv: string[]): Promise<void> {
       },
       (message) => new UsageError(message),
     );
-  });
+  }, 'manifest reads an experiment trained there');
 }
 
 /** Every command of the usage table, and what runs it. */

@@ -1,6 +1,7 @@
 // `disobey ingest`: runs trained elsewhere (docs/ingest.md) into an experiment on an imported
-// dataset, all or nothing: a failure leaves the database as it was. Prints each run's recorded
-// splits and what the ingest assumed (a bare cartography folder) or left out (splits not recorded).
+// dataset, all or nothing: a failure leaves the database as it was, and so does Ctrl-C or SIGTERM.
+// Prints each run's recorded splits and what the ingest assumed (a bare cartography folder) or
+// left out (splits not recorded, a student without a teacher).
 import type { Storage } from '../../shared/experimentSpec.js';
 import { createProgressTracker, formatProgressLine } from '../../shared/progress.js';
 import { ingestRuns } from '../data/runIngest.js';
@@ -18,15 +19,29 @@ export interface IngestCommandOptions {
 export async function ingestCommand(store: Store, options: IngestCommandOptions): Promise<void> {
   const showProgress = process.stderr.isTTY && !options.json;
   const tracker = createProgressTracker();
-  const result = await ingestRuns(store, { path: options.path, datasetId: options.datasetId, experimentName: options.experimentName, storage: options.storage }, (_, done, total) => {
-    if (showProgress) drawProgress(formatProgressLine(tracker.update('ingest', done, total), 'run-epochs'));
-  });
-  if (showProgress) endProgress();
+  // SIGTERM (`kill`, a service manager, a container stopping) as Ctrl-C: the ingest stops at its
+  // next epoch or file and deletes the experiment it was writing, where the default would leave
+  // its runs interrupted and half their epochs stored. It then fails with "ingest cancelled".
+  const cancel = new AbortController();
+  const abort = () => cancel.abort();
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  let result;
+  try {
+    result = await ingestRuns(store, { path: options.path, datasetId: options.datasetId, experimentName: options.experimentName, storage: options.storage, signal: cancel.signal }, (_, done, total) => {
+      if (showProgress) drawProgress(formatProgressLine(tracker.update('ingest', done, total), 'run-epochs'));
+    });
+  } finally {
+    process.off('SIGINT', abort);
+    process.off('SIGTERM', abort);
+    if (showProgress) endProgress();
+  }
   if (options.json) {
     sayJson(result);
     return;
   }
   say(`experiment ${result.experimentId}: ${result.runs.length} runs ingested`);
   for (const r of result.runs) say(`  run ${r.id}  ${r.role.padEnd(7)}  ${printable(r.name)}  (${r.epochs} epochs; ${r.splits.length === 1 ? 'split' : 'splits'} ${r.splits.join(', ')})`);
-  for (const note of result.notes) say(`Note: ${note}.`);
+  // Notes quote run and folder names: a line break or escape in one is written escaped, the note stays one line.
+  for (const note of result.notes) say(`Note: ${printable(note)}.`);
 }

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { describeFlagIssues } from '../../shared/zodIssues.js';
 import type { Store } from '../store/store.js';
 import { say, sayJson, warn, writeData } from './output.js';
+import { READ_WITHOUT_BLOCKING } from '../regularFile.js';
 
 export interface ManifestCommandOptions {
   experiment: number;
@@ -50,7 +51,7 @@ function readRulesFile(file: string, usage: (message: string) => Error): string 
   const refuse = (why: string) => usage(`--rules ${file}: ${why}`);
   let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    fd = fs.openSync(file, READ_WITHOUT_BLOCKING);
   } catch (err) {
     const { code, message } = err as NodeJS.ErrnoException;
     throw refuse((code !== undefined && NOT_READABLE[code]) || message);

@@ -1,7 +1,7 @@
 // Reads per-example predictions from a Parquet file (docs/ingest.md, "Predictions files"): a key
 // column `example` and the C values of each row, as one list column or as C wide columns. The
 // result has the NPY reader's shape, so the ingest checks both formats with the same code.
-import fs from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { parquetMetadata, parquetMetadataAsync, parquetRead, parquetSchema, type ColumnData, type CompressionCodec, type DecodedArray, type FileMetaData, type SchemaTree } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 // hyparquet's page decoders (its published src/*.js entry points): the top-k reader decodes list
@@ -14,7 +14,8 @@ import { readPlain } from 'hyparquet/src/plain.js';
 import { getMaxDefinitionLevel, getMaxRepetitionLevel } from 'hyparquet/src/schema.js';
 import type { ColumnDecoder, DataPage } from 'hyparquet/src/types.js';
 import { ImportError } from '../../shared/errors.js';
-import type { NpyArray } from './npyReader.js';
+import { notRegularFile, type NpyArray } from './npyReader.js';
+import { openRegularFile } from '../regularFile.js';
 
 export interface ParquetPredictions {
   /** Row r's example key: a number for integer keys, a string for string keys. */
@@ -55,12 +56,24 @@ export async function readParquetPredictions(file: string, classes?: number): Pr
   return { keys, values, kind: layout.kind };
 }
 
+/** A Parquet file opened without waiting on a pipe in its place, and checked to be a regular file (regularFile.ts). */
+async function openParquet(file: string): Promise<FileHandle> {
+  const opened = await openRegularFile(file).catch((err: unknown) => {
+    throw new ImportError(`cannot read the file: ${(err as Error).message}`, { file }, { cause: err });
+  });
+  if (!opened) throw notRegularFile(file);
+  return opened.handle;
+}
+
 async function readBytes(file: string): Promise<ArrayBuffer> {
+  const handle = await openParquet(file);
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(file);
+    bytes = await handle.readFile();
   } catch (err) {
     throw new ImportError(`cannot read the file: ${(err as Error).message}`, { file }, { cause: err });
+  } finally {
+    await handle.close();
   }
   // hyparquet wants a plain ArrayBuffer; copy only when Node handed back a view into a larger one.
   const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
@@ -281,9 +294,7 @@ const INTEGER_TYPES = ['INT32', 'INT64'];
  * arrays — building one JS array per row cost more than everything else the ingest does.
  */
 export async function readParquetTopK(file: string, k: number, onBatch: (batch: ParquetTopKBatch) => void): Promise<void> {
-  const handle = await fs.open(file, 'r').catch((err: unknown) => {
-    throw new ImportError(`cannot read the file: ${(err as Error).message}`, { file }, { cause: err });
-  });
+  const handle = await openParquet(file);
   try {
     const size = (await handle.stat()).size;
     const slice = async (start: number, end: number): Promise<ArrayBuffer> => {

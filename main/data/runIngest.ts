@@ -9,16 +9,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { z } from 'zod';
-import { ImportError, ValidationError } from '../../shared/errors.js';
+import { CancelledError, ImportError, ValidationError } from '../../shared/errors.js';
 import { MAX_EXPERIMENT_NAME, type Storage } from '../../shared/experimentSpec.js';
 import { fieldIssues } from '../../shared/zodIssues.js';
 import type { EpochMatrixRecord, ExampleRepository, Store } from '../store/store.js';
-import { readNpy, readNpz, type NpyArray } from './npyReader.js';
+import { notRegularFile, openNpy, readNpz, type NpyArray } from './npyReader.js';
+import { excerpt } from './messageExcerpt.js';
 import { readParquetPredictions, readParquetTopK } from './parquetReader.js';
+import { openRegularFileSync } from '../regularFile.js';
 
 export const RunManifest = z
   .object({
-    name: z.string().min(1).max(200),
+    name: z
+      .string()
+      .min(1)
+      .max(200)
+      .refine((name) => name.trim() !== '', 'a run name cannot be blank'),
     role: z.enum(['teacher', 'student']),
     /** the teacher run's name in the same ingest; default: the only teacher, if there is one */
     teacher: z.string().min(1).optional(),
@@ -54,13 +60,15 @@ export interface IngestOptions {
   experimentName?: string;
   /** how the probabilities are stored (float32 unless float16 is asked for; docs/database.md, "Precision") */
   storage?: Storage;
+  /** Aborted (Ctrl-C): the ingest stops at its next epoch, file or few thousand lines and removes what it wrote. */
+  signal?: AbortSignal;
 }
 
 export interface IngestResult {
   experimentId: number;
   /** the splits each run recorded: all of the dataset's, or (a train-only log) some of them */
   runs: { id: number; name: string; role: 'teacher' | 'student'; epochs: number; splits: string[] }[];
-  /** what the ingest assumed or left out, one sentence each (a bare cartography folder, splits not recorded) */
+  /** what the ingest assumed or left out, one sentence each (a bare cartography folder, splits not recorded, a student without a teacher, logits that look like probabilities) */
   notes: string[];
 }
 
@@ -97,6 +105,15 @@ const CARTOGRAPHY_DIR = 'training_dynamics';
 const MANIFEST = 'run.json';
 /** How deeply a run.json may nest (its free "settings" included): far beyond any configuration, far below what JSON.stringify's stack takes. */
 const MAX_MANIFEST_DEPTH = 100;
+/** How often a JSONL reader looks whether the ingest was cancelled: a few thousand lines take milliseconds. */
+const CANCEL_CHECK_LINES = 4096;
+/** What to write instead of an NPY file too large to read as one array. */
+const NPY_TOO_LARGE = 'split it per split or epoch (epoch-<E>.train.npy, epoch-<E>.test.npy), write an epoch folder of Parquet parts, or with many classes keep only each example\'s top k (topK in run.json; JSONL, NPZ or Parquet); docs/ingest.md';
+
+/** Cancelled (Ctrl-C, SIGTERM): the ingest's cleanup removes what it wrote before the error reaches the user. */
+function ingestCancelled(): CancelledError {
+  return new CancelledError('ingest cancelled; nothing was written');
+}
 
 /**
  * What a path is, symbolic links followed (a run folder or a part may live elsewhere); one that
@@ -107,6 +124,45 @@ function statOf(file: string): fs.Stats {
     return fs.statSync(file);
   } catch (err) {
     throw new ImportError(`cannot read: ${(err as Error).message}`, { file }, { cause: err });
+  }
+}
+
+/**
+ * A prediction file found by its name: a regular file (links followed). A FIFO named like an
+ * epoch's file would block its reader forever, a socket or device mislead it: each is refused by
+ * name before anything is read or written.
+ */
+function requireRegularFile(file: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (err) {
+    throw new ImportError(`cannot read the file: ${(err as Error).message}`, { file }, { cause: err });
+  }
+  if (!stat.isFile()) throw notRegularFile(file);
+}
+
+/**
+ * A whole small file (a run.json, an index CSV), opened without blocking and checked, once open,
+ * to be a regular file, so what is read is what was checked; `failure` begins the message of a
+ * file that cannot be read.
+ */
+function readRegularFile(file: string, failure: string): Buffer {
+  const cannotRead = (err: unknown) => new ImportError(`${failure}: ${(err as Error).message}`, { file }, { cause: err });
+  let fd: number;
+  try {
+    const opened = openRegularFileSync(file);
+    if (!opened) throw notRegularFile(file);
+    fd = opened.fd;
+  } catch (err) {
+    throw err instanceof ImportError ? err : cannotRead(err);
+  }
+  try {
+    return fs.readFileSync(fd);
+  } catch (err) {
+    throw err instanceof ImportError ? err : cannotRead(err);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -178,6 +234,31 @@ function runFoldersIn(root: string): string[] {
   return dirs;
 }
 
+/**
+ * A folder holding a run.json is that one run (docs/ingest.md, "Layout"): run folders below it
+ * would be left out without a word, so they are refused by name. Its run.json given as PATH
+ * ingests the run alone, as asked.
+ */
+function refuseRunsBelowRun(root: string): void {
+  const below = namesIn(root)
+    .sort()
+    .filter((name) => {
+      // What cannot be followed here is no run folder: this check must not refuse a run it would otherwise ingest.
+      try {
+        const dir = path.join(root, name);
+        return fs.statSync(dir).isDirectory() && fs.readdirSync(dir).includes(MANIFEST);
+      } catch {
+        return false;
+      }
+    });
+  if (!below.length) return;
+  const shown = below.slice(0, 5).map((name) => path.join(name, MANIFEST)).join(', ') + (below.length > 5 ? ` and ${below.length - 5} more` : '');
+  throw new ImportError(
+    `this folder holds a ${MANIFEST}, so it is one run, but run folders below it hold their own (${shown}), which would be left out: to ingest them all, move this folder's run into a folder of its own beside them; to ingest this run alone, give its ${MANIFEST} as PATH`,
+    { file: root },
+  );
+}
+
 /** The runs under `root`: a run.json file, a folder holding one, or a folder of such folders. */
 export function planRuns(root: string): PlannedRun[] {
   const stat = statOf(root);
@@ -188,8 +269,10 @@ export function planRuns(root: string): PlannedRun[] {
     dirs = [path.dirname(root)];
   } else if (!stat.isDirectory()) {
     throw new ImportError(`neither a folder nor a ${MANIFEST} file: give a run's ${MANIFEST}, its folder, or a folder of run folders (docs/ingest.md, "Layout")`, { file: root });
-  } else if (namesIn(root).includes(MANIFEST)) dirs = [root];
-  else if (hasCartographyFiles(root)) return [planBareCartographyRun(root)];
+  } else if (namesIn(root).includes(MANIFEST)) {
+    refuseRunsBelowRun(root);
+    dirs = [root];
+  } else if (hasCartographyFiles(root)) return [planBareCartographyRun(root)];
   else {
     dirs = runFoldersIn(root);
     if (!dirs.length) throw new ImportError(`no ${MANIFEST} here or in any folder directly below, and no ${CARTOGRAPHY_DIR}/dynamics_epoch_<E>.jsonl files${misspeltManifest(namesIn(root))}`, { file: root });
@@ -218,9 +301,18 @@ export function planRuns(root: string): PlannedRun[] {
  */
 function planBareCartographyRun(root: string): PlannedRun {
   const filesDir = filesDirOf(root);
-  const epochs = namesIn(filesDir).filter((n) => CARTOGRAPHY_FILE.test(n)).length;
+  const fileEpochs = new Set(namesIn(filesDir).flatMap((n) => CARTOGRAPHY_FILE.exec(n)?.[1] ?? []).map(Number));
+  // Without a manifest the files say how many epochs there are: epochs 0 … the last, each with its file.
+  const epochs = Math.max(...fileEpochs) + 1;
+  const absent = Array.from({ length: Math.min(epochs, 100_001) }, (_, e) => e).filter((e) => !fileEpochs.has(e));
+  if (absent.length) {
+    const names = absent.slice(0, 5).map((e) => `dynamics_epoch_${e}.jsonl`).join(', ') + (absent.length > 5 ? ` and ${absent.length - 5} more` : '');
+    throw new ImportError(`${names} ${absent.length === 1 ? 'is' : 'are'} missing: the folder holds cartography files up to dynamics_epoch_${epochs - 1}.jsonl, and a run needs one for each epoch from 0 (no run.json here says otherwise)`, { file: filesDir });
+  }
+  if (epochs > 100_000) throw new ImportError(`${epochs} cartography epochs; a run may have at most 100000`, { file: filesDir });
   const named = path.basename(path.resolve(root)) === CARTOGRAPHY_DIR ? path.dirname(path.resolve(root)) : path.resolve(root);
-  const manifest = RunManifest.parse({ name: path.basename(named).slice(0, 200) || 'cartography', role: 'teacher', epochs, key: 'index', split: 'train', values: 'logits' });
+  const folderName = path.basename(named).slice(0, 200);
+  const manifest = RunManifest.parse({ name: folderName.trim() ? folderName : 'cartography', role: 'teacher', epochs, key: 'index', split: 'train', values: 'logits' });
   const assumed = `${filesDir}: Dataset Cartography training dynamics without a run.json, read as one teacher run "${manifest.name}" of ${epochs} epochs whose guid is the example's index in the train split (write a run.json beside the files to say otherwise: docs/ingest.md)`;
   return { ...planFiles(root, filesDir, manifest), assumed };
 }
@@ -229,7 +321,7 @@ function planRun(dir: string): PlannedRun {
   const file = path.join(dir, MANIFEST);
   let raw: unknown;
   try {
-    raw = JSON.parse(utf8Text(fs.readFileSync(file), file));
+    raw = JSON.parse(utf8Text(readRegularFile(file, 'not a readable JSON manifest'), file));
   } catch (err) {
     if (err instanceof ImportError) throw err;
     throw new ImportError(`not a readable JSON manifest: ${(err as Error).message}`, { file }, { cause: err });
@@ -294,6 +386,7 @@ function planFiles(dir: string, filesDir: string, manifest: RunManifest): Planne
     const m = PREDICTION_FILE.exec(name);
     const c = m ? null : CARTOGRAPHY_FILE.exec(name);
     if (!m && !c) continue;
+    requireRegularFile(file);
     kinds.add(m ? 'epoch-<E>' : 'dynamics_epoch_<E>');
     if (kinds.size > 1) throw new ImportError('a run folder holds epoch-<E> files and cartography dynamics_epoch_<E>.jsonl files: keep one kind per run', { file: filesDir });
     if (c) {
@@ -471,12 +564,23 @@ class EpochLoader {
   private fileNumber = 0;
   /** Key files are usually the same every epoch: resolving a million keys once saves ~0.5 s per epoch. */
   private lastKeys: ResolvedKeys | null = null;
+  /** The longest JSONL line a row could need: 64 characters a value and 4 KiB for the key and the rest. */
+  private readonly maxLineLength: number;
+  /** this epoch's rows given as logits, and how many of them are already probability vectors */
+  private logitRows = 0;
+  private probabilityLikeLogitRows = 0;
+  /** the files of this epoch's logits rows, in the order read */
+  private logitFiles: string[] = [];
+  /** The epochs all of whose logits rows look like probabilities, and their files: softmaxed as asked, but worth a note. */
+  readonly probabilityLikeLogits: { epoch: number; files: string[] }[] = [];
 
   constructor(
     private readonly index: DatasetIndex,
     private readonly manifest: RunManifest,
+    private readonly signal?: AbortSignal,
   ) {
     this.c = index.numClasses;
+    this.maxLineLength = 64 * (manifest.topK === undefined ? this.c : 2 * manifest.topK + 1) + 4096;
     const k = manifest.topK;
     this.top = k === undefined ? null : { k, classes: new Int32Array(index.size * k), probs: new Float32Array(index.size * k), labelProbs: new Float32Array(index.size) };
     this.probs = new Float32Array(this.top ? 0 : index.size * this.c);
@@ -494,8 +598,14 @@ class EpochLoader {
   async load(files: PredictionFile[], epoch: number): Promise<LoadedEpoch> {
     this.seen.fill(0);
     this.files = files;
+    this.logitRows = 0;
+    this.probabilityLikeLogitRows = 0;
+    this.logitFiles = [];
     for (const [i, f] of files.entries()) {
+      this.throwIfCancelled();
       this.fileNumber = i + 1;
+      // Checked when planned and again now: NPZ and Parquet readers open by path, so narrow the time a pipe could be swapped in.
+      if (f.format === 'npz' || f.format === 'parquet') requireRegularFile(f.file);
       if (this.top && f.format !== 'jsonl' && f.format !== 'npz' && f.format !== 'parquet') throw new ImportError(`a top-k run (topK in run.json) reads JSONL or NPZ files, not ${f.format.toUpperCase()}; Parquet works too (columns example, top_classes, top_probs, label_prob)`, { file: f.file });
       if (f.format === 'jsonl') await this.readJsonl(f);
       else if (f.format === 'cartography') await this.readCartography(f);
@@ -504,6 +614,7 @@ class EpochLoader {
       else await this.readParquet(f);
     }
     const recorded = this.checkCoverage(files, epoch);
+    if (this.logitRows > 0 && this.probabilityLikeLogitRows === this.logitRows) this.probabilityLikeLogits.push({ epoch, files: this.logitFiles });
     // Rows of the recorded splits (all rows, without a copy, when the run records every split).
     const rows = recorded.every(Boolean) ? null : Int32Array.from(this.index.ids.keys()).filter((p) => recorded[this.index.splitOf[p]!]);
     const pick = <T extends Int32Array | Float32Array>(values: T, width: number): T => {
@@ -599,6 +710,17 @@ class EpochLoader {
     return position;
   }
 
+  private throwIfCancelled(): void {
+    if (this.signal?.aborted) throw ingestCancelled();
+  }
+
+  /** Refuses a JSONL line longer than any row could need before it is parsed (a 100 MB line of values would be, at length). */
+  private checkLineLength(line: string, file: string, row: number): void {
+    if (line.length <= this.maxLineLength) return;
+    const what = this.top ? `a top-k row (k = ${this.top.k})` : `a row of ${this.c} classes`;
+    throw new ImportError(`the line is ${line.length.toLocaleString('en')} characters long; ${what} and its key need at most ${this.maxLineLength.toLocaleString('en')}: is this the dataset's file?`, { file, row });
+  }
+
   /** Where an example seen twice was seen first, when that was another file of the epoch (another part). */
   private alsoIn(position: number): string {
     const first = this.seen[position]!;
@@ -611,13 +733,25 @@ class EpochLoader {
     const out = position * this.c;
     let sum = 0;
     let max = -Infinity;
+    // Logits that are all in [0, 1] and sum to 1 look like probabilities given under the wrong name.
+    let inUnitRange = true;
     for (let k = 0; k < this.c; k++) {
       const v = values[offset + k]!;
       if (!Number.isFinite(v)) throw new ImportError(`${kind === 'probs' ? 'probability' : 'logit'} of class ${k} is ${v}`, { file, row });
       if (kind === 'probs') {
         if (v < 0 || v > 1 + PROB_SUM_TOLERANCE) throw new ImportError(`probability of class ${k} is ${v}, outside [0, 1]`, { file, row });
         sum += v;
-      } else if (v > max) max = v;
+      } else {
+        if (v > max) max = v;
+        if (v < 0 || v > 1) inUnitRange = false;
+        sum += v;
+      }
+    }
+    if (kind === 'logits') {
+      this.logitRows++;
+      if (inUnitRange && Math.abs(sum - 1) <= PROB_SUM_TOLERANCE) this.probabilityLikeLogitRows++;
+      if (this.logitFiles.at(-1) !== file) this.logitFiles.push(file);
+      sum = 0;
     }
     if (kind === 'probs') {
       if (Math.abs(sum - 1) > PROB_SUM_TOLERANCE) throw new ImportError(`probabilities sum to ${sum}, not 1 (tolerance ${PROB_SUM_TOLERANCE}); logits go under "logits"`, { file, row });
@@ -674,6 +808,8 @@ class EpochLoader {
     let row = 0;
     for await (const line of linesOf(f.file)) {
       row++;
+      if (row % CANCEL_CHECK_LINES === 0) this.throwIfCancelled();
+      this.checkLineLength(line, f.file, row);
       if (!line.trim()) continue;
       let obj: { example?: unknown; probs?: unknown; logits?: unknown };
       try {
@@ -704,6 +840,8 @@ class EpochLoader {
     let row = 0;
     for await (const line of linesOf(f.file)) {
       row++;
+      if (row % CANCEL_CHECK_LINES === 0) this.throwIfCancelled();
+      this.checkLineLength(line, f.file, row);
       if (!line.trim()) continue;
       let obj: Record<string, unknown> | null;
       try {
@@ -741,41 +879,47 @@ class EpochLoader {
     this.storeTopK(this.resolve(line.example, f.split, f.file, row), classes, probs, 0, classes.length, line.label_prob, f.file, row);
   }
 
+  /**
+   * An NPY file and its CSV index. The header (type, shape, class count, size) and the index's row
+   * count are checked before the data is read: a wrong file fails at once, not after gigabytes.
+   */
   private async readNpy(f: PredictionFile): Promise<void> {
-    const array = await readNpy(f.file);
-    const indexFile = f.file.replace(/\.npy$/, '.index.csv');
-    let source: Buffer;
+    const npy = await openNpy(f.file);
     try {
-      source = fs.readFileSync(indexFile);
-    } catch (err) {
-      throw new ImportError(`an NPY file needs its index file beside it: ${(err as Error).message}`, { file: indexFile }, { cause: err });
+      const kind = this.manifest.values;
+      this.checkDenseShape(npy.header.kind, npy.header.shape, kind, f.file);
+      npy.checkSize(NPY_TOO_LARGE);
+      const indexFile = f.file.replace(/\.npy$/, '.index.csv');
+      const source = readRegularFile(indexFile, 'an NPY file needs its index file beside it');
+      checkNotUtf16(source.subarray(0, 4096), indexFile);
+      let parsed: string[] | null = null;
+      const keys = () => (parsed ??= csvKeys(source));
+      const last = this.lastKeys;
+      const count = last && last.split === f.split && sameKeys(last.source, source) ? last.positions.length : keys().length;
+      const n = npy.header.shape[0]!;
+      if (count !== n) throw csvCountMismatch(source, count, n, f.file, indexFile);
+      this.storeArray(await npy.read(), source, keys, f, indexFile, 2, kind);
+    } finally {
+      await npy.close();
     }
-    // Row 1 is the header; row r + 2 of the CSV names row r of the array.
-    const keys = () => {
-      const lines = source.toString('utf8').split(/\r?\n/);
-      // blank lines at the end (an editor's, or two newlines) name no row; one inside would shift every row after it, and is refused
-      while (lines.length > 1 && lines.at(-1)!.trim() === '') lines.pop();
-      return lines.slice(1).map(unquoteCsv);
-    };
-    this.storeArray(array, source, keys, f, indexFile, 2, this.manifest.values);
   }
 
   private async readNpz(f: PredictionFile): Promise<void> {
-    const arrays = await readNpz(f.file);
-    if (this.top) return this.readTopKNpz(f, arrays);
+    const { arrays, names } = await readNpz(f.file, this.top ? ['top_classes', 'top_probs', 'label_prob', 'index'] : ['probs', 'logits', 'index']);
+    if (this.top) return this.readTopKNpz(f, arrays, names);
     if (arrays.has('probs') && arrays.has('logits')) throw new ImportError('holds both arrays "probs" and "logits"; keep exactly one', { file: f.file });
     const kind = arrays.has('probs') ? 'probs' : 'logits';
     const values = arrays.get(kind);
     const index = arrays.get('index');
-    if (!values || !index) throw new ImportError(`an NPZ file needs arrays "probs" (or "logits") and "index"; it holds ${[...arrays.keys()].join(', ') || 'none'}`, { file: f.file });
+    if (!values || !index) throw new ImportError(`an NPZ file needs arrays "probs" (or "logits") and "index"; it holds ${names.join(', ') || 'none'}`, { file: f.file });
     if (index.shape.length !== 1) throw new ImportError(`"index" must be one-dimensional, its shape is (${index.shape.join(', ')})`, { file: `${f.file}:index.npy` });
     const keys = () => (index.kind === 'string' ? index.data : Array.from(index.data));
     this.storeArray(values, keySourceOf(index), keys, { ...f, file: `${f.file}:${kind}.npy` }, `${f.file}:index.npy`, 0, kind);
   }
 
-  private readTopKNpz(f: PredictionFile, arrays: Map<string, NpyArray>): void {
+  private readTopKNpz(f: PredictionFile, arrays: Map<string, NpyArray>, names: string[]): void {
     const [classes, probs, labelProb, index] = ['top_classes', 'top_probs', 'label_prob', 'index'].map((name) => arrays.get(name));
-    if (!classes || !probs || !labelProb || !index) throw new ImportError(`an NPZ file of a top-k run needs arrays "top_classes", "top_probs", "label_prob" and "index"; it holds ${[...arrays.keys()].join(', ') || 'none'}`, { file: f.file });
+    if (!classes || !probs || !labelProb || !index) throw new ImportError(`an NPZ file of a top-k run needs arrays "top_classes", "top_probs", "label_prob" and "index"; it holds ${names.join(', ') || 'none'}`, { file: f.file });
     const { k } = this.top!;
     const shaped = (a: NpyArray, name: string, dims: number[]) => {
       if (a.shape.length !== dims.length || a.shape.some((d, i) => d !== dims[i])) throw new ImportError(`"${name}" must have shape (${dims.join(', ')}), not (${a.shape.join(', ')})`, { file: `${f.file}:${name}.npy` });
@@ -816,16 +960,22 @@ class EpochLoader {
    * them); `firstRow` numbers the key file's rows in errors.
    */
   private storeArray(array: NpyArray, source: KeySource, keys: () => (string | number)[], f: PredictionFile, keyFile: string, firstRow: number, kind: 'probs' | 'logits'): void {
-    if (array.kind !== 'float') throw new ImportError(`${kind} must be a float array`, { file: f.file });
-    if (array.shape.length !== 2) throw new ImportError(`${kind} must have shape [n, classes], not (${array.shape.join(', ')})`, { file: f.file });
+    this.checkDenseShape(array.kind, array.shape, kind, f.file);
     const [n, c] = array.shape as [number, number];
-    if (c !== this.c) throw new ImportError(`${c} classes per row where the dataset has ${this.c}`, { file: f.file });
     const positions = this.positionsOf(source, keys, f.split, keyFile, firstRow);
     if (positions.length !== n) throw new ImportError(`${positions.length} example keys for ${n} rows of ${path.basename(f.file)}`, { file: keyFile });
+    const data = array.data as Float32Array | Float64Array; // a float array: checked above
     for (let r = 0; r < n; r++) {
       // Array rows are numbered from 0, as NumPy does.
-      this.store(positions[r]!, array.data, r * c, c, kind, f.file, r);
+      this.store(positions[r]!, data, r * c, c, kind, f.file, r);
     }
+  }
+
+  /** A dense array's type and shape: floats, [n, C] with the dataset's C. */
+  private checkDenseShape(type: NpyArray['kind'], shape: number[], kind: 'probs' | 'logits', file: string): void {
+    if (type !== 'float') throw new ImportError(`${kind} must be a float array`, { file });
+    if (shape.length !== 2) throw new ImportError(`${kind} must have shape [n, classes], not (${shape.join(', ')})`, { file });
+    if (shape[1] !== this.c) throw new ImportError(`${shape[1]} classes per row where the dataset has ${this.c}`, { file });
   }
 
   /** Every key of a file resolved and marked seen; an identical key file (the usual case) reuses the last resolution. */
@@ -885,18 +1035,23 @@ class EpochLoader {
 async function* linesOf(file: string): AsyncGenerator<string> {
   const head = Buffer.alloc(4096);
   let headLength: number;
+  let fd: number;
+  // The descriptor checked is the one read (a pipe swapped in for the file after the check is never opened to read).
   try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      headLength = fs.readSync(fd, head, 0, head.length, 0);
-    } finally {
-      fs.closeSync(fd);
-    }
+    const opened = openRegularFileSync(file);
+    if (!opened) throw notRegularFile(file);
+    fd = opened.fd;
   } catch (err) {
-    throw new ImportError(`cannot read the file: ${(err as Error).message}`, { file }, { cause: err });
+    throw err instanceof ImportError ? err : new ImportError(`cannot read the file: ${(err as Error).message}`, { file }, { cause: err });
   }
-  checkNotUtf16(head.subarray(0, headLength), file);
-  const input = fs.createReadStream(file, { encoding: 'utf8', start: startsWithUtf8Bom(head.subarray(0, headLength)) ? 3 : 0 });
+  try {
+    headLength = fs.readSync(fd, head, 0, head.length, 0);
+    checkNotUtf16(head.subarray(0, headLength), file);
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err instanceof ImportError ? err : new ImportError(`cannot read the file: ${(err as Error).message}`, { file }, { cause: err });
+  }
+  const input = fs.createReadStream(file, { fd, encoding: 'utf8', start: startsWithUtf8Bom(head.subarray(0, headLength)) ? 3 : 0 });
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
   try {
     // Errors of the caller's loop body do not pass through here (the loop returns this generator): only reading's.
@@ -909,9 +1064,44 @@ async function* linesOf(file: string): AsyncGenerator<string> {
   }
 }
 
+/** An index CSV's keys: every line after the header (row r + 2 names array row r), blank lines at the end dropped. */
+function csvKeys(source: Buffer): string[] {
+  const lines = source.toString('utf8').split(/\r?\n/);
+  // blank lines at the end (an editor's, or two newlines) name no row; one inside would shift every row after it, and is refused
+  while (lines.length > 1 && lines.at(-1)!.trim() === '') lines.pop();
+  return lines.slice(1).map(unquoteCsv);
+}
+
+/** An index CSV whose key count is not the array's row count; one key short most often means the header line is missing. */
+function csvCountMismatch(source: Buffer, count: number, rows: number, npyFile: string, indexFile: string): ImportError {
+  const first = source.toString('utf8', startsWithUtf8Bom(source) ? 3 : 0, Math.min(source.length, 4096)).split(/\r?\n/)[0] ?? '';
+  const header = count === rows - 1 ? `; its first line, ${JSON.stringify(excerpt(first, 60))}, is read as the header, not a key: begin the file with a header line (any name, e.g. "example")` : ' (the first line is the header, any name, e.g. "example"; then one key a line)';
+  return new ImportError(`${count} example keys for the ${rows} rows of ${path.basename(npyFile)}${header}`, { file: indexFile });
+}
+
 function unquoteCsv(field: string): string {
   const t = field.trim();
   return t.startsWith('"') && t.endsWith('"') && t.length >= 2 ? t.slice(1, -1).replace(/""/g, '"') : t;
+}
+
+/** What to write for probabilities given as logits, by the file they came in. */
+function probsHint(file: string): string {
+  if (/\.npz:/.test(file)) return 'an array "probs" in place of "logits"';
+  if (file.endsWith('.npy')) return '"values": "probs" in run.json';
+  if (file.endsWith('.parquet')) return 'a column "probs" (or p_0 …) in place of "logits" (or logit_0 …)';
+  if (CARTOGRAPHY_FILE.test(path.basename(file))) return 'epoch-<E>.jsonl files with "probs", and a run.json';
+  return '"probs" in place of "logits" on each line';
+}
+
+/**
+ * The note on a run whose logits are, row by row, probability vectors: softmaxed as logits as
+ * asked (a model may output such logits), but softmax flattens probabilities, so it is said.
+ */
+function probabilityLikeLogitsNote(run: string, epochs: { epoch: number; files: string[] }[], total: number): string {
+  const first = epochs[0]!;
+  const where = `${first.files[0]}${first.files.length > 1 ? ` and ${first.files.length - 1} more ${first.files.length === 2 ? 'file' : 'files'}` : ''}`;
+  const which = epochs.length === total ? (total === 1 ? 'its epoch' : `all ${total} epochs`) : `${epochs.length} of its ${total} epochs (first epoch ${first.epoch})`;
+  return `run "${run}": every row given as logits in ${which} is already a probability vector (values in [0, 1] summing to 1 within ${PROB_SUM_TOLERANCE}), e.g. in ${where}; they were softmaxed as logits, as asked, which flattens probabilities: if they are probabilities, give them as such (${probsHint(first.files[0]!)})`;
 }
 
 /** The experiment's name trimmed, 1 to 200 characters as a trained experiment's. */
@@ -939,6 +1129,8 @@ export async function ingestRuns(store: Store, options: IngestOptions, report: I
   }
   const total = planned.reduce((a, r) => a + r.manifest.epochs, 0);
   const teachers = planned.filter((r) => r.manifest.role === 'teacher');
+  const teacherOf = (m: RunManifest) => (m.role === 'student' ? (m.teacher ?? (teachers.length === 1 ? teachers[0]!.manifest.name : null)) : null);
+  if (options.signal?.aborted) throw ingestCancelled();
   const created = store.ingestExperiment({
     datasetId: options.datasetId,
     name: name ?? `ingested from ${path.basename(path.resolve(options.path))}`.slice(0, MAX_EXPERIMENT_NAME),
@@ -954,7 +1146,7 @@ export async function ingestRuns(store: Store, options: IngestOptions, report: I
       return {
         name: m.name,
         role: m.role,
-        teacher: m.role === 'student' ? (m.teacher ?? (teachers.length === 1 ? teachers[0]!.manifest.name : null)) : null,
+        teacher: teacherOf(m),
         spec: { epochs: m.epochs, external: { settings: m.settings ?? null, key: m.key, source: path.resolve(r.dir), ...(m.topK === undefined ? {} : { topK: m.topK }) } },
       };
     }),
@@ -962,11 +1154,18 @@ export async function ingestRuns(store: Store, options: IngestOptions, report: I
 
   let done = 0;
   const result: IngestResult = { experimentId: created.experimentId, runs: [], notes: planned.flatMap((r) => (r.assumed ? [r.assumed] : [])) };
+  // A student without a teacher is stored, but the report and findings pass it over: say so now.
+  for (const r of planned) {
+    if (r.manifest.role !== 'student' || teacherOf(r.manifest) !== null) continue;
+    const why = teachers.length === 0 ? 'this ingest holds no teacher run' : `this ingest holds ${teachers.length} teachers (${teachers.map((t) => `"${t.manifest.name}"`).join(', ')}) and its run.json names none`;
+    result.notes.push(`student "${r.manifest.name}" has no teacher (${why}): name one with "teacher" in its run.json, ingested with it; report and findings compare a student with its teacher`);
+  }
   try {
     for (const r of planned) {
       const runId = created.ids.get(r.manifest.name)!;
-      const loader = new EpochLoader(index, r.manifest);
+      const loader = new EpochLoader(index, r.manifest, options.signal);
       for (let e = 0; e < r.epochs.length; e++) {
+        if (options.signal?.aborted) throw ingestCancelled();
         const loaded = await loader.load(r.epochs[e]!, e + 1);
         store.recordEpochMatrix({ runId, epoch: e + 1, seconds: 0, metrics: loaded.metrics, matrix: loaded.matrix });
         report('ingest', ++done, total);
@@ -974,6 +1173,8 @@ export async function ingestRuns(store: Store, options: IngestOptions, report: I
       const splits = loader.recordedSplits();
       const left = index.splitNames.filter((s) => !splits.includes(s));
       if (left.length) result.notes.push(`"${r.manifest.name}" recorded ${splits.length === 1 ? 'only the split' : 'only the splits'} ${splits.join(', ')}, not ${left.join(', ')}: the analytics cover the splits it recorded`);
+      const probabilityLike = loader.probabilityLikeLogits;
+      if (probabilityLike.length) result.notes.push(probabilityLikeLogitsNote(r.manifest.name, probabilityLike, r.epochs.length));
       result.runs.push({ id: runId, name: r.manifest.name, role: r.manifest.role, epochs: r.manifest.epochs, splits });
     }
     // The splits a run left out are part of what it is: the report, findings and explorer say so.
@@ -990,6 +1191,7 @@ export async function ingestRuns(store: Store, options: IngestOptions, report: I
       // The delete failed too (the disk is full, say): the runs say why they are incomplete.
       const message = `ingest failed (${err instanceof Error ? err.message : String(err)}); removing it failed too: ${(cleanup as Error).message}`;
       for (const id of created.ids.values()) store.runs.finishRun(id, 'failed', message);
+      if (err instanceof CancelledError) throw new CancelledError(`ingest cancelled, but removing what it wrote failed: ${(cleanup as Error).message}; delete experiment ${created.experimentId}`);
     }
     throw err;
   }

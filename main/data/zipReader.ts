@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import zlib from 'node:zlib';
 import { ImportError } from '../../shared/errors.js';
 import { excerpt } from './messageExcerpt.js';
+import { openRegularFile } from '../regularFile.js';
 
 export interface ZipEntry {
   name: string;
@@ -46,9 +47,12 @@ export const MAX_ENTRY_BYTES = 1 << 30;
 export async function openZip(file: string): Promise<ZipArchive> {
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(file, 'r');
+    // without waiting on a pipe in the file's place (regularFile.ts)
+    const opened = await openRegularFile(file);
+    if (!opened) throw new ImportError('is not a regular file (a pipe, device, socket or folder is not read)', { file });
+    handle = opened.handle;
   } catch (err) {
-    throw new ImportError(`cannot read the file: ${(err as Error).message}`, { file }, { cause: err });
+    throw err instanceof ImportError ? err : new ImportError(`cannot read the file: ${(err as Error).message}`, { file }, { cause: err });
   }
   try {
     const { entries, dataEnds } = await readCentralDirectory(handle, file);

@@ -4,11 +4,11 @@
 // a stored path that climbs out, or a symbolic link whose target lies outside, is refused,
 // and a file whose SHA-256 no longer matches the import is reported as changed, not served.
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DomainError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { isInsideFolder } from '../paths.js';
+import { openRegularFile, READ_WITHOUT_BLOCKING_OR_LINK } from '../regularFile.js';
 import type { ImageSourceQueries } from '../store/imageSourceQueries.js';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -62,10 +62,6 @@ function missing(err: NodeJS.ErrnoException, what: string, datasetId: number): D
   return new NotFoundError(`${what} (${err.code ?? err.message})`);
 }
 
-// Opened without blocking (a pipe swapped in for the file must not hold one of libuv's threads
-// forever) and without following a link put there since the path was resolved.
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
-
 /** A file as recorded at import, or what differs: it is no regular file, its size or its SHA-256. */
 type SameFile = { data: Buffer } | { notRegular: true } | { differs: string };
 
@@ -74,14 +70,14 @@ type SameFile = { data: Buffer } | { notRegular: true } | { differs: string };
  * before anything is read (a file grown to gigabytes is never read), the SHA-256 after.
  */
 export async function readIfSame(real: string, recorded: { bytes: number; sha256: Buffer }): Promise<SameFile> {
-  const handle = await fs.open(real, OPEN_FLAGS).catch((err: NodeJS.ErrnoException) => {
+  // Opened without blocking and without following a link put there since the path was resolved (regularFile.ts).
+  const opened = await openRegularFile(real, READ_WITHOUT_BLOCKING_OR_LINK).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ELOOP') return null; // a symbolic link now: no longer the file that was checked
     throw err;
   });
-  if (!handle) return { notRegular: true };
+  if (!opened) return { notRegular: true };
+  const { handle, stat } = opened;
   try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) return { notRegular: true };
     if (stat.size !== recorded.bytes) return { differs: `${stat.size.toLocaleString('en')} bytes now, ${recorded.bytes.toLocaleString('en')} then` };
     const data = Buffer.alloc(recorded.bytes);
     const { bytesRead } = await handle.read(data, 0, data.length, 0);

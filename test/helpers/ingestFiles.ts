@@ -1,5 +1,7 @@
 // Prediction files made in code for the ingest tests: .npz archives and int64 .npy vectors (as
-// numpy writes them), and dense Parquet with a list column (as pyarrow writes it).
+// numpy writes them), dense Parquet with a list column (as pyarrow writes it), index CSVs, and
+// named pipes where a file should be.
+import { spawnSync } from 'node:child_process';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { encodeNpy } from '../../bench/ingestFixture.js';
 import { createZipWriter } from '../../main/export/zipWriter.js';
@@ -47,4 +49,15 @@ export function writeDenseParquet(file: string, keys: Int32Array | number[], row
       { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
     ],
   });
+}
+
+/** An NPY index CSV: the header line, then one key a line (line k + 2 names array row k). */
+export function indexCsv(keys: readonly (number | string)[], header = 'example'): string {
+  return [header, ...keys].join('\n') + '\n';
+}
+
+/** A named pipe at `file` (mkfifo(1); Node has no call for it), or false where there is none (Windows). */
+export function makeFifo(file: string): boolean {
+  const made = spawnSync('mkfifo', [file]);
+  return made.status === 0;
 }

@@ -83,6 +83,35 @@ describe.skipIf(!fs.existsSync('out/main/cli.js'))('the disobey CLI', () => {
     expect(JSON.parse(disobey('datasets', '--db', db, '--json').stdout)).toHaveLength(2);
   });
 
+  it('refuses a --db that does not exist for every command that works on what a database holds, creating nothing', () => {
+    const missing = path.join(temp.dir, 'typo.db');
+    const commands = [
+      ['datasets'],
+      ['runs'],
+      ['report'],
+      ['findings'],
+      ['sets'],
+      ['groups', '1'],
+      ['groups', '1', '--clear'],
+      ['delete', '--experiment', '1'],
+      ['relocate', '--dataset', '1', '--root', temp.dir],
+      ['resume', '1'],
+      ['train', '--dataset', '1', '--preset', 'paper'],
+      ['mechanisms', '--name', 'm', '--source', '1', '--patch'],
+      ['export', '--set', '1', '--out', path.join(temp.dir, 'set.csv')],
+      ['manifest', '--experiment', '1', '--rule', '{"filter":{},"weight":1,"reason":"r"}'],
+      ['ingest', temp.dir, '--dataset', '1'],
+    ];
+    for (const args of commands) {
+      const r = disobey(...args, '--db', missing);
+      expect([r.code, r.stderr], args.join(' ')).toEqual([1, expect.stringMatching(new RegExp(`^disobey: no database ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${args[0]} .*, so it must exist \\(check --db; disobey import creates one\\)\n$`))]);
+      expect(fs.existsSync(missing), args.join(' ')).toBe(false);
+    }
+    // import creates its database
+    expect(disobey('import', sampleDatasetDir(), '--db', missing, '--subset', '10').code).toBe(0);
+    expect(fs.existsSync(missing)).toBe(true);
+  });
+
   it('refuses an option given an empty value, and a value that reads as an option, as usage errors in one line', () => {
     const csv = path.join(temp.dir, 'two.csv');
     fs.writeFileSync(csv, 'text,label\na,x\nb,y\n');

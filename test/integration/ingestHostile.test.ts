@@ -1,18 +1,24 @@
 // `disobey ingest` against hostile folders and files: run folders that are links, unreadable or
 // misnamed are followed or refused by name, never dropped; a PATH naming another file than run.json,
 // keys that only look like indices, top-k rows that cannot be the top k, rows with both probs and
-// logits, BOMs and UTF-16, dangling links and loops, deep manifests and over-long names are each
-// refused naming the file (and row), with nothing written.
+// logits, BOMs and UTF-16, dangling links and loops, deep manifests and over-long names, FIFOs,
+// over-long lines and NPY files too large or of the wrong shape are each refused naming the file
+// (and row), with nothing written; Ctrl-C and SIGTERM roll the CLI's ingest back, and what the
+// ingest cannot know for sure (a student without a teacher, logits that look like probabilities)
+// is said in a note.
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { createPlainDataset, encodeNpy, randomProbabilities, type PlainDataset } from '../../bench/ingestFixture.js';
+import { openNpy, readNpz } from '../../main/data/npyReader.js';
+import { readParquetPredictions, readParquetTopK } from '../../main/data/parquetReader.js';
 import { ingestRuns } from '../../main/data/runIngest.js';
 import { openDatabase } from '../../main/store/openDatabase.js';
 import { createStore } from '../../main/store/store.js';
-import { int64Npy, npz, writeDenseParquet } from '../helpers/ingestFiles.js';
+import { indexCsv, int64Npy, makeFifo, npz, writeDenseParquet } from '../helpers/ingestFiles.js';
 import { makeTempDir } from '../helpers/tempDir.js';
 
 const N = 40;
@@ -230,7 +236,7 @@ describe('ingest: every failure names its file', () => {
     await expectRefused(loop, new RegExp(`^${escaped(path.join(loop, 'epoch-8'))}: cannot read: ELOOP`));
   });
 
-  it('a JSONL file that cannot be opened is refused as "cannot read the file", naming it', async () => {
+  it('a JSONL file that cannot be opened (a dangling link) is refused as "cannot read the file", a socket as no regular file, each naming it', async () => {
     // A dangling link (any user) and a socket (which no one can open as a file, root included).
     const dir = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.train.jsonl': goodJsonl(1) });
     fs.symlinkSync(path.join(temp.dir, 'nowhere.jsonl'), path.join(dir, 'epoch-1.test.jsonl'));
@@ -239,7 +245,7 @@ describe('ingest: every failure names its file', () => {
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(path.join(socketDir, 'epoch-1.jsonl'), resolve));
     try {
-      await expectRefused(socketDir, new RegExp(`^${escaped(path.join(socketDir, 'epoch-1.jsonl'))}: cannot read the file: ENXIO`));
+      await expectRefused(socketDir, new RegExp(`^${escaped(path.join(socketDir, 'epoch-1.jsonl'))}: is not a regular file`));
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
@@ -284,4 +290,224 @@ describe('ingest: the experiment name', () => {
     const result = await ingest(dir, `  ${'y'.repeat(200)}  `);
     expect(db.prepare('SELECT name FROM experiments WHERE id = ?').pluck().get(result.experimentId)).toBe('y'.repeat(200));
   });
+});
+
+/** Every example's values as JSONL under `field`, keyed by example id. */
+function jsonlOf(values: Float32Array, field: 'probs' | 'logits'): string {
+  return data.ids.map((id, i) => JSON.stringify({ example: id, [field]: Array.from(values.subarray(i * C, (i + 1) * C)) })).join('\n') + '\n';
+}
+
+const hasMkfifo = process.platform !== 'win32' && spawnSync('mkfifo', ['--version']).status === 0;
+
+describe('ingest: only regular files are read', () => {
+  it.skipIf(!hasMkfifo)('a FIFO named like a run.json, an epoch file (JSONL, NPY, NPZ, Parquet, cartography) or an index CSV is refused by name at once, not waited on; nothing is written', async () => {
+    const probs = randomProbabilities(N, C, 40);
+    const manifest = { name: 'teacher', role: 'teacher', epochs: 1 };
+    const cases: [string, Record<string, string | Buffer>, string][] = [
+      ['run.json', { 'epoch-1.jsonl': goodJsonl(1) }, 'run.json'],
+      ['epoch-1.jsonl', {}, 'epoch-1.jsonl'],
+      ['epoch-1.npy', { 'epoch-1.index.csv': indexCsv(data.ids) }, 'epoch-1.npy'],
+      ['epoch-1.npz', {}, 'epoch-1.npz'],
+      ['epoch-1.parquet', {}, 'epoch-1.parquet'],
+      // The index is found when its NPY is read, not when the folder is listed: refused by the descriptor it opened.
+      ['epoch-1.index.csv', { 'epoch-1.npy': encodeNpy(probs, [N, C]) }, 'epoch-1.index.csv'],
+    ];
+    for (const [fifo, files, named] of cases) {
+      const dir = freshDir();
+      if (fifo !== 'run.json') fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify(manifest));
+      for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
+      expect(makeFifo(path.join(dir, fifo))).toBe(true);
+      await expectRefused(dir, new RegExp(`^${escaped(path.join(dir, named))}: is not a regular file \\(a named pipe, socket or device\\?\\): the ingest reads regular files only$`));
+    }
+    const cartography = freshDir();
+    fs.writeFileSync(path.join(cartography, 'dynamics_epoch_0.jsonl'), '');
+    expect(makeFifo(path.join(cartography, 'dynamics_epoch_1.jsonl'))).toBe(true);
+    await expectRefused(cartography, new RegExp(`^${escaped(path.join(cartography, 'dynamics_epoch_1.jsonl'))}: is not a regular file`));
+  });
+
+  it.skipIf(!hasMkfifo)('an NPY opened as a FIFO (one swapped in after the folder was listed) is refused by its open descriptor, without blocking', async () => {
+    const fifo = path.join(freshDir(), 'epoch-1.npy');
+    expect(makeFifo(fifo)).toBe(true);
+    await expect(openNpy(fifo)).rejects.toThrow(new RegExp(`^${escaped(fifo)}: is not a regular file`));
+  });
+
+  it.skipIf(!hasMkfifo)('an NPZ or a Parquet file opened as a FIFO is refused by its open descriptor too, without blocking', async () => {
+    const npz = path.join(freshDir(), 'epoch-1.npz');
+    const parquet = path.join(freshDir(), 'epoch-1.parquet');
+    expect([makeFifo(npz), makeFifo(parquet)]).toEqual([true, true]);
+    await expect(readNpz(npz, ['probs'])).rejects.toThrow(new RegExp(`^${escaped(npz)}: is not a regular file`));
+    await expect(readParquetPredictions(parquet, 3)).rejects.toThrow(new RegExp(`^${escaped(parquet)}: is not a regular file`));
+    await expect(readParquetTopK(parquet, 2, () => {})).rejects.toThrow(new RegExp(`^${escaped(parquet)}: is not a regular file`));
+  });
+});
+
+describe('ingest: a folder holding a run.json and run folders below it', () => {
+  it('is refused naming the run folders that would be left out; its run.json as PATH ingests that run alone', async () => {
+    const root = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(1) });
+    writeRunAt(path.join(root, 'student-b'), { name: 'b', role: 'student', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(2) });
+    writeRunAt(path.join(root, 'student-a'), { name: 'a', role: 'student', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(3) });
+    // A folder below without a run.json (plots, training_dynamics/) is no run and no reason to refuse.
+    fs.mkdirSync(path.join(root, 'plots'));
+    await expectRefused(root, new RegExp(`^${escaped(root)}: this folder holds a run\\.json, so it is one run, but run folders below it hold their own \\(${escaped(path.join('student-a', 'run.json'))}, ${escaped(path.join('student-b', 'run.json'))}\\), which would be left out: .*give its run\\.json as PATH$`));
+    expect((await ingest(path.join(root, 'run.json'))).runs.map((r) => r.name)).toEqual(['teacher']);
+  });
+});
+
+describe('ingest: notes on what the analytics will not show', () => {
+  it('a student with no teacher (a student-only ingest; two teachers and no "teacher") is ingested with a note naming it and why; one teacher needs none', async () => {
+    const alone = writeRunAt(freshDir(), { name: 's', role: 'student', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(1) });
+    expect((await ingest(alone)).notes).toEqual(['student "s" has no teacher (this ingest holds no teacher run): name one with "teacher" in its run.json, ingested with it; report and findings compare a student with its teacher']);
+    const two = freshDir();
+    writeRunAt(path.join(two, 't1'), { name: 't1', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(2) });
+    writeRunAt(path.join(two, 't2'), { name: 't2', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(3) });
+    writeRunAt(path.join(two, 'u'), { name: 'u', role: 'student', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(4) });
+    writeRunAt(path.join(two, 'v'), { name: 'v', role: 'student', teacher: 't2', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(5) });
+    expect((await ingest(two)).notes).toEqual(['student "u" has no teacher (this ingest holds 2 teachers ("t1", "t2") and its run.json names none): name one with "teacher" in its run.json, ingested with it; report and findings compare a student with its teacher']);
+    const one = freshDir();
+    writeRunAt(path.join(one, 't'), { name: 't', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(6) });
+    writeRunAt(path.join(one, 's'), { name: 's', role: 'student', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(7) });
+    expect((await ingest(one)).notes).toEqual([]);
+  });
+
+  it('probabilities given as logits (JSONL "logits", NPY values logits) are softmaxed as asked, with a note naming the file; real logits get none', async () => {
+    const probs = randomProbabilities(N, C, 41);
+    const jsonlDir = writeRunAt(freshDir(), { name: 'j', role: 'teacher', epochs: 2 }, { 'epoch-1.jsonl': jsonlOf(probs, 'logits'), 'epoch-2.jsonl': jsonlOf(randomProbabilities(N, C, 42), 'logits') });
+    const result = await ingest(jsonlDir);
+    expect(result.notes).toEqual([
+      `run "j": every row given as logits in all 2 epochs is already a probability vector (values in [0, 1] summing to 1 within 0.001), e.g. in ${path.join(jsonlDir, 'epoch-1.jsonl')}; they were softmaxed as logits, as asked, which flattens probabilities: if they are probabilities, give them as such ("probs" in place of "logits" on each line)`,
+    ]);
+    // Stored as the softmax of the values given, as asked: flatter than the probabilities.
+    const stored = db.prepare('SELECT count(*) FROM prediction_matrices WHERE run_id = ?').pluck().get(result.runs[0]!.id) as number;
+    expect(stored).toBeGreaterThan(0);
+    const npyDir = writeRunAt(freshDir(), { name: 'n', role: 'teacher', epochs: 1, values: 'logits' }, { 'epoch-1.npy': encodeNpy(probs, [N, C]), 'epoch-1.index.csv': indexCsv(data.ids) });
+    expect((await ingest(npyDir)).notes).toEqual([expect.stringMatching(new RegExp(`^run "n": every row given as logits in its epoch is already a probability vector .* e\\.g\\. in ${escaped(path.join(npyDir, 'epoch-1.npy'))}; .*\\("values": "probs" in run\\.json\\)$`))]);
+    // One row that is no probability vector (it sums to 2) makes them logits: no note.
+    const logits = Float32Array.from(probs);
+    logits.set([1, 1, 0, 0], 8);
+    expect((await ingest(writeRunAt(freshDir(), { name: 'l', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': jsonlOf(logits, 'logits') }))).notes).toEqual([]);
+  });
+});
+
+describe('ingest: NPZ and NPY are read only as far as needed', () => {
+  it('an NPZ holding arrays the ingest does not use (embeddings) never decodes them: one that is no readable array is no obstacle', async () => {
+    const probs = randomProbabilities(N, C, 43);
+    const archive = await npz({ probs: encodeNpy(probs, [N, C]), embeddings: Buffer.from('not an array, and never read'), index: int64Npy(data.ids) });
+    const result = await ingest(writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.npz': archive }));
+    expect(result.runs.map((r) => r.name)).toEqual(['teacher']);
+    // The arrays it does not read are still named when one it needs is missing.
+    const noIndex = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.npz': await npz({ probs: encodeNpy(probs, [N, C]), embeddings: Buffer.from('x') }) });
+    await expectRefused(noIndex, /epoch-1\.npz: an NPZ file needs arrays "probs" \(or "logits"\) and "index"; it holds probs, embeddings$/);
+  });
+
+  it('an NPY header with the wrong class count or a row count other than its index is refused before its data is read (here: none)', async () => {
+    const noData = (shape: number[]) => encodeNpy(new Float32Array(0), shape);
+    const classes = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.npy': noData([N, C + 1]), 'epoch-1.index.csv': indexCsv(data.ids) });
+    await expectRefused(classes, new RegExp(`^${escaped(path.join(classes, 'epoch-1.npy'))}: 5 classes per row where the dataset has 4$`));
+    const rows = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.npy': noData([N + 2, C]), 'epoch-1.index.csv': indexCsv(data.ids) });
+    await expectRefused(rows, new RegExp(`^${escaped(path.join(rows, 'epoch-1.index.csv'))}: 40 example keys for the 42 rows of epoch-1\\.npy \\(the first line is the header`));
+  });
+
+  it('an NPY of more than 2 GiB is refused at once saying what to write instead (a sparse file: nothing is read)', async () => {
+    const dir = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.index.csv': indexCsv(data.ids) });
+    const file = path.join(dir, 'epoch-1.npy');
+    const rows = 2 ** 27; // 2^27 rows × 4 float32 = 2 GiB of data
+    const header = encodeNpy(new Float32Array(0), [rows, C]);
+    fs.writeFileSync(file, header);
+    fs.truncateSync(file, header.length + rows * C * 4);
+    await expectRefused(dir, new RegExp(`^${escaped(file)}: its 536,870,912 values \\(2\\.0 GiB\\) are more than one \\.npy file may hold here \\(2 GiB\\): split it per split or epoch .*Parquet parts.*top k`));
+  });
+});
+
+describe('ingest: index CSVs', () => {
+  it('a UTF-16 index CSV (a BOM, or NUL bytes) is refused as UTF-16, asking for UTF-8', async () => {
+    const probs = randomProbabilities(N, C, 44);
+    for (const [bytes, message] of [
+      [Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(indexCsv(data.ids), 'utf16le')]), 'UTF-16 text \\(its byte-order mark says so\\): save it as UTF-8'],
+      [Buffer.from(indexCsv(data.ids), 'utf16le'), 'holds NUL bytes \\(UTF-16 text\\?\\): save it as UTF-8'],
+    ] as const) {
+      const dir = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.npy': encodeNpy(probs, [N, C]), 'epoch-1.index.csv': bytes });
+      await expectRefused(dir, new RegExp(`^${escaped(path.join(dir, 'epoch-1.index.csv'))}: ${message}$`));
+    }
+  });
+
+  it('an index CSV without its header line says its first line was read as the header and what a header is', async () => {
+    const dir = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.npy': encodeNpy(randomProbabilities(N, C, 45), [N, C]), 'epoch-1.index.csv': data.ids.join('\n') + '\n' });
+    await expectRefused(dir, new RegExp(`^${escaped(path.join(dir, 'epoch-1.index.csv'))}: 39 example keys for the 40 rows of epoch-1\\.npy; its first line, "${data.ids[0]}", is read as the header, not a key: begin the file with a header line \\(any name, e\\.g\\. "example"\\)$`));
+  });
+});
+
+describe('ingest: JSONL lines, cartography folders and run names', () => {
+  it('a JSONL line far longer than a row of C values and its key is refused by file and line before it is parsed', async () => {
+    const lines = goodJsonl(46).split('\n');
+    lines[2] = JSON.stringify({ example: data.ids[2], probs: Array.from({ length: 10_000 }, () => 0.0001) });
+    const dir = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': lines.join('\n') });
+    await expectRefused(dir, new RegExp(`^${escaped(path.join(dir, 'epoch-1.jsonl'))}, row 3: the line is [\\d,]+ characters long; a row of 4 classes and its key need at most 4,352: is this the dataset's file\\?$`));
+    // A top-k run's bound is its k, not the class count.
+    const topK = data.ids.map((id, i) => JSON.stringify({ example: id, top_classes: [data.labels[i]], top_probs: [0.97], label_prob: 0.97, pad: i === 0 ? 'x'.repeat(64 * 3 + 4096) : '' }));
+    await expectRefused(writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1, topK: 1 }, { 'epoch-1.jsonl': topK.join('\n') }), /row 1: the line is [\d,]+ characters long; a top-k row \(k = 1\) and its key need at most 4,288/);
+  });
+
+  it('a bare cartography folder with an epoch file missing names the missing file (there is no manifest to be outside of)', async () => {
+    const dir = path.join(freshDir(), 'model');
+    const dynamics = path.join(dir, 'training_dynamics');
+    fs.mkdirSync(dynamics, { recursive: true });
+    for (const e of [0, 1, 3]) fs.writeFileSync(path.join(dynamics, `dynamics_epoch_${e}.jsonl`), '');
+    await expectRefused(dir, new RegExp(`^${escaped(dynamics)}: dynamics_epoch_2\\.jsonl is missing: the folder holds cartography files up to dynamics_epoch_3\\.jsonl`));
+  });
+
+  it('a run name of only white space is refused as blank, like a blank experiment name', async () => {
+    const dir = writeRunAt(freshDir(), { name: ' \t ', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(47) });
+    await expectRefused(dir, new RegExp(`^${escaped(path.join(dir, 'run.json'))}: name: a run name cannot be blank$`));
+  });
+});
+
+describe.skipIf(!fs.existsSync('out/main/cli.js'))('disobey ingest, the command', () => {
+  const bin = path.resolve('bin/disobey.js');
+  const databasePath = () => db.name;
+
+  it('prints notes on one line each, a line break in a run name escaped', () => {
+    const dir = writeRunAt(freshDir(), { name: 'stu\nde', role: 'student', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(48) });
+    const r = spawnSync(process.execPath, [bin, 'ingest', dir, '--dataset', String(data.datasetId), '--db', databasePath()], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('\nNote: student "stu\\x0Ade" has no teacher (this ingest holds no teacher run): name one with "teacher" in its run.json, ingested with it; report and findings compare a student with its teacher.\n');
+  });
+
+  it('refuses a --db file that does not exist in one line naming it, creating nothing', () => {
+    const dir = writeRunAt(freshDir(), { name: 'teacher', role: 'teacher', epochs: 1 }, { 'epoch-1.jsonl': goodJsonl(49) });
+    const missing = path.join(freshDir(), 'typo.sqlite');
+    const r = spawnSync(process.execPath, [bin, 'ingest', dir, '--dataset', '1', '--db', missing], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`disobey: no database ${missing}: ingest adds runs to a dataset imported there, so it must exist (check --db; disobey import creates one)\n`);
+    expect(fs.readdirSync(path.dirname(missing))).toEqual([]);
+  });
+
+  /** A run of many epochs (each a link to one small NPY and its index): long enough to interrupt. */
+  function longRun(): string {
+    const dir = writeRunAt(freshDir(), { name: 'long', role: 'teacher', epochs: 20_000 }, { 'base.npy': encodeNpy(randomProbabilities(N, C, 50), [N, C]), 'base.csv': indexCsv(data.ids) });
+    for (let e = 1; e <= 20_000; e++) {
+      fs.symlinkSync('base.npy', path.join(dir, `epoch-${e}.npy`));
+      fs.symlinkSync('base.csv', path.join(dir, `epoch-${e}.index.csv`));
+    }
+    return dir;
+  }
+
+  it.each([
+    ['Ctrl-C (SIGINT to the process group, as a terminal sends it)', 'SIGINT', true],
+    ['SIGTERM to the command', 'SIGTERM', false],
+  ] as const)('%s during the ingest removes what it wrote and exits non-zero saying nothing was written', async (_, signal, group) => {
+    const dir = longRun();
+    const before = counts();
+    const child = spawn(process.execPath, [bin, 'ingest', dir, '--dataset', String(data.datasetId), '--db', databasePath()], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Interrupted once epochs are being written: the experiment exists, half-written.
+    const deadline = Date.now() + 20_000;
+    while ((db.prepare('SELECT count(*) FROM prediction_matrices').pluck().get() as number) <= before[2]! && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(counts()[0]).toBe(before[0]! + 1);
+    process.kill(group ? -child.pid! : child.pid!, signal);
+    expect(await exited).toBe(1);
+    expect(stderr).toBe('disobey: ingest cancelled; nothing was written\n');
+    expect(counts()).toEqual(before);
+  }, 30_000);
 });
