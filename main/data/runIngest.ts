@@ -148,22 +148,26 @@ function requireRegularFile(file: string): void {
  * file that cannot be read.
  */
 function readRegularFile(file: string, failure: string): Buffer {
-  const cannotRead = (err: unknown) => new ImportError(`${failure}: ${(err as Error).message}`, { file }, { cause: err });
-  let fd: number;
-  try {
-    const opened = openRegularFileSync(file);
-    if (!opened) throw notRegularFile(file);
-    fd = opened.fd;
-  } catch (err) {
-    throw err instanceof ImportError ? err : cannotRead(err);
-  }
+  const fd = openRegular(file, failure);
   try {
     return fs.readFileSync(fd);
   } catch (err) {
-    throw err instanceof ImportError ? err : cannotRead(err);
+    throw new ImportError(`${failure}: ${(err as Error).message}`, { file }, { cause: err });
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The descriptor of a regular file, opened without blocking (regularFile.ts); anything else is refused by name, `failure` beginning the message of one that cannot be opened. */
+function openRegular(file: string, failure = 'cannot read the file'): number {
+  let opened: ReturnType<typeof openRegularFileSync>;
+  try {
+    opened = openRegularFileSync(file);
+  } catch (err) {
+    throw new ImportError(`${failure}: ${(err as Error).message}`, { file }, { cause: err });
+  }
+  if (!opened) throw notRegularFile(file);
+  return opened.fd;
 }
 
 /** A folder's entry names; one that cannot be listed is refused by name. */
@@ -1035,15 +1039,8 @@ class EpochLoader {
 async function* linesOf(file: string): AsyncGenerator<string> {
   const head = Buffer.alloc(4096);
   let headLength: number;
-  let fd: number;
   // The descriptor checked is the one read (a pipe swapped in for the file after the check is never opened to read).
-  try {
-    const opened = openRegularFileSync(file);
-    if (!opened) throw notRegularFile(file);
-    fd = opened.fd;
-  } catch (err) {
-    throw err instanceof ImportError ? err : new ImportError(`cannot read the file: ${(err as Error).message}`, { file }, { cause: err });
-  }
+  const fd = openRegular(file);
   try {
     headLength = fs.readSync(fd, head, 0, head.length, 0);
     checkNotUtf16(head.subarray(0, headLength), file);
