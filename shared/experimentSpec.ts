@@ -6,7 +6,49 @@ import { SplitName } from './domain.js';
 import { DomainError } from './errors.js';
 
 const PositiveInt = z.number().int().positive();
-const HiddenSizes = z.array(PositiveInt).max(8);
+
+/**
+ * How large a model a spec may ask for. Each field has a bound generous for research at this app's
+ * scale (CPU, wasm or one GPU through tfjs), so an impossible size is refused by the schema, naming
+ * its field, rather than by a training worker that grows to gigabytes or fails on a typed array
+ * too long. The fields alone still multiply to billions of weights (an MLP of 8 × 65,536 units), so
+ * the whole model is held to `parameters` too, counted by modelParameterCount once the dataset's
+ * input size and classes are known (main/services/experimentPlanner.ts).
+ */
+export const MODEL_LIMITS = {
+  /** units per hidden layer: mlp and bow-mlp `hidden`, cnn `dense` */
+  hiddenUnits: 65_536,
+  /** hidden layers of an mlp or bow-mlp */
+  hiddenLayers: 8,
+  /** filters per conv block of a cnn */
+  convFilters: 4_096,
+  /** a resnet's first-stage width (each later stage doubles it) */
+  resnetWidth: 8_192,
+  /** residual blocks per resnet stage (ResNet-152 has 36 in its largest) */
+  blocksPerStage: 64,
+  /** embedding width of embedding-bag and transformer models */
+  dim: 8_192,
+  /** transformer attention heads */
+  heads: 256,
+  /**
+   * Weights in one model, teacher or student, frozen ones (batch-norm statistics, IDF) included:
+   * 100 M float32 weights are 400 MB, and the gradients and Adam's two moments make it 1.6 GB per
+   * run, with several runs training side by side.
+   */
+  parameters: 100_000_000,
+} as const;
+
+/** A count as the messages write it: 1,000,000. */
+export function groupedCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** A positive integer at most `max`, refused beyond it as "1,000,000 units is more than 65,536". */
+function boundedInt(max: number, unit: string) {
+  return PositiveInt.max(max, { error: (issue) => `${typeof issue.input === 'number' ? groupedCount(issue.input) : String(issue.input)} ${unit} is more than ${groupedCount(max)}` });
+}
+const HiddenSizes = z.array(boundedInt(MODEL_LIMITS.hiddenUnits, 'units')).max(MODEL_LIMITS.hiddenLayers);
+const EmbeddingDim = boundedInt(MODEL_LIMITS.dim, 'dimensions');
 /** token ids include the padding id 0 and the unknown id 1 (see main/train/textFeatures.ts) */
 const VocabSize = z.number().int().min(3).max(200_000);
 
@@ -27,17 +69,17 @@ export const CnnModel = z
   .object({
     arch: z.literal('cnn'),
     /** one conv3x3-ReLU-maxpool2x2 block per entry */
-    filters: z.array(PositiveInt).min(1).max(6).default([16, 32]),
+    filters: z.array(boundedInt(MODEL_LIMITS.convFilters, 'filters')).min(1).max(6).default([16, 32]),
     /** a hidden dense layer before the classifier; none when absent */
-    dense: PositiveInt.optional(),
+    dense: boundedInt(MODEL_LIMITS.hiddenUnits, 'units').optional(),
   })
   .strict();
 export const ResnetModel = z
   .object({
     arch: z.literal('resnet'),
     /** basic residual blocks per stage; each later stage halves the resolution and doubles the width */
-    blocks: z.array(PositiveInt).min(1).max(4).default([1, 1]),
-    width: PositiveInt.default(16),
+    blocks: z.array(boundedInt(MODEL_LIMITS.blocksPerStage, 'blocks')).min(1).max(4).default([1, 1]),
+    width: boundedInt(MODEL_LIMITS.resnetWidth, 'channels').default(16),
   })
   .strict();
 export const BowMlpModel = z
@@ -52,15 +94,15 @@ export const EmbeddingBagModel = z
   .object({
     arch: z.literal('embedding-bag'),
     vocabSize: VocabSize.default(5000),
-    dim: PositiveInt.default(64),
+    dim: EmbeddingDim.default(64),
   })
   .strict();
 export const TransformerModel = z
   .object({
     arch: z.literal('transformer'),
     vocabSize: VocabSize.default(5000),
-    dim: PositiveInt.default(64),
-    heads: PositiveInt.default(2),
+    dim: EmbeddingDim.default(64),
+    heads: boundedInt(MODEL_LIMITS.heads, 'heads').default(2),
     layers: z.union([z.literal(1), z.literal(2)]).default(1),
     maxLen: PositiveInt.max(1024).default(128),
   })
@@ -79,6 +121,71 @@ export const ModelSpec = z.discriminatedUnion(
 );
 export type ModelSpec = z.infer<typeof ModelSpec>;
 export type ModelSpecInput = z.input<typeof ModelSpec>;
+
+/** What a model's size depends on besides its spec: an image's shape (a text model's table is its own vocabSize). */
+export type ModelInputSize = { kind: 'image'; height: number; width: number; channels: number } | { kind: 'text' };
+
+/**
+ * The weights of the model `model` builds for `input` and `numClasses` classes, frozen ones
+ * included: the same layers, in the same sizes, as main/train/models.ts buildModel makes them
+ * (test/unit/modelSize-spec.test.ts holds the two together). A spec for the other kind of data
+ * counts its classifier only; the planner refuses it for that reason first.
+ */
+export function modelParameterCount(model: ModelSpec, input: ModelInputSize, numClasses: number): number {
+  const dense = (inputs: number, outputs: number) => inputs * outputs + outputs;
+  const chain = (sizes: readonly number[]) => sizes.slice(1).reduce((sum, size, i) => sum + dense(sizes[i]!, size), 0);
+  const conv = (size: number, inputs: number, outputs: number, bias: boolean) => size * size * inputs * outputs + (bias ? outputs : 0);
+  /** gamma, beta and the two running statistics */
+  const batchNorm = (channels: number) => 4 * channels;
+  const image = input.kind === 'image' ? input : { height: 0, width: 0, channels: 0 };
+  const pixels = image.height * image.width * image.channels;
+  switch (model.arch) {
+    case 'softmax':
+      return dense(pixels, numClasses);
+    case 'mlp':
+      return chain([pixels, ...model.hidden, numClasses]);
+    case 'cnn': {
+      let [channels, height, width, count] = [image.channels, image.height, image.width, 0];
+      for (const filters of model.filters) {
+        count += conv(3, channels, filters, true);
+        [channels, height, width] = [filters, Math.floor(height / 2), Math.floor(width / 2)];
+      }
+      const flat = Math.max(height, 0) * Math.max(width, 0) * channels;
+      return count + (model.dense !== undefined ? dense(flat, model.dense) + dense(model.dense, numClasses) : dense(flat, numClasses));
+    }
+    case 'resnet': {
+      let count = conv(3, image.channels, model.width, false) + batchNorm(model.width);
+      let channels = model.width;
+      model.blocks.forEach((blocks, stage) => {
+        const out = model.width * 2 ** stage;
+        for (let j = 0; j < blocks; j++) {
+          count += conv(3, channels, out, false) + conv(3, out, out, false) + 2 * batchNorm(out);
+          if ((stage > 0 && j === 0) || channels !== out) count += conv(1, channels, out, false) + batchNorm(out);
+          channels = out;
+        }
+      });
+      return count + dense(channels, numClasses);
+    }
+    case 'bow-mlp':
+      return (model.tfidf ? model.vocabSize : 0) + chain([model.vocabSize, ...model.hidden, numClasses]);
+    case 'embedding-bag':
+      return model.vocabSize * model.dim + dense(model.dim, numClasses);
+    case 'transformer': {
+      const { dim } = model;
+      const layerNorm = 2 * dim;
+      const block = 2 * layerNorm + dense(dim, 3 * dim) + dense(dim, dim) + dense(dim, 4 * dim) + dense(4 * dim, dim);
+      return (model.vocabSize + model.maxLen) * dim + model.layers * block + layerNorm + dense(dim, numClasses);
+    }
+  }
+}
+
+/** Why `model` is too large for `input` and `numClasses` (MODEL_LIMITS.parameters), or undefined when it is not. */
+export function modelSizeProblem(model: ModelSpec, input: ModelInputSize, numClasses: number): string | undefined {
+  const count = modelParameterCount(model, input, numClasses);
+  if (count <= MODEL_LIMITS.parameters) return undefined;
+  const on = input.kind === 'image' ? ` on ${input.height}×${input.width}×${input.channels} images` : '';
+  return `the ${model.arch} model has ${groupedCount(count)} parameters${on} with ${numClasses} classes, more than the ${groupedCount(MODEL_LIMITS.parameters)} one model may have: make it narrower or shallower`;
+}
 
 export const OptimizerSpec = z
   .object({

@@ -601,6 +601,8 @@ export function createAnalyticsService(store: Store, options: { frameCacheBytes?
      * null: a grid image) in flight until the function returned is called; null for any other call.
      */
     foreground: (name: string | null): (() => void) | null => (name === null || (Object.hasOwn(handlers, name) && !LONG_CALLS.has(name)) ? gate.enter() : null),
+    /** A step of other long work on this event loop (an export) behind the quick calls in flight, as the long calls step. */
+    turn: (): Promise<void> => gate.turn(),
     /** Settles when the columns scheduled after first pages are built (benchmarks wait for it). */
     idle: (): Promise<void> => warming,
     /** How many analysis frames are kept, and the bytes they hold (tests and benchmarks). */

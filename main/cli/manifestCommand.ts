@@ -125,7 +125,8 @@ export async function manifestCommand(store: Store, options: ManifestCommandOpti
     overwrite: options.force,
   });
   if (!parsed.success) throw usage(describeManifestOptions(parsed.error, options));
-  const result = await writeTrainingManifest({ store, filteredIds: createAnalyticsService(store).filteredIds }, parsed.data);
+  // Printed to stdout, not answered in a call: no cap on the inline content.
+  const result = await writeTrainingManifest({ store, filteredIds: createAnalyticsService(store).filteredIds }, parsed.data, null);
   if (result.content !== undefined) writeData(result.content);
   const summary = { path: result.path, rows: result.rows, bytes: result.bytes, counts: result.counts };
   // With the manifest on stdout, the summary goes to stderr so a pipe gets the manifest alone.

@@ -14,12 +14,31 @@ export interface ManifestSources {
   filteredIds(scope: AnalysisScope, filter: ExampleFilter): ArrayLike<number>;
 }
 
-export async function writeTrainingManifest(sources: ManifestSources, args: TrainingManifestArgs): Promise<TrainingManifestResult> {
+/**
+ * The most a manifest returned as `content` (no `path`: the exportTrainingManifest call behind
+ * web mode's Download button) holds: it is built at once on the services' event loop and sent in
+ * one JSON answer. Past either limit it is refused, by rows before it is built, by size as soon as
+ * its text passes it; written to a file (`path`) it has none. `disobey manifest` printing to
+ * stdout passes null: a pipe takes any size.
+ */
+export const INLINE_MANIFEST_LIMITS = { rows: 50_000, bytes: 4 * 1024 * 1024 } as const;
+export type InlineManifestLimits = { rows: number; bytes: number };
+
+function tooLargeInline(what: string, limits: InlineManifestLimits): ValidationError {
+  return new ValidationError(
+    `this manifest has ${what}; one returned without a path holds at most ${limits.rows.toLocaleString('en-US')} rows and ${limits.bytes.toLocaleString('en-US')} bytes: give a path to write it to a file (the Write file button)`,
+    { field: 'path' },
+  );
+}
+
+export async function writeTrainingManifest(sources: ManifestSources, args: TrainingManifestArgs, inline: InlineManifestLimits | null = INLINE_MANIFEST_LIMITS): Promise<TrainingManifestResult> {
   const { rules, defaultWeight, kind, format, split, path, overwrite, ...scope } = args;
   const dataset = sources.store.datasets.getDataset(sources.store.experiments.getExperiment(scope.experimentId).datasetId);
   const splits = dataset.splits.map((s) => s.split);
   if (split !== undefined && !splits.includes(split)) throw new ValidationError(`dataset ${dataset.id} has no split "${split}" (splits: ${splits.join(', ')})`, { field: 'split' });
   const examples = sources.store.examples.listed(dataset.id, split);
+  const limits = path === undefined ? inline : null;
+  if (limits && examples.length > limits.rows) throw tooLargeInline(`${examples.length.toLocaleString('en-US')} rows`, limits);
   const position = new Map(examples.map((e, i) => [e.id, i]));
 
   // ruleOf[i]: the index of the first rule passing example i; rules.length where none does.
@@ -50,8 +69,15 @@ export async function writeTrainingManifest(sources: ManifestSources, args: Trai
   };
 
   if (path === undefined) {
-    const content = header + order.map(line).join('');
-    return { path: null, rows: examples.length, bytes: Buffer.byteLength(content), counts, content };
+    const lines = [header];
+    let bytes = Buffer.byteLength(header);
+    for (const i of order) {
+      const text = line(i);
+      bytes += Buffer.byteLength(text);
+      if (limits && bytes > limits.bytes) throw tooLargeInline(`more than ${limits.bytes.toLocaleString('en-US')} bytes of text`, limits);
+      lines.push(text);
+    }
+    return { path: null, rows: examples.length, bytes, counts, content: lines.join('') };
   }
   const out = await createOutputFile(path, overwrite);
   try {

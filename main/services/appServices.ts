@@ -52,7 +52,7 @@ export function createAppServices({ store, databasePath, launchTrainWorker, desk
   const tasks = createTaskRegistry();
   const experiments = createExperimentHandlers(store, databasePath, events, launchTrainWorker);
   const analytics = createAnalyticsService(store);
-  const curatedSets = createCuratedSetHandlers(store, { events, tasks, filteredIds: analytics.filteredIds });
+  const curatedSets = createCuratedSetHandlers(store, { events, tasks, filteredIds: analytics.filteredIds, turn: analytics.turn });
 
   /**
    * A task that writes a new dataset (an import, a mechanism build): progress and the finish as

@@ -23,6 +23,8 @@ export interface CuratedSetDeps {
   tasks: TaskRegistry;
   /** ids of every example a filter passes, in id order (analyticsService.filteredIds) */
   filteredIds: (scope: AnalysisScope, filter: ExampleFilter) => ArrayLike<number>;
+  /** an export's step behind the quick calls in flight (analyticsService.turn); absent, one turn of the event loop */
+  turn?: () => Promise<void>;
 }
 
 /** Matrices an export reads stay cached this long at most; the analytics keep their own cache. */
@@ -71,7 +73,7 @@ export function sweepStaleDownloads(tmpDir = os.tmpdir(), now = Date.now()): num
   return removed;
 }
 
-export function createCuratedSetHandlers(store: Store, { events, tasks, filteredIds }: CuratedSetDeps) {
+export function createCuratedSetHandlers(store: Store, { events, tasks, filteredIds, turn }: CuratedSetDeps) {
   const { curatedSets: sets, experiments, datasets, imageSources } = store;
   const matrices = createPredictionMatrices(store.predictions, EXPORT_MATRIX_CACHE_BYTES);
 
@@ -103,6 +105,7 @@ export function createCuratedSetHandlers(store: Store, { events, tasks, filtered
     try {
       const result = await exportCuratedSet({ sets, datasets, experiments, matrices, imageSources, readOriginal: (id) => readExampleOriginal(imageSources, id) }, args, {
         signal: task.signal,
+        turn,
         onProgress: (stage, done, total) => {
           // about one event per percent of each stage
           const percent = total > 0 ? Math.floor((100 * done) / total) : 100;

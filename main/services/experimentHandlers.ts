@@ -65,7 +65,10 @@ export function createExperimentHandlers(store: Store, databasePath: string, eve
         runs.getRun(runId);
         return runs.epochMetrics(runId);
       },
-      cancelTraining: ({ experimentId }: { experimentId?: number }) => ({ cancelled: trainer.cancel(experimentId) }),
+      cancelTraining: ({ experimentId }: { experimentId?: number }) => {
+        if (experimentId !== undefined) experiments.getExperiment(experimentId); // NOT_FOUND for an id that names none
+        return { cancelled: trainer.cancel(experimentId) };
+      },
       resumeRun: ({ runId }: { runId: number }) => {
         runs.reconcileInterrupted();
         const run = runs.getRun(runId);

@@ -1,9 +1,23 @@
 // Turns a validated experiment spec into database rows (experiment, teacher run, student runs),
 // refusing what cannot run before anything is written: unknown dataset, a model for the wrong
-// kind of data, a reused teacher that is unfinished or from another dataset.
+// kind of data or too large for its input, a reused teacher that is unfinished or from another dataset.
 import { randomBytes } from 'node:crypto';
 import { DomainError } from '../../shared/errors.js';
-import { FINDINGS_PRESET, findingsPreset, mechanismPreset, paperPreset, parseExperimentSpec, seedLabels, seedReplicateSpec, TextArchs, type ExperimentSpec, type ModelSpecInput } from '../../shared/experimentSpec.js';
+import {
+  FINDINGS_PRESET,
+  findingsPreset,
+  mechanismPreset,
+  modelSizeProblem,
+  paperPreset,
+  parseExperimentSpec,
+  seedLabels,
+  seedReplicateSpec,
+  TextArchs,
+  type ExperimentSpec,
+  type ModelInputSize,
+  type ModelSpec,
+  type ModelSpecInput,
+} from '../../shared/experimentSpec.js';
 import type { NewExperiment, Store } from '../store/store.js';
 import { refuseWithoutTrainingImages } from '../train/trainingData.js';
 
@@ -26,11 +40,15 @@ export function planExperiment(store: Store, input: unknown): PlannedExperiment 
   const dataset = store.datasets.header(spec.datasetId);
   if (!dataset) throw new DomainError('SPEC_ERROR', `experiment spec: datasetId: no dataset with id ${spec.datasetId}`, { field: 'datasetId' });
   refuseWithoutTrainingImages(dataset, spec.datasetId); // before a run is queued, not by each run failing
-  const checkModel = (model: { arch: string }, where: string) => {
-    const isText = TextArchs.includes(model.arch as (typeof TextArchs)[number]);
+  // A model's size depends on the dataset's image shape and classes, known only here (MODEL_LIMITS).
+  const inputSize: ModelInputSize = dataset.kind === 'image' ? { kind: 'image', height: dataset.height ?? 0, width: dataset.width ?? 0, channels: dataset.channels ?? 0 } : { kind: 'text' };
+  const checkModel = (model: ModelSpec, where: string) => {
+    const isText = TextArchs.includes(model.arch);
     if (isText !== (dataset.kind === 'text')) {
       throw new DomainError('SPEC_ERROR', `experiment spec: ${where}.model: the ${model.arch} model needs ${isText ? 'text' : 'image'} data, dataset ${spec.datasetId} holds ${dataset.kind}s`, { field: `${where}.model` });
     }
+    const tooLarge = modelSizeProblem(model, inputSize, dataset.classNames.length);
+    if (tooLarge) throw new DomainError('SPEC_ERROR', `experiment spec: ${where}.model: ${tooLarge}`, { field: `${where}.model` });
   };
   if ('model' in spec.teacher) checkModel(spec.teacher.model, 'teacher');
   else {

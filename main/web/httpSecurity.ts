@@ -103,15 +103,24 @@ function cookieValue(req: IncomingMessage, name: string): string | undefined {
 
 export type TokenSource = 'query' | 'header' | 'cookie' | null;
 
-export function presentedToken(req: IncomingMessage, url: URL, token: string): TokenSource {
+/**
+ * The cookie's name on `port`. Cookies ignore ports: under one name, a second server on
+ * 127.0.0.1 would replace the first one's token (its downloads then refused) and each server's
+ * token would be sent to the other. Named per port, each server reads only its own.
+ */
+export function tokenCookieName(port: number): string {
+  return `${TOKEN_COOKIE}_${port}`;
+}
+
+export function presentedToken(req: IncomingMessage, url: URL, token: string, port: number): TokenSource {
   const header = req.headers[TOKEN_HEADER];
   if (sameToken(Array.isArray(header) ? header[0] : header, token)) return 'header';
   if (sameToken(url.searchParams.get(TOKEN_QUERY), token)) return 'query';
-  if (sameToken(cookieValue(req, TOKEN_COOKIE), token)) return 'cookie';
+  if (sameToken(cookieValue(req, tokenCookieName(port)), token)) return 'cookie';
   return null;
 }
 
-/** After the printed URL is opened once, the browser keeps the token in a strict cookie. */
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+/** After the printed URL is opened once, the browser keeps the token in a strict cookie for this port. */
+export function tokenCookie(token: string, port: number): string {
+  return `${tokenCookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
 }

@@ -7,7 +7,7 @@
 // to /api and /media from another origin, and calls that are not JSON, are refused (httpSecurity.ts).
 import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { TOKEN_QUERY } from '../../shared/contract.js';
 import { DOWNLOAD_EXPORT_PATH } from '../../shared/curatedSets.js';
@@ -33,6 +33,15 @@ export interface WebServerOptions {
 
 /** Open connections at most: past this the server accepts no more until some close. */
 const MAX_CONNECTIONS = 256;
+/**
+ * Connections still sending their first request head, at most. Without this a local client with
+ * no token could fill all MAX_CONNECTIONS slots with half-sent heads, each kept for the headers
+ * timeout, and lock the token holder out ('socket hang up'). Past this many the oldest unfinished
+ * connection is dropped: an honest client sends its head within milliseconds, so it is never the
+ * oldest for long. The other way to hold a slot, a kept-alive connection, needs the token: a
+ * request without it is answered with Connection: close (handle).
+ */
+const MAX_CONNECTIONS_AWAITING_HEAD = 64;
 
 export interface WebServer {
   url: string;
@@ -46,6 +55,7 @@ const MAX_BODY_BYTES = 1 << 20;
 const MAX_DRAINED_BYTES = 16 * MAX_BODY_BYTES;
 const CONTENT_TYPES: Record<string, string> = { '.csv': 'text/csv; charset=utf-8', '.jsonl': 'application/x-ndjson', '.zip': 'application/zip' };
 const HOST = '127.0.0.1';
+const EVENT_STREAM_HEADERS = { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' };
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   VALIDATION_ERROR: 400,
@@ -104,7 +114,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   // every socket. Checked every second, so the timeouts are what they say.
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const serverOptions = { headersTimeout, requestTimeout: Math.max(options.requestTimeoutMs ?? 30_000, headersTimeout), connectionsCheckingInterval: Math.min(1_000, headersTimeout) };
+  const awaitingHead = new Set<Socket>(); // oldest first
   const server = http.createServer(serverOptions, (req, res) => {
+    awaitingHead.delete(req.socket);
     setSecurityHeaders(res, options.frameAncestors);
     handle(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
@@ -115,19 +127,23 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Until the token is seen the connection serves this one request (MAX_CONNECTIONS_AWAITING_HEAD).
+    const keepAlive = res.shouldKeepAlive;
+    res.shouldKeepAlive = false;
     if (!isAllowedHost(req.headers.host, port)) throw new HttpError(403, 'forbidden host', 'FORBIDDEN');
-    const url = new URL(req.url ?? '/', `http://${HOST}:${port}`);
+    const url = requestUrl(req.url, port);
     // Before the token: the cookie is sent from other ports too, so it proves nothing here.
     if (isApiPath(url.pathname) && !isOwnOriginRequest(req)) {
       throw new HttpError(403, 'requests from another origin are refused: use the app at the URL `disobey serve` printed', 'FORBIDDEN');
     }
-    const tokenSource = presentedToken(req, url, token);
+    const tokenSource = presentedToken(req, url, token, port);
     // A frame on another site (a notebook's IFrame) is sent no cookie, so where framing was asked
     // for the renderer's own files — public code, no data — load without the token; every call,
     // event stream, download and image still needs it, and the renderer sends it from its URL.
     const publicFile = framable && !isApiPath(url.pathname) && req.method === 'GET';
     if (!tokenSource && !publicFile) throw new HttpError(401, 'missing or wrong token: open the URL that `disobey serve` printed', 'FORBIDDEN');
-    if (tokenSource === 'query') res.setHeader('Set-Cookie', tokenCookie(token));
+    if (tokenSource) res.shouldKeepAlive = keepAlive;
+    if (tokenSource === 'query') res.setHeader('Set-Cookie', tokenCookie(token, port));
 
     if (url.pathname.startsWith('/api/call/')) {
       if (req.method !== 'POST') throw new HttpError(405, 'calls use POST', 'FORBIDDEN');
@@ -158,8 +174,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `method ${req.method ?? ''} not allowed: pages, events and media use GET`, 'FORBIDDEN');
-    if (url.pathname === '/api/events') return streamEvents(res);
-    if (url.pathname === DOWNLOAD_EXPORT_PATH) return sendExport(url, res);
+    if (url.pathname === '/api/events') {
+      // A HEAD gets the stream's headers and its end, not a stream that never ends.
+      if (req.method === 'HEAD') return void res.writeHead(200, EVENT_STREAM_HEADERS).end();
+      return streamEvents(res);
+    }
+    if (url.pathname === DOWNLOAD_EXPORT_PATH) {
+      // A HEAD would write the whole export to send none of it.
+      if (req.method === 'HEAD') throw new HttpError(405, 'downloads use GET', 'FORBIDDEN');
+      return sendExport(url, res);
+    }
     // Images are quick calls too (a page of thumbnails, the detail panel's training image and
     // original), or the next scatter waits in the browser's queue behind them.
     const exampleId = exampleIdFromMediaPath(url.pathname);
@@ -238,7 +262,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   }
 
   function streamEvents(res: ServerResponse): void {
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    res.writeHead(200, EVENT_STREAM_HEADERS);
     res.write(': connected\n\n');
     openStreams.add(res);
     const unsubscribe = services.events.subscribe((event) => res.write(`data: ${JSON.stringify(event)}\n\n`));
@@ -262,6 +286,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     });
     fs.createReadStream(found.file).pipe(res);
   }
+
+  server.on('connection', (socket: Socket) => {
+    awaitingHead.add(socket);
+    socket.once('close', () => awaitingHead.delete(socket));
+    if (awaitingHead.size > MAX_CONNECTIONS_AWAITING_HEAD) awaitingHead.values().next().value?.destroy();
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -293,6 +323,15 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(text);
+}
+
+/** The request target as a URL; one that does not parse (GET http://[::1/) is the client's error, not ours. */
+function requestUrl(target: string | undefined, port: number): URL {
+  try {
+    return new URL(target ?? '/', `http://${HOST}:${port}`);
+  } catch {
+    throw new HttpError(400, 'the request target is not a valid URL', 'VALIDATION_ERROR');
+  }
 }
 
 /** The call name from the URL; a malformed %-escape is the client's error, not ours. */

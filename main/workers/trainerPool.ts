@@ -89,10 +89,18 @@ export function createTrainerPool(events: TrainerEvents, startProcess?: StartWor
       const targets = job.runIds ? pool(job.backend).slice(0, 1) : pool(job.backend);
       for (const w of targets) send(w, { ...job, backend: backendKind });
     },
-    /** Cancels the jobs of `experimentId` (all jobs without one), queued or training; false when no worker runs. */
+    /**
+     * Cancels the jobs of `experimentId` (all jobs without one), queued or training; whether there
+     * was one to cancel (a worker busy with another experiment is no reason to say yes).
+     */
     cancel(experimentId?: number): boolean {
-      for (const entry of jobs) if (experimentId === undefined || entry.experimentId === experimentId) entry.job.cancel();
-      return workers.length > 0;
+      let cancelled = false;
+      for (const entry of jobs) {
+        if (experimentId !== undefined && entry.experimentId !== experimentId) continue;
+        entry.job.cancel();
+        cancelled = true;
+      }
+      return cancelled;
     },
     dispose(): void {
       disposed = true;

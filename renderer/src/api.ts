@@ -3,7 +3,7 @@
 import { createApi, type Api } from './api/client.js';
 import { createHttpTransport } from './api/httpTransport.js';
 import { createIpcTransport } from './api/ipcTransport.js';
-import { takeTokenFromUrl } from './webToken.js';
+import { takeTokenFromUrl, withToken } from './webToken.js';
 
 export { ApiError, type Api, type TransportKind } from './api/client.js';
 
@@ -28,13 +28,26 @@ function readWebToken(): string | null {
   }
 }
 
+/** web mode's launch token, once read (null in the desktop app) */
+let launchToken: string | null = null;
+
 function pickTransport() {
   const bridge = window.disobey;
   if (bridge && typeof bridge.call === 'function') return createIpcTransport(bridge);
-  return createHttpTransport(readWebToken());
+  launchToken = readWebToken();
+  return createHttpTransport(launchToken);
 }
 
 export const api: Api = createApi(pickTransport());
+
+/**
+ * A server path with web mode's token as ?token=, for what the browser fetches by itself (a
+ * download link): it sends no header, and in a frame on another site (a notebook) no cookie.
+ * The page's Referrer-Policy (no-referrer) keeps the URL out of Referer.
+ */
+export function withLaunchToken(path: string): string {
+  return withToken(path, launchToken);
+}
 
 /**
  * Where a dropped file or folder lives, when the app can know: the desktop app's preload asks

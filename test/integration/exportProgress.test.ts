@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createDeviationFixture } from '../../bench/deviationFixture.js';
 import { exportCommand } from '../../main/cli/exportCommands.js';
+import { createPredictionMatrices } from '../../main/analytics/predictionMatrices.js';
+import { exportCuratedSet } from '../../main/export/exportCuratedSet.js';
 import { createCuratedSetQueries } from '../../main/store/curatedSetQueries.js';
 import { openDatabase } from '../../main/store/openDatabase.js';
 import { createStore, type Store } from '../../main/store/store.js';
@@ -68,6 +70,41 @@ describe('disobey export on a terminal', () => {
       const written = captureTerminal();
       await exportCommand(store, { set: 'few', out: path.join(temp.dir, 'few.jsonl'), force: false, json: true });
       expect(written).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('a long export gives way to quick calls', () => {
+  it('awaits the turn it is given every few milliseconds of work, in the rows and in the images, and keeps every timer within 250 ms', async () => {
+    const { store, members } = storeWithSet('give-way.db', 12_000, 'twelve thousand');
+    try {
+      const set = store.curatedSets.listSets().find((s) => s.name === 'twelve thousand')!;
+      const sources = { sets: store.curatedSets, datasets: store.datasets, experiments: store.experiments, matrices: createPredictionMatrices(store.predictions, 1 << 28), imageSources: store.imageSources, readOriginal: () => Promise.reject(new Error('no originals')) };
+      let stage = '';
+      const turnsIn = new Map<string, number>();
+      // The longest the event loop went without running a timer while the export ran.
+      let last = performance.now();
+      let longest = 0;
+      const timer = setInterval(() => {
+        longest = Math.max(longest, performance.now() - last);
+        last = performance.now();
+      }, 1);
+      const result = await exportCuratedSet(sources, { setId: set.id, format: 'zip', path: path.join(temp.dir, 'give-way.zip'), overwrite: false }, {
+        signal: new AbortController().signal,
+        onProgress: (s) => (stage = s),
+        turn: async () => {
+          turnsIn.set(stage, (turnsIn.get(stage) ?? 0) + 1);
+          await new Promise((resolve) => setImmediate(resolve));
+        },
+      }).finally(() => clearInterval(timer));
+      expect(result.rows).toBe(members.length);
+      expect(turnsIn.get('manifest')).toBeGreaterThan(0);
+      expect(turnsIn.get('images')).toBeGreaterThan(0);
+      // 12,000 rows and PNGs take well over 100 ms here, so there are many turns, not one per stage
+      expect([...turnsIn.values()].reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(10);
+      expect(longest).toBeLessThan(250);
     } finally {
       store.close();
     }

@@ -115,7 +115,7 @@ describe('15.1 cross-site requests', () => {
   it('refuses a call with a foreign Origin even with the token cookie: 403 FORBIDDEN, nothing written', async () => {
     const victim = path.join(app.dir, 'victim.txt');
     fs.writeFileSync(victim, 'precious');
-    const cookie = { cookie: `disobey_token=${app.server.token}` };
+    const cookie = { cookie: `disobey_token_${app.server.port}=${app.server.token}` };
     for (const origin of [`http://127.0.0.1:${app.server.port + 1}`, 'http://localhost:1', 'https://evil.example', 'null', `http://127.0.0.1:${app.server.port}.evil.example`]) {
       // the attack as sent by a page on another port: text/plain needs no preflight
       const plain = await request('/api/call/exportCuratedSet', { method: 'POST', headers: { ...cookie, origin, 'content-type': 'text/plain' }, body: JSON.stringify(victimArgs(victim)) });
@@ -233,7 +233,7 @@ describe('15.1 cross-site requests', () => {
       fs.writeFileSync(victim, 'precious');
       const { page } = browser;
       await page.goto(app.server.url);
-      expect((await page.context().cookies()).map((c) => c.name)).toContain('disobey_token');
+      expect((await page.context().cookies()).map((c) => c.name)).toContain(`disobey_token_${app.server.port}`);
       // Seen from the server (the page cannot see the 403s: cross-origin-resource-policy hides them).
       const seen: { method: string; cookie: string; status: number }[] = [];
       const onRequest = (message: unknown) => {
@@ -253,7 +253,7 @@ describe('15.1 cross-site requests', () => {
       // the no-cors text/plain post, the CORS preflight of the JSON one (never sent after it), the image
       expect(seen.map((r) => `${r.status} ${r.method}`).sort()).toEqual(['403 GET', '403 OPTIONS', '403 POST']);
       // the browser did send the token cookie with the post: the origin check is what refused it
-      expect(seen.find((r) => r.method === 'POST')!.cookie).toContain(`disobey_token=${app.server.token}`);
+      expect(seen.find((r) => r.method === 'POST')!.cookie).toContain(`disobey_token_${app.server.port}=${app.server.token}`);
     });
   });
 });

@@ -335,6 +335,29 @@ describe('web mode against slow clients', () => {
     }
   });
 
+  it('answers the token holder while a client without the token opens more half-sent requests than there are connection slots', async () => {
+    const port = app.server.port;
+    const slow = Array.from({ length: 300 }, () => {
+      const socket = net.connect({ host: '127.0.0.1', port });
+      socket.on('error', () => {}); // the server drops the oldest: a reset is the point
+      socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Slow: a`);
+      return socket;
+    });
+    try {
+      // every one connected (and perhaps dropped) before the token holder calls
+      await Promise.all(slow.map((socket) => new Promise((resolve) => (socket.readyState === 'open' || socket.destroyed ? resolve(null) : (socket.once('connect', resolve), socket.once('close', resolve))))));
+      const res = await fetch(`http://127.0.0.1:${port}/api/call/appInfo`, { method: 'POST', headers: { 'content-type': 'application/json', [TOKEN_HEADER]: app.server.token }, body: '{}', signal: AbortSignal.timeout(5_000) });
+      expect(res.status).toBe(200);
+      expect((await res.json()) as { ok: boolean }).toMatchObject({ ok: true });
+      // at most 64 connections wait for their heads; the server dropped the older ones
+      const deadline = Date.now() + 5_000;
+      while (slow.filter((socket) => !socket.closed).length > 64 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(slow.filter((socket) => !socket.closed).length).toBeLessThanOrEqual(64);
+    } finally {
+      for (const socket of slow) socket.destroy();
+    }
+  });
+
   it('drops a client that has not sent its whole request head within the headers timeout', async () => {
     const server = await startWebServer({ services: app.services, headersTimeoutMs: 500 });
     try {

@@ -108,3 +108,36 @@ describe('training manifests', () => {
     expect(bad.stderr).toMatch(/reason/);
   });
 });
+
+describe('a manifest returned without a path (web mode’s Download)', () => {
+  let big: DeviationFixture;
+  let bigTrain: number;
+  beforeAll(() => {
+    big = createDeviationFixture(app.db, { examples: 50_001, testShare: 1 / 7, classes: 2, students: 1, epochs: 1, seed: 4, kind: 'text', name: 'fifty thousand' });
+    bigTrain = app.db.prepare("SELECT count(*) FROM examples WHERE dataset_id = ? AND split = 'train'").pluck().get(big.datasetId) as number;
+  });
+  const refusal = (args: object): Promise<{ code?: string; message: string }> => call(args).then(() => ({ message: 'the manifest came back' }), (err: unknown) => err as { code?: string; message: string });
+
+  it('is refused past 50,000 rows, before it is built, with a VALIDATION_ERROR that says to give a path; to a file it has no limit', async () => {
+    const rules = [{ filter: { labels: [1] }, weight: 2, reason: 'label 1' }];
+    const err = await refusal({ experimentId: big.experimentId, rules });
+    expect(err.code).toBe('VALIDATION_ERROR');
+    expect(err.message).toBe('this manifest has 50,001 rows; one returned without a path holds at most 50,000 rows and 4,194,304 bytes: give a path to write it to a file (the Write file button)');
+    const file = path.join(app.dir, 'fifty-thousand.csv');
+    const written = await call({ experimentId: big.experimentId, rules, path: file });
+    expect([written.rows, written.content]).toEqual([50_001, undefined]);
+    expect(fs.readFileSync(file, 'utf8').trimEnd().split('\r\n')).toHaveLength(1 + 50_001);
+    // one split of it comes back inline
+    const train = await call({ experimentId: big.experimentId, rules, split: 'train' });
+    expect(train.rows).toBe(bigTrain);
+    expect(train.content!.trimEnd().split('\r\n')).toHaveLength(1 + bigTrain);
+    expect(train.bytes).toBe(Buffer.byteLength(train.content!));
+  });
+
+  it('is refused once its text passes 4 MiB, however few its rows', async () => {
+    expect(bigTrain).toBeLessThan(50_000);
+    const err = await refusal({ experimentId: big.experimentId, split: 'train', rules: [{ filter: {}, weight: 1, reason: 'r'.repeat(200) }] });
+    expect(err.code).toBe('VALIDATION_ERROR');
+    expect(err.message).toBe('this manifest has more than 4,194,304 bytes of text; one returned without a path holds at most 50,000 rows and 4,194,304 bytes: give a path to write it to a file (the Write file button)');
+  });
+});

@@ -5,7 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_HEADER } from '../../shared/contract.js';
+import { DOWNLOAD_EXPORT_PATH } from '../../shared/curatedSets.js';
 import { createDatasetQueries } from '../../main/store/datasetQueries.js';
+import { startWebServer } from '../../main/web/webServer.js';
 import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 
 let app: AppUnderTest;
@@ -13,10 +15,11 @@ let datasetId: number;
 let staticDir: string;
 
 /** A raw request, so tests can send any Host header (fetch would not let them). */
-function request(pathname: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+function request(pathname: string, init: { method?: string; headers?: Record<string, string>; body?: string; port?: number } = {}) {
+  const port = init.port ?? app.server.port;
   return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: app.server.port, path: pathname, method: init.method ?? 'GET', headers: { host: `127.0.0.1:${app.server.port}`, ...init.headers } },
+      { host: '127.0.0.1', port, path: pathname, method: init.method ?? 'GET', headers: { host: `127.0.0.1:${port}`, ...init.headers } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -103,6 +106,7 @@ describe('web mode', () => {
     expect(first.body.toString()).toContain('<title>Disobey</title>');
     expect(first.headers['content-security-policy']).toContain("default-src 'self'");
     const cookie = String(first.headers['set-cookie']).split(';')[0]!;
+    expect(cookie).toBe(`disobey_token_${app.server.port}=${app.server.token}`);
     expect(String(first.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict/);
     const asset = await request('/assets/app.js', { headers: { cookie } });
     expect(asset.status).toBe(200);
@@ -184,5 +188,66 @@ describe('web mode', () => {
       req.on('error', () => {});
     });
     expect(await received).toContain('data: {"type":"datasetsChanged"}');
+  });
+
+  it('names its token cookie after its port: a second server neither replaces the first one’s nor is sent a token it accepts', async () => {
+    const second = await startWebServer({ services: app.services, staticDir });
+    try {
+      const secondCookie = String((await request(`/?token=${second.token}`, { port: second.port })).headers['set-cookie']).split(';')[0]!;
+      expect(secondCookie).toBe(`disobey_token_${second.port}=${second.token}`);
+      // A browser sends both servers' cookies to both (cookies ignore ports): each reads its own.
+      const both = `${secondCookie}; disobey_token_${app.server.port}=${app.server.token}`;
+      expect((await request('/assets/app.js', { headers: { cookie: both } })).status).toBe(200);
+      expect((await request('/assets/app.js', { headers: { cookie: both }, port: second.port })).status).toBe(200);
+      // The token under another port's name, or under the old shared name, is no token here.
+      for (const cookie of [`disobey_token_${second.port}=${app.server.token}`, `disobey_token=${app.server.token}`]) {
+        expect((await request('/assets/app.js', { headers: { cookie } })).status, cookie).toBe(401);
+      }
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('sends a download to a URL carrying the token, with no cookie (a cross-site frame has none)', async () => {
+    const { items } = createDatasetQueries(app.db).listExamples({ datasetId, offset: 0, limit: 10 });
+    const set = JSON.parse((await call('createCuratedSet', { datasetId, name: 'download', exampleIds: items.map((e) => e.id) })).body.toString()).result as { id: number };
+    const res = await request(`${DOWNLOAD_EXPORT_PATH}?setId=${set.id}&format=csv&token=${app.server.token}`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-disposition']).toMatch(/^attachment; filename="download\.csv"/);
+    expect(res.body.toString().trim().split('\n')).toHaveLength(1 + items.length);
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+  });
+
+  it('answers a request target that is not a URL with 400 VALIDATION_ERROR, not 500', async () => {
+    for (const target of ['http://[::1/', 'http://a b/', 'http:']) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect({ host: '127.0.0.1', port: app.server.port }, () => socket.end(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${app.server.port}\r\n\r\n`));
+        let text = '';
+        socket.on('data', (c: Buffer) => (text += c.toString()));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+      // Node's parser refuses some targets itself (400, no body); the rest are ours to refuse, none with a 500.
+      expect(answer, target).toMatch(/^HTTP\/1\.1 400 /);
+      const code = /"code":"(\w+)"/.exec(answer)?.[1];
+      if (target === 'http://[::1/') expect(code).toBe('VALIDATION_ERROR');
+      else if (code !== undefined) expect(code, target).toBe('VALIDATION_ERROR');
+    }
+  });
+
+  it('answers HEAD on the event stream with its headers and ends; refuses HEAD on a download', async () => {
+    const head = await request(`/api/events?token=${app.server.token}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers['content-type']).toBe('text/event-stream');
+    expect(head.body).toHaveLength(0);
+    const download = await request(`${DOWNLOAD_EXPORT_PATH}?setId=1&format=csv`, { method: 'HEAD', headers: { [TOKEN_HEADER]: app.server.token } });
+    expect(download.status).toBe(405);
+  });
+
+  it('closes a connection whose request carried no token once it is answered, and keeps a token holder’s open', async () => {
+    const refused = await call('appInfo', {}, {});
+    expect([refused.status, refused.headers.connection]).toEqual([401, 'close']);
+    const answered = await call('appInfo', {});
+    expect([answered.status, answered.headers.connection]).toEqual([200, 'keep-alive']);
   });
 });

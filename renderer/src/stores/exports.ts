@@ -4,7 +4,7 @@
 import { defineStore } from 'pinia';
 import type { CallArgs, CallResult } from '../../../shared/contract.js';
 import { DOWNLOAD_EXPORT_PATH, type ExportFormat, type ExportImages } from '../../../shared/curatedSets.js';
-import { api } from '../api.js';
+import { api, withLaunchToken } from '../api.js';
 import { useTasksStore, type Task } from './tasks.js';
 
 export interface SetDownload {
@@ -14,6 +14,15 @@ export interface SetDownload {
   epoch?: number | undefined;
   /** a reference dataset's ZIP: originals (default) or thumbnails */
   images?: ExportImages | undefined;
+}
+
+/** The server path that streams a set's export; the task id lets its progress events find the task. */
+export function setDownloadPath(args: SetDownload, taskId: string): string {
+  const params = new URLSearchParams({ setId: String(args.setId), format: args.format, taskId });
+  if (args.experimentId !== undefined) params.set('experimentId', String(args.experimentId));
+  if (args.epoch !== undefined) params.set('epoch', String(args.epoch));
+  if (args.images !== undefined) params.set('images', args.images);
+  return `${DOWNLOAD_EXPORT_PATH}?${params}`;
 }
 
 /** Lets the browser save what `href` serves (a download URL or an object URL). */
@@ -35,11 +44,9 @@ export const useExportsStore = defineStore('exports', () => {
   /** Web mode: the browser fetches the export; the task ends with the server's taskFinished event. */
   function downloadSet(args: SetDownload): Task {
     const task = tasks.begin('download');
-    const params = new URLSearchParams({ setId: String(args.setId), format: args.format, taskId: task.id });
-    if (args.experimentId !== undefined) params.set('experimentId', String(args.experimentId));
-    if (args.epoch !== undefined) params.set('epoch', String(args.epoch));
-    if (args.images !== undefined) params.set('images', args.images);
-    startDownload(`${DOWNLOAD_EXPORT_PATH}?${params}`);
+    // The token in the URL, as images and the event stream carry it: the cookie alone fails in a
+    // cross-site frame, which is sent none.
+    startDownload(withLaunchToken(setDownloadPath(args, task.id)));
     return task;
   }
 
