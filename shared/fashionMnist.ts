@@ -17,3 +17,6 @@ export const FASHION_MNIST_GROUPS = [
   [0, 2, 4, 6],
   [5, 7, 9],
 ];
+
+/** The embedded sample's name as the app imports it (main/data/sampleDataset.ts); the renderer looks for it among the datasets. */
+export const SAMPLE_DATASET_NAME = 'Fashion-MNIST sample';

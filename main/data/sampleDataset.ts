@@ -5,8 +5,9 @@ import { ImportOptions } from '../../shared/domain.js';
 import type { Store } from '../store/store.js';
 import { sampleDatasetDir } from '../paths.js';
 import { importIntoDatabase } from './importIntoDatabase.js';
+import { SAMPLE_DATASET_NAME } from '../../shared/fashionMnist.js';
 
-export const SAMPLE_DATASET_NAME = 'Fashion-MNIST sample';
+export { SAMPLE_DATASET_NAME };
 const LOADED_KEY = 'sample_dataset_loaded';
 
 /** Loads the sample unless this database has had it once (a user may delete it for good). */

@@ -6,6 +6,8 @@
 import { REGION_DEFAULTS, type CartographyRegion, type ExampleMeasure } from '../../shared/analytics.js';
 import { PROB_FLOOR } from '../../shared/deviationMetrics.js';
 import type { FindingDiagnostic, FindingStatus } from '../../shared/findings.js';
+import { FINDINGS_PRESET } from '../../shared/experimentSpec.js';
+import { SAMPLE_DATASET_NAME } from '../../shared/fashionMnist.js';
 
 /** The numbers the definitions quote, from the code that uses them. */
 const FLOOR = `10^{−${-Math.log10(PROB_FLOOR)}}`;
@@ -178,7 +180,7 @@ export const GLOSSARY = {
     term: 'β (exaggeration slope)',
     text: 'The slope of the student’s confidence φ against the teacher’s over all examples: 1 copies, above 1 exaggerates, below 1 flattens.',
     definition:
-      'Ordinary least squares of b = φ(p^S_k) on a = φ(p^T_k) over the examples where both are finite; α₀ is the intercept. A student that copies its teacher gives β = 1 and α₀ = 0. Its 95% interval comes from 1000 bootstrap resamples of the examples.',
+      'Ordinary least squares of b = φ(p^S_k) on a = φ(p^T_k) over the examples where both are finite; α₀ is the intercept. A student that copies its teacher gives β = 1 and α₀ = 0. Its 95% interval comes from 1000 bootstrap resamples of the examples. Compare and the report give it per split; the explorer fits it over the points it shows, so with no split chosen it pools train and test and says so.',
     formula: 'β = Σ(a − ā)(b − b̄) / Σ(a − ā)²,   α₀ = b̄ − β·ā',
     section: 'confidence',
   },
@@ -712,4 +714,31 @@ export function glossarySegments(text: string): GlossarySegment[] {
   }
   if (rest) out.push({ text: rest });
   return out;
+}
+
+// ---- the Help page's guide: the words that depend on the app ------------------------------------
+
+export { SAMPLE_DATASET_NAME };
+
+const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+
+/** A count in prose: words up to ten ("four"), digits past it. */
+export function numberWord(n: number): string {
+  return NUMBER_WORDS[n] ?? String(n);
+}
+
+/** How many seeds the findings preset trains, in words ("four"), as the guide's step 2 says it: from FINDINGS_PRESET, which a dataset page's button trains. */
+export function findingsPresetSeeds(seeds: number = FINDINGS_PRESET.seeds): string {
+  return numberWord(seeds);
+}
+
+/**
+ * The guide's words on the sample, from the names of the datasets this database holds (null
+ * while they load): the desktop app loads the sample into a new database, `serve --no-sample`
+ * does not, and a user may have deleted it, so the guide says what is here, not what was meant to be.
+ */
+export function sampleDatasetSentence(datasetNames: readonly string[] | null): string {
+  if (datasetNames === null) return 'the desktop app loads a Fashion-MNIST sample into a new database (serve --no-sample leaves it out).';
+  if (datasetNames.includes(SAMPLE_DATASET_NAME)) return 'the Fashion-MNIST sample, loaded into this database on first start, is there to try.';
+  return 'this database holds no Fashion-MNIST sample (the desktop app loads one into a new database; serve --no-sample does not), so start with your own.';
 }

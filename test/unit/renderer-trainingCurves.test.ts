@@ -7,6 +7,7 @@ import {
   seriesId,
   tooltipFormatter,
   trainingCurveOption,
+  trainLabelWords,
 } from '../../renderer/src/charts/trainingCurves.js';
 import type { EpochMetric, RunSummary } from '../../shared/runs.js';
 
@@ -110,5 +111,38 @@ describe('curve helpers', () => {
     expect(text).toContain('50.00%');
     expect(text).toContain('25.00%');
     expect(escapeHtml(`"'&`)).toBe('&quot;&#39;&amp;');
+  });
+});
+
+describe('train accuracy against the given (noisy) labels', () => {
+  const split = (name: string, count: number, noisy: number) => ({ split: name, count, perClass: [count], noisy });
+  const noisy = { splits: [split('train', 1350, 263), split('test', 450, 0)] };
+  const clean = { splits: [split('train', 1350, 0), split('test', 450, 0)] };
+
+  it('marks train accuracy with * and says against which labels where label noise flipped some', () => {
+    const words = trainLabelWords(noisy);
+    expect(words.noisy).toBe(true);
+    expect(words.mark).toBe('*');
+    expect(words.title).toContain('Against the given training labels, noisy: label noise flipped 263 of the 1,350 train labels');
+    expect(words.footnote).toMatch(/^\* train accuracy is against the given training labels, noisy: label noise flipped 263 of the 1,350 train labels; test accuracy is against the true labels\.$/);
+    expect(words.curveKey).toBe('train dashed, against the given (noisy) labels · test solid');
+    expect(words.lossTitle).toMatch(/^Train loss is against the given training labels, noisy: label noise flipped 263 of the 1,350 train labels, so a train loss near 0/);
+  });
+
+  it('marks nothing where no train label was flipped, or the dataset is not known yet', () => {
+    for (const dataset of [clean, null, undefined, { splits: [split('test', 10, 3)] }]) {
+      const words = trainLabelWords(dataset);
+      expect(words).toMatchObject({ noisy: false, mark: '', footnote: '', curveKey: 'train dashed · test solid', tooltipSplit: 'train' });
+    }
+  });
+
+  it('names train’s noisy labels in the tooltips of the accuracy and loss charts, both measured against them', () => {
+    const params = [{ seriesName: 'teacher', seriesId: 'run-1-train', value: [2, 0.95], axisValue: 2 }];
+    const accuracy = trainingCurveOption(runs, metrics, 'accuracy', trainLabelWords(noisy)).tooltip as { formatter: (p: unknown) => string };
+    expect(accuracy.formatter(params)).toContain('train (noisy labels)');
+    const loss = trainingCurveOption(runs, metrics, 'loss', trainLabelWords(noisy)).tooltip as { formatter: (p: unknown) => string };
+    expect(loss.formatter(params)).toContain('train (noisy labels)');
+    const plain = trainingCurveOption(runs, metrics, 'accuracy', trainLabelWords(clean)).tooltip as { formatter: (p: unknown) => string };
+    expect(plain.formatter(params)).not.toContain('noisy');
   });
 });

@@ -2,7 +2,9 @@
 // without a browser: loss and accuracy per epoch, one colour per run, train dashed and test
 // solid, and a vertical mark where a scheduled student switches its loss (lossSwitch.ts decides
 // its x, the same on every chart over epochs). Axes are fitted to the curves (axes.ts) and the
-// legend wraps to show every run's full name (legend.ts).
+// legend wraps to show every run's full name (legend.ts). Where label noise flipped training
+// labels, train accuracy is against those given labels, and the words here say so (as the CLI's
+// `runs` marks it with *).
 import type { ChartOption, LineSeriesOption } from './chartOption.js';
 import { lossSwitches, type LossSpec } from '../../../shared/experimentSpec.js';
 import { epochAxis, fitValues, percentTick } from './axes.js';
@@ -11,6 +13,8 @@ import { lossSwitchMarkLine } from './lossSwitch.js';
 
 export { lossSwitches, type LossSwitch } from '../../../shared/experimentSpec.js';
 import type { EpochMetric, RunSummary } from '../../../shared/runs.js';
+import type { DatasetSummary } from '../../../shared/domain.js';
+import { formatCount } from '../format.js';
 
 export type CurveMetric = 'loss' | 'accuracy';
 export const CURVE_SPLITS = ['train', 'test'] as const;
@@ -59,14 +63,59 @@ interface TooltipParam {
   axisValue?: unknown;
 }
 
-/** The axis tooltip: one line per series at the hovered epoch, with its split. */
-export function tooltipFormatter(metric: CurveMetric) {
+/** What train accuracy is measured against, in the words of the run table and the accuracy charts. */
+export interface TrainLabelWords {
+  /** label noise flipped some of the train split's labels: train accuracy is against noisy labels */
+  noisy: boolean;
+  /** after a train accuracy: '*' where noisy, else '' */
+  mark: string;
+  /** the tooltip of a train accuracy (its header, its cells) */
+  title: string;
+  /** the tooltip of the loss chart's key ('' where not noisy) */
+  lossTitle: string;
+  /** the line under the run table ('' where not noisy) */
+  footnote: string;
+  /** the accuracy chart's key to its lines */
+  curveKey: string;
+  /** the train split as the accuracy tooltip names it */
+  tooltipSplit: string;
+}
+
+/**
+ * How train accuracy reads on an experiment's dataset: against the training labels as given,
+ * which label noise flipped for some train examples (the dataset's count, as the CLI's
+ * `experimentsWithLabelNoise` decides from the same labels), so a run can score near 100% on them
+ * by fitting the noise. Test accuracy is against the true labels either way.
+ */
+export function trainLabelWords(dataset: Pick<DatasetSummary, 'splits'> | null | undefined): TrainLabelWords {
+  const train = dataset?.splits.find((s) => s.split === 'train');
+  const flipped = train?.noisy ?? 0;
+  if (!train || flipped === 0) {
+    return { noisy: false, mark: '', title: 'Share of the train examples whose top class is the label.', lossTitle: '', footnote: '', curveKey: 'train dashed · test solid', tooltipSplit: 'train' };
+  }
+  return {
+    noisy: true,
+    mark: '*',
+    title:
+      `Against the given training labels, noisy: label noise flipped ${formatCount(flipped)} of the ${formatCount(train.count)} train labels, ` +
+      'so near 100% here means a run memorised the flipped labels, not that it learned the true classes. Test accuracy is against the true labels.',
+    lossTitle:
+      `Train loss is against the given training labels, noisy: label noise flipped ${formatCount(flipped)} of the ${formatCount(train.count)} train labels, ` +
+      'so a train loss near 0 means a run memorised the flipped labels. Test loss is against the true labels.',
+    footnote: `* train accuracy is against the given training labels, noisy: label noise flipped ${formatCount(flipped)} of the ${formatCount(train.count)} train labels; test accuracy is against the true labels.`,
+    curveKey: 'train dashed, against the given (noisy) labels · test solid',
+    tooltipSplit: 'train (noisy labels)',
+  };
+}
+
+/** The axis tooltip: one line per series at the hovered epoch, with its split (`trainSplit`: train's name there). */
+export function tooltipFormatter(metric: CurveMetric, trainSplit = 'train') {
   return (raw: unknown): string => {
     const params = (Array.isArray(raw) ? raw : [raw]) as TooltipParam[];
     const first = params[0];
     const head = first ? `epoch ${escapeHtml(String(first.axisValue ?? (first.value as number[] | undefined)?.[0] ?? ''))}` : '';
     const lines = params.map((p) => {
-      const split = p.seriesId?.endsWith('-train') ? 'train' : 'test';
+      const split = p.seriesId?.endsWith('-train') ? trainSplit : 'test';
       const y = Array.isArray(p.value) ? Number(p.value[1]) : Number(p.value);
       return `${p.marker ?? ''}${escapeHtml(p.seriesName ?? '')} <span style="color:#8b949e">${split}</span> <b>${formatValue(metric, y)}</b>`;
     });
@@ -74,11 +123,16 @@ export function tooltipFormatter(metric: CurveMetric) {
   };
 }
 
-/** The options of one curve chart: two series (train dashed, test solid) per run, loss switches marked on the test series. */
+/**
+ * The options of one curve chart: two series (train dashed, test solid) per run, loss switches
+ * marked on the test series. `trainLabels` (trainLabelWords): the tooltip names train's noisy
+ * labels where label noise flipped some (train loss and accuracy are both against them).
+ */
 export function trainingCurveOption(
   runs: readonly CurveRun[],
   metrics: Readonly<Record<number, readonly EpochMetric[] | undefined>>,
   metric: CurveMetric,
+  trainLabels?: Pick<TrainLabelWords, 'tooltipSplit'>,
 ): CurveChartOption {
   const maxEpochs = Math.max(1, ...runs.map((r) => r.epochs));
   const series: LineSeriesOption[] = runs.flatMap((run, i) => {
@@ -107,7 +161,7 @@ export function trainingCurveOption(
     {
       animation: false,
       grid: { left: 56, right: 20, bottom: 34 },
-      tooltip: { trigger: 'axis', formatter: tooltipFormatter(metric), confine: true },
+      tooltip: { trigger: 'axis', formatter: tooltipFormatter(metric, trainLabels?.tooltipSplit ?? 'train'), confine: true },
       xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 22, min: x.min, max: x.max, interval: x.interval },
       yAxis: {
         type: 'value',

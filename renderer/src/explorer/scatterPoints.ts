@@ -213,12 +213,41 @@ function fitName(beta: number): string {
   return `fitted line, β = ${beta.toFixed(3)}`;
 }
 
-/** Every series of P1 as the legend beside it lists them: colour groups, the diagonal, the fitted line. */
-export function scatterLegend(layout: ScatterLayout, meta: Pick<ScatterMeta, 'beta' | 'intercept'>): LegendItem[] {
+/**
+ * Every series of P1 as the legend beside it lists them: colour groups, the diagonal, the fitted
+ * line (with `fitScope`, the splits its β pools, when the page says so: splitScope.ts).
+ */
+export function scatterLegend(layout: ScatterLayout, meta: Pick<ScatterMeta, 'beta' | 'intercept'>, fitScope = ''): LegendItem[] {
   const items: LegendItem[] = layout.groups.filter((g) => g.count > 0).map((g) => ({ name: g.name, colour: g.colour, mark: 'dot' as const, note: formatCount(g.count) }));
   items.push({ name: 'diagonal', colour: '#868e96', mark: 'dashed', note: 'student = teacher' });
-  if (meta.beta !== null && meta.intercept !== null) items.push({ name: fitName(meta.beta), colour: 'currentColor', mark: 'line' });
+  if (meta.beta !== null && meta.intercept !== null) items.push({ name: fitName(meta.beta), colour: 'currentColor', mark: 'line', ...(fitScope ? { note: fitScope } : {}) });
   return items;
+}
+
+/** The words before P1's legend: which labels its colours and counts are of. */
+export interface LegendCaption {
+  text: string;
+  title: string;
+}
+
+/**
+ * Which labels P1's colours count. The frame's label is the training label (what the runs were
+ * trained on): label noise flipped some of them, so where the splits shown hold `flipped` such
+ * examples the caption says the counts are of the given, noisy labels, not the true classes the
+ * dataset page counts. (The frame has no clean label, so how many of the points shown are
+ * flipped is not known here: the count, of the splits shown, goes in the tooltip.)
+ */
+export function colourCaption(by: ColourBy, flipped: number): LegendCaption {
+  const what = by === 'correctness' ? 'right or wrong against the training label' : by === 'group' ? 'group of the training label' : 'training label';
+  if (flipped <= 0) {
+    return { text: `${what}:`, title: 'Coloured and counted by the label each example was trained on; label noise changed none of these splits’ labels, so it is the true class.' };
+  }
+  return {
+    text: `${what}, as given (some flipped by label noise):`,
+    title:
+      `Coloured and counted by the label each example was trained on, as given: label noise flipped ${formatCount(flipped)} of these splits’ labels, ` +
+      'so the counts are of the noisy labels, not of the true classes the dataset page counts; every other example keeps its true label.',
+  };
 }
 
 /** Appended to ECharts' tooltip style: the page's panel colours, so it is opaque and follows the theme. */
