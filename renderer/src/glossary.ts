@@ -95,7 +95,7 @@ export const GLOSSARY = {
   },
   evidence: {
     term: 'evidence',
-    text: 'The value of the claim’s measurement in each seed (or split, or test set) that the statistic summarises: the chart’s bars.',
+    text: 'The claim’s measurement in each seed (or split, or test set) that the statistic summarises; for metric sanity, each check; for the linear lab, each of its values: the chart’s bars, named in its legend.',
     section: 'findings',
   },
   source: {
