@@ -219,11 +219,13 @@ describe('item 6: --db in a folder that does not exist', () => {
 
   it.skipIf(!built)('is refused by the CLI (import and datasets), while the default database is still created with its folders', () => {
     const file = path.join(temp.dir, 'missing', 'sub', 'cli.db');
-    for (const args of [['datasets', '--db', file], ['import', sampleDatasetDir(), '--db', file, '--subset', '10']]) {
-      const r = disobey(args);
-      expect(r.code, args[0]).toBe(1);
-      expect(r.stderr, args[0]).toBe(`disobey: cannot create the database ${file}: the folder ${path.dirname(file)} does not exist (create it first, or check the path)\n`);
-    }
+    const imported = disobey(['import', sampleDatasetDir(), '--db', file, '--subset', '10']);
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toBe(`disobey: cannot create the database ${file}: the folder ${path.dirname(file)} does not exist (create it first, or check the path)\n`);
+    // a command that reads what a database holds refuses any --db file that does not exist
+    const listed = disobey(['datasets', '--db', file]);
+    expect(listed.code).toBe(1);
+    expect(listed.stderr).toBe(`disobey: no database ${file}: datasets lists what a database holds, so it must exist (check --db; disobey import creates one)\n`);
     expect(fs.existsSync(path.join(temp.dir, 'missing'))).toBe(false);
 
     const dataHome = path.join(temp.dir, 'xdg-data');

@@ -55,7 +55,10 @@ describe.skipIf(!fs.existsSync('out/main/cli.js'))('disobey report', () => {
     expect(disobey('report', '--db', db, '--class', 'maybe').stderr).toMatch(/--class: Invalid option/);
     expect(disobey('report', '--db', db, '--epoch', '5').stderr).toMatch(/has 2 recorded epochs; epoch 5 is not one of them/);
     expect(disobey('report', '--db', db, '--experiment', '9').stderr).toMatch(/no experiment with id 9/);
-    expect(disobey('report', '--db', path.join(temp.dir, 'empty.db')).stderr).toMatch(/holds no experiment yet/);
+    const empty = path.join(temp.dir, 'empty.db');
+    expect(disobey('report', '--db', empty).stderr).toMatch(/no database \S*empty\.db: report reads an experiment trained there, so it must exist/);
+    openDatabase(empty).close();
+    expect(disobey('report', '--db', empty).stderr).toMatch(/holds no experiment yet/);
   });
 });
 
