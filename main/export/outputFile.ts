@@ -6,6 +6,7 @@ import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DomainError, ValidationError } from '../../shared/errors.js';
+import { processIsAlive } from '../processAlive.js';
 
 export interface OutputFile {
   /** bytes handed to write() so far */
@@ -55,16 +56,6 @@ function writeFailure(target: string, err: unknown): DomainError {
   return new DomainError(code !== undefined && code in UNWRITABLE ? 'READ_ONLY' : 'INTERNAL', `cannot write ${target}: ${why}; nothing was written`, { file: target, field: 'path' }, { cause: err });
 }
 
-/** Whether a process with this id runs (on this machine); a process we may not signal still runs. */
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Partials of earlier versions, named without their owner's pid, untouched this long, are abandoned. */
 const UNOWNED_PARTIAL_AGE_MS = 60 * 60 * 1000;
 
@@ -84,7 +75,7 @@ async function removeStalePartials(target: string): Promise<void> {
     const owner = /^(\d+)-[0-9a-f]{12}$/.exec(name.slice(prefix.length));
     const file = path.join(dir, name);
     if (owner) {
-      if (processRuns(Number(owner[1]))) continue;
+      if (processIsAlive(Number(owner[1]))) continue;
     } else {
       if (!/^[0-9a-f]{12}$/.test(name.slice(prefix.length))) continue;
       const stat = await fs.stat(file).catch(() => null);

@@ -17,6 +17,7 @@ import { readExampleOriginal } from './exampleOriginals.js';
 import type { Store } from '../store/store.js';
 import type { EventBus } from './eventBus.js';
 import type { TaskRegistry } from './taskRegistry.js';
+import { processIsAlive } from '../processAlive.js';
 
 export interface CuratedSetDeps {
   events: EventBus;
@@ -34,15 +35,6 @@ const EXPORT_MATRIX_CACHE_BYTES = 256 * 1024 * 1024;
 export const DOWNLOAD_DIR_PREFIX = 'disobey-download-';
 /** A download folder unchanged this long is stale even if a process with its pid lives (pids are reused). */
 const STALE_DOWNLOAD_MS = 60 * 60 * 1000;
-
-function isLiveProcess(pid: number): boolean {
-  try {
-    process.kill(pid, 0); // signal 0 only asks whether the process exists
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // it exists, under another user
-  }
-}
 
 /**
  * Removes download folders a crashed or killed server left behind: those whose process is gone,
@@ -62,7 +54,7 @@ export function sweepStaleDownloads(tmpDir = os.tmpdir(), now = Date.now()): num
     const dir = path.join(tmpDir, name);
     try {
       const pid = /^disobey-download-(\d+)-/.exec(name)?.[1];
-      const ownerGone = pid !== undefined && !isLiveProcess(Number(pid));
+      const ownerGone = pid !== undefined && !processIsAlive(Number(pid));
       if (!ownerGone && now - fs.statSync(dir).mtimeMs <= STALE_DOWNLOAD_MS) continue;
       fs.rmSync(dir, { recursive: true, force: true });
       removed++;

@@ -3,7 +3,8 @@
 import type Database from 'better-sqlite3';
 import { compareSplits, DatasetMechanisms, type DatasetStorage, type DatasetSummary, type ExampleDetail, type ExampleMechanism, type ExampleRow, type ImageShape, type SplitCounts } from '../../shared/domain.js';
 import { DomainError, NotFoundError, ValidationError } from '../../shared/errors.js';
-import { processIsAlive, refuseWhileTraining, type RunningRow } from './runQueries.js';
+import { processIsAlive } from '../processAlive.js';
+import { refuseWhileTraining, type RunningRow } from './runQueries.js';
 
 export interface NewDataset {
   name: string;

@@ -9,7 +9,7 @@ import type Database from 'better-sqlite3';
 import type { DatasetStorage } from '../../shared/domain.js';
 import { CancelledError, DomainError, NotFoundError } from '../../shared/errors.js';
 import { createDatasetQueries, type NewDataset } from './datasetQueries.js';
-import { processIsAlive } from './runQueries.js';
+import { processIsAlive } from '../processAlive.js';
 
 export interface ImageSource {
   root: string;
@@ -166,7 +166,8 @@ export function createImageSourceQueries(db: Database.Database) {
         commit(onCopied, signal) {
           try {
             endBatch();
-            const total = db.prepare('SELECT count(*) FROM staging.example_rows').pluck().get() as number;
+            // seq numbers the staged rows 1…total; the copy walks them in chunks of seq
+            const { total, lastSeq } = db.prepare('SELECT count(*) AS total, coalesce(max(seq), 0) AS lastSeq FROM staging.example_rows').get() as { total: number; lastSeq: number };
             const copyExamples = db.prepare(
               `INSERT INTO examples (dataset_id, split, idx, label, noisy_label, grp, source_ref, text, pixels)
                SELECT ?, split, idx, label, noisy_label, NULL, path, NULL, pixels FROM staging.example_rows WHERE seq > ? AND seq <= ? ORDER BY seq`,
@@ -176,7 +177,6 @@ export function createImageSourceQueries(db: Database.Database) {
                SELECT e.id, r.path, r.width, r.height, r.bytes, r.sha256, r.thumbnail FROM staging.example_rows r
                JOIN examples e ON e.dataset_id = ? AND e.split = r.split AND e.idx = r.idx WHERE r.seq > ? AND r.seq <= ? ORDER BY r.seq`,
             );
-            const lastSeq = (db.prepare('SELECT coalesce(max(seq), 0) FROM staging.example_rows').pluck().get() as number);
             const land = db.transaction(() => {
               const datasetId = datasets.insertDataset(dataset, []);
               insertSource.run(datasetId, source.root, source.trainSize, source.thumbnailType);

@@ -6,6 +6,7 @@ import type { EpochMetric, ExperimentSummary, RunStatus, RunSummary } from '../.
 import { DomainError, NotFoundError } from '../../shared/errors.js';
 import { softmaxInto } from '../../shared/softmax.js';
 import { lossNeedsTeacher, sharedPrefixEpochs, trainingSpec, type LossSpec, type RunSpec } from '../../shared/experimentSpec.js';
+import { processIsAlive } from '../processAlive.js';
 import { createMatrixStore, PRECISIONS, type Precision, type TopKMatrix } from './matrixChunks.js';
 
 export interface NewRun {
@@ -480,11 +481,3 @@ export function refuseWhileTraining(rows: readonly RunningRow[], isAlive: (pid: 
   throw new DomainError('CONFLICT', `${what} (${names}): cancel its training first, then delete it`, { field });
 }
 
-export function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
