@@ -12,6 +12,7 @@ import { createCuratedSetHandlers } from '../services/curatedSets.js';
 import { createEventBus } from '../services/eventBus.js';
 import { createTaskRegistry } from '../services/taskRegistry.js';
 import type { Store } from '../store/store.js';
+import { cancelOnInterrupt } from './interrupt.js';
 import { drawProgress, endProgress, printable, say, sayJson } from './output.js';
 
 export interface ExportCommandOptions {
@@ -96,22 +97,16 @@ export async function exportCommand(store: Store, options: ExportCommandOptions)
     // every stage (the rows, the manifest, the images) counts the set's examples
     if (showProgress && e.type === 'progress') drawProgress(formatProgressLine(e, 'examples'));
   });
-  const cancel = () => service.tasks.cancel(taskId);
-  // SIGTERM (`kill`, a service manager, a container stopping) as Ctrl-C: the export stops at
-  // its next batch and removes its partial file, where the default would leave it behind.
-  process.once('SIGINT', cancel);
-  process.once('SIGTERM', cancel);
   let result: ExportResult;
   try {
-    result = await service.handlers.exportCuratedSet(parsed.data);
+    // the export stops at its next batch and removes its partial file
+    result = await cancelOnInterrupt(() => service.tasks.cancel(taskId), () => service.handlers.exportCuratedSet(parsed.data));
   } catch (err) {
     if (err instanceof DomainError && err.code === 'CONFLICT' && err.place.field === 'path') {
       throw new DomainError('CONFLICT', `${target} exists; --force overwrites it`, err.place);
     }
     throw err;
   } finally {
-    process.off('SIGINT', cancel);
-    process.off('SIGTERM', cancel);
     unsubscribe();
     if (showProgress) endProgress();
   }

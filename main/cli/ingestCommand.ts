@@ -6,6 +6,7 @@ import type { Storage } from '../../shared/experimentSpec.js';
 import { createProgressTracker, formatProgressLine } from '../../shared/progress.js';
 import { ingestRuns } from '../data/runIngest.js';
 import type { Store } from '../store/store.js';
+import { cancelOnInterrupt } from './interrupt.js';
 import { drawProgress, endProgress, printable, say, sayJson } from './output.js';
 
 export interface IngestCommandOptions {
@@ -19,21 +20,20 @@ export interface IngestCommandOptions {
 export async function ingestCommand(store: Store, options: IngestCommandOptions): Promise<void> {
   const showProgress = process.stderr.isTTY && !options.json;
   const tracker = createProgressTracker();
-  // SIGTERM (`kill`, a service manager, a container stopping) as Ctrl-C: the ingest stops at its
-  // next epoch or file and deletes the experiment it was writing, where the default would leave
-  // its runs interrupted and half their epochs stored. It then fails with "ingest cancelled".
+  // Ctrl-C or SIGTERM: the ingest stops at its next epoch or file and deletes the experiment it
+  // was writing, where the default would leave its runs interrupted and half their epochs stored.
+  // It then fails with "ingest cancelled".
   const cancel = new AbortController();
-  const abort = () => cancel.abort();
-  process.once('SIGINT', abort);
-  process.once('SIGTERM', abort);
   let result;
   try {
-    result = await ingestRuns(store, { path: options.path, datasetId: options.datasetId, experimentName: options.experimentName, storage: options.storage, signal: cancel.signal }, (_, done, total) => {
-      if (showProgress) drawProgress(formatProgressLine(tracker.update('ingest', done, total), 'run-epochs'));
-    });
+    result = await cancelOnInterrupt(
+      () => cancel.abort(),
+      () =>
+        ingestRuns(store, { path: options.path, datasetId: options.datasetId, experimentName: options.experimentName, storage: options.storage, signal: cancel.signal }, (_, done, total) => {
+          if (showProgress) drawProgress(formatProgressLine(tracker.update('ingest', done, total), 'run-epochs'));
+        }),
+    );
   } finally {
-    process.off('SIGINT', abort);
-    process.off('SIGTERM', abort);
     if (showProgress) endProgress();
   }
   if (options.json) {
