@@ -88,30 +88,30 @@ function precisionOption(value: string | undefined): Storage | undefined {
  * happens. Only the default database's folder is created; SQLite's failures name the file. A
  * writer waits for another process's write lock (an import, a training epoch) rather than failing.
  * A command that works on data already there (`needsData`: what it needs) refuses a --db file
- * that does not exist (requireExisting).
+ * that does not exist (databaseTarget).
  */
 async function withDatabase<T>(file: string | undefined, use: (store: Store) => T | Promise<T>, needsData?: string): Promise<T> {
-  const target = file ?? defaultDatabasePath();
-  if (file !== undefined && needsData !== undefined) requireExisting(file, needsData);
+  const target = databaseTarget(file, needsData);
   return useDatabase(target, openStore(target, { createFolder: file === undefined, busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS, onMigrationProgress: printMigration(target) }), use);
 }
 
 /** For commands that only read: a database that cannot be written is opened read-only, said in one line. */
 async function withReadableDatabase<T>(file: string | undefined, use: (store: Store) => T | Promise<T>, needsData?: string): Promise<T> {
-  const target = file ?? defaultDatabasePath();
-  if (file !== undefined && needsData !== undefined) requireExisting(file, needsData);
+  const target = databaseTarget(file, needsData);
   const { store, readOnly } = openStoreForReading(target, { createFolder: file === undefined, onMigrationProgress: printMigration(target) });
   if (readOnly) warn(readOnlyNotice(target));
   return useDatabase(target, store, use);
 }
 
 /**
- * A --db naming no file, for a command that works on what a database already holds (`needsData`
- * says what): refused, creating nothing, since opening it would leave an empty database behind a
- * typo. import, demo and serve create their database.
+ * The command's database file: --db, else the default. A --db naming no file, for a command that
+ * works on what a database already holds (`needsData` says what), is refused, creating nothing,
+ * since opening it would leave an empty database behind a typo. import, demo and serve create theirs.
  */
-function requireExisting(file: string, needsData: string): void {
-  if (!fs.existsSync(file)) throw new NotFoundError(`no database ${file}: ${needsData}, so it must exist (check --db; disobey import creates one)`);
+function databaseTarget(file: string | undefined, needsData: string | undefined): string {
+  if (file === undefined) return defaultDatabasePath();
+  if (needsData !== undefined && !fs.existsSync(file)) throw new NotFoundError(`no database ${file}: ${needsData}, so it must exist (check --db; disobey import creates one)`);
+  return file;
 }
 
 /** A migration's progress on stderr, one line each ("upgrading …: converting run 3 of 7…"). */
