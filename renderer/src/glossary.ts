@@ -718,8 +718,6 @@ export function glossarySegments(text: string): GlossarySegment[] {
 
 // ---- the Help page's guide: the words that depend on the app ------------------------------------
 
-export { SAMPLE_DATASET_NAME };
-
 const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
 
 /** A count in prose: words up to ten ("four"), digits past it. */

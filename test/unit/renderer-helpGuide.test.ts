@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FINDINGS_PRESET } from '../../shared/experimentSpec.js';
-import { findingsPresetSeeds, numberWord, SAMPLE_DATASET_NAME, sampleDatasetSentence } from '../../renderer/src/glossary.js';
+import { findingsPresetSeeds, numberWord, sampleDatasetSentence } from '../../renderer/src/glossary.js';
+import { SAMPLE_DATASET_NAME } from '../../shared/fashionMnist.js';
 
 describe('the Help guide’s words', () => {
   it('counts the findings preset’s seeds from the preset', () => {
