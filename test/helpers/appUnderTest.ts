@@ -6,6 +6,7 @@ import { startWebServer, type WebServer } from '../../main/web/webServer.js';
 import { makeTempDir } from './tempDir.js';
 import type Database from 'better-sqlite3';
 import { createStore } from '../../main/store/store.js';
+import type { AppEvent } from '../../shared/contract.js';
 
 export interface AppUnderTest {
   dir: string;
@@ -17,6 +18,13 @@ export interface AppUnderTest {
   /** a contract call through `dispatch`, as web mode makes it */
   call<T>(name: string, args: unknown): Promise<T>;
   dispose(): Promise<void>;
+}
+
+/** Every event the app emits from now on, in order (a new array, filled as they come). */
+export function recordEvents(app: Pick<AppUnderTest, 'services'>): AppEvent[] {
+  const events: AppEvent[] = [];
+  app.services.events.subscribe((e) => events.push(e));
+  return events;
 }
 
 export async function startAppUnderTest(options: { staticDir?: string } = {}): Promise<AppUnderTest> {

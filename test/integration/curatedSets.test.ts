@@ -16,7 +16,7 @@ import { importIntoDatabase } from '../../main/data/importIntoDatabase.js';
 import { parseCsv } from '../../main/data/textTable.js';
 import { openZip } from '../../main/data/zipReader.js';
 import { createDatasetQueries } from '../../main/store/datasetQueries.js';
-import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
+import { recordEvents, startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { createStore } from '../../main/store/store.js';
 import { rowsOf } from '../helpers/storedPredictions.js';
 
@@ -48,8 +48,7 @@ beforeAll(async () => {
   app = await startAppUnderTest();
   out = path.join(app.dir, 'exports');
   fs.mkdirSync(out);
-  events = [];
-  app.services.events.subscribe((e) => events.push(e));
+  events = recordEvents(app);
   // An image dataset with distinct random pixels, awkward class names, noisy labels and a student
   // that stopped an epoch early; a text dataset with commas, quotes and line breaks in its texts.
   image = createDeviationFixture(app.db, { examples: 300, testShare: 0.2, classes: 4, students: 2, epochs: 3, seed: 5, name: 'pictures' });

@@ -10,14 +10,13 @@ import { DomainError } from '../../shared/errors.js';
 import { createFindingsFixture, type SeedPlan } from '../../bench/findingsFixture.js';
 import { planExperiment } from '../../main/services/experimentPlanner.js';
 import { createStore } from '../../main/store/store.js';
-import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
+import { recordEvents, startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 
 let app: AppUnderTest;
 let events: AppEvent[];
 beforeEach(async () => {
   app = await startAppUnderTest();
-  events = [];
-  app.services.events.subscribe((e) => events.push(e));
+  events = recordEvents(app);
 });
 afterEach(() => app.dispose());
 

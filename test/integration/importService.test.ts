@@ -10,7 +10,7 @@ import { ensureSampleDataset, SAMPLE_DATASET_NAME } from '../../main/data/sample
 import { sampleDatasetDir } from '../../main/paths.js';
 import { workerEntryPath } from '../../main/workers/launcher.js';
 import { createDatasetQueries } from '../../main/store/datasetQueries.js';
-import { startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
+import { recordEvents, startAppUnderTest, type AppUnderTest } from '../helpers/appUnderTest.js';
 import { createStore } from '../../main/store/store.js';
 import { writePhotoFolder } from '../../bench/imageFixture.js';
 
@@ -21,8 +21,7 @@ describe.skipIf(!fs.existsSync(workerEntryPath('import')))('importing through th
   let events: AppEvent[];
   beforeEach(async () => {
     app = await startAppUnderTest();
-    events = [];
-    app.services.events.subscribe((e) => events.push(e));
+    events = recordEvents(app);
   });
   afterEach(() => app.dispose());
 
